@@ -1,0 +1,22 @@
+//! Pure logic shared by the viewer (compiled to WebAssembly) and the local stack.
+//!
+//! Nothing here touches the DOM, the network or a clock: every function takes the facts it needs
+//! (a cue's text, a player position, a random number) and returns a decision. That keeps the
+//! behaviour of the viewer testable with plain `cargo test`, and lets the local stack validate
+//! exactly what the viewer will accept.
+//!
+//! - [`overlay`]: the timed-metadata schema — what a `TEXT_METADATA_CUE` may carry and how it
+//!   becomes a typed overlay (poll, product, clear), with validation reasons.
+//! - [`url`]: scheme-checked links; the only way network data becomes an `href` or `src`.
+//! - [`playback`]: the player's states and errors, and how they are put to the viewer in words.
+//! - [`backoff`]: capped exponential backoff with jitter, used to retry an offline stream.
+//! - [`config`]: the viewer's configuration file and its URL-query overrides.
+
+pub mod backoff;
+pub mod config;
+pub mod overlay;
+pub mod playback;
+pub mod url;
+
+/// The most bytes IVS accepts in one `PutMetadata` payload.
+pub const MAX_METADATA_BYTES: usize = 1024;

@@ -1,0 +1,250 @@
+//! Player states and errors, and the decisions the viewer takes on them.
+//!
+//! The SDK reports states and errors as strings (`"Playing"`, `"ErrorNotAvailable"`). They are
+//! mapped here to enums; [`Session`] folds them into what the viewer shows ([`Status`]) and when it
+//! should load the stream again (an offline live channel does not restart by itself).
+
+use std::time::Duration;
+
+use crate::backoff::Backoff;
+
+/// The SDK's `PlayerState`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlayerState {
+    Idle,
+    Ready,
+    Buffering,
+    Playing,
+    Ended,
+}
+
+impl PlayerState {
+    /// All states, with the SDK's names for them.
+    pub const ALL: [(PlayerState, &'static str); 5] = [
+        (Self::Idle, "Idle"),
+        (Self::Ready, "Ready"),
+        (Self::Buffering, "Buffering"),
+        (Self::Playing, "Playing"),
+        (Self::Ended, "Ended"),
+    ];
+
+    /// The SDK's event name for entering this state.
+    pub fn sdk_name(self) -> &'static str {
+        Self::ALL.iter().find(|(s, _)| *s == self).map(|(_, n)| *n).unwrap_or("Idle")
+    }
+
+    /// Parses the SDK's name.
+    pub fn from_sdk(name: &str) -> Option<Self> {
+        Self::ALL.iter().find(|(_, n)| *n == name).map(|(s, _)| *s)
+    }
+}
+
+/// What kind of failure an SDK error is, in terms the viewer can act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// This browser cannot run the player.
+    Unsupported,
+    /// The channel is not live (the playlist answered 404).
+    Offline,
+    /// The network failed or timed out.
+    Network,
+    /// The playback token is missing, expired or refused.
+    NotAuthorized,
+    /// Anything else.
+    Other,
+}
+
+impl ErrorKind {
+    /// Maps the SDK's `ErrorType` string (and HTTP-like `code`).
+    pub fn from_sdk(error_type: &str, code: i64) -> Self {
+        match error_type {
+            "ErrorNotAvailable" => Self::Offline,
+            "ErrorNotSupported" => Self::Unsupported,
+            "ErrorAuthorization" => Self::NotAuthorized,
+            "ErrorNetwork" | "ErrorNetworkIO" | "ErrorTimeout" => match code {
+                404 => Self::Offline,
+                401 | 403 => Self::NotAuthorized,
+                _ => Self::Network,
+            },
+            _ => Self::Other,
+        }
+    }
+
+    /// The sentence shown to the viewer.
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::Unsupported => "This browser can't play this stream. Try a recent version of Chrome, Edge, Firefox or Safari.",
+            Self::Offline => "The stream is offline. It will start here as soon as it goes live.",
+            Self::Network => "The connection to the stream was lost. Retrying…",
+            Self::NotAuthorized => "You are not authorised to watch this stream.",
+            Self::Other => "Something went wrong while playing the stream.",
+        }
+    }
+
+    /// Whether loading the stream again may help.
+    pub fn is_retryable(self) -> bool {
+        matches!(self, Self::Offline | Self::Network | Self::Other)
+    }
+}
+
+/// What the viewer shows about playback.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Status {
+    /// The SDK or the stream is loading.
+    Loading,
+    /// The player reports this state.
+    Player(PlayerState),
+    /// The channel is offline; another attempt is scheduled.
+    Offline,
+    /// Playback failed; `retrying` when another attempt is scheduled.
+    Failed { kind: ErrorKind, retrying: bool },
+}
+
+impl Status {
+    /// A short label for the state badge.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Loading => "Loading",
+            Self::Player(PlayerState::Idle) => "Idle",
+            Self::Player(PlayerState::Ready) => "Ready",
+            Self::Player(PlayerState::Buffering) => "Buffering",
+            Self::Player(PlayerState::Playing) => "Playing",
+            Self::Player(PlayerState::Ended) => "Ended",
+            Self::Offline => "Offline",
+            Self::Failed { .. } => "Error",
+        }
+    }
+}
+
+/// What happened to the player.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Event {
+    State(PlayerState),
+    Error { kind: ErrorKind },
+}
+
+/// What the viewer should do next.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Action {
+    None,
+    /// Load the stream again after this delay.
+    RetryAfter(Duration),
+}
+
+/// Folds player events into a [`Status`] and a retry schedule.
+#[derive(Debug, Clone)]
+pub struct Session {
+    status: Status,
+    backoff: Backoff,
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Self { status: Status::Loading, backoff: Backoff::offline_stream() }
+    }
+}
+
+impl Session {
+    /// The current status.
+    pub fn status(&self) -> Status {
+        self.status
+    }
+
+    /// Applies `event`; `random` in `[0, 1)` jitters any retry.
+    pub fn apply(&mut self, event: Event, random: f64) -> Action {
+        match event {
+            Event::State(PlayerState::Playing) => {
+                self.backoff.reset();
+                self.status = Status::Player(PlayerState::Playing);
+                Action::None
+            }
+            // A live stream that ends is a channel going offline: wait for it to come back.
+            Event::State(PlayerState::Ended) => {
+                self.status = Status::Offline;
+                Action::RetryAfter(self.backoff.next_delay(random))
+            }
+            Event::State(state) => {
+                // While retrying an offline channel, the reload passes through Ready/Buffering:
+                // keep the slate up until the stream actually plays.
+                if !matches!(self.status, Status::Offline | Status::Failed { retrying: true, .. }) {
+                    self.status = Status::Player(state);
+                }
+                Action::None
+            }
+            Event::Error { kind: ErrorKind::Offline } => {
+                self.status = Status::Offline;
+                Action::RetryAfter(self.backoff.next_delay(random))
+            }
+            Event::Error { kind } => {
+                let retrying = kind.is_retryable();
+                self.status = Status::Failed { kind, retrying };
+                if retrying {
+                    Action::RetryAfter(self.backoff.next_delay(random))
+                } else {
+                    Action::None
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sdk_names_round_trip() {
+        for (state, name) in PlayerState::ALL {
+            assert_eq!(PlayerState::from_sdk(name), Some(state));
+            assert_eq!(state.sdk_name(), name);
+        }
+        assert_eq!(PlayerState::from_sdk("playing"), None);
+    }
+
+    #[test]
+    fn error_types_map_to_kinds() {
+        assert_eq!(ErrorKind::from_sdk("ErrorNotAvailable", 404), ErrorKind::Offline);
+        assert_eq!(ErrorKind::from_sdk("ErrorNetworkIO", 404), ErrorKind::Offline);
+        assert_eq!(ErrorKind::from_sdk("ErrorNetwork", 0), ErrorKind::Network);
+        assert_eq!(ErrorKind::from_sdk("ErrorAuthorization", 403), ErrorKind::NotAuthorized);
+        assert_eq!(ErrorKind::from_sdk("ErrorNetwork", 403), ErrorKind::NotAuthorized);
+        assert_eq!(ErrorKind::from_sdk("ErrorNotSupported", 0), ErrorKind::Unsupported);
+        assert_eq!(ErrorKind::from_sdk("Error", -1), ErrorKind::Other);
+        assert!(!ErrorKind::NotAuthorized.is_retryable());
+    }
+
+    #[test]
+    fn offline_channel_retries_with_growing_delays_until_it_plays() {
+        let mut s = Session::default();
+        assert_eq!(s.status(), Status::Loading);
+        let offline = Event::Error { kind: ErrorKind::Offline };
+        assert_eq!(s.apply(offline, 1.0), Action::RetryAfter(Duration::from_millis(500)));
+        assert_eq!(s.status(), Status::Offline);
+        // The reload passes through Ready and Buffering: the slate stays.
+        assert_eq!(s.apply(Event::State(PlayerState::Ready), 0.0), Action::None);
+        assert_eq!(s.status(), Status::Offline);
+        assert_eq!(s.apply(offline, 1.0), Action::RetryAfter(Duration::from_millis(1000)));
+        assert_eq!(s.apply(Event::State(PlayerState::Playing), 0.0), Action::None);
+        assert_eq!(s.status(), Status::Player(PlayerState::Playing));
+        // After playing, the schedule starts over.
+        assert_eq!(s.apply(Event::State(PlayerState::Ended), 1.0), Action::RetryAfter(Duration::from_millis(500)));
+        assert_eq!(s.status(), Status::Offline);
+    }
+
+    #[test]
+    fn authorisation_errors_are_final() {
+        let mut s = Session::default();
+        assert_eq!(s.apply(Event::Error { kind: ErrorKind::NotAuthorized }, 0.5), Action::None);
+        assert_eq!(s.status(), Status::Failed { kind: ErrorKind::NotAuthorized, retrying: false });
+        assert_eq!(s.status().label(), "Error");
+    }
+
+    #[test]
+    fn states_pass_through_when_not_retrying() {
+        let mut s = Session::default();
+        s.apply(Event::State(PlayerState::Ready), 0.0);
+        assert_eq!(s.status(), Status::Player(PlayerState::Ready));
+        s.apply(Event::State(PlayerState::Buffering), 0.0);
+        assert_eq!(s.status().label(), "Buffering");
+    }
+}
