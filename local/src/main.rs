@@ -1,1 +1,187 @@
-fn main() {}
+//! `ivs-local`: Amazon IVS and a site backend on one machine, so the viewer runs and is tested
+//! for real without an AWS account.
+//!
+//! One process, three listeners:
+//! - the site (default :8080): the built viewer and its `config.json`;
+//! - the AWS-compatible API (default :4566): IVS REST-JSON (`PutMetadata`, `GetChannel`,
+//!   `GetStream`) plus `/_local/…` controls to take the stream offline and back;
+//! - the playback origin (default :8081): the live HLS playlist and segments, with timed
+//!   metadata in band.
+
+mod aws;
+mod client;
+mod hls;
+mod playback;
+mod site;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand};
+use tokio::net::TcpListener;
+
+use hls::{Channel, Source};
+
+/// The ARN of the one channel the local stack serves.
+pub const CHANNEL_ARN: &str = "arn:aws:ivs:us-east-1:000000000000:channel/local";
+
+/// Shared by every handler.
+#[derive(Clone)]
+pub struct AppState {
+    pub channel: Channel,
+    pub channel_arn: String,
+    pub playback_url: String,
+}
+
+#[derive(Parser)]
+#[command(name = "ivs-local", version, about = "Amazon IVS and a site backend on one machine, for the IVS viewer")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the local stack.
+    Serve(ServeArgs),
+    /// Take the stream offline or bring it back.
+    Stream {
+        #[arg(value_enum)]
+        state: client::StreamState,
+        /// The AWS-compatible API.
+        #[arg(long, default_value = "http://127.0.0.1:4566")]
+        api: String,
+    },
+    /// Send timed metadata into the live stream (as IVS PutMetadata).
+    PutMetadata {
+        /// The payload, at most 1 KB of UTF-8 (a JSON overlay for the viewer).
+        metadata: String,
+        #[arg(long, default_value = "http://127.0.0.1:4566")]
+        api: String,
+    },
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// Where the site (viewer and backend) listens.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    site: SocketAddr,
+    /// Where the AWS-compatible API listens.
+    #[arg(long, default_value = "127.0.0.1:4566")]
+    api: SocketAddr,
+    /// Where the playback origin (HLS) listens.
+    #[arg(long, default_value = "127.0.0.1:8081")]
+    playback: SocketAddr,
+    /// The built viewer (Trunk's output).
+    #[arg(long, default_value = "dist")]
+    site_dir: PathBuf,
+    /// Loop this video file instead of the test pattern.
+    #[arg(long)]
+    video: Option<PathBuf>,
+    /// Test pattern size, WIDTHxHEIGHT.
+    #[arg(long, default_value = "640x360", value_parser = parse_size)]
+    size: (u32, u32),
+    /// Start with the stream offline.
+    #[arg(long)]
+    offline: bool,
+}
+
+fn parse_size(s: &str) -> Result<(u32, u32), String> {
+    let (w, h) = s.split_once('x').ok_or("expected WIDTHxHEIGHT")?;
+    let parse = |v: &str| v.parse::<u32>().ok().filter(|n| (16..=3840).contains(n) && n % 2 == 0);
+    Ok((parse(w).ok_or("bad width")?, parse(h).ok_or("bad height")?))
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tower_http=warn".into()))
+        .with_target(false)
+        .init();
+    let result = match Cli::parse().command {
+        Command::Serve(args) => serve(args).await,
+        Command::Stream { state, api } => client::set_stream(&api, state).await,
+        Command::PutMetadata { metadata, api } => client::put_metadata(&api, &metadata).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ivs-local: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn bind(addr: SocketAddr, role: &str) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(addr).await.map_err(|e| match e.kind() {
+        std::io::ErrorKind::AddrInUse => {
+            anyhow::anyhow!("{addr} ({role}) is already in use — is another ivs-local running? Pick another with --{role}")
+        }
+        _ => anyhow::anyhow!("cannot listen on {addr} ({role}): {e}"),
+    })
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let ffmpeg = std::process::Command::new("ffmpeg").arg("-version").output();
+    if !ffmpeg.is_ok_and(|o| o.status.success()) {
+        bail!("ffmpeg was not found on PATH; install it (scripts/setup.sh does) and try again");
+    }
+    if let Some(video) = &args.video {
+        if !video.is_file() {
+            bail!("video file {} does not exist", video.display());
+        }
+    }
+    if !args.site_dir.join("index.html").is_file() {
+        bail!("{} has no index.html; build the viewer first (trunk build --release)", args.site_dir.display());
+    }
+    let site_listener = bind(args.site, "site").await?;
+    let api_listener = bind(args.api, "api").await?;
+    let playback_listener = bind(args.playback, "playback").await?;
+
+    let source = match args.video {
+        Some(path) => Source::File(path),
+        None => Source::TestPattern { width: args.size.0, height: args.size.1 },
+    };
+    let playback_url = format!("http://{}/api/video/v1/{}", args.playback, playback::PLAYLIST);
+    let state = AppState { channel: Channel::new(source), channel_arn: CHANNEL_ARN.into(), playback_url: playback_url.clone() };
+    if !args.offline {
+        state.channel.start().context("starting the test stream")?;
+    }
+
+    let site = site::router(state.clone(), args.site_dir.clone());
+    let api = aws::router(state.clone());
+    let playback = playback::router(state.clone());
+    println!("ivs-local is running:");
+    println!("  viewer           http://{}/", args.site);
+    println!("  playback URL     {playback_url}");
+    println!("  AWS API (IVS)    http://{}   channel {CHANNEL_ARN}", args.api);
+    println!("  stream control   ivs-local stream offline|online --api http://{}", args.api);
+    println!("  timed metadata   ivs-local put-metadata '{{\"type\":\"poll\",...}}' --api http://{}", args.api);
+
+    let servers = async {
+        tokio::try_join!(
+            axum::serve(site_listener, site),
+            axum::serve(api_listener, api),
+            axum::serve(playback_listener, playback.into_make_service_with_connect_info::<SocketAddr>()),
+        )
+    };
+    tokio::select! {
+        result = servers => { result.context("server failed")?; }
+        _ = shutdown_signal() => { println!("shutting down"); }
+    }
+    state.channel.stop();
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+        tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

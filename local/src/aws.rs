@@ -1,0 +1,179 @@
+//! The IVS control plane, REST-JSON as the AWS SDKs speak it (`POST /PutMetadata` with a JSON
+//! body, errors named in `x-amzn-ErrorType`), so the official SDKs and CLI work with nothing but
+//! an endpoint override. Signatures are accepted as they come: this API only listens on loopback.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::hls::PutError;
+use crate::AppState;
+
+/// An IVS error: HTTP status, type name and message.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    kind: &'static str,
+    message: String,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, kind: &'static str, message: impl Into<String>) -> Self {
+        Self { status, kind, message: message.into() }
+    }
+
+    fn validation(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "ValidationException", message)
+    }
+
+    fn not_found(arn: &str) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "ResourceNotFoundException", format!("ResourceNotFoundException: {arn} not found"))
+    }
+
+    fn not_broadcasting() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "ChannelNotBroadcasting", "The channel is not broadcasting")
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = Json(json!({ "message": self.message, "exceptionMessage": self.message }));
+        (self.status, [("x-amzn-ErrorType", self.kind)], body).into_response()
+    }
+}
+
+/// The routes of the emulated control plane.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/PutMetadata", post(put_metadata))
+        .route("/GetChannel", post(get_channel))
+        .route("/GetStream", post(get_stream))
+        .route("/_local/stream/offline", post(go_offline))
+        .route("/_local/stream/online", post(go_online))
+        .route("/_local/health", get(health))
+        .with_state(state)
+}
+
+fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| ApiError::validation(format!("invalid request body: {e}")))
+}
+
+fn caller(headers: &HeaderMap) -> &str {
+    // "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/ivs/aws4_request, …"
+    headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split("Credential=").nth(1))
+        .and_then(|v| v.split('/').next())
+        .unwrap_or("anonymous")
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PutMetadataInput {
+    channel_arn: String,
+    metadata: String,
+}
+
+async fn put_metadata(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<StatusCode, ApiError> {
+    let input: PutMetadataInput = parse(&body)?;
+    if input.channel_arn != state.channel_arn {
+        return Err(ApiError::not_found(&input.channel_arn));
+    }
+    if input.metadata.is_empty() || input.metadata.len() > ivs_proto::MAX_METADATA_BYTES {
+        return Err(ApiError::validation(format!(
+            "metadata must be 1 to {} bytes of UTF-8, got {}",
+            ivs_proto::MAX_METADATA_BYTES,
+            input.metadata.len()
+        )));
+    }
+    let bytes = input.metadata.len();
+    match state.channel.put_metadata(input.metadata) {
+        Ok(()) => {
+            tracing::info!(caller = caller(&headers), bytes, "PutMetadata");
+            Ok(StatusCode::NO_CONTENT)
+        }
+        Err(PutError::Offline) => Err(ApiError::not_broadcasting()),
+        Err(PutError::Throttled) => Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "ThrottlingException",
+            "Request rate exceeds the limit of 5 PutMetadata calls per second for this channel",
+        )),
+    }
+}
+
+#[derive(Deserialize)]
+struct GetChannelInput {
+    arn: String,
+}
+
+async fn get_channel(State(state): State<AppState>, body: Bytes) -> Result<Json<serde_json::Value>, ApiError> {
+    let input: GetChannelInput = parse(&body)?;
+    if input.arn != state.channel_arn {
+        return Err(ApiError::not_found(&input.arn));
+    }
+    Ok(Json(json!({
+        "channel": {
+            "arn": state.channel_arn,
+            "name": "local",
+            "latencyMode": "LOW",
+            "type": "STANDARD",
+            "authorized": false,
+            "insecureIngest": false,
+            "ingestEndpoint": "127.0.0.1",
+            "playbackUrl": state.playback_url,
+            "recordingConfigurationArn": "",
+            "preset": "",
+            "playbackRestrictionPolicyArn": "",
+            "tags": {}
+        }
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GetStreamInput {
+    channel_arn: String,
+}
+
+async fn get_stream(State(state): State<AppState>, body: Bytes) -> Result<Json<serde_json::Value>, ApiError> {
+    let input: GetStreamInput = parse(&body)?;
+    if input.channel_arn != state.channel_arn {
+        return Err(ApiError::not_found(&input.channel_arn));
+    }
+    let info = state.channel.stream_info().ok_or_else(ApiError::not_broadcasting)?;
+    Ok(Json(json!({
+        "stream": {
+            "channelArn": state.channel_arn,
+            "streamId": info.stream_id,
+            "playbackUrl": state.playback_url,
+            "startTime": info.start_time,
+            "state": "LIVE",
+            "health": if info.healthy { "HEALTHY" } else { "STARVING" },
+            "viewerCount": info.viewer_count,
+        }
+    })))
+}
+
+async fn go_offline(State(state): State<AppState>) -> Json<serde_json::Value> {
+    state.channel.stop();
+    Json(json!({ "live": false }))
+}
+
+async fn go_online(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
+    state
+        .channel
+        .start()
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "InternalServerException", e.to_string()))?;
+    Ok(Json(json!({ "live": true })))
+}
+
+async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
+    Json(json!({ "live": state.channel.is_live(), "channelArn": state.channel_arn }))
+}

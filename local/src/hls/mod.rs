@@ -1,0 +1,309 @@
+//! The live channel: an encoder child process, the segmenter, and the sliding-window playlist.
+//!
+//! One [`Channel`] stands for one IVS channel. While it is live, ffmpeg encodes a test pattern (or
+//! a looped file) to MPEG-TS on its stdout; the segmenter turns that into segments and the HTTP
+//! layer serves the last few as a live media playlist. Taking the channel offline stops the
+//! encoder and the playlist answers 404, as an offline IVS channel does.
+
+pub mod segmenter;
+pub mod ts;
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+use tokio::process::Command;
+use tokio::sync::oneshot;
+
+use segmenter::{Segment, Segmenter};
+use ts::PACKET_LEN;
+
+/// Segments listed in the playlist.
+const WINDOW: usize = 6;
+/// Segments kept after leaving the playlist, for players that fetch late.
+const KEPT: usize = 12;
+/// Target segment duration in seconds (one keyframe interval).
+const TARGET_SECS: f64 = 1.0;
+/// A viewer counts while it fetched the playlist this recently.
+const VIEWER_TTL: Duration = Duration::from_secs(15);
+
+/// What the encoder plays.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// A moving test pattern with a tone, at this size.
+    TestPattern { width: u32, height: u32 },
+    /// A video file, looped forever.
+    File(PathBuf),
+}
+
+/// Why a `PutMetadata` was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PutError {
+    Offline,
+    Throttled,
+}
+
+/// A live stream's public facts, as `GetStream` reports them.
+#[derive(Debug, Clone)]
+pub struct StreamInfo {
+    pub stream_id: String,
+    pub start_time: String,
+    pub viewer_count: usize,
+    pub healthy: bool,
+}
+
+struct Broadcast {
+    stream_id: String,
+    started: OffsetDateTime,
+    segmenter: Segmenter,
+    segments: VecDeque<Segment>,
+    last_segment_at: Instant,
+    _stop: oneshot::Sender<()>,
+}
+
+struct Inner {
+    broadcast: Option<Broadcast>,
+    next_sequence: u64,
+    recent_puts: VecDeque<Instant>,
+    viewers: HashMap<String, Instant>,
+}
+
+/// One live channel; cheap to clone.
+#[derive(Clone)]
+pub struct Channel {
+    inner: Arc<Mutex<Inner>>,
+    source: Source,
+}
+
+impl Channel {
+    /// An offline channel that will encode `source` when started.
+    pub fn new(source: Source) -> Self {
+        let inner = Inner { broadcast: None, next_sequence: 0, recent_puts: VecDeque::new(), viewers: HashMap::new() };
+        Self { inner: Arc::new(Mutex::new(inner)), source }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Whether the channel is broadcasting.
+    pub fn is_live(&self) -> bool {
+        self.lock().broadcast.is_some()
+    }
+
+    /// Starts broadcasting (no-op when live). Fails when ffmpeg cannot be started.
+    pub fn start(&self) -> anyhow::Result<()> {
+        let mut inner = self.lock();
+        if inner.broadcast.is_some() {
+            return Ok(());
+        }
+        let mut child = self.encoder_command().spawn().map_err(|e| anyhow::anyhow!("cannot start ffmpeg: {e}"))?;
+        let mut stdout = child.stdout.take().expect("stdout is piped");
+        let stderr = child.stderr.take().expect("stderr is piped");
+        let (stop_tx, mut stop_rx) = oneshot::channel::<()>();
+        let now_ms = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_millis() as i64;
+        let stream_id = stream_id(now_ms);
+        inner.broadcast = Some(Broadcast {
+            stream_id: stream_id.clone(),
+            started: OffsetDateTime::now_utc(),
+            segmenter: Segmenter::new(TARGET_SECS, inner.next_sequence, now_ms),
+            segments: VecDeque::new(),
+            last_segment_at: Instant::now(),
+            _stop: stop_tx,
+        });
+        drop(inner);
+        tracing::info!(%stream_id, "stream started");
+
+        tokio::spawn(async move {
+            let mut lines = BufReader::new(stderr).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                tracing::warn!(target: "ffmpeg", "{line}");
+            }
+        });
+        let channel = self.clone();
+        tokio::spawn(async move {
+            let mut buf = vec![0u8; PACKET_LEN * 512];
+            let mut filled = 0;
+            loop {
+                let read = tokio::select! {
+                    read = stdout.read(&mut buf[filled..]) => read,
+                    _ = &mut stop_rx => break,
+                };
+                match read {
+                    Ok(0) | Err(_) => {
+                        tracing::error!("the encoder stopped; the channel is now offline");
+                        channel.end_if(&stream_id);
+                        break;
+                    }
+                    Ok(n) => filled += n,
+                }
+                let whole = filled - filled % PACKET_LEN;
+                channel.ingest(&stream_id, &buf[..whole]);
+                buf.copy_within(whole..filled, 0);
+                filled -= whole;
+            }
+            let _ = child.kill().await;
+        });
+        Ok(())
+    }
+
+    /// Stops broadcasting; the encoder is killed and the playlist goes away.
+    pub fn stop(&self) {
+        if let Some(b) = self.lock().broadcast.take() {
+            tracing::info!(stream_id = %b.stream_id, "stream stopped");
+        }
+    }
+
+    fn end_if(&self, stream_id: &str) {
+        let mut inner = self.lock();
+        if inner.broadcast.as_ref().is_some_and(|b| b.stream_id == stream_id) {
+            inner.broadcast = None;
+        }
+    }
+
+    fn ingest(&self, stream_id: &str, packets: &[u8]) {
+        let mut inner = self.lock();
+        let inner = &mut *inner;
+        let Some(b) = inner.broadcast.as_mut().filter(|b| b.stream_id == stream_id) else { return };
+        for packet in packets.chunks_exact(PACKET_LEN) {
+            if let Some(segment) = b.segmenter.push_packet(packet) {
+                inner.next_sequence = segment.sequence + 1;
+                b.segments.push_back(segment);
+                b.last_segment_at = Instant::now();
+                while b.segments.len() > KEPT {
+                    b.segments.pop_front();
+                }
+            }
+        }
+    }
+
+    fn encoder_command(&self) -> Command {
+        let mut cmd = Command::new("ffmpeg");
+        cmd.args(["-hide_banner", "-nostdin", "-loglevel", "error"]);
+        match &self.source {
+            Source::TestPattern { width, height } => {
+                cmd.args(["-re", "-f", "lavfi", "-i", &format!("testsrc2=size={width}x{height}:rate=30")]);
+                cmd.args(["-re", "-f", "lavfi", "-i", "sine=frequency=440:beep_factor=2:sample_rate=48000"]);
+            }
+            Source::File(path) => {
+                cmd.args(["-re", "-stream_loop", "-1", "-i"]).arg(path);
+                cmd.args(["-map", "0:v:0", "-map", "0:a:0?"]);
+            }
+        }
+        cmd.args([
+            "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-profile:v", "main",
+            "-pix_fmt", "yuv420p", "-r", "30", "-g", "30", "-keyint_min", "30", "-sc_threshold", "0",
+            "-b:v", "1000k", "-maxrate", "1000k", "-bufsize", "1000k",
+            "-c:a", "aac", "-b:a", "96k", "-ar", "48000", "-ac", "2",
+            "-f", "mpegts", "-flush_packets", "1", "pipe:1",
+        ]);
+        cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
+        cmd
+    }
+
+    /// Queues a metadata payload, enforcing IVS's 5 requests per second per channel.
+    pub fn put_metadata(&self, text: String) -> Result<(), PutError> {
+        let mut inner = self.lock();
+        let now = Instant::now();
+        while inner.recent_puts.front().is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1)) {
+            inner.recent_puts.pop_front();
+        }
+        if inner.broadcast.is_none() {
+            return Err(PutError::Offline);
+        }
+        if inner.recent_puts.len() >= 5 {
+            return Err(PutError::Throttled);
+        }
+        inner.recent_puts.push_back(now);
+        inner.broadcast.as_mut().expect("checked above").segmenter.push_metadata(text);
+        Ok(())
+    }
+
+    /// The live playlist, or `None` when offline (or before the first segment). `viewer` is a
+    /// key for the viewer count.
+    pub fn playlist(&self, viewer: &str, segment_prefix: &str) -> Option<String> {
+        let mut inner = self.lock();
+        let now = Instant::now();
+        inner.viewers.insert(viewer.to_owned(), now);
+        let b = inner.broadcast.as_ref()?;
+        let listed: Vec<&Segment> = b.segments.iter().rev().take(WINDOW).rev().collect();
+        let first = listed.first()?;
+        let target = listed.iter().map(|s| s.duration.round().max(1.0) as u64).max().unwrap_or(1);
+        let mut m3u8 = String::with_capacity(128 + listed.len() * 96);
+        let _ = write!(m3u8, "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:{target}\n#EXT-X-MEDIA-SEQUENCE:{}\n", first.sequence);
+        for s in listed {
+            let pdt = OffsetDateTime::from_unix_timestamp_nanos(i128::from(s.program_date_time_ms) * 1_000_000)
+                .ok()
+                .and_then(|t| t.format(&Rfc3339).ok())
+                .unwrap_or_default();
+            let _ = write!(m3u8, "#EXT-X-PROGRAM-DATE-TIME:{pdt}\n#EXTINF:{:.3},\n{segment_prefix}{}.ts\n", s.duration, s.sequence);
+        }
+        Some(m3u8)
+    }
+
+    /// A segment by sequence number, if still kept.
+    pub fn segment(&self, sequence: u64) -> Option<Bytes> {
+        let inner = self.lock();
+        let b = inner.broadcast.as_ref()?;
+        b.segments.iter().find(|s| s.sequence == sequence).map(|s| s.data.clone())
+    }
+
+    /// The stream's facts, or `None` when offline.
+    pub fn stream_info(&self) -> Option<StreamInfo> {
+        let mut inner = self.lock();
+        let now = Instant::now();
+        inner.viewers.retain(|_, seen| now.duration_since(*seen) < VIEWER_TTL);
+        let viewer_count = inner.viewers.len();
+        let b = inner.broadcast.as_ref()?;
+        Some(StreamInfo {
+            stream_id: b.stream_id.clone(),
+            start_time: b.started.format(&Rfc3339).unwrap_or_default(),
+            viewer_count,
+            // Starving: the encoder has not delivered a segment for three target durations.
+            healthy: b.last_segment_at.elapsed() < Duration::from_secs_f64(TARGET_SECS * 3.0),
+        })
+    }
+}
+
+/// An IVS-shaped stream id: `st-` and 23 alphanumerics.
+fn stream_id(seed_ms: i64) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut x = seed_ms as u64 ^ 0x9E37_79B9_7F4A_7C15;
+    let tail: String = (0..23)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            ALPHABET[(x % ALPHABET.len() as u64) as usize] as char
+        })
+        .collect();
+    format!("st-{tail}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stream_ids_have_the_ivs_shape() {
+        let id = stream_id(1_700_000_000_000);
+        assert_eq!(id.len(), 26);
+        assert!(id.starts_with("st-") && id[3..].chars().all(|c| c.is_ascii_alphanumeric()));
+        assert_ne!(id, stream_id(1_700_000_000_001));
+    }
+
+    #[test]
+    fn offline_channel_has_no_playlist_and_refuses_metadata() {
+        let channel = Channel::new(Source::TestPattern { width: 64, height: 64 });
+        assert!(channel.playlist("v", "").is_none());
+        assert!(channel.stream_info().is_none());
+        assert_eq!(channel.put_metadata("x".into()), Err(PutError::Offline));
+    }
+}

@@ -1,0 +1,244 @@
+//! Cuts a live transport stream into HLS segments and splices timed metadata into it.
+//!
+//! The encoder's stream arrives packet by packet. Each segment starts on a video keyframe with a
+//! fresh PAT and a PMT that declares the ID3 metadata stream; a `PutMetadata` payload waiting to be
+//! sent goes out as an ID3 PES packet stamped with the PTS of the next video frame, so every viewer
+//! sees the cue at the same picture.
+
+use std::collections::VecDeque;
+
+use bytes::Bytes;
+
+use super::ts::{self, Packet, Pmt, PACKET_LEN, PAT_PID};
+
+const TICKS_PER_SECOND: f64 = 90_000.0;
+
+/// A finished segment.
+#[derive(Debug, Clone)]
+pub struct Segment {
+    pub sequence: u64,
+    pub duration: f64,
+    /// Wall-clock time of the segment's first frame, in milliseconds since the Unix epoch.
+    pub program_date_time_ms: i64,
+    pub data: Bytes,
+}
+
+/// Segmenter state for one broadcast.
+#[derive(Debug)]
+pub struct Segmenter {
+    target_secs: f64,
+    next_sequence: u64,
+    start_wall_ms: i64,
+    program_number: u16,
+    pmt_pid: Option<u16>,
+    pmt: Option<Pmt>,
+    video_pid: Option<u16>,
+    first_pts: Option<u64>,
+    current: Vec<u8>,
+    current_start_pts: Option<u64>,
+    pending: VecDeque<String>,
+    cc_pat: u8,
+    cc_pmt: u8,
+    cc_id3: u8,
+}
+
+impl Segmenter {
+    /// A segmenter aiming at `target_secs` segments, numbering from `first_sequence`, whose
+    /// first frame is taken to be at `start_wall_ms`.
+    pub fn new(target_secs: f64, first_sequence: u64, start_wall_ms: i64) -> Self {
+        Self {
+            target_secs,
+            next_sequence: first_sequence,
+            start_wall_ms,
+            program_number: 1,
+            pmt_pid: None,
+            pmt: None,
+            video_pid: None,
+            first_pts: None,
+            current: Vec::new(),
+            current_start_pts: None,
+            pending: VecDeque::new(),
+            cc_pat: 0,
+            cc_pmt: 0,
+            cc_id3: 0,
+        }
+    }
+
+    /// Queues a metadata payload for the next video frame.
+    pub fn push_metadata(&mut self, text: String) {
+        self.pending.push_back(text);
+    }
+
+    /// Payloads queued and not yet in the stream.
+    pub fn pending_metadata(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Feeds one packet; returns a segment when this packet completed one.
+    pub fn push_packet(&mut self, bytes: &[u8]) -> Option<Segment> {
+        let packet = Packet::parse(bytes)?;
+        if packet.pid == PAT_PID {
+            if packet.payload_unit_start {
+                if let Some(pid) = ts::pat_pmt_pid(packet.payload) {
+                    self.pmt_pid = Some(pid);
+                }
+            }
+            return None; // our own PAT opens every segment
+        }
+        if Some(packet.pid) == self.pmt_pid {
+            if packet.payload_unit_start {
+                if let Some(pmt) = Pmt::parse(packet.payload) {
+                    self.video_pid = pmt.video_pid();
+                    self.program_number = pmt.program_number;
+                    self.pmt = Some(pmt.with_id3());
+                }
+            }
+            return None;
+        }
+        let mut finished = None;
+        let video_start = Some(packet.pid) == self.video_pid && packet.payload_unit_start;
+        if video_start {
+            if let Some(pts) = ts::pes_pts(packet.payload) {
+                self.first_pts.get_or_insert(pts);
+                if packet.random_access {
+                    finished = self.cut_at(pts);
+                }
+                if self.current_start_pts.is_some() {
+                    self.flush_metadata(pts);
+                }
+            }
+        }
+        if self.current_start_pts.is_some() {
+            self.current.extend_from_slice(bytes);
+        }
+        finished
+    }
+
+    /// Starts a new segment at a keyframe with this PTS, finishing the current one if it is long
+    /// enough.
+    fn cut_at(&mut self, pts: u64) -> Option<Segment> {
+        let mut finished = None;
+        if let Some(start) = self.current_start_pts {
+            let duration = pts.wrapping_sub(start) as f64 / TICKS_PER_SECOND;
+            if duration < self.target_secs - 0.05 {
+                return None;
+            }
+            let first = self.first_pts.unwrap_or(start);
+            let offset_ms = (start.wrapping_sub(first) as f64 / TICKS_PER_SECOND * 1000.0) as i64;
+            finished = Some(Segment {
+                sequence: self.next_sequence,
+                duration,
+                program_date_time_ms: self.start_wall_ms + offset_ms,
+                data: Bytes::from(std::mem::take(&mut self.current)),
+            });
+            self.next_sequence += 1;
+        }
+        let (pmt_pid, pmt) = (self.pmt_pid?, self.pmt.as_ref()?);
+        self.current.reserve(PACKET_LEN * 1024);
+        let pat = ts::encode_pat(self.program_number, pmt_pid);
+        self.current.extend_from_slice(&ts::section_packet(PAT_PID, &mut self.cc_pat, &pat));
+        self.current.extend_from_slice(&ts::section_packet(pmt_pid, &mut self.cc_pmt, &pmt.encode()));
+        self.current_start_pts = Some(pts);
+        finished
+    }
+
+    fn flush_metadata(&mut self, pts: u64) {
+        while let Some(text) = self.pending.pop_front() {
+            for packet in ts::id3_pes_packets(&ts::id3_txxx(&text), pts, &mut self.cc_id3) {
+                self.current.extend_from_slice(&packet);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hls::ts::{encode_pat, section_packet, ID3_PID};
+
+    const VIDEO: u16 = 0x100;
+    const PMT_PID: u16 = 0x1000;
+
+    fn video_packet(pts: u64, keyframe: bool) -> [u8; PACKET_LEN] {
+        let mut p = [0xFFu8; PACKET_LEN];
+        p[0] = 0x47;
+        p[1] = 0x40 | (VIDEO >> 8) as u8;
+        p[2] = VIDEO as u8;
+        p[3] = 0x30; // adaptation field + payload
+        p[4] = 1;
+        p[5] = if keyframe { 0x40 } else { 0x00 };
+        let pes = &mut p[6..];
+        pes[..9].copy_from_slice(&[0, 0, 1, 0xE0, 0, 0, 0x80, 0x80, 5]);
+        pes[9] = 0x21 | ((pts >> 29) as u8 & 0x0E);
+        pes[10] = (pts >> 22) as u8;
+        pes[11] = 0x01 | ((pts >> 14) as u8 & 0xFE);
+        pes[12] = (pts >> 7) as u8;
+        pes[13] = 0x01 | ((pts << 1) as u8 & 0xFE);
+        p
+    }
+
+    fn psi() -> Vec<[u8; PACKET_LEN]> {
+        let pmt = Pmt { program_number: 1, pcr_pid: VIDEO, streams: vec![(0x1B, VIDEO, vec![])] };
+        vec![section_packet(PAT_PID, &mut 0, &encode_pat(1, PMT_PID)), section_packet(PMT_PID, &mut 0, &pmt.encode())]
+    }
+
+    /// Feeds 30 fps video with a keyframe every `gop` frames; returns the segments produced.
+    fn run(seg: &mut Segmenter, frames: std::ops::Range<u64>, gop: u64) -> Vec<Segment> {
+        let mut out = Vec::new();
+        for packet in psi() {
+            assert!(seg.push_packet(&packet).is_none());
+        }
+        for frame in frames {
+            out.extend(seg.push_packet(&video_packet(frame * 3000, frame % gop == 0)));
+        }
+        out
+    }
+
+    fn pids(data: &[u8]) -> Vec<u16> {
+        data.chunks(PACKET_LEN).map(|p| Packet::parse(p).unwrap().pid).collect()
+    }
+
+    #[test]
+    fn cuts_on_keyframes_at_the_target_duration() {
+        let mut seg = Segmenter::new(1.0, 7, 1_000_000);
+        // Keyframes every half second; cuts at frames 30, 60 and 90 only.
+        let segments = run(&mut seg, 0..95, 15);
+        assert_eq!(segments.len(), 3);
+        assert_eq!(segments[0].sequence, 7);
+        assert_eq!(segments[1].sequence, 8);
+        assert!((segments[0].duration - 1.0).abs() < 1e-9);
+        assert_eq!(segments[0].program_date_time_ms, 1_000_000);
+        assert_eq!(segments[1].program_date_time_ms, 1_001_000);
+        let first = pids(&segments[0].data);
+        assert_eq!(&first[..3], &[PAT_PID, PMT_PID, VIDEO], "each segment opens with PAT, PMT, keyframe");
+        assert_eq!(first.len(), 2 + 30);
+        let pmt = Pmt::parse(Packet::parse(&segments[1].data[PACKET_LEN..2 * PACKET_LEN]).unwrap().payload).unwrap();
+        assert!(pmt.streams.iter().any(|(t, pid, _)| (*t, *pid) == (0x15, ID3_PID)));
+    }
+
+    #[test]
+    fn drops_what_comes_before_the_first_keyframe() {
+        let mut seg = Segmenter::new(1.0, 0, 0);
+        let segments = run(&mut seg, 5..65, 30);
+        assert_eq!(segments.len(), 1);
+        assert_eq!(pids(&segments[0].data).len(), 2 + 30, "frames 30..60 only");
+    }
+
+    #[test]
+    fn metadata_rides_on_the_next_video_frame() {
+        let mut seg = Segmenter::new(1.0, 0, 0);
+        run(&mut seg, 0..10, 30);
+        seg.push_metadata(r#"{"type":"clear"}"#.into());
+        assert_eq!(seg.pending_metadata(), 1);
+        let segments = run(&mut seg, 10..31, 30);
+        assert_eq!(seg.pending_metadata(), 0);
+        let data = &segments[0].data;
+        let at = pids(data).iter().position(|&p| p == ID3_PID).expect("an ID3 packet");
+        let packet = Packet::parse(&data[at * PACKET_LEN..(at + 1) * PACKET_LEN]).unwrap();
+        assert!(packet.payload_unit_start);
+        assert_eq!(ts::pes_pts(packet.payload), Some(10 * 3000), "stamped with the next frame's PTS");
+        let next = Packet::parse(&data[(at + 1) * PACKET_LEN..(at + 2) * PACKET_LEN]).unwrap();
+        assert_eq!((next.pid, ts::pes_pts(next.payload)), (VIDEO, Some(10 * 3000)));
+        assert!(data.windows(16).any(|w| w == br#"{"type":"clear"}"#));
+    }
+}
