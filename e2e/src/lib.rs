@@ -1,1 +1,232 @@
+//! Harness for the end-to-end tests and the benchmark: the local stack as a child process on free
+//! ports, and headless Chromium driven over the DevTools protocol.
+//!
+//! Chromium is driven with `chromiumoxide` (CDP) rather than WebDriver: it needs no driver process,
+//! runs on the same tokio runtime as the tests, and gives direct access to `evaluate`, which is how
+//! the tests read what a person sees (text on the page, the video's clock).
 
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use chromiumoxide::browser::{Browser, BrowserConfig};
+use chromiumoxide::Page;
+use futures::StreamExt;
+use serde::de::DeserializeOwned;
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("e2e/ has a parent").to_path_buf()
+}
+
+/// A free loopback port.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+}
+
+/// A running local stack; killed on drop.
+pub struct Stack {
+    child: Child,
+    pub site: String,
+    pub api: String,
+    pub playback: String,
+}
+
+impl Stack {
+    /// Starts `ivs-local serve` with the built viewer (`dist/`), on free ports, and waits until
+    /// its stream has a playlist.
+    pub fn start() -> anyhow::Result<Self> {
+        let bin = std::env::var_os("IVS_LOCAL_BIN").map(PathBuf::from).unwrap_or_else(|| root().join("target/debug/ivs-local"));
+        let dist = std::env::var_os("IVS_DIST").map(PathBuf::from).unwrap_or_else(|| root().join("dist"));
+        let (site, api, playback) = (free_port(), free_port(), free_port());
+        let child = Command::new(&bin)
+            .args(["serve", "--site", &format!("127.0.0.1:{site}"), "--api", &format!("127.0.0.1:{api}")])
+            .args(["--playback", &format!("127.0.0.1:{playback}"), "--site-dir"])
+            .arg(&dist)
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .with_context(|| format!("cannot start {} (build it with cargo build -p ivs-local)", bin.display()))?;
+        let stack = Self {
+            child,
+            site: format!("http://127.0.0.1:{site}"),
+            api: format!("http://127.0.0.1:{api}"),
+            playback: format!("http://127.0.0.1:{playback}"),
+        };
+        stack.wait_until_live(Duration::from_secs(20))?;
+        Ok(stack)
+    }
+
+    /// The playback URL of the local channel.
+    pub fn playback_url(&self) -> String {
+        format!("{}/api/video/v1/us-east-1.000000000000.channel.local.m3u8", self.playback)
+    }
+
+    /// Waits until the playlist lists segments.
+    pub fn wait_until_live(&self, timeout: Duration) -> anyhow::Result<()> {
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if let Ok((200, body)) = http("GET", &self.playback_url(), "") {
+                if body.matches(".ts").count() >= 2 {
+                    return Ok(());
+                }
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        bail!("the local stream did not go live within {timeout:?}")
+    }
+
+    /// Takes the stream offline or brings it back.
+    pub fn set_live(&self, live: bool) -> anyhow::Result<()> {
+        let path = if live { "online" } else { "offline" };
+        let (status, body) = http("POST", &format!("{}/_local/stream/{path}", self.api), "{}")?;
+        if status != 200 {
+            bail!("stream {path} failed: {status} {body}");
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        // SIGTERM first so the stack stops its encoder, then make sure.
+        let _ = Command::new("kill").arg(self.child.id().to_string()).status();
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A minimal blocking HTTP/1.1 client for the tests' own calls: returns status and body.
+pub fn http(method: &str, url: &str, body: &str) -> anyhow::Result<(u16, String)> {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").context("http:// URLs only")?;
+    let (authority, path) = rest.split_once('/').map(|(a, p)| (a, format!("/{p}"))).unwrap_or((rest, "/".into()));
+    let mut stream = std::net::TcpStream::connect(authority)?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response)?;
+    let response = String::from_utf8_lossy(&response);
+    let status = response.split(' ').nth(1).and_then(|s| s.parse().ok()).context("malformed response")?;
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") { dechunk(body) } else { body.to_owned() };
+    Ok((status, body))
+}
+
+fn dechunk(mut body: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let Ok(n) = usize::from_str_radix(size.trim(), 16) else { break };
+        if n == 0 || rest.len() < n {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        body = rest[n..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+/// Headless Chromium with the flags this machine needs; closed on drop.
+pub struct Chromium {
+    pub browser: Browser,
+    handler: tokio::task::JoinHandle<()>,
+    _profile: TempDir,
+}
+
+impl Chromium {
+    /// Launches `/usr/bin/chromium` (or `$CHROMIUM`) with a fresh profile.
+    pub async fn launch() -> anyhow::Result<Self> {
+        let profile = TempDir::new("chromium-profile")?;
+        let executable = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        let config = BrowserConfig::builder()
+            .chrome_executable(executable)
+            .no_sandbox()
+            .user_data_dir(&profile.0)
+            .window_size(1280, 800)
+            .args([
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--autoplay-policy=no-user-gesture-required",
+                "--mute-audio",
+            ])
+            .build()
+            .map_err(|e| anyhow::anyhow!("browser config: {e}"))?;
+        let (browser, mut events) = Browser::launch(config).await.context("launching Chromium")?;
+        let handler = tokio::spawn(async move { while events.next().await.is_some() {} });
+        Ok(Self { browser, handler, _profile: profile })
+    }
+
+    /// Opens `url` in a new tab.
+    pub async fn open(&self, url: &str) -> anyhow::Result<Page> {
+        Ok(self.browser.new_page(url).await?)
+    }
+
+    /// Closes the browser and waits for it.
+    pub async fn close(mut self) {
+        let _ = self.browser.close().await;
+        let _ = self.browser.wait().await;
+        self.handler.abort();
+    }
+}
+
+/// Evaluates `expression` in the page and decodes its value.
+pub async fn eval<T: DeserializeOwned>(page: &Page, expression: &str) -> anyhow::Result<T> {
+    let result = page.evaluate(expression).await.with_context(|| format!("evaluating {expression}"))?;
+    result.into_value().with_context(|| format!("decoding the value of {expression}"))
+}
+
+/// Polls `expression` until it is truthy; returns the time it took.
+pub async fn wait_for(page: &Page, expression: &str, timeout: Duration) -> anyhow::Result<Duration> {
+    let start = Instant::now();
+    let check = format!("Boolean({expression})");
+    loop {
+        if eval::<bool>(page, &check).await.unwrap_or(false) {
+            return Ok(start.elapsed());
+        }
+        if start.elapsed() > timeout {
+            let status = eval::<String>(page, "document.querySelector('[data-testid=status]')?.textContent ?? '(no status)'").await.unwrap_or_default();
+            bail!("waited {timeout:?} for `{expression}`; the page's status says {status:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The text of the element with this `data-testid`, if present.
+pub async fn text(page: &Page, test_id: &str) -> anyhow::Result<Option<String>> {
+    eval(page, &format!("document.querySelector('[data-testid=\"{test_id}\"]')?.textContent ?? null")).await
+}
+
+/// A directory removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(prefix: &str) -> anyhow::Result<Self> {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_nanos();
+        let dir = std::env::temp_dir().join(format!("{prefix}-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        Ok(Self(dir))
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}

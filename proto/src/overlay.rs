@@ -56,6 +56,12 @@ impl Poll {
     }
 }
 
+/// A countdown as the viewer reads it: whole seconds rounded up, `m:ss`.
+pub fn format_countdown(secs: f64) -> String {
+    let whole = if secs.is_finite() { secs.max(0.0).ceil() as u64 } else { 0 };
+    format!("{}:{:02}", whole / 60, whole % 60)
+}
+
 /// A product card.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Product {
@@ -63,6 +69,34 @@ pub struct Product {
     pub price: String,
     pub image_url: SafeUrl,
     pub url: SafeUrl,
+}
+
+/// What is on screen: at most one poll and one product card.
+///
+/// A new poll replaces the previous one, a new product replaces the card, and a clear removes
+/// both. Each slot remembers the stream position of the cue that filled it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Board {
+    /// The poll and its cue's start time.
+    pub poll: Option<(Poll, f64)>,
+    /// The product card.
+    pub product: Option<Product>,
+}
+
+impl Board {
+    /// Applies an overlay that arrived in a cue starting at `cue_start`.
+    pub fn apply(&mut self, overlay: Overlay, cue_start: f64) {
+        match overlay {
+            Overlay::Poll(poll) => self.poll = Some((poll, cue_start)),
+            Overlay::Product(product) => self.product = Some(product),
+            Overlay::Clear => *self = Self::default(),
+        }
+    }
+
+    /// Removes the product card (the viewer dismissed it).
+    pub fn dismiss_product(&mut self) {
+        self.product = None;
+    }
 }
 
 /// Why a cue's text is not shown.
@@ -265,6 +299,16 @@ mod tests {
     }
 
     #[test]
+    fn countdown_format() {
+        assert_eq!(format_countdown(0.0), "0:00");
+        assert_eq!(format_countdown(0.2), "0:01");
+        assert_eq!(format_countdown(59.5), "1:00");
+        assert_eq!(format_countdown(125.0), "2:05");
+        assert_eq!(format_countdown(-3.0), "0:00");
+        assert_eq!(format_countdown(f64::NAN), "0:00");
+    }
+
+    #[test]
     fn parses_a_product_with_checked_links() {
         let overlay = parse_cue(
             r#"{"type":"product","title":"Mug","price":12.5,"imageUrl":"https://cdn.example/mug.png","url":"https://shop.example/mug"}"#,
@@ -290,6 +334,23 @@ mod tests {
         assert_eq!(parse_cue(&"x".repeat(1025)), Err(OverlayError::TooLarge(1025)));
         let deep = format!("{}{}", "[".repeat(500), "]".repeat(500));
         assert!(matches!(parse_cue(&deep), Err(OverlayError::NotJson(_))));
+    }
+
+    #[test]
+    fn board_keeps_one_poll_and_one_product() {
+        let mut board = Board::default();
+        let poll = |q: &str| parse_cue(&format!(r#"{{"type":"poll","question":"{q}","options":["a","b"],"duration":5}}"#)).unwrap();
+        let product = parse_cue(r#"{"type":"product","title":"Mug","price":"$1","imageUrl":"https://e.com/i.png","url":"https://e.com"}"#).unwrap();
+        board.apply(poll("one"), 10.0);
+        board.apply(product, 11.0);
+        board.apply(poll("two"), 12.0);
+        let (current, start) = board.poll.clone().unwrap();
+        assert_eq!((current.question.as_str(), start), ("two", 12.0));
+        assert!(board.product.is_some());
+        board.dismiss_product();
+        assert!(board.product.is_none());
+        board.apply(Overlay::Clear, 13.0);
+        assert_eq!(board, Board::default());
     }
 
     #[test]

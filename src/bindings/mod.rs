@@ -1,0 +1,4 @@
+//! Thin, owned bindings to browser and SDK APIs. This is the only module that sees `JsValue`.
+
+pub mod fetch;
+pub mod ivs;

@@ -1,0 +1,8 @@
+//! Components, one concern each.
+
+pub mod playback_prompts;
+pub mod poll_card;
+pub mod product_card;
+pub mod slate;
+pub mod status_badge;
+pub mod viewer;

@@ -1,0 +1,34 @@
+//! Prompts when the browser refuses autoplay: "unmute" when only sound was blocked, "play"
+//! when playback itself was.
+
+use leptos::prelude::*;
+
+use crate::hooks::use_ivs_player::PlayerHandle;
+
+/// The unmute and click-to-play prompts.
+#[component]
+pub fn PlaybackPrompts(
+    /// Autoplay with sound was refused and the player muted itself.
+    #[prop(into)]
+    audio_blocked: Signal<bool>,
+    /// Whether the player is muted.
+    #[prop(into)]
+    muted: Signal<bool>,
+    /// Autoplay was refused altogether.
+    #[prop(into)]
+    playback_blocked: Signal<bool>,
+) -> impl IntoView {
+    let player = expect_context::<PlayerHandle>();
+    view! {
+        <Show when=move || playback_blocked.get()>
+            <button class="prompt prompt-play" data-testid="click-to-play" on:click=move |_| player.play()>
+                <span aria-hidden="true">"▶"</span>" Play"
+            </button>
+        </Show>
+        <Show when=move || audio_blocked.get() && muted.get() && !playback_blocked.get()>
+            <button class="prompt prompt-unmute" data-testid="unmute" on:click=move |_| player.unmute()>
+                <span aria-hidden="true">"🔇"</span>" Tap to unmute"
+            </button>
+        </Show>
+    }
+}

@@ -1,0 +1,52 @@
+//! The playback view: the video (owned by the SDK, never re-rendered), its state, prompts,
+//! the offline slate and the overlays from timed metadata.
+
+use ivs_proto::config::ViewerConfig;
+use leptos::html::Video;
+use leptos::prelude::*;
+
+use super::playback_prompts::PlaybackPrompts;
+use super::poll_card::PollCard;
+use super::product_card::ProductCard;
+use super::slate::Slate;
+use super::status_badge::StatusBadge;
+use crate::hooks::use_ivs_player::use_ivs_player;
+
+/// The player with everything drawn over it.
+#[component]
+pub fn Viewer(
+    /// Where to play from and how to start.
+    config: ViewerConfig,
+) -> impl IntoView {
+    let video = NodeRef::<Video>::new();
+    let muted = config.muted;
+    let player = use_ivs_player(video, config);
+    provide_context(player.handle);
+
+    let poll = Signal::derive(move || player.board.with(|b| b.poll.clone()));
+    let product = Signal::derive(move || player.board.with(|b| b.product.clone()));
+    let dismiss_product = Callback::new(move |()| player.board.update(|b| b.dismiss_product()));
+
+    view! {
+        <section class="viewer" data-testid="viewer">
+            <div class="stage">
+                <video node_ref=video class="video" playsinline=true muted=muted data-testid="video"></video>
+                <StatusBadge status=player.status />
+                <div class="overlays" data-testid="overlays">
+                    {move || poll.get().map(|(poll, cue_start)| view! {
+                        <PollCard poll=poll cue_start=cue_start position=player.position />
+                    })}
+                    {move || product.get().map(|product| view! {
+                        <ProductCard product=product on_dismiss=dismiss_product />
+                    })}
+                </div>
+                <Slate status=player.status fatal=player.fatal />
+                <PlaybackPrompts
+                    audio_blocked=player.audio_blocked
+                    muted=player.muted
+                    playback_blocked=player.playback_blocked
+                />
+            </div>
+        </section>
+    }
+}

@@ -1,0 +1,3 @@
+//! Hooks: reactive glue between the bindings and the components.
+
+pub mod use_ivs_player;
