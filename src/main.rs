@@ -1,13 +1,7 @@
-//! The IVS viewer: a Leptos client-side app. See `docs/ARCHITECTURE.md`.
-
-mod app;
-mod bindings;
-mod components;
-mod config;
-mod hooks;
+//! Entry point: installs the panic hook and logger, then mounts the app.
 
 fn main() {
     console_error_panic_hook::set_once();
     let _ = console_log::init_with_level(log::Level::Info);
-    leptos::mount::mount_to_body(app::App);
+    leptos::mount::mount_to_body(ivs_viewer::App);
 }

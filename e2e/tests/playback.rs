@@ -1,0 +1,96 @@
+//! End to end: the built viewer, the local stack and real Chromium with the real IVS Player SDK.
+//! Each test asserts what a person would see.
+
+use std::time::Duration;
+
+use ivs_e2e::{eval, text, wait_for, Chromium, Stack};
+
+const PLAYING: &str = "document.querySelector('[data-testid=status]')?.dataset.state === 'Playing'";
+const CURRENT_TIME: &str = "document.querySelector('[data-testid=video]').currentTime";
+
+async fn aws_ivs_client(stack: &Stack) -> aws_sdk_ivs::Client {
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_ivs::config::Credentials::new("AKIDLOCAL", "local-secret", None, None, "e2e"))
+        .endpoint_url(&stack.api)
+        .load()
+        .await;
+    aws_sdk_ivs::Client::new(&config)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_live_stream_plays_and_its_clock_advances() -> anyhow::Result<()> {
+    let stack = Stack::start()?;
+    let chromium = Chromium::launch().await?;
+    let page = chromium.open(&stack.site).await?;
+    let took = wait_for(&page, PLAYING, Duration::from_secs(20)).await?;
+    println!("playing after {took:?}");
+    assert_eq!(text(&page, "status").await?.as_deref(), Some("Playing"));
+
+    let start: f64 = eval(&page, CURRENT_TIME).await?;
+    let advanced = wait_for(&page, &format!("{CURRENT_TIME} >= {start} + 3"), Duration::from_secs(5)).await?;
+    let end: f64 = eval(&page, CURRENT_TIME).await?;
+    println!("currentTime {start:.2} -> {end:.2} in {advanced:?}");
+    assert!(end - start >= 3.0);
+    chromium.close().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn put_metadata_from_the_aws_sdk_shows_a_poll_over_the_video() -> anyhow::Result<()> {
+    let stack = Stack::start()?;
+    let chromium = Chromium::launch().await?;
+    let page = chromium.open(&stack.site).await?;
+    wait_for(&page, PLAYING, Duration::from_secs(20)).await?;
+    assert_eq!(text(&page, "poll-question").await?, None, "no poll before the cue");
+
+    let question = "Which feature should we build next?";
+    let payload = serde_json::json!({
+        "type": "poll", "question": question, "options": ["Dark mode", "Mobile app", "API v2"], "duration": 30
+    });
+    let ivs = aws_ivs_client(&stack).await;
+    ivs.put_metadata()
+        .channel_arn("arn:aws:ivs:us-east-1:000000000000:channel/local")
+        .metadata(payload.to_string())
+        .send()
+        .await?;
+    let took = wait_for(
+        &page,
+        &format!("document.querySelector('[data-testid=poll-question]')?.textContent === {}", serde_json::json!(question)),
+        Duration::from_secs(3),
+    )
+    .await?;
+    println!("poll shown {took:?} after PutMetadata returned");
+    let options: Vec<String> = eval(&page, "[...document.querySelectorAll('.poll-option')].map(e => e.textContent)").await?;
+    assert_eq!(options, ["Dark mode", "Mobile app", "API v2"]);
+    let countdown = text(&page, "poll-countdown").await?.unwrap_or_default();
+    assert!(countdown.ends_with("left"), "countdown shows time left: {countdown:?}");
+    chromium.close().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_offline_channel_shows_the_slate_and_resumes_without_a_reload() -> anyhow::Result<()> {
+    let stack = Stack::start()?;
+    let chromium = Chromium::launch().await?;
+    let page = chromium.open(&stack.site).await?;
+    wait_for(&page, PLAYING, Duration::from_secs(20)).await?;
+    // A marker that a reload would wipe.
+    eval::<bool>(&page, "(window.__sameDocument = true)").await?;
+
+    stack.set_live(false)?;
+    let took = wait_for(&page, "document.querySelector('[data-testid=slate]')?.dataset.kind === 'offline'", Duration::from_secs(20)).await?;
+    println!("offline slate after {took:?}");
+    let slate = text(&page, "slate").await?.unwrap_or_default();
+    assert!(slate.contains("offline"), "slate says the stream is offline: {slate:?}");
+
+    stack.set_live(true)?;
+    let took = wait_for(&page, PLAYING, Duration::from_secs(20)).await?;
+    println!("playing again {took:?} after the stream came back");
+    let start: f64 = eval(&page, CURRENT_TIME).await?;
+    wait_for(&page, &format!("{CURRENT_TIME} >= {start} + 1"), Duration::from_secs(5)).await?;
+    assert_eq!(text(&page, "slate").await?, None, "the slate is gone");
+    assert!(eval::<bool>(&page, "window.__sameDocument === true").await?, "the page was not reloaded");
+    chromium.close().await;
+    Ok(())
+}

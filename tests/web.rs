@@ -1,0 +1,91 @@
+//! Components in headless Chromium (wasm-bindgen-test): what they render from given data.
+#![cfg(target_arch = "wasm32")]
+
+use ivs_proto::overlay::{parse_cue, Overlay};
+use ivs_proto::playback::{ErrorKind, PlayerState, Status};
+use ivs_viewer::bindings::ivs::PlayerError;
+use ivs_viewer::components::poll_card::PollCard;
+use ivs_viewer::components::product_card::ProductCard;
+use ivs_viewer::components::slate::Slate;
+use ivs_viewer::components::status_badge::StatusBadge;
+use leptos::prelude::*;
+use wasm_bindgen_test::*;
+use web_sys::HtmlElement;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// Mounts `view` in a fresh container and returns the container.
+fn mount<V: IntoView + 'static>(view: impl FnOnce() -> V + 'static) -> HtmlElement {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let container: HtmlElement = document.create_element("div").unwrap().unchecked_into();
+    document.body().unwrap().append_child(&container).unwrap();
+    let handle = leptos::mount::mount_to(container.clone(), view);
+    handle.forget();
+    container
+}
+
+use wasm_bindgen::JsCast;
+
+fn by_test_id(root: &HtmlElement, id: &str) -> Option<web_sys::Element> {
+    root.query_selector(&format!("[data-testid=\"{id}\"]")).unwrap()
+}
+
+#[wasm_bindgen_test]
+fn poll_card_shows_markup_as_text_and_counts_down_in_stream_time() {
+    let Overlay::Poll(poll) =
+        parse_cue(r#"{"type":"poll","question":"<img src=x onerror=alert(1)>","options":["<b>a</b>","b"],"duration":20}"#).unwrap()
+    else {
+        panic!("not a poll")
+    };
+    let position = RwSignal::new(100.0);
+    let root = mount(move || view! { <PollCard poll=poll cue_start=100.0 position=position /> });
+    let question = by_test_id(&root, "poll-question").unwrap();
+    assert_eq!(question.text_content().unwrap(), "<img src=x onerror=alert(1)>");
+    assert!(root.query_selector("img").unwrap().is_none(), "markup is not parsed");
+    assert!(root.query_selector("b").unwrap().is_none());
+    assert_eq!(by_test_id(&root, "poll-countdown").unwrap().text_content().unwrap(), "0:20 left");
+    position.set(112.2);
+    assert_eq!(by_test_id(&root, "poll-countdown").unwrap().text_content().unwrap(), "0:08 left");
+    position.set(130.0);
+    assert_eq!(by_test_id(&root, "poll-countdown").unwrap().text_content().unwrap(), "Closed");
+}
+
+#[wasm_bindgen_test]
+fn product_card_links_only_to_the_checked_url_and_can_be_dismissed() {
+    let Overlay::Product(product) = parse_cue(
+        r#"{"type":"product","title":"Mug <script>","price":"$12","imageUrl":"https://cdn.example/mug.png","url":"https://shop.example/mug"}"#,
+    )
+    .unwrap() else {
+        panic!("not a product")
+    };
+    let dismissed = RwSignal::new(false);
+    let root = mount(move || view! { <ProductCard product=product on_dismiss=Callback::new(move |()| dismissed.set(true)) /> });
+    assert_eq!(by_test_id(&root, "product-title").unwrap().text_content().unwrap(), "Mug <script>");
+    let link = root.query_selector("a").unwrap().unwrap();
+    assert_eq!(link.get_attribute("href").unwrap(), "https://shop.example/mug");
+    assert_eq!(link.get_attribute("rel").unwrap(), "noopener noreferrer");
+    assert_eq!(root.query_selector("img").unwrap().unwrap().get_attribute("src").unwrap(), "https://cdn.example/mug.png");
+    root.query_selector(".card-close").unwrap().unwrap().unchecked_into::<HtmlElement>().click();
+    assert!(dismissed.get_untracked());
+}
+
+#[wasm_bindgen_test]
+fn slate_and_badge_follow_the_status() {
+    let status = RwSignal::new(Status::Player(PlayerState::Playing));
+    let fatal = RwSignal::new(None::<PlayerError>);
+    let root = mount(move || view! { <StatusBadge status=status /> <Slate status=status fatal=fatal /> });
+    assert_eq!(by_test_id(&root, "status").unwrap().text_content().unwrap(), "Playing");
+    assert!(by_test_id(&root, "slate").is_none(), "nothing covers a playing video");
+
+    status.set(Status::Offline);
+    let slate = by_test_id(&root, "slate").unwrap();
+    assert_eq!(slate.get_attribute("data-kind").unwrap(), "offline");
+    assert!(slate.text_content().unwrap().contains(ErrorKind::Offline.message()));
+    assert_eq!(by_test_id(&root, "status").unwrap().text_content().unwrap(), "Offline");
+
+    status.set(Status::Failed { kind: ErrorKind::NotAuthorized, retrying: false });
+    assert!(by_test_id(&root, "slate").unwrap().text_content().unwrap().contains("not authorised"));
+
+    fatal.set(Some(PlayerError::Unsupported));
+    assert!(by_test_id(&root, "slate").unwrap().text_content().unwrap().contains("This browser can't play"));
+}
