@@ -210,7 +210,9 @@ pub async fn wait_for(page: &Page, expression: &str, timeout: Duration) -> anyho
 
 /// The text of the element with this `data-testid`, if present.
 pub async fn text(page: &Page, test_id: &str) -> anyhow::Result<Option<String>> {
-    eval(page, &format!("document.querySelector('[data-testid=\"{test_id}\"]')?.textContent ?? null")).await
+    // CDP returns no value for null, so the answer travels as JSON.
+    let json: String = eval(page, &format!("JSON.stringify(document.querySelector('[data-testid=\"{test_id}\"]')?.textContent ?? null)")).await?;
+    Ok(serde_json::from_str(&json)?)
 }
 
 /// A directory removed on drop.

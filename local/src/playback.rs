@@ -26,6 +26,7 @@ pub fn router(state: AppState) -> Router {
 }
 
 async fn playlist(State(state): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, Path(file): Path<String>) -> Response {
+    tracing::debug!(%peer, %file, "playlist request");
     if file != PLAYLIST {
         return (StatusCode::NOT_FOUND, "no such channel").into_response();
     }
@@ -40,6 +41,7 @@ async fn playlist(State(state): State<AppState>, ConnectInfo(peer): ConnectInfo<
 }
 
 async fn segment(State(state): State<AppState>, Path(file): Path<String>) -> Response {
+    tracing::debug!(%file, "segment request");
     let sequence = file.strip_suffix(".ts").and_then(|s| s.parse::<u64>().ok());
     match sequence.and_then(|s| state.channel.segment(s)) {
         Some(data) => ([(header::CONTENT_TYPE, "video/mp2t"), (header::CACHE_CONTROL, "max-age=60")], data).into_response(),

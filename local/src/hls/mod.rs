@@ -264,7 +264,7 @@ impl Channel {
         let b = inner.broadcast.as_ref()?;
         Some(StreamInfo {
             stream_id: b.stream_id.clone(),
-            start_time: b.started.format(&Rfc3339).unwrap_or_default(),
+            start_time: b.started.replace_nanosecond(b.started.millisecond() as u32 * 1_000_000).unwrap_or(b.started).format(&Rfc3339).unwrap_or_default(),
             viewer_count,
             // Starving: the encoder has not delivered a segment for three target durations.
             healthy: b.last_segment_at.elapsed() < Duration::from_secs_f64(TARGET_SECS * 3.0),

@@ -12,6 +12,8 @@ use bytes::Bytes;
 use super::ts::{self, Packet, Pmt, PACKET_LEN, PAT_PID};
 
 const TICKS_PER_SECOND: f64 = 90_000.0;
+/// Owner of the PRIV frame that opens every segment.
+pub const HEARTBEAT_OWNER: &str = "ivs-local.segment";
 
 /// A finished segment.
 #[derive(Debug, Clone)]
@@ -70,6 +72,7 @@ impl Segmenter {
     }
 
     /// Payloads queued and not yet in the stream.
+    #[cfg(test)]
     pub fn pending_metadata(&self) -> usize {
         self.pending.len()
     }
@@ -138,6 +141,13 @@ impl Segmenter {
         let pat = ts::encode_pat(self.program_number, pmt_pid);
         self.current.extend_from_slice(&ts::section_packet(PAT_PID, &mut self.cc_pat, &pat));
         self.current.extend_from_slice(&ts::section_packet(pmt_pid, &mut self.cc_pmt, &pmt.encode()));
+        // Every segment carries an ID3 packet: a player waits for data on each declared stream,
+        // so a metadata stream that is silent for a segment would stall playback. A PRIV frame
+        // is not a text cue, so viewers see nothing of it.
+        let heartbeat = ts::id3_priv(HEARTBEAT_OWNER, &self.next_sequence.to_be_bytes());
+        for packet in ts::id3_pes_packets(&heartbeat, pts, &mut self.cc_id3) {
+            self.current.extend_from_slice(&packet);
+        }
         self.current_start_pts = Some(pts);
         finished
     }
@@ -210,8 +220,11 @@ mod tests {
         assert_eq!(segments[0].program_date_time_ms, 1_000_000);
         assert_eq!(segments[1].program_date_time_ms, 1_001_000);
         let first = pids(&segments[0].data);
-        assert_eq!(&first[..3], &[PAT_PID, PMT_PID, VIDEO], "each segment opens with PAT, PMT, keyframe");
-        assert_eq!(first.len(), 2 + 30);
+        assert_eq!(&first[..4], &[PAT_PID, PMT_PID, ID3_PID, VIDEO], "each segment opens with PAT, PMT, ID3, keyframe");
+        assert_eq!(first.len(), 3 + 30);
+        for segment in &segments {
+            assert!(segment.data.windows(HEARTBEAT_OWNER.len()).any(|w| w == HEARTBEAT_OWNER.as_bytes()), "heartbeat in every segment");
+        }
         let pmt = Pmt::parse(Packet::parse(&segments[1].data[PACKET_LEN..2 * PACKET_LEN]).unwrap().payload).unwrap();
         assert!(pmt.streams.iter().any(|(t, pid, _)| (*t, *pid) == (0x15, ID3_PID)));
     }
@@ -221,7 +234,7 @@ mod tests {
         let mut seg = Segmenter::new(1.0, 0, 0);
         let segments = run(&mut seg, 5..65, 30);
         assert_eq!(segments.len(), 1);
-        assert_eq!(pids(&segments[0].data).len(), 2 + 30, "frames 30..60 only");
+        assert_eq!(pids(&segments[0].data).len(), 3 + 30, "frames 30..60 only");
     }
 
     #[test]
@@ -233,7 +246,7 @@ mod tests {
         let segments = run(&mut seg, 10..31, 30);
         assert_eq!(seg.pending_metadata(), 0);
         let data = &segments[0].data;
-        let at = pids(data).iter().position(|&p| p == ID3_PID).expect("an ID3 packet");
+        let at = pids(data).iter().rposition(|&p| p == ID3_PID).expect("an ID3 packet");
         let packet = Packet::parse(&data[at * PACKET_LEN..(at + 1) * PACKET_LEN]).unwrap();
         assert!(packet.payload_unit_start);
         assert_eq!(ts::pes_pts(packet.payload), Some(10 * 3000), "stamped with the next frame's PTS");

@@ -213,6 +213,21 @@ pub fn id3_txxx(value: &str) -> Vec<u8> {
     tag
 }
 
+/// An ID3v2.4 tag holding one `PRIV` frame: `owner`, a NUL, then `data`.
+pub fn id3_priv(owner: &str, data: &[u8]) -> Vec<u8> {
+    let mut frame_body = owner.as_bytes().to_vec();
+    frame_body.push(0);
+    frame_body.extend_from_slice(data);
+    let mut frame = b"PRIV".to_vec();
+    frame.extend_from_slice(&syncsafe(frame_body.len() as u32));
+    frame.extend_from_slice(&[0, 0]);
+    frame.extend_from_slice(&frame_body);
+    let mut tag = b"ID3\x04\x00\x00".to_vec();
+    tag.extend_from_slice(&syncsafe(frame.len() as u32));
+    tag.extend_from_slice(&frame);
+    tag
+}
+
 fn syncsafe(n: u32) -> [u8; 4] {
     [(n >> 21) as u8 & 0x7F, (n >> 14) as u8 & 0x7F, (n >> 7) as u8 & 0x7F, n as u8 & 0x7F]
 }

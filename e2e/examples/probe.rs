@@ -1,0 +1,17 @@
+//! Opens a URL in headless Chromium and prints the video element's state for a while.
+use std::time::Duration;
+use ivs_e2e::{eval, Chromium};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let url = std::env::args().nth(1).expect("url");
+    let chromium = Chromium::launch().await?;
+    let page = chromium.open(&url).await?;
+    for _ in 0..12 {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let s: String = eval(&page, "(() => { const v = document.querySelector('video'); if (!v) return 'no video'; const b = []; for (let i = 0; i < v.buffered.length; i++) b.push(v.buffered.start(i).toFixed(2) + '-' + v.buffered.end(i).toFixed(2)); return `t=${v.currentTime.toFixed(2)} rs=${v.readyState} ns=${v.networkState} paused=${v.paused} buf=${b.join(',')} err=${v.error && v.error.message} status=${document.querySelector('[data-testid=status]')?.textContent}`; })()").await?;
+        println!("{s}");
+    }
+    chromium.close().await;
+    Ok(())
+}
