@@ -26,11 +26,14 @@ use segmenter::{Segment, Segmenter};
 use ts::PACKET_LEN;
 
 /// Segments listed in the playlist.
-const WINDOW: usize = 6;
+const WINDOW: usize = 4;
 /// Segments kept after leaving the playlist, for players that fetch late.
-const KEPT: usize = 12;
+const KEPT: usize = 16;
 /// Target segment duration in seconds (one keyframe interval).
-const TARGET_SECS: f64 = 1.0;
+const TARGET_SECS: f64 = 0.5;
+/// Where a player joining the stream starts, from the live edge: close to it, as IVS's
+/// low-latency channels do, rather than the HLS default of three target durations.
+const START_OFFSET_SECS: f64 = -0.5;
 /// A viewer counts while it fetched the playlist this recently.
 const VIEWER_TTL: Duration = Duration::from_secs(15);
 
@@ -199,7 +202,7 @@ impl Channel {
         }
         cmd.args([
             "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-profile:v", "main",
-            "-pix_fmt", "yuv420p", "-r", "30", "-g", "30", "-keyint_min", "30", "-sc_threshold", "0",
+            "-pix_fmt", "yuv420p", "-r", "30", "-g", "15", "-keyint_min", "15", "-sc_threshold", "0",
             "-b:v", "1000k", "-maxrate", "1000k", "-bufsize", "1000k",
             "-c:a", "aac", "-b:a", "96k", "-ar", "48000", "-ac", "2",
             "-f", "mpegts", "-flush_packets", "1", "pipe:1",
@@ -237,7 +240,7 @@ impl Channel {
         let first = listed.first()?;
         let target = listed.iter().map(|s| s.duration.round().max(1.0) as u64).max().unwrap_or(1);
         let mut m3u8 = String::with_capacity(128 + listed.len() * 96);
-        let _ = write!(m3u8, "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:{target}\n#EXT-X-MEDIA-SEQUENCE:{}\n", first.sequence);
+        let _ = write!(m3u8, "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:{target}\n#EXT-X-MEDIA-SEQUENCE:{}\n#EXT-X-START:TIME-OFFSET={START_OFFSET_SECS:.1}\n", first.sequence);
         for s in listed {
             let pdt = OffsetDateTime::from_unix_timestamp_nanos(i128::from(s.program_date_time_ms) * 1_000_000)
                 .ok()
