@@ -57,7 +57,7 @@ async fn put_metadata_from_the_aws_sdk_shows_a_poll_over_the_video() -> anyhow::
     let took = wait_for(
         &page,
         &format!("document.querySelector('[data-testid=poll-question]')?.textContent === {}", serde_json::json!(question)),
-        Duration::from_secs(15),
+        Duration::from_secs(3),
     )
     .await?;
     println!("poll shown {took:?} after PutMetadata returned");

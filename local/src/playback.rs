@@ -3,14 +3,24 @@
 
 use std::net::SocketAddr;
 
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use futures::Stream;
+use tokio::sync::watch;
 use tower_http::cors::CorsLayer;
 
+use crate::hls::{Channel, SegmentRead};
 use crate::AppState;
+
+/// How long a growing segment may go without new data before its response ends.
+const STALL_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The playlist's file name, shaped like an IVS playback URL's.
 pub const PLAYLIST: &str = "us-east-1.000000000000.channel.local.m3u8";
@@ -42,9 +52,64 @@ async fn playlist(State(state): State<AppState>, ConnectInfo(peer): ConnectInfo<
 
 async fn segment(State(state): State<AppState>, Path(file): Path<String>) -> Response {
     tracing::debug!(%file, "segment request");
-    let sequence = file.strip_suffix(".ts").and_then(|s| s.parse::<u64>().ok());
-    match sequence.and_then(|s| state.channel.segment(s)) {
-        Some(data) => ([(header::CONTENT_TYPE, "video/mp2t"), (header::CACHE_CONTROL, "max-age=60")], data).into_response(),
-        None => (StatusCode::NOT_FOUND, "no such segment").into_response(),
+    let Some(sequence) = file.strip_suffix(".ts").and_then(|s| s.parse::<u64>().ok()) else {
+        return (StatusCode::NOT_FOUND, "no such segment").into_response();
+    };
+    // Subscribe before the first read so no progress between the two is missed.
+    let progress = state.channel.progress();
+    match state.channel.read_segment(sequence, 0) {
+        SegmentRead::Complete(data) => ([(header::CONTENT_TYPE, "video/mp2t"), (header::CACHE_CONTROL, "max-age=60")], data).into_response(),
+        SegmentRead::Growing(first) => {
+            let body = Body::from_stream(growing(state.channel.clone(), sequence, first, progress));
+            ([(header::CONTENT_TYPE, "video/mp2t"), (header::CACHE_CONTROL, "no-cache")], body).into_response()
+        }
+        SegmentRead::Gone => (StatusCode::NOT_FOUND, "no such segment").into_response(),
     }
+}
+
+struct Growing {
+    channel: Channel,
+    sequence: u64,
+    offset: usize,
+    first: Option<Bytes>,
+    progress: watch::Receiver<u64>,
+    done: bool,
+}
+
+/// The body of a segment that is still being written: what exists now, then each new piece as
+/// the encoder delivers it, until the segment is finished (chunked transfer).
+fn growing(
+    channel: Channel,
+    sequence: u64,
+    first: Bytes,
+    progress: watch::Receiver<u64>,
+) -> impl Stream<Item = Result<Bytes, Infallible>> {
+    let state = Growing { channel, sequence, offset: first.len(), first: Some(first), progress, done: false };
+    futures::stream::unfold(state, |mut s| async move {
+        if s.done {
+            return None;
+        }
+        if let Some(first) = s.first.take().filter(|b| !b.is_empty()) {
+            return Some((Ok(first), s));
+        }
+        loop {
+            match s.channel.read_segment(s.sequence, s.offset) {
+                SegmentRead::Complete(rest) => {
+                    s.done = true;
+                    return (!rest.is_empty()).then_some((Ok(rest), s));
+                }
+                SegmentRead::Growing(chunk) if !chunk.is_empty() => {
+                    s.offset += chunk.len();
+                    return Some((Ok(chunk), s));
+                }
+                SegmentRead::Growing(_) => {
+                    let changed = tokio::time::timeout(STALL_TIMEOUT, s.progress.changed()).await;
+                    if !matches!(changed, Ok(Ok(()))) {
+                        return None; // the encoder stalled or the channel went away
+                    }
+                }
+                SegmentRead::Gone => return None,
+            }
+        }
+    })
 }

@@ -20,7 +20,7 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::process::Command;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 
 use segmenter::{Segment, Segmenter};
 use ts::PACKET_LEN;
@@ -31,6 +31,8 @@ const WINDOW: usize = 4;
 const KEPT: usize = 16;
 /// Target segment duration in seconds (one keyframe interval).
 const TARGET_SECS: f64 = 0.5;
+/// Segments listed ahead of the finished ones, fetched while they are written.
+const PREFETCH: usize = 2;
 /// Where a player joining the stream starts, from the live edge: close to it, as IVS's
 /// low-latency channels do, rather than the HLS default of three target durations.
 const START_OFFSET_SECS: f64 = -0.5;
@@ -82,14 +84,27 @@ struct Inner {
 #[derive(Clone)]
 pub struct Channel {
     inner: Arc<Mutex<Inner>>,
+    /// Bumped whenever new stream data arrives, to wake readers of a growing segment.
+    progress: Arc<watch::Sender<u64>>,
     source: Source,
+}
+
+/// What can be read of a segment, from some offset.
+#[derive(Debug)]
+pub enum SegmentRead {
+    /// The segment is finished; here is the rest of it.
+    Complete(Bytes),
+    /// The segment is being written; here is what has arrived (possibly nothing yet).
+    Growing(Bytes),
+    /// No such segment (too old, too far ahead, or the channel is offline).
+    Gone,
 }
 
 impl Channel {
     /// An offline channel that will encode `source` when started.
     pub fn new(source: Source) -> Self {
         let inner = Inner { broadcast: None, next_sequence: 0, recent_puts: VecDeque::new(), viewers: HashMap::new() };
-        Self { inner: Arc::new(Mutex::new(inner)), source }
+        Self { inner: Arc::new(Mutex::new(inner)), progress: Arc::new(watch::channel(0).0), source }
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -162,6 +177,7 @@ impl Channel {
         if let Some(b) = self.lock().broadcast.take() {
             tracing::info!(stream_id = %b.stream_id, "stream stopped");
         }
+        self.progress.send_modify(|n| *n += 1);
     }
 
     fn end_if(&self, stream_id: &str) {
@@ -172,8 +188,13 @@ impl Channel {
     }
 
     fn ingest(&self, stream_id: &str, packets: &[u8]) {
-        let mut inner = self.lock();
-        let inner = &mut *inner;
+        self.ingest_locked(stream_id, packets);
+        self.progress.send_modify(|n| *n += 1);
+    }
+
+    fn ingest_locked(&self, stream_id: &str, packets: &[u8]) {
+        let mut guard = self.lock();
+        let inner = &mut *guard;
         let Some(b) = inner.broadcast.as_mut().filter(|b| b.stream_id == stream_id) else { return };
         for packet in packets.chunks_exact(PACKET_LEN) {
             if let Some(segment) = b.segmenter.push_packet(packet) {
@@ -184,6 +205,29 @@ impl Channel {
                     b.segments.pop_front();
                 }
             }
+        }
+    }
+
+    /// Subscribes to stream progress (see [`read_segment`](Self::read_segment)).
+    pub fn progress(&self) -> watch::Receiver<u64> {
+        self.progress.subscribe()
+    }
+
+    /// Reads segment `sequence` from byte `offset`. The segment being written, and the one after
+    /// it, can be read while they grow: that is what the playlist's prefetch entries point at.
+    pub fn read_segment(&self, sequence: u64, offset: usize) -> SegmentRead {
+        let inner = self.lock();
+        let Some(b) = inner.broadcast.as_ref() else { return SegmentRead::Gone };
+        if let Some(s) = b.segments.iter().find(|s| s.sequence == sequence) {
+            return SegmentRead::Complete(s.data.slice(offset.min(s.data.len())..));
+        }
+        let (current, data) = b.segmenter.in_progress().unwrap_or((inner.next_sequence, &[]));
+        if sequence == current {
+            SegmentRead::Growing(Bytes::copy_from_slice(&data[offset.min(data.len())..]))
+        } else if sequence > current && sequence <= current + PREFETCH as u64 {
+            SegmentRead::Growing(Bytes::new())
+        } else {
+            SegmentRead::Gone
         }
     }
 
@@ -248,14 +292,13 @@ impl Channel {
                 .unwrap_or_default();
             let _ = write!(m3u8, "#EXT-X-PROGRAM-DATE-TIME:{pdt}\n#EXTINF:{:.3},\n{segment_prefix}{}.ts\n", s.duration, s.sequence);
         }
+        // Low-latency delivery as IVS does it: the segments being written are listed ahead,
+        // and players fetch them while they grow.
+        let next = b.segmenter.in_progress().map_or(inner.next_sequence, |(n, _)| n);
+        for n in next..next + PREFETCH as u64 {
+            let _ = writeln!(m3u8, "#EXT-X-PREFETCH:{segment_prefix}{n}.ts");
+        }
         Some(m3u8)
-    }
-
-    /// A segment by sequence number, if still kept.
-    pub fn segment(&self, sequence: u64) -> Option<Bytes> {
-        let inner = self.lock();
-        let b = inner.broadcast.as_ref()?;
-        b.segments.iter().find(|s| s.sequence == sequence).map(|s| s.data.clone())
     }
 
     /// The stream's facts, or `None` when offline.

@@ -77,6 +77,11 @@ impl Segmenter {
         self.pending.len()
     }
 
+    /// The segment being written: its sequence number and the bytes so far.
+    pub fn in_progress(&self) -> Option<(u64, &[u8])> {
+        self.current_start_pts.map(|_| (self.next_sequence, self.current.as_slice()))
+    }
+
     /// Feeds one packet; returns a segment when this packet completed one.
     pub fn push_packet(&mut self, bytes: &[u8]) -> Option<Segment> {
         let packet = Packet::parse(bytes)?;
@@ -227,6 +232,19 @@ mod tests {
         }
         let pmt = Pmt::parse(Packet::parse(&segments[1].data[PACKET_LEN..2 * PACKET_LEN]).unwrap().payload).unwrap();
         assert!(pmt.streams.iter().any(|(t, pid, _)| (*t, *pid) == (0x15, ID3_PID)));
+    }
+
+    #[test]
+    fn the_segment_in_progress_is_visible_and_becomes_the_finished_one() {
+        let mut seg = Segmenter::new(1.0, 3, 0);
+        assert!(seg.in_progress().is_none(), "nothing before the first keyframe");
+        run(&mut seg, 0..20, 30);
+        let (sequence, partial) = seg.in_progress().map(|(n, d)| (n, d.to_vec())).unwrap();
+        assert_eq!(sequence, 3);
+        let finished = run(&mut seg, 20..31, 30).remove(0);
+        assert_eq!(finished.sequence, 3);
+        assert!(finished.data.starts_with(&partial), "the prefix served early is the segment's start");
+        assert_eq!(seg.in_progress().unwrap().0, 4);
     }
 
     #[test]
