@@ -1,0 +1,106 @@
+//! The local stack's IVS API through the official Rust SDK, with only an endpoint override.
+
+use std::time::Duration;
+
+use aws_sdk_ivs::error::ProvideErrorMetadata;
+use aws_sdk_ivs::types::{StreamHealth, StreamState};
+use ivs_e2e::{http, Stack};
+
+const ARN: &str = "arn:aws:ivs:us-east-1:000000000000:channel/local";
+
+async fn client(stack: &Stack) -> aws_sdk_ivs::Client {
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_ivs::config::Credentials::new("AKIDLOCAL", "local-secret", None, None, "e2e"))
+        .endpoint_url(&stack.api)
+        // The SDK retries throttled calls by itself; the limits are checked on first answers.
+        .retry_config(aws_config::retry::RetryConfig::disabled())
+        .load()
+        .await;
+    aws_sdk_ivs::Client::new(&config)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn get_channel_and_get_stream_describe_the_live_channel() -> anyhow::Result<()> {
+    let stack = Stack::start()?;
+    let ivs = client(&stack).await;
+
+    let channel = ivs.get_channel().arn(ARN).send().await?.channel.expect("a channel");
+    assert_eq!(channel.arn(), Some(ARN));
+    assert_eq!(channel.playback_url(), Some(stack.playback_url().as_str()));
+
+    let stream = ivs.get_stream().channel_arn(ARN).send().await?.stream.expect("a stream");
+    assert_eq!(stream.state(), Some(&StreamState::StreamLive));
+    assert_eq!(stream.health(), Some(&StreamHealth::StreamHealthy));
+    assert!(stream.stream_id().is_some_and(|id| id.starts_with("st-") && id.len() == 26));
+    assert!(stream.start_time().is_some());
+    assert_eq!(stream.playback_url(), Some(stack.playback_url().as_str()));
+
+    let missing = ivs.get_channel().arn("arn:aws:ivs:us-east-1:000000000000:channel/nope").send().await.unwrap_err();
+    assert_eq!(missing.code(), Some("ResourceNotFoundException"));
+
+    stack.set_live(false)?;
+    let offline = ivs.get_stream().channel_arn(ARN).send().await.unwrap_err();
+    assert_eq!(offline.code(), Some("ChannelNotBroadcasting"));
+    let (status, _) = http("GET", &stack.playback_url(), "")?;
+    assert_eq!(status, 404, "an offline channel's playlist is not found");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn put_metadata_enforces_the_ivs_limits() -> anyhow::Result<()> {
+    let stack = Stack::start()?;
+    let ivs = client(&stack).await;
+
+    let too_big = "x".repeat(1025);
+    let err = ivs.put_metadata().channel_arn(ARN).metadata(too_big).send().await.unwrap_err();
+    assert_eq!(err.code(), Some("ValidationException"));
+    let exactly_1kb = "é".repeat(512);
+    ivs.put_metadata().channel_arn(ARN).metadata(exactly_1kb).send().await?;
+
+    // The 1 KB above used one of this second's five calls; wait for a fresh second.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let calls = (0..7).map(|i| ivs.put_metadata().channel_arn(ARN).metadata(format!("{{\"n\":{i}}}")).send());
+    let codes: Vec<Option<String>> =
+        futures::future::join_all(calls).await.into_iter().map(|r| r.err().and_then(|e| e.code().map(str::to_owned))).collect();
+    let accepted = codes.iter().filter(|c| c.is_none()).count();
+    let throttled = codes.iter().filter(|c| c.as_deref() == Some("ThrottlingException")).count();
+    assert_eq!((accepted, throttled), (5, 2), "five calls a second are accepted, the rest throttled: {codes:?}");
+
+    let err = ivs.put_metadata().channel_arn("arn:aws:ivs:us-east-1:000000000000:channel/nope").metadata("x").send().await.unwrap_err();
+    assert_eq!(err.code(), Some("ResourceNotFoundException"));
+
+    stack.set_live(false)?;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let err = ivs.put_metadata().channel_arn(ARN).metadata("x").send().await.unwrap_err();
+    assert_eq!(err.code(), Some("ChannelNotBroadcasting"));
+    Ok(())
+}
+
+#[test]
+fn the_stack_refuses_a_taken_port_with_a_clear_error() -> anyhow::Result<()> {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let port = taken.local_addr()?.port();
+    let bin = ivs_e2e::root().join("target/debug/ivs-local");
+    let output = std::process::Command::new(bin)
+        .args(["serve", "--site", &format!("127.0.0.1:{port}"), "--api", "127.0.0.1:0", "--playback", "127.0.0.1:0", "--site-dir"])
+        .arg(ivs_e2e::root().join("dist"))
+        .output()?;
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains(&format!("127.0.0.1:{port} (site) is already in use")), "{stderr}");
+    Ok(())
+}
+
+#[test]
+fn the_stack_says_when_ffmpeg_is_missing() -> anyhow::Result<()> {
+    let bin = ivs_e2e::root().join("target/debug/ivs-local");
+    let output = std::process::Command::new(bin)
+        .env("PATH", "/nonexistent")
+        .args(["serve", "--site", "127.0.0.1:0", "--api", "127.0.0.1:0", "--playback", "127.0.0.1:0", "--site-dir"])
+        .arg(ivs_e2e::root().join("dist"))
+        .output()?;
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("ffmpeg was not found"));
+    Ok(())
+}
