@@ -9,6 +9,8 @@ use ivs_viewer::components::product_card::ProductCard;
 use ivs_viewer::components::slate::Slate;
 use ivs_viewer::components::status_badge::StatusBadge;
 use leptos::prelude::*;
+use leptos::task::tick;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::HtmlElement;
 
@@ -24,14 +26,12 @@ fn mount<V: IntoView + 'static>(view: impl FnOnce() -> V + 'static) -> HtmlEleme
     container
 }
 
-use wasm_bindgen::JsCast;
-
 fn by_test_id(root: &HtmlElement, id: &str) -> Option<web_sys::Element> {
     root.query_selector(&format!("[data-testid=\"{id}\"]")).unwrap()
 }
 
 #[wasm_bindgen_test]
-fn poll_card_shows_markup_as_text_and_counts_down_in_stream_time() {
+async fn poll_card_shows_markup_as_text_and_counts_down_in_stream_time() {
     let Overlay::Poll(poll) =
         parse_cue(r#"{"type":"poll","question":"<img src=x onerror=alert(1)>","options":["<b>a</b>","b"],"duration":20}"#).unwrap()
     else {
@@ -45,8 +45,10 @@ fn poll_card_shows_markup_as_text_and_counts_down_in_stream_time() {
     assert!(root.query_selector("b").unwrap().is_none());
     assert_eq!(by_test_id(&root, "poll-countdown").unwrap().text_content().unwrap(), "0:20 left");
     position.set(112.2);
+    tick().await;
     assert_eq!(by_test_id(&root, "poll-countdown").unwrap().text_content().unwrap(), "0:08 left");
     position.set(130.0);
+    tick().await;
     assert_eq!(by_test_id(&root, "poll-countdown").unwrap().text_content().unwrap(), "Closed");
 }
 
@@ -70,7 +72,7 @@ fn product_card_links_only_to_the_checked_url_and_can_be_dismissed() {
 }
 
 #[wasm_bindgen_test]
-fn slate_and_badge_follow_the_status() {
+async fn slate_and_badge_follow_the_status() {
     let status = RwSignal::new(Status::Player(PlayerState::Playing));
     let fatal = RwSignal::new(None::<PlayerError>);
     let root = mount(move || view! { <StatusBadge status=status /> <Slate status=status fatal=fatal /> });
@@ -78,14 +80,17 @@ fn slate_and_badge_follow_the_status() {
     assert!(by_test_id(&root, "slate").is_none(), "nothing covers a playing video");
 
     status.set(Status::Offline);
+    tick().await;
     let slate = by_test_id(&root, "slate").unwrap();
     assert_eq!(slate.get_attribute("data-kind").unwrap(), "offline");
     assert!(slate.text_content().unwrap().contains(ErrorKind::Offline.message()));
     assert_eq!(by_test_id(&root, "status").unwrap().text_content().unwrap(), "Offline");
 
     status.set(Status::Failed { kind: ErrorKind::NotAuthorized, retrying: false });
+    tick().await;
     assert!(by_test_id(&root, "slate").unwrap().text_content().unwrap().contains("not authorised"));
 
     fatal.set(Some(PlayerError::Unsupported));
+    tick().await;
     assert!(by_test_id(&root, "slate").unwrap().text_content().unwrap().contains("This browser can't play"));
 }
