@@ -1,21 +1,31 @@
-//! The root component: loads the configuration, then shows the viewer or a clear error.
+//! The root component: loads the configuration and shows the viewer, or a clear error.
 
 use leptos::prelude::*;
 
 use crate::components::viewer::Viewer;
+use crate::config::{Loaded, Source};
+use crate::hooks::use_ivs_player::use_ivs_player;
 
 /// The whole app.
 #[component]
 pub fn App() -> impl IntoView {
-    let config = LocalResource::new(crate::config::load);
+    // Start-up order matters for time to first frame: the configuration request goes out first,
+    // then the player is created (its worker boots meanwhile), then the view mounts; the stream
+    // loads the moment the configuration and the <video> are both there.
+    let (loaded, set_loaded) = signal(None::<Loaded>);
+    match crate::config::load() {
+        Source::Inline(config) => set_loaded.set(Some(config)),
+        Source::Fetching(request) => leptos::task::spawn_local(async move { set_loaded.set(Some(request.await)) }),
+    }
+    let player = use_ivs_player();
+    provide_context(player);
+    provide_context(player.handle);
+    let config = Signal::derive(move || loaded.get().and_then(Result::ok));
+    let error = move || loaded.get().and_then(Result::err);
     view! {
         <main class="app">
-            <Suspense fallback=|| view! { <p class="app-loading">"Loading…"</p> }>
-                {move || config.get().map(|result| match result {
-                    Ok(config) => view! { <Viewer config=config /> }.into_any(),
-                    Err(message) => view! { <p class="app-error" role="alert" data-testid="config-error">{message}</p> }.into_any(),
-                })}
-            </Suspense>
+            {move || error().map(|message| view! { <p class="app-error" role="alert" data-testid="config-error">{message}</p> })}
+            <Viewer config=config />
         </main>
     }
 }

@@ -1,6 +1,9 @@
 //! Entry point: installs the panic hook and logger, then mounts the app.
 
 fn main() {
+    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = performance.mark("app:start");
+    }
     console_error_panic_hook::set_once();
     let _ = console_log::init_with_level(log::Level::Info);
     leptos::mount::mount_to_body(ivs_viewer::App);

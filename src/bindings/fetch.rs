@@ -14,11 +14,17 @@ pub enum FetchError {
     Status { url: String, status: u16 },
 }
 
-/// GETs `url` and returns its body as text.
-pub async fn fetch_text(url: &str) -> Result<String, FetchError> {
+/// GETs `url` and returns its body as text. The request is sent when this is called, not when
+/// the future is first polled, so a caller can start it ahead of other work.
+pub fn fetch_text(url: &str) -> impl std::future::Future<Output = Result<String, FetchError>> + 'static {
+    let url = url.to_owned();
+    let request = web_sys::window().map(|w| JsFuture::from(w.fetch_with_str(&url)));
+    async move { receive(&url, request).await }
+}
+
+async fn receive(url: &str, request: Option<JsFuture>) -> Result<String, FetchError> {
     let network = || FetchError::Network(url.to_owned());
-    let window = web_sys::window().ok_or_else(network)?;
-    let response: Response = JsFuture::from(window.fetch_with_str(url)).await.map_err(|_| network())?.dyn_into().map_err(|_| network())?;
+    let response: Response = request.ok_or_else(network)?.await.map_err(|_| network())?.dyn_into().map_err(|_| network())?;
     if !response.ok() {
         return Err(FetchError::Status { url: url.to_owned(), status: response.status() });
     }

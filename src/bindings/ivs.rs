@@ -149,14 +149,20 @@ pub struct Player {
 }
 
 impl Player {
-    /// Creates a player on `video`, reporting every event to `on_event`.
-    pub fn create(assets: &SdkAssets, video: &HtmlVideoElement, on_event: impl Fn(SdkEvent) + 'static) -> Result<Self, PlayerError> {
+    /// Creates a player, reporting every event to `on_event`. Its worker starts booting now;
+    /// [`attach`](Self::attach) gives it a `<video>`.
+    pub fn create(assets: &SdkAssets, on_event: impl Fn(SdkEvent) + 'static) -> Result<Self, PlayerError> {
         is_supported()?;
         let config = Object::new();
         let _ = Reflect::set(&config, &"wasmWorker".into(), &assets.wasm_worker.as_str().into());
         let _ = Reflect::set(&config, &"wasmBinary".into(), &assets.wasm_binary.as_str().into());
-        let inner = create(&config).map_err(|e| PlayerError::Sdk(describe(&e)))?;
-        inner.attach_html_video_element(video);
+        let inner = match adopt_prewarmed() {
+            Some(player) => player,
+            None => {
+                mark("ivs:create");
+                create(&config).map_err(|e| PlayerError::Sdk(describe(&e)))?
+            }
+        };
         let mut player = Self { inner, listeners: Vec::new() };
 
         let on_event = std::rc::Rc::new(on_event);
@@ -192,8 +198,14 @@ impl Player {
         self.listeners.push((name, closure));
     }
 
+    /// Renders into `video` (the SDK owns the element from now on).
+    pub fn attach(&self, video: &HtmlVideoElement) {
+        self.inner.attach_html_video_element(video);
+    }
+
     /// Loads `url` (playback starts when autoplay is on, or on [`play`](Self::play)).
     pub fn load(&self, url: &str) -> Result<(), PlayerError> {
+        mark("ivs:load");
         self.inner.load(url).map_err(|e| PlayerError::Sdk(describe(&e)))
     }
 
@@ -261,6 +273,22 @@ impl Drop for Player {
         }
         self.inner.pause();
         self.inner.delete();
+    }
+}
+
+/// The player `prewarm.js` created before the app loaded, if any; taken, so it is adopted once.
+fn adopt_prewarmed() -> Option<MediaPlayer> {
+    let global = js_sys::global();
+    let key = JsValue::from_str("__ivsViewerPlayer");
+    let player = Reflect::get(&global, &key).ok().filter(|p| p.is_object())?;
+    let _ = Reflect::delete_property(global.unchecked_ref::<Object>(), &key);
+    Some(player.unchecked_into())
+}
+
+/// A User Timing mark, so start-up can be measured from outside (see the `bench` command).
+fn mark(name: &str) {
+    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = performance.mark(name);
     }
 }
 

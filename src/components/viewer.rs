@@ -10,18 +10,18 @@ use super::poll_card::PollCard;
 use super::product_card::ProductCard;
 use super::slate::Slate;
 use super::status_badge::StatusBadge;
-use crate::hooks::use_ivs_player::use_ivs_player;
+use crate::hooks::use_ivs_player::UseIvsPlayerReturn;
 
 /// The player with everything drawn over it.
 #[component]
 pub fn Viewer(
-    /// Where to play from and how to start.
-    config: ViewerConfig,
+    /// Where to play from and how to start; `None` while it loads.
+    #[prop(into)]
+    config: Signal<Option<ViewerConfig>>,
 ) -> impl IntoView {
     let video = NodeRef::<Video>::new();
-    let muted = config.muted;
-    let player = use_ivs_player(video, config);
-    provide_context(player.handle);
+    let player = expect_context::<UseIvsPlayerReturn>();
+    player.start(video, config);
 
     let poll = Signal::derive(move || player.board.with(|b| b.poll.clone()));
     let product = Signal::derive(move || player.board.with(|b| b.product.clone()));
@@ -30,7 +30,7 @@ pub fn Viewer(
     view! {
         <section class="viewer" data-testid="viewer">
             <div class="stage">
-                <video node_ref=video class="video" playsinline=true muted=muted data-testid="video"></video>
+                <video node_ref=video class="video" playsinline=true data-testid="video"></video>
                 <StatusBadge status=player.status />
                 <div class="overlays" data-testid="overlays">
                     {move || poll.get().map(|(poll, cue_start)| view! {

@@ -1,5 +1,7 @@
-//! `use_ivs_player`: creates the SDK player once the `<video>` is mounted, turns its events into
-//! signals, retries an offline channel, and deletes the player on cleanup.
+//! `use_ivs_player`: creates the SDK player at once — so its worker boots while the app is still
+//! mounting — then attaches it to the `<video>` and loads the stream as soon as both the element
+//! and the configuration are there. Turns the player's events into signals, retries an offline
+//! channel, and deletes the player on cleanup.
 
 use std::time::Duration;
 
@@ -15,6 +17,8 @@ use crate::bindings::ivs::{Player, PlayerError, SdkAssets, SdkEvent};
 #[derive(Clone, Copy)]
 pub struct PlayerHandle {
     player: StoredValue<Option<Player>, LocalStorage>,
+    /// The playback URL, once [`UseIvsPlayerReturn::start`] loaded it.
+    url: StoredValue<Option<String>>,
 }
 
 impl PlayerHandle {
@@ -33,6 +37,16 @@ impl PlayerHandle {
         self.with(|p| {
             if let Err(e) = p.play() {
                 log::warn!("play failed: {e}");
+            }
+        });
+    }
+
+    /// Loads the stream again (an offline channel does not restart by itself).
+    fn reload(&self) {
+        let Some(url) = self.url.try_get_value().flatten() else { return };
+        self.with(|p| {
+            if let Err(e) = p.load(&url) {
+                log::warn!("reload failed: {e}");
             }
         });
     }
@@ -55,100 +69,115 @@ pub struct UseIvsPlayerReturn {
     /// The player could not be created at all.
     pub fatal: ReadSignal<Option<PlayerError>>,
     pub handle: PlayerHandle,
+    set_muted: WriteSignal<bool>,
 }
 
-/// Binds an IVS player to `video`, playing `config.playback_url`.
-pub fn use_ivs_player(video: NodeRef<Video>, config: ViewerConfig) -> UseIvsPlayerReturn {
+impl UseIvsPlayerReturn {
+    /// Attaches the player to `video` as soon as it is mounted, and plays the configured stream
+    /// as soon as the configuration is there — whichever comes last.
+    pub fn start(&self, video: NodeRef<Video>, config: Signal<Option<ViewerConfig>>) {
+        let handle = self.handle;
+        let set_muted = self.set_muted;
+        let attached = StoredValue::new(false);
+        Effect::new(move |_| {
+            let Some(element) = video.get() else { return };
+            if !attached.get_value() {
+                attached.set_value(true);
+                handle.with(|player| player.attach(&element));
+            }
+            let Some(config) = config.get() else { return };
+            if handle.url.with_value(Option::is_some) {
+                return;
+            }
+            let url = config.playback_url.as_str().to_owned();
+            handle.url.set_value(Some(url.clone()));
+            set_muted.set(config.muted);
+            handle.with(|player| {
+                player.set_autoplay(config.autoplay);
+                player.set_muted(config.muted);
+                if let Err(e) = player.load(&url) {
+                    log::warn!("load failed: {e}");
+                }
+            });
+        });
+    }
+}
+
+/// Creates an IVS player now; [`UseIvsPlayerReturn::start`] attaches and plays it.
+pub fn use_ivs_player() -> UseIvsPlayerReturn {
     let (status, set_status) = signal(Status::Loading);
     let board = RwSignal::new(Board::default());
     let (position, set_position) = signal(0.0);
-    let (muted, set_muted) = signal(config.muted);
+    let (muted, set_muted) = signal(false);
     let (audio_blocked, set_audio_blocked) = signal(false);
     let (playback_blocked, set_playback_blocked) = signal(false);
     let (fatal, set_fatal) = signal(None::<PlayerError>);
-    let handle = PlayerHandle { player: StoredValue::new_local(None) };
+    let handle = PlayerHandle { player: StoredValue::new_local(None), url: StoredValue::new(None) };
     let session = StoredValue::new(Session::default());
     let retry = StoredValue::new_local(None::<TimeoutHandle>);
-    let url = config.playback_url.as_str().to_owned();
-
-    let reload = {
-        let url = url.clone();
-        move || {
-            handle.with(|p| {
-                if let Err(e) = p.load(&url) {
-                    log::warn!("reload failed: {e}");
-                }
-            });
-        }
-    };
 
     let on_event = move |event: SdkEvent| {
-        let mut folded = None;
-        match event {
+        let folded = match event {
             SdkEvent::State(state) => {
                 if state == PlayerState::Playing {
                     set_playback_blocked.set(false);
                 }
-                folded = Some(Event::State(state));
+                Some(Event::State(state))
             }
             SdkEvent::Error { kind, code, message } => {
                 log::warn!("player error {kind:?} ({code}): {message}");
-                folded = Some(Event::Error { kind });
+                Some(Event::Error { kind })
             }
-            SdkEvent::MetadataCue(cue) => match parse_cue(&cue.text) {
-                Ok(overlay) => board.update(|b| b.apply(overlay, cue.start_time)),
-                Err(reason) => log::warn!("ignored a timed-metadata cue: {reason}"),
-            },
+            SdkEvent::MetadataCue(cue) => {
+                match parse_cue(&cue.text) {
+                    Ok(overlay) => board.update(|b| b.apply(overlay, cue.start_time)),
+                    Err(reason) => log::warn!("ignored a timed-metadata cue: {reason}"),
+                }
+                None
+            }
             SdkEvent::AudioBlocked => {
                 set_audio_blocked.set(true);
                 set_muted.set(true);
+                None
             }
-            SdkEvent::PlaybackBlocked => set_playback_blocked.set(true),
+            SdkEvent::PlaybackBlocked => {
+                set_playback_blocked.set(true);
+                None
+            }
             SdkEvent::MutedChanged => {
                 let now_muted = handle.with(Player::is_muted).unwrap_or(true);
                 set_muted.set(now_muted);
                 if !now_muted {
                     set_audio_blocked.set(false);
                 }
+                None
             }
-            SdkEvent::TimeUpdate(at) => set_position.set(at),
-        }
-        if let Some(event) = folded {
-            let action = session.try_update_value(|s| {
-                let action = s.apply(event, js_sys::Math::random());
-                (action, s.status())
-            });
-            if let Some((action, now)) = action {
-                set_status.set(now);
-                if let Action::RetryAfter(delay) = action {
-                    schedule(retry, delay, reload.clone());
-                }
+            SdkEvent::TimeUpdate(at) => {
+                set_position.set(at);
+                None
             }
+        };
+        let Some(event) = folded else { return };
+        let Some((action, now)) = session.try_update_value(|s| (s.apply(event, js_sys::Math::random()), s.status())) else {
+            return;
+        };
+        set_status.set(now);
+        if let Action::RetryAfter(delay) = action {
+            schedule(retry, delay, move || handle.reload());
         }
     };
 
-    Effect::new(move |_| {
-        let Some(element) = video.get() else { return };
-        if handle.player.with_value(Option::is_some) {
-            return;
+    match Player::create(&SdkAssets::beside_page(), on_event) {
+        Ok(player) => {
+            log::info!("IVS player {} created", player.version());
+            player.set_rebuffer_to_live(true);
+            handle.player.set_value(Some(player));
         }
-        match Player::create(&SdkAssets::beside_page(), &element, on_event.clone()) {
-            Ok(player) => {
-                log::info!("IVS player {} ready", player.version());
-                player.set_autoplay(config.autoplay);
-                player.set_muted(config.muted);
-                player.set_rebuffer_to_live(true);
-                if let Err(e) = player.load(&url) {
-                    log::warn!("load failed: {e}");
-                }
-                handle.player.set_value(Some(player));
-            }
-            Err(e) => {
-                log::error!("cannot create the player: {e}");
-                set_fatal.set(Some(e));
-            }
+        Err(e) => {
+            log::error!("cannot create the player: {e}");
+            set_fatal.set(Some(e));
         }
-    });
+    }
 
     on_cleanup(move || {
         if let Some(Some(pending)) = retry.try_update_value(Option::take) {
@@ -157,7 +186,7 @@ pub fn use_ivs_player(video: NodeRef<Video>, config: ViewerConfig) -> UseIvsPlay
         handle.player.try_update_value(|p| p.take());
     });
 
-    UseIvsPlayerReturn { status, board, position, muted, audio_blocked, playback_blocked, fatal, handle }
+    UseIvsPlayerReturn { status, board, position, muted, audio_blocked, playback_blocked, fatal, handle, set_muted }
 }
 
 fn schedule(slot: StoredValue<Option<TimeoutHandle>, LocalStorage>, delay: Duration, f: impl Fn() + 'static) {

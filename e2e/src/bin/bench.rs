@@ -15,7 +15,7 @@ use flate2::write::GzEncoder;
 use flate2::Compression;
 use ivs_e2e::{eval, root, wait_for, Chromium, Stack, TempDir};
 
-const RUNS: usize = 7;
+const RUNS: usize = 11;
 
 /// Marks the first presented video frame, whichever page it is.
 const FIRST_FRAME_PROBE: &str = r#"
@@ -51,15 +51,26 @@ fn app_weight(dist: &Path) -> anyhow::Result<usize> {
     Ok(total)
 }
 
-async fn first_frame_ms(url: &str) -> anyhow::Result<f64> {
+/// Milliseconds from navigation start to the first frame, to the player's creation, and to the
+/// stream's load call (the pages set `ivs:create` and `ivs:load` marks).
+struct Startup {
+    first_frame: f64,
+    create: f64,
+    load: f64,
+}
+
+async fn startup(url: &str) -> anyhow::Result<Startup> {
     let chromium = Chromium::launch().await?;
     let page = chromium.browser.new_page("about:blank").await?;
     page.evaluate_on_new_document(FIRST_FRAME_PROBE).await?;
     page.goto(url).await?;
     wait_for(&page, "window.__firstFrame !== null", Duration::from_secs(30)).await.with_context(|| format!("first frame of {url}"))?;
-    let ms: f64 = eval(&page, "window.__firstFrame").await?;
+    let first_frame: f64 = eval(&page, "window.__firstFrame").await?;
+    let mark = |name: &str| format!("performance.getEntriesByName('{name}')[0]?.startTime ?? -1");
+    let create: f64 = eval(&page, &mark("ivs:create")).await?;
+    let load: f64 = eval(&page, &mark("ivs:load")).await?;
     chromium.close().await;
-    Ok(ms)
+    Ok(Startup { first_frame, create, load })
 }
 
 fn median(values: &mut [f64]) -> f64 {
@@ -84,21 +95,25 @@ async fn main() -> anyhow::Result<()> {
     let viewer_url = format!("{}/", stack.site);
     let bare_url = format!("{}/bare.html?playbackUrl={}", stack.site, stack.playback_url());
     // One unmeasured run of each warms the stack and the OS file cache.
-    first_frame_ms(&viewer_url).await?;
-    first_frame_ms(&bare_url).await?;
+    startup(&viewer_url).await?;
+    startup(&bare_url).await?;
 
+    println!("Start-up, ms from navigation start (player created / stream loaded / first frame):");
     let (mut viewer, mut bare) = (Vec::new(), Vec::new());
     for run in 0..RUNS {
         let (v, b) = if run % 2 == 0 {
-            let v = first_frame_ms(&viewer_url).await?;
-            (v, first_frame_ms(&bare_url).await?)
+            let v = startup(&viewer_url).await?;
+            (v, startup(&bare_url).await?)
         } else {
-            let b = first_frame_ms(&bare_url).await?;
-            (first_frame_ms(&viewer_url).await?, b)
+            let b = startup(&bare_url).await?;
+            (startup(&viewer_url).await?, b)
         };
-        println!("  run {}: viewer {v:7.1} ms   bare SDK page {b:7.1} ms", run + 1);
-        viewer.push(v);
-        bare.push(b);
+        println!(
+            "  run {}: viewer {:5.0} / {:5.0} / {:6.1}   bare SDK page {:5.0} / {:5.0} / {:6.1}",
+            run + 1, v.create, v.load, v.first_frame, b.create, b.load, b.first_frame
+        );
+        viewer.push(v.first_frame);
+        bare.push(b.first_frame);
     }
     let (mv, mb) = (median(&mut viewer), median(&mut bare));
     let ratio = mv / mb;
