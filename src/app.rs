@@ -24,8 +24,12 @@ pub fn App() -> impl IntoView {
     let error = move || loaded.get().and_then(Result::err);
     view! {
         <main class="app">
-            {move || error().map(|message| view! { <p class="app-error" role="alert" data-testid="config-error">{message}</p> })}
-            <Viewer config=config />
+            <Show
+                when=move || error().is_none()
+                fallback=move || view! { <p class="app-error" role="alert" data-testid="config-error">{error()}</p> }
+            >
+                <Viewer config=config />
+            </Show>
         </main>
     }
 }

@@ -147,8 +147,15 @@ pub struct Chromium {
 }
 
 impl Chromium {
-    /// Launches `/usr/bin/chromium` (or `$CHROMIUM`) with a fresh profile.
+    /// Launches `/usr/bin/chromium` (or `$CHROMIUM`) with a fresh profile; autoplay with sound
+    /// is allowed, as on a site the viewer has engaged with.
     pub async fn launch() -> anyhow::Result<Self> {
+        Self::launch_with_autoplay_policy("no-user-gesture-required").await
+    }
+
+    /// Launches with this `--autoplay-policy` (`document-user-activation-required` refuses
+    /// autoplay with sound, as a first visit does).
+    pub async fn launch_with_autoplay_policy(policy: &str) -> anyhow::Result<Self> {
         let profile = TempDir::new("chromium-profile")?;
         let executable = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
         let config = BrowserConfig::builder()
@@ -163,9 +170,9 @@ impl Chromium {
                 "--disable-background-networking",
                 "--disable-component-update",
                 "--disable-sync",
-                "--autoplay-policy=no-user-gesture-required",
                 "--mute-audio",
             ])
+            .arg(format!("--autoplay-policy={policy}"))
             .build()
             .map_err(|e| anyhow::anyhow!("browser config: {e}"))?;
         let (browser, mut events) = Browser::launch(config).await.context("launching Chromium")?;
