@@ -3,21 +3,30 @@
 #   1. host unit tests (pure crate, local stack)
 #   2. components in headless Chromium (wasm-bindgen-test)
 #   3. end to end: built viewer + local stack + Chromium + the real IVS Player SDK
+# and closes with the total count of tests passed and failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 step() { printf '\n\033[1;34m[test]\033[0m %s\n' "$*"; }
+run() { "$@" 2>&1 | tee -a "$log"; }
 
 step "1/3 host unit tests"
-cargo test -p ivs-proto -p ivs-local
+run cargo test -p ivs-proto -p ivs-local
 
 step "2/3 components in headless Chromium"
 CHROMEDRIVER=/usr/bin/chromedriver \
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-  cargo test -p ivs-viewer --target wasm32-unknown-unknown
+  run cargo test -p ivs-viewer --target wasm32-unknown-unknown
 
 step "3/3 end to end in Chromium"
 trunk build --release --offline
 cargo build -q -p ivs-local
-cargo test -p ivs-e2e -- --test-threads=1
+run cargo test -p ivs-e2e -- --test-threads=1
+
+passed=$(grep -Eo '^test result: .* ([0-9]+) passed' "$log" | grep -Eo '[0-9]+ passed' | awk '{s += $1} END {print s + 0}')
+failed=$(grep -Eo '^test result: .* ([0-9]+) failed' "$log" | grep -Eo '[0-9]+ failed' | awk '{s += $1} END {print s + 0}')
+echo
+echo "total: $passed passed, $failed failed"

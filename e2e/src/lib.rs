@@ -59,6 +59,11 @@ impl Stack {
         Ok(stack)
     }
 
+    /// The stack's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The playback URL of the local channel.
     pub fn playback_url(&self) -> String {
         format!("{}/api/video/v1/us-east-1.000000000000.channel.local.m3u8", self.playback)

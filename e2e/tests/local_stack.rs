@@ -1,4 +1,5 @@
-//! The local stack's IVS API through the official Rust SDK, with only an endpoint override.
+//! The local stack as a process: its IVS API through the official Rust SDK (only the endpoint
+//! overridden), its start-up errors and its shutdown.
 
 use std::time::Duration;
 
@@ -102,5 +103,22 @@ fn the_stack_says_when_ffmpeg_is_missing() -> anyhow::Result<()> {
         .output()?;
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("ffmpeg was not found"));
+    Ok(())
+}
+
+#[test]
+fn stopping_the_stack_stops_its_encoder() -> anyhow::Result<()> {
+    let stack = Stack::start()?;
+    let children = std::fs::read_to_string(format!("/proc/{0}/task/{0}/children", stack.pid()))?;
+    let encoders: Vec<u32> = children
+        .split_whitespace()
+        .filter_map(|pid| pid.parse().ok())
+        .filter(|pid| std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "ffmpeg"))
+        .collect();
+    assert_eq!(encoders.len(), 1, "one encoder while live: {children:?}");
+    drop(stack); // SIGTERM, then wait
+    std::thread::sleep(Duration::from_millis(300));
+    let alive = std::fs::read_to_string(format!("/proc/{}/stat", encoders[0])).is_ok_and(|s| !s.contains(") Z "));
+    assert!(!alive, "the encoder is gone after the stack stopped");
     Ok(())
 }
