@@ -110,6 +110,29 @@ impl Drop for Stack {
     }
 }
 
+/// The official IVS client, pointed at `stack` (any credentials do). It does not retry, so
+/// tests see the stack's first answer.
+pub async fn ivs_client(stack: &Stack) -> aws_sdk_ivs::Client {
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_ivs::config::Credentials::new("AKIDLOCAL", "local-secret", None, None, "e2e"))
+        .endpoint_url(&stack.api)
+        .retry_config(aws_config::retry::RetryConfig::disabled())
+        .load()
+        .await;
+    aws_sdk_ivs::Client::new(&config)
+}
+
+/// The viewer's status badge says the stream is playing.
+pub const PLAYING: &str = "document.querySelector('[data-testid=status]')?.dataset.state === 'Playing'";
+
+/// Opens the viewer of `stack` in a new tab and waits until it plays.
+pub async fn open_playing(chromium: &Chromium, stack: &Stack) -> anyhow::Result<Page> {
+    let page = chromium.open(&stack.site).await?;
+    wait_for(&page, PLAYING, Duration::from_secs(20)).await?;
+    Ok(page)
+}
+
 /// A minimal blocking HTTP/1.1 client for the tests' own calls: returns status and body.
 pub fn http(method: &str, url: &str, body: &str) -> anyhow::Result<(u16, String)> {
     use std::io::{Read, Write};

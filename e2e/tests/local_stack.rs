@@ -5,26 +5,15 @@ use std::time::Duration;
 
 use aws_sdk_ivs::error::ProvideErrorMetadata;
 use aws_sdk_ivs::types::{StreamHealth, StreamState};
-use ivs_e2e::{http, Stack};
+use ivs_e2e::{http, ivs_client, Stack};
 
 const ARN: &str = "arn:aws:ivs:us-east-1:000000000000:channel/local";
 
-async fn client(stack: &Stack) -> aws_sdk_ivs::Client {
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_ivs::config::Credentials::new("AKIDLOCAL", "local-secret", None, None, "e2e"))
-        .endpoint_url(&stack.api)
-        // The SDK retries throttled calls by itself; the limits are checked on first answers.
-        .retry_config(aws_config::retry::RetryConfig::disabled())
-        .load()
-        .await;
-    aws_sdk_ivs::Client::new(&config)
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn get_channel_and_get_stream_describe_the_live_channel() -> anyhow::Result<()> {
     let stack = Stack::start()?;
-    let ivs = client(&stack).await;
+    let ivs = ivs_client(&stack).await;
 
     let channel = ivs.get_channel().arn(ARN).send().await?.channel.expect("a channel");
     assert_eq!(channel.arn(), Some(ARN));
@@ -51,7 +40,7 @@ async fn get_channel_and_get_stream_describe_the_live_channel() -> anyhow::Resul
 #[tokio::test(flavor = "multi_thread")]
 async fn put_metadata_enforces_the_ivs_limits() -> anyhow::Result<()> {
     let stack = Stack::start()?;
-    let ivs = client(&stack).await;
+    let ivs = ivs_client(&stack).await;
 
     let too_big = "x".repeat(1025);
     let err = ivs.put_metadata().channel_arn(ARN).metadata(too_big).send().await.unwrap_err();

@@ -2,9 +2,8 @@
 
 use std::time::Duration;
 
-use ivs_e2e::{eval, http, text, wait_for, Chromium, Stack};
+use ivs_e2e::{eval, http, open_playing, text, wait_for, Chromium, Stack};
 
-const PLAYING: &str = "document.querySelector('[data-testid=status]')?.dataset.state === 'Playing'";
 
 fn put_metadata(stack: &Stack, metadata: &str) -> anyhow::Result<()> {
     let body = serde_json::json!({ "channelArn": "arn:aws:ivs:us-east-1:000000000000:channel/local", "metadata": metadata });
@@ -17,8 +16,7 @@ fn put_metadata(stack: &Stack, metadata: &str) -> anyhow::Result<()> {
 async fn products_show_bad_cues_are_ignored_and_clear_removes_everything() -> anyhow::Result<()> {
     let stack = Stack::start()?;
     let chromium = Chromium::launch().await?;
-    let page = chromium.open(&stack.site).await?;
-    wait_for(&page, PLAYING, Duration::from_secs(20)).await?;
+    let page = open_playing(&chromium, &stack).await?;
     eval::<bool>(&page, "(window.__alerted = false, window.alert = () => { window.__alerted = true; }, true)").await?;
 
     // Hostile and malformed cues first: none of them may show anything or run anything.
@@ -55,8 +53,7 @@ async fn products_show_bad_cues_are_ignored_and_clear_removes_everything() -> an
 async fn when_sound_is_blocked_the_stream_plays_muted_with_an_unmute_button() -> anyhow::Result<()> {
     let stack = Stack::start()?;
     let chromium = Chromium::launch_with_autoplay_policy("document-user-activation-required").await?;
-    let page = chromium.open(&stack.site).await?;
-    wait_for(&page, PLAYING, Duration::from_secs(20)).await?;
+    let page = open_playing(&chromium, &stack).await?;
     wait_for(&page, "document.querySelector('[data-testid=unmute]') !== null", Duration::from_secs(5)).await?;
     assert!(eval::<bool>(&page, "document.querySelector('[data-testid=video]').muted").await?, "playing muted");
     let start: f64 = eval(&page, "document.querySelector('[data-testid=video]').currentTime").await?;

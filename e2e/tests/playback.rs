@@ -3,20 +3,10 @@
 
 use std::time::Duration;
 
-use ivs_e2e::{eval, text, wait_for, Chromium, Stack};
+use ivs_e2e::{eval, ivs_client, open_playing, text, wait_for, Chromium, Stack, PLAYING};
 
-const PLAYING: &str = "document.querySelector('[data-testid=status]')?.dataset.state === 'Playing'";
 const CURRENT_TIME: &str = "document.querySelector('[data-testid=video]').currentTime";
 
-async fn aws_ivs_client(stack: &Stack) -> aws_sdk_ivs::Client {
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_ivs::config::Credentials::new("AKIDLOCAL", "local-secret", None, None, "e2e"))
-        .endpoint_url(&stack.api)
-        .load()
-        .await;
-    aws_sdk_ivs::Client::new(&config)
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_live_stream_plays_and_its_clock_advances() -> anyhow::Result<()> {
@@ -40,15 +30,14 @@ async fn the_live_stream_plays_and_its_clock_advances() -> anyhow::Result<()> {
 async fn put_metadata_from_the_aws_sdk_shows_a_poll_over_the_video() -> anyhow::Result<()> {
     let stack = Stack::start()?;
     let chromium = Chromium::launch().await?;
-    let page = chromium.open(&stack.site).await?;
-    wait_for(&page, PLAYING, Duration::from_secs(20)).await?;
+    let page = open_playing(&chromium, &stack).await?;
     assert_eq!(text(&page, "poll-question").await?, None, "no poll before the cue");
 
     let question = "Which feature should we build next?";
     let payload = serde_json::json!({
         "type": "poll", "question": question, "options": ["Dark mode", "Mobile app", "API v2"], "duration": 30
     });
-    let ivs = aws_ivs_client(&stack).await;
+    let ivs = ivs_client(&stack).await;
     ivs.put_metadata()
         .channel_arn("arn:aws:ivs:us-east-1:000000000000:channel/local")
         .metadata(payload.to_string())
@@ -73,8 +62,7 @@ async fn put_metadata_from_the_aws_sdk_shows_a_poll_over_the_video() -> anyhow::
 async fn an_offline_channel_shows_the_slate_and_resumes_without_a_reload() -> anyhow::Result<()> {
     let stack = Stack::start()?;
     let chromium = Chromium::launch().await?;
-    let page = chromium.open(&stack.site).await?;
-    wait_for(&page, PLAYING, Duration::from_secs(20)).await?;
+    let page = open_playing(&chromium, &stack).await?;
     // A marker that a reload would wipe.
     eval::<bool>(&page, "(window.__sameDocument = true)").await?;
 

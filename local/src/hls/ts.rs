@@ -201,30 +201,27 @@ fn header(pid: u16, unit_start: bool, control: u8, continuity: &mut u8) -> [u8; 
 
 /// An ID3v2.4 tag holding one `TXXX` frame (UTF-8, empty description) with `value`.
 pub fn id3_txxx(value: &str) -> Vec<u8> {
-    let mut frame_body = vec![0x03, 0x00]; // UTF-8, empty description + terminator
-    frame_body.extend_from_slice(value.as_bytes());
-    let mut frame = b"TXXX".to_vec();
-    frame.extend_from_slice(&syncsafe(frame_body.len() as u32));
-    frame.extend_from_slice(&[0, 0]);
-    frame.extend_from_slice(&frame_body);
-    let mut tag = b"ID3\x04\x00\x00".to_vec();
-    tag.extend_from_slice(&syncsafe(frame.len() as u32));
-    tag.extend_from_slice(&frame);
-    tag
+    let mut body = vec![0x03, 0x00]; // UTF-8, empty description + terminator
+    body.extend_from_slice(value.as_bytes());
+    id3_tag(b"TXXX", &body)
 }
 
 /// An ID3v2.4 tag holding one `PRIV` frame: `owner`, a NUL, then `data`.
 pub fn id3_priv(owner: &str, data: &[u8]) -> Vec<u8> {
-    let mut frame_body = owner.as_bytes().to_vec();
-    frame_body.push(0);
-    frame_body.extend_from_slice(data);
-    let mut frame = b"PRIV".to_vec();
-    frame.extend_from_slice(&syncsafe(frame_body.len() as u32));
-    frame.extend_from_slice(&[0, 0]);
-    frame.extend_from_slice(&frame_body);
+    let mut body = owner.as_bytes().to_vec();
+    body.push(0);
+    body.extend_from_slice(data);
+    id3_tag(b"PRIV", &body)
+}
+
+/// An ID3v2.4 tag with a single frame.
+fn id3_tag(frame_id: &[u8; 4], body: &[u8]) -> Vec<u8> {
     let mut tag = b"ID3\x04\x00\x00".to_vec();
-    tag.extend_from_slice(&syncsafe(frame.len() as u32));
-    tag.extend_from_slice(&frame);
+    tag.extend_from_slice(&syncsafe(10 + body.len() as u32));
+    tag.extend_from_slice(frame_id);
+    tag.extend_from_slice(&syncsafe(body.len() as u32));
+    tag.extend_from_slice(&[0, 0]);
+    tag.extend_from_slice(body);
     tag
 }
 
