@@ -22,12 +22,17 @@ pub fn PlaybackPrompts(
     view! {
         <Show when=move || playback_blocked.get()>
             <button class="prompt prompt-play" data-testid="click-to-play" on:click=move |_| player.play()>
-                <span aria-hidden="true">"▶"</span>" Play"
+                <svg class="prompt-icon" viewBox="0 0 24 24" aria-hidden="true"><path d="M7 4l13 8-13 8z" fill="currentColor" /></svg>
+                "Play"
             </button>
         </Show>
         <Show when=move || audio_blocked.get() && muted.get() && !playback_blocked.get()>
             <button class="prompt prompt-unmute" data-testid="unmute" on:click=move |_| player.unmute()>
-                <span aria-hidden="true">"🔇"</span>" Tap to unmute"
+                <svg class="prompt-icon" viewBox="0 0 24 24" aria-hidden="true">
+                    <path d="M3 9v6h4l5 5V4L7 9H3z" fill="currentColor" />
+                    <path d="M16 9l6 6M22 9l-6 6" stroke="currentColor" stroke-width="2" stroke-linecap="round" />
+                </svg>
+                "Tap to unmute"
             </button>
         </Show>
     }

@@ -11,10 +11,21 @@ pub fn ProductCard(
     /// Called when the viewer closes the card.
     on_dismiss: Callback<()>,
 ) -> impl IntoView {
+    // An image that fails to load is left out rather than shown broken.
+    let (image_failed, set_image_failed) = signal(false);
+    let image = product.image_url.to_string();
     view! {
         <aside class="card product-card" data-testid="product" aria-label="Featured product">
             <button class="card-close" aria-label="Dismiss product" on:click=move |_| on_dismiss.run(())>"×"</button>
-            <img class="product-image" src=product.image_url.to_string() alt="" loading="lazy" referrerpolicy="no-referrer" />
+            <Show when=move || !image_failed.get()>
+                <img
+                    class="product-image"
+                    src=image.clone()
+                    alt=""
+                    referrerpolicy="no-referrer"
+                    on:error=move |_| set_image_failed.set(true)
+                />
+            </Show>
             <div class="product-body">
                 <h2 class="product-title" data-testid="product-title">{product.title}</h2>
                 <p class="product-price">{product.price}</p>
