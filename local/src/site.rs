@@ -51,13 +51,14 @@ async fn index(State(site): State<Site>) -> Response {
     }
 }
 
-/// Puts `config` into `page` as `<script type="application/json" id="ivs-viewer-config">`.
+/// Puts `config` into `page` as `<script type="application/json" id="ivs-viewer-config">`, first
+/// in the head, so the page's start-up script can read it.
 fn inline_config(page: &str, config: &serde_json::Value) -> String {
     // "</" cannot end the script element early once escaped; JSON reads "<\/" as "</".
     let json = config.to_string().replace("</", "<\\/");
     let tag = format!(r#"<script type="application/json" id="ivs-viewer-config">{json}</script>"#);
-    match page.find("</head>") {
-        Some(at) => format!("{}{tag}\n{}", &page[..at], &page[at..]),
+    match page.find("<head>") {
+        Some(at) => format!("{}\n{tag}{}", &page[..at + 6], &page[at + 6..]),
         None => format!("{tag}\n{page}"),
     }
 }
@@ -70,7 +71,7 @@ mod tests {
     fn config_goes_into_the_head_and_cannot_close_the_script() {
         let page = "<html><head><title>x</title></head><body></body></html>";
         let out = inline_config(page, &json!({ "playbackUrl": "http://h/</script><script>alert(1)</script>" }));
-        assert!(out.starts_with("<html><head><title>x</title><script type=\"application/json\" id=\"ivs-viewer-config\">"));
+        assert!(out.starts_with("<html><head>\n<script type=\"application/json\" id=\"ivs-viewer-config\">"), "{out}");
         assert_eq!(out.matches("</script>").count(), 1, "only the tag's own end: {out}");
         let json = out.split("ivs-viewer-config\">").nth(1).unwrap().split("</script>").next().unwrap();
         let back: serde_json::Value = serde_json::from_str(json).unwrap();

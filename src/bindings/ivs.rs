@@ -141,66 +141,107 @@ pub fn is_supported() -> Result<(), PlayerError> {
 
 type Listener = Closure<dyn FnMut(JsValue)>;
 
-/// One SDK player, owned. Dropping it removes its listeners and deletes the player.
+/// Every SDK event name this wrapper listens to.
+fn event_names() -> impl Iterator<Item = &'static str> {
+    PlayerState::ALL.into_iter().map(|(_, name)| name).chain([
+        event::ERROR,
+        event::TEXT_METADATA_CUE,
+        event::AUDIO_BLOCKED,
+        event::PLAYBACK_BLOCKED,
+        event::MUTED_CHANGED,
+        event::TIME_UPDATE,
+    ])
+}
+
+/// Turns an SDK event (its name and payload) into an [`SdkEvent`].
+fn convert(name: &str, payload: &JsValue) -> Option<SdkEvent> {
+    if let Some(state) = PlayerState::from_sdk(name) {
+        return Some(SdkEvent::State(state));
+    }
+    let number = |field: &str| Reflect::get(payload, &field.into()).ok().and_then(|v| v.as_f64());
+    Some(match name {
+        event::ERROR => {
+            let code = number("code").unwrap_or(0.0) as i64;
+            SdkEvent::Error { kind: ErrorKind::from_sdk(&string_field(payload, "type"), code), code, message: string_field(payload, "message") }
+        }
+        event::TEXT_METADATA_CUE => {
+            SdkEvent::MetadataCue(MetadataCue { start_time: number("startTime").unwrap_or(0.0), text: string_field(payload, "text") })
+        }
+        event::AUDIO_BLOCKED => SdkEvent::AudioBlocked,
+        event::PLAYBACK_BLOCKED => SdkEvent::PlaybackBlocked,
+        event::MUTED_CHANGED => SdkEvent::MutedChanged,
+        event::TIME_UPDATE => SdkEvent::TimeUpdate(payload.as_f64().unwrap_or(0.0)),
+        _ => return None,
+    })
+}
+
+/// One SDK player and its `<video>`, owned. Dropping it removes its listeners and deletes the
+/// player.
 #[must_use = "the player is deleted when this is dropped"]
 pub struct Player {
     inner: MediaPlayer,
+    video: HtmlVideoElement,
+    /// The URL the page's start-up script already loaded, if it did.
+    preloaded: Option<String>,
     listeners: Vec<(&'static str, Listener)>,
 }
 
+/// A new player, and the events it reported before the app was listening.
+pub struct Created {
+    pub player: Player,
+    pub early_events: Vec<SdkEvent>,
+}
+
 impl Player {
-    /// Creates a player, reporting every event to `on_event`. Its worker starts booting now;
-    /// [`attach`](Self::attach) gives it a `<video>`.
-    pub fn create(assets: &SdkAssets, on_event: impl Fn(SdkEvent) + 'static) -> Result<Self, PlayerError> {
+    /// Creates a player with its own `<video>`, reporting every event to `on_event`. When the
+    /// page's start-up script (`prewarm.js`) already made one — and maybe began loading the
+    /// configured stream — that player is adopted instead, with the events it has seen so far.
+    pub fn create(assets: &SdkAssets, on_event: impl Fn(SdkEvent) + 'static) -> Result<Created, PlayerError> {
         is_supported()?;
-        let config = Object::new();
-        let _ = Reflect::set(&config, &"wasmWorker".into(), &assets.wasm_worker.as_str().into());
-        let _ = Reflect::set(&config, &"wasmBinary".into(), &assets.wasm_binary.as_str().into());
-        let inner = match adopt_prewarmed() {
-            Some(player) => player,
+        let prewarmed = Prewarmed::take();
+        let (inner, video, preloaded) = match &prewarmed {
+            Some(p) => (p.player.clone(), p.video.clone(), p.url.clone()),
             None => {
+                let config = Object::new();
+                let _ = Reflect::set(&config, &"wasmWorker".into(), &assets.wasm_worker.as_str().into());
+                let _ = Reflect::set(&config, &"wasmBinary".into(), &assets.wasm_binary.as_str().into());
                 mark("ivs:create");
-                create(&config).map_err(|e| PlayerError::Sdk(describe(&e)))?
+                let inner = create(&config).map_err(|e| PlayerError::Sdk(describe(&e)))?;
+                let video: HtmlVideoElement = web_sys::window()
+                    .and_then(|w| w.document())
+                    .and_then(|d| d.create_element("video").ok())
+                    .and_then(|e| e.dyn_into().ok())
+                    .ok_or_else(|| PlayerError::Sdk("cannot create a video element".into()))?;
+                video.set_attribute("playsinline", "").ok();
+                inner.attach_html_video_element(&video);
+                (inner, video, None)
             }
         };
-        let mut player = Self { inner, listeners: Vec::new() };
-
+        let mut player = Self { inner, video, preloaded, listeners: Vec::new() };
         let on_event = std::rc::Rc::new(on_event);
-        for (state, name) in PlayerState::ALL {
+        for name in event_names() {
             let f = on_event.clone();
-            player.listen(name, move |_| f(SdkEvent::State(state)));
+            let closure = Listener::new(move |payload: JsValue| {
+                if let Some(event) = convert(name, &payload) {
+                    f(event);
+                }
+            });
+            player.inner.add_event_listener(name, closure.as_ref().unchecked_ref());
+            player.listeners.push((name, closure));
         }
-        let f = on_event.clone();
-        player.listen(event::ERROR, move |e| {
-            let error_type = string_field(&e, "type");
-            let code = Reflect::get(&e, &"code".into()).ok().and_then(|v| v.as_f64()).unwrap_or(0.0) as i64;
-            f(SdkEvent::Error { kind: ErrorKind::from_sdk(&error_type, code), code, message: string_field(&e, "message") })
-        });
-        let f = on_event.clone();
-        player.listen(event::TEXT_METADATA_CUE, move |cue| {
-            let start_time = Reflect::get(&cue, &"startTime".into()).ok().and_then(|v| v.as_f64()).unwrap_or(0.0);
-            f(SdkEvent::MetadataCue(MetadataCue { start_time, text: string_field(&cue, "text") }))
-        });
-        let f = on_event.clone();
-        player.listen(event::AUDIO_BLOCKED, move |_| f(SdkEvent::AudioBlocked));
-        let f = on_event.clone();
-        player.listen(event::PLAYBACK_BLOCKED, move |_| f(SdkEvent::PlaybackBlocked));
-        let f = on_event.clone();
-        player.listen(event::MUTED_CHANGED, move |_| f(SdkEvent::MutedChanged));
-        let f = on_event;
-        player.listen(event::TIME_UPDATE, move |t| f(SdkEvent::TimeUpdate(t.as_f64().unwrap_or(0.0))));
-        Ok(player)
+        // Our listeners are in place: the start-up script's can go, handing over what they kept.
+        let early_events = prewarmed.map(|p| p.hand_over()).unwrap_or_default();
+        Ok(Created { player, early_events })
     }
 
-    fn listen(&mut self, name: &'static str, handler: impl FnMut(JsValue) + 'static) {
-        let closure = Listener::new(handler);
-        self.inner.add_event_listener(name, closure.as_ref().unchecked_ref());
-        self.listeners.push((name, closure));
+    /// The `<video>` the player renders into; the SDK owns it, the app only places it.
+    pub fn video(&self) -> &HtmlVideoElement {
+        &self.video
     }
 
-    /// Renders into `video` (the SDK owns the element from now on).
-    pub fn attach(&self, video: &HtmlVideoElement) {
-        self.inner.attach_html_video_element(video);
+    /// The URL already loaded by the page's start-up script, if any.
+    pub fn preloaded_url(&self) -> Option<&str> {
+        self.preloaded.as_deref()
     }
 
     /// Loads `url` (playback starts when autoplay is on, or on [`play`](Self::play)).
@@ -276,13 +317,40 @@ impl Drop for Player {
     }
 }
 
-/// The player `prewarm.js` created before the app loaded, if any; taken, so it is adopted once.
-fn adopt_prewarmed() -> Option<MediaPlayer> {
-    let global = js_sys::global();
-    let key = JsValue::from_str("__ivsViewerPlayer");
-    let player = Reflect::get(&global, &key).ok().filter(|p| p.is_object())?;
-    let _ = Reflect::delete_property(global.unchecked_ref::<Object>(), &key);
-    Some(player.unchecked_into())
+/// What `prewarm.js` left on `window.__ivsViewerPrewarm`.
+struct Prewarmed {
+    player: MediaPlayer,
+    video: HtmlVideoElement,
+    url: Option<String>,
+    hand_over: Function,
+}
+
+impl Prewarmed {
+    /// Takes the prewarmed player, so it is adopted once.
+    fn take() -> Option<Self> {
+        let global = js_sys::global();
+        let key = JsValue::from_str("__ivsViewerPrewarm");
+        let value = Reflect::get(&global, &key).ok().filter(JsValue::is_object)?;
+        let _ = Reflect::delete_property(global.unchecked_ref::<Object>(), &key);
+        let field = |name: &str| Reflect::get(&value, &name.into()).ok();
+        Some(Self {
+            player: field("player").filter(JsValue::is_object)?.unchecked_into(),
+            video: field("video")?.dyn_into().ok()?,
+            url: field("url").and_then(|u| u.as_string()),
+            hand_over: field("handOver")?.dyn_into().ok()?,
+        })
+    }
+
+    /// Removes the script's listeners and returns the events they kept.
+    fn hand_over(self) -> Vec<SdkEvent> {
+        let kept = self.hand_over.call0(&JsValue::NULL).map(|v| js_sys::Array::from(&v)).unwrap_or_default();
+        kept.iter()
+            .filter_map(|pair| {
+                let pair = js_sys::Array::from(&pair);
+                convert(&pair.get(0).as_string()?, &pair.get(1))
+            })
+            .collect()
+    }
 }
 
 /// A User Timing mark, so start-up can be measured from outside (see the `bench` command).

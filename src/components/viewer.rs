@@ -1,8 +1,8 @@
-//! The playback view: the video (owned by the SDK, never re-rendered), its state, prompts,
+//! The playback view: the video (made and owned by the player; placed here, never re-rendered), its state, prompts,
 //! the offline slate and the overlays from timed metadata.
 
 use ivs_proto::config::ViewerConfig;
-use leptos::html::Video;
+use leptos::html::Div;
 use leptos::prelude::*;
 
 use super::playback_prompts::PlaybackPrompts;
@@ -19,9 +19,9 @@ pub fn Viewer(
     #[prop(into)]
     config: Signal<Option<ViewerConfig>>,
 ) -> impl IntoView {
-    let video = NodeRef::<Video>::new();
+    let video_host = NodeRef::<Div>::new();
     let player = expect_context::<UseIvsPlayerReturn>();
-    player.start(video, config);
+    player.start(video_host, config);
 
     let poll = Signal::derive(move || player.board.with(|b| b.poll.clone()));
     let product = Signal::derive(move || player.board.with(|b| b.product.clone()));
@@ -30,7 +30,7 @@ pub fn Viewer(
     view! {
         <section class="viewer" data-testid="viewer">
             <div class="stage">
-                <video node_ref=video class="video" playsinline=true data-testid="video"></video>
+                <div node_ref=video_host class="video-host"></div>
                 <StatusBadge status=player.status />
                 <div class="overlays" data-testid="overlays">
                     {move || poll.get().map(|(poll, cue_start)| view! {

@@ -8,10 +8,10 @@ use std::time::Duration;
 use ivs_proto::config::ViewerConfig;
 use ivs_proto::overlay::{parse_cue, Board};
 use ivs_proto::playback::{Action, Event, PlayerState, Session, Status};
-use leptos::html::Video;
+use leptos::html::Div;
 use leptos::prelude::*;
 
-use crate::bindings::ivs::{Player, PlayerError, SdkAssets, SdkEvent};
+use crate::bindings::ivs::{Created, Player, PlayerError, SdkAssets, SdkEvent};
 
 /// A copyable handle on the player, for controls.
 #[derive(Clone, Copy)]
@@ -73,17 +73,23 @@ pub struct UseIvsPlayerReturn {
 }
 
 impl UseIvsPlayerReturn {
-    /// Attaches the player to `video` as soon as it is mounted, and plays the configured stream
-    /// as soon as the configuration is there — whichever comes last.
-    pub fn start(&self, video: NodeRef<Video>, config: Signal<Option<ViewerConfig>>) {
+    /// Places the player's `<video>` in `host` as soon as it is mounted, and plays the configured
+    /// stream as soon as the configuration is there (unless the page's start-up script already
+    /// loaded that very stream).
+    pub fn start(&self, host: NodeRef<Div>, config: Signal<Option<ViewerConfig>>) {
         let handle = self.handle;
         let set_muted = self.set_muted;
-        let attached = StoredValue::new(false);
+        let placed = StoredValue::new(false);
         Effect::new(move |_| {
-            let Some(element) = video.get() else { return };
-            if !attached.get_value() {
-                attached.set_value(true);
-                handle.with(|player| player.attach(&element));
+            let Some(host) = host.get() else { return };
+            if !placed.get_value() {
+                placed.set_value(true);
+                handle.with(|player| {
+                    let video = player.video();
+                    video.set_class_name("video");
+                    let _ = video.set_attribute("data-testid", "video");
+                    let _ = host.append_child(video);
+                });
             }
             let Some(config) = config.get() else { return };
             if handle.url.with_value(Option::is_some) {
@@ -93,6 +99,9 @@ impl UseIvsPlayerReturn {
             handle.url.set_value(Some(url.clone()));
             set_muted.set(config.muted);
             handle.with(|player| {
+                if player.preloaded_url() == Some(url.as_str()) {
+                    return;
+                }
                 player.set_autoplay(config.autoplay);
                 player.set_muted(config.muted);
                 if let Err(e) = player.load(&url) {
@@ -168,10 +177,11 @@ pub fn use_ivs_player() -> UseIvsPlayerReturn {
     };
 
     match Player::create(&SdkAssets::beside_page(), on_event) {
-        Ok(player) => {
-            log::info!("IVS player {} created", player.version());
+        Ok(Created { player, early_events }) => {
+            log::info!("IVS player {} ready", player.version());
             player.set_rebuffer_to_live(true);
             handle.player.set_value(Some(player));
+            early_events.into_iter().for_each(on_event);
         }
         Err(e) => {
             log::error!("cannot create the player: {e}");
