@@ -1,4 +1,4 @@
-// Start-up, before the app's own wasm is ready: create the IVS player the moment the SDK has
+// Start-up, before the app's own wasm is ready (loaded at the end of <body>): create the IVS player the moment the SDK has
 // loaded and, when the page carries its configuration inline and the address overrides nothing,
 // start loading the stream too. The viewer adopts this player, its <video> and the events seen
 // so far (see src/bindings/ivs.rs); without this script it simply does all of it itself.
@@ -18,7 +18,12 @@
   }
   var video = document.createElement("video");
   video.setAttribute("playsinline", "");
+  video.className = "video";
   player.attachHTMLVideoElement(video);
+  // A video shows frames only in the document: until the app mounts its own stage, the video
+  // sits in a stand-in with the same layout, which the app removes once it has moved the video.
+  var stand_in = document.body.appendChild(element("main", "app", element("section", "viewer", element("div", "stage", video))));
+  stand_in.id = "ivs-boot";
 
   var kept = [];
   var types = IVSPlayer.PlayerEventType;
@@ -49,6 +54,13 @@
     } catch (e) {
       url = null;
     }
+  }
+
+  function element(tag, className, child) {
+    var node = document.createElement(tag);
+    node.className = className;
+    node.appendChild(child);
+    return node;
   }
 
   window.__ivsViewerPrewarm = {

@@ -82,3 +82,20 @@ async fn an_offline_channel_shows_the_slate_and_resumes_without_a_reload() -> an
     chromium.close().await;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn address_overrides_are_applied_by_the_app_itself() -> anyhow::Result<()> {
+    // With an override in the address the start-up script leaves loading to the app, which
+    // checks the override: this plays the configured stream muted.
+    let stack = Stack::start()?;
+    let chromium = Chromium::launch().await?;
+    let page = chromium.open(&format!("{}/?muted=1&playbackUrl={}", stack.site, stack.playback_url())).await?;
+    wait_for(&page, PLAYING, Duration::from_secs(20)).await?;
+    assert!(eval::<bool>(&page, "document.querySelector('[data-testid=video]').muted").await?, "muted by the address");
+    let start: f64 = eval(&page, CURRENT_TIME).await?;
+    wait_for(&page, &format!("{CURRENT_TIME} >= {start} + 1"), Duration::from_secs(5)).await?;
+    let stand_ins: usize = eval(&page, "document.querySelectorAll('#ivs-boot').length").await?;
+    assert_eq!(stand_ins, 0, "the start-up stand-in is gone");
+    chromium.close().await;
+    Ok(())
+}

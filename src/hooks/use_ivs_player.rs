@@ -90,6 +90,10 @@ impl UseIvsPlayerReturn {
                     let _ = video.set_attribute("data-testid", "video");
                     let _ = host.append_child(video);
                 });
+                // The start-up script's stand-in stage, now empty.
+                if let Some(stand_in) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("ivs-boot")) {
+                    stand_in.remove();
+                }
             }
             let Some(config) = config.get() else { return };
             if handle.url.with_value(Option::is_some) {
@@ -97,16 +101,16 @@ impl UseIvsPlayerReturn {
             }
             let url = config.playback_url.as_str().to_owned();
             handle.url.set_value(Some(url.clone()));
-            set_muted.set(config.muted);
             handle.with(|player| {
-                if player.preloaded_url() == Some(url.as_str()) {
-                    return;
+                if player.preloaded_url() != Some(url.as_str()) {
+                    player.set_autoplay(config.autoplay);
+                    player.set_muted(config.muted);
+                    if let Err(e) = player.load(&url) {
+                        log::warn!("load failed: {e}");
+                    }
                 }
-                player.set_autoplay(config.autoplay);
-                player.set_muted(config.muted);
-                if let Err(e) = player.load(&url) {
-                    log::warn!("load failed: {e}");
-                }
+                // The player's own word: the browser may have muted it already.
+                set_muted.set(player.is_muted());
             });
         });
     }
