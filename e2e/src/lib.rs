@@ -97,7 +97,10 @@ impl Stack {
 impl Drop for Stack {
     fn drop(&mut self) {
         // SIGTERM first so the stack stops its encoder, then make sure.
-        let _ = Command::new("kill").arg(self.child.id().to_string()).status();
+        // SAFETY: kill(2) on our own child's pid has no memory-safety preconditions.
+        unsafe {
+            libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM);
+        }
         let deadline = Instant::now() + Duration::from_secs(3);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.child.try_wait() {
