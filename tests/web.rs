@@ -4,7 +4,9 @@
 use ivs_proto::overlay::{parse_cue, Overlay};
 use ivs_proto::playback::{ErrorKind, PlayerState, Status};
 use ivs_viewer::bindings::ivs::PlayerError;
+use ivs_viewer::components::playback_prompts::PlaybackPrompts;
 use ivs_viewer::components::poll_card::PollCard;
+use ivs_viewer::hooks::use_ivs_player::use_ivs_player;
 use ivs_viewer::components::product_card::ProductCard;
 use ivs_viewer::components::slate::Slate;
 use ivs_viewer::components::status_badge::StatusBadge;
@@ -93,4 +95,34 @@ async fn slate_and_badge_follow_the_status() {
     fatal.set(Some(PlayerError::Unsupported));
     tick().await;
     assert!(by_test_id(&root, "slate").unwrap().text_content().unwrap().contains("This browser can't play"));
+}
+
+#[wasm_bindgen_test]
+async fn prompts_offer_play_when_autoplay_is_refused_and_unmute_when_only_sound_is() {
+    let (audio_blocked, muted, playback_blocked) = (RwSignal::new(false), RwSignal::new(false), RwSignal::new(false));
+    let root = mount(move || {
+        // No SDK on this test page: the hook reports that and gives a handle without a player.
+        let player = use_ivs_player();
+        assert_eq!(player.fatal.get_untracked(), Some(PlayerError::SdkMissing));
+        provide_context(player.handle);
+        view! { <PlaybackPrompts audio_blocked=audio_blocked muted=muted playback_blocked=playback_blocked /> }
+    });
+    assert!(by_test_id(&root, "click-to-play").is_none() && by_test_id(&root, "unmute").is_none());
+
+    playback_blocked.set(true);
+    tick().await;
+    let play = by_test_id(&root, "click-to-play").expect("a play button");
+    assert_eq!(play.text_content().unwrap().trim(), "Play");
+    play.unchecked_into::<HtmlElement>().click(); // no player: nothing happens, nothing breaks
+
+    playback_blocked.set(false);
+    audio_blocked.set(true);
+    muted.set(true);
+    tick().await;
+    assert!(by_test_id(&root, "click-to-play").is_none());
+    assert_eq!(by_test_id(&root, "unmute").expect("an unmute button").text_content().unwrap().trim(), "Tap to unmute");
+
+    muted.set(false);
+    tick().await;
+    assert!(by_test_id(&root, "unmute").is_none(), "gone once unmuted");
 }
