@@ -194,7 +194,7 @@ pub struct Created {
 
 impl Player {
     /// Creates a player with its own `<video>`, reporting every event to `on_event`. When the
-    /// page's start-up script (`prewarm.js`) already made one — and maybe began loading the
+    /// page's start-up script (`js/boot.js`) already made one — and maybe began loading the
     /// configured stream — that player is adopted instead, with the events it has seen so far.
     pub fn create(assets: &SdkAssets, on_event: impl Fn(SdkEvent) + 'static) -> Result<Created, PlayerError> {
         is_supported()?;
@@ -317,44 +317,7 @@ impl Drop for Player {
     }
 }
 
-/// Runs `then` once the stream that the start-up script began loading shows its first frame, or
-/// after `timeout_ms`, whichever comes first — at once when the script loaded nothing.
-///
-/// The app's own start-up (mounting the view) then does not compete with the player for the
-/// main thread while the first picture is on its way; the player's events meanwhile are kept by
-/// the script and replayed to the app.
-pub fn after_prewarmed_first_frame(timeout_ms: i32, then: impl FnOnce() + 'static) {
-    let video = Reflect::get(&js_sys::global(), &"__ivsViewerPrewarm".into())
-        .ok()
-        .filter(|p| Reflect::get(p, &"url".into()).is_ok_and(|u| u.is_string()))
-        .and_then(|p| Reflect::get(&p, &"video".into()).ok())
-        .and_then(|v| v.dyn_into::<HtmlVideoElement>().ok());
-    let (Some(video), Some(window)) = (video, web_sys::window()) else { return then() };
-    if video.ready_state() >= 2 {
-        return then();
-    }
-    let pending = std::rc::Rc::new(std::cell::RefCell::new(Some(Box::new(then) as Box<dyn FnOnce()>)));
-    let slot: std::rc::Rc<std::cell::RefCell<Option<(Closure<dyn FnMut()>, i32)>>> = Default::default();
-    let fire = {
-        let (pending, slot, video, window) = (pending.clone(), slot.clone(), video.clone(), window.clone());
-        move || {
-            if let Some((listener, timer)) = slot.borrow_mut().take() {
-                let _ = video.remove_event_listener_with_callback("loadeddata", listener.as_ref().unchecked_ref());
-                window.clear_timeout_with_handle(timer);
-            }
-            if let Some(then) = pending.borrow_mut().take() {
-                then();
-            }
-        }
-    };
-    let on_frame = Closure::<dyn FnMut()>::new(fire.clone());
-    let on_timeout = Closure::once_into_js(fire);
-    let _ = video.add_event_listener_with_callback("loadeddata", on_frame.as_ref().unchecked_ref());
-    let timer = window.set_timeout_with_callback_and_timeout_and_arguments_0(on_timeout.unchecked_ref(), timeout_ms).unwrap_or(0);
-    *slot.borrow_mut() = Some((on_frame, timer));
-}
-
-/// What `prewarm.js` left on `window.__ivsViewerPrewarm`.
+/// What `js/boot.js` left on `window.__ivsViewerPrewarm`.
 struct Prewarmed {
     player: MediaPlayer,
     video: HtmlVideoElement,

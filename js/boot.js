@@ -1,0 +1,108 @@
+// The page's start-up, in the order that gets the first picture on screen soonest:
+//  1. create the IVS player the moment the SDK has loaded, with its <video> in a stand-in stage
+//     (same classes as the app's), and — when the page carries its configuration inline and the
+//     address overrides nothing — start loading the stream;
+//  2. start the app's own wasm once that first frame is in (or after 800 ms), so compiling and
+//     mounting the app never competes with the player for the machine.
+// The app adopts the player, its video and the events seen so far (src/bindings/ivs.rs). Without
+// a usable SDK or inline configuration, step 1 does less and the app does the rest itself.
+(function () {
+  "use strict";
+  var video = prewarm();
+  var started = false;
+  function startApp() {
+    if (started) return;
+    started = true;
+    // Trunk lists the app's hashed files as preloads; load them from there.
+    var js = document.querySelector('link[rel="modulepreload"][href*="ivs-viewer"]');
+    var wasm = document.querySelector('link[rel="preload"][href$=".wasm"]');
+    if (!js || !wasm) {
+      console.error("ivs-viewer: the app's files are not listed in the page");
+      return;
+    }
+    import(js.href).then(function (app) {
+      return app.default({ module_or_path: wasm.href });
+    }).catch(function (e) {
+      console.error("ivs-viewer: the app failed to start", e);
+    });
+  }
+  if (video && video.readyState < 2) {
+    video.addEventListener("loadeddata", startApp, { once: true });
+    setTimeout(startApp, 800);
+  } else {
+    startApp();
+  }
+
+  // Returns the video when the stream is already loading, otherwise null.
+  function prewarm() {
+    if (!window.IVSPlayer || !IVSPlayer.isPlayerSupported) return null;
+    var base = new URL("ivs/", document.baseURI).href;
+    var player;
+    try {
+      performance.mark("ivs:create");
+      player = IVSPlayer.create({
+        wasmWorker: base + "amazon-ivs-wasmworker.min.js",
+        wasmBinary: base + "amazon-ivs-wasmworker.min.wasm",
+      });
+    } catch (e) {
+      return null; // the app tries again and says what went wrong
+    }
+    var video = document.createElement("video");
+    video.setAttribute("playsinline", "");
+    video.className = "video";
+    player.attachHTMLVideoElement(video);
+    // A video shows frames only in the document: until the app mounts its own stage, the video
+    // sits in a stand-in with the same layout, which the app removes once it has moved the video.
+    var standIn = document.body.appendChild(element("main", "app", element("section", "viewer", element("div", "stage", video))));
+    standIn.id = "ivs-boot";
+
+    var kept = [];
+    var types = IVSPlayer.PlayerEventType;
+    var names = Object.keys(IVSPlayer.PlayerState).map(function (k) { return IVSPlayer.PlayerState[k]; }).concat([
+      types.ERROR, types.TEXT_METADATA_CUE, types.AUDIO_BLOCKED, types.PLAYBACK_BLOCKED, types.MUTED_CHANGED,
+    ]);
+    var listeners = names.map(function (name) {
+      var keep = function (payload) { kept.push([name, payload]); };
+      player.addEventListener(name, keep);
+      return [name, keep];
+    });
+
+    var url = null;
+    var inline = document.getElementById("ivs-viewer-config");
+    var query = new URLSearchParams(location.search);
+    var overridden = ["playbackUrl", "autoplay", "muted"].some(function (name) { return query.has(name); });
+    if (inline && !overridden) {
+      try {
+        var config = JSON.parse(inline.textContent);
+        // Only the plain case; anything else is left to the app, which checks it fully.
+        if (typeof config.playbackUrl === "string" && /^https?:\/\/\S+$/i.test(config.playbackUrl) && config.autoplay !== false) {
+          player.setAutoplay(true);
+          player.setMuted(config.muted === true);
+          url = config.playbackUrl;
+          performance.mark("ivs:load");
+          player.load(url);
+        }
+      } catch (e) {
+        url = null;
+      }
+    }
+
+    window.__ivsViewerPrewarm = {
+      player: player,
+      video: video,
+      url: url,
+      handOver: function () {
+        listeners.forEach(function (l) { player.removeEventListener(l[0], l[1]); });
+        return kept.splice(0);
+      },
+    };
+    return url ? video : null;
+  }
+
+  function element(tag, className, child) {
+    var node = document.createElement(tag);
+    node.className = className;
+    node.appendChild(child);
+    return node;
+  }
+})();
