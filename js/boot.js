@@ -77,7 +77,7 @@
         // Only the plain case; anything else is left to the app, which checks it fully.
         if (typeof config.playbackUrl === "string" && /^https?:\/\/\S+$/i.test(config.playbackUrl) && config.autoplay !== false) {
           player.setAutoplay(true);
-          player.setMuted(config.muted === true);
+          if (config.muted === true) player.setMuted(true);
           url = config.playbackUrl;
           performance.mark("ivs:load");
           player.load(url);
