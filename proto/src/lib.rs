@@ -10,9 +10,11 @@
 //! - [`url`]: scheme-checked links; the only way network data becomes an `href` or `src`.
 //! - [`playback`]: the player's states and errors, and how they are put to the viewer in words.
 //! - [`backoff`]: capped exponential backoff with jitter, used to retry an offline stream.
+//! - [`chat`]: the IVS Chat Messaging protocol's wire types and the reconnect schedule.
 //! - [`config`]: the viewer's configuration file and its URL-query overrides.
 
 pub mod backoff;
+pub mod chat;
 pub mod config;
 pub mod overlay;
 pub mod playback;
