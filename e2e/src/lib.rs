@@ -38,6 +38,15 @@ impl Stack {
     /// Starts `ivs-local serve` with the built viewer (`dist/`), on free ports, and waits until
     /// its stream has a playlist.
     pub fn start() -> anyhow::Result<Self> {
+        Self::start_with(true)
+    }
+
+    /// Starts the stack with its stream offline; [`set_live`](Self::set_live) brings it up.
+    pub fn start_offline() -> anyhow::Result<Self> {
+        Self::start_with(false)
+    }
+
+    fn start_with(live: bool) -> anyhow::Result<Self> {
         let bin = std::env::var_os("IVS_LOCAL_BIN").map(PathBuf::from).unwrap_or_else(|| root().join("target/debug/ivs-local"));
         let dist = std::env::var_os("IVS_DIST").map(PathBuf::from).unwrap_or_else(|| root().join("dist"));
         let (site, api, playback) = (free_port(), free_port(), free_port());
@@ -45,6 +54,7 @@ impl Stack {
             .args(["serve", "--site", &format!("127.0.0.1:{site}"), "--api", &format!("127.0.0.1:{api}")])
             .args(["--playback", &format!("127.0.0.1:{playback}"), "--site-dir"])
             .arg(&dist)
+            .args(if live { &[][..] } else { &["--offline"][..] })
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
@@ -55,7 +65,11 @@ impl Stack {
             api: format!("http://127.0.0.1:{api}"),
             playback: format!("http://127.0.0.1:{playback}"),
         };
-        stack.wait_until_live(Duration::from_secs(20))?;
+        if live {
+            stack.wait_until_live(Duration::from_secs(20))?;
+        } else {
+            stack.wait_until_up(Duration::from_secs(20))?;
+        }
         Ok(stack)
     }
 
@@ -67,6 +81,18 @@ impl Stack {
     /// The playback URL of the local channel.
     pub fn playback_url(&self) -> String {
         format!("{}/api/video/v1/us-east-1.000000000000.channel.local.m3u8", self.playback)
+    }
+
+    /// Waits until the API answers.
+    fn wait_until_up(&self, timeout: Duration) -> anyhow::Result<()> {
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if let Ok((200, _)) = http("GET", &format!("{}/_local/health", self.api), "") {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        bail!("the local stack did not start within {timeout:?}")
     }
 
     /// Waits until the playlist lists segments.

@@ -99,3 +99,21 @@ async fn address_overrides_are_applied_by_the_app_itself() -> anyhow::Result<()>
     chromium.close().await;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_viewer_that_arrives_before_the_stream_waits_and_then_plays() -> anyhow::Result<()> {
+    let stack = Stack::start_offline()?;
+    let chromium = Chromium::launch().await?;
+    let page = chromium.open(&stack.site).await?;
+    wait_for(&page, "document.querySelector('[data-testid=slate]')?.dataset.kind === 'offline'", Duration::from_secs(10)).await?;
+    // Let a few retries pass, then go live.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(text(&page, "status").await?.as_deref(), Some("Offline"));
+    stack.set_live(true)?;
+    let took = wait_for(&page, PLAYING, Duration::from_secs(20)).await?;
+    println!("playing {took:?} after the stream went live");
+    let start: f64 = eval(&page, CURRENT_TIME).await?;
+    wait_for(&page, &format!("{CURRENT_TIME} >= {start} + 1"), Duration::from_secs(5)).await?;
+    chromium.close().await;
+    Ok(())
+}

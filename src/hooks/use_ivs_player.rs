@@ -80,6 +80,7 @@ impl UseIvsPlayerReturn {
         let handle = self.handle;
         let set_muted = self.set_muted;
         let placed = StoredValue::new(false);
+        let loaded = StoredValue::new(false);
         Effect::new(move |_| {
             let Some(host) = host.get() else { return };
             if !placed.get_value() {
@@ -96,9 +97,10 @@ impl UseIvsPlayerReturn {
                 }
             }
             let Some(config) = config.get() else { return };
-            if handle.url.with_value(Option::is_some) {
+            if loaded.get_value() {
                 return;
             }
+            loaded.set_value(true);
             let url = config.playback_url.as_str().to_owned();
             handle.url.set_value(Some(url.clone()));
             handle.with(|player| {
@@ -184,6 +186,9 @@ pub fn use_ivs_player() -> UseIvsPlayerReturn {
         Ok(Created { player, early_events }) => {
             log::info!("IVS player {} ready", player.version());
             player.set_rebuffer_to_live(true);
+            // A stream the start-up script loaded is retried like any other, even before the
+            // view has mounted and confirmed the configuration.
+            handle.url.set_value(player.preloaded_url().map(str::to_owned));
             handle.player.set_value(Some(player));
             early_events.into_iter().for_each(on_event);
         }
