@@ -117,3 +117,20 @@ async fn a_viewer_that_arrives_before_the_stream_waits_and_then_plays() -> anyho
     chromium.close().await;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_viewer_speaks_the_bundled_sdks_event_and_state_names() -> anyhow::Result<()> {
+    use ivs_proto::playback::{sdk_event, PlayerState};
+    let stack = Stack::start()?;
+    let chromium = Chromium::launch().await?;
+    let page = open_playing(&chromium, &stack).await?;
+    for (key, name) in sdk_event::ALL {
+        let sdk: String = eval(&page, &format!("IVSPlayer.PlayerEventType.{key}")).await?;
+        assert_eq!(sdk, name, "PlayerEventType.{key}");
+    }
+    let states: Vec<String> = eval(&page, "Object.values(IVSPlayer.PlayerState)").await?;
+    let ours: Vec<&str> = PlayerState::ALL.iter().map(|(_, name)| *name).collect();
+    assert_eq!(states, ours, "PlayerState values");
+    chromium.close().await;
+    Ok(())
+}

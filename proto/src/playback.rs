@@ -8,6 +8,27 @@ use std::time::Duration;
 
 use crate::backoff::Backoff;
 
+/// The SDK's event names the viewer listens to (`PlayerEventType` in the pinned SDK; an
+/// end-to-end test checks them against the bundled SDK).
+pub mod sdk_event {
+    pub const ERROR: &str = "PlayerError";
+    pub const TEXT_METADATA_CUE: &str = "PlayerTextMetadataCue";
+    pub const AUDIO_BLOCKED: &str = "PlayerAudioBlocked";
+    pub const PLAYBACK_BLOCKED: &str = "PlayerPlaybackBlocked";
+    pub const MUTED_CHANGED: &str = "PlayerMutedChanged";
+    pub const TIME_UPDATE: &str = "PlayerTimeUpdate";
+
+    /// `(PlayerEventType key, name)` for each of the above.
+    pub const ALL: [(&str, &str); 6] = [
+        ("ERROR", ERROR),
+        ("TEXT_METADATA_CUE", TEXT_METADATA_CUE),
+        ("AUDIO_BLOCKED", AUDIO_BLOCKED),
+        ("PLAYBACK_BLOCKED", PLAYBACK_BLOCKED),
+        ("MUTED_CHANGED", MUTED_CHANGED),
+        ("TIME_UPDATE", TIME_UPDATE),
+    ];
+}
+
 /// The SDK's `PlayerState`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PlayerState {

@@ -4,6 +4,7 @@
 //! listeners and calls the SDK's `delete()`, so reloading or unmounting never leaks. Events reach
 //! Rust as [`SdkEvent`] values; nothing outside this module handles `JsValue`.
 
+use ivs_proto::playback::sdk_event as event;
 use ivs_proto::playback::{ErrorKind, PlayerState};
 use js_sys::{Function, Object, Reflect};
 use thiserror::Error;
@@ -56,16 +57,6 @@ extern "C" {
     fn add_event_listener(this: &MediaPlayer, name: &str, listener: &Function);
     #[wasm_bindgen(method, js_name = removeEventListener)]
     fn remove_event_listener(this: &MediaPlayer, name: &str, listener: &Function);
-}
-
-/// The SDK's event names this wrapper listens to (`PlayerEventType` in SDK 1.56).
-pub mod event {
-    pub const ERROR: &str = "PlayerError";
-    pub const TEXT_METADATA_CUE: &str = "PlayerTextMetadataCue";
-    pub const AUDIO_BLOCKED: &str = "PlayerAudioBlocked";
-    pub const PLAYBACK_BLOCKED: &str = "PlayerPlaybackBlocked";
-    pub const MUTED_CHANGED: &str = "PlayerMutedChanged";
-    pub const TIME_UPDATE: &str = "PlayerTimeUpdate";
 }
 
 /// Why a player could not be made.
