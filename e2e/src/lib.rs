@@ -29,41 +29,59 @@ pub fn free_port() -> u16 {
 /// A running local stack; killed on drop.
 pub struct Stack {
     child: Child,
+    command: Vec<std::ffi::OsString>,
     pub site: String,
     pub api: String,
     pub playback: String,
+    /// The chat WebSocket endpoint.
+    pub chat: String,
+    /// The key for `/sign-in?user=…&key=…`.
+    pub sign_in_key: String,
+    _data: TempDir,
 }
+
+/// The user id the stack makes a moderator.
+pub const MODERATOR: &str = "mod-ann";
 
 impl Stack {
     /// Starts `ivs-local serve` with the built viewer (`dist/`), on free ports, and waits until
     /// its stream has a playlist.
     pub fn start() -> anyhow::Result<Self> {
-        Self::start_with(true)
+        Self::start_with(true, &[])
     }
 
     /// Starts the stack with its stream offline; [`set_live`](Self::set_live) brings it up.
     pub fn start_offline() -> anyhow::Result<Self> {
-        Self::start_with(false)
+        Self::start_with(false, &[])
     }
 
-    fn start_with(live: bool) -> anyhow::Result<Self> {
+    /// Starts the stack with further `serve` arguments.
+    pub fn start_with(live: bool, extra: &[&str]) -> anyhow::Result<Self> {
         let bin = std::env::var_os("IVS_LOCAL_BIN").map(PathBuf::from).unwrap_or_else(|| root().join("target/debug/ivs-local"));
         let dist = std::env::var_os("IVS_DIST").map(PathBuf::from).unwrap_or_else(|| root().join("dist"));
-        let (site, api, playback) = (free_port(), free_port(), free_port());
-        let child = Command::new(&bin)
-            .args(["serve", "--site", &format!("127.0.0.1:{site}"), "--api", &format!("127.0.0.1:{api}")])
-            .args(["--playback", &format!("127.0.0.1:{playback}"), "--site-dir"])
-            .arg(&dist)
-            .args(if live { &[][..] } else { &["--offline"][..] })
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .with_context(|| format!("cannot start {} (build it with cargo build -p ivs-local)", bin.display()))?;
+        let (site, api, playback, chat) = (free_port(), free_port(), free_port(), free_port());
+        let data = TempDir::new("ivs-local-data")?;
+        let sign_in_key = format!("key{}", free_port());
+        let mut command: Vec<std::ffi::OsString> = vec![bin.into(), "serve".into()];
+        for (flag, port) in [("--site", site), ("--api", api), ("--playback", playback), ("--chat", chat)] {
+            command.extend([flag.into(), format!("127.0.0.1:{port}").into()]);
+        }
+        command.extend(["--site-dir".into(), dist.into(), "--data-dir".into(), data.0.clone().into()]);
+        command.extend(["--moderator".into(), MODERATOR.into(), "--sign-in-key".into(), sign_in_key.clone().into()]);
+        if !live {
+            command.push("--offline".into());
+        }
+        command.extend(extra.iter().map(Into::into));
+        let child = spawn(&command)?;
         let stack = Self {
             child,
+            command,
             site: format!("http://127.0.0.1:{site}"),
             api: format!("http://127.0.0.1:{api}"),
             playback: format!("http://127.0.0.1:{playback}"),
+            chat: format!("ws://127.0.0.1:{chat}"),
+            sign_in_key,
+            _data: data,
         };
         if live {
             stack.wait_until_live(Duration::from_secs(20))?;
@@ -71,6 +89,18 @@ impl Stack {
             stack.wait_until_up(Duration::from_secs(20))?;
         }
         Ok(stack)
+    }
+
+    /// Stops the stack and starts it again on the same ports, with the same data.
+    pub fn restart(&mut self) -> anyhow::Result<()> {
+        self.stop();
+        self.child = spawn(&self.command)?;
+        self.wait_until_up(Duration::from_secs(20))
+    }
+
+    /// The URL that signs a browser in as `user`.
+    pub fn sign_in_url(&self, user: &str) -> String {
+        format!("{}/sign-in?user={user}&key={}", self.site, self.sign_in_key)
     }
 
     /// The stack's process id.
@@ -120,8 +150,17 @@ impl Stack {
     }
 }
 
-impl Drop for Stack {
-    fn drop(&mut self) {
+fn spawn(command: &[std::ffi::OsString]) -> anyhow::Result<Child> {
+    Command::new(&command[0])
+        .args(&command[1..])
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .with_context(|| format!("cannot start {:?} (build it with cargo build -p ivs-local)", command[0]))
+}
+
+impl Stack {
+    fn stop(&mut self) {
         // SIGTERM first so the stack stops its encoder, then make sure.
         // SAFETY: kill(2) on our own child's pid has no memory-safety preconditions.
         unsafe {
@@ -139,6 +178,12 @@ impl Drop for Stack {
     }
 }
 
+impl Drop for Stack {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
 /// The official IVS client, pointed at `stack` (any credentials do). It does not retry, so
 /// tests see the stack's first answer.
 pub async fn ivs_client(stack: &Stack) -> aws_sdk_ivs::Client {
@@ -150,6 +195,18 @@ pub async fn ivs_client(stack: &Stack) -> aws_sdk_ivs::Client {
         .load()
         .await;
     aws_sdk_ivs::Client::new(&config)
+}
+
+/// The official IVS Chat client, pointed at `stack`, without retries.
+pub async fn ivschat_client(stack: &Stack) -> aws_sdk_ivschat::Client {
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_ivschat::config::Credentials::new("AKIDLOCAL", "local-secret", None, None, "e2e"))
+        .endpoint_url(&stack.api)
+        .retry_config(aws_config::retry::RetryConfig::disabled())
+        .load()
+        .await;
+    aws_sdk_ivschat::Client::new(&config)
 }
 
 /// The viewer's status badge says the stream is playing.

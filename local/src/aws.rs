@@ -21,14 +21,22 @@ pub struct ApiError {
     status: StatusCode,
     kind: &'static str,
     message: String,
+    /// Further members of the error body (`resourceId`, `fieldList`…).
+    fields: serde_json::Map<String, serde_json::Value>,
 }
 
 impl ApiError {
-    fn new(status: StatusCode, kind: &'static str, message: impl Into<String>) -> Self {
-        Self { status, kind, message: message.into() }
+    pub(crate) fn new(status: StatusCode, kind: &'static str, message: impl Into<String>) -> Self {
+        Self { status, kind, message: message.into(), fields: serde_json::Map::new() }
     }
 
-    fn validation(message: impl Into<String>) -> Self {
+    /// Adds a member to the error body.
+    pub(crate) fn with(mut self, name: &str, value: serde_json::Value) -> Self {
+        self.fields.insert(name.to_owned(), value);
+        self
+    }
+
+    pub(crate) fn validation(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "ValidationException", message)
     }
 
@@ -43,13 +51,17 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = Json(json!({ "message": self.message, "exceptionMessage": self.message }));
+        let mut body = self.fields;
+        body.insert("message".into(), self.message.clone().into());
+        body.insert("exceptionMessage".into(), self.message.into());
+        let body = Json(serde_json::Value::Object(body));
         (self.status, [("x-amzn-ErrorType", self.kind)], body).into_response()
     }
 }
 
 /// The routes of the emulated control plane.
 pub fn router(state: AppState) -> Router {
+    let chat = crate::chat::control::router(state.chat.clone());
     Router::new()
         .route("/PutMetadata", post(put_metadata))
         .route("/GetChannel", post(get_channel))
@@ -58,13 +70,14 @@ pub fn router(state: AppState) -> Router {
         .route("/_local/stream/online", post(go_online))
         .route("/_local/health", get(health))
         .with_state(state)
+        .merge(chat)
 }
 
-fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
+pub(crate) fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
     serde_json::from_slice(body).map_err(|e| ApiError::validation(format!("invalid request body: {e}")))
 }
 
-fn caller(headers: &HeaderMap) -> &str {
+pub(crate) fn caller(headers: &HeaderMap) -> &str {
     // "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/ivs/aws4_request, …"
     headers
         .get("authorization")

@@ -1,16 +1,21 @@
 //! `ivs-local`: Amazon IVS and a site backend on one machine, so the viewer runs and is tested
 //! for real without an AWS account.
 //!
-//! One process, three listeners:
-//! - the site (default :8080): the built viewer and its `config.json`;
+//! One process, four listeners:
+//! - the site (default :8080): the built viewer, its `config.json`, and the site backend's
+//!   endpoints (chat tokens for the viewer in the cookie);
 //! - the AWS-compatible API (default :4566): IVS REST-JSON (`PutMetadata`, `GetChannel`,
-//!   `GetStream`) plus `/_local/…` controls to take the stream offline and back;
+//!   `GetStream`), IVS Chat REST-JSON (`CreateRoom`, `CreateChatToken`, `SendEvent`…), plus
+//!   `/_local/…` controls to take the stream offline and back;
 //! - the playback origin (default :8081): the live HLS playlist and segments, with timed
-//!   metadata in band.
+//!   metadata in band;
+//! - the chat endpoint (default :8082): the IVS Chat Messaging WebSocket.
 
 mod aws;
+mod chat;
 mod client;
 mod hls;
+mod identity;
 mod playback;
 mod site;
 
@@ -22,7 +27,9 @@ use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 use tokio::net::TcpListener;
 
+use chat::{Chat, ChatOptions};
 use hls::{Channel, Source};
+use identity::Identity;
 
 /// The ARN of the one channel the local stack serves.
 pub const CHANNEL_ARN: &str = "arn:aws:ivs:us-east-1:000000000000:channel/local";
@@ -33,6 +40,9 @@ pub struct AppState {
     pub channel: Channel,
     pub channel_arn: String,
     pub playback_url: String,
+    pub chat: Chat,
+    pub chat_url: String,
+    pub identity: Identity,
 }
 
 #[derive(Parser)]
@@ -74,6 +84,27 @@ struct ServeArgs {
     /// Where the playback origin (HLS) listens.
     #[arg(long, default_value = "127.0.0.1:8081")]
     playback: SocketAddr,
+    /// Where the chat WebSocket (IVS Chat Messaging) listens.
+    #[arg(long, default_value = "127.0.0.1:8082")]
+    chat: SocketAddr,
+    /// Where state that outlives a restart is kept (the identity signing key).
+    #[arg(long, default_value = ".ivs-local")]
+    data_dir: PathBuf,
+    /// A user id that gets moderator capabilities in chat (repeatable).
+    #[arg(long = "moderator", default_value = "moderator")]
+    moderators: Vec<String>,
+    /// The key for `/sign-in?user=ID&key=KEY` (default: derived from the data directory's secret).
+    #[arg(long)]
+    sign_in_key: Option<String>,
+    /// Seconds in one of IVS Chat's minutes (token validity, session lengths); lower only to test expiry.
+    #[arg(long, default_value_t = 60.0)]
+    chat_minute_secs: f64,
+    /// The default room's message rate per second (IVS allows 1 to 100; higher for load tests).
+    #[arg(long, default_value_t = 10)]
+    chat_rate: u32,
+    /// Words the default room's message review rejects (406), case-insensitive (repeatable).
+    #[arg(long = "chat-blocked-word")]
+    chat_blocked_words: Vec<String>,
     /// The built viewer (Trunk's output).
     #[arg(long, default_value = "dist")]
     site_dir: PathBuf,
@@ -139,13 +170,34 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let site_listener = bind(args.site, "site").await?;
     let api_listener = bind(args.api, "api").await?;
     let playback_listener = bind(args.playback, "playback").await?;
+    let chat_listener = bind(args.chat, "chat").await?;
+    if !(args.chat_minute_secs > 0.0 && args.chat_minute_secs <= 3600.0) {
+        bail!("--chat-minute-secs must be between 0 and 3600");
+    }
+    if args.chat_rate == 0 {
+        bail!("--chat-rate must be at least 1");
+    }
+    let identity = Identity::load_or_create(&args.data_dir, args.moderators.clone(), args.sign_in_key.clone())?;
+    let chat = Chat::new(ChatOptions {
+        minute: std::time::Duration::from_secs_f64(args.chat_minute_secs),
+        blocked_words: args.chat_blocked_words.clone(),
+        default_room_rate: args.chat_rate,
+    });
+    let chat_url = format!("ws://{}", args.chat);
 
     let source = match args.video {
         Some(path) => Source::File(path),
         None => Source::TestPattern { width: args.size.0, height: args.size.1 },
     };
     let playback_url = format!("http://{}/api/video/v1/{}", args.playback, playback::PLAYLIST);
-    let state = AppState { channel: Channel::new(source), channel_arn: CHANNEL_ARN.into(), playback_url: playback_url.clone() };
+    let state = AppState {
+        channel: Channel::new(source),
+        channel_arn: CHANNEL_ARN.into(),
+        playback_url: playback_url.clone(),
+        chat: chat.clone(),
+        chat_url: chat_url.clone(),
+        identity: identity.clone(),
+    };
     if !args.offline {
         state.channel.start().context("starting the test stream")?;
     }
@@ -153,10 +205,18 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let site = site::router(state.clone(), args.site_dir.clone());
     let api = aws::router(state.clone());
     let playback = playback::router(state.clone());
+    let chat_room = chat::room::router(chat.clone());
     println!("ivs-local is running:");
     println!("  viewer           http://{}/", args.site);
     println!("  playback URL     {playback_url}");
-    println!("  AWS API (IVS)    http://{}   channel {CHANNEL_ARN}", args.api);
+    println!("  AWS API          http://{}   (ivs: channel {CHANNEL_ARN}; ivschat: room {})", args.api, chat::DEFAULT_ROOM_ARN);
+    println!("  chat WebSocket   {chat_url}");
+    println!(
+        "  moderator        http://{}/sign-in?user={}&key={}",
+        args.site,
+        args.moderators.first().map(String::as_str).unwrap_or("moderator"),
+        identity.sign_in_key()
+    );
     println!("  stream control   ivs-local stream offline|online --api http://{}", args.api);
     println!("  timed metadata   ivs-local put-metadata '{{\"type\":\"poll\",...}}' --api http://{}", args.api);
 
@@ -165,6 +225,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             axum::serve(site_listener, site),
             axum::serve(api_listener, api),
             axum::serve(playback_listener, playback.into_make_service_with_connect_info::<SocketAddr>()),
+            axum::serve(chat_listener, chat_room),
         )
     };
     tokio::select! {

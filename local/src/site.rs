@@ -1,19 +1,23 @@
 //! The site's own backend, as a deployment serves it beside the viewer: the built app, with this
 //! deployment's configuration inlined into the page (saving the viewer a request before it can
-//! start playback), and the same configuration as `config.json`.
+//! start playback), and the same configuration as `config.json`; and the endpoints a site's
+//! backend gives its viewers: `POST /api/chat/token` (a chat token for the viewer in the cookie,
+//! with the capabilities the server grants) and `GET /sign-in` (an operator signs in as a user).
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use axum::extract::State;
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, MethodRouter};
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post, MethodRouter};
 use axum::{Json, Router};
 use serde_json::json;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
+use crate::chat::{Capability, DEFAULT_ROOM_ARN};
+use crate::identity::{self, Identity};
 use crate::AppState;
 
 #[derive(Clone)]
@@ -31,13 +35,15 @@ pub fn router(app: AppState, site_dir: PathBuf) -> Router {
         .route("/", get(index))
         .route("/index.html", get(index))
         .route("/config.json", get(config))
+        .route("/api/chat/token", post(chat_token))
+        .route("/sign-in", get(sign_in))
         .with_state(site)
         .fallback_service(files)
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
 }
 
 fn viewer_config(app: &AppState) -> serde_json::Value {
-    json!({ "playbackUrl": app.playback_url })
+    json!({ "playbackUrl": app.playback_url, "chatEndpoint": app.chat_url, "chatTokenUrl": "/api/chat/token" })
 }
 
 async fn config(State(site): State<Site>) -> impl IntoResponse {
@@ -49,6 +55,79 @@ async fn index(State(site): State<Site>) -> Response {
         Ok(page) => Html(inline_config(&page, &viewer_config(&site.app))).into_response(),
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("cannot read {}: {e}", site.index.display())).into_response(),
     }
+}
+
+/// The viewer in the request's cookie, or a new one (and the cookie to remember it by).
+fn viewer(identity: &Identity, headers: &HeaderMap) -> (String, Option<String>) {
+    let known = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| identity::cookie(v, identity::COOKIE))
+        .and_then(|c| identity.verify(c));
+    match known {
+        Some(user_id) => (user_id, None),
+        None => {
+            let user_id = Identity::new_viewer();
+            let cookie = identity_cookie(identity, &user_id);
+            (user_id, Some(cookie))
+        }
+    }
+}
+
+fn identity_cookie(identity: &Identity, user_id: &str) -> String {
+    format!("{}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age=31536000", identity::COOKIE, identity.sign(user_id))
+}
+
+/// A chat token for this viewer. The server decides the user id, the display name and the
+/// capabilities; the request carries nothing but the cookie.
+async fn chat_token(State(site): State<Site>, headers: HeaderMap) -> Response {
+    let identity = &site.app.identity;
+    let (user_id, new_cookie) = viewer(identity, &headers);
+    let moderator = identity.is_moderator(&user_id);
+    let display_name = identity.display_name(&user_id);
+    let mut capabilities = vec![Capability::SendMessage];
+    let mut attributes = ivs_proto::chat::Attributes::from([("displayName".to_owned(), display_name.clone())]);
+    if moderator {
+        capabilities.extend([Capability::DeleteMessage, Capability::DisconnectUser]);
+        attributes.insert("badge".into(), "moderator".into());
+    }
+    let issued = match site.app.chat.create_token(DEFAULT_ROOM_ARN, user_id.clone(), attributes, capabilities.clone(), 60) {
+        Ok(issued) => issued,
+        Err(e) => return (StatusCode::SERVICE_UNAVAILABLE, format!("chat is unavailable: {e:?}")).into_response(),
+    };
+    let body = Json(json!({
+        "token": issued.token,
+        "tokenExpirationTime": issued.token_expiration_time,
+        "sessionExpirationTime": issued.session_expiration_time,
+        "userId": user_id,
+        "displayName": display_name,
+        "capabilities": capabilities,
+    }));
+    let mut response = ([(header::CACHE_CONTROL, "no-store")], body).into_response();
+    if let Some(cookie) = new_cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
+        response.headers_mut().insert(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
+#[derive(serde::Deserialize)]
+struct SignIn {
+    user: String,
+    key: String,
+}
+
+/// Signs the browser in as `user` when `key` is this server's sign-in key (printed at start).
+async fn sign_in(State(site): State<Site>, Query(query): Query<SignIn>) -> Response {
+    let identity = &site.app.identity;
+    if query.key != identity.sign_in_key() {
+        return (StatusCode::FORBIDDEN, "wrong sign-in key").into_response();
+    }
+    if !identity::valid_user_id(&query.user) {
+        return (StatusCode::BAD_REQUEST, "user must be 1 to 64 of A-Z a-z 0-9 - _").into_response();
+    }
+    let cookie = identity_cookie(identity, &query.user);
+    ([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response()
 }
 
 /// Puts `config` into `page` as `<script type="application/json" id="ivs-viewer-config">`, first
