@@ -55,7 +55,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the local stack.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Take the stream offline or bring it back.
     Stream {
         #[arg(value_enum)]
@@ -132,7 +132,7 @@ async fn main() -> ExitCode {
         .with_target(false)
         .init();
     let result = match Cli::parse().command {
-        Command::Serve(args) => serve(args).await,
+        Command::Serve(args) => serve(*args).await,
         Command::Stream { state, api } => client::set_stream(&api, state).await,
         Command::PutMetadata { metadata, api } => client::put_metadata(&api, &metadata).await,
     };
