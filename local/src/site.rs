@@ -96,7 +96,9 @@ async fn chat_token(State(site): State<Site>, headers: HeaderMap) -> Response {
         Ok(issued) => issued,
         Err(e) => return (StatusCode::SERVICE_UNAVAILABLE, format!("chat is unavailable: {e:?}")).into_response(),
     };
+    let max_length = site.app.chat.get_room(DEFAULT_ROOM_ARN).map(|r| r.settings.maximum_message_length).unwrap_or(500);
     let body = Json(json!({
+        "maximumMessageLength": max_length,
         "token": issued.token,
         "tokenExpirationTime": issued.token_expiration_time,
         "sessionExpirationTime": issued.session_expiration_time,

@@ -16,6 +16,8 @@ pub enum ConfigError {
     Parse(String),
     #[error("the playback URL is not valid: {0}")]
     PlaybackUrl(UrlError),
+    #[error("the chat configuration is not valid: {0}")]
+    Chat(String),
     #[error("query parameter {name}: {reason}")]
     Query { name: String, reason: String },
 }
@@ -30,6 +32,35 @@ struct RawConfig {
     muted: bool,
     #[serde(default = "yes")]
     allow_query_overrides: bool,
+    #[serde(default)]
+    chat_endpoint: Option<String>,
+    #[serde(default)]
+    chat_token_url: Option<String>,
+}
+
+/// Where the chat is: the IVS Chat Messaging endpoint and the site backend's token endpoint.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChatConfig {
+    /// `wss://edge.ivschat.<region>.amazonaws.com` in production.
+    pub endpoint: String,
+    /// The site's endpoint that returns a chat token for the current viewer (a path or an
+    /// http(s) URL), requested with `POST` and the viewer's cookies.
+    pub token_url: String,
+}
+
+impl ChatConfig {
+    fn parse(endpoint: &str, token_url: &str) -> Result<Self, ConfigError> {
+        let bad = |reason: &str| ConfigError::Chat(reason.to_owned());
+        let rest = endpoint.strip_prefix("wss://").or_else(|| endpoint.strip_prefix("ws://")).ok_or_else(|| bad("chatEndpoint must be a ws:// or wss:// URL"))?;
+        if rest.is_empty() || rest.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(bad("chatEndpoint has no host"));
+        }
+        let path_ok = token_url.starts_with('/') && !token_url.starts_with("//");
+        if !path_ok && SafeUrl::parse(token_url).is_err() {
+            return Err(bad("chatTokenUrl must be a path on this site or an http(s) URL"));
+        }
+        Ok(Self { endpoint: endpoint.to_owned(), token_url: token_url.to_owned() })
+    }
 }
 
 fn yes() -> bool {
@@ -47,6 +78,8 @@ pub struct ViewerConfig {
     pub muted: bool,
     /// Whether the page's query may override the file.
     pub allow_query_overrides: bool,
+    /// The chat beside the video; `None` shows no chat.
+    pub chat: Option<ChatConfig>,
 }
 
 impl ViewerConfig {
@@ -58,6 +91,11 @@ impl ViewerConfig {
             autoplay: raw.autoplay,
             muted: raw.muted,
             allow_query_overrides: raw.allow_query_overrides,
+            chat: match (raw.chat_endpoint, raw.chat_token_url) {
+                (Some(endpoint), Some(token_url)) => Some(ChatConfig::parse(&endpoint, &token_url)?),
+                (None, None) => None,
+                _ => return Err(ConfigError::Chat("chatEndpoint and chatTokenUrl go together".into())),
+            },
         })
     }
 
@@ -73,6 +111,12 @@ impl ViewerConfig {
                 "playbackUrl" => self.playback_url = SafeUrl::parse(value).map_err(|e| bad(&e.to_string()))?,
                 "autoplay" => self.autoplay = flag(value).ok_or_else(|| bad("must be 0 or 1"))?,
                 "muted" => self.muted = flag(value).ok_or_else(|| bad("must be 0 or 1"))?,
+                // Only turns the configured chat off (an embed without chat); never repoints it.
+                "chat" => {
+                    if !flag(value).ok_or_else(|| bad("must be 0 or 1"))? {
+                        self.chat = None;
+                    }
+                }
                 _ => {}
             }
         }
@@ -118,6 +162,21 @@ mod tests {
         assert!(matches!(c.with_query([("muted", "maybe")]), Err(ConfigError::Query { .. })));
         assert!(matches!(ViewerConfig::from_json("{}"), Err(ConfigError::Parse(_))));
         assert!(matches!(ViewerConfig::from_json(r#"{"playbackUrl":"file:///etc/passwd"}"#), Err(ConfigError::PlaybackUrl(UrlError::Scheme))));
+    }
+
+    #[test]
+    fn chat_is_checked_and_can_be_turned_off() {
+        let file = r#"{"playbackUrl":"https://a.example/x.m3u8","chatEndpoint":"wss://edge.ivschat.us-east-1.amazonaws.com","chatTokenUrl":"/api/chat/token"}"#;
+        let c = ViewerConfig::from_json(file).unwrap();
+        assert_eq!(c.chat.as_ref().unwrap().endpoint, "wss://edge.ivschat.us-east-1.amazonaws.com");
+        assert_eq!(c.with_query([("chat", "0")]).unwrap().chat, None);
+        assert!(ViewerConfig::from_json(FILE).unwrap().chat.is_none(), "no chat configured, no chat");
+        let bad_endpoint = file.replace("wss://edge", "https://edge");
+        assert!(matches!(ViewerConfig::from_json(&bad_endpoint), Err(ConfigError::Chat(_))));
+        let bad_token_url = file.replace("/api/chat/token", "javascript:alert(1)");
+        assert!(matches!(ViewerConfig::from_json(&bad_token_url), Err(ConfigError::Chat(_))));
+        let half = r#"{"playbackUrl":"https://a.example/x.m3u8","chatEndpoint":"wss://e.example"}"#;
+        assert!(matches!(ViewerConfig::from_json(half), Err(ConfigError::Chat(_))));
     }
 
     #[test]

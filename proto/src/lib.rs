@@ -11,10 +11,12 @@
 //! - [`playback`]: the player's states and errors, and how they are put to the viewer in words.
 //! - [`backoff`]: capped exponential backoff with jitter, used to retry an offline stream.
 //! - [`chat`]: the IVS Chat Messaging protocol's wire types and the reconnect schedule.
+//! - [`chat_session`]: the viewer's chat connection state machine and the log it shows.
 //! - [`config`]: the viewer's configuration file and its URL-query overrides.
 
 pub mod backoff;
 pub mod chat;
+pub mod chat_session;
 pub mod config;
 pub mod overlay;
 pub mod playback;
