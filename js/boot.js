@@ -53,8 +53,23 @@
     player.attachHTMLVideoElement(video);
     // A video shows frames only in the document: until the app mounts its own stage, the video
     // sits in a stand-in with the same layout, which the app removes once it has moved the video.
+    var inline = document.getElementById("ivs-viewer-config");
+    var config = null;
+    try {
+      config = inline ? JSON.parse(inline.textContent) : null;
+    } catch (e) {
+      config = null;
+    }
+    var query = new URLSearchParams(location.search);
     var standIn = document.body.appendChild(element("main", "app", element("section", "viewer", element("div", "stage", video))));
     standIn.id = "ivs-boot";
+    // Keep the video where it will be once the chat is beside it.
+    if (config && typeof config.chatEndpoint === "string" && query.get("chat") !== "0" && query.get("chat") !== "false") {
+      standIn.className += " with-chat";
+      var chat = document.createElement("aside");
+      chat.className = "chat";
+      standIn.appendChild(chat);
+    }
 
     var kept = [];
     var types = IVSPlayer.PlayerEventType;
@@ -68,23 +83,14 @@
     });
 
     var url = null;
-    var inline = document.getElementById("ivs-viewer-config");
-    var query = new URLSearchParams(location.search);
     var overridden = ["playbackUrl", "autoplay", "muted"].some(function (name) { return query.has(name); });
-    if (inline && !overridden) {
-      try {
-        var config = JSON.parse(inline.textContent);
-        // Only the plain case; anything else is left to the app, which checks it fully.
-        if (typeof config.playbackUrl === "string" && /^https?:\/\/\S+$/i.test(config.playbackUrl) && config.autoplay !== false) {
-          player.setAutoplay(true);
-          if (config.muted === true) player.setMuted(true);
-          url = config.playbackUrl;
-          performance.mark("ivs:load");
-          player.load(url);
-        }
-      } catch (e) {
-        url = null;
-      }
+    // Only the plain case; anything else is left to the app, which checks it fully.
+    if (config && !overridden && typeof config.playbackUrl === "string" && /^https?:\/\/\S+$/i.test(config.playbackUrl) && config.autoplay !== false) {
+      player.setAutoplay(true);
+      if (config.muted === true) player.setMuted(true);
+      url = config.playbackUrl;
+      performance.mark("ivs:load");
+      player.load(url);
     }
 
     window.__ivsViewerPrewarm = {

@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use crate::components::chat_panel::ChatPanel;
 use crate::components::viewer::Viewer;
 use crate::config::{Loaded, Source};
 use crate::hooks::use_ivs_player::use_ivs_player;
@@ -22,13 +23,15 @@ pub fn App() -> impl IntoView {
     provide_context(player.handle);
     let config = Signal::derive(move || loaded.get().and_then(Result::ok));
     let error = move || loaded.get().and_then(Result::err);
+    let chat = Memo::new(move |_| config.with(|c| c.as_ref().and_then(|c| c.chat.clone())));
     view! {
-        <main class="app">
+        <main class="app" class:with-chat=move || chat.with(Option::is_some)>
             <Show
                 when=move || error().is_none()
                 fallback=move || view! { <p class="app-error" role="alert" data-testid="config-error">{error()}</p> }
             >
                 <Viewer config=config />
+                {move || chat.get().map(|chat| view! { <ChatPanel config=chat /> })}
             </Show>
         </main>
     }

@@ -1,4 +1,4 @@
-//! `fetch` for text resources (the configuration file).
+//! `fetch` for text resources (the configuration file, chat tokens).
 
 use thiserror::Error;
 use wasm_bindgen::JsCast;
@@ -19,6 +19,17 @@ pub enum FetchError {
 pub fn fetch_text(url: &str) -> impl std::future::Future<Output = Result<String, FetchError>> + 'static {
     let url = url.to_owned();
     let request = web_sys::window().map(|w| JsFuture::from(w.fetch_with_str(&url)));
+    async move { receive(&url, request).await }
+}
+
+/// POSTs to `url` with the viewer's cookies (the backend knows the viewer by them) and returns
+/// the body as text.
+pub fn post_with_credentials(url: &str) -> impl std::future::Future<Output = Result<String, FetchError>> + 'static {
+    let url = url.to_owned();
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    init.set_credentials(web_sys::RequestCredentials::Include);
+    let request = web_sys::window().map(|w| JsFuture::from(w.fetch_with_str_and_init(&url, &init)));
     async move { receive(&url, request).await }
 }
 

@@ -1,5 +1,6 @@
 //! Components, one concern each.
 
+pub mod chat_panel;
 pub mod playback_prompts;
 pub mod poll_card;
 pub mod product_card;

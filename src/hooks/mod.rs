@@ -1,3 +1,4 @@
 //! Hooks: reactive glue between the bindings and the components.
 
 pub mod use_ivs_player;
+pub mod use_chat;

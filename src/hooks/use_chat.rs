@@ -1,0 +1,355 @@
+//! `use_chat`: runs the chat connection that `ivs_proto::chat_session::Session` decides on —
+//! fetches tokens from the site backend, opens and replaces sockets, sets its timers — and keeps
+//! the log the panel shows. Frames are queued and applied once per animation frame, so a flood
+//! of messages costs one render per frame, not one per message.
+
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+use std::time::Duration;
+
+use ivs_proto::chat::{ErrorCode, Publish, Subscribe};
+use ivs_proto::chat_session::{check_draft, ChatLog, ChatState, ChatToken, ComposeError, Effect, Session};
+use ivs_proto::config::ChatConfig;
+use leptos::prelude::*;
+
+use crate::bindings::fetch::post_with_credentials;
+use crate::bindings::websocket::{Socket, SocketEvent};
+
+/// How many lines the panel keeps.
+pub const DISPLAY_CAP: usize = 200;
+/// How long the composer waits after the room said "too fast".
+const COOLDOWN_MS: f64 = 3_000.0;
+
+/// What [`use_chat`] gives the panel.
+#[derive(Clone, Copy)]
+pub struct UseChatReturn {
+    pub state: ReadSignal<ChatState>,
+    pub log: ReadSignal<ChatLog>,
+    /// Who this viewer is and what the server let it do.
+    pub identity: ReadSignal<Option<ChatToken>>,
+    /// The latest thing to tell the viewer about what it sent.
+    pub feedback: ReadSignal<Option<String>>,
+    /// Sending is paused until then (ms since the epoch).
+    pub cooldown_until: ReadSignal<f64>,
+    /// A draft the room refused, handed back so nothing typed is lost.
+    pub returned_draft: ReadSignal<Option<String>>,
+    /// The clock, ticking each second, for countdowns.
+    pub now: ReadSignal<f64>,
+    driver: StoredValue<Rc<RefCell<Driver>>, LocalStorage>,
+}
+
+struct Signals {
+    set_state: WriteSignal<ChatState>,
+    set_log: WriteSignal<ChatLog>,
+    set_identity: WriteSignal<Option<ChatToken>>,
+    set_feedback: WriteSignal<Option<String>>,
+    set_cooldown: WriteSignal<f64>,
+    set_returned: WriteSignal<Option<String>>,
+}
+
+struct Driver {
+    config: ChatConfig,
+    session: Session,
+    /// The connection in use, with its generation.
+    socket: Option<(u64, Socket)>,
+    /// A connection being opened to replace it.
+    pending: Option<(u64, Socket)>,
+    generation: u64,
+    timer: Option<TimeoutHandle>,
+    queue: Vec<Subscribe>,
+    flush_scheduled: bool,
+    /// Requests sent and not yet seen back: (request id, content).
+    unconfirmed: Vec<(String, String)>,
+    next_request: u64,
+    was_connected: bool,
+    signals: Signals,
+}
+
+fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+fn utc_offset_min() -> i32 {
+    -(js_sys::Date::new_0().get_timezone_offset() as i32)
+}
+
+/// Starts the chat described by `config`; it stops when the calling component is dropped.
+pub fn use_chat(config: ChatConfig) -> UseChatReturn {
+    let (state, set_state) = signal(ChatState::Connecting);
+    let (log, set_log) = signal(ChatLog::new(DISPLAY_CAP));
+    let (identity, set_identity) = signal(None::<ChatToken>);
+    let (feedback, set_feedback) = signal(None::<String>);
+    let (cooldown_until, set_cooldown) = signal(0.0);
+    let (returned_draft, set_returned) = signal(None::<String>);
+    let (now, set_now) = signal(now_ms());
+    let driver = Rc::new(RefCell::new(Driver {
+        config,
+        session: Session::new(),
+        socket: None,
+        pending: None,
+        generation: 0,
+        timer: None,
+        queue: Vec::new(),
+        flush_scheduled: false,
+        unconfirmed: Vec::new(),
+        next_request: 0,
+        was_connected: false,
+        signals: Signals { set_state, set_log, set_identity, set_feedback, set_cooldown, set_returned },
+    }));
+    let ticker = set_interval_with_handle(move || set_now.set(now_ms()), Duration::from_secs(1)).ok();
+    let effects = driver.borrow_mut().session.start();
+    run(&driver, effects);
+    let stored = StoredValue::new_local(driver);
+    on_cleanup(move || {
+        if let Some(ticker) = ticker {
+            ticker.clear();
+        }
+        if let Some(driver) = stored.try_get_value() {
+            let mut d = driver.borrow_mut();
+            d.socket = None;
+            d.pending = None;
+            if let Some(timer) = d.timer.take() {
+                timer.clear();
+            }
+        }
+    });
+    UseChatReturn { state, log, identity, feedback, cooldown_until, returned_draft, now, driver: stored }
+}
+
+impl UseChatReturn {
+    /// Sends a message; `Err` says why it was not sent (nothing is lost: the caller keeps it).
+    pub fn send(&self, content: &str) -> Result<(), String> {
+        let driver = self.driver.get_value();
+        let mut d = driver.borrow_mut();
+        let max = d.session.identity().and_then(|t| t.maximum_message_length).unwrap_or(ivs_proto::chat::DEFAULT_MAX_MESSAGE_LENGTH);
+        match check_draft(content, max) {
+            Err(ComposeError::Empty) => return Err("Type a message first.".into()),
+            Err(ComposeError::TooLong { length, max }) => return Err(format!("That message is {length} characters; the limit is {max}.")),
+            Ok(()) => {}
+        }
+        if now_ms() < self.cooldown_until.get_untracked() {
+            return Err(ErrorCode::TooManyRequests.message().into());
+        }
+        d.next_request += 1;
+        let request_id = format!("r{}", d.next_request);
+        let frame = Publish::SendMessage { request_id: Some(request_id.clone()), content: content.to_owned(), attributes: None }.encode();
+        if !d.socket.as_ref().is_some_and(|(_, s)| s.send(&frame)) {
+            return Err("The chat is not connected; your message was not sent.".into());
+        }
+        d.unconfirmed.push((request_id, content.to_owned()));
+        if d.unconfirmed.len() > 20 {
+            d.unconfirmed.remove(0);
+        }
+        d.signals.set_feedback.set(None);
+        Ok(())
+    }
+
+    /// Deletes a message (moderators).
+    pub fn delete(&self, message_id: &str) {
+        self.publish(Publish::DeleteMessage { id: message_id.to_owned(), reason: None, request_id: None });
+    }
+
+    /// Disconnects a user from the room (moderators).
+    pub fn kick(&self, user_id: &str) {
+        self.publish(Publish::DisconnectUser { user_id: user_id.to_owned(), reason: Some("Removed by a moderator".into()), request_id: None });
+    }
+
+    fn publish(&self, request: Publish) {
+        let driver = self.driver.get_value();
+        let d = driver.borrow();
+        if !d.socket.as_ref().is_some_and(|(_, s)| s.send(&request.encode())) {
+            d.signals.set_feedback.set(Some("The chat is not connected.".into()));
+        }
+    }
+}
+
+/// Carries out what the session decided.
+fn run(driver: &Rc<RefCell<Driver>>, effects: Vec<Effect>) {
+    for effect in effects {
+        match effect {
+            Effect::FetchToken => fetch_token(driver),
+            Effect::Open { token } => open(driver, &token),
+            Effect::Close => {
+                let mut d = driver.borrow_mut();
+                d.socket = None;
+                d.pending = None;
+            }
+            Effect::SetTimer { at_ms } => {
+                let weak = Rc::downgrade(driver);
+                let delay = Duration::from_millis((at_ms as f64 - now_ms()).max(0.0) as u64);
+                let timer = set_timeout_with_handle(
+                    move || {
+                        with_driver(&weak, |driver| {
+                            let effects = driver.borrow_mut().session.timer(now_ms() as i64 + 5);
+                            run(driver, effects);
+                        })
+                    },
+                    delay,
+                )
+                .ok();
+                if let Some(old) = std::mem::replace(&mut driver.borrow_mut().timer, timer) {
+                    old.clear();
+                }
+            }
+        }
+    }
+    let d = driver.borrow();
+    let state = d.session.state().clone();
+    d.signals.set_state.maybe_update(|s| std::mem::replace(s, state.clone()) != state);
+}
+
+fn with_driver(weak: &Weak<RefCell<Driver>>, f: impl FnOnce(&Rc<RefCell<Driver>>)) {
+    if let Some(driver) = weak.upgrade() {
+        f(&driver);
+    }
+}
+
+fn fetch_token(driver: &Rc<RefCell<Driver>>) {
+    let request = post_with_credentials(&driver.borrow().config.token_url);
+    let weak = Rc::downgrade(driver);
+    leptos::task::spawn_local(async move {
+        let token = request.await.map_err(|e| e.to_string()).and_then(|text| ChatToken::parse(&text));
+        with_driver(&weak, |driver| {
+            let effects = match token {
+                Ok(token) => {
+                    driver.borrow().signals.set_identity.set(Some(token.clone()));
+                    driver.borrow_mut().session.token_ready(token)
+                }
+                Err(e) => {
+                    log::warn!("chat token: {e}");
+                    driver.borrow_mut().session.token_failed(now_ms() as i64, js_sys::Math::random())
+                }
+            };
+            run(driver, effects);
+        });
+    });
+}
+
+fn open(driver: &Rc<RefCell<Driver>>, token: &str) {
+    let generation = {
+        let mut d = driver.borrow_mut();
+        d.generation += 1;
+        d.generation
+    };
+    let weak = Rc::downgrade(driver);
+    let endpoint = driver.borrow().config.endpoint.clone();
+    match Socket::open(&endpoint, token, move |event| with_driver(&weak, |driver| on_socket(driver, generation, event))) {
+        Ok(socket) => driver.borrow_mut().pending = Some((generation, socket)),
+        Err(e) => {
+            log::warn!("chat: {e}");
+            let effects = driver.borrow_mut().session.token_failed(now_ms() as i64, js_sys::Math::random());
+            run(driver, effects);
+        }
+    }
+}
+
+fn on_socket(driver: &Rc<RefCell<Driver>>, generation: u64, event: SocketEvent) {
+    match event {
+        SocketEvent::Open => {
+            let effects = {
+                let mut d = driver.borrow_mut();
+                if d.pending.as_ref().map(|(g, _)| *g) != Some(generation) {
+                    return;
+                }
+                // The new connection replaces the old one, which closes as it drops.
+                d.socket = d.pending.take();
+                if d.was_connected && !matches!(d.session.state(), ChatState::Connected) {
+                    d.signals.set_log.update(|log| log.notice("Reconnected"));
+                }
+                d.was_connected = true;
+                d.session.opened(now_ms() as i64)
+            };
+            run(driver, effects);
+        }
+        SocketEvent::Text(text) => {
+            let frame = match Subscribe::parse(&text) {
+                Ok(frame) => frame,
+                Err(e) => {
+                    log::warn!("chat: ignored a frame the viewer does not understand: {e}");
+                    return;
+                }
+            };
+            let schedule = {
+                let mut d = driver.borrow_mut();
+                d.queue.push(frame);
+                !std::mem::replace(&mut d.flush_scheduled, true)
+            };
+            if schedule {
+                schedule_flush(driver);
+            }
+        }
+        SocketEvent::Closed { code, reason } => {
+            let effects = {
+                let mut d = driver.borrow_mut();
+                if d.pending.as_ref().map(|(g, _)| *g) == Some(generation) {
+                    // The replacement never opened.
+                    d.pending = None;
+                    log::warn!("chat: could not connect ({code} {reason})");
+                    d.session.token_failed(now_ms() as i64, js_sys::Math::random())
+                } else if d.socket.as_ref().map(|(g, _)| *g) == Some(generation) {
+                    d.socket = None;
+                    log::info!("chat: connection closed ({code} {reason})");
+                    d.session.closed(now_ms() as i64, js_sys::Math::random())
+                } else {
+                    return;
+                }
+            };
+            run(driver, effects);
+        }
+    }
+}
+
+/// Applies queued frames at the next animation frame (or soon, in a hidden tab, where animation
+/// frames do not come).
+fn schedule_flush(driver: &Rc<RefCell<Driver>>) {
+    let weak = Rc::downgrade(driver);
+    let flush = move || with_driver(&weak, flush);
+    let hidden = web_sys::window().and_then(|w| w.document()).is_some_and(|d| d.hidden());
+    if hidden {
+        set_timeout(flush, Duration::from_millis(100));
+    } else {
+        request_animation_frame(flush);
+    }
+}
+
+fn flush(driver: &Rc<RefCell<Driver>>) {
+    let (frames, offset) = {
+        let mut d = driver.borrow_mut();
+        d.flush_scheduled = false;
+        (std::mem::take(&mut d.queue), utc_offset_min())
+    };
+    let mut effects = Vec::new();
+    let mut feedback = None;
+    {
+        let mut d = driver.borrow_mut();
+        let d = &mut *d;
+        d.signals.set_log.update(|log| {
+            for frame in &frames {
+                let (more, error) = d.session.frame(frame);
+                effects.extend(more);
+                match frame {
+                    Subscribe::Message { request_id: Some(id), .. } => d.unconfirmed.retain(|(r, _)| r != id),
+                    Subscribe::Error { request_id, error_message, .. } => {
+                        let code = error.unwrap_or(ErrorCode::Internal);
+                        log::info!("chat: the room refused a request: {error_message}");
+                        if code == ErrorCode::TooManyRequests {
+                            d.signals.set_cooldown.set(now_ms() + COOLDOWN_MS);
+                        }
+                        let returned = request_id.as_ref().and_then(|id| d.unconfirmed.iter().position(|(r, _)| r == id));
+                        if let Some(at) = returned {
+                            let (_, content) = d.unconfirmed.remove(at);
+                            d.signals.set_returned.set(Some(content));
+                        }
+                        feedback = Some(code.message().to_owned());
+                    }
+                    _ => {}
+                }
+                log.apply(frame, offset);
+            }
+        });
+        if let Some(message) = feedback {
+            d.signals.set_feedback.set(Some(message));
+        }
+    }
+    run(driver, effects);
+}
