@@ -299,6 +299,16 @@ impl Chromium {
         Ok(self.browser.new_page(url).await?)
     }
 
+    /// Opens `url` in a new window with its own cookies and storage, as another person's
+    /// browser would be.
+    pub async fn open_isolated(&self, url: &str) -> anyhow::Result<Page> {
+        use chromiumoxide::cdp::browser_protocol::target::{CreateBrowserContextParams, CreateTargetParams};
+        let context = self.browser.create_browser_context(CreateBrowserContextParams::default()).await?;
+        let mut params = CreateTargetParams::new(url);
+        params.browser_context_id = Some(context);
+        Ok(self.browser.new_page(params).await?)
+    }
+
     /// Closes the browser and waits for it.
     pub async fn close(mut self) {
         let _ = self.browser.close().await;

@@ -88,6 +88,12 @@ async fn session(chat: Chat, socket: WebSocket, grant: Result<Grant, ChatError>)
                 break;
             }
             reason = joined.closed.recv() => {
+                // What the room said before closing (the DISCONNECT_USER event itself) goes first.
+                while let Ok(frame) = joined.frames.try_recv() {
+                    if outgoing.send(Message::Text(Utf8Bytes::from(frame.as_ref()))).await.is_err() {
+                        break;
+                    }
+                }
                 let reason = match reason {
                     Some(CloseReason::Disconnected(why)) if !why.is_empty() => format!("Disconnected: {why}"),
                     Some(CloseReason::Disconnected(_)) => "Disconnected".to_owned(),
