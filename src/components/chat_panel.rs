@@ -80,7 +80,7 @@ pub fn ChatPanel(config: ChatConfig) -> impl IntoView {
                     })}
                 </p>
             </Show>
-            <ol class="chat-log" data-testid="chat-log" node_ref=list on:scroll=on_scroll aria-live="polite" aria-relevant="additions">
+            <ol class="chat-log" data-testid="chat-log" data-received=move || chat.log.with(|l| l.received) node_ref=list on:scroll=on_scroll aria-live="polite" aria-relevant="additions">
                 <For each=lines key=|(key, _)| key.clone() let((_, line))>
                     {render_line(line, chat, moderator, can_kick, my_id)}
                 </For>

@@ -5,6 +5,11 @@
 //! - Time to first video frame, from navigation start, of the viewer against a bare page that
 //!   loads the same bundled SDK and plays the same stream; each run in a fresh browser profile,
 //!   alternating the two pages. Target: ratio of medians at most 1.05.
+//! - Chat flood: 1000 messages/s for 30 s into a playing viewer; main-thread long tasks (> 50 ms),
+//!   messages received against shown, JS heap growth. Targets: no long task, heap growth under
+//!   5 MB, nothing lost below the display cap.
+//!
+//! `bench [weight|startup|chat]…` runs the named parts; all of them by default.
 
 use std::io::Write as _;
 use std::path::Path;
@@ -83,14 +88,27 @@ fn median(values: &mut [f64]) -> f64 {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    let parts: Vec<String> = std::env::args().skip(1).collect();
+    let wants = |part: &str| parts.is_empty() || parts.iter().any(|p| p == part);
     let dist = root().join("dist");
-    println!("App weight (dist/, excluding the IVS SDK in dist/ivs/):");
-    let weight = app_weight(&dist).context("reading dist/ (build the viewer first)")?;
-    println!("  total {:.1} KB gzip (target ≤ 150 KB) {}", weight as f64 / 1024.0, if weight <= 150 * 1024 { "✓" } else { "✗" });
+    if wants("weight") {
+        println!("App weight (dist/, excluding the IVS SDK in dist/ivs/):");
+        let weight = app_weight(&dist).context("reading dist/ (build the viewer first)")?;
+        println!("  total {:.1} KB gzip (target ≤ 150 KB) {}", weight as f64 / 1024.0, if weight <= 150 * 1024 { "✓" } else { "✗" });
+    }
+    if wants("startup") {
+        startup_ratio(&dist).await?;
+    }
+    if wants("chat") {
+        chat_flood().await?;
+    }
+    Ok(())
+}
 
+async fn startup_ratio(dist: &Path) -> anyhow::Result<()> {
     // One site serving both pages: the built viewer and the bare SDK page beside it.
     let site = TempDir::new("bench-site")?;
-    copy_dir(&dist, &site.0)?;
+    copy_dir(dist, &site.0)?;
     std::fs::copy(root().join("e2e/fixtures/bare.html"), site.0.join("bare.html"))?;
     std::env::set_var("IVS_DIST", &site.0);
     let stack = Stack::start()?;
@@ -121,6 +139,117 @@ async fn main() -> anyhow::Result<()> {
     let ratio = mv / mb;
     println!("Time to first frame, median of {RUNS}: viewer {mv:.1} ms, bare SDK page {mb:.1} ms");
     println!("  ratio {ratio:.3} (target ≤ 1.05) {}", if ratio <= 1.05 { "✓" } else { "✗" });
+    std::env::remove_var("IVS_DIST");
+    Ok(())
+}
+
+const FLOOD_RATE: u64 = 1000;
+const FLOOD_SECS: u64 = 30;
+/// How many messages the panel keeps (src/hooks/use_chat.rs).
+const DISPLAY_CAP: usize = 200;
+
+/// The JS heap in use after a full garbage collection, in bytes.
+async fn heap_after_gc(page: &chromiumoxide::Page) -> anyhow::Result<f64> {
+    use chromiumoxide::cdp::js_protocol::heap_profiler::CollectGarbageParams;
+    use chromiumoxide::cdp::js_protocol::runtime::GetHeapUsageParams;
+    page.execute(CollectGarbageParams::default()).await?;
+    Ok(page.execute(GetHeapUsageParams::default()).await?.result.used_size)
+}
+
+async fn chat_flood() -> anyhow::Result<()> {
+    use futures::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::Message;
+
+    // The room's rate is raised past IVS's 100/s: this measures the viewer, not the limit.
+    let stack = Stack::start_with(true, &["--chat-rate", "100000"])?;
+    let chromium = Chromium::launch().await?;
+    let page = ivs_e2e::open_playing(&chromium, &stack).await?;
+    wait_for(&page, "document.querySelector('[data-testid=chat-state]')?.dataset.state === 'connected'", Duration::from_secs(20)).await?;
+    eval::<bool>(
+        &page,
+        "(window.__longTasks = [], new PerformanceObserver(l => l.getEntries().forEach(e => window.__longTasks.push(e.duration))).observe({type: 'longtask'}), true)",
+    )
+    .await?;
+    // The observer must see a long task when there is one: make one, check, then start clean.
+    eval::<bool>(&page, "(setTimeout(() => { const t = performance.now(); while (performance.now() - t < 80) {} }, 0), true)").await?;
+    wait_for(&page, "window.__longTasks.length === 1", Duration::from_secs(3)).await.context("the long-task observer saw no long task")?;
+    eval::<bool>(&page, "(window.__longTasks.length = 0, true)").await?;
+    let heap_before = heap_after_gc(&page).await?;
+
+    let token = ivs_e2e::ivschat_client(&stack)
+        .await
+        .create_chat_token()
+        .room_identifier("arn:aws:ivschat:us-east-1:000000000000:room/local")
+        .user_id("flood")
+        .attributes("displayName", "Flood")
+        .capabilities(aws_sdk_ivschat::types::ChatTokenCapability::SendMessage)
+        .send()
+        .await?
+        .token
+        .context("a token")?;
+    let mut request = stack.chat.as_str().into_client_request()?;
+    request.headers_mut().insert("Sec-WebSocket-Protocol", token.parse()?);
+    let (socket, _) = tokio_tungstenite::connect_async(request).await?;
+    let (mut sink, mut stream) = socket.split();
+    let drain = tokio::spawn(async move {
+        let mut errors = 0u64;
+        while let Some(Ok(frame)) = stream.next().await {
+            if let Message::Text(text) = frame {
+                errors += u64::from(text.contains("\"Type\":\"ERROR\""));
+            }
+        }
+        errors
+    });
+    println!("Chat flood: {FLOOD_RATE} messages/s for {FLOOD_SECS} s into a playing viewer…");
+    let total = FLOOD_RATE * FLOOD_SECS;
+    let mut ticker = tokio::time::interval(Duration::from_millis(10));
+    let per_tick = FLOOD_RATE / 100;
+    let mut sent = 0u64;
+    while sent < total {
+        ticker.tick().await;
+        for _ in 0..per_tick {
+            let frame = serde_json::json!({"Action": "SEND_MESSAGE", "Content": format!("flood {sent}")});
+            sink.feed(Message::text(frame.to_string())).await?;
+            sent += 1;
+        }
+        sink.flush().await?;
+    }
+    let received_js = "Number(document.querySelector('[data-testid=chat-log]').dataset.received)";
+    let _ = wait_for(&page, &format!("{received_js} >= {total}"), Duration::from_secs(10)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let received: u64 = eval(&page, received_js).await?;
+    let shown: Vec<String> =
+        eval(&page, "[...document.querySelectorAll('[data-testid=chat-message] .chat-text')].map(e => e.textContent)").await?;
+    let long_tasks: Vec<f64> = eval(&page, "window.__longTasks").await?;
+    let heap_after = heap_after_gc(&page).await?;
+    let playing: bool = eval(&page, ivs_e2e::PLAYING).await?;
+    let _ = sink.close().await;
+    drain.abort();
+
+    let expected: Vec<String> = (total.saturating_sub(DISPLAY_CAP as u64)..total).map(|n| format!("flood {n}")).collect();
+    let intact = shown == expected;
+    let growth_mb = (heap_after - heap_before) / 1_048_576.0;
+    println!("  sent {sent}, received by the viewer {received}, shown {} (display cap {DISPLAY_CAP})", shown.len());
+    println!(
+        "  nothing lost below the display cap: {} (the last {DISPLAY_CAP} sent are the {} shown, in order)",
+        if received == total && intact { "✓" } else { "✗" },
+        shown.len()
+    );
+    let longest = long_tasks.iter().cloned().fold(0.0, f64::max);
+    println!(
+        "  main-thread long tasks (> 50 ms): {} (longest {longest:.0} ms; target 0) {}",
+        long_tasks.len(),
+        if long_tasks.is_empty() { "✓" } else { "✗" }
+    );
+    println!(
+        "  JS heap after GC: {:.1} MB before, {:.1} MB after, growth {growth_mb:.2} MB (target < 5 MB) {}",
+        heap_before / 1_048_576.0,
+        heap_after / 1_048_576.0,
+        if growth_mb < 5.0 { "✓" } else { "✗" }
+    );
+    println!("  still playing after the flood: {}", if playing { "✓" } else { "✗" });
+    chromium.close().await;
     Ok(())
 }
 
