@@ -64,7 +64,7 @@ pub struct Sender {
 }
 
 /// Something the room sends to a client.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "Type", rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Subscribe {
     #[serde(rename_all = "PascalCase")]
@@ -99,10 +99,68 @@ pub enum Subscribe {
     },
 }
 
+/// Every field any frame has, read in one pass (the viewer parses thousands of frames a second,
+/// and a flat read is both faster and much smaller in WebAssembly than a tagged-enum read).
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RawFrame {
+    #[serde(rename = "Type")]
+    kind: String,
+    id: Option<String>,
+    request_id: Option<String>,
+    content: Option<String>,
+    #[serde(default)]
+    attributes: Option<Attributes>,
+    send_time: Option<String>,
+    sender: Option<Sender>,
+    event_name: Option<String>,
+    error_code: Option<u16>,
+    error_message: Option<String>,
+}
+
+/// Why a frame from the room could not be read.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum FrameError {
+    #[error("not a frame: {0}")]
+    Json(String),
+    #[error("unknown frame type {0:?}")]
+    UnknownType(String),
+    #[error("a {kind} frame without {field}")]
+    Missing { kind: &'static str, field: &'static str },
+}
+
 impl Subscribe {
-    /// Parses one WebSocket text frame from the room.
-    pub fn parse(text: &str) -> Result<Self, serde_json::Error> {
-        serde_json::from_str(text)
+    /// Parses one WebSocket text frame from the room. Unknown fields are ignored.
+    pub fn parse(text: &str) -> Result<Self, FrameError> {
+        let raw: RawFrame = serde_json::from_str(text).map_err(|e| FrameError::Json(e.to_string()))?;
+        fn need<T>(value: Option<T>, kind: &'static str, field: &'static str) -> Result<T, FrameError> {
+            value.ok_or(FrameError::Missing { kind, field })
+        }
+        let attributes = raw.attributes.unwrap_or_default();
+        match raw.kind.as_str() {
+            "MESSAGE" => Ok(Self::Message {
+                id: need(raw.id, "MESSAGE", "Id")?,
+                request_id: raw.request_id,
+                content: need(raw.content, "MESSAGE", "Content")?,
+                attributes,
+                send_time: need(raw.send_time, "MESSAGE", "SendTime")?,
+                sender: need(raw.sender, "MESSAGE", "Sender")?,
+            }),
+            "EVENT" => Ok(Self::Event {
+                id: need(raw.id, "EVENT", "Id")?,
+                request_id: raw.request_id,
+                event_name: need(raw.event_name, "EVENT", "EventName")?,
+                attributes,
+                send_time: need(raw.send_time, "EVENT", "SendTime")?,
+            }),
+            "ERROR" => Ok(Self::Error {
+                id: raw.id.unwrap_or_default(),
+                request_id: raw.request_id,
+                error_code: need(raw.error_code, "ERROR", "ErrorCode")?,
+                error_message: raw.error_message.unwrap_or_default(),
+            }),
+            _ => Err(FrameError::UnknownType(raw.kind)),
+        }
     }
 }
 
@@ -237,7 +295,8 @@ mod tests {
         for frame in [message, event, error] {
             assert_eq!(Subscribe::parse(&serde_json::to_string(&frame).unwrap()).unwrap(), frame, "round trip");
         }
-        assert!(Subscribe::parse(r#"{"Type":"PING"}"#).is_err());
+        assert!(matches!(Subscribe::parse(r#"{"Type":"PING"}"#), Err(FrameError::UnknownType(_))));
+        assert!(matches!(Subscribe::parse(r#"{"Type":"MESSAGE","Id":"m"}"#), Err(FrameError::Missing { field: "Content", .. })));
         assert!(Subscribe::parse("not json").is_err());
     }
 

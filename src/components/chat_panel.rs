@@ -211,7 +211,7 @@ fn Composer(chat: UseChatReturn) -> impl IntoView {
     let feedback = move || local_error.get().or_else(|| chat.feedback.get());
     let send_label = move || {
         if cooling() {
-            let left = ((chat.cooldown_until.get() - chat.now.get()) / 1000.0).ceil().max(1.0);
+            let left = ((chat.cooldown_until.get() - chat.now.get()) / 1000.0).ceil().max(1.0) as u32;
             format!("Wait {left} s")
         } else {
             "Send".to_owned()
