@@ -126,3 +126,58 @@ async fn prompts_offer_play_when_autoplay_is_refused_and_unmute_when_only_sound_
     tick().await;
     assert!(by_test_id(&root, "unmute").is_none(), "gone once unmuted");
 }
+
+#[wasm_bindgen_test]
+fn chat_lines_are_text_with_only_checked_links_and_deletions_leave_a_placeholder() {
+    use ivs_proto::chat::{Attributes, Sender, Subscribe};
+    use ivs_proto::chat_session::ChatLog;
+    use ivs_proto::config::ChatConfig;
+    use ivs_viewer::components::chat_line::render_line;
+    use ivs_viewer::hooks::use_chat::use_chat;
+
+    let message = Subscribe::Message {
+        id: "m1".into(),
+        request_id: None,
+        content: "<img src=x onerror=alert(1)> javascript:alert(1) https://example.com/x".into(),
+        attributes: Attributes::new(),
+        send_time: "2026-11-24T12:00:00Z".into(),
+        sender: Sender { user_id: "u1".into(), attributes: Attributes::from([("displayName".into(), "<b>Ann</b>".into())]) },
+    };
+    let mut log = ChatLog::new(10);
+    log.apply(&message, 0);
+    let line = log.lines().next().unwrap().clone();
+    // A chat that never connects (nothing listens there): the line needs its handle only.
+    let config = ChatConfig { endpoint: "ws://127.0.0.1:9".into(), token_url: "/no-token-here".into() };
+    let root = mount(move || {
+        let chat = use_chat(config);
+        view! { <ol>{render_line(line, chat, || false, || false, || None)}</ol> }
+    });
+    let text = root.query_selector(".chat-text").unwrap().unwrap().text_content().unwrap();
+    assert_eq!(text, "<img src=x onerror=alert(1)> javascript:alert(1) https://example.com/x");
+    assert_eq!(root.query_selector(".chat-name").unwrap().unwrap().text_content().unwrap(), "<b>Ann</b>");
+    assert!(root.query_selector("img, b").unwrap().is_none(), "markup is not parsed");
+    let links = root.query_selector_all("a").unwrap();
+    assert_eq!(links.length(), 1);
+    let link: web_sys::Element = links.get(0).unwrap().unchecked_into();
+    assert_eq!(link.get_attribute("href").as_deref(), Some("https://example.com/x"));
+    assert!(link.get_attribute("rel").unwrap().contains("noopener"));
+    assert!(by_test_id(&root, "chat-delete").is_none(), "no moderation without the capability");
+
+    let deletion = Subscribe::Event {
+        id: "e1".into(),
+        request_id: None,
+        event_name: "aws:DELETE_MESSAGE".into(),
+        attributes: Attributes::from([("MessageId".into(), "m1".into())]),
+        send_time: "2026-11-24T12:00:01Z".into(),
+    };
+    log.apply(&deletion, 0);
+    let deleted = log.lines().next().unwrap().clone();
+    let config = ChatConfig { endpoint: "ws://127.0.0.1:9".into(), token_url: "/no-token-here".into() };
+    let root = mount(move || {
+        let chat = use_chat(config);
+        view! { <ol>{render_line(deleted, chat, || true, || true, || None)}</ol> }
+    });
+    let placeholder = by_test_id(&root, "chat-deleted").unwrap().text_content().unwrap();
+    assert!(placeholder.contains("Message removed by a moderator"));
+    assert!(!placeholder.contains("javascript"), "the deleted text is gone");
+}

@@ -1,5 +1,7 @@
 //! Components, one concern each.
 
+pub mod chat_composer;
+pub mod chat_line;
 pub mod chat_panel;
 pub mod playback_prompts;
 pub mod poll_card;

@@ -1,0 +1,81 @@
+//! One line of the chat log: a message (as text; only checked http(s) links become links), a
+//! deleted message's placeholder, or a notice; with moderator actions when the server granted them.
+
+use ivs_proto::chat_session::{Line, Segment};
+use leptos::prelude::*;
+
+use crate::hooks::use_chat::UseChatReturn;
+
+/// A key that changes when a line's look does (a message deleted).
+pub fn line_key(line: &Line) -> String {
+    match line {
+        Line::Message(m) if m.deleted => format!("{}-deleted", line.key()),
+        _ => line.key(),
+    }
+}
+
+pub fn render_line(
+    line: Line,
+    chat: UseChatReturn,
+    moderator: impl Fn() -> bool + Send + Sync + Copy + 'static,
+    can_kick: impl Fn() -> bool + Send + Sync + Copy + 'static,
+    my_id: impl Fn() -> Option<String> + Send + Sync + Copy + 'static,
+) -> AnyView {
+    match line {
+        Line::Notice { text, .. } => view! { <li class="chat-line chat-system">{text}</li> }.into_any(),
+        Line::Message(m) if m.deleted => view! {
+            <li class="chat-line chat-deleted" data-testid="chat-deleted" data-id=m.id>
+                <span class="chat-time">{m.time}</span>
+                " "
+                <em>"Message removed by a moderator"</em>
+            </li>
+        }
+        .into_any(),
+        Line::Message(m) => {
+            let id = m.id.clone();
+            let user = m.user_id.clone();
+            let own = Signal::derive(move || my_id().as_deref() == Some(user.as_str()));
+            let (delete_id, kick_user, name) = (StoredValue::new(id.clone()), StoredValue::new(m.user_id.clone()), StoredValue::new(m.name.clone()));
+            let text = m
+                .segments
+                .into_iter()
+                .map(|segment| match segment {
+                    Segment::Text(text) => text.into_any(),
+                    Segment::Link(url) => {
+                        let (href, label) = (url.to_string(), url.to_string());
+                        view! { <a href=href target="_blank" rel="noopener noreferrer nofollow ugc">{label}</a> }.into_any()
+                    }
+                })
+                .collect_view();
+            view! {
+                <li class="chat-line" data-testid="chat-message" data-id=id data-user=m.user_id.clone()>
+                    <span class="chat-time">{m.time}</span>
+                    " "
+                    <span class="chat-name" style=format!("--chat-hue: {}", m.hue)>{m.name}</span>
+                    {m.badge.map(|badge| view! { <span class="chat-badge">{badge}</span> })}
+                    " "
+                    <span class="chat-text">{text}</span>
+                    <Show when=moderator>
+                        <span class="chat-actions">
+                            <button
+                                class="chat-action"
+                                data-testid="chat-delete"
+                                aria-label=move || format!("Delete this message from {}", name.get_value())
+                                on:click=move |_| chat.delete(&delete_id.get_value())
+                            >"Delete"</button>
+                            <Show when=move || can_kick() && !own.get()>
+                                <button
+                                    class="chat-action"
+                                    data-testid="chat-kick"
+                                    aria-label=move || format!("Remove {} from the chat", name.get_value())
+                                    on:click=move |_| chat.kick(&kick_user.get_value())
+                                >"Remove"</button>
+                            </Show>
+                        </span>
+                    </Show>
+                </li>
+            }
+            .into_any()
+        }
+    }
+}
