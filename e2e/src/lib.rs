@@ -221,14 +221,21 @@ pub async fn open_playing(chromium: &Chromium, stack: &Stack) -> anyhow::Result<
 
 /// A minimal blocking HTTP/1.1 client for the tests' own calls: returns status and body.
 pub fn http(method: &str, url: &str, body: &str) -> anyhow::Result<(u16, String)> {
+    http_with(method, url, &[], body).map(|(status, _, body)| (status, body))
+}
+
+/// Like [`http`], with request headers; also returns the response's head (status line and
+/// headers, lower-cased names).
+pub fn http_with(method: &str, url: &str, headers: &[(&str, &str)], body: &str) -> anyhow::Result<(u16, String, String)> {
     use std::io::{Read, Write};
     let rest = url.strip_prefix("http://").context("http:// URLs only")?;
     let (authority, path) = rest.split_once('/').map(|(a, p)| (a, format!("/{p}"))).unwrap_or((rest, "/".into()));
     let mut stream = std::net::TcpStream::connect(authority)?;
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let extra: String = headers.iter().map(|(name, value)| format!("{name}: {value}\r\n")).collect();
     write!(
         stream,
-        "{method} {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{extra}Connection: close\r\n\r\n{body}",
         body.len()
     )?;
     let mut response = Vec::new();
@@ -236,8 +243,9 @@ pub fn http(method: &str, url: &str, body: &str) -> anyhow::Result<(u16, String)
     let response = String::from_utf8_lossy(&response);
     let status = response.split(' ').nth(1).and_then(|s| s.parse().ok()).context("malformed response")?;
     let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
-    let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") { dechunk(body) } else { body.to_owned() };
-    Ok((status, body))
+    let head = head.to_ascii_lowercase();
+    let body = if head.contains("transfer-encoding: chunked") { dechunk(body) } else { body.to_owned() };
+    Ok((status, head, body))
 }
 
 fn dechunk(mut body: &str) -> String {

@@ -155,3 +155,28 @@ async fn a_burst_past_the_rate_limit_shows_the_cooldown_and_keeps_the_words() ->
     chromium.close().await;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_session_that_ends_is_replaced_before_it_ends_without_a_gap() -> anyhow::Result<()> {
+    // IVS minutes of 0.4 s: the backend's 60-minute sessions last 24 s here.
+    let stack = Stack::start_with(true, &["--chat-minute-secs", "0.4"])?;
+    let chromium = Chromium::launch().await?;
+    let page = open_chat(&chromium, &stack.site).await?;
+    // Record every state the panel shows from now on.
+    eval::<bool>(
+        &page,
+        "(window.__states = [], new MutationObserver(() => window.__states.push(document.querySelector('[data-testid=chat-state]').dataset.state))
+            .observe(document.querySelector('[data-testid=chat-state]'), {attributes: true}), true)",
+    )
+    .await?;
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    let states: Vec<String> = eval(&page, "window.__states").await?;
+    assert!(states.iter().all(|s| s == "connected"), "the panel never showed a drop: {states:?}");
+    let log = text(&page, "chat-log").await?.unwrap_or_default();
+    assert!(!log.contains("Reconnected"), "no reconnect was needed: {log}");
+    // Still chatting, on the replacement connection (the first one's session is over by now).
+    say(&page, "still here").await?;
+    wait_for(&page, &has_message("still here"), Duration::from_secs(5)).await?;
+    chromium.close().await;
+    Ok(())
+}

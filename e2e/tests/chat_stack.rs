@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_ivschat::types::ChatTokenCapability;
 use futures::{SinkExt, StreamExt};
-use ivs_e2e::{ivschat_client, Stack};
+use ivs_e2e::{http_with, ivschat_client, Stack, MODERATOR};
 use serde_json::{json, Value};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -292,4 +292,59 @@ async fn tokens_are_single_use_and_sessions_expire() {
     // No token at all: the handshake is refused.
     let request = stack.chat.as_str().into_client_request().unwrap();
     assert!(tokio_tungstenite::connect_async(request).await.is_err());
+}
+
+/// The value of `Set-Cookie` in a lower-cased response head, up to the first `;`.
+fn set_cookie(head: &str) -> Option<String> {
+    head.lines().find_map(|l| l.strip_prefix("set-cookie: ")).map(|v| v.split(';').next().unwrap_or_default().to_owned())
+}
+
+#[tokio::test]
+async fn the_site_backend_decides_who_a_viewer_is_and_what_it_may_do() {
+    let stack = Stack::start_with(false, &[]).unwrap();
+    let url = format!("{}/api/chat/token", stack.site);
+
+    // A first visit: a new viewer, remembered by a signed, HttpOnly cookie; it may send, no more.
+    let (status, head, body) = http_with("POST", &url, &[], "").unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert!(head.contains("httponly") && head.contains("samesite=lax"), "{head}");
+    let cookie = set_cookie(&head).expect("an identity cookie");
+    let first: Value = serde_json::from_str(&body).unwrap();
+    let user = first["userId"].as_str().unwrap().to_owned();
+    assert!(user.starts_with("viewer-"));
+    assert_eq!(first["capabilities"], json!(["SEND_MESSAGE"]));
+    assert_eq!(first["maximumMessageLength"], 500);
+    assert!(!first["displayName"].as_str().unwrap().is_empty());
+
+    // The same cookie is the same viewer, with a new single-use token each time.
+    let (_, head, body) = http_with("POST", &url, &[("Cookie", &cookie)], "").unwrap();
+    let again: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(again["userId"], user.as_str());
+    assert_ne!(again["token"], first["token"]);
+    assert!(set_cookie(&head).is_none(), "a known viewer keeps its cookie");
+
+    // A cookie the browser made up names nobody: it gets a fresh viewer, not the moderator.
+    let forged = format!("ivs_viewer={MODERATOR}.{}", "0".repeat(64));
+    let (_, _, body) = http_with("POST", &url, &[("Cookie", &forged)], "").unwrap();
+    let forged: Value = serde_json::from_str(&body).unwrap();
+    assert_ne!(forged["userId"], MODERATOR);
+    assert_eq!(forged["capabilities"], json!(["SEND_MESSAGE"]));
+
+    // Only the operator's key signs in as someone else.
+    let wrong = format!("{}/sign-in?user={MODERATOR}&key=guess", stack.site);
+    assert_eq!(http_with("GET", &wrong, &[], "").unwrap().0, 403);
+    let (status, head, _) = http_with("GET", &stack.sign_in_url(MODERATOR), &[], "").unwrap();
+    assert_eq!(status, 303);
+    let moderator_cookie = set_cookie(&head).unwrap();
+    let (_, _, body) = http_with("POST", &url, &[("Cookie", &moderator_cookie)], "").unwrap();
+    let moderator: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(moderator["userId"], MODERATOR);
+    assert_eq!(moderator["capabilities"], json!(["SEND_MESSAGE", "DELETE_MESSAGE", "DISCONNECT_USER"]));
+
+    // The token works in the room, once.
+    let mut client = Client::connect(&stack, moderator["token"].as_str().unwrap()).await;
+    client.send(json!({"Action": "SEND_MESSAGE", "Content": "hello"})).await;
+    let frame = client.next().await;
+    assert_eq!(frame["Sender"]["UserId"], MODERATOR);
+    assert_eq!(frame["Sender"]["Attributes"]["badge"], "moderator");
 }
