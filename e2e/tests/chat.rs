@@ -180,3 +180,40 @@ async fn a_session_that_ends_is_replaced_before_it_ends_without_a_gap() -> anyho
     chromium.close().await;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reading_back_pauses_the_log_and_refusals_are_explained() -> anyhow::Result<()> {
+    let stack = Stack::start_with(true, &["--chat-rate", "1000", "--chat-blocked-word", "forbidden"])?;
+    let chromium = Chromium::launch().await?;
+    let page = open_chat(&chromium, &stack.site).await?;
+    let other = open_chat(&chromium, &stack.site).await?;
+    for n in 0..40 {
+        say(&other, &format!("line {n}")).await?;
+    }
+    wait_for(&page, &has_message("line 39"), Duration::from_secs(10)).await?;
+    let at_bottom = "(() => { const l = document.querySelector('[data-testid=chat-log]'); return l.scrollHeight - l.scrollTop - l.clientHeight < 30; })()";
+    assert!(eval::<bool>(&page, at_bottom).await?, "the log follows new lines");
+
+    // The viewer scrolls up to read: new lines do not pull the log away, a button counts them.
+    page.find_element("[data-testid=chat-message]").await?.scroll_into_view().await?;
+    wait_for(&page, "document.querySelector('[data-testid=chat-jump]') !== null", Duration::from_secs(2)).await?;
+    let top_before: f64 = eval(&page, "document.querySelector('[data-testid=chat-log]').scrollTop").await?;
+    say(&other, "new one").await?;
+    say(&other, "new two").await?;
+    wait_for(&page, &has_message("new two"), Duration::from_secs(5)).await?;
+    wait_for(&page, "document.querySelector('[data-testid=chat-jump]').textContent.includes('2 new')", Duration::from_secs(2)).await?;
+    let top_after: f64 = eval(&page, "document.querySelector('[data-testid=chat-log]').scrollTop").await?;
+    assert_eq!(top_before, top_after, "the log stayed where the viewer was reading");
+    page.find_element("[data-testid=chat-jump]").await?.click().await?;
+    wait_for(&page, at_bottom, Duration::from_secs(2)).await?;
+    wait_for(&page, "document.querySelector('[data-testid=chat-jump]') === null", Duration::from_secs(2)).await?;
+
+    // The room's review refuses a message: the viewer is told why and keeps the words.
+    say(&page, "a forbidden word").await?;
+    wait_for(&page, "(document.querySelector('[data-testid=chat-feedback]')?.textContent ?? '').includes('moderation')", Duration::from_secs(5)).await?;
+    let returned: String = eval(&page, "document.querySelector('[data-testid=chat-input]').value").await?;
+    assert_eq!(returned, "a forbidden word");
+    assert!(!messages(&other).await?.iter().any(|m| m.contains("forbidden")), "nobody saw it");
+    chromium.close().await;
+    Ok(())
+}
