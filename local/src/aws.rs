@@ -107,9 +107,11 @@ async fn put_metadata(State(state): State<AppState>, headers: HeaderMap, body: B
         )));
     }
     let bytes = input.metadata.len();
-    match state.channel.put_metadata(input.metadata) {
+    match state.channel.put_metadata(input.metadata.clone()) {
         Ok(()) => {
             tracing::info!(caller = caller(&headers), bytes, "PutMetadata");
+            // The site's backend follows what it put into the stream (polls to count, late joiners).
+            state.polls.on_cue(&input.metadata).await;
             Ok(StatusCode::NO_CONTENT)
         }
         Err(PutError::Offline) => Err(ApiError::not_broadcasting()),

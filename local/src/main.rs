@@ -17,6 +17,7 @@ mod client;
 mod hls;
 mod identity;
 mod playback;
+mod polls;
 mod site;
 
 use std::net::SocketAddr;
@@ -43,6 +44,7 @@ pub struct AppState {
     pub chat: Chat,
     pub chat_url: String,
     pub identity: Identity,
+    pub polls: polls::Polls,
 }
 
 #[derive(Parser)]
@@ -184,6 +186,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         default_room_rate: args.chat_rate,
     });
     let chat_url = format!("ws://{}", args.chat);
+    let polls = polls::Polls::open(&args.data_dir, chat.clone())?;
 
     let source = match args.video {
         Some(path) => Source::File(path),
@@ -197,6 +200,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         chat: chat.clone(),
         chat_url: chat_url.clone(),
         identity: identity.clone(),
+        polls,
     };
     if !args.offline {
         state.channel.start().context("starting the test stream")?;

@@ -7,7 +7,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use axum::extract::{Query, State};
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post, MethodRouter};
@@ -36,6 +37,8 @@ pub fn router(app: AppState, site_dir: PathBuf) -> Router {
         .route("/index.html", get(index))
         .route("/config.json", get(config))
         .route("/api/chat/token", post(chat_token))
+        .route("/api/state", get(overlay_state))
+        .route("/api/polls/{id}/vote", post(vote))
         .route("/sign-in", get(sign_in))
         .with_state(site)
         .fallback_service(files)
@@ -43,7 +46,13 @@ pub fn router(app: AppState, site_dir: PathBuf) -> Router {
 }
 
 fn viewer_config(app: &AppState) -> serde_json::Value {
-    json!({ "playbackUrl": app.playback_url, "chatEndpoint": app.chat_url, "chatTokenUrl": "/api/chat/token" })
+    json!({
+        "playbackUrl": app.playback_url,
+        "chatEndpoint": app.chat_url,
+        "chatTokenUrl": "/api/chat/token",
+        "stateUrl": "/api/state",
+        "votesUrl": "/api/polls",
+    })
 }
 
 async fn config(State(site): State<Site>) -> impl IntoResponse {
@@ -107,6 +116,62 @@ async fn chat_token(State(site): State<Site>, headers: HeaderMap) -> Response {
         "capabilities": capabilities,
     }));
     let mut response = ([(header::CACHE_CONTROL, "no-store")], body).into_response();
+    if let Some(cookie) = new_cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
+        response.headers_mut().insert(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
+/// What is on screen now (the current poll with its tallies, the product), for a viewer who
+/// arrives after the cues went by.
+async fn overlay_state(State(site): State<Site>, headers: HeaderMap) -> Response {
+    let user = known_viewer(&site.app.identity, &headers);
+    ([(header::CACHE_CONTROL, "no-store")], Json(site.app.polls.state(user.as_deref()))).into_response()
+}
+
+fn known_viewer(identity: &Identity, headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| identity::cookie(v, identity::COOKIE))
+        .and_then(|c| identity.verify(c))
+}
+
+#[derive(serde::Deserialize)]
+struct VoteInput {
+    option: usize,
+}
+
+/// One vote per viewer (by the server's identity cookie) per poll, while it is open. Answers
+/// once the vote is stored.
+async fn vote(State(site): State<Site>, Path(poll): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+    use crate::polls::VoteOutcome;
+    use ivs_proto::tally::VoteError;
+    let Ok(input) = serde_json::from_slice::<VoteInput>(&body) else {
+        return (StatusCode::BAD_REQUEST, Json(json!({ "error": "send {\"option\": n}" }))).into_response();
+    };
+    let (user, new_cookie) = viewer(&site.app.identity, &headers);
+    let mut response = match site.app.polls.vote(&poll, &user, input.option).await {
+        Ok(counts) => Json(json!({ "counts": counts, "myVote": input.option })).into_response(),
+        Err(VoteOutcome::Refused(e)) => {
+            let status = match e {
+                VoteError::AlreadyVoted { .. } => StatusCode::CONFLICT,
+                VoteError::Closed => StatusCode::GONE,
+                VoteError::NoSuchPoll => StatusCode::NOT_FOUND,
+                VoteError::NoSuchOption => StatusCode::BAD_REQUEST,
+            };
+            let my_vote = match e {
+                VoteError::AlreadyVoted { option } => Some(option),
+                _ => None,
+            };
+            (status, Json(json!({ "error": e.to_string(), "myVote": my_vote }))).into_response()
+        }
+        Err(VoteOutcome::NotStored(e)) => {
+            tracing::error!("a vote was not stored: {e}");
+            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "error": "your vote could not be saved; try again" }))).into_response()
+        }
+    };
     if let Some(cookie) = new_cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
         response.headers_mut().insert(header::SET_COOKIE, cookie);
     }

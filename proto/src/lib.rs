@@ -12,6 +12,7 @@
 //! - [`backoff`]: capped exponential backoff with jitter, used to retry an offline stream.
 //! - [`chat`]: the IVS Chat Messaging protocol's wire types and the reconnect schedule.
 //! - [`chat_session`]: the viewer's chat connection state machine and the log it shows.
+//! - [`tally`]: poll tallies (one vote per voter) and the tally updates pushed to viewers.
 //! - [`config`]: the viewer's configuration file and its URL-query overrides.
 
 pub mod backoff;
@@ -20,6 +21,7 @@ pub mod chat_session;
 pub mod config;
 pub mod overlay;
 pub mod playback;
+pub mod tally;
 pub mod url;
 
 /// The most bytes IVS accepts in one `PutMetadata` payload.

@@ -1,0 +1,168 @@
+//! Poll tallies: one vote per voter, counts per option, and percentages that add up to 100.
+//!
+//! The server counts ([`Tally`]); viewers only display what it pushes ([`TallyUpdate`], carried as
+//! the attributes of a chat event, which are string to string).
+
+use std::collections::HashMap;
+
+use crate::chat::Attributes;
+
+/// The chat event that carries a poll's tallies to every viewer.
+pub const EVENT_POLL_TALLY: &str = "app:poll-tally";
+
+/// Why a vote was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum VoteError {
+    #[error("you already voted in this poll")]
+    AlreadyVoted { option: usize },
+    #[error("that option is not in this poll")]
+    NoSuchOption,
+    #[error("this poll is closed")]
+    Closed,
+    #[error("there is no such poll")]
+    NoSuchPoll,
+}
+
+/// The votes of one poll.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Tally {
+    counts: Vec<u64>,
+    voters: HashMap<String, u8>,
+}
+
+impl Tally {
+    pub fn new(options: usize) -> Self {
+        Self { counts: vec![0; options], voters: HashMap::new() }
+    }
+
+    /// Checks a vote without counting it.
+    pub fn check(&self, voter: &str, option: usize) -> Result<(), VoteError> {
+        if option >= self.counts.len() {
+            return Err(VoteError::NoSuchOption);
+        }
+        if let Some(previous) = self.voters.get(voter) {
+            return Err(VoteError::AlreadyVoted { option: usize::from(*previous) });
+        }
+        Ok(())
+    }
+
+    /// Counts a vote: one per voter.
+    pub fn vote(&mut self, voter: &str, option: usize) -> Result<(), VoteError> {
+        self.check(voter, option)?;
+        self.voters.insert(voter.to_owned(), option as u8);
+        self.counts[option] += 1;
+        Ok(())
+    }
+
+    /// Takes back a vote that could not be stored.
+    pub fn retract(&mut self, voter: &str) {
+        if let Some(option) = self.voters.remove(voter) {
+            self.counts[usize::from(option)] -= 1;
+        }
+    }
+
+    /// The option `voter` chose, if any.
+    pub fn vote_of(&self, voter: &str) -> Option<usize> {
+        self.voters.get(voter).map(|o| usize::from(*o))
+    }
+
+    pub fn counts(&self) -> &[u64] {
+        &self.counts
+    }
+
+    pub fn total(&self) -> u64 {
+        self.counts.iter().sum()
+    }
+}
+
+/// Whole percentages of `counts` that add up to exactly 100 (largest remainder), or all zero
+/// when nobody voted.
+pub fn percentages(counts: &[u64]) -> Vec<u32> {
+    let total: u64 = counts.iter().sum();
+    if total == 0 {
+        return vec![0; counts.len()];
+    }
+    let mut shares: Vec<(usize, u32, u64)> =
+        counts.iter().enumerate().map(|(i, c)| (i, (c * 100 / total) as u32, (c * 100) % total)).collect();
+    let assigned: u32 = shares.iter().map(|s| s.1).sum();
+    let mut by_remainder: Vec<usize> = (0..shares.len()).collect();
+    by_remainder.sort_by(|a, b| shares[*b].2.cmp(&shares[*a].2).then(a.cmp(b)));
+    for i in by_remainder.into_iter().take((100 - assigned) as usize) {
+        shares[i].1 += 1;
+    }
+    shares.into_iter().map(|s| s.1).collect()
+}
+
+/// A poll's tallies as the server pushes them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TallyUpdate {
+    pub poll_id: String,
+    pub counts: Vec<u64>,
+    pub closed: bool,
+}
+
+impl TallyUpdate {
+    /// As chat event attributes.
+    pub fn to_attributes(&self) -> Attributes {
+        let counts = self.counts.iter().map(u64::to_string).collect::<Vec<_>>().join(",");
+        Attributes::from([
+            ("pollId".to_owned(), self.poll_id.clone()),
+            ("counts".to_owned(), counts),
+            ("closed".to_owned(), self.closed.to_string()),
+        ])
+    }
+
+    /// From chat event attributes; `None` if they are not a tally.
+    pub fn from_attributes(attributes: &Attributes) -> Option<Self> {
+        let poll_id = attributes.get("pollId")?.clone();
+        let counts = attributes.get("counts")?;
+        let counts = if counts.is_empty() { Vec::new() } else { counts.split(',').map(|c| c.parse().ok()).collect::<Option<Vec<u64>>>()? };
+        if counts.len() > crate::overlay::limits::MAX_OPTIONS || poll_id.is_empty() {
+            return None;
+        }
+        Some(Self { poll_id, counts, closed: attributes.get("closed").map(String::as_str) == Some("true") })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_vote_per_voter_on_a_real_option() {
+        let mut t = Tally::new(3);
+        t.vote("ann", 0).unwrap();
+        t.vote("bob", 2).unwrap();
+        t.vote("cat", 2).unwrap();
+        assert_eq!(t.vote("ann", 1), Err(VoteError::AlreadyVoted { option: 0 }));
+        assert_eq!(t.vote("dan", 3), Err(VoteError::NoSuchOption));
+        assert_eq!(t.counts(), [1, 0, 2]);
+        assert_eq!(t.total(), 3);
+        assert_eq!(t.vote_of("bob"), Some(2));
+        assert_eq!(t.vote_of("eve"), None);
+    }
+
+    #[test]
+    fn percentages_add_up_to_100() {
+        assert_eq!(percentages(&[1, 1, 1]), [34, 33, 33]);
+        assert_eq!(percentages(&[2, 1]), [67, 33]);
+        assert_eq!(percentages(&[0, 0]), [0, 0]);
+        assert_eq!(percentages(&[5, 0, 0, 0, 0]), [100, 0, 0, 0, 0]);
+        for counts in [[7u64, 13, 29, 1, 50], [1, 2, 3, 4, 5], [999, 1, 1, 1, 1]] {
+            assert_eq!(percentages(&counts).iter().sum::<u32>(), 100, "{counts:?}");
+        }
+    }
+
+    #[test]
+    fn updates_round_trip_through_event_attributes() {
+        let update = TallyUpdate { poll_id: "p1".into(), counts: vec![3, 0, 12], closed: true };
+        let attributes = update.to_attributes();
+        assert_eq!(attributes["counts"], "3,0,12");
+        assert_eq!(TallyUpdate::from_attributes(&attributes), Some(update));
+        let mut bad = attributes.clone();
+        bad.insert("counts".into(), "1,x".into());
+        assert_eq!(TallyUpdate::from_attributes(&bad), None);
+        bad.insert("counts".into(), "1,1,1,1,1,1".into());
+        assert_eq!(TallyUpdate::from_attributes(&bad), None, "more options than a poll has");
+    }
+}
