@@ -77,31 +77,7 @@ pub struct Polls {
     chat: Chat,
 }
 
-/// What a late joiner needs to show the current overlays.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct State {
-    pub poll: Option<PollState>,
-    pub product: Option<CueState>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PollState {
-    /// The cue's text, as the stream carried it.
-    pub cue: String,
-    pub id: String,
-    /// Seconds since the poll opened.
-    pub elapsed_secs: f64,
-    pub counts: Vec<u64>,
-    pub closed: bool,
-    pub my_vote: Option<usize>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct CueState {
-    pub cue: String,
-}
+pub use ivs_proto::tally::{CueState, OverlayState as State, PollState};
 
 fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
@@ -359,9 +335,16 @@ mod tests {
             assert!(matches!(polls.vote("p1", "cat", 2).await, Err(VoteOutcome::Refused(VoteError::NoSuchOption))));
             assert!(matches!(polls.vote("nope", "cat", 0).await, Err(VoteOutcome::Refused(VoteError::NoSuchPoll))));
         }
-        // Give the first instance's writer thread a moment to let go of the file.
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        let polls = Polls::open(&dir, Chat::new(ChatOptions::default())).unwrap();
+        // The first instance's writer thread lets go of the file once its queue closes.
+        let mut reopened = Polls::open(&dir, Chat::new(ChatOptions::default()));
+        for _ in 0..50 {
+            if reopened.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            reopened = Polls::open(&dir, Chat::new(ChatOptions::default()));
+        }
+        let polls = reopened.unwrap();
         let state = polls.state(Some("bob"));
         let poll = state.poll.expect("the poll is current again");
         assert_eq!((poll.counts, poll.my_vote, poll.closed), (vec![1, 1], Some(1), false));

@@ -18,6 +18,8 @@ pub enum ConfigError {
     PlaybackUrl(UrlError),
     #[error("the chat configuration is not valid: {0}")]
     Chat(String),
+    #[error("the backend configuration is not valid: {0}")]
+    Backend(String),
     #[error("query parameter {name}: {reason}")]
     Query { name: String, reason: String },
 }
@@ -36,6 +38,22 @@ struct RawConfig {
     chat_endpoint: Option<String>,
     #[serde(default)]
     chat_token_url: Option<String>,
+    #[serde(default)]
+    state_url: Option<String>,
+    #[serde(default)]
+    votes_url: Option<String>,
+}
+
+/// A URL of the site's backend: a path on this site, or an http(s) URL.
+fn backend_url(url: &str) -> bool {
+    (url.starts_with('/') && !url.starts_with("//")) || SafeUrl::parse(url).is_ok()
+}
+
+fn optional_backend_url(name: &str, url: Option<String>) -> Result<Option<String>, ConfigError> {
+    match url {
+        Some(url) if !backend_url(&url) => Err(ConfigError::Backend(format!("{name} must be a path on this site or an http(s) URL"))),
+        other => Ok(other),
+    }
 }
 
 /// Where the chat is: the IVS Chat Messaging endpoint and the site backend's token endpoint.
@@ -55,8 +73,7 @@ impl ChatConfig {
         if rest.is_empty() || rest.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(bad("chatEndpoint has no host"));
         }
-        let path_ok = token_url.starts_with('/') && !token_url.starts_with("//");
-        if !path_ok && SafeUrl::parse(token_url).is_err() {
+        if !backend_url(token_url) {
             return Err(bad("chatTokenUrl must be a path on this site or an http(s) URL"));
         }
         Ok(Self { endpoint: endpoint.to_owned(), token_url: token_url.to_owned() })
@@ -80,6 +97,11 @@ pub struct ViewerConfig {
     pub allow_query_overrides: bool,
     /// The chat beside the video; `None` shows no chat.
     pub chat: Option<ChatConfig>,
+    /// The backend's overlay state (current poll and tallies, product), for a viewer who arrives
+    /// after the cues went by.
+    pub state_url: Option<String>,
+    /// The backend's poll votes: `POST {votesUrl}/{pollId}/vote` with `{"option": n}`.
+    pub votes_url: Option<String>,
 }
 
 impl ViewerConfig {
@@ -96,6 +118,8 @@ impl ViewerConfig {
                 (None, None) => None,
                 _ => return Err(ConfigError::Chat("chatEndpoint and chatTokenUrl go together".into())),
             },
+            state_url: optional_backend_url("stateUrl", raw.state_url)?,
+            votes_url: optional_backend_url("votesUrl", raw.votes_url)?,
         })
     }
 
@@ -175,6 +199,8 @@ mod tests {
         assert!(matches!(ViewerConfig::from_json(&bad_endpoint), Err(ConfigError::Chat(_))));
         let bad_token_url = file.replace("/api/chat/token", "javascript:alert(1)");
         assert!(matches!(ViewerConfig::from_json(&bad_token_url), Err(ConfigError::Chat(_))));
+        let bad_votes = r#"{"playbackUrl":"https://a.example/x.m3u8","votesUrl":"//evil.example/v"}"#;
+        assert!(matches!(ViewerConfig::from_json(bad_votes), Err(ConfigError::Backend(_))));
         let half = r#"{"playbackUrl":"https://a.example/x.m3u8","chatEndpoint":"wss://e.example"}"#;
         assert!(matches!(ViewerConfig::from_json(half), Err(ConfigError::Chat(_))));
     }

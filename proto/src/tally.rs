@@ -5,7 +5,39 @@
 
 use std::collections::HashMap;
 
+use serde::{Deserialize, Serialize};
+
 use crate::chat::Attributes;
+
+/// What the backend's state endpoint answers: the overlays on screen now, for a viewer who
+/// arrives after their cues went by. Cues travel as the text the stream carried, so the viewer
+/// checks them exactly as it checks live cues.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OverlayState {
+    #[serde(default)]
+    pub poll: Option<PollState>,
+    #[serde(default)]
+    pub product: Option<CueState>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PollState {
+    pub cue: String,
+    pub id: String,
+    /// Seconds since the poll opened.
+    pub elapsed_secs: f64,
+    pub counts: Vec<u64>,
+    pub closed: bool,
+    #[serde(default)]
+    pub my_vote: Option<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CueState {
+    pub cue: String,
+}
 
 /// The chat event that carries a poll's tallies to every viewer.
 pub const EVENT_POLL_TALLY: &str = "app:poll-tally";
@@ -124,6 +156,59 @@ impl TallyUpdate {
     }
 }
 
+/// What a viewer knows of a poll's votes: the server's latest counts, its own vote, and what to
+/// tell it. Counts only ever grow, so a late or reordered update never moves them back.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PollView {
+    pub counts: Vec<u64>,
+    pub closed: bool,
+    pub my_vote: Option<usize>,
+    /// A vote is on its way.
+    pub sending: bool,
+    pub notice: Option<String>,
+}
+
+impl PollView {
+    fn take_counts(&mut self, counts: &[u64]) {
+        let total: u64 = counts.iter().sum();
+        if total >= self.counts.iter().sum::<u64>() || self.counts.len() != counts.len() {
+            self.counts = counts.to_vec();
+        }
+    }
+
+    /// A pushed update.
+    pub fn apply(&mut self, update: &TallyUpdate) {
+        self.take_counts(&update.counts);
+        self.closed |= update.closed;
+    }
+
+    /// The server stored this viewer's vote.
+    pub fn voted(&mut self, option: usize, counts: &[u64]) {
+        self.sending = false;
+        self.my_vote = Some(option);
+        self.take_counts(counts);
+        self.notice = Some("Your vote is counted.".into());
+    }
+
+    /// The server refused the vote (`my_vote`: the vote it already has from this viewer).
+    pub fn refused(&mut self, reason: &str, my_vote: Option<usize>) {
+        self.sending = false;
+        if my_vote.is_some() {
+            self.my_vote = my_vote;
+        }
+        self.notice = Some(reason.to_owned());
+    }
+
+    /// Whether the viewer can still vote.
+    pub fn can_vote(&self) -> bool {
+        !self.closed && self.my_vote.is_none() && !self.sending
+    }
+
+    pub fn total(&self) -> u64 {
+        self.counts.iter().sum()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,6 +236,23 @@ mod tests {
         for counts in [[7u64, 13, 29, 1, 50], [1, 2, 3, 4, 5], [999, 1, 1, 1, 1]] {
             assert_eq!(percentages(&counts).iter().sum::<u32>(), 100, "{counts:?}");
         }
+    }
+
+    #[test]
+    fn a_viewers_view_only_moves_forward() {
+        let mut view = PollView::default();
+        assert!(view.can_vote());
+        view.apply(&TallyUpdate { poll_id: "p".into(), counts: vec![2, 1], closed: false });
+        view.voted(1, &[2, 2]);
+        assert_eq!((view.counts.clone(), view.my_vote, view.can_vote()), (vec![2, 2], Some(1), false));
+        view.apply(&TallyUpdate { poll_id: "p".into(), counts: vec![2, 1], closed: false });
+        assert_eq!(view.counts, [2, 2], "an older push does not take counts back");
+        view.apply(&TallyUpdate { poll_id: "p".into(), counts: vec![3, 2], closed: true });
+        assert!(view.closed && view.counts == [3, 2]);
+        let mut other = PollView::default();
+        other.refused("you already voted in this poll", Some(0));
+        assert_eq!(other.my_vote, Some(0));
+        assert!(!other.can_vote());
     }
 
     #[test]
