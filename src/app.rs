@@ -6,6 +6,7 @@ use crate::components::chat_panel::ChatPanel;
 use crate::components::viewer::Viewer;
 use crate::config::{Loaded, Source};
 use crate::hooks::use_ivs_player::use_ivs_player;
+use crate::hooks::use_polls::provide_polls;
 
 /// The whole app.
 #[component]
@@ -21,7 +22,9 @@ pub fn App() -> impl IntoView {
     let player = use_ivs_player();
     provide_context(player);
     provide_context(player.handle);
+    let polls = provide_polls();
     let config = Signal::derive(move || loaded.get().and_then(Result::ok));
+    Effect::new(move |_| polls.set_votes_url(config.with(|c| c.as_ref().and_then(|c| c.votes_url.clone()))));
     let error = move || loaded.get().and_then(Result::err);
     let chat = Memo::new(move |_| config.with(|c| c.as_ref().and_then(|c| c.chat.clone())));
     view! {

@@ -50,7 +50,7 @@ async fn put_metadata_from_the_aws_sdk_shows_a_poll_over_the_video() -> anyhow::
     )
     .await?;
     println!("poll shown {took:?} after PutMetadata returned");
-    let options: Vec<String> = eval(&page, "[...document.querySelectorAll('.poll-option')].map(e => e.textContent)").await?;
+    let options: Vec<String> = eval(&page, "[...document.querySelectorAll('.poll-option .poll-label')].map(e => e.textContent)").await?;
     assert_eq!(options, ["Dark mode", "Mobile app", "API v2"]);
     let countdown = text(&page, "poll-countdown").await?.unwrap_or_default();
     assert!(countdown.ends_with("left"), "countdown shows time left: {countdown:?}");

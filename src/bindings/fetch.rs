@@ -33,6 +33,29 @@ pub fn post_with_credentials(url: &str) -> impl std::future::Future<Output = Res
     async move { receive(&url, request).await }
 }
 
+/// POSTs `json` to `url` with the viewer's cookies; returns the status and body whatever the
+/// status (the caller tells a refusal from a failure).
+pub fn post_json(url: &str, json: &str) -> impl std::future::Future<Output = Result<(u16, String), FetchError>> + 'static {
+    let url = url.to_owned();
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    init.set_credentials(web_sys::RequestCredentials::Include);
+    init.set_body(&wasm_bindgen::JsValue::from_str(json));
+    let headers = web_sys::Headers::new().ok();
+    if let Some(headers) = &headers {
+        let _ = headers.set("Content-Type", "application/json");
+        init.set_headers(headers);
+    }
+    let request = web_sys::window().map(|w| JsFuture::from(w.fetch_with_str_and_init(&url, &init)));
+    async move {
+        let network = || FetchError::Network(url.clone());
+        let response: Response = request.ok_or_else(network)?.await.map_err(|_| network())?.dyn_into().map_err(|_| network())?;
+        let status = response.status();
+        let text = JsFuture::from(response.text().map_err(|_| network())?).await.map_err(|_| network())?;
+        Ok((status, text.as_string().unwrap_or_default()))
+    }
+}
+
 async fn receive(url: &str, request: Option<JsFuture>) -> Result<String, FetchError> {
     let network = || FetchError::Network(url.to_owned());
     let response: Response = request.ok_or_else(network)?.await.map_err(|_| network())?.dyn_into().map_err(|_| network())?;

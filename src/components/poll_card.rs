@@ -1,9 +1,13 @@
-//! A live poll over the video: question, options and a countdown in stream time.
+//! A live poll over the video: question, options to vote for, a countdown in stream time, and
+//! the server's tallies once this viewer voted or the poll closed.
 
 use ivs_proto::overlay::{format_countdown, Poll};
+use ivs_proto::tally::{percentages, PollView};
 use leptos::prelude::*;
 
-/// The poll card. Voting arrives with the server-side tally.
+use crate::hooks::use_polls::PollsStore;
+
+/// The poll card. Votes go to the backend when the app has one ([`PollsStore`] in context).
 #[component]
 pub fn PollCard(
     /// The poll from the cue.
@@ -14,19 +18,67 @@ pub fn PollCard(
     #[prop(into)]
     position: Signal<f64>,
 ) -> impl IntoView {
+    let store = use_context::<PollsStore>();
     let duration = poll.duration_secs;
     let remaining = {
         let poll = poll.clone();
         Signal::derive(move || poll.remaining_secs(cue_start, position.get()))
     };
-    let closed = move || remaining.get() <= 0.0;
-    let fill = move || format!("width: {:.1}%", remaining.get() / duration * 100.0);
-    let options = poll.options.into_iter().map(|option| view! { <li class="poll-option">{option}</li> }).collect_view();
+    let id = StoredValue::new(poll.id.clone());
+    let view_state = Memo::new(move |_| store.map(|s| s.view(&id.get_value())).unwrap_or_default());
+    let closed = move || remaining.get() <= 0.0 || view_state.with(|v| v.closed);
+    let can_vote = move || store.is_some_and(|s| s.can_vote_here()) && !closed() && view_state.with(PollView::can_vote);
+    let show_results = move || view_state.with(|v| v.my_vote.is_some() || (v.closed && !v.counts.is_empty())) || (closed() && view_state.with(|v| v.total() > 0));
+    let fill = move || format!("width: {}%", (remaining.get() / duration * 1000.0).round() / 10.0);
+    let percent = move |i: usize| view_state.with(|v| percentages(&v.counts).get(i).copied().unwrap_or(0));
+
+    let options = poll
+        .options
+        .into_iter()
+        .enumerate()
+        .map(|(i, label)| {
+            let mine = move || view_state.with(|v| v.my_vote == Some(i));
+            let vote = move |_| {
+                if let Some(store) = store {
+                    store.vote(id.get_value(), i);
+                }
+            };
+            let label_for_button = label.clone();
+            view! {
+                <li class="poll-option" class:mine=mine data-testid="poll-option">
+                    <Show
+                        when=can_vote
+                        fallback=move || view! {
+                            <span class="poll-bar" style=move || if show_results() { format!("width: {}%", percent(i)) } else { "width: 0".to_owned() }></span>
+                            <span class="poll-label">{label.clone()}</span>
+                            <Show when=show_results>
+                                <span class="poll-pct" data-testid="poll-percent">{move || format!("{}%", percent(i))}</span>
+                            </Show>
+                        }
+                    >
+                        <button class="poll-choice" data-testid="poll-choice" on:click=vote>
+                            <span class="poll-label">{label_for_button.clone()}</span>
+                        </button>
+                    </Show>
+                </li>
+            }
+        })
+        .collect_view();
+
     view! {
         <aside class="card poll-card" data-testid="poll" data-poll-id=poll.id aria-label="Live poll">
             <p class="card-kicker">{move || if closed() { "Poll closed" } else { "Live poll" }}</p>
             <h2 class="poll-question" data-testid="poll-question">{poll.question}</h2>
-            <ol class="poll-options">{options}</ol>
+            <ol class="poll-options" aria-live="polite">{options}</ol>
+            <p class="poll-meta">
+                <span data-testid="poll-total">{move || view_state.with(|v| match v.total() {
+                    0 if !show_results() => String::new(),
+                    1 => "1 vote".to_owned(),
+                    n => format!("{n} votes"),
+                })}</span>
+                " "
+                <span class="poll-notice" data-testid="poll-notice" role="status">{move || view_state.with(|v| v.notice.clone())}</span>
+            </p>
             <div class="poll-timer" data-testid="poll-countdown">
                 <div class="poll-timer-bar" style=fill></div>
                 <span>{move || if closed() { "Closed".to_owned() } else { format!("{} left", format_countdown(remaining.get())) }}</span>

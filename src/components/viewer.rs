@@ -11,6 +11,7 @@ use super::product_card::ProductCard;
 use super::slate::Slate;
 use super::status_badge::StatusBadge;
 use crate::hooks::use_ivs_player::UseIvsPlayerReturn;
+use crate::hooks::use_polls::PollsStore;
 
 /// The player with everything drawn over it.
 #[component]
@@ -22,6 +23,19 @@ pub fn Viewer(
     let video_host = NodeRef::<Div>::new();
     let player = expect_context::<UseIvsPlayerReturn>();
     player.start(video_host, config);
+    // A viewer who arrives mid-poll gets what is on screen from the backend, once.
+    if let Some(polls) = use_context::<PollsStore>() {
+        Effect::new(move |done: Option<bool>| {
+            if done == Some(true) {
+                return true;
+            }
+            let Some(url) = config.with(|c| c.as_ref().map(|c| c.state_url.clone())) else { return false };
+            if let Some(url) = url {
+                polls.load_state(&url, player.board, player.position.into());
+            }
+            true
+        });
+    }
 
     let poll = Signal::derive(move || player.board.with(|b| b.poll.clone()));
     let product = Signal::derive(move || player.board.with(|b| b.product.clone()));

@@ -2,3 +2,4 @@
 
 pub mod use_ivs_player;
 pub mod use_chat;
+pub mod use_polls;

@@ -10,10 +10,12 @@ use std::time::Duration;
 use ivs_proto::chat::{ErrorCode, Publish, Subscribe};
 use ivs_proto::chat_session::{check_draft, ChatLog, ChatState, ChatToken, ComposeError, Effect, Session};
 use ivs_proto::config::ChatConfig;
+use ivs_proto::tally::{TallyUpdate, EVENT_POLL_TALLY};
 use leptos::prelude::*;
 
 use crate::bindings::fetch::post_with_credentials;
 use crate::bindings::websocket::{Socket, SocketEvent};
+use crate::hooks::use_polls::PollsStore;
 
 /// How many lines the panel keeps.
 pub const DISPLAY_CAP: usize = 200;
@@ -63,6 +65,8 @@ struct Driver {
     next_request: u64,
     was_connected: bool,
     signals: Signals,
+    /// Where pushed poll tallies go.
+    polls: Option<PollsStore>,
 }
 
 fn now_ms() -> f64 {
@@ -95,6 +99,7 @@ pub fn use_chat(config: ChatConfig) -> UseChatReturn {
         next_request: 0,
         was_connected: false,
         signals: Signals { set_state, set_log, set_identity, set_feedback, set_cooldown, set_returned },
+        polls: use_context::<PollsStore>(),
     }));
     let ticker = set_interval_with_handle(move || set_now.set(now_ms()), Duration::from_secs(1)).ok();
     let effects = driver.borrow_mut().session.start();
@@ -329,6 +334,13 @@ fn flush(driver: &Rc<RefCell<Driver>>) {
                 effects.extend(more);
                 match frame {
                     Subscribe::Message { request_id: Some(id), .. } => d.unconfirmed.retain(|(r, _)| r != id),
+                    Subscribe::Event { event_name, attributes, .. } if event_name == EVENT_POLL_TALLY => {
+                        match (TallyUpdate::from_attributes(attributes), d.polls) {
+                            (Some(update), Some(polls)) => polls.apply(&update),
+                            (None, _) => log::warn!("chat: ignored a malformed poll tally"),
+                            _ => {}
+                        }
+                    }
                     Subscribe::Error { request_id, error_message, .. } => {
                         let code = error.unwrap_or(ErrorCode::Internal);
                         log::info!("chat: the room refused a request: {error_message}");

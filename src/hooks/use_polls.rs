@@ -1,0 +1,153 @@
+//! `use_polls`: what this viewer knows of each poll's votes — the server's latest tallies (pushed
+//! through the chat room, or answered to a vote), its own vote and what to tell it — and voting.
+//! Viewers never count: they show the server's counts.
+
+use std::collections::HashMap;
+
+use ivs_proto::overlay::{parse_cue, Board, Overlay};
+use ivs_proto::tally::{OverlayState, PollView, TallyUpdate};
+use leptos::prelude::*;
+
+use crate::bindings::fetch::{fetch_text, post_json};
+
+/// A copyable handle, provided to the whole app by [`provide_polls`].
+#[derive(Clone, Copy)]
+pub struct PollsStore {
+    views: RwSignal<HashMap<String, PollView>>,
+    votes_url: RwSignal<Option<String>>,
+}
+
+/// Creates the store and provides it as context.
+pub fn provide_polls() -> PollsStore {
+    let store = PollsStore { views: RwSignal::new(HashMap::new()), votes_url: RwSignal::new(None) };
+    provide_context(store);
+    store
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct VoteAnswer {
+    #[serde(default)]
+    counts: Vec<u64>,
+    #[serde(default)]
+    my_vote: Option<usize>,
+    #[serde(default)]
+    error: Option<String>,
+}
+
+impl PollsStore {
+    /// Where votes go (`None`: polls are shown without voting).
+    pub fn set_votes_url(&self, url: Option<String>) {
+        self.votes_url.set(url);
+    }
+
+    pub fn can_vote_here(&self) -> bool {
+        self.votes_url.with(Option::is_some)
+    }
+
+    /// The view of poll `id` (tracked).
+    pub fn view(&self, id: &str) -> PollView {
+        self.views.with(|v| v.get(id).cloned().unwrap_or_default())
+    }
+
+    /// A tally the server pushed.
+    pub fn apply(&self, update: &TallyUpdate) {
+        self.views.update(|v| v.entry(update.poll_id.clone()).or_default().apply(update));
+    }
+
+    /// Votes for `option` in poll `id`; the answer updates the view.
+    pub fn vote(&self, id: String, option: usize) {
+        let Some(base) = self.votes_url.get_untracked() else { return };
+        let views = self.views;
+        views.update(|v| {
+            let view = v.entry(id.clone()).or_default();
+            view.sending = true;
+            view.notice = None;
+        });
+        let url = format!("{}/{}/vote", base.trim_end_matches('/'), encode_path_segment(&id));
+        let request = post_json(&url, &format!("{{\"option\":{option}}}"));
+        leptos::task::spawn_local(async move {
+            let answer = request.await;
+            views.update(|v| {
+                let view = v.entry(id).or_default();
+                match answer {
+                    Ok((200, body)) => match serde_json::from_str::<VoteAnswer>(&body) {
+                        Ok(answer) => view.voted(option, &answer.counts),
+                        Err(_) => view.refused("Your vote may not have counted; try again.", None),
+                    },
+                    Ok((status, body)) => {
+                        let answer = serde_json::from_str::<VoteAnswer>(&body).ok();
+                        let reason = match status {
+                            409 => "You already voted in this poll.".to_owned(),
+                            410 => "This poll is closed.".to_owned(),
+                            _ => answer.as_ref().and_then(|a| a.error.clone()).map(capitalise).unwrap_or_else(|| "Your vote was not counted; try again.".into()),
+                        };
+                        view.refused(&reason, answer.and_then(|a| a.my_vote));
+                    }
+                    Err(e) => {
+                        log::warn!("vote: {e}");
+                        view.refused("Your vote could not be sent; check your connection and try again.", None);
+                    }
+                }
+            });
+        });
+    }
+
+    /// Takes what the state endpoint says: the current poll (with its tallies) and product go on
+    /// the board as if their cues had just arrived, `elapsed` seconds into the poll.
+    fn restore(&self, state: OverlayState, board: RwSignal<Board>, position: f64) {
+        if let Some(poll) = state.poll {
+            match parse_cue(&poll.cue) {
+                Ok(overlay @ Overlay::Poll(_)) => {
+                    board.update(|b| b.apply(overlay, position - poll.elapsed_secs));
+                    self.views.update(|v| {
+                        let view = v.entry(poll.id.clone()).or_default();
+                        view.apply(&TallyUpdate { poll_id: poll.id.clone(), counts: poll.counts, closed: poll.closed });
+                        if poll.my_vote.is_some() {
+                            view.my_vote = poll.my_vote;
+                        }
+                    });
+                }
+                Ok(_) => {}
+                Err(e) => log::warn!("state: ignored a poll the viewer does not accept: {e}"),
+            }
+        }
+        if let Some(product) = state.product {
+            match parse_cue(&product.cue) {
+                Ok(overlay @ Overlay::Product(_)) => board.update(|b| b.apply(overlay, position)),
+                Ok(_) => {}
+                Err(e) => log::warn!("state: ignored a product the viewer does not accept: {e}"),
+            }
+        }
+    }
+
+    /// Fetches the backend's overlay state once and puts it on the board.
+    pub fn load_state(&self, url: &str, board: RwSignal<Board>, position: Signal<f64>) {
+        let request = fetch_text(url);
+        let store = *self;
+        leptos::task::spawn_local(async move {
+            match request.await.map_err(|e| e.to_string()).and_then(|t| serde_json::from_str::<OverlayState>(&t).map_err(|e| e.to_string())) {
+                Ok(state) => store.restore(state, board, position.get_untracked()),
+                Err(e) => log::warn!("overlay state: {e}"),
+            }
+        });
+    }
+}
+
+fn capitalise(text: String) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+/// Percent-encodes a path segment (poll ids are checked text, but not URL-safe by construction).
+fn encode_path_segment(segment: &str) -> String {
+    let mut out = String::new();
+    for byte in segment.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
