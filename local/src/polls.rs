@@ -35,6 +35,9 @@ const PUSH_INTERVAL: Duration = Duration::from_secs(1);
 struct PollRecord {
     cue: String,
     opened_ms: i64,
+    /// Set when a `poll-close` cue ended the poll early.
+    #[serde(default)]
+    closed_ms: Option<i64>,
 }
 
 struct PollEntry {
@@ -49,7 +52,8 @@ struct PollEntry {
 
 impl PollEntry {
     fn closes_ms(&self) -> i64 {
-        self.record.opened_ms + self.duration.as_millis() as i64
+        let scheduled = self.record.opened_ms + self.duration.as_millis() as i64;
+        self.record.closed_ms.map_or(scheduled, |closed| closed.min(scheduled))
     }
 
     fn open_at(&self, now_ms: i64) -> bool {
@@ -62,6 +66,7 @@ struct Inner {
     polls: HashMap<String, PollEntry>,
     current_poll: Option<String>,
     current_product: Option<String>,
+    current_quiz: Option<(String, i64)>,
 }
 
 enum Write {
@@ -77,7 +82,7 @@ pub struct Polls {
     chat: Chat,
 }
 
-pub use ivs_proto::tally::{CueState, OverlayState as State, PollState};
+pub use ivs_proto::tally::{CueState, OverlayState as State, PollState, TimedCue};
 
 fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
@@ -160,7 +165,7 @@ impl Polls {
                     if inner.polls.contains_key(&id) {
                         return; // the same poll again: its votes stand
                     }
-                    let record = PollRecord { cue: text.to_owned(), opened_ms: now_ms() };
+                    let record = PollRecord { cue: text.to_owned(), opened_ms: now_ms(), closed_ms: None };
                     let json = serde_json::to_string(&record).expect("plain data always encodes");
                     inner.polls.insert(id.clone(), entry(record, poll.duration_secs, poll.options.len()));
                     json
@@ -169,11 +174,28 @@ impl Polls {
                     tracing::error!("cannot store a poll: {e}");
                 }
             }
+            Ok(Overlay::PollClose { id }) => {
+                let record = {
+                    let mut inner = self.lock();
+                    let Some(entry) = inner.polls.get_mut(&id) else { return };
+                    if entry.record.closed_ms.is_some() {
+                        return;
+                    }
+                    entry.record.closed_ms = Some(now_ms());
+                    serde_json::to_string(&entry.record).expect("plain data always encodes")
+                };
+                if let Err(e) = self.write(Write::Poll { id, record }).await {
+                    tracing::error!("cannot store a poll's close: {e}");
+                }
+            }
             Ok(Overlay::Product(_)) => self.lock().current_product = Some(text.to_owned()),
+            Ok(Overlay::Quiz(_)) => self.lock().current_quiz = Some((text.to_owned(), now_ms())),
+            Ok(Overlay::Notice(_)) => {}
             Ok(Overlay::Clear) => {
                 let mut inner = self.lock();
                 inner.current_poll = None;
                 inner.current_product = None;
+                inner.current_quiz = None;
             }
             Err(_) => {}
         }
@@ -217,7 +239,11 @@ impl Polls {
             closed: !entry.open_at(now),
             my_vote: user.and_then(|u| entry.tally.vote_of(u)),
         });
-        State { poll, product: inner.current_product.clone().map(|cue| CueState { cue }) }
+        State {
+            poll,
+            product: inner.current_product.clone().map(|cue| CueState { cue }),
+            quiz: inner.current_quiz.clone().map(|(cue, at)| TimedCue { cue, elapsed_secs: (now - at).max(0) as f64 / 1000.0 }),
+        }
     }
 
 }
@@ -362,6 +388,10 @@ mod tests {
         assert!(polls.state(None).poll.unwrap().closed);
         polls.on_cue(r#"{"type":"product","title":"Mug","price":"1","imageUrl":"https://a.example/i.png","url":"https://a.example"}"#).await;
         assert!(polls.state(None).product.is_some());
+        polls.on_cue(r#"{"type":"poll","id":"long","question":"Q?","options":["a","b"],"duration":600}"#).await;
+        polls.on_cue(r#"{"type":"poll-close","id":"long"}"#).await;
+        polls.lock().polls.get_mut("long").unwrap().record.closed_ms = Some(now_ms() - GRACE.as_millis() as i64 - 1);
+        assert!(matches!(polls.vote("long", "ann", 0).await, Err(VoteOutcome::Refused(VoteError::Closed))), "closed early by a cue");
         polls.on_cue(r#"{"type":"clear"}"#).await;
         let state = polls.state(None);
         assert!(state.poll.is_none() && state.product.is_none());

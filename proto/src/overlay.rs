@@ -4,6 +4,9 @@
 //! to the viewer at that position of the stream. [`parse_cue`] turns it into an [`Overlay`] or says
 //! precisely why it will not be shown. Anything unknown or malformed is refused — the viewer logs
 //! the reason and shows nothing, so a bad payload can never break the page.
+//!
+//! A payload is plain JSON, or the same JSON compressed with lz-string (`compressToBase64`), as
+//! one public IVS sample sends it. `docs/metadata.md` documents every type.
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -27,15 +30,43 @@ pub mod limits {
     /// Poll duration in seconds.
     pub const MIN_DURATION: f64 = 1.0;
     pub const MAX_DURATION: f64 = 3600.0;
+    pub const NOTICE: usize = 200;
+    /// Notice duration in seconds (default 10).
+    pub const MAX_NOTICE_DURATION: f64 = 600.0;
+    /// The most a compressed payload may expand to, in bytes.
+    pub const MAX_EXPANDED: usize = 8 * 1024;
+    /// How many earlier products the tray keeps.
+    pub const TRAY: usize = 5;
 }
 
 /// A validated overlay.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Overlay {
     Poll(Poll),
+    /// Ends the poll with this id now (votes stop; viewers see the result).
+    PollClose { id: String },
     Product(Product),
+    Quiz(Quiz),
+    Notice(Notice),
     /// Removes whatever overlay is showing.
     Clear,
+}
+
+/// A quiz question: the viewer picks an answer, and sees whether it was right when it closes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Quiz {
+    pub id: String,
+    pub question: String,
+    pub answers: Vec<String>,
+    pub correct_index: usize,
+    pub duration_secs: f64,
+}
+
+/// A timed banner.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notice {
+    pub text: String,
+    pub duration_secs: f64,
 }
 
 /// A live poll: a question with 2 to 5 options, open for `duration_secs` of stream time.
@@ -71,31 +102,122 @@ pub struct Product {
     pub url: SafeUrl,
 }
 
-/// What is on screen: at most one poll and one product card.
+/// What is on screen: at most one poll, one quiz, one notice and one product card, plus a tray of
+/// earlier products.
 ///
-/// A new poll replaces the previous one, a new product replaces the card, and a clear removes
-/// both. Each slot remembers the stream position of the cue that filled it.
+/// A new poll (quiz, notice, product) replaces the previous one, and a clear removes everything
+/// but the tray. Timed slots remember the stream position of the cue that filled them.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Board {
     /// The poll and its cue's start time.
     pub poll: Option<(Poll, f64)>,
+    /// The poll was ended early by a `poll-close` cue.
+    pub poll_closed: bool,
+    pub quiz: Option<(Quiz, f64)>,
+    /// The viewer's answer to the current quiz.
+    pub quiz_choice: Option<usize>,
+    pub notice: Option<(Notice, f64)>,
     /// The product card.
     pub product: Option<Product>,
+    /// Earlier products, newest first.
+    pub tray: Vec<Product>,
 }
 
 impl Board {
     /// Applies an overlay that arrived in a cue starting at `cue_start`.
     pub fn apply(&mut self, overlay: Overlay, cue_start: f64) {
         match overlay {
-            Overlay::Poll(poll) => self.poll = Some((poll, cue_start)),
-            Overlay::Product(product) => self.product = Some(product),
-            Overlay::Clear => *self = Self::default(),
+            Overlay::Poll(poll) => {
+                let same = self.poll.as_ref().is_some_and(|(p, _)| p.id == poll.id);
+                if !same {
+                    self.poll_closed = false;
+                }
+                self.poll = Some((poll, cue_start));
+            }
+            Overlay::PollClose { id } => {
+                if self.poll.as_ref().is_some_and(|(p, _)| p.id == id) {
+                    self.poll_closed = true;
+                }
+            }
+            Overlay::Quiz(quiz) => {
+                if self.quiz.as_ref().is_none_or(|(q, _)| q.id != quiz.id) {
+                    self.quiz_choice = None;
+                }
+                self.quiz = Some((quiz, cue_start));
+            }
+            Overlay::Notice(notice) => self.notice = Some((notice, cue_start)),
+            Overlay::Product(product) => {
+                if let Some(previous) = self.product.replace(product.clone()) {
+                    self.keep_in_tray(previous);
+                }
+                self.tray.retain(|p| p.url != product.url);
+            }
+            Overlay::Clear => {
+                let tray = std::mem::take(&mut self.tray);
+                let product = self.product.take();
+                *self = Self { tray, ..Self::default() };
+                if let Some(product) = product {
+                    self.keep_in_tray(product);
+                }
+            }
         }
     }
 
-    /// Removes the product card (the viewer dismissed it).
+    fn keep_in_tray(&mut self, product: Product) {
+        self.tray.retain(|p| p.url != product.url);
+        self.tray.insert(0, product);
+        self.tray.truncate(limits::TRAY);
+    }
+
+    /// Removes the product card (the viewer dismissed it); it stays in the tray.
     pub fn dismiss_product(&mut self) {
-        self.product = None;
+        if let Some(product) = self.product.take() {
+            self.keep_in_tray(product);
+        }
+    }
+
+    /// Records the viewer's quiz answer (once, while the quiz is open).
+    pub fn choose(&mut self, answer: usize, position: f64) {
+        if let Some((quiz, start)) = &self.quiz {
+            if self.quiz_choice.is_none() && answer < quiz.answers.len() && quiz.remaining_secs(*start, position) > 0.0 {
+                self.quiz_choice = Some(answer);
+            }
+        }
+    }
+}
+
+impl Quiz {
+    /// Seconds left at stream position `position` (as [`Poll::remaining_secs`]).
+    pub fn remaining_secs(&self, cue_start: f64, position: f64) -> f64 {
+        (self.duration_secs - (position - cue_start).max(0.0)).clamp(0.0, self.duration_secs)
+    }
+}
+
+impl Notice {
+    pub fn visible(&self, cue_start: f64, position: f64) -> bool {
+        position >= cue_start - 1.0 && position < cue_start + self.duration_secs
+    }
+}
+
+/// A viewer's running quiz score.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Score {
+    scored: Vec<String>,
+    pub answered: u32,
+    pub correct: u32,
+}
+
+impl Score {
+    /// Counts a closed quiz once: answered if the viewer chose, correct if it chose right.
+    pub fn record(&mut self, quiz: &Quiz, choice: Option<usize>) {
+        if self.scored.iter().any(|id| id == &quiz.id) {
+            return;
+        }
+        self.scored.push(quiz.id.clone());
+        if let Some(choice) = choice {
+            self.answered += 1;
+            self.correct += u32::from(choice == quiz.correct_index);
+        }
     }
 }
 
@@ -125,6 +247,27 @@ impl OverlayError {
 }
 
 #[derive(Deserialize)]
+struct RawPollClose {
+    id: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawQuiz {
+    id: Option<String>,
+    question: String,
+    answers: Vec<String>,
+    correct_index: usize,
+    duration: f64,
+}
+
+#[derive(Deserialize)]
+struct RawNotice {
+    text: String,
+    duration: Option<f64>,
+}
+
+#[derive(Deserialize)]
 struct RawPoll {
     id: Option<String>,
     question: String,
@@ -146,7 +289,15 @@ pub fn parse_cue(text: &str) -> Result<Overlay, OverlayError> {
     if text.len() > MAX_METADATA_BYTES {
         return Err(OverlayError::TooLarge(text.len()));
     }
-    let value: Value = serde_json::from_str(text).map_err(|e| OverlayError::NotJson(e.to_string()))?;
+    let trimmed = text.trim_start();
+    let expanded;
+    let json = if trimmed.starts_with('{') || trimmed.starts_with('[') {
+        text
+    } else {
+        expanded = expand(trimmed)?;
+        &expanded
+    };
+    let value: Value = serde_json::from_str(json).map_err(|e| OverlayError::NotJson(e.to_string()))?;
     let object = value.as_object().ok_or(OverlayError::NotObject)?;
     match object.get("v") {
         None => {}
@@ -158,6 +309,19 @@ pub fn parse_cue(text: &str) -> Result<Overlay, OverlayError> {
     match kind {
         "poll" => poll(serde_json::from_value(value.clone()).map_err(shape)?).map(Overlay::Poll),
         "product" => product(serde_json::from_value(value.clone()).map_err(shape)?).map(Overlay::Product),
+        "poll-close" => {
+            let raw: RawPollClose = serde_json::from_value(value.clone()).map_err(shape)?;
+            Ok(Overlay::PollClose { id: self::text("id", &raw.id, limits::ID)? })
+        }
+        "quiz" => quiz(serde_json::from_value(value.clone()).map_err(shape)?).map(Overlay::Quiz),
+        "notice" => {
+            let raw: RawNotice = serde_json::from_value(value.clone()).map_err(shape)?;
+            let duration = raw.duration.unwrap_or(10.0);
+            if !duration.is_finite() || !(limits::MIN_DURATION..=limits::MAX_NOTICE_DURATION).contains(&duration) {
+                return Err(OverlayError::field("duration", format!("must be {} to {} seconds", limits::MIN_DURATION, limits::MAX_NOTICE_DURATION)));
+            }
+            Ok(Overlay::Notice(Notice { text: self::text("text", &raw.text, limits::NOTICE)?, duration_secs: duration }))
+        }
         "clear" => Ok(Overlay::Clear),
         other => Err(OverlayError::UnknownType(other.chars().take(40).collect())),
     }
@@ -201,6 +365,50 @@ fn poll(raw: RawPoll) -> Result<Poll, OverlayError> {
         None => content_id(&question, &options),
     };
     Ok(Poll { id, question, options, duration_secs: raw.duration })
+}
+
+/// A payload compressed with lz-string's `compressToBase64`, expanded (bounded).
+fn expand(text: &str) -> Result<String, OverlayError> {
+    let not_json = || OverlayError::NotJson("neither JSON nor lz-string base64".into());
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b)) {
+        return Err(not_json());
+    }
+    let units = lz_str::decompress_from_base64(text).ok_or_else(not_json)?;
+    if units.len() * 3 > limits::MAX_EXPANDED * 3 || units.is_empty() {
+        return Err(OverlayError::TooLarge(units.len()));
+    }
+    let expanded = String::from_utf16(&units).map_err(|_| not_json())?;
+    if expanded.len() > limits::MAX_EXPANDED {
+        return Err(OverlayError::TooLarge(expanded.len()));
+    }
+    Ok(expanded)
+}
+
+fn choices(field: &'static str, raw: &[String]) -> Result<Vec<String>, OverlayError> {
+    if !(limits::MIN_OPTIONS..=limits::MAX_OPTIONS).contains(&raw.len()) {
+        return Err(OverlayError::field(field, format!("needs {} to {} entries, got {}", limits::MIN_OPTIONS, limits::MAX_OPTIONS, raw.len())));
+    }
+    raw.iter().map(|o| text(field, o, limits::OPTION)).collect()
+}
+
+fn duration(raw: f64) -> Result<f64, OverlayError> {
+    if !raw.is_finite() || !(limits::MIN_DURATION..=limits::MAX_DURATION).contains(&raw) {
+        return Err(OverlayError::field("duration", format!("must be {} to {} seconds", limits::MIN_DURATION, limits::MAX_DURATION)));
+    }
+    Ok(raw)
+}
+
+fn quiz(raw: RawQuiz) -> Result<Quiz, OverlayError> {
+    let question = text("question", &raw.question, limits::QUESTION)?;
+    let answers = choices("answers", &raw.answers)?;
+    if raw.correct_index >= answers.len() {
+        return Err(OverlayError::field("correctIndex", "is not one of the answers"));
+    }
+    let id = match raw.id {
+        Some(id) => text("id", &id, limits::ID)?,
+        None => content_id(&question, &answers).replace("poll-", "quiz-"),
+    };
+    Ok(Quiz { id, question, answers, correct_index: raw.correct_index, duration_secs: duration(raw.duration)? })
 }
 
 fn product(raw: RawProduct) -> Result<Product, OverlayError> {
@@ -337,7 +545,7 @@ mod tests {
     }
 
     #[test]
-    fn board_keeps_one_poll_and_one_product() {
+    fn board_keeps_one_poll_and_one_product_card() {
         let mut board = Board::default();
         let poll = |q: &str| parse_cue(&format!(r#"{{"type":"poll","question":"{q}","options":["a","b"],"duration":5}}"#)).unwrap();
         let product = parse_cue(r#"{"type":"product","title":"Mug","price":"$1","imageUrl":"https://e.com/i.png","url":"https://e.com"}"#).unwrap();
@@ -349,8 +557,76 @@ mod tests {
         assert!(board.product.is_some());
         board.dismiss_product();
         assert!(board.product.is_none());
+        assert_eq!(board.tray.len(), 1, "a dismissed product stays in the tray");
         board.apply(Overlay::Clear, 13.0);
-        assert_eq!(board, Board::default());
+        assert!(board.poll.is_none() && board.product.is_none());
+    }
+
+    #[test]
+    fn quizzes_notices_and_poll_close() {
+        let Overlay::Quiz(quiz) = parse_cue(r#"{"type":"quiz","question":"2+2?","answers":["3","4"],"correctIndex":1,"duration":10}"#).unwrap() else {
+            panic!("not a quiz")
+        };
+        assert!(quiz.id.starts_with("quiz-"));
+        assert_eq!(field_of(parse_cue(r#"{"type":"quiz","question":"Q","answers":["a","b"],"correctIndex":2,"duration":10}"#)), "correctIndex");
+        assert_eq!(field_of(parse_cue(r#"{"type":"quiz","question":"Q","answers":["a"],"correctIndex":0,"duration":10}"#)), "answers");
+        let notice = parse_cue(r#"{"type":"notice","text":"Back in 5"}"#).unwrap();
+        assert_eq!(notice, Overlay::Notice(Notice { text: "Back in 5".into(), duration_secs: 10.0 }));
+        assert_eq!(field_of(parse_cue(r#"{"type":"notice","text":"x","duration":601}"#)), "duration");
+        assert_eq!(parse_cue(r#"{"type":"poll-close","id":"p1"}"#), Ok(Overlay::PollClose { id: "p1".into() }));
+
+        let mut board = Board::default();
+        board.apply(parse_cue(r#"{"type":"poll","id":"p1","question":"Q","options":["a","b"],"duration":30}"#).unwrap(), 0.0);
+        board.apply(Overlay::PollClose { id: "other".into() }, 1.0);
+        assert!(!board.poll_closed);
+        board.apply(Overlay::PollClose { id: "p1".into() }, 2.0);
+        assert!(board.poll_closed);
+        board.apply(Overlay::Quiz(quiz.clone()), 10.0);
+        board.choose(1, 11.0);
+        board.choose(0, 12.0);
+        assert_eq!(board.quiz_choice, Some(1), "the first answer stands");
+        let mut late = board.clone();
+        late.quiz_choice = None;
+        late.choose(0, 25.0);
+        assert_eq!(late.quiz_choice, None, "no answers after the quiz closed");
+        let mut score = Score::default();
+        score.record(&quiz, board.quiz_choice);
+        score.record(&quiz, board.quiz_choice);
+        assert_eq!((score.answered, score.correct), (1, 1), "a quiz counts once");
+    }
+
+    #[test]
+    fn products_go_to_the_tray_and_stay_after_a_clear() {
+        let product = |n: u32| {
+            parse_cue(&format!(r#"{{"type":"product","title":"P{n}","price":"1","imageUrl":"https://e.com/{n}.png","url":"https://e.com/{n}"}}"#)).unwrap()
+        };
+        let mut board = Board::default();
+        for n in 0..8 {
+            board.apply(product(n), f64::from(n));
+        }
+        assert_eq!(board.product.as_ref().unwrap().title, "P7");
+        assert_eq!(board.tray.iter().map(|p| p.title.as_str()).collect::<Vec<_>>(), ["P6", "P5", "P4", "P3", "P2"]);
+        board.apply(product(4), 9.0);
+        let titles: Vec<&str> = board.tray.iter().map(|p| p.title.as_str()).collect();
+        assert_eq!(titles, ["P7", "P6", "P5", "P3"], "the one on screen is not in the tray, and none twice");
+        board.apply(Overlay::Clear, 10.0);
+        assert!(board.product.is_none());
+        assert_eq!(board.tray[0].title, "P4");
+    }
+
+    #[test]
+    fn lz_string_payloads_are_accepted_and_bounded() {
+        // lz-string compressToBase64('{"type":"clear"}')
+        let compressed = lz_str::compress_to_base64(r#"{"type":"notice","text":"Hi"}"#);
+        assert!(matches!(parse_cue(&compressed), Ok(Overlay::Notice(Notice { ref text, .. })) if text == "Hi"));
+        assert!(matches!(parse_cue("!!not base64!!"), Err(OverlayError::NotJson(_))));
+        // A small payload that expands past the bound is refused.
+        let bomb = lz_str::compress_to_base64(&format!(r#"{{"type":"notice","text":"{}"}}"#, "a".repeat(20_000)));
+        assert!(bomb.len() <= MAX_METADATA_BYTES, "{}", bomb.len());
+        assert!(matches!(parse_cue(&bomb), Err(OverlayError::TooLarge(_))));
+        // Invalid escapes and lone surrogates are not JSON.
+        assert!(matches!(parse_cue(r#"{"type":"notice","text":"\ud800"}"#), Err(OverlayError::NotJson(_))));
+        assert!(matches!(parse_cue(r#"{"type":"notice","text":"\x41"}"#), Err(OverlayError::NotJson(_))));
     }
 
     #[test]

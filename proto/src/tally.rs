@@ -19,6 +19,16 @@ pub struct OverlayState {
     pub poll: Option<PollState>,
     #[serde(default)]
     pub product: Option<CueState>,
+    #[serde(default)]
+    pub quiz: Option<TimedCue>,
+}
+
+/// A timed overlay's cue and how long ago it entered the stream.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TimedCue {
+    pub cue: String,
+    pub elapsed_secs: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
