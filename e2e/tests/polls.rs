@@ -105,3 +105,74 @@ async fn three_viewers_vote_and_see_the_same_tallies_that_survive_a_restart() ->
     chromium.close().await;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn quizzes_notices_products_and_compressed_or_hostile_payloads() -> anyhow::Result<()> {
+    let stack = Stack::start()?;
+    let chromium = Chromium::launch().await?;
+    let page = open_viewer(&chromium, &stack).await?;
+    eval::<bool>(&page, "(window.__alerted = false, window.alert = () => { window.__alerted = true; }, true)").await?;
+
+    // A quiz: pick an answer; when it closes, right or wrong and the score.
+    put_metadata(&stack, r#"{"type":"quiz","id":"q1","question":"2 + 2?","answers":["3","4","5"],"correctIndex":1,"duration":3}"#)?;
+    wait_for(&page, "document.querySelectorAll('[data-testid=quiz-answer]').length === 3", Duration::from_secs(5)).await?;
+    page.find_elements("[data-testid=quiz-answer]").await?[1].click().await?;
+    wait_for(&page, "document.querySelector('[data-testid=quiz-result]').textContent === 'Correct!'", Duration::from_secs(6)).await?;
+    assert_eq!(text(&page, "quiz-score").await?.as_deref(), Some("Score 1/1"));
+    put_metadata(&stack, r#"{"type":"quiz","id":"q2","question":"Capital of France?","answers":["Lyon","Paris"],"correctIndex":1,"duration":2}"#)?;
+    wait_for(&page, "document.querySelector('[data-testid=quiz-question]').textContent === 'Capital of France?'", Duration::from_secs(5)).await?;
+    page.find_elements("[data-testid=quiz-answer]").await?[0].click().await?;
+    wait_for(&page, "document.querySelector('[data-testid=quiz-result]').textContent === 'Not quite.'", Duration::from_secs(6)).await?;
+    assert_eq!(text(&page, "quiz-score").await?.as_deref(), Some("Score 1/2"));
+    let states: Vec<String> = eval(&page, "[...document.querySelectorAll('[data-testid=quiz-answer]')].map(b => b.dataset.state)").await?;
+    assert_eq!(states, ["wrong", "right"]);
+
+    // A notice, compressed with lz-string as a public sample sends it; gone after its duration.
+    let compressed = lz_str::compress_to_base64(r#"{"type":"notice","text":"Back in 5 minutes","duration":2}"#);
+    put_metadata(&stack, &compressed)?;
+    wait_for(&page, "document.querySelector('[data-testid=notice]')?.textContent.includes('Back in 5 minutes')", Duration::from_secs(5)).await?;
+    wait_for(&page, "document.querySelector('[data-testid=notice]') === null", Duration::from_secs(6)).await?;
+
+    // Products: the card, then a second one sends the first to the tray.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    put_metadata(&stack, r#"{"type":"product","title":"Mug","price":"$12","imageUrl":"https://shop.example/mug.png","url":"https://shop.example/mug"}"#)?;
+    put_metadata(&stack, r#"{"type":"product","title":"Cap","price":"$20","imageUrl":"https://shop.example/cap.png","url":"https://shop.example/cap"}"#)?;
+    wait_for(&page, "document.querySelector('[data-testid=product-title]')?.textContent === 'Cap'", Duration::from_secs(5)).await?;
+    let tray: Vec<String> = eval(&page, "[...document.querySelectorAll('[data-testid=product-tray] a')].map(a => a.href)").await?;
+    assert_eq!(tray, ["https://shop.example/mug"]);
+
+    // Hostile payloads: script tags, javascript: links, deep nesting, bad escapes — nothing harmful.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    put_metadata(&stack, r#"{"type":"notice","text":"<script>alert(1)</script><img src=x onerror=alert(1)>"}"#)?;
+    put_metadata(&stack, r#"{"type":"product","title":"Evil","price":"1","imageUrl":"javascript:alert(1)","url":"https://e.example"}"#)?;
+    put_metadata(&stack, &format!(r#"{{"type":"notice","text":"deep","x":{}{}}}"#, "[".repeat(300), "]".repeat(300)))?;
+    put_metadata(&stack, r#"{"type":"notice","text":"\ud800 lone surrogate"}"#)?;
+    put_metadata(&stack, r#"{"type":"quiz","question":"Q","answers":["a","b"],"correctIndex":7,"duration":5}"#)?;
+    wait_for(&page, "document.querySelector('[data-testid=notice]') !== null", Duration::from_secs(5)).await?;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(text(&page, "notice").await?.as_deref().map(|t| t.trim_end_matches('×')), Some("<script>alert(1)</script><img src=x onerror=alert(1)>"));
+    let injected: usize = eval(&page, "document.querySelectorAll('.stage script, .stage img, .notice img').length").await?;
+    assert_eq!(injected, 0, "markup stayed text");
+    assert_eq!(text(&page, "product-title").await?.as_deref(), Some("Cap"), "the product with a javascript: image was refused");
+    assert!(!eval::<bool>(&page, "window.__alerted").await?, "no script ran");
+    assert_eq!(eval::<String>(&page, "document.querySelector('[data-testid=status]').dataset.state").await?, "Playing");
+    chromium.close().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_poll_closed_by_a_cue_stops_taking_votes_and_shows_the_result() -> anyhow::Result<()> {
+    let stack = Stack::start()?;
+    let chromium = Chromium::launch().await?;
+    let (ann, bob) = (open_viewer(&chromium, &stack).await?, open_viewer(&chromium, &stack).await?);
+    put_metadata(&stack, POLL)?;
+    vote(&ann, 2).await?;
+    wait_for(&ann, "(document.querySelector('[data-testid=poll-notice]')?.textContent ?? '').includes('counted')", Duration::from_secs(5)).await?;
+    put_metadata(&stack, r#"{"type":"poll-close","id":"next-feature"}"#)?;
+    // Bob never voted: his card closes and shows the result.
+    wait_for(&bob, "document.querySelector('[data-testid=poll-countdown]')?.textContent === 'Closed'", Duration::from_secs(5)).await?;
+    assert_eq!(eval::<usize>(&bob, "document.querySelectorAll('[data-testid=poll-choice]').length").await?, 0);
+    wait_for(&bob, &shows_percents(&["0%", "0%", "100%"]), Duration::from_secs(10)).await?;
+    chromium.close().await;
+    Ok(())
+}

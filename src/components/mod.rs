@@ -3,9 +3,12 @@
 pub mod chat_composer;
 pub mod chat_line;
 pub mod chat_panel;
+pub mod notice_banner;
 pub mod playback_prompts;
 pub mod poll_card;
 pub mod product_card;
+pub mod product_tray;
+pub mod quiz_card;
 pub mod slate;
 pub mod status_badge;
 pub mod viewer;

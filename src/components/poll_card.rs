@@ -17,6 +17,9 @@ pub fn PollCard(
     /// The current stream position.
     #[prop(into)]
     position: Signal<f64>,
+    /// A `poll-close` cue ended the poll early.
+    #[prop(into, optional)]
+    closed_early: Signal<bool>,
 ) -> impl IntoView {
     let store = use_context::<PollsStore>();
     let duration = poll.duration_secs;
@@ -26,7 +29,7 @@ pub fn PollCard(
     };
     let id = StoredValue::new(poll.id.clone());
     let view_state = Memo::new(move |_| store.map(|s| s.view(&id.get_value())).unwrap_or_default());
-    let closed = move || remaining.get() <= 0.0 || view_state.with(|v| v.closed);
+    let closed = move || remaining.get() <= 0.0 || closed_early.get() || view_state.with(|v| v.closed);
     let can_vote = move || store.is_some_and(|s| s.can_vote_here()) && !closed() && view_state.with(PollView::can_vote);
     let show_results = move || view_state.with(|v| v.my_vote.is_some() || (v.closed && !v.counts.is_empty())) || (closed() && view_state.with(|v| v.total() > 0));
     let fill = move || format!("width: {}%", (remaining.get() / duration * 1000.0).round() / 10.0);

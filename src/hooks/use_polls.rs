@@ -112,6 +112,13 @@ impl PollsStore {
                 Err(e) => log::warn!("state: ignored a poll the viewer does not accept: {e}"),
             }
         }
+        if let Some(quiz) = state.quiz {
+            match parse_cue(&quiz.cue) {
+                Ok(overlay @ Overlay::Quiz(_)) => board.update(|b| b.apply(overlay, position - quiz.elapsed_secs)),
+                Ok(_) => {}
+                Err(e) => log::warn!("state: ignored a quiz the viewer does not accept: {e}"),
+            }
+        }
         if let Some(product) = state.product {
             match parse_cue(&product.cue) {
                 Ok(overlay @ Overlay::Product(_)) => board.update(|b| b.apply(overlay, position)),

@@ -1,0 +1,89 @@
+//! A quiz over the video: pick an answer while it is open; when it closes, see whether it was
+//! right, and the running score.
+
+use ivs_proto::overlay::{format_countdown, Quiz, Score};
+use leptos::prelude::*;
+
+/// The quiz card.
+#[component]
+pub fn QuizCard(
+    /// The quiz from the cue.
+    quiz: Quiz,
+    /// Stream position of the cue that opened it.
+    cue_start: f64,
+    /// The current stream position.
+    #[prop(into)]
+    position: Signal<f64>,
+    /// The viewer's answer so far.
+    #[prop(into)]
+    choice: Signal<Option<usize>>,
+    /// Called with the answer the viewer picks.
+    on_choose: Callback<usize>,
+    /// The viewer's running score, updated when this quiz closes.
+    score: RwSignal<Score>,
+) -> impl IntoView {
+    let remaining = {
+        let quiz = quiz.clone();
+        Signal::derive(move || quiz.remaining_secs(cue_start, position.get()))
+    };
+    let closed = Memo::new(move |_| remaining.get() <= 0.0);
+    let correct = quiz.correct_index;
+    {
+        let quiz = quiz.clone();
+        Effect::new(move |_| {
+            if closed.get() {
+                score.update(|s| s.record(&quiz, choice.get_untracked()));
+            }
+        });
+    }
+    let result = move || match (closed.get(), choice.get()) {
+        (false, _) => String::new(),
+        (true, Some(c)) if c == correct => "Correct!".to_owned(),
+        (true, Some(_)) => "Not quite.".to_owned(),
+        (true, None) => "Time's up.".to_owned(),
+    };
+    let answers = quiz
+        .answers
+        .into_iter()
+        .enumerate()
+        .map(|(i, answer)| {
+            let state = move || match (closed.get(), choice.get()) {
+                (true, _) if i == correct => "right",
+                (true, Some(c)) if c == i => "wrong",
+                (false, Some(c)) if c == i => "chosen",
+                _ => "",
+            };
+            view! {
+                <li>
+                    <button
+                        class="quiz-answer"
+                        data-testid="quiz-answer"
+                        data-state=state
+                        aria-pressed=move || (choice.get() == Some(i)).to_string()
+                        disabled=move || closed.get() || choice.get().is_some()
+                        on:click=move |_| on_choose.run(i)
+                    >
+                        {answer}
+                    </button>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <aside class="card quiz-card" data-testid="quiz" aria-label="Quiz">
+            <p class="card-kicker">"Quiz"</p>
+            <h2 class="poll-question" data-testid="quiz-question">{quiz.question}</h2>
+            <ol class="quiz-answers">{answers}</ol>
+            <p class="poll-meta" aria-live="polite">
+                <span class="quiz-result" data-testid="quiz-result">{result}</span>
+                " "
+                <span data-testid="quiz-score">
+                    {move || score.with(|s| if s.answered == 0 { String::new() } else { format!("Score {}/{}", s.correct, s.answered) })}
+                </span>
+            </p>
+            <div class="poll-timer" data-testid="quiz-countdown">
+                <span>{move || if closed.get() { "Closed".to_owned() } else { format!("{} left", format_countdown(remaining.get())) }}</span>
+            </div>
+        </aside>
+    }
+}
