@@ -14,6 +14,7 @@
 mod aws;
 mod chat;
 mod client;
+mod demo;
 mod hls;
 mod identity;
 mod playback;
@@ -63,6 +64,16 @@ enum Command {
         #[arg(value_enum)]
         state: client::StreamState,
         /// The AWS-compatible API.
+        #[arg(long, default_value = "http://127.0.0.1:4566")]
+        api: String,
+    },
+    /// Fire a sample overlay into the live stream (through PutMetadata), e.g. `overlay poll`.
+    Overlay {
+        #[arg(value_enum)]
+        kind: demo::Kind,
+        /// Varies the sample (and names the poll that `poll-close` closes: `demo-poll-N`).
+        #[arg(long, default_value_t = 0)]
+        n: u64,
         #[arg(long, default_value = "http://127.0.0.1:4566")]
         api: String,
     },
@@ -119,6 +130,9 @@ struct ServeArgs {
     /// Start with the stream offline.
     #[arg(long)]
     offline: bool,
+    /// Run the demo timeline: overlays, chat lines and votes in a one-minute cycle.
+    #[arg(long)]
+    demo: bool,
 }
 
 fn parse_size(s: &str) -> Result<(u32, u32), String> {
@@ -137,6 +151,7 @@ async fn main() -> ExitCode {
         Command::Serve(args) => serve(*args).await,
         Command::Stream { state, api } => client::set_stream(&api, state).await,
         Command::PutMetadata { metadata, api } => client::put_metadata(&api, &metadata).await,
+        Command::Overlay { kind, n, api } => client::put_metadata(&api, &demo::sample(kind, n)).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -224,6 +239,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     println!("  stream control   ivs-local stream offline|online --api http://{}", args.api);
     println!("  timed metadata   ivs-local put-metadata '{{\"type\":\"poll\",...}}' --api http://{}", args.api);
 
+    if args.demo {
+        tokio::spawn(demo::run(state.clone(), format!("http://{}", args.api)));
+        println!("  demo timeline    on: a notice, products, a poll, a quiz and chat every minute");
+    }
     let servers = async {
         tokio::try_join!(
             axum::serve(site_listener, site),
