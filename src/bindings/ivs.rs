@@ -156,7 +156,14 @@ fn convert(name: &str, payload: &JsValue) -> Option<SdkEvent> {
             SdkEvent::Error { kind: ErrorKind::from_sdk(&string_field(payload, "type"), code), code, message: string_field(payload, "message") }
         }
         event::TEXT_METADATA_CUE => {
-            SdkEvent::MetadataCue(MetadataCue { start_time: number("startTime").unwrap_or(0.0), text: string_field(payload, "text") })
+            {
+                // The latest cue's arrival, for the cue-to-overlay figure of `bench` (one mark kept).
+                if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+                    performance.clear_marks_with_mark_name("ivs:cue");
+                }
+                mark("ivs:cue");
+                SdkEvent::MetadataCue(MetadataCue { start_time: number("startTime").unwrap_or(0.0), text: string_field(payload, "text") })
+            }
         }
         event::AUDIO_BLOCKED => SdkEvent::AudioBlocked,
         event::PLAYBACK_BLOCKED => SdkEvent::PlaybackBlocked,

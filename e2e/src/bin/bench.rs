@@ -9,7 +9,13 @@
 //!   messages received against shown, JS heap growth. Targets: no long task, heap growth under
 //!   5 MB, nothing lost below the display cap.
 //!
-//! `bench [weight|startup|chat]…` runs the named parts; all of them by default.
+//! - Tallies: votes counted per second on one core with exact results (target at least 20 000),
+//!   and votes per second through the stack's HTTP endpoint, each stored durably before it is
+//!   acknowledged.
+//! - Cue to overlay: from the player's TEXT_METADATA_CUE event to the animation frame that paints
+//!   the overlay, p50 and p99 (target p99 within one frame, 16.7 ms).
+//!
+//! `bench [weight|startup|chat|tally|cues]…` runs the named parts; all of them by default.
 
 use std::io::Write as _;
 use std::path::Path;
@@ -102,6 +108,145 @@ async fn main() -> anyhow::Result<()> {
     if wants("chat") {
         chat_flood().await?;
     }
+    if wants("tally") {
+        tally_throughput().await?;
+    }
+    if wants("cues") {
+        cue_latency().await?;
+    }
+    Ok(())
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil().max(1.0) as usize;
+    sorted[rank.min(sorted.len()) - 1]
+}
+
+async fn tally_throughput() -> anyhow::Result<()> {
+    use ivs_proto::tally::Tally;
+    println!("Tallies:");
+    // One core, in memory: a million distinct voters over five options, then the same votes again
+    // (all refused), with the counts checked against an independent count.
+    let voters: Vec<String> = (0..1_000_000).map(|n| format!("viewer-{n:07}")).collect();
+    let choice = |n: usize| (n * 7 + n / 3) % 5;
+    let mut tally = Tally::new(5);
+    let started = std::time::Instant::now();
+    for (n, voter) in voters.iter().enumerate() {
+        tally.vote(voter, choice(n)).expect("a first vote counts");
+    }
+    let refused = voters.iter().enumerate().filter(|(n, v)| tally.vote(v, choice(*n)).is_err()).count();
+    let elapsed = started.elapsed().as_secs_f64();
+    let mut expected = [0u64; 5];
+    (0..voters.len()).for_each(|n| expected[choice(n)] += 1);
+    let exact = tally.counts() == expected && refused == voters.len();
+    let rate = (voters.len() * 2) as f64 / elapsed;
+    println!(
+        "  one core, in memory: {rate:.0} votes/s ({} counted, {refused} repeats refused; exact: {}) (target ≥ 20 000) {}",
+        voters.len(),
+        if exact { "✓" } else { "✗" },
+        if rate >= 20_000.0 && exact { "✓" } else { "✗" }
+    );
+
+    // Through the stack: concurrent viewers POST their vote; each is stored before it is acknowledged.
+    let stack = Stack::start_with(true, &[])?;
+    let poll = r#"{"type":"poll","id":"bench","question":"Bench?","options":["a","b","c"],"duration":600}"#;
+    let body = serde_json::json!({ "channelArn": "arn:aws:ivs:us-east-1:000000000000:channel/local", "metadata": poll });
+    let (status, answer) = ivs_e2e::http("POST", &format!("{}/PutMetadata", stack.api), &body.to_string())?;
+    anyhow::ensure!(status == 204, "PutMetadata: {status} {answer}");
+    let url = format!("{}/api/polls/bench/vote", stack.site);
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let started = std::time::Instant::now();
+    let workers: Vec<_> = (0..32)
+        .map(|w| {
+            let url = url.clone();
+            std::thread::spawn(move || {
+                let mut acked = [0u64; 3];
+                let mut n = w;
+                while std::time::Instant::now() < deadline {
+                    // No cookie: each request is a new viewer, as the server mints identities.
+                    if let Ok((200, _)) = ivs_e2e::http("POST", &url, &format!("{{\"option\":{}}}", n % 3)) {
+                        acked[n % 3] += 1;
+                    }
+                    n += 32;
+                }
+                acked
+            })
+        })
+        .collect();
+    let mut acked = [0u64; 3];
+    for worker in workers {
+        let counts = worker.join().map_err(|_| anyhow::anyhow!("a vote worker panicked"))?;
+        (0..3).for_each(|i| acked[i] += counts[i]);
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let (_, state) = ivs_e2e::http("GET", &format!("{}/api/state", stack.site), "")?;
+    let state: serde_json::Value = serde_json::from_str(&state)?;
+    let counted: Vec<u64> = serde_json::from_value(state["poll"]["counts"].clone())?;
+    let total: u64 = acked.iter().sum();
+    println!(
+        "  through HTTP, 32 clients, stored before acknowledged: {:.0} votes/s ({total} acknowledged; server counts match: {})",
+        total as f64 / elapsed,
+        if counted == acked { "✓" } else { "✗" }
+    );
+    Ok(())
+}
+
+/// Records, for the next overlay that appears, when the DOM changed and the frame after it.
+const OVERLAY_PROBE: &str = r#"
+window.__painted = null;
+window.__probe = (text) => {
+  window.__painted = null;
+  const observer = new MutationObserver(() => {
+    const notice = document.querySelector('[data-testid=notice]');
+    if (notice && notice.textContent.includes(text)) {
+      observer.disconnect();
+      const dom = performance.now();
+      requestAnimationFrame((frame) => { window.__painted = { dom, frame }; });
+    }
+  });
+  observer.observe(document.body, { childList: true, subtree: true, characterData: true });
+  return true;
+};
+"#;
+
+async fn cue_latency() -> anyhow::Result<()> {
+    const CUES: usize = 60;
+    let stack = Stack::start()?;
+    let chromium = Chromium::launch().await?;
+    let page = ivs_e2e::open_playing(&chromium, &stack).await?;
+    eval::<bool>(&page, &format!("(() => {{ {OVERLAY_PROBE}; return true; }})()")).await?;
+    let mut to_dom = Vec::new();
+    let mut to_frame = Vec::new();
+    for n in 0..CUES {
+        let text = format!("cue {n}");
+        eval::<bool>(&page, &format!("window.__probe({})", serde_json::json!(text))).await?;
+        let payload = serde_json::json!({ "type": "notice", "text": text, "duration": 30 }).to_string();
+        let body = serde_json::json!({ "channelArn": "arn:aws:ivs:us-east-1:000000000000:channel/local", "metadata": payload });
+        let (status, answer) = ivs_e2e::http("POST", &format!("{}/PutMetadata", stack.api), &body.to_string())?;
+        anyhow::ensure!(status == 204, "PutMetadata: {status} {answer}");
+        wait_for(&page, "window.__painted !== null", Duration::from_secs(10)).await?;
+        let (cue, dom, frame): (f64, f64, f64) = eval(
+            &page,
+            "[performance.getEntriesByName('ivs:cue').at(-1).startTime, window.__painted.dom, window.__painted.frame]",
+        )
+        .await?;
+        to_dom.push(dom - cue);
+        // Painted in the frame whose rendering follows the DOM change: it starts at `frame`, or,
+        // when the change landed inside an already started frame, renders right after it.
+        to_frame.push(frame.max(dom) - cue);
+        tokio::time::sleep(Duration::from_millis(250)).await; // IVS takes 5 PutMetadata a second
+    }
+    to_dom.sort_by(f64::total_cmp);
+    to_frame.sort_by(f64::total_cmp);
+    let p99 = percentile(&to_frame, 99.0);
+    println!("Cue to overlay ({CUES} cues, from TEXT_METADATA_CUE):");
+    println!("  in the DOM: p50 {:.1} ms, p99 {:.1} ms", percentile(&to_dom, 50.0), percentile(&to_dom, 99.0));
+    println!(
+        "  painted (the frame that draws it): p50 {:.1} ms, p99 {p99:.1} ms (target p99 ≤ 16.7 ms) {}",
+        percentile(&to_frame, 50.0),
+        if p99 <= 16.7 { "✓" } else { "✗" }
+    );
+    chromium.close().await;
     Ok(())
 }
 
