@@ -148,6 +148,14 @@ async fn quizzes_notices_products_and_compressed_or_hostile_payloads() -> anyhow
     put_metadata(&stack, &format!(r#"{{"type":"notice","text":"deep","x":{}{}}}"#, "[".repeat(300), "]".repeat(300)))?;
     put_metadata(&stack, r#"{"type":"notice","text":"\ud800 lone surrogate"}"#)?;
     put_metadata(&stack, r#"{"type":"quiz","question":"Q","answers":["a","b"],"correctIndex":7,"duration":5}"#)?;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // Oversized: IVS's 1 KB limit refuses it at the API; a small payload that expands past the
+    // viewer's bound is refused by the viewer.
+    let oversized = format!(r#"{{"type":"notice","text":"{}"}}"#, "x".repeat(1100));
+    let body = serde_json::json!({ "channelArn": "arn:aws:ivs:us-east-1:000000000000:channel/local", "metadata": oversized });
+    let (status, _) = http("POST", &format!("{}/PutMetadata", stack.api), &body.to_string())?;
+    assert_eq!(status, 400, "PutMetadata refuses more than 1 KB");
+    put_metadata(&stack, &lz_str::compress_to_base64(&format!(r#"{{"type":"notice","text":"bomb {}"}}"#, "a".repeat(20_000))))?;
     wait_for(&page, "document.querySelector('[data-testid=notice]') !== null", Duration::from_secs(5)).await?;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(text(&page, "notice").await?.as_deref().map(|t| t.trim_end_matches('×')), Some("<script>alert(1)</script><img src=x onerror=alert(1)>"));
@@ -155,6 +163,7 @@ async fn quizzes_notices_products_and_compressed_or_hostile_payloads() -> anyhow
     assert_eq!(injected, 0, "markup stayed text");
     assert_eq!(text(&page, "product-title").await?.as_deref(), Some("Cap"), "the product with a javascript: image was refused");
     assert!(!eval::<bool>(&page, "window.__alerted").await?, "no script ran");
+    assert!(!text(&page, "notice").await?.unwrap_or_default().contains("bomb"), "the expanding payload was refused");
     assert_eq!(eval::<String>(&page, "document.querySelector('[data-testid=status]').dataset.state").await?, "Playing");
     chromium.close().await;
     Ok(())
