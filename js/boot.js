@@ -63,8 +63,11 @@
     var query = new URLSearchParams(location.search);
     var standIn = document.body.appendChild(element("main", "app", element("section", "viewer", element("div", "stage", video))));
     standIn.id = "ivs-boot";
-    // Keep the video where it will be once the chat is beside it.
-    if (config && typeof config.chatEndpoint === "string" && query.get("chat") !== "0" && query.get("chat") !== "false") {
+    // Keep the video where it will be once the chat is beside it (embedded: only with ?chat=1).
+    var embed = /\/embed\/?$/.test(location.pathname);
+    if (embed) standIn.className += " embed";
+    var chatWanted = embed ? query.get("chat") === "1" : query.get("chat") !== "0" && query.get("chat") !== "false";
+    if (config && typeof config.chatEndpoint === "string" && chatWanted) {
       standIn.className += " with-chat";
       var chat = document.createElement("aside");
       chat.className = "chat";

@@ -6,7 +6,17 @@ use crate::components::chat_panel::ChatPanel;
 use crate::components::viewer::Viewer;
 use crate::config::{Loaded, Source};
 use crate::hooks::use_ivs_player::use_ivs_player;
-use crate::hooks::use_polls::provide_polls;
+use crate::hooks::use_ivs_player::UseIvsPlayerReturn;
+use crate::hooks::use_polls::{provide_polls, PollsStore};
+
+/// Runs the embed API while mounted.
+#[component]
+fn EmbedApi(
+    /// The host origins allowed.
+    allowlist: ivs_proto::embed::Allowlist,
+) -> impl IntoView {
+    crate::hooks::use_embed_api::use_embed_api(allowlist, expect_context::<UseIvsPlayerReturn>(), use_context::<PollsStore>());
+}
 
 /// The whole app.
 #[component]
@@ -27,8 +37,11 @@ pub fn App() -> impl IntoView {
     Effect::new(move |_| polls.set_votes_url(config.with(|c| c.as_ref().and_then(|c| c.votes_url.clone()))));
     let error = move || loaded.get().and_then(Result::err);
     let chat = Memo::new(move |_| config.with(|c| c.as_ref().and_then(|c| c.chat.clone())));
+    let embed = crate::config::is_embed();
+    let embed_origins = Memo::new(move |_| config.with(|c| c.as_ref().map(|c| c.embed_origins.clone())));
     view! {
-        <main class="app" class:with-chat=move || chat.with(Option::is_some)>
+        <main class="app" class:with-chat=move || chat.with(Option::is_some) class:embed=embed>
+            {move || embed_origins.get().map(|allowlist| view! { <EmbedApi allowlist=allowlist /> })}
             <Show
                 when=move || error().is_none()
                 fallback=move || view! { <p class="app-error" role="alert" data-testid="config-error">{error()}</p> }

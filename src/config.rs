@@ -46,11 +46,21 @@ fn check(text: &str) -> Loaded {
     let config = ViewerConfig::from_json(text).map_err(|e| format!("The player is misconfigured: {e}."))?;
     let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
     let params = web_sys::UrlSearchParams::new_with_str(&search).map_err(|_| "The page address is malformed.".to_owned())?;
-    let pairs: Vec<(String, String)> = ["playbackUrl", "autoplay", "muted"]
+    let pairs: Vec<(String, String)> = ["playbackUrl", "autoplay", "muted", "chat"]
         .into_iter()
         .filter_map(|name| params.get(name).map(|value| (name.to_owned(), value)))
         .collect();
-    config
+    let mut config = config
         .with_query(pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())))
-        .map_err(|e| format!("The page address has a bad setting: {e}."))
+        .map_err(|e| format!("The page address has a bad setting: {e}."))?;
+    // Embedded, the chat is shown only when the embed asks for it (`?chat=1`).
+    if is_embed() && params.get("chat").as_deref() != Some("1") {
+        config.chat = None;
+    }
+    Ok(config)
+}
+
+/// Whether the page is the embed route (`/embed`): just the player and its overlays.
+pub fn is_embed() -> bool {
+    crate::bindings::messages::path().trim_end_matches('/').ends_with("/embed")
 }

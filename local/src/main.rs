@@ -46,6 +46,7 @@ pub struct AppState {
     pub chat_url: String,
     pub identity: Identity,
     pub polls: polls::Polls,
+    pub embed_origins: Vec<String>,
 }
 
 #[derive(Parser)]
@@ -130,6 +131,10 @@ struct ServeArgs {
     /// Start with the stream offline.
     #[arg(long)]
     offline: bool,
+    /// A host page origin allowed to command an embedded viewer and hear its events (repeatable),
+    /// e.g. https://www.example.com.
+    #[arg(long = "embed-origin")]
+    embed_origins: Vec<String>,
     /// Run the demo timeline: overlays, chat lines and votes in a one-minute cycle.
     #[arg(long)]
     demo: bool,
@@ -194,6 +199,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if args.chat_rate == 0 {
         bail!("--chat-rate must be at least 1");
     }
+    if let Err(e) = ivs_proto::embed::Allowlist::parse(&args.embed_origins) {
+        bail!("--embed-origin: {e}");
+    }
     let identity = Identity::load_or_create(&args.data_dir, args.moderators.clone(), args.sign_in_key.clone())?;
     let chat = Chat::new(ChatOptions {
         minute: std::time::Duration::from_secs_f64(args.chat_minute_secs),
@@ -216,6 +224,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         chat_url: chat_url.clone(),
         identity: identity.clone(),
         polls,
+        embed_origins: args.embed_origins.clone(),
     };
     if !args.offline {
         state.channel.start().context("starting the test stream")?;

@@ -52,6 +52,7 @@ fn viewer_config(app: &AppState) -> serde_json::Value {
         "chatTokenUrl": "/api/chat/token",
         "stateUrl": "/api/state",
         "votesUrl": "/api/polls",
+        "embedOrigins": app.embed_origins,
     })
 }
 

@@ -42,6 +42,8 @@ struct RawConfig {
     state_url: Option<String>,
     #[serde(default)]
     votes_url: Option<String>,
+    #[serde(default)]
+    embed_origins: Vec<String>,
 }
 
 /// A URL of the site's backend: a path on this site, or an http(s) URL.
@@ -102,6 +104,8 @@ pub struct ViewerConfig {
     pub state_url: Option<String>,
     /// The backend's poll votes: `POST {votesUrl}/{pollId}/vote` with `{"option": n}`.
     pub votes_url: Option<String>,
+    /// Host pages allowed to command an embedded viewer and hear its events.
+    pub embed_origins: crate::embed::Allowlist,
 }
 
 impl ViewerConfig {
@@ -120,6 +124,7 @@ impl ViewerConfig {
             },
             state_url: optional_backend_url("stateUrl", raw.state_url)?,
             votes_url: optional_backend_url("votesUrl", raw.votes_url)?,
+            embed_origins: crate::embed::Allowlist::parse(&raw.embed_origins).map_err(ConfigError::Backend)?,
         })
     }
 

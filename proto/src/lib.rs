@@ -13,12 +13,14 @@
 //! - [`chat`]: the IVS Chat Messaging protocol's wire types and the reconnect schedule.
 //! - [`chat_session`]: the viewer's chat connection state machine and the log it shows.
 //! - [`tally`]: poll tallies (one vote per voter) and the tally updates pushed to viewers.
+//! - [`embed`]: the embed API: host-page commands, viewer events, the origin allowlist.
 //! - [`config`]: the viewer's configuration file and its URL-query overrides.
 
 pub mod backoff;
 pub mod chat;
 pub mod chat_session;
 pub mod config;
+pub mod embed;
 pub mod overlay;
 pub mod playback;
 pub mod tally;

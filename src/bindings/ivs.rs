@@ -51,6 +51,12 @@ extern "C" {
     fn get_version(this: &MediaPlayer) -> String;
     #[wasm_bindgen(method, js_name = getState)]
     fn get_state(this: &MediaPlayer) -> String;
+    #[wasm_bindgen(method, js_name = getQualities)]
+    fn get_qualities(this: &MediaPlayer) -> js_sys::Array;
+    #[wasm_bindgen(method, js_name = setQuality)]
+    fn set_quality(this: &MediaPlayer, quality: &JsValue, adaptive: bool);
+    #[wasm_bindgen(method, js_name = setAutoQualityMode)]
+    fn set_auto_quality_mode(this: &MediaPlayer, enabled: bool);
     #[wasm_bindgen(method, js_name = setRebufferToLive)]
     fn set_rebuffer_to_live(this: &MediaPlayer, enabled: bool);
     #[wasm_bindgen(method, js_name = addEventListener)]
@@ -297,6 +303,26 @@ impl Player {
 
     pub fn version(&self) -> String {
         self.inner.get_version()
+    }
+
+    /// The names of the stream's qualities (renditions), e.g. `720p60`.
+    pub fn qualities(&self) -> Vec<String> {
+        self.inner.get_qualities().iter().map(|q| string_field(&q, "name")).filter(|n| !n.is_empty()).collect()
+    }
+
+    /// Picks a quality by name, or adaptive quality for `"auto"`; false if there is no such quality.
+    pub fn set_quality(&self, name: &str) -> bool {
+        if name == "auto" {
+            self.inner.set_auto_quality_mode(true);
+            return true;
+        }
+        match self.inner.get_qualities().iter().find(|q| string_field(q, "name") == name) {
+            Some(quality) => {
+                self.inner.set_quality(&quality, false);
+                true
+            }
+            None => false,
+        }
     }
 
     /// The SDK's current state.

@@ -2,4 +2,5 @@
 
 pub mod fetch;
 pub mod ivs;
+pub mod messages;
 pub mod websocket;

@@ -3,3 +3,4 @@
 pub mod use_ivs_player;
 pub mod use_chat;
 pub mod use_polls;
+pub mod use_embed_api;

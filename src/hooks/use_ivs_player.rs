@@ -32,6 +32,31 @@ impl PlayerHandle {
         self.with(|p| p.set_muted(false));
     }
 
+    pub fn pause(&self) {
+        self.with(Player::pause);
+    }
+
+    pub fn set_muted(&self, muted: bool) {
+        self.with(|p| p.set_muted(muted));
+    }
+
+    pub fn set_volume(&self, volume: f64) {
+        self.with(|p| p.set_volume(volume));
+    }
+
+    pub fn volume(&self) -> f64 {
+        self.with(Player::volume).unwrap_or(1.0)
+    }
+
+    pub fn qualities(&self) -> Vec<String> {
+        self.with(Player::qualities).unwrap_or_default()
+    }
+
+    /// Picks a quality by name, or `"auto"`.
+    pub fn set_quality(&self, name: &str) -> bool {
+        self.with(|p| p.set_quality(name)).unwrap_or(false)
+    }
+
     /// Starts playback (after the browser blocked autoplay).
     pub fn play(&self) {
         self.with(|p| {
@@ -68,6 +93,8 @@ pub struct UseIvsPlayerReturn {
     pub playback_blocked: ReadSignal<bool>,
     /// The player could not be created at all.
     pub fatal: ReadSignal<Option<PlayerError>>,
+    /// The latest timed-metadata cue's text, numbered so that a repeat is a change.
+    pub last_cue: ReadSignal<Option<(u64, String)>>,
     pub handle: PlayerHandle,
     set_muted: WriteSignal<bool>,
 }
@@ -127,6 +154,7 @@ pub fn use_ivs_player() -> UseIvsPlayerReturn {
     let (audio_blocked, set_audio_blocked) = signal(false);
     let (playback_blocked, set_playback_blocked) = signal(false);
     let (fatal, set_fatal) = signal(None::<PlayerError>);
+    let (last_cue, set_last_cue) = signal(None::<(u64, String)>);
     let handle = PlayerHandle { player: StoredValue::new_local(None), url: StoredValue::new(None) };
     let session = StoredValue::new(Session::default());
     let retry = StoredValue::new_local(None::<TimeoutHandle>);
@@ -144,6 +172,7 @@ pub fn use_ivs_player() -> UseIvsPlayerReturn {
                 Some(Event::Error { kind })
             }
             SdkEvent::MetadataCue(cue) => {
+                set_last_cue.update(|last| *last = Some((last.as_ref().map_or(0, |(n, _)| n + 1), cue.text.clone())));
                 match parse_cue(&cue.text) {
                     Ok(overlay) => board.update(|b| b.apply(overlay, cue.start_time)),
                     Err(reason) => log::warn!("ignored a timed-metadata cue: {reason}"),
@@ -205,7 +234,7 @@ pub fn use_ivs_player() -> UseIvsPlayerReturn {
         handle.player.try_update_value(|p| p.take());
     });
 
-    UseIvsPlayerReturn { status, board, position, muted, audio_blocked, playback_blocked, fatal, handle, set_muted }
+    UseIvsPlayerReturn { status, board, position, muted, audio_blocked, playback_blocked, fatal, last_cue, handle, set_muted }
 }
 
 fn schedule(slot: StoredValue<Option<TimeoutHandle>, LocalStorage>, delay: Duration, f: impl Fn() + 'static) {

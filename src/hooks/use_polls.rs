@@ -15,11 +15,13 @@ use crate::bindings::fetch::{fetch_text, post_json};
 pub struct PollsStore {
     views: RwSignal<HashMap<String, PollView>>,
     votes_url: RwSignal<Option<String>>,
+    /// The latest final result of a poll.
+    pub last_result: RwSignal<Option<TallyUpdate>>,
 }
 
 /// Creates the store and provides it as context.
 pub fn provide_polls() -> PollsStore {
-    let store = PollsStore { views: RwSignal::new(HashMap::new()), votes_url: RwSignal::new(None) };
+    let store = PollsStore { views: RwSignal::new(HashMap::new()), votes_url: RwSignal::new(None), last_result: RwSignal::new(None) };
     provide_context(store);
     store
 }
@@ -53,6 +55,9 @@ impl PollsStore {
     /// A tally the server pushed.
     pub fn apply(&self, update: &TallyUpdate) {
         self.views.update(|v| v.entry(update.poll_id.clone()).or_default().apply(update));
+        if update.closed {
+            self.last_result.set(Some(update.clone()));
+        }
     }
 
     /// Votes for `option` in poll `id`; the answer updates the view.

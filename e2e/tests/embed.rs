@@ -1,0 +1,81 @@
+//! End to end: the embed route in an iframe on another origin, and its postMessage API — commands
+//! and events for an allowed host, nothing for a refused one.
+//!
+//! Layout: a page on a refused origin frames the allowed host page, which frames the viewer. The
+//! allowed host relays what it hears to the top page, so one page sees everything, and the top
+//! page can reach the viewer's window (`frames[0].frames[0]`) to try its own commands.
+
+use std::time::Duration;
+
+use chromiumoxide::Page;
+use ivs_e2e::{eval, free_port, root, wait_for, Chromium, Stack};
+use tower_http::services::ServeDir;
+
+/// Serves `e2e/fixtures/` on a free port; returns its origin.
+async fn serve_fixtures() -> anyhow::Result<String> {
+    let port = free_port();
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    let app = axum::Router::new().fallback_service(ServeDir::new(root().join("e2e/fixtures")));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok(format!("http://127.0.0.1:{port}"))
+}
+
+fn relayed(kind: &str, extra: &str) -> String {
+    format!("window.__relayed.some(e => e.event === '{kind}'{extra})")
+}
+
+fn encode(url: &str) -> String {
+    url.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
+async fn last_state(page: &Page) -> anyhow::Result<String> {
+    eval(page, "window.__relayed.filter(e => e.event === 'state').at(-1)?.state ?? ''").await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_allowed_host_commands_the_embed_and_hears_it_a_refused_one_does_neither() -> anyhow::Result<()> {
+    let allowed = serve_fixtures().await?;
+    let refused = serve_fixtures().await?;
+    let stack = Stack::start_with(true, &["--embed-origin", &allowed])?;
+    let chromium = Chromium::launch().await?;
+    let embed = format!("{}/embed", stack.site);
+    let host = format!("{allowed}/host.html?frame={}", encode(&embed));
+    let top = chromium.open(&format!("{refused}/host.html?frame={}", encode(&host))).await?;
+
+    // The allowed host hears the viewer play.
+    wait_for(&top, &relayed("state", " && e.state === 'Playing'"), Duration::from_secs(20)).await?;
+    let origins: Vec<String> = eval(&top, "[...new Set(window.__relayed.map(e => e.origin))]").await?;
+    assert_eq!(origins, [stack.site.clone()], "events come from the viewer's origin");
+    assert!(eval::<bool>(&top, &relayed("volume", "")).await?);
+
+    // The refused top page reaches the viewer's window and tries to pause it: ignored.
+    eval::<bool>(&top, "(send(frames[0].frames[0], {command: 'pause'}), true)").await?;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(last_state(&top).await?, "Playing", "a refused origin cannot command the viewer");
+
+    // The allowed host pauses and plays it, and hears each.
+    eval::<bool>(&top, "(frames[0].postMessage({type: 'do-send', command: {command: 'pause'}}, '*'), true)").await?;
+    wait_for(&top, "(window.__relayed.filter(e => e.event === 'state').at(-1)?.state ?? 'Playing') !== 'Playing'", Duration::from_secs(5)).await?;
+    eval::<bool>(&top, "(frames[0].postMessage({type: 'do-send', command: {command: 'play'}}, '*'), true)").await?;
+    wait_for(&top, "window.__relayed.filter(e => e.event === 'state').at(-1)?.state === 'Playing'", Duration::from_secs(10)).await?;
+
+    // A bad command is refused; cues reach the host as events.
+    eval::<bool>(&top, "(frames[0].postMessage({type: 'do-send', command: {command: 'quality', name: 'no-such'}}, '*'), true)").await?;
+    wait_for(&top, &relayed("error", " && e.message.includes('no-such')"), Duration::from_secs(5)).await?;
+    let body = serde_json::json!({ "channelArn": "arn:aws:ivs:us-east-1:000000000000:channel/local", "metadata": "{\"type\":\"notice\",\"text\":\"hello host\"}" });
+    let (status, _) = ivs_e2e::http("POST", &format!("{}/PutMetadata", stack.api), &body.to_string())?;
+    assert_eq!(status, 204);
+    wait_for(&top, &relayed("cue", " && e.text.includes('hello host')"), Duration::from_secs(5)).await?;
+    let direct: usize = eval(&top, "window.__events.length").await?;
+    assert_eq!(direct, 0, "the viewer talks to its parent only");
+
+    // A refused origin that embeds the viewer itself hears nothing from it.
+    let other = chromium.open(&format!("{refused}/host.html?frame={}", encode(&embed))).await?;
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let heard: usize = eval(&other, "window.__events.length").await?;
+    assert_eq!(heard, 0, "events are posted only to allowed origins");
+    chromium.close().await;
+    Ok(())
+}
