@@ -36,6 +36,7 @@
   // Returns the video when the stream is already loading, otherwise null.
   function prewarm() {
     if (!window.IVSPlayer || !IVSPlayer.isPlayerSupported) return null;
+    if (/\/embed-code\/?$/.test(location.pathname)) return null; // no player on that page
     var base = new URL("ivs/", document.baseURI).href;
     var player;
     try {

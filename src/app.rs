@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use crate::components::chat_panel::ChatPanel;
+use crate::components::embed_builder::EmbedBuilder;
 use crate::components::viewer::Viewer;
 use crate::config::{Loaded, Source};
 use crate::hooks::use_ivs_player::use_ivs_player;
@@ -18,9 +19,18 @@ fn EmbedApi(
     crate::hooks::use_embed_api::use_embed_api(allowlist, expect_context::<UseIvsPlayerReturn>(), use_context::<PollsStore>());
 }
 
-/// The whole app.
+/// The whole app: the viewer, or on `/embed-code` the embed code generator.
 #[component]
 pub fn App() -> impl IntoView {
+    if crate::config::is_embed_code() {
+        return view! { <main class="app"><EmbedBuilder /></main> }.into_any();
+    }
+    ViewerPage().into_any()
+}
+
+/// The viewer page (and the embed route).
+#[component]
+fn ViewerPage() -> impl IntoView {
     // Start-up order matters for time to first frame: the configuration request goes out first,
     // then the player is created (its worker boots meanwhile), then the view mounts; the stream
     // loads the moment the configuration and the <video> are both there.

@@ -60,6 +60,11 @@ fn check(text: &str) -> Loaded {
     Ok(config)
 }
 
+/// Whether the page is the embed code generator (`/embed-code`).
+pub fn is_embed_code() -> bool {
+    crate::bindings::messages::path().trim_end_matches('/').ends_with("/embed-code")
+}
+
 /// Whether the page is the embed route (`/embed`): just the player and its overlays.
 pub fn is_embed() -> bool {
     crate::bindings::messages::path().trim_end_matches('/').ends_with("/embed")

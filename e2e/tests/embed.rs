@@ -8,13 +8,13 @@
 use std::time::Duration;
 
 use chromiumoxide::Page;
-use ivs_e2e::{eval, free_port, root, wait_for, Chromium, Stack};
+use ivs_e2e::{eval, root, wait_for, Chromium, Stack};
 use tower_http::services::ServeDir;
 
 /// Serves `e2e/fixtures/` on a free port; returns its origin.
 async fn serve_fixtures() -> anyhow::Result<String> {
-    let port = free_port();
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+    let port = listener.local_addr()?.port();
     let app = axum::Router::new().fallback_service(ServeDir::new(root().join("e2e/fixtures")));
     tokio::spawn(async move { axum::serve(listener, app).await });
     Ok(format!("http://127.0.0.1:{port}"))
@@ -76,6 +76,29 @@ async fn an_allowed_host_commands_the_embed_and_hears_it_a_refused_one_does_neit
     tokio::time::sleep(Duration::from_secs(6)).await;
     let heard: usize = eval(&other, "window.__events.length").await?;
     assert_eq!(heard, 0, "events are posted only to allowed origins");
+    chromium.close().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_embed_code_page_writes_a_snippet_that_embeds_the_viewer() -> anyhow::Result<()> {
+    let stack = Stack::start()?;
+    let chromium = Chromium::launch().await?;
+    let page = chromium.open(&format!("{}/embed-code", stack.site)).await?;
+    wait_for(&page, "document.querySelector('[data-testid=embed-code]') !== null", Duration::from_secs(10)).await?;
+    let code: String = eval(&page, "document.querySelector('[data-testid=embed-code]').value").await?;
+    assert!(code.starts_with(&format!(r#"<iframe src="{}/embed?muted=1" width="640" height="360""#, stack.site)), "{code}");
+    assert_eq!(eval::<usize>(&page, "document.querySelectorAll('video').length").await?, 0, "no player on this page");
+    page.find_element("[data-testid=embed-chat]").await?.click().await?;
+    wait_for(&page, "document.querySelector('[data-testid=embed-code]').value.includes('embed?chat=1&amp;muted=1')", Duration::from_secs(2)).await?;
+
+    // The snippet, pasted into a page, makes a frame of the size it says.
+    let code: String = eval(&page, "document.querySelector('[data-testid=embed-code]').value").await?;
+    let host = serve_fixtures().await?;
+    let paste = chromium.open(&format!("{host}/host.html")).await?;
+    eval::<bool>(&paste, &format!("(document.body.insertAdjacentHTML('beforeend', {}), true)", serde_json::json!(code))).await?;
+    let frame_height: f64 = eval(&paste, "document.querySelector('iframe').getBoundingClientRect().height").await?;
+    assert!(frame_height > 300.0, "the iframe is sized by the snippet: {frame_height}");
     chromium.close().await;
     Ok(())
 }

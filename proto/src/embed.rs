@@ -144,6 +144,47 @@ impl Event {
     }
 }
 
+/// What the embed code generator is asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SnippetOptions {
+    /// Width: pixels, or `None` for the full width of the host's column (16:9).
+    pub width: Option<u32>,
+    pub chat: bool,
+    pub muted: bool,
+}
+
+/// The `<iframe>` a site owner pastes into a page to embed the viewer served at `origin`.
+pub fn snippet(origin: &str, options: &SnippetOptions) -> String {
+    let mut query = Vec::new();
+    if options.chat {
+        query.push("chat=1");
+    }
+    if options.muted {
+        query.push("muted=1");
+    }
+    let query = if query.is_empty() { String::new() } else { format!("?{}", query.join("&")) };
+    let src = format!("{}/embed{query}", origin.trim_end_matches('/'));
+    let size = match options.width {
+        Some(width) => {
+            let width = width.clamp(200, 3840);
+            let height = if options.chat && width >= 600 { width * 9 / 16 } else { width * 9 / 16 + if options.chat { 320 } else { 0 } };
+            format!(r#"width="{width}" height="{height}" style="border:0;max-width:100%""#)
+        }
+        None => format!(
+            r#"style="border:0;width:100%;aspect-ratio:{}""#,
+            if options.chat { "4 / 3" } else { "16 / 9" }
+        ),
+    };
+    format!(
+        r#"<iframe src="{}" {size} allow="autoplay; fullscreen; picture-in-picture" allowfullscreen title="Live stream"></iframe>"#,
+        escape_attribute(&src)
+    )
+}
+
+fn escape_attribute(text: &str) -> String {
+    text.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,6 +218,19 @@ mod tests {
         assert!(Allowlist::parse(&["javascript:alert(1)".into()]).is_err());
         assert!(matches!(list.accept("https://evil.example", r#"{"type":"ivs-viewer:command","command":"mute"}"#), Err(EmbedError::Origin(_))));
         assert_eq!(list.accept("https://site.example", r#"{"type":"ivs-viewer:command","command":"pause"}"#), Ok(Command::Pause));
+    }
+
+    #[test]
+    fn snippets_are_ready_to_paste() {
+        let fixed = snippet("https://live.example/", &SnippetOptions { width: Some(640), chat: false, muted: true });
+        assert_eq!(
+            fixed,
+            r#"<iframe src="https://live.example/embed?muted=1" width="640" height="360" style="border:0;max-width:100%" allow="autoplay; fullscreen; picture-in-picture" allowfullscreen title="Live stream"></iframe>"#
+        );
+        let fluid = snippet("https://live.example", &SnippetOptions { width: None, chat: true, muted: false });
+        assert!(fluid.contains(r#"src="https://live.example/embed?chat=1""#) && fluid.contains("width:100%"));
+        let hostile = snippet(r#"https://x.example/"><script>"#, &SnippetOptions { width: None, chat: true, muted: true });
+        assert!(!hostile.contains("<script>") && hostile.contains("&amp;muted=1"));
     }
 
     #[test]
