@@ -14,12 +14,14 @@
 //! - [`chat_session`]: the viewer's chat connection state machine and the log it shows.
 //! - [`tally`]: poll tallies (one vote per voter) and the tally updates pushed to viewers.
 //! - [`embed`]: the embed API: host-page commands, viewer events, the origin allowlist.
+//! - [`controls`]: keyboard shortcuts, behind-live distance, the stats panel in words.
 //! - [`config`]: the viewer's configuration file and its URL-query overrides.
 
 pub mod backoff;
 pub mod chat;
 pub mod chat_session;
 pub mod config;
+pub mod controls;
 pub mod embed;
 pub mod overlay;
 pub mod playback;

@@ -17,15 +17,17 @@ pub mod sdk_event {
     pub const PLAYBACK_BLOCKED: &str = "PlayerPlaybackBlocked";
     pub const MUTED_CHANGED: &str = "PlayerMutedChanged";
     pub const TIME_UPDATE: &str = "PlayerTimeUpdate";
+    pub const TEXT_CUE: &str = "PlayerTextCue";
 
     /// `(PlayerEventType key, name)` for each of the above.
-    pub const ALL: [(&str, &str); 6] = [
+    pub const ALL: [(&str, &str); 7] = [
         ("ERROR", ERROR),
         ("TEXT_METADATA_CUE", TEXT_METADATA_CUE),
         ("AUDIO_BLOCKED", AUDIO_BLOCKED),
         ("PLAYBACK_BLOCKED", PLAYBACK_BLOCKED),
         ("MUTED_CHANGED", MUTED_CHANGED),
         ("TIME_UPDATE", TIME_UPDATE),
+        ("TEXT_CUE", TEXT_CUE),
     ];
 }
 

@@ -51,6 +51,14 @@ extern "C" {
     fn get_version(this: &MediaPlayer) -> String;
     #[wasm_bindgen(method, js_name = getState)]
     fn get_state(this: &MediaPlayer) -> String;
+    #[wasm_bindgen(method, js_name = getQuality)]
+    fn get_quality(this: &MediaPlayer) -> JsValue;
+    #[wasm_bindgen(method, js_name = seekTo)]
+    fn seek_to(this: &MediaPlayer, time: f64);
+    #[wasm_bindgen(method, js_name = getDuration)]
+    fn get_duration(this: &MediaPlayer) -> f64;
+    #[wasm_bindgen(method, js_name = isPaused)]
+    fn is_paused(this: &MediaPlayer) -> bool;
     #[wasm_bindgen(method, js_name = getQualities)]
     fn get_qualities(this: &MediaPlayer) -> js_sys::Array;
     #[wasm_bindgen(method, js_name = setQuality)]
@@ -97,6 +105,17 @@ pub enum SdkEvent {
     /// The player was muted or unmuted (read [`Player::is_muted`]).
     MutedChanged,
     TimeUpdate(f64),
+    /// A caption (`TEXT_CUE`): its text.
+    TextCue(String),
+}
+
+/// The rendition playing.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Quality {
+    pub name: String,
+    pub bitrate: f64,
+    pub width: u32,
+    pub height: u32,
 }
 
 /// Where the SDK's worker and WebAssembly are (absolute URLs, same origin as the page).
@@ -147,6 +166,7 @@ fn event_names() -> impl Iterator<Item = &'static str> {
         event::PLAYBACK_BLOCKED,
         event::MUTED_CHANGED,
         event::TIME_UPDATE,
+        event::TEXT_CUE,
     ])
 }
 
@@ -175,6 +195,7 @@ fn convert(name: &str, payload: &JsValue) -> Option<SdkEvent> {
         event::PLAYBACK_BLOCKED => SdkEvent::PlaybackBlocked,
         event::MUTED_CHANGED => SdkEvent::MutedChanged,
         event::TIME_UPDATE => SdkEvent::TimeUpdate(payload.as_f64().unwrap_or(0.0)),
+        event::TEXT_CUE => SdkEvent::TextCue(string_field(payload, "text")),
         _ => return None,
     })
 }
@@ -303,6 +324,27 @@ impl Player {
 
     pub fn version(&self) -> String {
         self.inner.get_version()
+    }
+
+    /// The rendition playing now.
+    pub fn quality(&self) -> Quality {
+        let q = self.inner.get_quality();
+        let number = |field: &str| Reflect::get(&q, &field.into()).ok().and_then(|v| v.as_f64()).unwrap_or(0.0);
+        Quality { name: string_field(&q, "name"), bitrate: number("bitrate"), width: number("width") as u32, height: number("height") as u32 }
+    }
+
+    /// Seeks (recordings; a live stream only within what it has buffered).
+    pub fn seek_to(&self, time: f64) {
+        self.inner.seek_to(time.max(0.0));
+    }
+
+    /// The duration in seconds: infinite for a live stream.
+    pub fn duration(&self) -> f64 {
+        self.inner.get_duration()
+    }
+
+    pub fn is_paused(&self) -> bool {
+        self.inner.is_paused()
     }
 
     /// The names of the stream's qualities (renditions), e.g. `720p60`.

@@ -1,5 +1,6 @@
 //! Thin, owned bindings to browser and SDK APIs. This is the only module that sees `JsValue`.
 
+pub mod dom;
 pub mod fetch;
 pub mod ivs;
 pub mod messages;

@@ -3,6 +3,7 @@
 pub mod chat_composer;
 pub mod chat_line;
 pub mod chat_panel;
+pub mod controls;
 pub mod embed_builder;
 pub mod notice_banner;
 pub mod playback_prompts;

@@ -6,6 +6,7 @@ use ivs_proto::overlay::Score;
 use leptos::html::Div;
 use leptos::prelude::*;
 
+use super::controls::Controls;
 use super::notice_banner::NoticeBanner;
 use super::playback_prompts::PlaybackPrompts;
 use super::poll_card::PollCard;
@@ -25,6 +26,7 @@ pub fn Viewer(
     config: Signal<Option<ViewerConfig>>,
 ) -> impl IntoView {
     let video_host = NodeRef::<Div>::new();
+    let stage = NodeRef::<Div>::new();
     let player = expect_context::<UseIvsPlayerReturn>();
     player.start(video_host, config);
     // A viewer who arrives mid-poll gets what is on screen from the backend, once.
@@ -57,7 +59,7 @@ pub fn Viewer(
 
     view! {
         <section class="viewer" data-testid="viewer">
-            <div class="stage">
+            <div class="stage" node_ref=stage>
                 <div node_ref=video_host class="video-host"></div>
                 <StatusBadge status=player.status />
                 {move || notice.get().map(|(notice, cue_start)| view! {
@@ -74,6 +76,7 @@ pub fn Viewer(
                         <ProductCard product=product on_dismiss=dismiss_product />
                     })}
                 </div>
+                <Controls stage=stage />
                 <Slate status=player.status fatal=player.fatal />
                 <PlaybackPrompts
                     audio_blocked=player.audio_blocked

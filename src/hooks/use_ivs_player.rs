@@ -52,6 +52,42 @@ impl PlayerHandle {
         self.with(Player::qualities).unwrap_or_default()
     }
 
+    /// The `<video>` the player draws into.
+    pub fn video(&self) -> Option<web_sys::HtmlVideoElement> {
+        self.with(|p| p.video().clone())
+    }
+
+    /// The player, for the controls' readouts.
+    pub fn quality(&self) -> Option<crate::bindings::ivs::Quality> {
+        self.with(Player::quality)
+    }
+
+    pub fn live_latency(&self) -> f64 {
+        self.with(Player::live_latency).unwrap_or(f64::NAN)
+    }
+
+    pub fn buffer(&self) -> f64 {
+        self.with(Player::buffer_duration).unwrap_or(f64::NAN)
+    }
+
+    pub fn is_live(&self) -> bool {
+        self.with(|p| p.duration().is_infinite()).unwrap_or(true)
+    }
+
+    pub fn is_paused(&self) -> bool {
+        self.with(Player::is_paused).unwrap_or(true)
+    }
+
+    pub fn seek_by(&self, delta: f64) {
+        self.with(|p| p.seek_to(p.position() + delta));
+    }
+
+    /// Back to the live edge: loads the stream again, which starts at the edge.
+    pub fn jump_to_live(&self) {
+        self.reload();
+        self.play();
+    }
+
     /// Picks a quality by name, or `"auto"`.
     pub fn set_quality(&self, name: &str) -> bool {
         self.with(|p| p.set_quality(name)).unwrap_or(false)
@@ -95,6 +131,8 @@ pub struct UseIvsPlayerReturn {
     pub fatal: ReadSignal<Option<PlayerError>>,
     /// The latest timed-metadata cue's text, numbered so that a repeat is a change.
     pub last_cue: ReadSignal<Option<(u64, String)>>,
+    /// The caption on screen (from `TEXT_CUE`), cleared after a few seconds.
+    pub caption: ReadSignal<Option<String>>,
     pub handle: PlayerHandle,
     set_muted: WriteSignal<bool>,
 }
@@ -155,6 +193,8 @@ pub fn use_ivs_player() -> UseIvsPlayerReturn {
     let (playback_blocked, set_playback_blocked) = signal(false);
     let (fatal, set_fatal) = signal(None::<PlayerError>);
     let (last_cue, set_last_cue) = signal(None::<(u64, String)>);
+    let (caption, set_caption) = signal(None::<String>);
+    let caption_timer = StoredValue::new_local(None::<TimeoutHandle>);
     let handle = PlayerHandle { player: StoredValue::new_local(None), url: StoredValue::new(None) };
     let session = StoredValue::new(Session::default());
     let retry = StoredValue::new_local(None::<TimeoutHandle>);
@@ -200,6 +240,11 @@ pub fn use_ivs_player() -> UseIvsPlayerReturn {
                 set_position.set(at);
                 None
             }
+            SdkEvent::TextCue(text) => {
+                set_caption.set(Some(text));
+                schedule(caption_timer, Duration::from_secs(5), move || set_caption.set(None));
+                None
+            }
         };
         let Some(event) = folded else { return };
         let Some((action, now)) = session.try_update_value(|s| (s.apply(event, js_sys::Math::random()), s.status())) else {
@@ -231,10 +276,13 @@ pub fn use_ivs_player() -> UseIvsPlayerReturn {
         if let Some(Some(pending)) = retry.try_update_value(Option::take) {
             pending.clear();
         }
+        if let Some(Some(pending)) = caption_timer.try_update_value(Option::take) {
+            pending.clear();
+        }
         handle.player.try_update_value(|p| p.take());
     });
 
-    UseIvsPlayerReturn { status, board, position, muted, audio_blocked, playback_blocked, fatal, last_cue, handle, set_muted }
+    UseIvsPlayerReturn { status, board, position, muted, audio_blocked, playback_blocked, fatal, last_cue, caption, handle, set_muted }
 }
 
 fn schedule(slot: StoredValue<Option<TimeoutHandle>, LocalStorage>, delay: Duration, f: impl Fn() + 'static) {

@@ -1,0 +1,87 @@
+//! End to end: the control bar and the keyboard shortcuts, as a viewer uses them.
+
+use std::time::Duration;
+
+use chromiumoxide::Page;
+use ivs_e2e::{eval, http, open_playing, text, wait_for, Chromium, Stack, PLAYING};
+
+async fn press(page: &Page, key: &str) -> anyhow::Result<()> {
+    page.find_element("body").await?.press_key(key).await?;
+    Ok(())
+}
+
+async fn attr(page: &Page, test_id: &str, name: &str) -> anyhow::Result<String> {
+    eval(page, &format!("document.querySelector('[data-testid={test_id}]')?.getAttribute('{name}') ?? ''")).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_keyboard_and_the_control_bar_drive_the_player() -> anyhow::Result<()> {
+    let stack = Stack::start()?;
+    let chromium = Chromium::launch().await?;
+    let page = open_playing(&chromium, &stack).await?;
+    assert_eq!(text(&page, "ctl-live").await?.as_deref(), Some("LIVE"));
+
+    // k pauses and plays.
+    press(&page, "k").await?;
+    wait_for(&page, &format!("!({PLAYING})"), Duration::from_secs(5)).await?;
+    assert_eq!(attr(&page, "ctl-play", "aria-label").await?, "Play (K)");
+    press(&page, "k").await?;
+    wait_for(&page, PLAYING, Duration::from_secs(10)).await?;
+    // The local stream keeps a 2 s window, so the player resumes at the live edge.
+    wait_for(&page, "document.querySelector('[data-testid=ctl-live]')?.textContent === 'LIVE'", Duration::from_secs(5)).await?;
+
+    // m mutes and unmutes; the arrows change the volume.
+    let muted_before = attr(&page, "ctl-mute", "aria-label").await?;
+    press(&page, "m").await?;
+    wait_for(&page, &format!("document.querySelector('[data-testid=ctl-mute]').getAttribute('aria-label') !== {muted_before:?}"), Duration::from_secs(3)).await?;
+    press(&page, "m").await?;
+    wait_for(&page, &format!("document.querySelector('[data-testid=ctl-mute]').getAttribute('aria-label') === {muted_before:?}"), Duration::from_secs(3)).await?;
+    eval::<bool>(&page, "(() => { const v = document.querySelector('[data-testid=ctl-volume]'); v.value = 0.5; v.dispatchEvent(new Event('input', {bubbles: true})); return true; })()").await?;
+    press(&page, "ArrowDown").await?;
+    wait_for(&page, "Math.abs(document.querySelector('video').volume - 0.4) < 0.01", Duration::from_secs(3)).await?;
+    press(&page, "ArrowUp").await?;
+    press(&page, "ArrowUp").await?;
+    wait_for(&page, "Math.abs(document.querySelector('video').volume - 0.6) < 0.01", Duration::from_secs(3)).await?;
+
+    // i opens the stats, ? the help; Escape closes both and dismisses the product card.
+    press(&page, "i").await?;
+    wait_for(&page, "document.querySelector('[data-testid=stats]')?.textContent.includes('640 × 360')", Duration::from_secs(5)).await?;
+    let stats = text(&page, "stats").await?.unwrap_or_default();
+    for figure in ["Resolution", "Bitrate", "Buffer", "Latency", "Dropped frames"] {
+        assert!(stats.contains(figure), "{stats}");
+    }
+    press(&page, "?").await?;
+    wait_for(&page, "document.querySelector('[data-testid=help]')?.textContent.includes('Play or pause')", Duration::from_secs(3)).await?;
+    let body = serde_json::json!({ "channelArn": "arn:aws:ivs:us-east-1:000000000000:channel/local",
+        "metadata": r#"{"type":"product","title":"Mug","price":"$1","imageUrl":"https://e.example/m.png","url":"https://e.example/m"}"# });
+    assert_eq!(http("POST", &format!("{}/PutMetadata", stack.api), &body.to_string())?.0, 204);
+    wait_for(&page, "document.querySelector('[data-testid=product]') !== null", Duration::from_secs(5)).await?;
+    press(&page, "Escape").await?;
+    wait_for(&page, "!document.querySelector('[data-testid=help]') && !document.querySelector('[data-testid=stats]') && !document.querySelector('[data-testid=product]')", Duration::from_secs(3)).await?;
+
+    // c toggles captions.
+    let captions = attr(&page, "ctl-captions", "aria-pressed").await?;
+    press(&page, "c").await?;
+    assert_ne!(attr(&page, "ctl-captions", "aria-pressed").await?, captions);
+
+    // Typing in the chat is typing: k there does not pause the video.
+    wait_for(&page, "document.querySelector('[data-testid=chat-state]')?.dataset.state === 'connected'", Duration::from_secs(10)).await?;
+    let input = page.find_element("[data-testid=chat-input]").await?;
+    input.click().await?;
+    input.type_str("kkk m").await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(eval::<bool>(&page, PLAYING).await?, "still playing");
+    assert_eq!(eval::<String>(&page, "document.querySelector('[data-testid=chat-input]').value").await?, "kkk m");
+
+    // Every control is a real, labelled control reachable with Tab.
+    let unlabelled: usize = eval(
+        &page,
+        "[...document.querySelectorAll('[data-testid=controls] button, [data-testid=controls] input, [data-testid=controls] select')].filter(e => !e.getAttribute('aria-label') && !e.textContent.trim()).length",
+    )
+    .await?;
+    assert_eq!(unlabelled, 0);
+    let focusable: bool = eval(&page, "[...document.querySelectorAll('[data-testid=controls] button')].every(b => b.tabIndex >= 0 && !b.disabled)").await?;
+    assert!(focusable);
+    chromium.close().await;
+    Ok(())
+}

@@ -1,0 +1,140 @@
+//! The player's controls, as decisions: which key does what, how far behind live the viewer is,
+//! and the figures of the stats panel in words.
+
+/// What a key press asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shortcut {
+    TogglePlay,
+    ToggleMute,
+    ToggleFullscreen,
+    VolumeUp,
+    VolumeDown,
+    SeekBack,
+    SeekForward,
+    ToggleCaptions,
+    ToggleStats,
+    ToggleHelp,
+    /// Closes whatever overlay or panel is open.
+    Dismiss,
+}
+
+/// The shortcuts, as the help overlay lists them.
+pub const SHORTCUTS: [(&str, &str); 10] = [
+    ("K or Space", "Play or pause"),
+    ("M", "Mute or unmute"),
+    ("F", "Full screen"),
+    ("↑ ↓", "Volume up or down"),
+    ("← →", "Back or forward 5 s (recordings)"),
+    ("C", "Captions on or off"),
+    ("I", "Stats for nerds"),
+    ("L", "Jump to live"),
+    ("?", "This help"),
+    ("Esc", "Close overlays and panels"),
+];
+
+/// The shortcut for `key` (a `KeyboardEvent.key`), unless the viewer is typing (`in_text`) or
+/// holds a modifier (the browser's own shortcuts win).
+pub fn shortcut(key: &str, in_text: bool, modifier: bool) -> Option<Shortcut> {
+    if modifier {
+        return None;
+    }
+    if key == "Escape" {
+        return Some(Shortcut::Dismiss);
+    }
+    if in_text {
+        return None;
+    }
+    Some(match key {
+        "k" | "K" | " " => Shortcut::TogglePlay,
+        "m" | "M" => Shortcut::ToggleMute,
+        "f" | "F" => Shortcut::ToggleFullscreen,
+        "ArrowUp" => Shortcut::VolumeUp,
+        "ArrowDown" => Shortcut::VolumeDown,
+        "ArrowLeft" => Shortcut::SeekBack,
+        "ArrowRight" => Shortcut::SeekForward,
+        "c" | "C" => Shortcut::ToggleCaptions,
+        "i" | "I" => Shortcut::ToggleStats,
+        "?" => Shortcut::ToggleHelp,
+        _ => return None,
+    })
+}
+
+/// Whether `l` (jump to live) was pressed; kept apart so it can be offered only on live streams.
+pub fn is_jump_to_live(key: &str, in_text: bool, modifier: bool) -> bool {
+    !in_text && !modifier && (key == "l" || key == "L")
+}
+
+/// A volume step from `volume` (0–1), in tenths.
+pub fn step_volume(volume: f64, up: bool) -> f64 {
+    let tenths = (volume * 10.0).round() + if up { 1.0 } else { -1.0 };
+    (tenths / 10.0).clamp(0.0, 1.0)
+}
+
+/// Latency a live stream normally has; beyond this plus a margin the viewer is "behind live".
+pub const BEHIND_LIVE_AFTER_SECS: f64 = 6.0;
+
+/// How many whole seconds behind live to show, if the viewer is noticeably behind.
+pub fn behind_live(latency_secs: f64) -> Option<u64> {
+    (latency_secs.is_finite() && latency_secs > BEHIND_LIVE_AFTER_SECS).then(|| latency_secs.round() as u64)
+}
+
+/// A bitrate in words: `850 kbps`, `2.5 Mbps`.
+pub fn bitrate(bits_per_second: f64) -> String {
+    if !bits_per_second.is_finite() || bits_per_second <= 0.0 {
+        return "—".into();
+    }
+    if bits_per_second >= 1_000_000.0 {
+        let tenths = (bits_per_second / 100_000.0).round() as u64;
+        format!("{}.{} Mbps", tenths / 10, tenths % 10)
+    } else {
+        format!("{} kbps", (bits_per_second / 1000.0).round() as u64)
+    }
+}
+
+/// Seconds in words with one decimal: `1.4 s`.
+pub fn seconds(secs: f64) -> String {
+    if !secs.is_finite() || secs < 0.0 {
+        return "—".into();
+    }
+    let tenths = (secs * 10.0).round() as u64;
+    format!("{}.{} s", tenths / 10, tenths % 10)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_map_to_shortcuts_unless_typing() {
+        assert_eq!(shortcut("k", false, false), Some(Shortcut::TogglePlay));
+        assert_eq!(shortcut(" ", false, false), Some(Shortcut::TogglePlay));
+        assert_eq!(shortcut("M", false, false), Some(Shortcut::ToggleMute));
+        assert_eq!(shortcut("ArrowUp", false, false), Some(Shortcut::VolumeUp));
+        assert_eq!(shortcut("?", false, false), Some(Shortcut::ToggleHelp));
+        assert_eq!(shortcut("k", true, false), None, "typing in the chat is typing");
+        assert_eq!(shortcut("Escape", true, false), Some(Shortcut::Dismiss), "Escape works everywhere");
+        assert_eq!(shortcut("f", false, true), None, "Ctrl+F is the browser's");
+        assert_eq!(shortcut("x", false, false), None);
+        assert!(is_jump_to_live("l", false, false) && !is_jump_to_live("l", true, false));
+        assert_eq!(SHORTCUTS.len(), 10);
+    }
+
+    #[test]
+    fn volume_steps_and_live_distance() {
+        assert_eq!(step_volume(0.5, true), 0.6);
+        assert_eq!(step_volume(1.0, true), 1.0);
+        assert_eq!(step_volume(0.04, false), 0.0);
+        assert_eq!(behind_live(2.5), None);
+        assert_eq!(behind_live(12.4), Some(12));
+        assert_eq!(behind_live(f64::NAN), None);
+    }
+
+    #[test]
+    fn figures_in_words() {
+        assert_eq!(bitrate(2_480_000.0), "2.5 Mbps");
+        assert_eq!(bitrate(850_400.0), "850 kbps");
+        assert_eq!(bitrate(0.0), "—");
+        assert_eq!(seconds(1.44), "1.4 s");
+        assert_eq!(seconds(f64::INFINITY), "—");
+    }
+}

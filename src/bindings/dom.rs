@@ -1,0 +1,105 @@
+//! Browser features the controls use: full screen, picture-in-picture, playback quality, and an
+//! owned keyboard listener.
+
+use js_sys::{Function, Reflect};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Element, HtmlVideoElement, KeyboardEvent};
+
+fn call(target: &JsValue, method: &str) -> Option<JsValue> {
+    let function: Function = Reflect::get(target, &method.into()).ok()?.dyn_into().ok()?;
+    function.call0(target).ok()
+}
+
+fn document() -> Option<web_sys::Document> {
+    web_sys::window()?.document()
+}
+
+/// Whether something is full screen.
+pub fn is_fullscreen() -> bool {
+    document().and_then(|d| d.fullscreen_element()).is_some()
+}
+
+/// Puts `element` full screen, or leaves full screen.
+pub fn toggle_fullscreen(element: &Element) {
+    if is_fullscreen() {
+        if let Some(document) = document() {
+            document.exit_fullscreen();
+        }
+    } else if element.request_fullscreen().is_err() {
+        log::warn!("full screen is not available here");
+    }
+}
+
+/// Whether this browser offers picture-in-picture.
+pub fn has_picture_in_picture() -> bool {
+    document().and_then(|d| Reflect::get(&d, &"pictureInPictureEnabled".into()).ok()).and_then(|v| v.as_bool()).unwrap_or(false)
+}
+
+/// Opens `video` picture-in-picture, or closes it.
+pub fn toggle_picture_in_picture(video: &HtmlVideoElement) {
+    let Some(document) = document() else { return };
+    let open = Reflect::get(&document, &"pictureInPictureElement".into()).map(|v| !v.is_null() && !v.is_undefined()).unwrap_or(false);
+    let result = if open { call(&document, "exitPictureInPicture") } else { call(video, "requestPictureInPicture") };
+    if let Some(promise) = result.and_then(|p| p.dyn_into::<js_sys::Promise>().ok()) {
+        // A refusal (no user gesture, or the browser said no) is not an error worth more than a log.
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Err(e) = wasm_bindgen_futures::JsFuture::from(promise).await {
+                log::warn!("picture-in-picture: {e:?}");
+            }
+        });
+    }
+}
+
+/// Frames the video dropped so far.
+pub fn dropped_frames(video: &HtmlVideoElement) -> Option<u32> {
+    let quality = call(video, "getVideoPlaybackQuality")?;
+    Reflect::get(&quality, &"droppedVideoFrames".into()).ok()?.as_f64().map(|n| n as u32)
+}
+
+/// A key as the controls see it.
+pub struct Key {
+    pub key: String,
+    /// Typing in a field (the chat's composer, say).
+    pub in_text: bool,
+    /// Ctrl, Alt or Meta held.
+    pub modifier: bool,
+}
+
+/// Listens to `keydown` on the window until dropped; the handler returns true when it used the
+/// key (its default action is then prevented).
+#[must_use]
+pub struct KeyListener {
+    closure: Closure<dyn FnMut(KeyboardEvent)>,
+}
+
+impl KeyListener {
+    pub fn new(on_key: impl Fn(Key) -> bool + 'static) -> Option<Self> {
+        let window = web_sys::window()?;
+        let closure = Closure::<dyn FnMut(KeyboardEvent)>::new(move |event: KeyboardEvent| {
+            let target = event.target().and_then(|t| t.dyn_into::<Element>().ok());
+            let in_text = target.as_ref().is_some_and(|t| {
+                matches!(t.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT") || t.has_attribute("contenteditable")
+            });
+            // A focused button or link keeps Space and Enter for itself.
+            let on_control = target.as_ref().is_some_and(|t| matches!(t.tag_name().as_str(), "BUTTON" | "A"));
+            if on_control && (event.key() == " " || event.key() == "Enter") {
+                return;
+            }
+            let key = Key { key: event.key(), in_text, modifier: event.ctrl_key() || event.alt_key() || event.meta_key() };
+            if on_key(key) {
+                event.prevent_default();
+            }
+        });
+        window.add_event_listener_with_callback("keydown", closure.as_ref().unchecked_ref()).ok()?;
+        Some(Self { closure })
+    }
+}
+
+impl Drop for KeyListener {
+    fn drop(&mut self) {
+        if let Some(window) = web_sys::window() {
+            let _ = window.remove_event_listener_with_callback("keydown", self.closure.as_ref().unchecked_ref());
+        }
+    }
+}
