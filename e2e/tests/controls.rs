@@ -85,3 +85,26 @@ async fn the_keyboard_and_the_control_bar_drive_the_player() -> anyhow::Result<(
     chromium.close().await;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_server_pushes_the_live_status_viewer_count_and_a_starving_warning() -> anyhow::Result<()> {
+    let stack = Stack::start()?;
+    let chromium = Chromium::launch().await?;
+    let page = open_playing(&chromium, &stack).await?;
+    wait_for(&page, "/^\\d+ watching$/.test(document.querySelector('[data-testid=viewer-count]')?.textContent ?? '')", Duration::from_secs(15)).await?;
+    assert!(text(&page, "health-warning").await?.is_none());
+
+    // The broadcast starves: every viewer is told, without asking.
+    let (status, _) = http("POST", &format!("{}/_local/stream/health", stack.api), r#"{"health":"STARVING"}"#)?;
+    assert_eq!(status, 200);
+    wait_for(&page, "document.querySelector('[data-testid=health-warning]') !== null", Duration::from_secs(5)).await?;
+    let stream = ivs_e2e::ivs_client(&stack).await.get_stream().channel_arn("arn:aws:ivs:us-east-1:000000000000:channel/local").send().await?;
+    assert_eq!(stream.stream().and_then(|s| s.health()).map(|h| h.as_str()), Some("STARVING"), "GetStream agrees");
+    http("POST", &format!("{}/_local/stream/health", stack.api), r#"{"health":null}"#)?;
+    wait_for(&page, "document.querySelector('[data-testid=health-warning]') === null", Duration::from_secs(5)).await?;
+    // No viewer polled GetStream for this: the page made no request to the API.
+    let api_requests: usize = eval(&page, &format!("performance.getEntriesByType('resource').filter(e => e.name.startsWith({:?})).length", stack.api)).await?;
+    assert_eq!(api_requests, 0);
+    chromium.close().await;
+    Ok(())
+}

@@ -69,6 +69,7 @@ pub fn router(state: AppState) -> Router {
         .route("/_local/stream/offline", post(go_offline))
         .route("/_local/stream/online", post(go_online))
         .route("/_local/health", get(health))
+        .route("/_local/stream/health", post(force_health))
         .with_state(state)
         .merge(chat)
 }
@@ -178,6 +179,7 @@ async fn get_stream(State(state): State<AppState>, body: Bytes) -> Result<Json<s
 
 async fn go_offline(State(state): State<AppState>) -> Json<serde_json::Value> {
     state.channel.stop();
+    crate::status::push_now(&state);
     Json(json!({ "live": false }))
 }
 
@@ -187,6 +189,25 @@ async fn go_online(State(state): State<AppState>) -> Result<Json<serde_json::Val
         .start()
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "InternalServerException", e.to_string()))?;
     Ok(Json(json!({ "live": true })))
+}
+
+#[derive(Deserialize)]
+struct ForceHealthInput {
+    /// `HEALTHY`, `STARVING`, or null to measure again.
+    health: Option<String>,
+}
+
+async fn force_health(State(state): State<AppState>, body: Bytes) -> Result<Json<serde_json::Value>, ApiError> {
+    let input: ForceHealthInput = parse(&body)?;
+    let healthy = match input.health.as_deref() {
+        None => None,
+        Some("HEALTHY") => Some(true),
+        Some("STARVING") => Some(false),
+        Some(other) => return Err(ApiError::validation(format!("health must be HEALTHY, STARVING or null, not {other:?}"))),
+    };
+    state.channel.force_health(healthy);
+    crate::status::push_now(&state);
+    Ok(Json(json!({ "health": input.health })))
 }
 
 async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {

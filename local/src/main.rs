@@ -20,6 +20,7 @@ mod identity;
 mod playback;
 mod polls;
 mod site;
+mod status;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -248,6 +249,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     println!("  stream control   ivs-local stream offline|online --api http://{}", args.api);
     println!("  timed metadata   ivs-local put-metadata '{{\"type\":\"poll\",...}}' --api http://{}", args.api);
 
+    tokio::spawn(status::run(state.clone()));
     if args.demo {
         tokio::spawn(demo::run(state.clone(), format!("http://{}", args.api)));
         println!("  demo timeline    on: a notice, products, a poll, a quiz and chat every minute");

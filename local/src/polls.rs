@@ -243,6 +243,7 @@ impl Polls {
             poll,
             product: inner.current_product.clone().map(|cue| CueState { cue }),
             quiz: inner.current_quiz.clone().map(|(cue, at)| TimedCue { cue, elapsed_secs: (now - at).max(0) as f64 / 1000.0 }),
+            stream: None,
         }
     }
 

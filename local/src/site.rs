@@ -127,7 +127,9 @@ async fn chat_token(State(site): State<Site>, headers: HeaderMap) -> Response {
 /// arrives after the cues went by.
 async fn overlay_state(State(site): State<Site>, headers: HeaderMap) -> Response {
     let user = known_viewer(&site.app.identity, &headers);
-    ([(header::CACHE_CONTROL, "no-store")], Json(site.app.polls.state(user.as_deref()))).into_response()
+    let mut state = site.app.polls.state(user.as_deref());
+    state.stream = Some(crate::status::current(&site.app));
+    ([(header::CACHE_CONTROL, "no-store")], Json(state)).into_response()
 }
 
 fn known_viewer(identity: &Identity, headers: &HeaderMap) -> Option<String> {

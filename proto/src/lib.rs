@@ -15,6 +15,7 @@
 //! - [`tally`]: poll tallies (one vote per voter) and the tally updates pushed to viewers.
 //! - [`embed`]: the embed API: host-page commands, viewer events, the origin allowlist.
 //! - [`controls`]: keyboard shortcuts, behind-live distance, the stats panel in words.
+//! - [`stream_status`]: the stream's status (live, health, viewers) the server pushes.
 //! - [`config`]: the viewer's configuration file and its URL-query overrides.
 
 pub mod backoff;
@@ -25,6 +26,7 @@ pub mod controls;
 pub mod embed;
 pub mod overlay;
 pub mod playback;
+pub mod stream_status;
 pub mod tally;
 pub mod url;
 

@@ -21,6 +21,8 @@ pub struct OverlayState {
     pub product: Option<CueState>,
     #[serde(default)]
     pub quiz: Option<TimedCue>,
+    #[serde(default)]
+    pub stream: Option<crate::stream_status::StreamStatus>,
 }
 
 /// A timed overlay's cue and how long ago it entered the stream.

@@ -62,6 +62,14 @@ pub fn Viewer(
             <div class="stage" node_ref=stage>
                 <div node_ref=video_host class="video-host"></div>
                 <StatusBadge status=player.status />
+                {move || use_context::<PollsStore>().and_then(|p| p.stream.get()).filter(|s| s.live).map(|stream| view! {
+                    <span class="viewer-count" data-testid="viewer-count">{stream.watching()}</span>
+                    {stream.starving().then(|| view! {
+                        <p class="health-warning" data-testid="health-warning" role="status">
+                            "The broadcast's connection is unstable — the picture may stutter."
+                        </p>
+                    })}
+                })}
                 {move || notice.get().map(|(notice, cue_start)| view! {
                     <NoticeBanner notice=notice cue_start=cue_start position=player.position />
                 })}

@@ -10,6 +10,7 @@ use std::time::Duration;
 use ivs_proto::chat::{ErrorCode, Publish, Subscribe};
 use ivs_proto::chat_session::{check_draft, ChatLog, ChatState, ChatToken, ComposeError, Effect, Session};
 use ivs_proto::config::ChatConfig;
+use ivs_proto::stream_status::{StreamStatus, EVENT_STREAM_STATUS};
 use ivs_proto::tally::{TallyUpdate, EVENT_POLL_TALLY};
 use leptos::prelude::*;
 
@@ -334,6 +335,11 @@ fn flush(driver: &Rc<RefCell<Driver>>) {
                 effects.extend(more);
                 match frame {
                     Subscribe::Message { request_id: Some(id), .. } => d.unconfirmed.retain(|(r, _)| r != id),
+                    Subscribe::Event { event_name, attributes, .. } if event_name == EVENT_STREAM_STATUS => {
+                        if let (Some(status), Some(polls)) = (StreamStatus::from_attributes(attributes), d.polls) {
+                            polls.stream.set(Some(status));
+                        }
+                    }
                     Subscribe::Event { event_name, attributes, .. } if event_name == EVENT_POLL_TALLY => {
                         match (TallyUpdate::from_attributes(attributes), d.polls) {
                             (Some(update), Some(polls)) => polls.apply(&update),

@@ -1,10 +1,11 @@
-//! `use_polls`: what this viewer knows of each poll's votes — the server's latest tallies (pushed
+//! `use_polls`: what the server tells every viewer — the stream's status, and of each poll's votes — the server's latest tallies (pushed
 //! through the chat room, or answered to a vote), its own vote and what to tell it — and voting.
 //! Viewers never count: they show the server's counts.
 
 use std::collections::HashMap;
 
 use ivs_proto::overlay::{parse_cue, Board, Overlay};
+use ivs_proto::stream_status::StreamStatus;
 use ivs_proto::tally::{OverlayState, PollView, TallyUpdate};
 use leptos::prelude::*;
 
@@ -17,11 +18,13 @@ pub struct PollsStore {
     votes_url: RwSignal<Option<String>>,
     /// The latest final result of a poll.
     pub last_result: RwSignal<Option<TallyUpdate>>,
+    /// The stream's status as the server last pushed it.
+    pub stream: RwSignal<Option<StreamStatus>>,
 }
 
 /// Creates the store and provides it as context.
 pub fn provide_polls() -> PollsStore {
-    let store = PollsStore { views: RwSignal::new(HashMap::new()), votes_url: RwSignal::new(None), last_result: RwSignal::new(None) };
+    let store = PollsStore { views: RwSignal::new(HashMap::new()), votes_url: RwSignal::new(None), last_result: RwSignal::new(None), stream: RwSignal::new(None) };
     provide_context(store);
     store
 }
@@ -101,6 +104,9 @@ impl PollsStore {
     /// Takes what the state endpoint says: the current poll (with its tallies) and product go on
     /// the board as if their cues had just arrived, `elapsed` seconds into the poll.
     fn restore(&self, state: OverlayState, board: RwSignal<Board>, position: f64) {
+        if let Some(stream) = state.stream {
+            self.stream.set(Some(stream));
+        }
         if let Some(poll) = state.poll {
             match parse_cue(&poll.cue) {
                 Ok(overlay @ Overlay::Poll(_)) => {

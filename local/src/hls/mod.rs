@@ -78,6 +78,8 @@ struct Inner {
     next_sequence: u64,
     recent_puts: VecDeque<Instant>,
     viewers: HashMap<String, Instant>,
+    /// A health forced by `/_local/stream/health` (tests and demos), instead of the measured one.
+    forced_health: Option<bool>,
 }
 
 /// One live channel; cheap to clone.
@@ -103,7 +105,7 @@ pub enum SegmentRead {
 impl Channel {
     /// An offline channel that will encode `source` when started.
     pub fn new(source: Source) -> Self {
-        let inner = Inner { broadcast: None, next_sequence: 0, recent_puts: VecDeque::new(), viewers: HashMap::new() };
+        let inner = Inner { broadcast: None, next_sequence: 0, recent_puts: VecDeque::new(), viewers: HashMap::new(), forced_health: None };
         Self { inner: Arc::new(Mutex::new(inner)), progress: Arc::new(watch::channel(0).0), source }
     }
 
@@ -313,8 +315,13 @@ impl Channel {
             start_time: b.started.replace_nanosecond(b.started.millisecond() as u32 * 1_000_000).unwrap_or(b.started).format(&Rfc3339).unwrap_or_default(),
             viewer_count,
             // Starving: the encoder has not delivered a segment for three target durations.
-            healthy: b.last_segment_at.elapsed() < Duration::from_secs_f64(TARGET_SECS * 3.0),
+            healthy: inner.forced_health.unwrap_or_else(|| b.last_segment_at.elapsed() < Duration::from_secs_f64(TARGET_SECS * 3.0)),
         })
+    }
+
+    /// Forces the reported health (`Some(false)`: starving), or measures it again (`None`).
+    pub fn force_health(&self, healthy: Option<bool>) {
+        self.lock().forced_health = healthy;
     }
 }
 
