@@ -134,7 +134,7 @@ pub fn Controls(
                 <button class="ctl ctl-text" data-testid="ctl-golive" on:click=move |_| handle.jump_to_live()>"Go live (L)"</button>
             </Show>
             <span class="ctl-spacer"></span>
-            <button class="ctl ctl-text" data-testid="ctl-captions" aria-label="Captions (C)" aria-pressed=move || captions_on.get().to_string()
+            <button class="ctl ctl-text" data-testid="ctl-captions" aria-label="CC: captions (C)" aria-pressed=move || captions_on.get().to_string()
                 on:click=move |_| set_captions_on.update(|on| *on = !*on)>"CC"</button>
             <select class="ctl-quality" data-testid="ctl-quality" aria-label="Quality"
                 on:change=move |e| { handle.set_quality(&event_target_value(&e)); }>
@@ -144,7 +144,7 @@ pub fn Controls(
             <button class="ctl ctl-text" data-testid="ctl-stats" aria-label="Stats (I)" aria-pressed=move || stats_open.get().to_string()
                 on:click=move |_| set_stats_open.update(|open| *open = !*open)>"i"</button>
             <Show when=has_picture_in_picture>
-                <button class="ctl ctl-text" data-testid="ctl-pip" aria-label="Picture in picture"
+                <button class="ctl ctl-text" data-testid="ctl-pip" aria-label="PiP: picture in picture"
                     on:click=move |_| { if let Some(video) = handle.video() { toggle_picture_in_picture(&video) } }>"PiP"</button>
             </Show>
             <button class="ctl" data-testid="ctl-fullscreen" aria-label="Full screen (F)" on:click=move |_| fullscreen()>

@@ -1,0 +1,49 @@
+//! Accessibility: axe-core (npm, pinned) run in Chromium on the main view, the embed view and the
+//! offline slate. No serious or critical findings.
+
+use std::time::Duration;
+
+use chromiumoxide::Page;
+use ivs_e2e::{eval, open_playing, root, wait_for, Chromium, Stack, PLAYING};
+
+/// Runs axe on the page; returns the serious and critical findings, described.
+async fn serious_findings(page: &Page) -> anyhow::Result<Vec<String>> {
+    let axe = std::fs::read_to_string(root().join("node_modules/axe-core/axe.min.js"))?;
+    page.evaluate(axe).await?;
+    let findings: Vec<String> = eval(
+        page,
+        "axe.run(document, { resultTypes: ['violations'] }).then(r => r.violations
+            .filter(v => v.impact === 'serious' || v.impact === 'critical')
+            .map(v => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')}`))",
+    )
+    .await?;
+    Ok(findings)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_main_embed_and_offline_views_have_no_serious_findings() -> anyhow::Result<()> {
+    let stack = Stack::start()?;
+    let chromium = Chromium::launch().await?;
+
+    let main = open_playing(&chromium, &stack).await?;
+    wait_for(&main, "document.querySelector('[data-testid=chat-state]')?.dataset.state === 'connected'", Duration::from_secs(10)).await?;
+    let body = serde_json::json!({ "channelArn": "arn:aws:ivs:us-east-1:000000000000:channel/local",
+        "metadata": r#"{"type":"poll","id":"a11y","question":"Accessible?","options":["Yes","Very"],"duration":60}"# });
+    assert_eq!(ivs_e2e::http("POST", &format!("{}/PutMetadata", stack.api), &body.to_string())?.0, 204);
+    wait_for(&main, "document.querySelector('[data-testid=poll]') !== null", Duration::from_secs(5)).await?;
+    let findings = serious_findings(&main).await?;
+    assert!(findings.is_empty(), "main view:\n{}", findings.join("\n"));
+
+    let embed = chromium.open(&format!("{}/embed?chat=1", stack.site)).await?;
+    wait_for(&embed, PLAYING, Duration::from_secs(20)).await?;
+    let findings = serious_findings(&embed).await?;
+    assert!(findings.is_empty(), "embed view:\n{}", findings.join("\n"));
+
+    stack.set_live(false)?;
+    let offline = chromium.open(&stack.site).await?;
+    wait_for(&offline, "document.querySelector('[data-testid=status]')?.dataset.state === 'Offline'", Duration::from_secs(20)).await?;
+    let findings = serious_findings(&offline).await?;
+    assert!(findings.is_empty(), "offline view:\n{}", findings.join("\n"));
+    chromium.close().await;
+    Ok(())
+}
