@@ -47,3 +47,31 @@ async fn the_main_embed_and_offline_views_have_no_serious_findings() -> anyhow::
     chromium.close().await;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_layout_works_from_a_320_px_phone_to_a_wide_desktop() -> anyhow::Result<()> {
+    use chromiumoxide::cdp::browser_protocol::emulation::SetDeviceMetricsOverrideParams;
+    let stack = Stack::start()?;
+    let chromium = Chromium::launch().await?;
+    let page = open_playing(&chromium, &stack).await?;
+    let rects = "(() => { const s = document.querySelector('.stage').getBoundingClientRect(); const c = document.querySelector('[data-testid=chat]').getBoundingClientRect(); \
+                 return [s.left, s.right, s.bottom, c.left, c.top, c.right, document.documentElement.scrollWidth, window.innerWidth]; })()";
+
+    // Wide: the chat beside the video.
+    page.execute(SetDeviceMetricsOverrideParams::new(1440, 900, 1.0, false)).await?;
+    wait_for(&page, "window.innerWidth === 1440", Duration::from_secs(5)).await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let wide: Vec<f64> = eval(&page, rects).await?;
+    assert!(wide[3] >= wide[1], "chat to the right of the video: {wide:?}");
+
+    // A 320 px phone in portrait: the chat under the video, nothing wider than the screen.
+    page.execute(SetDeviceMetricsOverrideParams::new(320, 640, 2.0, true)).await?;
+    wait_for(&page, "window.innerWidth === 320", Duration::from_secs(5)).await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let phone: Vec<f64> = eval(&page, rects).await?;
+    assert!(phone[4] >= phone[2] - 1.0, "chat under the video: {phone:?}");
+    assert!(phone[6] <= 320.0, "no sideways scrolling: {phone:?}");
+    assert!(phone[1] - phone[0] >= 300.0, "the video uses the width: {phone:?}");
+    chromium.close().await;
+    Ok(())
+}
