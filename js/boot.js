@@ -89,7 +89,8 @@
     var url = null;
     var overridden = ["playbackUrl", "autoplay", "muted"].some(function (name) { return query.has(name); });
     // Only the plain case; anything else is left to the app, which checks it fully.
-    if (config && !overridden && typeof config.playbackUrl === "string" && /^https?:\/\/\S+$/i.test(config.playbackUrl) && config.autoplay !== false) {
+    // A private channel needs a playback token first; the app fetches it and loads.
+    if (config && !overridden && !config.playbackTokenUrl && typeof config.playbackUrl === "string" && /^https?:\/\/\S+$/i.test(config.playbackUrl) && config.autoplay !== false) {
       player.setAutoplay(true);
       if (config.muted === true) player.setMuted(true);
       url = config.playbackUrl;

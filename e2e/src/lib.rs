@@ -129,7 +129,17 @@ impl Stack {
     pub fn wait_until_live(&self, timeout: Duration) -> anyhow::Result<()> {
         let deadline = Instant::now() + timeout;
         while Instant::now() < deadline {
-            if let Ok((200, body)) = http("GET", &self.playback_url(), "") {
+            let mut playlist = http("GET", &self.playback_url(), "");
+            if let Ok((403, _)) = playlist {
+                // A private channel: ask the site for a playback token, as the viewer does.
+                let token = http("POST", &format!("{}/api/playback-token", self.site), "")
+                    .ok()
+                    .and_then(|(_, body)| serde_json::from_str::<serde_json::Value>(&body).ok())
+                    .and_then(|v| v["token"].as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                playlist = http("GET", &format!("{}?token={token}", self.playback_url()), "");
+            }
+            if let Ok((200, body)) = playlist {
                 if body.matches(".ts").count() >= 2 {
                     return Ok(());
                 }

@@ -140,7 +140,7 @@ async fn get_channel(State(state): State<AppState>, body: Bytes) -> Result<Json<
             "name": "local",
             "latencyMode": "LOW",
             "type": "STANDARD",
-            "authorized": false,
+            "authorized": state.private.is_some(),
             "insecureIngest": false,
             "ingestEndpoint": "127.0.0.1",
             "playbackUrl": state.playback_url,

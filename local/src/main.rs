@@ -18,6 +18,7 @@ mod demo;
 mod hls;
 mod identity;
 mod playback;
+mod playback_auth;
 mod polls;
 mod site;
 mod status;
@@ -48,6 +49,16 @@ pub struct AppState {
     pub identity: Identity,
     pub polls: polls::Polls,
     pub embed_origins: Vec<String>,
+    /// Private channel: the playback key pair, the token lifetime and the site's origin (the
+    /// token's allowed origin).
+    pub private: Option<PrivateChannel>,
+}
+
+#[derive(Clone)]
+pub struct PrivateChannel {
+    pub keys: playback_auth::PlaybackKeys,
+    pub ttl_secs: u64,
+    pub site_origin: String,
 }
 
 #[derive(Parser)]
@@ -132,6 +143,12 @@ struct ServeArgs {
     /// Start with the stream offline.
     #[arg(long)]
     offline: bool,
+    /// Make the channel private: playlists need a playback token (ES384 JWT) from the site backend.
+    #[arg(long)]
+    private: bool,
+    /// How long a playback token is valid, in seconds.
+    #[arg(long, default_value_t = 600)]
+    playback_token_ttl_secs: u64,
     /// A host page origin allowed to command an embedded viewer and hear its events (repeatable),
     /// e.g. https://www.example.com.
     #[arg(long = "embed-origin")]
@@ -226,6 +243,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         identity: identity.clone(),
         polls,
         embed_origins: args.embed_origins.clone(),
+        private: args.private.then(|| PrivateChannel {
+            keys: playback_auth::PlaybackKeys::generate(),
+            ttl_secs: args.playback_token_ttl_secs,
+            site_origin: format!("http://{}", args.site),
+        }),
     };
     if !args.offline {
         state.channel.start().context("starting the test stream")?;
@@ -240,6 +262,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     println!("  playback URL     {playback_url}");
     println!("  AWS API          http://{}   (ivs: channel {CHANNEL_ARN}; ivschat: room {})", args.api, chat::DEFAULT_ROOM_ARN);
     println!("  chat WebSocket   {chat_url}");
+    if args.private {
+        println!("  private channel  playback tokens (ES384, {} s) from http://{}/api/playback-token", args.playback_token_ttl_secs, args.site);
+    }
     println!(
         "  moderator        http://{}/sign-in?user={}&key={}",
         args.site,

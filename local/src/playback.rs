@@ -7,7 +7,7 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -35,10 +35,28 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn playlist(State(state): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, Path(file): Path<String>) -> Response {
+#[derive(serde::Deserialize)]
+struct PlaylistQuery {
+    token: Option<String>,
+}
+
+async fn playlist(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(file): Path<String>,
+    Query(query): Query<PlaylistQuery>,
+    headers: axum::http::HeaderMap,
+) -> Response {
     tracing::debug!(%peer, %file, "playlist request");
     if file != PLAYLIST {
         return (StatusCode::NOT_FOUND, "no such channel").into_response();
+    }
+    if let Some(private) = &state.private {
+        let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+        if let Err(why) = private.keys.check(query.token.as_deref(), &state.channel_arn, origin) {
+            tracing::info!(?why, "playlist refused: playback token");
+            return (StatusCode::FORBIDDEN, format!("playback token refused: {why:?}")).into_response();
+        }
     }
     match state.channel.playlist(&peer.to_string(), &format!("{SEGMENT_DIR}/")) {
         Some(m3u8) => (

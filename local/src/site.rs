@@ -38,6 +38,7 @@ pub fn router(app: AppState, site_dir: PathBuf) -> Router {
         .route("/config.json", get(config))
         .route("/api/chat/token", post(chat_token))
         .route("/api/state", get(overlay_state))
+        .route("/api/playback-token", post(playback_token))
         .route("/api/polls/{id}/vote", post(vote))
         .route("/sign-in", get(sign_in))
         .with_state(site)
@@ -46,14 +47,28 @@ pub fn router(app: AppState, site_dir: PathBuf) -> Router {
 }
 
 fn viewer_config(app: &AppState) -> serde_json::Value {
-    json!({
+    let mut config = json!({
         "playbackUrl": app.playback_url,
         "chatEndpoint": app.chat_url,
         "chatTokenUrl": "/api/chat/token",
         "stateUrl": "/api/state",
         "votesUrl": "/api/polls",
         "embedOrigins": app.embed_origins,
-    })
+    });
+    if app.private.is_some() {
+        config["playbackTokenUrl"] = "/api/playback-token".into();
+    }
+    config
+}
+
+/// A playback token for the private channel, bound to this site's origin. (A real backend
+/// decides here whether this viewer may watch.)
+async fn playback_token(State(site): State<Site>) -> Response {
+    let Some(private) = &site.app.private else {
+        return (StatusCode::NOT_FOUND, Json(json!({ "error": "the channel is not private" }))).into_response();
+    };
+    let (token, exp) = private.keys.issue(&site.app.channel_arn, Some(&private.site_origin), private.ttl_secs);
+    ([(header::CACHE_CONTROL, "no-store")], Json(json!({ "token": token, "expiresAt": exp }))).into_response()
 }
 
 async fn config(State(site): State<Site>) -> impl IntoResponse {

@@ -44,6 +44,8 @@ struct RawConfig {
     votes_url: Option<String>,
     #[serde(default)]
     embed_origins: Vec<String>,
+    #[serde(default)]
+    playback_token_url: Option<String>,
 }
 
 /// A URL of the site's backend: a path on this site, or an http(s) URL.
@@ -104,6 +106,9 @@ pub struct ViewerConfig {
     pub state_url: Option<String>,
     /// The backend's poll votes: `POST {votesUrl}/{pollId}/vote` with `{"option": n}`.
     pub votes_url: Option<String>,
+    /// For a private channel: the backend's endpoint that returns a playback token
+    /// (`POST`, with the viewer's cookies; answers `{"token": "…"}`).
+    pub playback_token_url: Option<String>,
     /// Host pages allowed to command an embedded viewer and hear its events.
     pub embed_origins: crate::embed::Allowlist,
 }
@@ -124,6 +129,7 @@ impl ViewerConfig {
             },
             state_url: optional_backend_url("stateUrl", raw.state_url)?,
             votes_url: optional_backend_url("votesUrl", raw.votes_url)?,
+            playback_token_url: optional_backend_url("playbackTokenUrl", raw.playback_token_url)?,
             embed_origins: crate::embed::Allowlist::parse(&raw.embed_origins).map_err(ConfigError::Backend)?,
         })
     }

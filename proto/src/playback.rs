@@ -211,6 +211,22 @@ impl Session {
     }
 }
 
+/// What a site backend's playback-token endpoint answers (private channels).
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct PlaybackToken {
+    pub token: String,
+}
+
+/// The playback URL with a playback token, as IVS takes it (`?token=…`).
+pub fn with_token(url: &str, token: &str) -> String {
+    let encoded: String = token
+        .bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect();
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}token={encoded}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -269,5 +285,11 @@ mod tests {
         assert_eq!(s.status(), Status::Player(PlayerState::Ready));
         s.apply(Event::State(PlayerState::Buffering), 0.0);
         assert_eq!(s.status().label(), "Buffering");
+    }
+
+    #[test]
+    fn tokens_go_into_the_query() {
+        assert_eq!(with_token("https://a.example/x.m3u8", "h.p.s"), "https://a.example/x.m3u8?token=h.p.s");
+        assert_eq!(with_token("https://a.example/x.m3u8?a=1", "a+b/c="), "https://a.example/x.m3u8?a=1&token=a%2Bb%2Fc%3D");
     }
 }

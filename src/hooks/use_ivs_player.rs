@@ -7,10 +7,11 @@ use std::time::Duration;
 
 use ivs_proto::config::ViewerConfig;
 use ivs_proto::overlay::{parse_cue, Board};
-use ivs_proto::playback::{Action, Event, PlayerState, Session, Status};
+use ivs_proto::playback::{with_token, Action, ErrorKind, Event, PlaybackToken, PlayerState, Session, Status};
 use leptos::html::Div;
 use leptos::prelude::*;
 
+use crate::bindings::fetch::post_with_credentials;
 use crate::bindings::ivs::{Created, Player, PlayerError, SdkAssets, SdkEvent};
 
 /// A copyable handle on the player, for controls.
@@ -19,6 +20,10 @@ pub struct PlayerHandle {
     player: StoredValue<Option<Player>, LocalStorage>,
     /// The playback URL, once [`UseIvsPlayerReturn::start`] loaded it.
     url: StoredValue<Option<String>>,
+    /// Private channels: where playback tokens come from.
+    token_url: StoredValue<Option<String>>,
+    /// A refused token was already replaced once since playback last worked.
+    auth_retried: StoredValue<bool>,
 }
 
 impl PlayerHandle {
@@ -105,10 +110,36 @@ impl PlayerHandle {
     /// Loads the stream again (an offline channel does not restart by itself).
     fn reload(&self) {
         let Some(url) = self.url.try_get_value().flatten() else { return };
-        self.with(|p| {
-            if let Err(e) = p.load(&url) {
-                log::warn!("reload failed: {e}");
-            }
+        self.load_url(url);
+    }
+
+    /// Loads `url`; for a private channel, with a fresh playback token from the backend.
+    fn load_url(&self, url: String) {
+        let Some(token_url) = self.token_url.try_get_value().flatten() else {
+            self.with(|p| {
+                if let Err(e) = p.load(&url) {
+                    log::warn!("load failed: {e}");
+                }
+            });
+            return;
+        };
+        let request = post_with_credentials(&token_url);
+        let handle = *self;
+        leptos::task::spawn_local(async move {
+            let token = request.await.map_err(|e| e.to_string()).and_then(|t| serde_json::from_str::<PlaybackToken>(&t).map_err(|e| e.to_string()));
+            // Without a token the channel refuses the stream, and the viewer is told it is not authorised.
+            let url = match token {
+                Ok(token) => with_token(&url, &token.token),
+                Err(e) => {
+                    log::warn!("playback token: {e}");
+                    url
+                }
+            };
+            handle.with(|p| {
+                if let Err(e) = p.load(&url) {
+                    log::warn!("load failed: {e}");
+                }
+            });
         });
     }
 }
@@ -168,14 +199,16 @@ impl UseIvsPlayerReturn {
             loaded.set_value(true);
             let url = config.playback_url.as_str().to_owned();
             handle.url.set_value(Some(url.clone()));
-            handle.with(|player| {
-                if player.preloaded_url() != Some(url.as_str()) {
+            handle.token_url.set_value(config.playback_token_url.clone());
+            let preloaded = handle.with(|p| p.preloaded_url() == Some(url.as_str())).unwrap_or(false);
+            if !preloaded {
+                handle.with(|player| {
                     player.set_autoplay(config.autoplay);
                     player.set_muted(config.muted);
-                    if let Err(e) = player.load(&url) {
-                        log::warn!("load failed: {e}");
-                    }
-                }
+                });
+                handle.load_url(url);
+            }
+            handle.with(|player| {
                 // The player's own word: the browser may have muted it already.
                 set_muted.set(player.is_muted());
             });
@@ -195,7 +228,12 @@ pub fn use_ivs_player() -> UseIvsPlayerReturn {
     let (last_cue, set_last_cue) = signal(None::<(u64, String)>);
     let (caption, set_caption) = signal(None::<String>);
     let caption_timer = StoredValue::new_local(None::<TimeoutHandle>);
-    let handle = PlayerHandle { player: StoredValue::new_local(None), url: StoredValue::new(None) };
+    let handle = PlayerHandle {
+        player: StoredValue::new_local(None),
+        url: StoredValue::new(None),
+        token_url: StoredValue::new(None),
+        auth_retried: StoredValue::new(false),
+    };
     let session = StoredValue::new(Session::default());
     let retry = StoredValue::new_local(None::<TimeoutHandle>);
 
@@ -204,11 +242,18 @@ pub fn use_ivs_player() -> UseIvsPlayerReturn {
             SdkEvent::State(state) => {
                 if state == PlayerState::Playing {
                     set_playback_blocked.set(false);
+                    handle.auth_retried.set_value(false);
                 }
                 Some(Event::State(state))
             }
             SdkEvent::Error { kind, code, message } => {
                 log::warn!("player error {kind:?} ({code}): {message}");
+                // A private channel's token expired or was refused: fetch a new one, once.
+                if kind == ErrorKind::NotAuthorized && handle.token_url.get_value().is_some() && !handle.auth_retried.get_value() {
+                    handle.auth_retried.set_value(true);
+                    handle.reload();
+                    return;
+                }
                 Some(Event::Error { kind })
             }
             SdkEvent::MetadataCue(cue) => {

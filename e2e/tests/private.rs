@@ -1,0 +1,59 @@
+//! End to end: a private channel. The viewer fetches a playback token (ES384 JWT) from the site
+//! backend and plays; when the token expires it fetches a new one and plays on; the playback
+//! origin refuses a playlist without a valid token.
+
+use std::time::Duration;
+
+use ivs_e2e::{eval, http, http_with, open_playing, wait_for, Chromium, Stack, PLAYING};
+
+fn token(stack: &Stack) -> anyhow::Result<String> {
+    let (status, body) = http("POST", &format!("{}/api/playback-token", stack.site), "")?;
+    anyhow::ensure!(status == 200, "token endpoint: {status} {body}");
+    let body: serde_json::Value = serde_json::from_str(&body)?;
+    Ok(body["token"].as_str().unwrap_or_default().to_owned())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_private_channel_plays_with_a_token_and_refuses_without() -> anyhow::Result<()> {
+    let stack = Stack::start_with(true, &["--private"])?;
+    let url = stack.playback_url();
+
+    // None, forged, wrong origin: refused. A valid token: the playlist.
+    assert_eq!(http("GET", &url, "")?.0, 403, "no token");
+    assert_eq!(http("GET", &format!("{url}?token=eyJhbGciOiJFUzM4NCJ9.e30.AAAA"), "")?.0, 403, "forged");
+    let token = token(&stack)?;
+    let claims = token.split('.').nth(1).unwrap_or_default();
+    assert!(!claims.is_empty());
+    let (status, _, body) = http_with("GET", &format!("{url}?token={token}"), &[("Origin", &stack.site)], "")?;
+    assert_eq!(status, 200);
+    assert!(body.starts_with("#EXTM3U"));
+    let (status, _, _) = http_with("GET", &format!("{url}?token={token}"), &[("Origin", "https://evil.example")], "")?;
+    assert_eq!(status, 403, "the token is bound to the site's origin");
+    let channel = ivs_e2e::ivs_client(&stack).await.get_channel().arn("arn:aws:ivs:us-east-1:000000000000:channel/local").send().await?;
+    assert_eq!(channel.channel().map(|c| c.authorized()), Some(true));
+
+    // The viewer fetches a token and plays.
+    let chromium = Chromium::launch().await?;
+    let page = open_playing(&chromium, &stack).await?;
+    // It could only play with a token (the origin refuses the playlist without one): it fetched one.
+    let fetched: usize = eval(&page, "performance.getEntriesByType('resource').filter(e => e.name.endsWith('/api/playback-token')).length").await?;
+    assert!(fetched >= 1);
+    chromium.close().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_expired_token_is_replaced_and_playback_goes_on() -> anyhow::Result<()> {
+    let stack = Stack::start_with(true, &["--private", "--playback-token-ttl-secs", "4"])?;
+    let chromium = Chromium::launch().await?;
+    let page = open_playing(&chromium, &stack).await?;
+    let tokens = "performance.getEntriesByType('resource').filter(e => e.name.endsWith('/api/playback-token')).length";
+    // Well past the first token's life: a new one was fetched and the video kept going.
+    wait_for(&page, &format!("{tokens} >= 2"), Duration::from_secs(20)).await?;
+    let before: f64 = eval(&page, "document.querySelector('video').currentTime").await?;
+    wait_for(&page, PLAYING, Duration::from_secs(10)).await?;
+    wait_for(&page, &format!("document.querySelector('video').currentTime > {before} + 2"), Duration::from_secs(10)).await?;
+    assert_eq!(eval::<String>(&page, "document.querySelector('[data-testid=status]').dataset.state").await?, "Playing");
+    chromium.close().await;
+    Ok(())
+}
