@@ -70,6 +70,7 @@ pub fn router(state: AppState) -> Router {
         .route("/_local/stream/online", post(go_online))
         .route("/_local/health", get(health))
         .route("/_local/stream/health", post(force_health))
+        .route("/_local/recordings", get(recordings))
         .with_state(state)
         .merge(chat)
 }
@@ -208,6 +209,25 @@ async fn force_health(State(state): State<AppState>, body: Bytes) -> Result<Json
     state.channel.force_health(healthy);
     crate::status::push_now(&state);
     Ok(Json(json!({ "health": input.health })))
+}
+
+/// The finished broadcasts, playable as recordings (what IVS's Recording End event announces).
+async fn recordings(State(state): State<AppState>) -> Json<serde_json::Value> {
+    let base = state.playback_url.split("/api/video/").next().unwrap_or_default().to_owned();
+    let list: Vec<serde_json::Value> = state
+        .channel
+        .recordings()
+        .iter()
+        .map(|r| {
+            json!({
+                "streamId": r.stream_id,
+                "playbackUrl": format!("{base}/recordings/{}/index.m3u8", r.stream_id),
+                "durationSecs": r.duration_secs(),
+                "startTimeMs": r.start_ms(),
+            })
+        })
+        .collect();
+    Json(json!({ "recordings": list }))
 }
 
 async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {

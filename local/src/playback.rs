@@ -31,6 +31,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/api/video/v1/{file}", get(playlist))
         .route("/api/video/v1/seg/{file}", get(segment))
+        .route("/recordings/{stream}/{file}", get(recording))
         .layer(CorsLayer::permissive())
         .with_state(state)
 }
@@ -82,6 +83,20 @@ async fn segment(State(state): State<AppState>, Path(file): Path<String>) -> Res
             ([(header::CONTENT_TYPE, "video/mp2t"), (header::CACHE_CONTROL, "no-cache")], body).into_response()
         }
         SegmentRead::Gone => (StatusCode::NOT_FOUND, "no such segment").into_response(),
+    }
+}
+
+/// A finished broadcast, as a recording (VOD): `index.m3u8` and its segments.
+async fn recording(State(state): State<AppState>, Path((stream, file)): Path<(String, String)>) -> Response {
+    let Some(recording) = state.channel.recording(&stream) else {
+        return (StatusCode::NOT_FOUND, "no such recording").into_response();
+    };
+    if file == "index.m3u8" {
+        return ([(header::CONTENT_TYPE, "application/vnd.apple.mpegurl"), (header::CACHE_CONTROL, "max-age=60")], recording.playlist()).into_response();
+    }
+    match file.strip_suffix(".ts").and_then(|s| s.parse::<u64>().ok()).and_then(|n| recording.segment(n)) {
+        Some(data) => ([(header::CONTENT_TYPE, "video/mp2t"), (header::CACHE_CONTROL, "max-age=3600")], data).into_response(),
+        None => (StatusCode::NOT_FOUND, "no such segment").into_response(),
     }
 }
 

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use ivs_proto::overlay::format_countdown;
 use ivs_proto::controls::{behind_live, bitrate, is_jump_to_live, seconds, shortcut, step_volume, Shortcut, SHORTCUTS};
 use leptos::html::Div;
 use leptos::prelude::*;
@@ -47,6 +48,12 @@ pub fn Controls(
         if handle.is_live() { behind_live(handle.live_latency()) } else { None }
     };
     let qualities = Memo::new(move |_| if playing() { handle.qualities() } else { Vec::new() });
+    // A recording (VOD) has a duration: it gets a seek bar instead of the live readout.
+    let duration = Memo::new(move |_| {
+        player.status.track();
+        tick.track();
+        Some(handle.duration()).filter(|d| d.is_finite() && *d > 0.0)
+    });
 
     let keys = KeyListener::new(move |key| {
         if is_jump_to_live(&key.key, key.in_text, key.modifier) {
@@ -127,9 +134,22 @@ pub fn Controls(
             <input class="ctl-volume" type="range" min="0" max="1" step="0.05" data-testid="ctl-volume" aria-label="Volume"
                 prop:value=move || if player.muted.get() { 0.0 } else { volume.get() }
                 on:input=move |e| change_volume(event_target_value(&e).parse().unwrap_or(1.0)) />
-            <span class="ctl-live" data-testid="ctl-live" class:behind=move || behind().is_some()>
-                {move || match behind() { Some(secs) => format!("−{secs} s"), None => "LIVE".to_owned() }}
-            </span>
+            <Show
+                when=move || duration.get().is_some()
+                fallback=move || view! {
+                    <span class="ctl-live" data-testid="ctl-live" class:behind=move || behind().is_some()>
+                        {move || match behind() { Some(secs) => format!("−{secs} s"), None => "LIVE".to_owned() }}
+                    </span>
+                }
+            >
+                <input class="ctl-seek" type="range" min="0" step="0.1" data-testid="ctl-seek" aria-label="Seek"
+                    prop:max=move || duration.get().unwrap_or(0.0)
+                    prop:value=move || player.position.get()
+                    on:input=move |e| handle.seek_to(event_target_value(&e).parse().unwrap_or(0.0)) />
+                <span class="ctl-time" data-testid="ctl-time">
+                    {move || format!("{} / {}", format_countdown(player.position.get()), format_countdown(duration.get().unwrap_or(0.0)))}
+                </span>
+            </Show>
             <Show when=move || behind().is_some()>
                 <button class="ctl ctl-text" data-testid="ctl-golive" on:click=move |_| handle.jump_to_live()>"Go live (L)"</button>
             </Show>

@@ -83,6 +83,15 @@ impl PlayerHandle {
         self.with(Player::is_paused).unwrap_or(true)
     }
 
+    /// The duration in seconds: infinite for a live stream.
+    pub fn duration(&self) -> f64 {
+        self.with(Player::duration).unwrap_or(f64::INFINITY)
+    }
+
+    pub fn seek_to(&self, time: f64) {
+        self.with(|p| p.seek_to(time));
+    }
+
     pub fn seek_by(&self, delta: f64) {
         self.with(|p| p.seek_to(p.position() + delta));
     }

@@ -69,8 +69,55 @@ struct Broadcast {
     started: OffsetDateTime,
     segmenter: Segmenter,
     segments: VecDeque<Segment>,
+    /// Every segment of this broadcast, for its recording (up to [`RECORDING_MAX_SEGMENTS`]).
+    recording: Vec<Segment>,
     last_segment_at: Instant,
     _stop: oneshot::Sender<()>,
+}
+
+/// The most of a broadcast that is recorded (30 minutes of half-second segments).
+const RECORDING_MAX_SEGMENTS: usize = 3600;
+/// How many finished recordings are kept.
+const RECORDINGS_KEPT: usize = 5;
+
+/// A finished broadcast, playable as a recording (VOD).
+#[derive(Clone)]
+pub struct Recording {
+    pub stream_id: String,
+    segments: Arc<Vec<Segment>>,
+}
+
+impl Recording {
+    pub fn duration_secs(&self) -> f64 {
+        self.segments.iter().map(|s| s.duration).sum()
+    }
+
+    /// Wall-clock time of the recording's first frame (ms since the epoch).
+    pub fn start_ms(&self) -> i64 {
+        self.segments.first().map_or(0, |s| s.program_date_time_ms)
+    }
+
+    /// The VOD playlist: every segment, `EXT-X-ENDLIST`.
+    pub fn playlist(&self) -> String {
+        let target = self.segments.iter().map(|s| s.duration.ceil().max(1.0) as u64).max().unwrap_or(1);
+        let first = self.segments.first().map_or(0, |s| s.sequence);
+        let mut m3u8 = format!(
+            "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-PLAYLIST-TYPE:VOD\n#EXT-X-TARGETDURATION:{target}\n#EXT-X-MEDIA-SEQUENCE:{first}\n"
+        );
+        for s in self.segments.iter() {
+            let pdt = OffsetDateTime::from_unix_timestamp_nanos(i128::from(s.program_date_time_ms) * 1_000_000)
+                .ok()
+                .and_then(|t| t.format(&Rfc3339).ok())
+                .unwrap_or_default();
+            let _ = write!(m3u8, "#EXT-X-PROGRAM-DATE-TIME:{pdt}\n#EXTINF:{:.3},\n{}.ts\n", s.duration, s.sequence);
+        }
+        m3u8.push_str("#EXT-X-ENDLIST\n");
+        m3u8
+    }
+
+    pub fn segment(&self, sequence: u64) -> Option<Bytes> {
+        self.segments.iter().find(|s| s.sequence == sequence).map(|s| s.data.clone())
+    }
 }
 
 struct Inner {
@@ -80,6 +127,8 @@ struct Inner {
     viewers: HashMap<String, Instant>,
     /// A health forced by `/_local/stream/health` (tests and demos), instead of the measured one.
     forced_health: Option<bool>,
+    /// Finished broadcasts, newest last.
+    recordings: VecDeque<Recording>,
 }
 
 /// One live channel; cheap to clone.
@@ -105,7 +154,7 @@ pub enum SegmentRead {
 impl Channel {
     /// An offline channel that will encode `source` when started.
     pub fn new(source: Source) -> Self {
-        let inner = Inner { broadcast: None, next_sequence: 0, recent_puts: VecDeque::new(), viewers: HashMap::new(), forced_health: None };
+        let inner = Inner { broadcast: None, next_sequence: 0, recent_puts: VecDeque::new(), viewers: HashMap::new(), forced_health: None, recordings: VecDeque::new() };
         Self { inner: Arc::new(Mutex::new(inner)), progress: Arc::new(watch::channel(0).0), source }
     }
 
@@ -135,6 +184,7 @@ impl Channel {
             started: OffsetDateTime::now_utc(),
             segmenter: Segmenter::new(TARGET_SECS, inner.next_sequence, now_ms),
             segments: VecDeque::new(),
+            recording: Vec::new(),
             last_segment_at: Instant::now(),
             _stop: stop_tx,
         });
@@ -176,17 +226,43 @@ impl Channel {
 
     /// Stops broadcasting; the encoder is killed and the playlist goes away.
     pub fn stop(&self) {
-        if let Some(b) = self.lock().broadcast.take() {
+        let mut inner = self.lock();
+        if let Some(b) = inner.broadcast.take() {
             tracing::info!(stream_id = %b.stream_id, "stream stopped");
+            Self::keep_recording(&mut inner, b);
         }
+        drop(inner);
         self.progress.send_modify(|n| *n += 1);
     }
 
     fn end_if(&self, stream_id: &str) {
         let mut inner = self.lock();
         if inner.broadcast.as_ref().is_some_and(|b| b.stream_id == stream_id) {
-            inner.broadcast = None;
+            if let Some(b) = inner.broadcast.take() {
+                Self::keep_recording(&mut inner, b);
+            }
         }
+    }
+
+    /// A finished broadcast becomes a recording (the "Recording End" moment).
+    fn keep_recording(inner: &mut Inner, broadcast: Broadcast) {
+        if broadcast.recording.is_empty() {
+            return;
+        }
+        tracing::info!(stream_id = %broadcast.stream_id, segments = broadcast.recording.len(), "recording ready");
+        inner.recordings.push_back(Recording { stream_id: broadcast.stream_id, segments: Arc::new(broadcast.recording) });
+        while inner.recordings.len() > RECORDINGS_KEPT {
+            inner.recordings.pop_front();
+        }
+    }
+
+    /// The finished recordings, oldest first.
+    pub fn recordings(&self) -> Vec<Recording> {
+        self.lock().recordings.iter().cloned().collect()
+    }
+
+    pub fn recording(&self, stream_id: &str) -> Option<Recording> {
+        self.lock().recordings.iter().find(|r| r.stream_id == stream_id).cloned()
     }
 
     fn ingest(&self, stream_id: &str, packets: &[u8]) {
@@ -201,6 +277,9 @@ impl Channel {
         for packet in packets.chunks_exact(PACKET_LEN) {
             if let Some(segment) = b.segmenter.push_packet(packet) {
                 inner.next_sequence = segment.sequence + 1;
+                if b.recording.len() < RECORDING_MAX_SEGMENTS {
+                    b.recording.push(segment.clone());
+                }
                 b.segments.push_back(segment);
                 b.last_segment_at = Instant::now();
                 while b.segments.len() > KEPT {
