@@ -2,8 +2,8 @@
 //  1. create the IVS player the moment the SDK has loaded, with its <video> in a stand-in stage
 //     (same classes as the app's), and — when the page carries its configuration inline and the
 //     address overrides nothing — start loading the stream;
-//  2. start the app's own wasm once that first frame is in (or after 800 ms), so compiling and
-//     mounting the app never competes with the player for the machine.
+//  2. start the app's own wasm once that first frame is on screen (or after 800 ms), so compiling
+//     and mounting the app never competes with the player for the machine.
 // The app adopts the player, its video and the events seen so far (src/bindings/ivs.rs). Without
 // a usable SDK or inline configuration, step 1 does less and the app does the rest itself.
 (function () {
@@ -27,7 +27,14 @@
     });
   }
   if (video && video.readyState < 2) {
-    video.addEventListener("loadeddata", startApp, { once: true });
+    // Start the app once the first frame is on screen, not while it is being presented: the
+    // app's start-up would hold the main thread the frame needs.
+    var afterFirstFrame = function () { setTimeout(startApp, 0); };
+    if (video.requestVideoFrameCallback) {
+      video.requestVideoFrameCallback(afterFirstFrame);
+    } else {
+      video.addEventListener("loadeddata", function () { requestAnimationFrame(afterFirstFrame); }, { once: true });
+    }
     setTimeout(startApp, 800);
   } else {
     startApp();
