@@ -131,8 +131,14 @@ impl Stack {
         while Instant::now() < deadline {
             let mut playlist = http("GET", &self.playback_url(), "");
             if let Ok((403, _)) = playlist {
-                // A private channel: ask the site for a playback token, as the viewer does.
-                let token = http("POST", &format!("{}/api/playback-token", self.site), "")
+                // A private channel: ask the site for a playback token, as the viewer does (signed
+                // in as the moderator, in case the channel is for subscribers).
+                let cookie = http_with("GET", &self.sign_in_url(MODERATOR), &[], "")
+                    .ok()
+                    .and_then(|(_, head, _)| head.lines().find_map(|l| l.strip_prefix("set-cookie: ").map(|v| v.split(';').next().unwrap_or_default().to_owned())))
+                    .unwrap_or_default();
+                let token = http_with("POST", &format!("{}/api/playback-token", self.site), &[("Cookie", &cookie)], "")
+                    .map(|(status, _, body)| (status, body))
                     .ok()
                     .and_then(|(_, body)| serde_json::from_str::<serde_json::Value>(&body).ok())
                     .and_then(|v| v["token"].as_str().map(str::to_owned))

@@ -57,3 +57,19 @@ async fn an_expired_token_is_replaced_and_playback_goes_on() -> anyhow::Result<(
     chromium.close().await;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_viewer_the_backend_gives_no_token_is_told_it_is_not_authorised() -> anyhow::Result<()> {
+    // Only the subscriber gets tokens; everyone else is refused by the backend, then by the channel.
+    let stack = Stack::start_with(true, &["--private", "--subscriber", ivs_e2e::MODERATOR])?;
+    let chromium = Chromium::launch().await?;
+    let page = chromium.open_isolated(&stack.site).await?;
+    wait_for(&page, "document.querySelector('[data-testid=status]')?.dataset.state === 'Error'", Duration::from_secs(20)).await?;
+    let slate: String = eval(&page, "document.body.textContent").await?;
+    assert!(slate.contains("not authorised"), "the viewer is told: {slate}");
+    // The subscriber, signed in, plays.
+    let subscriber = chromium.open_isolated(&stack.sign_in_url(ivs_e2e::MODERATOR)).await?;
+    wait_for(&subscriber, PLAYING, Duration::from_secs(20)).await?;
+    chromium.close().await;
+    Ok(())
+}

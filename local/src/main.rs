@@ -56,6 +56,8 @@ pub struct AppState {
 
 #[derive(Clone)]
 pub struct PrivateChannel {
+    /// Who may watch; empty: everyone.
+    pub subscribers: Vec<String>,
     pub keys: playback_auth::PlaybackKeys,
     pub ttl_secs: u64,
     pub site_origin: String,
@@ -146,6 +148,10 @@ struct ServeArgs {
     /// Make the channel private: playlists need a playback token (ES384 JWT) from the site backend.
     #[arg(long)]
     private: bool,
+    /// With a private channel: only these user ids get playback tokens (repeatable; default:
+    /// every viewer) — a paywall, as a site's backend would decide it.
+    #[arg(long = "subscriber")]
+    subscribers: Vec<String>,
     /// How long a playback token is valid, in seconds.
     #[arg(long, default_value_t = 600)]
     playback_token_ttl_secs: u64,
@@ -244,6 +250,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         polls,
         embed_origins: args.embed_origins.clone(),
         private: args.private.then(|| PrivateChannel {
+            subscribers: args.subscribers.clone(),
             keys: playback_auth::PlaybackKeys::generate(),
             ttl_secs: args.playback_token_ttl_secs,
             site_origin: format!("http://{}", args.site),

@@ -63,10 +63,16 @@ fn viewer_config(app: &AppState) -> serde_json::Value {
 
 /// A playback token for the private channel, bound to this site's origin. (A real backend
 /// decides here whether this viewer may watch.)
-async fn playback_token(State(site): State<Site>) -> Response {
+async fn playback_token(State(site): State<Site>, headers: HeaderMap) -> Response {
     let Some(private) = &site.app.private else {
         return (StatusCode::NOT_FOUND, Json(json!({ "error": "the channel is not private" }))).into_response();
     };
+    if !private.subscribers.is_empty() {
+        let user = known_viewer(&site.app.identity, &headers);
+        if !user.is_some_and(|u| private.subscribers.contains(&u)) {
+            return (StatusCode::FORBIDDEN, Json(json!({ "error": "this stream is for subscribers" }))).into_response();
+        }
+    }
     let (token, exp) = private.keys.issue(&site.app.channel_arn, Some(&private.site_origin), private.ttl_secs);
     ([(header::CACHE_CONTROL, "no-store")], Json(json!({ "token": token, "expiresAt": exp }))).into_response()
 }
