@@ -47,7 +47,7 @@ async fn an_allowed_host_commands_the_embed_and_hears_it_a_refused_one_does_neit
     // The allowed host hears the viewer play.
     wait_for(&top, &relayed("state", " && e.state === 'Playing'"), Duration::from_secs(20)).await?;
     let origins: Vec<String> = eval(&top, "[...new Set(window.__relayed.map(e => e.origin))]").await?;
-    assert_eq!(origins, [stack.site.clone()], "events come from the viewer's origin");
+    assert_eq!(origins, std::slice::from_ref(&stack.site), "events come from the viewer's origin");
     assert!(eval::<bool>(&top, &relayed("volume", "")).await?);
 
     // The refused top page reaches the viewer's window and tries to pause it: ignored.

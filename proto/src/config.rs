@@ -147,11 +147,7 @@ impl ViewerConfig {
                 "autoplay" => self.autoplay = flag(value).ok_or_else(|| bad("must be 0 or 1"))?,
                 "muted" => self.muted = flag(value).ok_or_else(|| bad("must be 0 or 1"))?,
                 // Only turns the configured chat off (an embed without chat); never repoints it.
-                "chat" => {
-                    if !flag(value).ok_or_else(|| bad("must be 0 or 1"))? {
-                        self.chat = None;
-                    }
-                }
+                "chat" => self.chat = if flag(value).ok_or_else(|| bad("must be 0 or 1"))? { self.chat.take() } else { None },
                 _ => {}
             }
         }
