@@ -98,6 +98,13 @@ impl Stack {
         self.wait_until_up(Duration::from_secs(20))
     }
 
+    /// `PutMetadata` on the local channel, as the stack's API takes it; returns the HTTP status
+    /// (204 when the payload entered the stream).
+    pub fn put_metadata(&self, metadata: &str) -> anyhow::Result<u16> {
+        let body = serde_json::json!({ "channelArn": "arn:aws:ivs:us-east-1:000000000000:channel/local", "metadata": metadata });
+        Ok(http("POST", &format!("{}/PutMetadata", self.api), &body.to_string())?.0)
+    }
+
     /// The URL that signs a browser in as `user`.
     pub fn sign_in_url(&self, user: &str) -> String {
         format!("{}/sign-in?user={user}&key={}", self.site, self.sign_in_key)

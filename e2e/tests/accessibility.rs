@@ -27,9 +27,7 @@ async fn the_main_embed_and_offline_views_have_no_serious_findings() -> anyhow::
 
     let main = open_playing(&chromium, &stack).await?;
     wait_for(&main, "document.querySelector('[data-testid=chat-state]')?.dataset.state === 'connected'", Duration::from_secs(10)).await?;
-    let body = serde_json::json!({ "channelArn": "arn:aws:ivs:us-east-1:000000000000:channel/local",
-        "metadata": r#"{"type":"poll","id":"a11y","question":"Accessible?","options":["Yes","Very"],"duration":60}"# });
-    assert_eq!(ivs_e2e::http("POST", &format!("{}/PutMetadata", stack.api), &body.to_string())?.0, 204);
+    assert_eq!(stack.put_metadata(r#"{"type":"poll","id":"a11y","question":"Accessible?","options":["Yes","Very"],"duration":60}"#)?, 204);
     wait_for(&main, "document.querySelector('[data-testid=poll]') !== null", Duration::from_secs(5)).await?;
     let findings = serious_findings(&main).await?;
     assert!(findings.is_empty(), "main view:\n{}", findings.join("\n"));

@@ -52,9 +52,7 @@ async fn the_keyboard_and_the_control_bar_drive_the_player() -> anyhow::Result<(
     }
     press(&page, "?").await?;
     wait_for(&page, "document.querySelector('[data-testid=help]')?.textContent.includes('Play or pause')", Duration::from_secs(3)).await?;
-    let body = serde_json::json!({ "channelArn": "arn:aws:ivs:us-east-1:000000000000:channel/local",
-        "metadata": r#"{"type":"product","title":"Mug","price":"$1","imageUrl":"https://e.example/m.png","url":"https://e.example/m"}"# });
-    assert_eq!(http("POST", &format!("{}/PutMetadata", stack.api), &body.to_string())?.0, 204);
+    assert_eq!(stack.put_metadata(r#"{"type":"product","title":"Mug","price":"$1","imageUrl":"https://e.example/m.png","url":"https://e.example/m"}"#)?, 204);
     wait_for(&page, "document.querySelector('[data-testid=product]') !== null", Duration::from_secs(5)).await?;
     press(&page, "Escape").await?;
     wait_for(&page, "!document.querySelector('[data-testid=help]') && !document.querySelector('[data-testid=stats]') && !document.querySelector('[data-testid=product]')", Duration::from_secs(3)).await?;

@@ -64,9 +64,7 @@ async fn an_allowed_host_commands_the_embed_and_hears_it_a_refused_one_does_neit
     // A bad command is refused; cues reach the host as events.
     eval::<bool>(&top, "(frames[0].postMessage({type: 'do-send', command: {command: 'quality', name: 'no-such'}}, '*'), true)").await?;
     wait_for(&top, &relayed("error", " && e.message.includes('no-such')"), Duration::from_secs(5)).await?;
-    let body = serde_json::json!({ "channelArn": "arn:aws:ivs:us-east-1:000000000000:channel/local", "metadata": "{\"type\":\"notice\",\"text\":\"hello host\"}" });
-    let (status, _) = ivs_e2e::http("POST", &format!("{}/PutMetadata", stack.api), &body.to_string())?;
-    assert_eq!(status, 204);
+    assert_eq!(stack.put_metadata(r#"{"type":"notice","text":"hello host"}"#)?, 204);
     wait_for(&top, &relayed("cue", " && e.text.includes('hello host')"), Duration::from_secs(5)).await?;
     let direct: usize = eval(&top, "window.__events.length").await?;
     assert_eq!(direct, 0, "the viewer talks to its parent only");

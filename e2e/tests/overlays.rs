@@ -2,13 +2,12 @@
 
 use std::time::Duration;
 
-use ivs_e2e::{eval, http, open_playing, text, wait_for, Chromium, Stack};
+use ivs_e2e::{eval, open_playing, text, wait_for, Chromium, Stack};
 
 
 fn put_metadata(stack: &Stack, metadata: &str) -> anyhow::Result<()> {
-    let body = serde_json::json!({ "channelArn": "arn:aws:ivs:us-east-1:000000000000:channel/local", "metadata": metadata });
-    let (status, answer) = http("POST", &format!("{}/PutMetadata", stack.api), &body.to_string())?;
-    anyhow::ensure!(status == 204, "PutMetadata answered {status}: {answer}");
+    let status = stack.put_metadata(metadata)?;
+    anyhow::ensure!(status == 204, "PutMetadata answered {status}");
     Ok(())
 }
 

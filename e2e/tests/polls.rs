@@ -8,9 +8,8 @@ use ivs_e2e::{eval, http, text, wait_for, Chromium, Stack, PLAYING};
 const POLL: &str = r#"{"type":"poll","id":"next-feature","question":"Which feature next?","options":["Dark mode","Mobile app","API v2"],"duration":120}"#;
 
 fn put_metadata(stack: &Stack, metadata: &str) -> anyhow::Result<()> {
-    let body = serde_json::json!({ "channelArn": "arn:aws:ivs:us-east-1:000000000000:channel/local", "metadata": metadata });
-    let (status, answer) = http("POST", &format!("{}/PutMetadata", stack.api), &body.to_string())?;
-    anyhow::ensure!(status == 204, "PutMetadata answered {status}: {answer}");
+    let status = stack.put_metadata(metadata)?;
+    anyhow::ensure!(status == 204, "PutMetadata answered {status}");
     Ok(())
 }
 
@@ -150,9 +149,7 @@ async fn quizzes_notices_products_and_compressed_or_hostile_payloads() -> anyhow
     // Oversized: IVS's 1 KB limit refuses it at the API; a small payload that expands past the
     // viewer's bound is refused by the viewer.
     let oversized = format!(r#"{{"type":"notice","text":"{}"}}"#, "x".repeat(1100));
-    let body = serde_json::json!({ "channelArn": "arn:aws:ivs:us-east-1:000000000000:channel/local", "metadata": oversized });
-    let (status, _) = http("POST", &format!("{}/PutMetadata", stack.api), &body.to_string())?;
-    assert_eq!(status, 400, "PutMetadata refuses more than 1 KB");
+    assert_eq!(stack.put_metadata(&oversized)?, 400, "PutMetadata refuses more than 1 KB");
     put_metadata(&stack, &lz_str::compress_to_base64(&format!(r#"{{"type":"notice","text":"bomb {}"}}"#, "a".repeat(20_000))))?;
     wait_for(&page, "document.querySelector('[data-testid=notice]') !== null", Duration::from_secs(5)).await?;
     tokio::time::sleep(Duration::from_millis(1500)).await;

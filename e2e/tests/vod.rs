@@ -14,9 +14,7 @@ async fn a_recording_plays_with_a_seek_bar_and_replays_its_cues_in_place() -> an
     let stack = Stack::start()?;
     tokio::time::sleep(Duration::from_secs(4)).await;
     let sent_at = now_ms();
-    let body = serde_json::json!({ "channelArn": "arn:aws:ivs:us-east-1:000000000000:channel/local",
-        "metadata": r#"{"type":"notice","text":"replayed in place","duration":3}"# });
-    assert_eq!(http("POST", &format!("{}/PutMetadata", stack.api), &body.to_string())?.0, 204);
+    assert_eq!(stack.put_metadata(r#"{"type":"notice","text":"replayed in place","duration":3}"#)?, 204);
     tokio::time::sleep(Duration::from_secs(4)).await;
     stack.set_live(false)?;
 

@@ -90,13 +90,7 @@ async fn index(State(site): State<Site>) -> Response {
 
 /// The viewer in the request's cookie, or a new one (and the cookie to remember it by).
 fn viewer(identity: &Identity, headers: &HeaderMap) -> (String, Option<String>) {
-    let known = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| identity::cookie(v, identity::COOKIE))
-        .and_then(|c| identity.verify(c));
-    match known {
+    match known_viewer(identity, headers) {
         Some(user_id) => (user_id, None),
         None => {
             let user_id = Identity::new_viewer();
@@ -153,6 +147,7 @@ async fn overlay_state(State(site): State<Site>, headers: HeaderMap) -> Response
     ([(header::CACHE_CONTROL, "no-store")], Json(state)).into_response()
 }
 
+/// The viewer in the request's cookie, if this server signed it.
 fn known_viewer(identity: &Identity, headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(header::COOKIE)

@@ -150,9 +150,8 @@ async fn tally_throughput() -> anyhow::Result<()> {
     // Through the stack: concurrent viewers POST their vote; each is stored before it is acknowledged.
     let stack = Stack::start_with(true, &[])?;
     let poll = r#"{"type":"poll","id":"bench","question":"Bench?","options":["a","b","c"],"duration":600}"#;
-    let body = serde_json::json!({ "channelArn": "arn:aws:ivs:us-east-1:000000000000:channel/local", "metadata": poll });
-    let (status, answer) = ivs_e2e::http("POST", &format!("{}/PutMetadata", stack.api), &body.to_string())?;
-    anyhow::ensure!(status == 204, "PutMetadata: {status} {answer}");
+    let status = stack.put_metadata(poll)?;
+    anyhow::ensure!(status == 204, "PutMetadata: {status}");
     let url = format!("{}/api/polls/bench/vote", stack.site);
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
     let started = std::time::Instant::now();
@@ -221,9 +220,8 @@ async fn cue_latency() -> anyhow::Result<()> {
         let text = format!("cue {n}");
         eval::<bool>(&page, &format!("window.__probe({})", serde_json::json!(text))).await?;
         let payload = serde_json::json!({ "type": "notice", "text": text, "duration": 30 }).to_string();
-        let body = serde_json::json!({ "channelArn": "arn:aws:ivs:us-east-1:000000000000:channel/local", "metadata": payload });
-        let (status, answer) = ivs_e2e::http("POST", &format!("{}/PutMetadata", stack.api), &body.to_string())?;
-        anyhow::ensure!(status == 204, "PutMetadata: {status} {answer}");
+        let status = stack.put_metadata(&payload)?;
+        anyhow::ensure!(status == 204, "PutMetadata: {status}");
         wait_for(&page, "window.__painted !== null", Duration::from_secs(10)).await?;
         let (cue, dom, frame): (f64, f64, f64) = eval(
             &page,
