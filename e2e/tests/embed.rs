@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use chromiumoxide::Page;
 use ivs_e2e::{eval, root, wait_for, Chromium, Stack};
+use ivs_proto::url::encode_component;
 use tower_http::services::ServeDir;
 
 /// Serves `e2e/fixtures/` on a free port; returns its origin.
@@ -24,12 +25,6 @@ fn relayed(kind: &str, extra: &str) -> String {
     format!("window.__relayed.some(e => e.event === '{kind}'{extra})")
 }
 
-fn encode(url: &str) -> String {
-    url.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
-        .collect()
-}
-
 async fn last_state(page: &Page) -> anyhow::Result<String> {
     eval(page, "window.__relayed.filter(e => e.event === 'state').at(-1)?.state ?? ''").await
 }
@@ -41,8 +36,8 @@ async fn an_allowed_host_commands_the_embed_and_hears_it_a_refused_one_does_neit
     let stack = Stack::start_with(true, &["--embed-origin", &allowed])?;
     let chromium = Chromium::launch().await?;
     let embed = format!("{}/embed", stack.site);
-    let host = format!("{allowed}/host.html?frame={}", encode(&embed));
-    let top = chromium.open(&format!("{refused}/host.html?frame={}", encode(&host))).await?;
+    let host = format!("{allowed}/host.html?frame={}", encode_component(&embed));
+    let top = chromium.open(&format!("{refused}/host.html?frame={}", encode_component(&host))).await?;
 
     // The allowed host hears the viewer play.
     wait_for(&top, &relayed("state", " && e.state === 'Playing'"), Duration::from_secs(20)).await?;
@@ -70,7 +65,7 @@ async fn an_allowed_host_commands_the_embed_and_hears_it_a_refused_one_does_neit
     assert_eq!(direct, 0, "the viewer talks to its parent only");
 
     // A refused origin that embeds the viewer itself hears nothing from it.
-    let other = chromium.open(&format!("{refused}/host.html?frame={}", encode(&embed))).await?;
+    let other = chromium.open(&format!("{refused}/host.html?frame={}", encode_component(&embed))).await?;
     tokio::time::sleep(Duration::from_secs(6)).await;
     let heard: usize = eval(&other, "window.__events.length").await?;
     assert_eq!(heard, 0, "events are posted only to allowed origins");

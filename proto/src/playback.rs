@@ -219,12 +219,8 @@ pub struct PlaybackToken {
 
 /// The playback URL with a playback token, as IVS takes it (`?token=…`).
 pub fn with_token(url: &str, token: &str) -> String {
-    let encoded: String = token
-        .bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
-        .collect();
     let separator = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{separator}token={encoded}")
+    format!("{url}{separator}token={}", crate::url::encode_component(token))
 }
 
 #[cfg(test)]

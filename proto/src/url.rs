@@ -66,6 +66,20 @@ impl fmt::Display for SafeUrl {
     }
 }
 
+/// Percent-encodes `text` for a URL path segment or query value: everything but the unreserved
+/// characters (`A-Z a-z 0-9 - _ . ~`) becomes `%XX`.
+pub fn encode_component(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,5 +106,11 @@ mod tests {
         assert_eq!(SafeUrl::parse("https://user@/x"), Err(UrlError::NoHost));
         assert_eq!(SafeUrl::parse(""), Err(UrlError::Empty));
         assert_eq!(SafeUrl::parse(&format!("https://e.com/{}", "a".repeat(1000))), Err(UrlError::TooLong(1000)));
+    }
+
+    #[test]
+    fn components_are_percent_encoded() {
+        assert_eq!(encode_component("poll-1_a.b~"), "poll-1_a.b~");
+        assert_eq!(encode_component("a b/c?d=é"), "a%20b%2Fc%3Fd%3D%C3%A9");
     }
 }

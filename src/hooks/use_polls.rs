@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use ivs_proto::overlay::{parse_cue, Board, Overlay};
 use ivs_proto::stream_status::StreamStatus;
 use ivs_proto::tally::{OverlayState, PollView, TallyUpdate};
+use ivs_proto::url::encode_component;
 use leptos::prelude::*;
 
 use crate::bindings::fetch::{fetch_text, post_json};
@@ -72,7 +73,7 @@ impl PollsStore {
             view.sending = true;
             view.notice = None;
         });
-        let url = format!("{}/{}/vote", base.trim_end_matches('/'), encode_path_segment(&id));
+        let url = format!("{}/{}/vote", base.trim_end_matches('/'), encode_component(&id));
         let request = post_json(&url, &format!("{{\"option\":{option}}}"));
         leptos::task::spawn_local(async move {
             let answer = request.await;
@@ -155,17 +156,4 @@ impl PollsStore {
 fn capitalise(text: String) -> String {
     let mut chars = text.chars();
     chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
-}
-
-/// Percent-encodes a path segment (poll ids are checked text, but not URL-safe by construction).
-fn encode_path_segment(segment: &str) -> String {
-    let mut out = String::new();
-    for byte in segment.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }
