@@ -83,8 +83,14 @@ impl Poll {
     /// Seconds left at stream position `position`, for a poll whose cue started at `cue_start`
     /// (both in the player's position clock, so the countdown follows the stream, not the wall).
     pub fn remaining_secs(&self, cue_start: f64, position: f64) -> f64 {
-        (self.duration_secs - (position - cue_start).max(0.0)).clamp(0.0, self.duration_secs)
+        remaining(self.duration_secs, cue_start, position)
     }
+}
+
+/// Seconds left of `duration` at stream position `position` for a cue that started at
+/// `cue_start`; a position before the cue (the viewer seeked back) shows the whole duration.
+fn remaining(duration: f64, cue_start: f64, position: f64) -> f64 {
+    (duration - (position - cue_start).max(0.0)).clamp(0.0, duration)
 }
 
 /// A countdown as the viewer reads it: whole seconds rounded up, `m:ss`.
@@ -189,7 +195,7 @@ impl Board {
 impl Quiz {
     /// Seconds left at stream position `position` (as [`Poll::remaining_secs`]).
     pub fn remaining_secs(&self, cue_start: f64, position: f64) -> f64 {
-        (self.duration_secs - (position - cue_start).max(0.0)).clamp(0.0, self.duration_secs)
+        remaining(self.duration_secs, cue_start, position)
     }
 }
 
@@ -343,28 +349,13 @@ fn text(field: &'static str, value: &str, max: usize) -> Result<String, OverlayE
 
 fn poll(raw: RawPoll) -> Result<Poll, OverlayError> {
     let question = text("question", &raw.question, limits::QUESTION)?;
-    if !(limits::MIN_OPTIONS..=limits::MAX_OPTIONS).contains(&raw.options.len()) {
-        return Err(OverlayError::field(
-            "options",
-            format!("needs {} to {} options, got {}", limits::MIN_OPTIONS, limits::MAX_OPTIONS, raw.options.len()),
-        ));
-    }
-    let options = raw
-        .options
-        .iter()
-        .map(|o| text("options", o, limits::OPTION))
-        .collect::<Result<Vec<_>, _>>()?;
-    if !raw.duration.is_finite() || !(limits::MIN_DURATION..=limits::MAX_DURATION).contains(&raw.duration) {
-        return Err(OverlayError::field(
-            "duration",
-            format!("must be {} to {} seconds", limits::MIN_DURATION, limits::MAX_DURATION),
-        ));
-    }
+    let options = choices("options", &raw.options)?;
+    let duration_secs = duration(raw.duration)?;
     let id = match raw.id {
         Some(id) => text("id", &id, limits::ID)?,
-        None => content_id(&question, &options),
+        None => content_id("poll", &question, &options),
     };
-    Ok(Poll { id, question, options, duration_secs: raw.duration })
+    Ok(Poll { id, question, options, duration_secs })
 }
 
 /// A payload compressed with lz-string's `compressToBase64`, expanded (bounded).
@@ -386,7 +377,7 @@ fn expand(text: &str) -> Result<String, OverlayError> {
 
 fn choices(field: &'static str, raw: &[String]) -> Result<Vec<String>, OverlayError> {
     if !(limits::MIN_OPTIONS..=limits::MAX_OPTIONS).contains(&raw.len()) {
-        return Err(OverlayError::field(field, format!("needs {} to {} entries, got {}", limits::MIN_OPTIONS, limits::MAX_OPTIONS, raw.len())));
+        return Err(OverlayError::field(field, format!("needs {} to {} {field}, got {}", limits::MIN_OPTIONS, limits::MAX_OPTIONS, raw.len())));
     }
     raw.iter().map(|o| text(field, o, limits::OPTION)).collect()
 }
@@ -406,7 +397,7 @@ fn quiz(raw: RawQuiz) -> Result<Quiz, OverlayError> {
     }
     let id = match raw.id {
         Some(id) => text("id", &id, limits::ID)?,
-        None => content_id(&question, &answers).replace("poll-", "quiz-"),
+        None => content_id("quiz", &question, &answers),
     };
     Ok(Quiz { id, question, answers, correct_index: raw.correct_index, duration_secs: duration(raw.duration)? })
 }
@@ -426,8 +417,8 @@ fn product(raw: RawProduct) -> Result<Product, OverlayError> {
     })
 }
 
-/// A stable id for a poll without one: FNV-1a over its question and options.
-fn content_id(question: &str, options: &[String]) -> String {
+/// A stable id for a poll or quiz without one: `kind-` and FNV-1a over its question and choices.
+fn content_id(kind: &str, question: &str, options: &[String]) -> String {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for part in std::iter::once(question).chain(options.iter().map(String::as_str)) {
         for byte in part.bytes().chain(std::iter::once(0)) {
@@ -435,7 +426,7 @@ fn content_id(question: &str, options: &[String]) -> String {
             hash = hash.wrapping_mul(0x0100_0000_01b3);
         }
     }
-    format!("poll-{hash:016x}")
+    format!("{kind}-{hash:016x}")
 }
 
 #[cfg(test)]
