@@ -14,6 +14,7 @@ pub enum Shortcut {
     ToggleCaptions,
     ToggleStats,
     ToggleHelp,
+    JumpToLive,
     /// Closes whatever overlay or panel is open.
     Dismiss,
 }
@@ -55,13 +56,9 @@ pub fn shortcut(key: &str, in_text: bool, modifier: bool) -> Option<Shortcut> {
         "c" | "C" => Shortcut::ToggleCaptions,
         "i" | "I" => Shortcut::ToggleStats,
         "?" => Shortcut::ToggleHelp,
+        "l" | "L" => Shortcut::JumpToLive,
         _ => return None,
     })
-}
-
-/// Whether `l` (jump to live) was pressed; kept apart so it can be offered only on live streams.
-pub fn is_jump_to_live(key: &str, in_text: bool, modifier: bool) -> bool {
-    !in_text && !modifier && (key == "l" || key == "L")
 }
 
 /// A volume step from `volume` (0–1), in tenths.
@@ -115,7 +112,8 @@ mod tests {
         assert_eq!(shortcut("Escape", true, false), Some(Shortcut::Dismiss), "Escape works everywhere");
         assert_eq!(shortcut("f", false, true), None, "Ctrl+F is the browser's");
         assert_eq!(shortcut("x", false, false), None);
-        assert!(is_jump_to_live("l", false, false) && !is_jump_to_live("l", true, false));
+        assert_eq!(shortcut("l", false, false), Some(Shortcut::JumpToLive));
+        assert_eq!(shortcut("l", true, false), None);
         assert_eq!(SHORTCUTS.len(), 10);
     }
 

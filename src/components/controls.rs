@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use ivs_proto::overlay::format_countdown;
-use ivs_proto::controls::{behind_live, bitrate, is_jump_to_live, seconds, shortcut, step_volume, Shortcut, SHORTCUTS};
+use ivs_proto::controls::{behind_live, bitrate, seconds, shortcut, step_volume, Shortcut, SHORTCUTS};
 use leptos::html::Div;
 use leptos::prelude::*;
 
@@ -56,10 +56,6 @@ pub fn Controls(
     });
 
     let keys = KeyListener::new(move |key| {
-        if is_jump_to_live(&key.key, key.in_text, key.modifier) {
-            handle.jump_to_live();
-            return true;
-        }
         let Some(action) = shortcut(&key.key, key.in_text, key.modifier) else { return false };
         match action {
             Shortcut::TogglePlay => toggle_play(),
@@ -71,6 +67,7 @@ pub fn Controls(
             Shortcut::ToggleCaptions => set_captions_on.update(|on| *on = !*on),
             Shortcut::ToggleStats => set_stats_open.update(|open| *open = !*open),
             Shortcut::ToggleHelp => set_help_open.update(|open| *open = !*open),
+            Shortcut::JumpToLive => handle.jump_to_live(),
             Shortcut::Dismiss => {
                 set_help_open.set(false);
                 set_stats_open.set(false);
