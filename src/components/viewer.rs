@@ -30,7 +30,8 @@ pub fn Viewer(
     let player = expect_context::<UseIvsPlayerReturn>();
     player.start(video_host, config);
     // A viewer who arrives mid-poll gets what is on screen from the backend, once.
-    if let Some(polls) = use_context::<PollsStore>() {
+    let polls = use_context::<PollsStore>();
+    if let Some(polls) = polls {
         Effect::new(move |done: Option<bool>| {
             if done == Some(true) {
                 return true;
@@ -62,7 +63,7 @@ pub fn Viewer(
             <div class="stage" node_ref=stage>
                 <div node_ref=video_host class="video-host"></div>
                 <StatusBadge status=player.status />
-                {move || use_context::<PollsStore>().and_then(|p| p.stream.get()).filter(|s| s.live).map(|stream| view! {
+                {move || polls.and_then(|p| p.stream.get()).filter(|s| s.live).map(|stream| view! {
                     <span class="viewer-count" data-testid="viewer-count">{stream.watching()}</span>
                     {stream.starving().then(|| view! {
                         <p class="health-warning" data-testid="health-warning" role="status">
