@@ -106,3 +106,47 @@ async fn the_server_pushes_the_live_status_viewer_count_and_a_starving_warning()
     chromium.close().await;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn full_screen_and_picture_in_picture_open_close_and_follow_the_browser() -> anyhow::Result<()> {
+    let stack = Stack::start()?;
+    let chromium = Chromium::launch().await?;
+    let page = open_playing(&chromium, &stack).await?;
+    let fullscreen_is_stage = "document.fullscreenElement?.classList.contains('stage') === true";
+    let pip_is_video = "document.pictureInPictureElement === document.querySelector('video')";
+
+    // f puts the video and its overlays full screen, and f again leaves.
+    assert_eq!(attr(&page, "ctl-fullscreen", "aria-label").await?, "Full screen (F)");
+    press(&page, "f").await?;
+    wait_for(&page, fullscreen_is_stage, Duration::from_secs(5)).await?;
+    wait_for(&page, "document.querySelector('[data-testid=ctl-fullscreen]').getAttribute('aria-label') === 'Exit full screen (F)'", Duration::from_secs(3)).await?;
+    press(&page, "f").await?;
+    wait_for(&page, "document.fullscreenElement === null", Duration::from_secs(5)).await?;
+    wait_for(&page, "document.querySelector('[data-testid=ctl-fullscreen]').getAttribute('aria-label') === 'Full screen (F)'", Duration::from_secs(3)).await?;
+    // The button opens it too; leaving by the browser's own means is followed.
+    page.find_element("[data-testid=ctl-fullscreen]").await?.click().await?;
+    wait_for(&page, fullscreen_is_stage, Duration::from_secs(5)).await?;
+    eval::<bool>(&page, "(document.exitFullscreen(), true)").await?;
+    wait_for(&page, "document.querySelector('[data-testid=ctl-fullscreen]').getAttribute('aria-label') === 'Full screen (F)'", Duration::from_secs(3)).await?;
+
+    // The PiP button moves the video to its own window and back; playback goes on.
+    assert_eq!(attr(&page, "ctl-pip", "aria-pressed").await?, "false");
+    page.find_element("[data-testid=ctl-pip]").await?.click().await?;
+    wait_for(&page, pip_is_video, Duration::from_secs(5)).await?;
+    wait_for(&page, "document.querySelector('[data-testid=ctl-pip]').getAttribute('aria-pressed') === 'true'", Duration::from_secs(3)).await?;
+    let t0: f64 = eval(&page, "document.querySelector('video').currentTime").await?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let t1: f64 = eval(&page, "document.querySelector('video').currentTime").await?;
+    assert!(t1 - t0 > 1.0, "plays in picture-in-picture: {t0} → {t1}");
+    page.find_element("[data-testid=ctl-pip]").await?.click().await?;
+    wait_for(&page, "document.pictureInPictureElement === null", Duration::from_secs(5)).await?;
+    wait_for(&page, "document.querySelector('[data-testid=ctl-pip]').getAttribute('aria-pressed') === 'false'", Duration::from_secs(3)).await?;
+    // Closed from the PiP window itself (here: by the page's API): the button follows.
+    page.find_element("[data-testid=ctl-pip]").await?.click().await?;
+    wait_for(&page, pip_is_video, Duration::from_secs(5)).await?;
+    eval::<bool>(&page, "(document.exitPictureInPicture(), true)").await?;
+    wait_for(&page, "document.querySelector('[data-testid=ctl-pip]').getAttribute('aria-pressed') === 'false'", Duration::from_secs(3)).await?;
+    assert!(eval::<bool>(&page, PLAYING).await?, "still playing");
+    chromium.close().await;
+    Ok(())
+}

@@ -1,5 +1,5 @@
 //! Browser features the controls use: full screen, picture-in-picture, playback quality, and an
-//! owned keyboard listener.
+//! owned event listener.
 
 use js_sys::{Function, Reflect};
 use wasm_bindgen::closure::Closure;
@@ -39,8 +39,7 @@ pub fn has_picture_in_picture() -> bool {
 /// Opens `video` picture-in-picture, or closes it.
 pub fn toggle_picture_in_picture(video: &HtmlVideoElement) {
     let Some(document) = document() else { return };
-    let open = Reflect::get(&document, &"pictureInPictureElement".into()).map(|v| !v.is_null() && !v.is_undefined()).unwrap_or(false);
-    let result = if open { call(&document, "exitPictureInPicture") } else { call(video, "requestPictureInPicture") };
+    let result = if is_picture_in_picture() { call(&document, "exitPictureInPicture") } else { call(video, "requestPictureInPicture") };
     if let Some(promise) = result.and_then(|p| p.dyn_into::<js_sys::Promise>().ok()) {
         // A refusal (no user gesture, or the browser said no) is not an error worth more than a log.
         wasm_bindgen_futures::spawn_local(async move {
@@ -66,40 +65,59 @@ pub struct Key {
     pub modifier: bool,
 }
 
+/// An event listener that is removed when dropped.
+#[must_use]
+pub struct Listener {
+    target: web_sys::EventTarget,
+    event: &'static str,
+    capture: bool,
+    closure: Closure<dyn FnMut(web_sys::Event)>,
+}
+
+impl Listener {
+    /// Listens to `event` on `target`; with `capture`, also to events that do not bubble up to it.
+    pub fn new(target: web_sys::EventTarget, event: &'static str, capture: bool, handler: impl FnMut(web_sys::Event) + 'static) -> Option<Self> {
+        let closure = Closure::<dyn FnMut(web_sys::Event)>::new(handler);
+        target.add_event_listener_with_callback_and_bool(event, closure.as_ref().unchecked_ref(), capture).ok()?;
+        Some(Self { target, event, capture, closure })
+    }
+
+    /// Listens on the document, in the capture phase: every `event` in the page.
+    pub fn on_document(event: &'static str, handler: impl FnMut(web_sys::Event) + 'static) -> Option<Self> {
+        Self::new(document()?.into(), event, true, handler)
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        let _ = self.target.remove_event_listener_with_callback_and_bool(self.event, self.closure.as_ref().unchecked_ref(), self.capture);
+    }
+}
+
+/// Whether a video is picture-in-picture.
+pub fn is_picture_in_picture() -> bool {
+    document()
+        .and_then(|d| Reflect::get(&d, &"pictureInPictureElement".into()).ok())
+        .is_some_and(|v| !v.is_null() && !v.is_undefined())
+}
+
 /// Listens to `keydown` on the window until dropped; the handler returns true when it used the
 /// key (its default action is then prevented).
-#[must_use]
-pub struct KeyListener {
-    closure: Closure<dyn FnMut(KeyboardEvent)>,
-}
-
-impl KeyListener {
-    pub fn new(on_key: impl Fn(Key) -> bool + 'static) -> Option<Self> {
-        let window = web_sys::window()?;
-        let closure = Closure::<dyn FnMut(KeyboardEvent)>::new(move |event: KeyboardEvent| {
-            let target = event.target().and_then(|t| t.dyn_into::<Element>().ok());
-            let in_text = target.as_ref().is_some_and(|t| {
-                matches!(t.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT") || t.has_attribute("contenteditable")
-            });
-            // A focused button or link keeps Space and Enter for itself.
-            let on_control = target.as_ref().is_some_and(|t| matches!(t.tag_name().as_str(), "BUTTON" | "A"));
-            if on_control && (event.key() == " " || event.key() == "Enter") {
-                return;
-            }
-            let key = Key { key: event.key(), in_text, modifier: event.ctrl_key() || event.alt_key() || event.meta_key() };
-            if on_key(key) {
-                event.prevent_default();
-            }
+pub fn on_key(handler: impl Fn(Key) -> bool + 'static) -> Option<Listener> {
+    Listener::new(web_sys::window()?.into(), "keydown", false, move |event: web_sys::Event| {
+        let Ok(event) = event.dyn_into::<KeyboardEvent>() else { return };
+        let target = event.target().and_then(|t| t.dyn_into::<Element>().ok());
+        let in_text = target.as_ref().is_some_and(|t| {
+            matches!(t.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT") || t.has_attribute("contenteditable")
         });
-        window.add_event_listener_with_callback("keydown", closure.as_ref().unchecked_ref()).ok()?;
-        Some(Self { closure })
-    }
-}
-
-impl Drop for KeyListener {
-    fn drop(&mut self) {
-        if let Some(window) = web_sys::window() {
-            let _ = window.remove_event_listener_with_callback("keydown", self.closure.as_ref().unchecked_ref());
+        // A focused button or link keeps Space and Enter for itself.
+        let on_control = target.as_ref().is_some_and(|t| matches!(t.tag_name().as_str(), "BUTTON" | "A"));
+        if on_control && (event.key() == " " || event.key() == "Enter") {
+            return;
         }
-    }
+        let key = Key { key: event.key(), in_text, modifier: event.ctrl_key() || event.alt_key() || event.meta_key() };
+        if handler(key) {
+            event.prevent_default();
+        }
+    })
 }

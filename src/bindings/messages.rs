@@ -1,37 +1,21 @@
 //! `postMessage` between an embedded viewer and its host page: an owned `message` listener
 //! (removed on drop) and posting to the parent window.
 
-use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::MessageEvent;
 
+use super::dom::Listener;
+
 /// Listens to `message` events on the window until dropped. Hands over the sender's origin and
 /// the data as JSON (data that is not JSON-serialisable is ignored).
-#[must_use]
-pub struct MessageListener {
-    closure: Closure<dyn FnMut(MessageEvent)>,
-}
-
-impl MessageListener {
-    pub fn new(on_message: impl Fn(String, String) + 'static) -> Option<Self> {
-        let window = web_sys::window()?;
-        let closure = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            let Ok(json) = js_sys::JSON::stringify(&event.data()) else { return };
-            if let Some(json) = json.as_string() {
-                on_message(event.origin(), json);
-            }
-        });
-        window.add_event_listener_with_callback("message", closure.as_ref().unchecked_ref()).ok()?;
-        Some(Self { closure })
-    }
-}
-
-impl Drop for MessageListener {
-    fn drop(&mut self) {
-        if let Some(window) = web_sys::window() {
-            let _ = window.remove_event_listener_with_callback("message", self.closure.as_ref().unchecked_ref());
+pub fn on_message(handler: impl Fn(String, String) + 'static) -> Option<Listener> {
+    Listener::new(web_sys::window()?.into(), "message", false, move |event: web_sys::Event| {
+        let Ok(event) = event.dyn_into::<MessageEvent>() else { return };
+        let Ok(json) = js_sys::JSON::stringify(&event.data()) else { return };
+        if let Some(json) = json.as_string() {
+            handler(event.origin(), json);
         }
-    }
+    })
 }
 
 /// Whether this page is inside a frame.

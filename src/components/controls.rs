@@ -9,7 +9,10 @@ use ivs_proto::controls::{behind_live, bitrate, seconds, shortcut, step_volume, 
 use leptos::html::Div;
 use leptos::prelude::*;
 
-use crate::bindings::dom::{dropped_frames, has_picture_in_picture, toggle_fullscreen, toggle_picture_in_picture, KeyListener};
+use crate::bindings::dom::{
+    dropped_frames, has_picture_in_picture, is_fullscreen, is_picture_in_picture, toggle_fullscreen, toggle_picture_in_picture, on_key,
+    Listener,
+};
 use crate::hooks::use_ivs_player::UseIvsPlayerReturn;
 
 /// The controls for the player in context; `stage` is what goes full screen.
@@ -55,7 +58,7 @@ pub fn Controls(
         Some(handle.duration()).filter(|d| d.is_finite() && *d > 0.0)
     });
 
-    let keys = KeyListener::new(move |key| {
+    let keys = on_key(move |key| {
         let Some(action) = shortcut(&key.key, key.in_text, key.modifier) else { return false };
         match action {
             Shortcut::TogglePlay => toggle_play(),
@@ -80,9 +83,18 @@ pub fn Controls(
         }
         true
     });
-    let keys = StoredValue::new_local(keys);
+    // Full screen and picture-in-picture also end from outside (Escape, the PiP window's close
+    // button): the buttons follow the browser's events, not their own clicks.
+    let (fullscreen_on, set_fullscreen_on) = signal(is_fullscreen());
+    let (pip_on, set_pip_on) = signal(is_picture_in_picture());
+    let listeners = [
+        Listener::on_document("fullscreenchange", move |_| set_fullscreen_on.set(is_fullscreen())),
+        Listener::on_document("enterpictureinpicture", move |_| set_pip_on.set(true)),
+        Listener::on_document("leavepictureinpicture", move |_| set_pip_on.set(is_picture_in_picture())),
+    ];
+    let owned = StoredValue::new_local(Some((keys, listeners)));
     on_cleanup(move || {
-        drop(keys.try_update_value(Option::take));
+        drop(owned.try_update_value(Option::take));
         if let Some(ticker) = ticker {
             ticker.clear();
         }
@@ -161,10 +173,11 @@ pub fn Controls(
             <button class="ctl ctl-text" data-testid="ctl-stats" aria-label="Stats (I)" aria-pressed=move || stats_open.get().to_string()
                 on:click=move |_| set_stats_open.update(|open| *open = !*open)>"i"</button>
             <Show when=has_picture_in_picture>
-                <button class="ctl ctl-text" data-testid="ctl-pip" aria-label="PiP: picture in picture"
+                <button class="ctl ctl-text" data-testid="ctl-pip" aria-label="PiP: picture in picture" aria-pressed=move || pip_on.get().to_string()
                     on:click=move |_| { if let Some(video) = handle.video() { toggle_picture_in_picture(&video) } }>"PiP"</button>
             </Show>
-            <button class="ctl" data-testid="ctl-fullscreen" aria-label="Full screen (F)" on:click=move |_| fullscreen()>
+            <button class="ctl" data-testid="ctl-fullscreen" on:click=move |_| fullscreen()
+                aria-label=move || if fullscreen_on.get() { "Exit full screen (F)" } else { "Full screen (F)" }>
                 <svg class="ctl-icon" viewBox="0 0 24 24" aria-hidden="true"><path d="M4 9V4h5M15 4h5v5M20 15v5h-5M9 20H4v-5" stroke="currentColor" stroke-width="2" fill="none" /></svg>
             </button>
             <button class="ctl ctl-text" data-testid="ctl-help" aria-label="Keyboard shortcuts (?)" on:click=move |_| set_help_open.update(|o| *o = !*o)>"?"</button>

@@ -5,7 +5,7 @@ use ivs_proto::embed::{Allowlist, Command, EmbedError, Event};
 use ivs_proto::playback::Status;
 use leptos::prelude::*;
 
-use crate::bindings::messages::{in_frame, post_to_parent, MessageListener};
+use crate::bindings::messages::{in_frame, post_to_parent, on_message};
 use crate::hooks::use_ivs_player::UseIvsPlayerReturn;
 use crate::hooks::use_polls::PollsStore;
 
@@ -22,7 +22,7 @@ pub fn use_embed_api(allowlist: Allowlist, player: UseIvsPlayerReturn, polls: Op
     };
 
     let handle = player.handle;
-    let listener = MessageListener::new(move |origin, data| match allowlist.accept(&origin, &data) {
+    let listener = on_message(move |origin, data| match allowlist.accept(&origin, &data) {
         Ok(command) => {
             log::info!("embed: {command:?} from {origin}");
             match command {
