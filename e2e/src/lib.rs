@@ -152,7 +152,15 @@ impl Stack {
                     .unwrap_or_default();
                 playlist = http("GET", &format!("{}?token={token}", self.playback_url()), "");
             }
-            if let Ok((200, body)) = playlist {
+            // The multivariant playlist, then its first rendition's: live once that lists segments.
+            let rendition = match playlist {
+                Ok((200, master)) => master
+                    .lines()
+                    .find(|l| !l.is_empty() && !l.starts_with('#'))
+                    .and_then(|uri| http("GET", &format!("{}/api/video/v1/{uri}", self.playback), "").ok()),
+                _ => None,
+            };
+            if let Some((200, body)) = rendition {
                 if body.matches(".ts").count() >= 2 {
                     return Ok(());
                 }

@@ -150,3 +150,75 @@ async fn full_screen_and_picture_in_picture_open_close_and_follow_the_browser() 
     chromium.close().await;
     Ok(())
 }
+
+fn choose_quality(name: &str) -> String {
+    format!("(() => {{ const s = document.querySelector('[data-testid=ctl-quality]'); s.value = {name:?}; s.dispatchEvent(new Event('change', {{bubbles: true}})); return true; }})()")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_quality_menu_lists_the_renditions_and_switches_between_them() -> anyhow::Result<()> {
+    let stack = Stack::start()?;
+    let chromium = Chromium::launch().await?;
+    let page = open_playing(&chromium, &stack).await?;
+    let options = "[...document.querySelectorAll('[data-testid=ctl-quality] option')].map(o => o.value).join(',')";
+    wait_for(&page, &format!("{options} === 'auto,360p30,180p30'"), Duration::from_secs(10)).await?;
+    assert_eq!(eval::<String>(&page, "document.querySelector('[data-testid=ctl-quality]').value").await?, "auto");
+
+    // The viewer picks the small rendition: the picture is 320 × 180 and the menu says so.
+    eval::<bool>(&page, &choose_quality("180p30")).await?;
+    wait_for(&page, "document.querySelector('video').videoHeight === 180", Duration::from_secs(10)).await?;
+    wait_for(&page, &format!("{PLAYING} && document.querySelector('[data-testid=ctl-quality]').value === '180p30'"), Duration::from_secs(5)).await?;
+    press(&page, "i").await?;
+    wait_for(&page, "document.querySelector('[data-testid=stats]')?.textContent.includes('320 × 180')", Duration::from_secs(5)).await?;
+    assert!(text(&page, "stats").await?.unwrap_or_default().contains("180p30"));
+    // It stays picked: a few seconds on, still the small rendition.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(eval::<u32>(&page, "document.querySelector('video').videoHeight").await?, 180);
+
+    // The large one, then back to automatic, which names what it chose.
+    eval::<bool>(&page, &choose_quality("360p30")).await?;
+    wait_for(&page, "document.querySelector('video').videoHeight === 360", Duration::from_secs(10)).await?;
+    eval::<bool>(&page, &choose_quality("auto")).await?;
+    wait_for(
+        &page,
+        "document.querySelector('[data-testid=ctl-quality]').value === 'auto' && /^Auto \\((360|180)p30\\)$/.test(document.querySelector('[data-testid=ctl-quality] option').textContent)",
+        Duration::from_secs(5),
+    )
+    .await?;
+    assert!(eval::<bool>(&page, PLAYING).await?, "still playing");
+    chromium.close().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_viewer_behind_live_sees_how_far_and_jumps_back() -> anyhow::Result<()> {
+    // A 30 s window, so there is stream behind the live edge to fall back into.
+    let stack = Stack::start_with(true, &["--window-secs", "30"])?;
+    let chromium = Chromium::launch().await?;
+    let page = open_playing(&chromium, &stack).await?;
+    let live = "document.querySelector('[data-testid=ctl-live]')?.textContent";
+    wait_for(&page, &format!("{live} === 'LIVE'"), Duration::from_secs(5)).await?;
+    assert!(page.find_element("[data-testid=ctl-golive]").await.is_err(), "no go-live button at the edge");
+
+    // Ten seconds in, the viewer steps back twice (5 s each).
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    press(&page, "ArrowLeft").await?;
+    press(&page, "ArrowLeft").await?;
+    wait_for(&page, &format!("/^−\\d+ s$/.test({live}) && parseInt({live}.slice(1)) >= 7"), Duration::from_secs(10)).await?;
+    wait_for(&page, "document.querySelector('[data-testid=ctl-golive]') !== null", Duration::from_secs(3)).await?;
+    assert!(eval::<bool>(&page, PLAYING).await?, "playing, behind live");
+
+    // Go live: back at the edge, the readout says LIVE and the button goes away.
+    page.find_element("[data-testid=ctl-golive]").await?.click().await?;
+    wait_for(&page, &format!("{live} === 'LIVE' && document.querySelector('[data-testid=ctl-golive]') === null"), Duration::from_secs(10)).await?;
+    wait_for(&page, PLAYING, Duration::from_secs(5)).await?;
+
+    // The l shortcut does the same.
+    press(&page, "ArrowLeft").await?;
+    press(&page, "ArrowLeft").await?;
+    wait_for(&page, &format!("/^−\\d+ s$/.test({live})"), Duration::from_secs(10)).await?;
+    press(&page, "l").await?;
+    wait_for(&page, &format!("{live} === 'LIVE'"), Duration::from_secs(10)).await?;
+    chromium.close().await;
+    Ok(())
+}

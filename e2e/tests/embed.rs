@@ -56,9 +56,13 @@ async fn an_allowed_host_commands_the_embed_and_hears_it_a_refused_one_does_neit
     eval::<bool>(&top, "(frames[0].postMessage({type: 'do-send', command: {command: 'play'}}, '*'), true)").await?;
     wait_for(&top, "window.__relayed.filter(e => e.event === 'state').at(-1)?.state === 'Playing'", Duration::from_secs(10)).await?;
 
-    // A bad command is refused; cues reach the host as events.
+    // The host hears the renditions and picks one; a quality that does not exist is refused.
+    wait_for(&top, &relayed("qualities", " && e.names.join() === '360p30,180p30'"), Duration::from_secs(5)).await?;
+    eval::<bool>(&top, "(frames[0].postMessage({type: 'do-send', command: {command: 'quality', name: '180p30'}}, '*'), true)").await?;
     eval::<bool>(&top, "(frames[0].postMessage({type: 'do-send', command: {command: 'quality', name: 'no-such'}}, '*'), true)").await?;
     wait_for(&top, &relayed("error", " && e.message.includes('no-such')"), Duration::from_secs(5)).await?;
+    assert!(!eval::<bool>(&top, &relayed("error", " && e.message.includes('180p30')")).await?, "an existing quality is accepted");
+    // Cues reach the host as events.
     assert_eq!(stack.put_metadata(r#"{"type":"notice","text":"hello host"}"#)?, 204);
     wait_for(&top, &relayed("cue", " && e.text.includes('hello host')"), Duration::from_secs(5)).await?;
     let direct: usize = eval(&top, "window.__events.length").await?;

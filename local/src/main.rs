@@ -139,9 +139,13 @@ struct ServeArgs {
     /// Loop this video file instead of the test pattern.
     #[arg(long)]
     video: Option<PathBuf>,
-    /// Test pattern size, WIDTHxHEIGHT.
+    /// Size of the best rendition, WIDTHxHEIGHT (the ladder's second rendition is half of it).
     #[arg(long, default_value = "640x360", value_parser = parse_size)]
     size: (u32, u32),
+    /// Seconds of stream listed in the live playlists (2 s, as IVS's low-latency playlists, at the
+    /// least); more lets viewers fall behind live and seek back.
+    #[arg(long, default_value_t = 2.0)]
+    window_secs: f64,
     /// Start with the stream offline.
     #[arg(long)]
     offline: bool,
@@ -236,12 +240,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let polls = polls::Polls::open(&args.data_dir, chat.clone())?;
 
     let source = match args.video {
-        Some(path) => Source::File(path),
+        Some(path) => Source::File { path, width: args.size.0, height: args.size.1 },
         None => Source::TestPattern { width: args.size.0, height: args.size.1 },
     };
     let playback_url = format!("http://{}/api/video/v1/{}", args.playback, playback::PLAYLIST);
     let state = AppState {
-        channel: Channel::new(source),
+        channel: Channel::new(source, args.window_secs),
         channel_arn: CHANNEL_ARN.into(),
         playback_url: playback_url.clone(),
         chat: chat.clone(),

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
+use ivs_proto::url::encode_component;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -24,13 +25,14 @@ const STALL_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The playlist's file name, shaped like an IVS playback URL's.
 pub const PLAYLIST: &str = "us-east-1.000000000000.channel.local.m3u8";
-const SEGMENT_DIR: &str = "seg";
 
-/// The routes of the playback origin.
+/// The routes of the playback origin: the multivariant playlist at the playback URL, each
+/// rendition's playlist at `r/{rung}.m3u8` beside it, segments at `seg/{rung}/{sequence}.ts`.
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/api/video/v1/{file}", get(playlist))
-        .route("/api/video/v1/seg/{file}", get(segment))
+        .route("/api/video/v1/{file}", get(master))
+        .route("/api/video/v1/r/{file}", get(playlist))
+        .route("/api/video/v1/seg/{rung}/{file}", get(segment))
         .route("/recordings/{stream}/{file}", get(recording))
         .layer(CorsLayer::permissive())
         .with_state(state)
@@ -41,60 +43,91 @@ struct PlaylistQuery {
     token: Option<String>,
 }
 
+/// A private channel's playlists need a valid playback token: the refusal, if this one is not.
+fn refusal(state: &AppState, token: Option<&str>, headers: &HeaderMap) -> Option<Response> {
+    let private = state.private.as_ref()?;
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    let why = private.keys.check(token, &state.channel_arn, origin).err()?;
+    tracing::info!(?why, "playlist refused: playback token");
+    Some((StatusCode::FORBIDDEN, format!("playback token refused: {why:?}")).into_response())
+}
+
+fn m3u8(body: Option<String>, cache: &'static str) -> Response {
+    match body {
+        Some(m3u8) => ([(header::CONTENT_TYPE, "application/vnd.apple.mpegurl"), (header::CACHE_CONTROL, cache)], m3u8).into_response(),
+        None => (StatusCode::NOT_FOUND, "channel is offline").into_response(),
+    }
+}
+
+async fn master(State(state): State<AppState>, Path(file): Path<String>, Query(query): Query<PlaylistQuery>, headers: HeaderMap) -> Response {
+    if file != PLAYLIST {
+        return (StatusCode::NOT_FOUND, "no such channel").into_response();
+    }
+    if let Some(refused) = refusal(&state, query.token.as_deref(), &headers) {
+        return refused;
+    }
+    // The renditions' playlists take the same token (as IVS signs its rendition URLs).
+    let token = query.token.as_deref().map(|t| format!("?token={}", encode_component(t))).unwrap_or_default();
+    m3u8(state.channel.master_playlist(|rung| format!("r/{}.m3u8{token}", rung.name)), "no-cache, no-store")
+}
+
 async fn playlist(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path(file): Path<String>,
     Query(query): Query<PlaylistQuery>,
-    headers: axum::http::HeaderMap,
+    headers: HeaderMap,
 ) -> Response {
     tracing::debug!(%peer, %file, "playlist request");
-    if file != PLAYLIST {
-        return (StatusCode::NOT_FOUND, "no such channel").into_response();
+    let Some(rung) = file.strip_suffix(".m3u8") else {
+        return (StatusCode::NOT_FOUND, "no such rendition").into_response();
+    };
+    if let Some(refused) = refusal(&state, query.token.as_deref(), &headers) {
+        return refused;
     }
-    if let Some(private) = &state.private {
-        let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
-        if let Err(why) = private.keys.check(query.token.as_deref(), &state.channel_arn, origin) {
-            tracing::info!(?why, "playlist refused: playback token");
-            return (StatusCode::FORBIDDEN, format!("playback token refused: {why:?}")).into_response();
-        }
-    }
-    match state.channel.playlist(&peer.to_string(), &format!("{SEGMENT_DIR}/")) {
-        Some(m3u8) => (
-            [(header::CONTENT_TYPE, "application/vnd.apple.mpegurl"), (header::CACHE_CONTROL, "no-cache, no-store")],
-            m3u8,
-        )
-            .into_response(),
-        None => (StatusCode::NOT_FOUND, "channel is offline").into_response(),
-    }
+    let live = state.channel.playlist(rung, &peer.to_string(), &format!("/api/video/v1/seg/{rung}/"));
+    // A broadcast that just ended: its end, from the recording, so players stop (Ended).
+    let ended = || {
+        let (recording, window) = state.channel.just_ended()?;
+        recording.ended_playlist(rung, window, &format!("/recordings/{}/{rung}-", recording.stream_id))
+    };
+    m3u8(live.or_else(ended), "no-cache, no-store")
 }
 
-async fn segment(State(state): State<AppState>, Path(file): Path<String>) -> Response {
-    tracing::debug!(%file, "segment request");
+async fn segment(State(state): State<AppState>, Path((rung, file)): Path<(String, String)>) -> Response {
+    tracing::debug!(%rung, %file, "segment request");
     let Some(sequence) = file.strip_suffix(".ts").and_then(|s| s.parse::<u64>().ok()) else {
         return (StatusCode::NOT_FOUND, "no such segment").into_response();
     };
     // Subscribe before the first read so no progress between the two is missed.
     let progress = state.channel.progress();
-    match state.channel.read_segment(sequence, 0) {
+    match state.channel.read_segment(&rung, sequence, 0) {
         SegmentRead::Complete(data) => ([(header::CONTENT_TYPE, "video/mp2t"), (header::CACHE_CONTROL, "max-age=60")], data).into_response(),
         SegmentRead::Growing(first) => {
-            let body = Body::from_stream(growing(state.channel.clone(), sequence, first, progress));
+            let body = Body::from_stream(growing(state.channel.clone(), rung, sequence, first, progress));
             ([(header::CONTENT_TYPE, "video/mp2t"), (header::CACHE_CONTROL, "no-cache")], body).into_response()
         }
         SegmentRead::Gone => (StatusCode::NOT_FOUND, "no such segment").into_response(),
     }
 }
 
-/// A finished broadcast, as a recording (VOD): `index.m3u8` and its segments.
+/// A finished broadcast, as a recording (VOD): `index.m3u8` (every rendition), `{rung}.m3u8`
+/// and `{rung}-{sequence}.ts`.
 async fn recording(State(state): State<AppState>, Path((stream, file)): Path<(String, String)>) -> Response {
     let Some(recording) = state.channel.recording(&stream) else {
         return (StatusCode::NOT_FOUND, "no such recording").into_response();
     };
     if file == "index.m3u8" {
-        return ([(header::CONTENT_TYPE, "application/vnd.apple.mpegurl"), (header::CACHE_CONTROL, "max-age=60")], recording.playlist()).into_response();
+        return m3u8(Some(recording.master_playlist()), "max-age=60");
     }
-    match file.strip_suffix(".ts").and_then(|s| s.parse::<u64>().ok()).and_then(|n| recording.segment(n)) {
+    if let Some(rung) = file.strip_suffix(".m3u8") {
+        return m3u8(recording.playlist(rung), "max-age=60");
+    }
+    let segment = file
+        .strip_suffix(".ts")
+        .and_then(|s| s.rsplit_once('-'))
+        .and_then(|(rung, n)| recording.segment(rung, n.parse().ok()?));
+    match segment {
         Some(data) => ([(header::CONTENT_TYPE, "video/mp2t"), (header::CACHE_CONTROL, "max-age=3600")], data).into_response(),
         None => (StatusCode::NOT_FOUND, "no such segment").into_response(),
     }
@@ -102,6 +135,7 @@ async fn recording(State(state): State<AppState>, Path((stream, file)): Path<(St
 
 struct Growing {
     channel: Channel,
+    rung: String,
     sequence: u64,
     offset: usize,
     first: Option<Bytes>,
@@ -113,11 +147,12 @@ struct Growing {
 /// the encoder delivers it, until the segment is finished (chunked transfer).
 fn growing(
     channel: Channel,
+    rung: String,
     sequence: u64,
     first: Bytes,
     progress: watch::Receiver<u64>,
 ) -> impl Stream<Item = Result<Bytes, Infallible>> {
-    let state = Growing { channel, sequence, offset: first.len(), first: Some(first), progress, done: false };
+    let state = Growing { channel, rung, sequence, offset: first.len(), first: Some(first), progress, done: false };
     futures::stream::unfold(state, |mut s| async move {
         if s.done {
             return None;
@@ -126,7 +161,7 @@ fn growing(
             return Some((Ok(first), s));
         }
         loop {
-            match s.channel.read_segment(s.sequence, s.offset) {
+            match s.channel.read_segment(&s.rung, s.sequence, s.offset) {
                 SegmentRead::Complete(rest) => {
                     s.done = true;
                     return (!rest.is_empty()).then_some((Ok(rest), s));

@@ -69,10 +69,31 @@ pub fn step_volume(volume: f64, up: bool) -> f64 {
 
 /// Latency a live stream normally has; beyond this plus a margin the viewer is "behind live".
 pub const BEHIND_LIVE_AFTER_SECS: f64 = 6.0;
+/// How far short of the buffered edge "go live" lands, so playback does not stall on arrival.
+const LIVE_EDGE_MARGIN_SECS: f64 = 1.0;
+
+fn finite(x: f64) -> f64 {
+    if x.is_finite() { x.max(0.0) } else { 0.0 }
+}
+
+/// How far behind live the viewer is: the player's measured latency where it has one, and at
+/// least the stream it has already loaded ahead of the picture (a live player loads up to the
+/// edge, so what lies ahead is a lower bound — and the only measure a stream without IVS's
+/// timing gives).
+pub fn distance_from_live(latency_secs: f64, buffer_ahead_secs: f64) -> f64 {
+    finite(latency_secs).max(finite(buffer_ahead_secs))
+}
 
 /// How many whole seconds behind live to show, if the viewer is noticeably behind.
-pub fn behind_live(latency_secs: f64) -> Option<u64> {
-    (latency_secs.is_finite() && latency_secs > BEHIND_LIVE_AFTER_SECS).then(|| latency_secs.round() as u64)
+pub fn behind_live(distance_secs: f64) -> Option<u64> {
+    (distance_secs.is_finite() && distance_secs > BEHIND_LIVE_AFTER_SECS).then(|| distance_secs.round() as u64)
+}
+
+/// Where "go live" seeks to: near the end of what is loaded, when that is far ahead of the
+/// picture; `None` when the stream must be loaded again from its live edge instead.
+pub fn live_edge_seek(position_secs: f64, buffer_ahead_secs: f64) -> Option<f64> {
+    (position_secs.is_finite() && buffer_ahead_secs.is_finite() && buffer_ahead_secs > BEHIND_LIVE_AFTER_SECS)
+        .then_some(position_secs + buffer_ahead_secs - LIVE_EDGE_MARGIN_SECS)
 }
 
 /// A bitrate in words: `850 kbps`, `2.5 Mbps`.
@@ -125,6 +146,15 @@ mod tests {
         assert_eq!(behind_live(2.5), None);
         assert_eq!(behind_live(12.4), Some(12));
         assert_eq!(behind_live(f64::NAN), None);
+        // The player's latency, or what it has loaded ahead, whichever says further.
+        assert_eq!(distance_from_live(2.0, 1.5), 2.0);
+        assert_eq!(distance_from_live(0.0, 11.5), 11.5);
+        assert_eq!(distance_from_live(f64::NAN, f64::INFINITY), 0.0);
+        assert_eq!(behind_live(distance_from_live(0.0, 11.6)), Some(12));
+        // Go live seeks within what is loaded when far behind, else reloads at the edge.
+        assert_eq!(live_edge_seek(10.0, 11.5), Some(20.5));
+        assert_eq!(live_edge_seek(10.0, 1.5), None);
+        assert_eq!(live_edge_seek(f64::NAN, 11.5), None);
     }
 
     #[test]

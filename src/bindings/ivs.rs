@@ -63,6 +63,8 @@ extern "C" {
     fn get_qualities(this: &MediaPlayer) -> js_sys::Array;
     #[wasm_bindgen(method, js_name = setQuality)]
     fn set_quality(this: &MediaPlayer, quality: &JsValue, adaptive: bool);
+    #[wasm_bindgen(method, js_name = isAutoQualityMode)]
+    fn is_auto_quality_mode(this: &MediaPlayer) -> bool;
     #[wasm_bindgen(method, js_name = setAutoQualityMode)]
     fn set_auto_quality_mode(this: &MediaPlayer, enabled: bool);
     #[wasm_bindgen(method, js_name = setRebufferToLive)]
@@ -350,6 +352,11 @@ impl Player {
     /// The names of the stream's qualities (renditions), e.g. `720p60`.
     pub fn qualities(&self) -> Vec<String> {
         self.inner.get_qualities().iter().map(|q| string_field(&q, "name")).filter(|n| !n.is_empty()).collect()
+    }
+
+    /// Whether the player picks the quality itself (adaptive bitrate).
+    pub fn auto_quality(&self) -> bool {
+        self.inner.is_auto_quality_mode()
     }
 
     /// Picks a quality by name, or adaptive quality for `"auto"`; false if there is no such quality.

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use ivs_proto::overlay::format_countdown;
-use ivs_proto::controls::{behind_live, bitrate, seconds, shortcut, step_volume, Shortcut, SHORTCUTS};
+use ivs_proto::controls::{behind_live, bitrate, distance_from_live, seconds, shortcut, step_volume, Shortcut, SHORTCUTS};
 use leptos::html::Div;
 use leptos::prelude::*;
 
@@ -48,9 +48,26 @@ pub fn Controls(
     let behind = move || {
         tick.track();
         player.status.track();
-        if handle.is_live() { behind_live(handle.live_latency()) } else { None }
+        if handle.is_live() { behind_live(distance_from_live(handle.live_latency(), handle.buffer())) } else { None }
     };
-    let qualities = Memo::new(move |_| if playing() { handle.qualities() } else { Vec::new() });
+    // The renditions, as the player lists them once playing; kept while it buffers or switches.
+    let qualities = Memo::new(move |previous: Option<&Vec<String>>| {
+        let now = if playing() { handle.qualities() } else { Vec::new() };
+        if now.is_empty() { previous.cloned().unwrap_or_default() } else { now }
+    });
+    // What the menu shows: the viewer's pick, or "auto" — however it was chosen (menu, embed API).
+    let chosen_quality = Memo::new(move |_| {
+        tick.track();
+        player.status.track();
+        if handle.auto_quality() { "auto".to_owned() } else { handle.quality().map(|q| q.name).unwrap_or_else(|| "auto".into()) }
+    });
+    let auto_label = Memo::new(move |_| {
+        tick.track();
+        match handle.quality().map(|q| q.name).filter(|name| !name.is_empty() && handle.auto_quality()) {
+            Some(name) => format!("Auto ({name})"),
+            None => "Auto".to_owned(),
+        }
+    });
     // A recording (VOD) has a duration: it gets a seek bar instead of the live readout.
     let duration = Memo::new(move |_| {
         player.status.track();
@@ -111,7 +128,8 @@ pub fn Controls(
             ("Quality", if quality.name.is_empty() { "—".into() } else { quality.name }),
             ("Bitrate", bitrate(quality.bitrate)),
             ("Buffer", seconds(handle.buffer())),
-            ("Latency", if handle.is_live() { seconds(handle.live_latency()) } else { "—".into() }),
+            // The player measures latency on IVS streams; elsewhere it reports none.
+            ("Latency", Some(handle.live_latency()).filter(|l| handle.is_live() && *l > 0.0).map_or_else(|| "—".into(), seconds)),
             ("Dropped frames", dropped),
         ]
     };
@@ -166,8 +184,9 @@ pub fn Controls(
             <button class="ctl ctl-text" data-testid="ctl-captions" aria-label="CC: captions (C)" aria-pressed=move || captions_on.get().to_string()
                 on:click=move |_| set_captions_on.update(|on| *on = !*on)>"CC"</button>
             <select class="ctl-quality" data-testid="ctl-quality" aria-label="Quality"
+                prop:value=move || { qualities.track(); chosen_quality.get() }
                 on:change=move |e| { handle.set_quality(&event_target_value(&e)); }>
-                <option value="auto">"Auto"</option>
+                <option value="auto">{auto_label}</option>
                 {move || qualities.get().into_iter().map(|name| view! { <option value=name.clone()>{name.clone()}</option> }).collect_view()}
             </select>
             <button class="ctl ctl-text" data-testid="ctl-stats" aria-label="Stats (I)" aria-pressed=move || stats_open.get().to_string()

@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use ivs_proto::config::ViewerConfig;
+use ivs_proto::controls::live_edge_seek;
 use ivs_proto::overlay::{parse_cue, Board};
 use ivs_proto::playback::{with_token, Action, ErrorKind, Event, PlaybackToken, PlayerState, Session, Status};
 use leptos::html::Div;
@@ -57,6 +58,11 @@ impl PlayerHandle {
         self.with(Player::qualities).unwrap_or_default()
     }
 
+    /// Whether the quality is chosen by the player (adaptive), rather than by the viewer.
+    pub fn auto_quality(&self) -> bool {
+        self.with(Player::auto_quality).unwrap_or(true)
+    }
+
     /// The `<video>` the player draws into.
     pub fn video(&self) -> Option<web_sys::HtmlVideoElement> {
         self.with(|p| p.video().clone())
@@ -96,9 +102,13 @@ impl PlayerHandle {
         self.with(|p| p.seek_to(p.position() + delta));
     }
 
-    /// Back to the live edge: loads the stream again, which starts at the edge.
+    /// Back to the live edge: a seek when the stream up to it is already loaded, otherwise
+    /// loading the stream again, which starts at the edge.
     pub fn jump_to_live(&self) {
-        self.reload();
+        match self.with(|p| live_edge_seek(p.position(), p.buffer_duration())).flatten() {
+            Some(target) => self.seek_to(target),
+            None => self.reload(),
+        }
         self.play();
     }
 

@@ -25,10 +25,12 @@ use tokio::sync::{oneshot, watch};
 use segmenter::{Segment, Segmenter};
 use ts::PACKET_LEN;
 
-/// Segments listed in the playlist.
+/// Segments listed in the playlist, at least (2 s, as IVS's low-latency playlists).
 const WINDOW: usize = 4;
 /// Segments kept after leaving the playlist, for players that fetch late.
 const KEPT: usize = 16;
+/// The longest window a playlist lists (five minutes).
+const KEPT_MAX: usize = 600;
 /// Target segment duration in seconds (one keyframe interval).
 const TARGET_SECS: f64 = 0.5;
 /// Segments listed ahead of the finished ones, fetched while they are written.
@@ -44,8 +46,32 @@ const VIEWER_TTL: Duration = Duration::from_secs(15);
 pub enum Source {
     /// A moving test pattern with a tone, at this size.
     TestPattern { width: u32, height: u32 },
-    /// A video file, looped forever.
-    File(PathBuf),
+    /// A video file, looped forever, scaled to this size.
+    File { path: PathBuf, width: u32, height: u32 },
+}
+
+/// One rung of the encoding ladder: a rendition viewers (or their player's ABR) can pick.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rung {
+    /// IVS-style name: height and frame rate, e.g. `360p30`.
+    pub name: String,
+    pub width: u32,
+    pub height: u32,
+    pub video_kbps: u32,
+}
+
+const FRAME_RATE: u32 = 30;
+const AUDIO_KBPS: u32 = 96;
+
+impl Source {
+    /// The renditions encoded for this source, best first: the configured size and half of it,
+    /// as an IVS STANDARD channel transcodes a ladder.
+    pub fn ladder(&self) -> Vec<Rung> {
+        let (Source::TestPattern { width, height } | Source::File { width, height, .. }) = *self;
+        let rung = |width: u32, height: u32, video_kbps| Rung { name: format!("{height}p{FRAME_RATE}"), width, height, video_kbps };
+        // Even sizes: the encoder needs them for 4:2:0.
+        vec![rung(width, height, 1000), rung((width / 2) & !1, (height / 2) & !1, 300)]
+    }
 }
 
 /// Why a `PutMetadata` was refused.
@@ -67,57 +93,112 @@ pub struct StreamInfo {
 struct Broadcast {
     stream_id: String,
     started: OffsetDateTime,
-    segmenter: Segmenter,
-    segments: VecDeque<Segment>,
-    /// Every segment of this broadcast, for its recording (up to [`RECORDING_MAX_SEGMENTS`]).
-    recording: Vec<Segment>,
+    /// One per rung of the ladder, in the same order.
+    renditions: Vec<Rendition>,
     last_segment_at: Instant,
     _stop: oneshot::Sender<()>,
 }
 
+/// One rendition of a live broadcast.
+struct Rendition {
+    segmenter: Segmenter,
+    segments: VecDeque<Segment>,
+    /// Every segment of this broadcast, for its recording (up to [`RECORDING_MAX_SEGMENTS`]).
+    recording: Vec<Segment>,
+}
+
 /// The most of a broadcast that is recorded (30 minutes of half-second segments).
 const RECORDING_MAX_SEGMENTS: usize = 3600;
+/// How long the playlists of a broadcast that ended go on saying so (`EXT-X-ENDLIST`).
+const ENDED_LINGER: Duration = Duration::from_secs(30);
 /// How many finished recordings are kept.
 const RECORDINGS_KEPT: usize = 5;
 
-/// A finished broadcast, playable as a recording (VOD).
+/// A finished broadcast, playable as a recording (VOD), in every rendition.
 #[derive(Clone)]
 pub struct Recording {
     pub stream_id: String,
-    segments: Arc<Vec<Segment>>,
+    ended_at: Instant,
+    ladder: Arc<Vec<Rung>>,
+    /// Per rung, in ladder order.
+    renditions: Arc<Vec<Vec<Segment>>>,
 }
 
 impl Recording {
+    fn best(&self) -> &[Segment] {
+        self.renditions.first().map_or(&[], Vec::as_slice)
+    }
+
     pub fn duration_secs(&self) -> f64 {
-        self.segments.iter().map(|s| s.duration).sum()
+        self.best().iter().map(|s| s.duration).sum()
     }
 
     /// Wall-clock time of the recording's first frame (ms since the epoch).
     pub fn start_ms(&self) -> i64 {
-        self.segments.first().map_or(0, |s| s.program_date_time_ms)
+        self.best().first().map_or(0, |s| s.program_date_time_ms)
     }
 
-    /// The VOD playlist: every segment, `EXT-X-ENDLIST`.
-    pub fn playlist(&self) -> String {
-        let target = self.segments.iter().map(|s| s.duration.ceil().max(1.0) as u64).max().unwrap_or(1);
-        let first = self.segments.first().map_or(0, |s| s.sequence);
-        let mut m3u8 = format!(
-            "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-PLAYLIST-TYPE:VOD\n#EXT-X-TARGETDURATION:{target}\n#EXT-X-MEDIA-SEQUENCE:{first}\n"
-        );
-        for s in self.segments.iter() {
-            let pdt = OffsetDateTime::from_unix_timestamp_nanos(i128::from(s.program_date_time_ms) * 1_000_000)
-                .ok()
-                .and_then(|t| t.format(&Rfc3339).ok())
-                .unwrap_or_default();
-            let _ = write!(m3u8, "#EXT-X-PROGRAM-DATE-TIME:{pdt}\n#EXTINF:{:.3},\n{}.ts\n", s.duration, s.sequence);
+    /// The multivariant playlist: one entry per rendition, `{rung}.m3u8`.
+    pub fn master_playlist(&self) -> String {
+        master_playlist(&self.ladder, |rung| format!("{}.m3u8", rung.name))
+    }
+
+    /// A rendition's VOD playlist: every segment (`{rung}-{sequence}.ts`), `EXT-X-ENDLIST`.
+    pub fn playlist(&self, rung: &str) -> Option<String> {
+        self.ended_playlist(rung, usize::MAX, &format!("{rung}-"))
+    }
+
+    /// The last `window` segments of a rendition, `EXT-X-ENDLIST`: the live playlist of a
+    /// broadcast that just ended, so that players watching it play to the end and stop.
+    pub fn ended_playlist(&self, rung: &str, window: usize, segment_prefix: &str) -> Option<String> {
+        let all = self.rendition(rung)?;
+        let segments = &all[all.len().saturating_sub(window)..];
+        let target = segments.iter().map(|s| s.duration.ceil().max(1.0) as u64).max().unwrap_or(1);
+        let first = segments.first().map_or(0, |s| s.sequence);
+        let kind = if segments.len() == all.len() { "#EXT-X-PLAYLIST-TYPE:VOD\n" } else { "" };
+        let mut m3u8 = format!("#EXTM3U\n#EXT-X-VERSION:3\n{kind}#EXT-X-TARGETDURATION:{target}\n#EXT-X-MEDIA-SEQUENCE:{first}\n");
+        for s in segments {
+            write_segment(&mut m3u8, s, segment_prefix);
         }
         m3u8.push_str("#EXT-X-ENDLIST\n");
-        m3u8
+        Some(m3u8)
     }
 
-    pub fn segment(&self, sequence: u64) -> Option<Bytes> {
-        self.segments.iter().find(|s| s.sequence == sequence).map(|s| s.data.clone())
+    pub fn segment(&self, rung: &str, sequence: u64) -> Option<Bytes> {
+        self.rendition(rung)?.iter().find(|s| s.sequence == sequence).map(|s| s.data.clone())
     }
+
+    fn rendition(&self, rung: &str) -> Option<&[Segment]> {
+        let index = self.ladder.iter().position(|r| r.name == rung)?;
+        self.renditions.get(index).map(Vec::as_slice)
+    }
+}
+
+/// A multivariant playlist for `ladder`, each rendition at `uri(rung)`; named the way IVS names
+/// its qualities, so the player lists them by those names.
+fn master_playlist(ladder: &[Rung], uri: impl Fn(&Rung) -> String) -> String {
+    let mut m3u8 = String::from("#EXTM3U\n#EXT-X-INDEPENDENT-SEGMENTS\n");
+    for rung in ladder {
+        let bandwidth = (rung.video_kbps + AUDIO_KBPS) * 1000 * 11 / 10;
+        let _ = write!(
+            m3u8,
+            "#EXT-X-MEDIA:TYPE=VIDEO,GROUP-ID=\"{name}\",NAME=\"{name}\",AUTOSELECT=YES,DEFAULT=YES\n\
+             #EXT-X-STREAM-INF:BANDWIDTH={bandwidth},RESOLUTION={w}x{h},CODECS=\"avc1.4D401E,mp4a.40.2\",VIDEO=\"{name}\",FRAME-RATE={FRAME_RATE}.000\n{uri}\n",
+            name = rung.name,
+            w = rung.width,
+            h = rung.height,
+            uri = uri(rung),
+        );
+    }
+    m3u8
+}
+
+fn write_segment(m3u8: &mut String, s: &Segment, prefix: &str) {
+    let pdt = OffsetDateTime::from_unix_timestamp_nanos(i128::from(s.program_date_time_ms) * 1_000_000)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_default();
+    let _ = write!(m3u8, "#EXT-X-PROGRAM-DATE-TIME:{pdt}\n#EXTINF:{:.3},\n{prefix}{}.ts\n", s.duration, s.sequence);
 }
 
 struct Inner {
@@ -138,6 +219,9 @@ pub struct Channel {
     /// Bumped whenever new stream data arrives, to wake readers of a growing segment.
     progress: Arc<watch::Sender<u64>>,
     source: Source,
+    ladder: Arc<Vec<Rung>>,
+    /// Segments listed in a live playlist.
+    window: usize,
 }
 
 /// What can be read of a segment, from some offset.
@@ -152,10 +236,18 @@ pub enum SegmentRead {
 }
 
 impl Channel {
-    /// An offline channel that will encode `source` when started.
-    pub fn new(source: Source) -> Self {
+    /// An offline channel that will encode `source` when started, listing `window_secs` of it
+    /// in its live playlists (at least the IVS-like default of 2 s).
+    pub fn new(source: Source, window_secs: f64) -> Self {
         let inner = Inner { broadcast: None, next_sequence: 0, recent_puts: VecDeque::new(), viewers: HashMap::new(), forced_health: None, recordings: VecDeque::new() };
-        Self { inner: Arc::new(Mutex::new(inner)), progress: Arc::new(watch::channel(0).0), source }
+        let window = ((window_secs / TARGET_SECS).ceil() as usize).clamp(WINDOW, KEPT_MAX);
+        let ladder = Arc::new(source.ladder());
+        Self { inner: Arc::new(Mutex::new(inner)), progress: Arc::new(watch::channel(0).0), source, ladder, window }
+    }
+
+    /// The renditions, best first.
+    pub fn ladder(&self) -> &[Rung] {
+        &self.ladder
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -182,9 +274,13 @@ impl Channel {
         inner.broadcast = Some(Broadcast {
             stream_id: stream_id.clone(),
             started: OffsetDateTime::now_utc(),
-            segmenter: Segmenter::new(TARGET_SECS, inner.next_sequence, now_ms),
-            segments: VecDeque::new(),
-            recording: Vec::new(),
+            renditions: (0..self.ladder.len())
+                .map(|program| Rendition {
+                    segmenter: Segmenter::new(TARGET_SECS, inner.next_sequence, now_ms, program),
+                    segments: VecDeque::new(),
+                    recording: Vec::new(),
+                })
+                .collect(),
             last_segment_at: Instant::now(),
             _stop: stop_tx,
         });
@@ -229,7 +325,7 @@ impl Channel {
         let mut inner = self.lock();
         if let Some(b) = inner.broadcast.take() {
             tracing::info!(stream_id = %b.stream_id, "stream stopped");
-            Self::keep_recording(&mut inner, b);
+            self.keep_recording(&mut inner, b);
         }
         drop(inner);
         self.progress.send_modify(|n| *n += 1);
@@ -239,18 +335,19 @@ impl Channel {
         let mut inner = self.lock();
         if inner.broadcast.as_ref().is_some_and(|b| b.stream_id == stream_id) {
             if let Some(b) = inner.broadcast.take() {
-                Self::keep_recording(&mut inner, b);
+                self.keep_recording(&mut inner, b);
             }
         }
     }
 
     /// A finished broadcast becomes a recording (the "Recording End" moment).
-    fn keep_recording(inner: &mut Inner, broadcast: Broadcast) {
-        if broadcast.recording.is_empty() {
+    fn keep_recording(&self, inner: &mut Inner, broadcast: Broadcast) {
+        let renditions: Vec<Vec<Segment>> = broadcast.renditions.into_iter().map(|r| r.recording).collect();
+        if renditions.first().is_none_or(Vec::is_empty) {
             return;
         }
-        tracing::info!(stream_id = %broadcast.stream_id, segments = broadcast.recording.len(), "recording ready");
-        inner.recordings.push_back(Recording { stream_id: broadcast.stream_id, segments: Arc::new(broadcast.recording) });
+        tracing::info!(stream_id = %broadcast.stream_id, segments = renditions[0].len(), "recording ready");
+        inner.recordings.push_back(Recording { stream_id: broadcast.stream_id, ended_at: Instant::now(), ladder: self.ladder.clone(), renditions: Arc::new(renditions) });
         while inner.recordings.len() > RECORDINGS_KEPT {
             inner.recordings.pop_front();
         }
@@ -259,6 +356,17 @@ impl Channel {
     /// The finished recordings, oldest first.
     pub fn recordings(&self) -> Vec<Recording> {
         self.lock().recordings.iter().cloned().collect()
+    }
+
+    /// The broadcast that ended moments ago, while the channel is offline: players still
+    /// polling its playlists are shown its end.
+    pub fn just_ended(&self) -> Option<(Recording, usize)> {
+        let inner = self.lock();
+        if inner.broadcast.is_some() {
+            return None;
+        }
+        let last = inner.recordings.back().filter(|r| r.ended_at.elapsed() < ENDED_LINGER)?;
+        Some((last.clone(), self.window))
     }
 
     pub fn recording(&self, stream_id: &str) -> Option<Recording> {
@@ -275,15 +383,18 @@ impl Channel {
         let inner = &mut *guard;
         let Some(b) = inner.broadcast.as_mut().filter(|b| b.stream_id == stream_id) else { return };
         for packet in packets.chunks_exact(PACKET_LEN) {
-            if let Some(segment) = b.segmenter.push_packet(packet) {
-                inner.next_sequence = segment.sequence + 1;
-                if b.recording.len() < RECORDING_MAX_SEGMENTS {
-                    b.recording.push(segment.clone());
+            for (index, r) in b.renditions.iter_mut().enumerate() {
+                let Some(segment) = r.segmenter.push_packet(packet) else { continue };
+                if index == 0 {
+                    inner.next_sequence = segment.sequence + 1;
+                    b.last_segment_at = Instant::now();
                 }
-                b.segments.push_back(segment);
-                b.last_segment_at = Instant::now();
-                while b.segments.len() > KEPT {
-                    b.segments.pop_front();
+                if r.recording.len() < RECORDING_MAX_SEGMENTS {
+                    r.recording.push(segment.clone());
+                }
+                r.segments.push_back(segment);
+                while r.segments.len() > KEPT.max(self.window + PREFETCH) {
+                    r.segments.pop_front();
                 }
             }
         }
@@ -296,13 +407,13 @@ impl Channel {
 
     /// Reads segment `sequence` from byte `offset`. The segment being written, and the one after
     /// it, can be read while they grow: that is what the playlist's prefetch entries point at.
-    pub fn read_segment(&self, sequence: u64, offset: usize) -> SegmentRead {
+    pub fn read_segment(&self, rung: &str, sequence: u64, offset: usize) -> SegmentRead {
         let inner = self.lock();
-        let Some(b) = inner.broadcast.as_ref() else { return SegmentRead::Gone };
-        if let Some(s) = b.segments.iter().find(|s| s.sequence == sequence) {
+        let Some(r) = self.rung_index(rung).and_then(|i| inner.broadcast.as_ref()?.renditions.get(i)) else { return SegmentRead::Gone };
+        if let Some(s) = r.segments.iter().find(|s| s.sequence == sequence) {
             return SegmentRead::Complete(s.data.slice(offset.min(s.data.len())..));
         }
-        let (current, data) = b.segmenter.in_progress().unwrap_or((inner.next_sequence, &[]));
+        let (current, data) = r.segmenter.in_progress().unwrap_or((inner.next_sequence, &[]));
         if sequence == current {
             SegmentRead::Growing(Bytes::copy_from_slice(&data[offset.min(data.len())..]))
         } else if sequence > current && sequence <= current + PREFETCH as u64 {
@@ -315,23 +426,41 @@ impl Channel {
     fn encoder_command(&self) -> Command {
         let mut cmd = Command::new("ffmpeg");
         cmd.args(["-hide_banner", "-nostdin", "-loglevel", "error"]);
-        match &self.source {
+        let audio = match &self.source {
             Source::TestPattern { width, height } => {
-                cmd.args(["-re", "-f", "lavfi", "-i", &format!("testsrc2=size={width}x{height}:rate=30")]);
+                cmd.args(["-re", "-f", "lavfi", "-i", &format!("testsrc2=size={width}x{height}:rate={FRAME_RATE}")]);
                 cmd.args(["-re", "-f", "lavfi", "-i", "sine=frequency=440:beep_factor=2:sample_rate=48000"]);
+                "1:a"
             }
-            Source::File(path) => {
+            Source::File { path, .. } => {
                 cmd.args(["-re", "-stream_loop", "-1", "-i"]).arg(path);
-                cmd.args(["-map", "0:v:0", "-map", "0:a:0?"]);
+                "0:a:0?"
             }
+        };
+        // One encode per rung from the same pictures, each its own program of one transport
+        // stream with the audio shared: the segmenters split it into aligned renditions.
+        let rungs = self.ladder.len();
+        let mut graph = format!("[0:v:0]split={rungs}");
+        graph.extend((0..rungs).map(|i| format!("[s{i}]")));
+        for (i, rung) in self.ladder.iter().enumerate() {
+            graph.push_str(&format!(";[s{i}]scale={}:{}[v{i}]", rung.width, rung.height));
         }
+        cmd.args(["-filter_complex", &graph]);
+        for i in 0..rungs {
+            cmd.args(["-map", &format!("[v{i}]")]);
+        }
+        cmd.args(["-map", audio]);
         cmd.args([
-            "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-profile:v", "main",
-            "-pix_fmt", "yuv420p", "-r", "30", "-g", "15", "-keyint_min", "15", "-sc_threshold", "0",
-            "-b:v", "1000k", "-maxrate", "1000k", "-bufsize", "1000k",
-            "-c:a", "aac", "-b:a", "96k", "-ar", "48000", "-ac", "2",
-            "-f", "mpegts", "-flush_packets", "1", "pipe:1",
+            "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-profile:v", "main", "-level:v", "3.0",
+            "-pix_fmt", "yuv420p", "-r", &FRAME_RATE.to_string(), "-g", "15", "-keyint_min", "15", "-sc_threshold", "0",
         ]);
+        for (i, rung) in self.ladder.iter().enumerate() {
+            let rate = format!("{}k", rung.video_kbps);
+            cmd.args([format!("-b:v:{i}"), rate.clone(), format!("-maxrate:v:{i}"), rate.clone(), format!("-bufsize:v:{i}"), rate]);
+            cmd.args(["-program".to_owned(), format!("program_num={}:st={i}:st={rungs}", i + 1)]);
+        }
+        cmd.args(["-c:a", "aac", "-b:a", &format!("{AUDIO_KBPS}k"), "-ar", "48000", "-ac", "2"]);
+        cmd.args(["-f", "mpegts", "-flush_packets", "1", "pipe:1"]);
         cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
         cmd
     }
@@ -350,28 +479,39 @@ impl Channel {
             return Err(PutError::Throttled);
         }
         inner.recent_puts.push_back(now);
-        inner.broadcast.as_mut().expect("checked above").segmenter.push_metadata(text);
+        for r in &mut inner.broadcast.as_mut().expect("checked above").renditions {
+            r.segmenter.push_metadata(text.clone());
+        }
         Ok(())
     }
 
-    /// The live playlist, or `None` when offline (or before the first segment). `viewer` is a
-    /// key for the viewer count.
-    pub fn playlist(&self, viewer: &str, segment_prefix: &str) -> Option<String> {
+    fn rung_index(&self, rung: &str) -> Option<usize> {
+        self.ladder.iter().position(|r| r.name == rung)
+    }
+
+    /// The live multivariant playlist, each rendition at `uri(rung)`, or `None` when offline
+    /// (or before the first segment).
+    pub fn master_playlist(&self, uri: impl Fn(&Rung) -> String) -> Option<String> {
+        let inner = self.lock();
+        inner.broadcast.as_ref()?.renditions.first()?.segments.back()?;
+        Some(master_playlist(&self.ladder, uri))
+    }
+
+    /// A rendition's live playlist, or `None` when offline (or before the first segment).
+    /// `viewer` is a key for the viewer count.
+    pub fn playlist(&self, rung: &str, viewer: &str, segment_prefix: &str) -> Option<String> {
+        let index = self.rung_index(rung)?;
         let mut inner = self.lock();
         let now = Instant::now();
         inner.viewers.insert(viewer.to_owned(), now);
-        let b = inner.broadcast.as_ref()?;
-        let listed: Vec<&Segment> = b.segments.iter().rev().take(WINDOW).rev().collect();
+        let b = inner.broadcast.as_ref()?.renditions.get(index)?;
+        let listed: Vec<&Segment> = b.segments.iter().rev().take(self.window).rev().collect();
         let first = listed.first()?;
         let target = listed.iter().map(|s| s.duration.round().max(1.0) as u64).max().unwrap_or(1);
         let mut m3u8 = String::with_capacity(128 + listed.len() * 96);
         let _ = write!(m3u8, "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:{target}\n#EXT-X-MEDIA-SEQUENCE:{}\n#EXT-X-START:TIME-OFFSET={START_OFFSET_SECS:.1}\n", first.sequence);
         for s in listed {
-            let pdt = OffsetDateTime::from_unix_timestamp_nanos(i128::from(s.program_date_time_ms) * 1_000_000)
-                .ok()
-                .and_then(|t| t.format(&Rfc3339).ok())
-                .unwrap_or_default();
-            let _ = write!(m3u8, "#EXT-X-PROGRAM-DATE-TIME:{pdt}\n#EXTINF:{:.3},\n{segment_prefix}{}.ts\n", s.duration, s.sequence);
+            write_segment(&mut m3u8, s, segment_prefix);
         }
         // Low-latency delivery as IVS does it: the segments being written are listed ahead,
         // and players fetch them while they grow.
@@ -433,8 +573,9 @@ mod tests {
 
     #[test]
     fn offline_channel_has_no_playlist_and_refuses_metadata() {
-        let channel = Channel::new(Source::TestPattern { width: 64, height: 64 });
-        assert!(channel.playlist("v", "").is_none());
+        let channel = Channel::new(Source::TestPattern { width: 64, height: 64 }, 2.0);
+        assert!(channel.master_playlist(|r| r.name.clone()).is_none());
+        assert!(channel.playlist("64p30", "v", "").is_none());
         assert!(channel.stream_info().is_none());
         assert_eq!(channel.put_metadata("x".into()), Err(PutError::Offline));
     }

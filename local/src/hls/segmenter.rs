@@ -25,10 +25,12 @@ pub struct Segment {
     pub data: Bytes,
 }
 
-/// Segmenter state for one broadcast.
+/// Segmenter state for one rendition of one broadcast.
 #[derive(Debug)]
 pub struct Segmenter {
     target_secs: f64,
+    /// Which program of the encoder's stream this segmenter takes (one per rendition).
+    program_index: usize,
     next_sequence: u64,
     start_wall_ms: i64,
     program_number: u16,
@@ -45,11 +47,15 @@ pub struct Segmenter {
 }
 
 impl Segmenter {
-    /// A segmenter aiming at `target_secs` segments, numbering from `first_sequence`, whose
-    /// first frame is taken to be at `start_wall_ms`.
-    pub fn new(target_secs: f64, first_sequence: u64, start_wall_ms: i64) -> Self {
+    /// A segmenter of the encoder's `program_index`th program, aiming at `target_secs` segments,
+    /// numbering from `first_sequence`, whose first frame is taken to be at `start_wall_ms`.
+    ///
+    /// The renditions are programs of one stream, encoded from the same pictures with the same
+    /// keyframe interval, so their segmenters cut at the same frames and number alike.
+    pub fn new(target_secs: f64, first_sequence: u64, start_wall_ms: i64, program_index: usize) -> Self {
         Self {
             target_secs,
+            program_index,
             next_sequence: first_sequence,
             start_wall_ms,
             program_number: 1,
@@ -87,7 +93,7 @@ impl Segmenter {
         let packet = Packet::parse(bytes)?;
         if packet.pid == PAT_PID {
             if packet.payload_unit_start {
-                if let Some(pid) = ts::pat_pmt_pid(packet.payload) {
+                if let Some(pid) = ts::pat_pmt_pid(packet.payload, self.program_index) {
                     self.pmt_pid = Some(pid);
                 }
             }
@@ -101,6 +107,10 @@ impl Segmenter {
                     self.pmt = Some(pmt.with_id3());
                 }
             }
+            return None;
+        }
+        // Only this program's streams (the other renditions' video, tables and the like are not ours).
+        if !self.pmt.as_ref().is_some_and(|pmt| pmt.streams.iter().any(|(_, pid, _)| *pid == packet.pid)) {
             return None;
         }
         let mut finished = None;
@@ -215,7 +225,7 @@ mod tests {
 
     #[test]
     fn cuts_on_keyframes_at_the_target_duration() {
-        let mut seg = Segmenter::new(1.0, 7, 1_000_000);
+        let mut seg = Segmenter::new(1.0, 7, 1_000_000, 0);
         // Keyframes every half second; cuts at frames 30, 60 and 90 only.
         let segments = run(&mut seg, 0..95, 15);
         assert_eq!(segments.len(), 3);
@@ -235,8 +245,52 @@ mod tests {
     }
 
     #[test]
+    fn each_rendition_takes_its_own_program_of_a_multi_program_stream() {
+        // Two programs (renditions) sharing nothing but the clock: video 0x100 and 0x101.
+        const OTHER: u16 = 0x101;
+        let pat = {
+            let mut body = vec![0x00, 0x01, 0xC1, 0x00, 0x00];
+            body.extend_from_slice(&[0x00, 0x01, 0xF0, 0x00, 0x00, 0x02, 0xF0, 0x01]);
+            ts::finish_section(0x00, &body)
+        };
+        let pmt = |program_number, video| Pmt { program_number, pcr_pid: video, streams: vec![(0x1B, video, vec![])] };
+        let other_packet = |pts, keyframe| {
+            let mut p = video_packet(pts, keyframe);
+            p[1] = 0x40 | (OTHER >> 8) as u8;
+            p[2] = OTHER as u8;
+            p
+        };
+        let mut renditions = [Segmenter::new(1.0, 0, 0, 0), Segmenter::new(1.0, 0, 0, 1)];
+        let mut out: [Vec<Segment>; 2] = Default::default();
+        let psi = [
+            section_packet(PAT_PID, &mut 0, &pat),
+            section_packet(PMT_PID, &mut 0, &pmt(1, VIDEO).encode()),
+            section_packet(PMT_PID + 1, &mut 0, &pmt(2, OTHER).encode()),
+        ];
+        for frame in 0..61u64 {
+            let packets: Vec<[u8; PACKET_LEN]> = if frame == 0 { psi.to_vec() } else { Vec::new() }
+                .into_iter()
+                .chain([video_packet(frame * 3000, frame % 15 == 0), other_packet(frame * 3000, frame % 15 == 0)])
+                .collect();
+            for packet in &packets {
+                for (seg, out) in renditions.iter_mut().zip(out.iter_mut()) {
+                    out.extend(seg.push_packet(packet));
+                }
+            }
+        }
+        let [first, second] = out;
+        assert_eq!((first.len(), second.len()), (2, 2), "both cut at the same keyframes");
+        assert_eq!(first.iter().map(|s| (s.sequence, s.program_date_time_ms)).collect::<Vec<_>>(), second.iter().map(|s| (s.sequence, s.program_date_time_ms)).collect::<Vec<_>>());
+        assert_eq!(&pids(&first[0].data)[..4], &[PAT_PID, PMT_PID, ID3_PID, VIDEO]);
+        assert_eq!(&pids(&second[0].data)[..4], &[PAT_PID, PMT_PID + 1, ID3_PID, OTHER]);
+        assert!(!pids(&first[0].data).contains(&OTHER) && !pids(&second[0].data).contains(&VIDEO), "each keeps only its program");
+        let pat = Packet::parse(&second[0].data[..PACKET_LEN]).unwrap();
+        assert_eq!(ts::pat_pmt_pid(pat.payload, 0), Some(PMT_PID + 1), "its own PAT lists its program only");
+    }
+
+    #[test]
     fn the_segment_in_progress_is_visible_and_becomes_the_finished_one() {
-        let mut seg = Segmenter::new(1.0, 3, 0);
+        let mut seg = Segmenter::new(1.0, 3, 0, 0);
         assert!(seg.in_progress().is_none(), "nothing before the first keyframe");
         run(&mut seg, 0..20, 30);
         let (sequence, partial) = seg.in_progress().map(|(n, d)| (n, d.to_vec())).unwrap();
@@ -249,7 +303,7 @@ mod tests {
 
     #[test]
     fn drops_what_comes_before_the_first_keyframe() {
-        let mut seg = Segmenter::new(1.0, 0, 0);
+        let mut seg = Segmenter::new(1.0, 0, 0, 0);
         let segments = run(&mut seg, 5..65, 30);
         assert_eq!(segments.len(), 1);
         assert_eq!(pids(&segments[0].data).len(), 3 + 30, "frames 30..60 only");
@@ -257,7 +311,7 @@ mod tests {
 
     #[test]
     fn metadata_rides_on_the_next_video_frame() {
-        let mut seg = Segmenter::new(1.0, 0, 0);
+        let mut seg = Segmenter::new(1.0, 0, 0, 0);
         run(&mut seg, 0..10, 30);
         seg.push_metadata(r#"{"type":"clear"}"#.into());
         assert_eq!(seg.pending_metadata(), 1);

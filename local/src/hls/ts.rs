@@ -45,14 +45,15 @@ impl<'a> Packet<'a> {
     }
 }
 
-/// The PMT PID of the first program in a PAT packet's payload.
-pub fn pat_pmt_pid(payload: &[u8]) -> Option<u16> {
+/// The PMT PID of the `index`th program (0 for the first) in a PAT packet's payload.
+pub fn pat_pmt_pid(payload: &[u8], index: usize) -> Option<u16> {
     let section = section(payload, 0x00)?;
     // After the 8-byte header come 4-byte (program_number, PID) entries, then the CRC.
     let entries = section.get(8..section.len().checked_sub(4)?)?;
     entries
         .chunks_exact(4)
-        .find(|e| u16::from_be_bytes([e[0], e[1]]) != 0)
+        .filter(|e| u16::from_be_bytes([e[0], e[1]]) != 0) // program 0 is the network PID
+        .nth(index)
         .map(|e| u16::from(e[2] & 0x1F) << 8 | u16::from(e[3]))
 }
 
@@ -134,7 +135,7 @@ pub fn encode_pat(program_number: u16, pmt_pid: u16) -> Vec<u8> {
     finish_section(0x00, &body)
 }
 
-fn finish_section(table_id: u8, body: &[u8]) -> Vec<u8> {
+pub(crate) fn finish_section(table_id: u8, body: &[u8]) -> Vec<u8> {
     let length = body.len() + 4; // + CRC
     let mut s = Vec::with_capacity(3 + length);
     s.push(table_id);
@@ -280,7 +281,8 @@ mod tests {
         let parsed = Packet::parse(&packet).unwrap();
         assert_eq!(parsed.pid, PAT_PID);
         assert!(parsed.payload_unit_start);
-        assert_eq!(pat_pmt_pid(parsed.payload), Some(0x1000));
+        assert_eq!(pat_pmt_pid(parsed.payload, 0), Some(0x1000));
+        assert_eq!(pat_pmt_pid(parsed.payload, 1), None);
         assert_eq!(cc, 1);
     }
 
