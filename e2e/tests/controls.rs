@@ -185,7 +185,7 @@ async fn the_quality_menu_lists_the_renditions_and_switches_between_them() -> an
         Duration::from_secs(5),
     )
     .await?;
-    assert!(eval::<bool>(&page, PLAYING).await?, "still playing");
+    wait_for(&page, PLAYING, Duration::from_secs(10)).await?;
     chromium.close().await;
     Ok(())
 }
