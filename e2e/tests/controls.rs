@@ -222,3 +222,27 @@ async fn a_viewer_behind_live_sees_how_far_and_jumps_back() -> anyhow::Result<()
     chromium.close().await;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_streams_captions_show_and_the_cc_button_hides_them() -> anyhow::Result<()> {
+    let stack = Stack::start()?;
+    let chromium = Chromium::launch().await?;
+    let page = open_playing(&chromium, &stack).await?;
+    // The local stream's embedded 608 captions name the second being shown, a new one every 2 s.
+    let caption = "(document.querySelector('[data-testid=caption]')?.textContent ?? '')";
+    let pattern = "/^Local test stream, \\d\\d:\\d\\d:\\d\\d UTC$/";
+    wait_for(&page, &format!("{pattern}.test({caption}.trim())"), Duration::from_secs(10)).await?;
+    let first: String = eval(&page, caption).await?;
+    wait_for(&page, &format!("{pattern}.test({caption}.trim()) && {caption} !== {first:?}"), Duration::from_secs(5)).await?;
+
+    // c hides them (and the button says so); c again shows them.
+    press(&page, "c").await?;
+    wait_for(&page, "document.querySelector('[data-testid=caption]') === null", Duration::from_secs(3)).await?;
+    assert_eq!(attr(&page, "ctl-captions", "aria-pressed").await?, "false");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(text(&page, "caption").await?.is_none(), "captions stay hidden while off");
+    press(&page, "c").await?;
+    wait_for(&page, &format!("{pattern}.test({caption}.trim())"), Duration::from_secs(5)).await?;
+    chromium.close().await;
+    Ok(())
+}

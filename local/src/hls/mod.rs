@@ -5,6 +5,7 @@
 //! layer serves the last few as a live media playlist. Taking the channel offline stops the
 //! encoder and the playlist answers 404, as an offline IVS channel does.
 
+pub mod captions;
 pub mod segmenter;
 pub mod ts;
 
@@ -276,7 +277,7 @@ impl Channel {
             started: OffsetDateTime::now_utc(),
             renditions: (0..self.ladder.len())
                 .map(|program| Rendition {
-                    segmenter: Segmenter::new(TARGET_SECS, inner.next_sequence, now_ms, program),
+                    segmenter: Segmenter::new(TARGET_SECS, inner.next_sequence, now_ms, program).with_captions(),
                     segments: VecDeque::new(),
                     recording: Vec::new(),
                 })

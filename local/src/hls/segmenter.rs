@@ -9,7 +9,9 @@ use std::collections::VecDeque;
 
 use bytes::Bytes;
 
+use super::captions::{self, Captioner, PERIOD_FRAMES};
 use super::ts::{self, Packet, Pmt, PACKET_LEN, PAT_PID};
+use super::FRAME_RATE;
 
 const TICKS_PER_SECOND: f64 = 90_000.0;
 /// Owner of the PRIV frame that opens every segment.
@@ -44,6 +46,11 @@ pub struct Segmenter {
     cc_pat: u8,
     cc_pmt: u8,
     cc_id3: u8,
+    /// Closed captions spliced into the video, when on.
+    captions: Option<Captioner>,
+    /// Packets the captions added to the video PID so far (its continuity counters move on by
+    /// as many), modulo 16.
+    video_cc_shift: u8,
 }
 
 impl Segmenter {
@@ -69,7 +76,15 @@ impl Segmenter {
             cc_pat: 0,
             cc_pmt: 0,
             cc_id3: 0,
+            captions: None,
+            video_cc_shift: 0,
         }
+    }
+
+    /// Captions the video (see [`captions`]): the wall-clock second, every two seconds.
+    pub fn with_captions(mut self) -> Self {
+        self.captions = Some(Captioner::default());
+        self
     }
 
     /// Queues a metadata payload for the next video frame.
@@ -114,22 +129,47 @@ impl Segmenter {
             return None;
         }
         let mut finished = None;
-        let video_start = Some(packet.pid) == self.video_pid && packet.payload_unit_start;
-        if video_start {
-            if let Some(pts) = ts::pes_pts(packet.payload) {
-                self.first_pts.get_or_insert(pts);
-                if packet.random_access {
-                    finished = self.cut_at(pts);
-                }
-                if self.current_start_pts.is_some() {
-                    self.flush_metadata(pts);
-                }
+        let is_video = Some(packet.pid) == self.video_pid;
+        let frame_pts = if is_video && packet.payload_unit_start { ts::pes_pts(packet.payload) } else { None };
+        if let Some(pts) = frame_pts {
+            self.first_pts.get_or_insert(pts);
+            if packet.random_access {
+                finished = self.cut_at(pts);
+            }
+            if self.current_start_pts.is_some() {
+                self.flush_metadata(pts);
             }
         }
         if self.current_start_pts.is_some() {
-            self.current.extend_from_slice(bytes);
+            if is_video {
+                self.push_video(bytes, frame_pts);
+            } else {
+                self.current.extend_from_slice(bytes);
+            }
         }
         finished
+    }
+
+    /// Adds a video packet to the segment; at the start of a frame (`frame_pts`), with that
+    /// frame's caption spliced in.
+    fn push_video(&mut self, bytes: &[u8], frame_pts: Option<u64>) {
+        let continuity = (bytes[3] & 0x0F).wrapping_add(self.video_cc_shift) & 0x0F;
+        let start_wall_ms = self.start_wall_ms;
+        let first_pts = self.first_pts;
+        let caption = frame_pts.zip(self.captions.as_mut()).and_then(|(pts, captioner)| {
+            let ticks_per_frame = TICKS_PER_SECOND / f64::from(FRAME_RATE);
+            let frame = (pts.wrapping_sub(first_pts.unwrap_or(pts)) as f64 / ticks_per_frame).round() as u64;
+            let period_ms = PERIOD_FRAMES * 1000 / u64::from(FRAME_RATE);
+            captioner.pair(frame, |period| captions::clock_caption(start_wall_ms + (period * period_ms) as i64))
+        });
+        if let Some(packets) = caption.and_then(|pair| ts::splice_nal(bytes, &captions::sei_nal(pair), continuity)) {
+            self.video_cc_shift = self.video_cc_shift.wrapping_add(packets.len() as u8 - 1) & 0x0F;
+            for packet in packets {
+                self.current.extend_from_slice(&packet);
+            }
+        } else {
+            self.current.extend_from_slice(&ts::with_continuity(bytes, continuity));
+        }
     }
 
     /// Starts a new segment at a keyframe with this PTS, finishing the current one if it is long

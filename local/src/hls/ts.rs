@@ -200,6 +200,89 @@ fn header(pid: u16, unit_start: bool, control: u8, continuity: &mut u8) -> [u8; 
     [SYNC, (u8::from(unit_start) << 6) | (pid >> 8) as u8 & 0x1F, pid as u8, control << 4 | cc]
 }
 
+/// One packet on `pid` carrying `data` (at most 184 bytes), with an adaptation field holding
+/// `adaptation` (flags and what they announce; may be empty) padded with stuffing to fill it.
+fn data_packet(pid: u16, unit_start: bool, continuity: u8, adaptation: &[u8], data: &[u8]) -> [u8; PACKET_LEN] {
+    let mut packet = [0xFFu8; PACKET_LEN];
+    let needs_field = !adaptation.is_empty() || data.len() < PACKET_LEN - 4;
+    let control = if needs_field { 0b11 } else { 0b01 };
+    let mut continuity = continuity;
+    packet[..4].copy_from_slice(&header(pid, unit_start, control, &mut continuity));
+    let mut at = 4;
+    if needs_field {
+        let field_len = PACKET_LEN - 5 - data.len();
+        packet[4] = field_len as u8;
+        if field_len > 0 {
+            // Flags (none, unless given), then what they announce, then stuffing (0xFF).
+            let core: &[u8] = if adaptation.is_empty() { &[0x00] } else { adaptation };
+            packet[5..5 + core.len()].copy_from_slice(core);
+        }
+        at = 5 + field_len;
+    }
+    packet[at..].copy_from_slice(data);
+    packet
+}
+
+/// Splices `nal` (an Annex B NAL unit) into the H.264 access unit whose PES starts in `packet`,
+/// after its access unit delimiter. The result is one or two packets, the first with continuity
+/// counter `continuity`, the second (if any) with the next. `None` when the packet is not a
+/// video PES start this knows how to rewrite.
+pub fn splice_nal(packet: &[u8], nal: &[u8], continuity: u8) -> Option<Vec<[u8; PACKET_LEN]>> {
+    let parsed = Packet::parse(packet)?;
+    if !parsed.payload_unit_start {
+        return None;
+    }
+    // What the adaptation field holds beyond stuffing: flags, and a PCR/OPCR/splice countdown.
+    let adaptation: &[u8] = if (packet[3] >> 4) & 0b10 != 0 && packet[4] > 0 {
+        let flags = packet[5];
+        if flags & 0x03 != 0 {
+            return None; // private data or an extension: leave such packets alone
+        }
+        let len = 1 + 6 * usize::from(flags & 0x10 != 0) + 6 * usize::from(flags & 0x08 != 0) + usize::from(flags & 0x04 != 0);
+        packet.get(5..5 + len)?
+    } else {
+        &[]
+    };
+    let payload = parsed.payload;
+    if payload.len() < 9 || payload[..3] != [0, 0, 1] {
+        return None;
+    }
+    let es = 9 + usize::from(payload[8]);
+    let after_aud = payload.get(es..es + 6).is_some_and(|p| p[..4] == [0, 0, 0, 1] && p[4] & 0x1F == 9);
+    let at = if after_aud { es + 6 } else { es };
+    if at > payload.len() {
+        return None;
+    }
+    let mut bytes = Vec::with_capacity(payload.len() + nal.len());
+    bytes.extend_from_slice(&payload[..at]);
+    bytes.extend_from_slice(nal);
+    bytes.extend_from_slice(&payload[at..]);
+    let length = usize::from(u16::from_be_bytes([bytes[4], bytes[5]]));
+    if length != 0 {
+        // A bounded PES grows by the NAL; past 64 KiB, video may say "unbounded" (0).
+        let grown = u16::try_from(length + nal.len()).unwrap_or(0);
+        bytes[4..6].copy_from_slice(&grown.to_be_bytes());
+    }
+    let first_room = PACKET_LEN - 4 - if adaptation.is_empty() { 0 } else { 1 + adaptation.len() };
+    let (head, rest) = bytes.split_at(first_room.min(bytes.len()));
+    if rest.len() > PACKET_LEN - 4 {
+        return None;
+    }
+    let mut packets = vec![data_packet(parsed.pid, true, continuity, adaptation, head)];
+    if !rest.is_empty() {
+        packets.push(data_packet(parsed.pid, false, (continuity + 1) & 0x0F, &[], rest));
+    }
+    Some(packets)
+}
+
+/// `packet` with its continuity counter set to `continuity`.
+pub fn with_continuity(packet: &[u8], continuity: u8) -> [u8; PACKET_LEN] {
+    let mut out = [0u8; PACKET_LEN];
+    out.copy_from_slice(packet);
+    out[3] = (out[3] & 0xF0) | (continuity & 0x0F);
+    out
+}
+
 /// An ID3v2.4 tag holding one `TXXX` frame (UTF-8, empty description) with `value`.
 pub fn id3_txxx(value: &str) -> Vec<u8> {
     let mut body = vec![0x03, 0x00]; // UTF-8, empty description + terminator
