@@ -52,6 +52,8 @@ pub struct AppState {
     /// Private channel: the playback key pair, the token lifetime and the site's origin (the
     /// token's allowed origin).
     pub private: Option<PrivateChannel>,
+    /// The stream status last pushed to viewers.
+    pub last_status: status::LastPushed,
 }
 
 #[derive(Clone)]
@@ -259,6 +261,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             ttl_secs: args.playback_token_ttl_secs,
             site_origin: format!("http://{}", args.site),
         }),
+        last_status: status::LastPushed::default(),
     };
     if !args.offline {
         state.channel.start().context("starting the test stream")?;

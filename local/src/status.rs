@@ -2,7 +2,7 @@
 //! when it changes and every ten seconds — the role EventBridge's stream events and a backend
 //! play for a real deployment, so no viewer polls `GetStream`.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use ivs_proto::stream_status::{Health, StreamStatus, EVENT_STREAM_STATUS};
@@ -10,7 +10,9 @@ use ivs_proto::stream_status::{Health, StreamStatus, EVENT_STREAM_STATUS};
 use crate::chat::DEFAULT_ROOM_ARN;
 use crate::AppState;
 
-static LAST: Mutex<Option<(StreamStatus, Instant)>> = Mutex::new(None);
+/// The status last pushed, and when; one per stack (cheap to clone).
+#[derive(Clone, Default)]
+pub struct LastPushed(Arc<Mutex<Option<(StreamStatus, Instant)>>>);
 
 /// The status now.
 pub fn current(state: &AppState) -> StreamStatus {
@@ -26,7 +28,7 @@ pub fn current(state: &AppState) -> StreamStatus {
 
 fn push(state: &AppState, force: bool) {
     let status = current(state);
-    let mut last = LAST.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut last = state.last_status.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let stale = last.as_ref().is_none_or(|(previous, at)| *previous != status || at.elapsed() >= Duration::from_secs(10));
     if force || stale {
         let _ = state.chat.send_event(DEFAULT_ROOM_ARN, EVENT_STREAM_STATUS, status.to_attributes(), None);

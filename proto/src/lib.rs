@@ -32,3 +32,20 @@ pub mod url;
 
 /// The most bytes IVS accepts in one `PutMetadata` payload.
 pub const MAX_METADATA_BYTES: usize = 1024;
+
+/// `text` as the start of a sentence: its first letter in upper case (server reasons and errors
+/// arrive in lower case, to be composed into other sentences).
+pub fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn capitalises_the_first_letter_only() {
+        assert_eq!(super::capitalise("a moderator removed you"), "A moderator removed you");
+        assert_eq!(super::capitalise("ébauche"), "Ébauche");
+        assert_eq!(super::capitalise(""), "");
+    }
+}

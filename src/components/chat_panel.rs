@@ -1,6 +1,7 @@
 //! The chat beside the video: the connection's state, the log of messages with a "jump to
 //! latest" button when the viewer scrolled up to read, and the composer.
 
+use ivs_proto::capitalise;
 use ivs_proto::chat_session::ChatState;
 use ivs_proto::config::ChatConfig;
 use leptos::html::Ol;
@@ -97,7 +98,3 @@ pub fn ChatPanel(config: ChatConfig) -> impl IntoView {
     }
 }
 
-fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
-}

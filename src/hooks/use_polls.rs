@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use ivs_proto::capitalise;
 use ivs_proto::overlay::{parse_cue, Board, Overlay};
 use ivs_proto::stream_status::StreamStatus;
 use ivs_proto::tally::{OverlayState, PollView, TallyUpdate};
@@ -89,7 +90,7 @@ impl PollsStore {
                         let reason = match status {
                             409 => "You already voted in this poll.".to_owned(),
                             410 => "This poll is closed.".to_owned(),
-                            _ => answer.as_ref().and_then(|a| a.error.clone()).map(capitalise).unwrap_or_else(|| "Your vote was not counted; try again.".into()),
+                            _ => answer.as_ref().and_then(|a| a.error.clone()).map(|e| capitalise(&e)).unwrap_or_else(|| "Your vote was not counted; try again.".into()),
                         };
                         view.refused(&reason, answer.and_then(|a| a.my_vote));
                     }
@@ -153,7 +154,3 @@ impl PollsStore {
     }
 }
 
-fn capitalise(text: String) -> String {
-    let mut chars = text.chars();
-    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
-}

@@ -59,6 +59,21 @@ fn check_range(field: &str, value: u64, min: u64, max: u64) -> Result<(), ApiErr
     }
 }
 
+/// A string field of `min` to `max` characters.
+fn check_length(field: &str, value: &str, min: usize, max: usize) -> Result<(), ApiError> {
+    let count = value.chars().count();
+    match (min, (min..=max).contains(&count)) {
+        (_, true) => Ok(()),
+        (0, false) => Err(invalid(field, format!("must be at most {max} characters"))),
+        (_, false) => Err(invalid(field, format!("must be {min} to {max} characters"))),
+    }
+}
+
+/// An optional moderation reason: at most 256 characters.
+fn check_reason(reason: Option<&String>) -> Result<(), ApiError> {
+    reason.map_or(Ok(()), |r| check_length("reason", r, 0, 256))
+}
+
 fn check_attributes(attributes: &Attributes) -> Result<(), ApiError> {
     let bytes: usize = attributes.iter().map(|(k, v)| k.len() + v.len()).sum();
     if bytes > 1024 {
@@ -187,9 +202,7 @@ struct CreateChatTokenInput {
 
 async fn create_chat_token(State(chat): State<Chat>, body: Bytes) -> Result<Json<Value>, ApiError> {
     let input: CreateChatTokenInput = parse(&body)?;
-    if input.user_id.is_empty() || input.user_id.chars().count() > 128 {
-        return Err(invalid("userId", "must be 1 to 128 characters"));
-    }
+    check_length("userId", &input.user_id, 1, 128)?;
     check_attributes(&input.attributes)?;
     let minutes = input.session_duration_in_minutes.unwrap_or(60);
     check_range("sessionDurationInMinutes", minutes, 1, 180)?;
@@ -220,9 +233,7 @@ struct SendEventInput {
 
 async fn send_event(State(chat): State<Chat>, body: Bytes) -> Result<Json<Value>, ApiError> {
     let input: SendEventInput = parse(&body)?;
-    if input.event_name.is_empty() || input.event_name.chars().count() > 100 {
-        return Err(invalid("eventName", "must be 1 to 100 characters"));
-    }
+    check_length("eventName", &input.event_name, 1, 100)?;
     check_attributes(&input.attributes)?;
     let id = chat.send_event(&input.room_identifier, &input.event_name, input.attributes, None)?;
     Ok(Json(json!({ "id": id })))
@@ -238,12 +249,8 @@ struct DeleteMessageInput {
 
 async fn delete_message(State(chat): State<Chat>, body: Bytes) -> Result<Json<Value>, ApiError> {
     let input: DeleteMessageInput = parse(&body)?;
-    if input.id.is_empty() || input.id.len() > 12 {
-        return Err(invalid("id", "must be 1 to 12 characters"));
-    }
-    if input.reason.as_ref().is_some_and(|r| r.chars().count() > 256) {
-        return Err(invalid("reason", "must be at most 256 characters"));
-    }
+    check_length("id", &input.id, 1, 12)?;
+    check_reason(input.reason.as_ref())?;
     let id = chat.delete_message(&input.room_identifier, &input.id, input.reason, None)?;
     Ok(Json(json!({ "id": id })))
 }
@@ -258,12 +265,8 @@ struct DisconnectUserInput {
 
 async fn disconnect_user(State(chat): State<Chat>, body: Bytes) -> Result<Json<Value>, ApiError> {
     let input: DisconnectUserInput = parse(&body)?;
-    if input.user_id.is_empty() || input.user_id.chars().count() > 128 {
-        return Err(invalid("userId", "must be 1 to 128 characters"));
-    }
-    if input.reason.as_ref().is_some_and(|r| r.chars().count() > 256) {
-        return Err(invalid("reason", "must be at most 256 characters"));
-    }
+    check_length("userId", &input.user_id, 1, 128)?;
+    check_reason(input.reason.as_ref())?;
     chat.disconnect_user(&input.room_identifier, &input.user_id, input.reason, None)?;
     Ok(Json(json!({})))
 }

@@ -13,7 +13,7 @@ const ROW_CHARS: usize = 32;
 /// `byte` with odd parity in its top bit, as 608 sends every byte.
 fn odd_parity(byte: u8) -> u8 {
     let b = byte & 0x7F;
-    if b.count_ones() % 2 == 0 {
+    if b.count_ones().is_multiple_of(2) {
         b | 0x80
     } else {
         b
