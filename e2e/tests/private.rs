@@ -1,6 +1,7 @@
 //! End to end: a private channel. The viewer fetches a playback token (ES384 JWT) from the site
-//! backend and plays; when the token expires it fetches a new one and plays on; the playback
-//! origin refuses a playlist without a valid token.
+//! backend and plays; the token opens a playback session, which outlives the token as on IVS;
+//! when the session is revoked the viewer fetches a new token and plays on; the playback origin
+//! refuses a playlist without a valid token and a rendition outside a session.
 
 use std::time::Duration;
 
@@ -27,6 +28,14 @@ async fn a_private_channel_plays_with_a_token_and_refuses_without() -> anyhow::R
     let (status, _, body) = http_with("GET", &format!("{url}?token={token}"), &[("Origin", &stack.site)], "")?;
     assert_eq!(status, 200);
     assert!(body.starts_with("#EXTM3U"));
+    // The renditions are reached through the session the token opened, not without it.
+    let rendition = body.lines().find(|l| l.starts_with("r/")).unwrap_or_default();
+    assert!(rendition.contains("?session=") && !rendition.contains("token"), "{rendition}");
+    let base = url.rsplit_once('/').map(|(base, _)| base).unwrap_or_default();
+    assert_eq!(http("GET", &format!("{base}/{rendition}"), "")?.0, 200, "in the session");
+    let bare = rendition.split('?').next().unwrap_or_default();
+    assert_eq!(http("GET", &format!("{base}/{bare}"), "")?.0, 403, "no session");
+    assert_eq!(http("GET", &format!("{base}/{bare}?session=guessed"), "")?.0, 403, "a made-up session");
     let (status, _, _) = http_with("GET", &format!("{url}?token={token}"), &[("Origin", "https://evil.example")], "")?;
     assert_eq!(status, 403, "the token is bound to the site's origin");
     let channel = ivs_e2e::ivs_client(&stack).await.get_channel().arn("arn:aws:ivs:us-east-1:000000000000:channel/local").send().await?;
@@ -43,12 +52,25 @@ async fn a_private_channel_plays_with_a_token_and_refuses_without() -> anyhow::R
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn an_expired_token_is_replaced_and_playback_goes_on() -> anyhow::Result<()> {
+async fn a_token_outlived_goes_on_and_a_revoked_session_gets_a_new_token() -> anyhow::Result<()> {
+    let tokens = "performance.getEntriesByType('resource').filter(e => e.name.endsWith('/api/playback-token')).length";
+    // Tokens valid for 4 s: the session they open goes on past that, as on IVS.
     let stack = Stack::start_with(true, &["--private", "--playback-token-ttl-secs", "4"])?;
     let chromium = Chromium::launch().await?;
     let page = open_playing(&chromium, &stack).await?;
-    let tokens = "performance.getEntriesByType('resource').filter(e => e.name.endsWith('/api/playback-token')).length";
-    // Well past the first token's life: a new one was fetched and the video kept going.
+    let before: f64 = eval(&page, "document.querySelector('video').currentTime").await?;
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    assert!(eval::<bool>(&page, PLAYING).await?, "still playing after the token expired");
+    assert!(eval::<f64>(&page, "document.querySelector('video').currentTime").await? > before + 6.0);
+    assert_eq!(eval::<usize>(&page, tokens).await?, 1, "no new token needed");
+    chromium.close().await;
+    drop(stack);
+
+    // Sessions revoked after 4 s: the player is refused, the viewer fetches a new token (its
+    // first one has expired by then too) and plays on.
+    let stack = Stack::start_with(true, &["--private", "--playback-token-ttl-secs", "4", "--playback-session-secs", "4"])?;
+    let chromium = Chromium::launch().await?;
+    let page = open_playing(&chromium, &stack).await?;
     wait_for(&page, &format!("{tokens} >= 2"), Duration::from_secs(20)).await?;
     let before: f64 = eval(&page, "document.querySelector('video').currentTime").await?;
     wait_for(&page, PLAYING, Duration::from_secs(10)).await?;

@@ -62,6 +62,8 @@ pub struct PrivateChannel {
     pub subscribers: Vec<String>,
     pub keys: playback_auth::PlaybackKeys,
     pub ttl_secs: u64,
+    /// The playback sessions valid tokens opened.
+    pub sessions: playback_auth::Sessions,
     pub site_origin: String,
 }
 
@@ -161,6 +163,10 @@ struct ServeArgs {
     /// How long a playback token is valid, in seconds.
     #[arg(long, default_value_t = 600)]
     playback_token_ttl_secs: u64,
+    /// With a private channel: end each playback session this many seconds after its token
+    /// opened it, as IVS revokes a session (default: sessions last while watched).
+    #[arg(long)]
+    playback_session_secs: Option<u64>,
     /// A host page origin allowed to command an embedded viewer and hear its events (repeatable),
     /// e.g. https://www.example.com.
     #[arg(long = "embed-origin")]
@@ -259,6 +265,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             subscribers: args.subscribers.clone(),
             keys: playback_auth::PlaybackKeys::generate(),
             ttl_secs: args.playback_token_ttl_secs,
+            sessions: playback_auth::Sessions::new(args.playback_session_secs.map(std::time::Duration::from_secs)),
             site_origin: format!("http://{}", args.site),
         }),
         last_status: status::LastPushed::default(),

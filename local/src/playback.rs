@@ -9,7 +9,6 @@ use std::time::Duration;
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use ivs_proto::url::encode_component;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -41,9 +40,12 @@ pub fn router(state: AppState) -> Router {
 #[derive(serde::Deserialize)]
 struct PlaylistQuery {
     token: Option<String>,
+    /// A private channel's playback session (the renditions' playlists).
+    session: Option<String>,
 }
 
-/// A private channel's playlists need a valid playback token: the refusal, if this one is not.
+/// A private channel's multivariant playlist needs a valid playback token: the refusal, if this
+/// one is not.
 fn refusal(state: &AppState, token: Option<&str>, headers: &HeaderMap) -> Option<Response> {
     let private = state.private.as_ref()?;
     let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
@@ -66,9 +68,12 @@ async fn master(State(state): State<AppState>, Path(file): Path<String>, Query(q
     if let Some(refused) = refusal(&state, query.token.as_deref(), &headers) {
         return refused;
     }
-    // The renditions' playlists take the same token (as IVS signs its rendition URLs).
-    let token = query.token.as_deref().map(|t| format!("?token={}", encode_component(t))).unwrap_or_default();
-    m3u8(state.channel.master_playlist(|rung| format!("r/{}.m3u8{token}", rung.name)), "no-cache, no-store")
+    // A private channel: the token opens a session, and the renditions' URLs are bound to it.
+    let session = match &state.private {
+        Some(private) if state.channel.is_live() => format!("?session={}", private.sessions.open()),
+        _ => String::new(),
+    };
+    m3u8(state.channel.master_playlist(|rung| format!("r/{}.m3u8{session}", rung.name)), "no-cache, no-store")
 }
 
 async fn playlist(
@@ -76,14 +81,16 @@ async fn playlist(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path(file): Path<String>,
     Query(query): Query<PlaylistQuery>,
-    headers: HeaderMap,
 ) -> Response {
     tracing::debug!(%peer, %file, "playlist request");
     let Some(rung) = file.strip_suffix(".m3u8") else {
         return (StatusCode::NOT_FOUND, "no such rendition").into_response();
     };
-    if let Some(refused) = refusal(&state, query.token.as_deref(), &headers) {
-        return refused;
+    if let Some(private) = &state.private {
+        if !private.sessions.is_open(query.session.as_deref()) {
+            tracing::info!("rendition playlist refused: no open playback session");
+            return (StatusCode::FORBIDDEN, "no open playback session").into_response();
+        }
     }
     let live = state.channel.playlist(rung, &peer.to_string(), &format!("/api/video/v1/seg/{rung}/"));
     // A broadcast that just ended: its end, from the recording, so players stop (Ended).

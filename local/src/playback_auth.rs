@@ -3,7 +3,9 @@
 //! `aws:access-control-allow-origin` — issued by the site backend, checked by the playback origin,
 //! which refuses the playlist of a private channel without a valid one.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -101,6 +103,51 @@ fn header_len(token: &str) -> usize {
     token.rfind('.').unwrap_or(0)
 }
 
+/// Playback sessions, as IVS opens them: a valid token on the multivariant playlist opens one,
+/// and the renditions' playlists are reached through URLs bound to it (no token in them). The
+/// token's expiry then no longer matters; a session ends when revoked — here, after a set
+/// lifetime (IVS revokes sessions it sees shared).
+#[derive(Clone)]
+pub struct Sessions {
+    open: Arc<Mutex<HashMap<String, Instant>>>,
+    lifetime: Option<Duration>,
+}
+
+/// The most sessions kept open; the oldest go first.
+const MAX_SESSIONS: usize = 10_000;
+
+impl Sessions {
+    pub fn new(lifetime: Option<Duration>) -> Self {
+        Self { open: Arc::default(), lifetime }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, Instant>> {
+        self.open.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Opens a session: its unguessable id.
+    pub fn open(&self) -> String {
+        let id = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 18]>());
+        let mut open = self.lock();
+        if let Some(lifetime) = self.lifetime {
+            open.retain(|_, opened| opened.elapsed() < lifetime);
+        }
+        if open.len() >= MAX_SESSIONS {
+            if let Some(oldest) = open.iter().min_by_key(|(_, opened)| **opened).map(|(id, _)| id.clone()) {
+                open.remove(&oldest);
+            }
+        }
+        open.insert(id.clone(), Instant::now());
+        id
+    }
+
+    /// Whether `id` is an open session.
+    pub fn is_open(&self, id: Option<&str>) -> bool {
+        let Some(id) = id else { return false };
+        self.lock().get(id).is_some_and(|opened| self.lifetime.is_none_or(|lifetime| opened.elapsed() < lifetime))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,5 +175,20 @@ mod tests {
         assert_eq!(keys.check(Some(&tampered), ARN, None), Err(TokenError::Signature), "claims changed after signing");
         let (expired, _) = keys.issue(ARN, None, 0);
         assert_eq!(keys.check(Some(&expired), ARN, None), Err(TokenError::Expired));
+    }
+
+    #[test]
+    fn sessions_are_unguessable_and_end_when_revoked() {
+        let sessions = Sessions::new(None);
+        let (a, b) = (sessions.open(), sessions.open());
+        assert_ne!(a, b);
+        assert!(a.len() >= 24, "{a}");
+        assert!(sessions.is_open(Some(&a)) && sessions.is_open(Some(&b)));
+        assert!(!sessions.is_open(Some("guess")) && !sessions.is_open(None));
+        let short = Sessions::new(Some(Duration::from_millis(50)));
+        let id = short.open();
+        assert!(short.is_open(Some(&id)));
+        std::thread::sleep(Duration::from_millis(80));
+        assert!(!short.is_open(Some(&id)), "revoked after its lifetime");
     }
 }
