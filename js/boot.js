@@ -13,15 +13,15 @@
   function startApp() {
     if (started) return;
     started = true;
-    // Trunk lists the app's hashed files as preloads; load them from there.
-    var js = document.querySelector('link[rel="modulepreload"][href*="ivs-viewer"]');
-    var wasm = document.querySelector('link[rel="preload"][href$=".wasm"]');
+    // Trunk names the app's hashed files in the page (see Trunk.toml); load them from there.
+    var js = document.querySelector('meta[name="ivs-viewer-js"]');
+    var wasm = document.querySelector('meta[name="ivs-viewer-wasm"]');
     if (!js || !wasm) {
-      console.error("ivs-viewer: the app's files are not listed in the page");
+      console.error("ivs-viewer: the app's files are not named in the page");
       return;
     }
-    import(js.href).then(function (app) {
-      return app.default({ module_or_path: wasm.href });
+    import(js.content).then(function (app) {
+      return app.default({ module_or_path: wasm.content });
     }).catch(function (e) {
       console.error("ivs-viewer: the app failed to start", e);
     });
