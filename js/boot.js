@@ -2,8 +2,9 @@
 //  1. create the IVS player the moment the SDK has loaded, with its <video> in a stand-in stage
 //     (same classes as the app's), and — when the page carries its configuration inline and the
 //     address overrides nothing — start loading the stream;
-//  2. start the app's own wasm once that first frame is on screen (or after 800 ms), so compiling
-//     and mounting the app never competes with the player for the machine.
+//  2. start the app's own wasm once that first frame is on screen (at once if the player reports
+//     an error or a blocked start, else after 800 ms at most), so downloading, compiling and
+//     mounting the app never competes with the player for the machine.
 // The app adopts the player, its video and the events seen so far (src/bindings/ivs.rs). Without
 // a usable SDK or inline configuration, step 1 does less and the app does the rest itself.
 (function () {
@@ -87,8 +88,14 @@
     var names = Object.keys(IVSPlayer.PlayerState).map(function (k) { return IVSPlayer.PlayerState[k]; }).concat([
       types.ERROR, types.TEXT_METADATA_CUE, types.AUDIO_BLOCKED, types.PLAYBACK_BLOCKED, types.MUTED_CHANGED,
     ]);
+    // No frame is coming when the stream cannot play (offline, refused) or the browser wants a
+    // click first: the app starts at once to say so.
+    var stopping = [types.ERROR, types.PLAYBACK_BLOCKED];
     var listeners = names.map(function (name) {
-      var keep = function (payload) { kept.push([name, payload]); };
+      var keep = function (payload) {
+        kept.push([name, payload]);
+        if (stopping.indexOf(name) >= 0) setTimeout(startApp, 0);
+      };
       player.addEventListener(name, keep);
       return [name, keep];
     });
