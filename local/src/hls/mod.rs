@@ -1,9 +1,11 @@
-//! The live channel: an encoder child process, the segmenter, and the sliding-window playlist.
+//! The live channel: an encoder child process, the segmenters, and the sliding-window playlists.
 //!
 //! One [`Channel`] stands for one IVS channel. While it is live, ffmpeg encodes a test pattern (or
-//! a looped file) to MPEG-TS on its stdout; the segmenter turns that into segments and the HTTP
-//! layer serves the last few as a live media playlist. Taking the channel offline stops the
-//! encoder and the playlist answers 404, as an offline IVS channel does.
+//! a looped file) as a ladder of renditions ([`Rung`]), each a program of one MPEG-TS on its
+//! stdout; a segmenter per rendition turns its program into segments (with timed metadata and
+//! captions spliced in), and the HTTP layer serves a multivariant playlist and the last few
+//! segments of each rendition. Taking the channel offline stops the encoder; the playback URL
+//! then answers 404, as an offline IVS channel does, and the broadcast becomes a recording.
 
 pub mod captions;
 pub mod segmenter;
