@@ -172,9 +172,13 @@ impl Recording {
     }
 
     fn rendition(&self, rung: &str) -> Option<&[Segment]> {
-        let index = self.ladder.iter().position(|r| r.name == rung)?;
-        self.renditions.get(index).map(Vec::as_slice)
+        self.renditions.get(rung_index(&self.ladder, rung)?).map(Vec::as_slice)
     }
+}
+
+/// Where the rendition named `rung` stands in `ladder`.
+fn rung_index(ladder: &[Rung], rung: &str) -> Option<usize> {
+    ladder.iter().position(|r| r.name == rung)
 }
 
 /// A multivariant playlist for `ladder`, each rendition at `uri(rung)`; named the way IVS names
@@ -246,11 +250,6 @@ impl Channel {
         let window = ((window_secs / TARGET_SECS).ceil() as usize).clamp(WINDOW, KEPT_MAX);
         let ladder = Arc::new(source.ladder());
         Self { inner: Arc::new(Mutex::new(inner)), progress: Arc::new(watch::channel(0).0), source, ladder, window }
-    }
-
-    /// The renditions, best first.
-    pub fn ladder(&self) -> &[Rung] {
-        &self.ladder
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -412,7 +411,7 @@ impl Channel {
     /// it, can be read while they grow: that is what the playlist's prefetch entries point at.
     pub fn read_segment(&self, rung: &str, sequence: u64, offset: usize) -> SegmentRead {
         let inner = self.lock();
-        let Some(r) = self.rung_index(rung).and_then(|i| inner.broadcast.as_ref()?.renditions.get(i)) else { return SegmentRead::Gone };
+        let Some(r) = rung_index(&self.ladder, rung).and_then(|i| inner.broadcast.as_ref()?.renditions.get(i)) else { return SegmentRead::Gone };
         if let Some(s) = r.segments.iter().find(|s| s.sequence == sequence) {
             return SegmentRead::Complete(s.data.slice(offset.min(s.data.len())..));
         }
@@ -488,10 +487,6 @@ impl Channel {
         Ok(())
     }
 
-    fn rung_index(&self, rung: &str) -> Option<usize> {
-        self.ladder.iter().position(|r| r.name == rung)
-    }
-
     /// The live multivariant playlist, each rendition at `uri(rung)`, or `None` when offline
     /// (or before the first segment).
     pub fn master_playlist(&self, uri: impl Fn(&Rung) -> String) -> Option<String> {
@@ -503,7 +498,7 @@ impl Channel {
     /// A rendition's live playlist, or `None` when offline (or before the first segment).
     /// `viewer` is a key for the viewer count.
     pub fn playlist(&self, rung: &str, viewer: &str, segment_prefix: &str) -> Option<String> {
-        let index = self.rung_index(rung)?;
+        let index = rung_index(&self.ladder, rung)?;
         let mut inner = self.lock();
         let now = Instant::now();
         inner.viewers.insert(viewer.to_owned(), now);
