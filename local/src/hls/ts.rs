@@ -201,13 +201,13 @@ fn header(pid: u16, unit_start: bool, control: u8, continuity: &mut u8) -> [u8; 
 }
 
 /// One packet on `pid` carrying `data` (at most 184 bytes), with an adaptation field holding
-/// `adaptation` (flags and what they announce; may be empty) padded with stuffing to fill it.
-fn data_packet(pid: u16, unit_start: bool, continuity: u8, adaptation: &[u8], data: &[u8]) -> [u8; PACKET_LEN] {
+/// `adaptation` (flags and what they announce; may be empty) padded with stuffing to fill it —
+/// a PES is never padded itself.
+fn data_packet(pid: u16, unit_start: bool, continuity: &mut u8, adaptation: &[u8], data: &[u8]) -> [u8; PACKET_LEN] {
     let mut packet = [0xFFu8; PACKET_LEN];
     let needs_field = !adaptation.is_empty() || data.len() < PACKET_LEN - 4;
     let control = if needs_field { 0b11 } else { 0b01 };
-    let mut continuity = continuity;
-    packet[..4].copy_from_slice(&header(pid, unit_start, control, &mut continuity));
+    packet[..4].copy_from_slice(&header(pid, unit_start, control, continuity));
     let mut at = 4;
     if needs_field {
         let field_len = PACKET_LEN - 5 - data.len();
@@ -268,9 +268,10 @@ pub fn splice_nal(packet: &[u8], nal: &[u8], continuity: u8) -> Option<Vec<[u8; 
     if rest.len() > PACKET_LEN - 4 {
         return None;
     }
-    let mut packets = vec![data_packet(parsed.pid, true, continuity, adaptation, head)];
+    let mut continuity = continuity;
+    let mut packets = vec![data_packet(parsed.pid, true, &mut continuity, adaptation, head)];
     if !rest.is_empty() {
-        packets.push(data_packet(parsed.pid, false, (continuity + 1) & 0x0F, &[], rest));
+        packets.push(data_packet(parsed.pid, false, &mut continuity, &[], rest));
     }
     Some(packets)
 }
@@ -328,24 +329,7 @@ pub fn id3_pes_packets(data: &[u8], pts: u64, continuity: &mut u8) -> Vec<[u8; P
     ]);
     pes.extend_from_slice(data);
 
-    let mut packets = Vec::new();
-    for (i, chunk) in pes.chunks(PACKET_LEN - 4).enumerate() {
-        let mut packet = [0xFFu8; PACKET_LEN];
-        let stuffing = PACKET_LEN - 4 - chunk.len();
-        if stuffing == 0 {
-            packet[..4].copy_from_slice(&header(ID3_PID, i == 0, 0b01, continuity));
-        } else {
-            // The last packet is padded with an adaptation field, never by padding the PES.
-            packet[..4].copy_from_slice(&header(ID3_PID, i == 0, 0b11, continuity));
-            packet[4] = (stuffing - 1) as u8;
-            if stuffing > 1 {
-                packet[5] = 0x00;
-            }
-        }
-        packet[4 + stuffing..].copy_from_slice(chunk);
-        packets.push(packet);
-    }
-    packets
+    pes.chunks(PACKET_LEN - 4).enumerate().map(|(i, chunk)| data_packet(ID3_PID, i == 0, continuity, &[], chunk)).collect()
 }
 
 #[cfg(test)]
@@ -418,5 +402,47 @@ mod tests {
         let declared = u16::from_be_bytes([pes[4], pes[5]]) as usize;
         assert_eq!(declared, pes.len() - 6);
         assert_eq!(&pes[14..], tag.as_slice());
+    }
+
+    /// A video PES start as ffmpeg writes one: adaptation field (random access, PCR), PES header
+    /// with a PTS, an access unit delimiter, then slice data for `payload_len` bytes in all.
+    fn video_start(continuity: u8, payload_len: usize) -> [u8; PACKET_LEN] {
+        let mut packet = [0xFFu8; PACKET_LEN];
+        let field_len = PACKET_LEN - 5 - payload_len;
+        packet[..4].copy_from_slice(&[SYNC, 0x41, 0x00, 0x30 | continuity]);
+        packet[4] = field_len as u8;
+        packet[5..12].copy_from_slice(&[0x50, 1, 2, 3, 4, 0x7E, 5]); // random access + PCR
+        let payload = &mut packet[5 + field_len..];
+        payload[..14].copy_from_slice(&[0, 0, 1, 0xE0, 0, 0, 0x80, 0x80, 5, 0x21, 0, 1, 0, 1]);
+        payload[14..20].copy_from_slice(&[0, 0, 0, 1, 0x09, 0xF0]);
+        for (i, b) in payload[20..].iter_mut().enumerate() {
+            *b = 0x40 + (i % 64) as u8;
+        }
+        packet
+    }
+
+    #[test]
+    fn a_nal_is_spliced_after_the_access_unit_delimiter() {
+        let nal = [0, 0, 0, 1, 0x06, 4, 2, 0xAA, 0xBB, 0x80];
+        let original = video_start(14, 176);
+        let packets = splice_nal(&original, &nal, 14).expect("a video PES start");
+        assert_eq!(packets.len(), 2, "a full packet overflows into a second");
+        let (first, second) = (Packet::parse(&packets[0]).unwrap(), Packet::parse(&packets[1]).unwrap());
+        assert_eq!((first.pid, first.payload_unit_start, first.random_access), (0x100, true, true));
+        assert_eq!((second.pid, second.payload_unit_start), (0x100, false));
+        assert_eq!([packets[0][3] & 0x0F, packets[1][3] & 0x0F], [14, 15], "continuity counters run on");
+        assert_eq!(&packets[0][5..12], &original[5..12], "the PCR is kept");
+        let spliced = [first.payload, second.payload].concat();
+        let payload = Packet::parse(&original).unwrap().payload;
+        assert_eq!(spliced, [&payload[..20], &nal[..], &payload[20..]].concat(), "after the AUD, nothing lost");
+        // Room to spare (stuffing in the adaptation field): one packet.
+        let short = video_start(3, 100);
+        let packets = splice_nal(&short, &nal, 3).unwrap();
+        assert_eq!(packets.len(), 1);
+        assert_eq!(Packet::parse(&packets[0]).unwrap().payload.len(), 110);
+        // Not the start of a PES: left alone.
+        let mut middle = original;
+        middle[1] &= !0x40;
+        assert!(splice_nal(&middle, &nal, 0).is_none());
     }
 }
