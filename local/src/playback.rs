@@ -54,10 +54,11 @@ fn refusal(state: &AppState, token: Option<&str>, headers: &HeaderMap) -> Option
     Some((StatusCode::FORBIDDEN, format!("playback token refused: {why:?}")).into_response())
 }
 
-fn m3u8(body: Option<String>, cache: &'static str) -> Response {
+/// A playlist, or 404 with `missing` saying why there is none.
+fn m3u8(body: Option<String>, cache: &'static str, missing: &'static str) -> Response {
     match body {
         Some(m3u8) => ([(header::CONTENT_TYPE, "application/vnd.apple.mpegurl"), (header::CACHE_CONTROL, cache)], m3u8).into_response(),
-        None => (StatusCode::NOT_FOUND, "channel is offline").into_response(),
+        None => (StatusCode::NOT_FOUND, missing).into_response(),
     }
 }
 
@@ -73,7 +74,7 @@ async fn master(State(state): State<AppState>, Path(file): Path<String>, Query(q
         Some(private) if state.channel.is_live() => format!("?session={}", private.sessions.open()),
         _ => String::new(),
     };
-    m3u8(state.channel.master_playlist(|rung| format!("r/{}.m3u8{session}", rung.name)), "no-cache, no-store")
+    m3u8(state.channel.master_playlist(|rung| format!("r/{}.m3u8{session}", rung.name)), "no-cache, no-store", "channel is offline")
 }
 
 async fn playlist(
@@ -98,7 +99,7 @@ async fn playlist(
         let (recording, window) = state.channel.just_ended()?;
         recording.ended_playlist(rung, window, &format!("/recordings/{}/{rung}-", recording.stream_id))
     };
-    m3u8(live.or_else(ended), "no-cache, no-store")
+    m3u8(live.or_else(ended), "no-cache, no-store", "no such rendition, or the channel is offline")
 }
 
 async fn segment(State(state): State<AppState>, Path((rung, file)): Path<(String, String)>) -> Response {
@@ -125,10 +126,10 @@ async fn recording(State(state): State<AppState>, Path((stream, file)): Path<(St
         return (StatusCode::NOT_FOUND, "no such recording").into_response();
     };
     if file == "index.m3u8" {
-        return m3u8(Some(recording.master_playlist()), "max-age=60");
+        return m3u8(Some(recording.master_playlist()), "max-age=60", "no such recording");
     }
     if let Some(rung) = file.strip_suffix(".m3u8") {
-        return m3u8(recording.playlist(rung), "max-age=60");
+        return m3u8(recording.playlist(rung), "max-age=60", "no such rendition");
     }
     let segment = file
         .strip_suffix(".ts")
