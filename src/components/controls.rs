@@ -55,18 +55,22 @@ pub fn Controls(
         let now = if playing() { handle.qualities() } else { Vec::new() };
         if now.is_empty() { previous.cloned().unwrap_or_default() } else { now }
     });
-    // What the menu shows: the viewer's pick, or "auto" — however it was chosen (menu, embed API).
-    let chosen_quality = Memo::new(move |_| {
+    // The rendition playing and whether the player chose it — however it was chosen (menu,
+    // embed API) — read once a tick.
+    let playing_quality = Memo::new(move |_| {
         tick.track();
         player.status.track();
-        if handle.auto_quality() { "auto".to_owned() } else { handle.quality().map(|q| q.name).unwrap_or_else(|| "auto".into()) }
+        (handle.auto_quality(), handle.quality().map(|q| q.name))
+    });
+    // What the menu shows: the viewer's pick, or "auto".
+    let chosen_quality = Memo::new(move |_| {
+        playing_quality.with(|(auto, name)| if *auto { "auto".to_owned() } else { name.clone().unwrap_or_else(|| "auto".into()) })
     });
     let auto_label = Memo::new(move |_| {
-        tick.track();
-        match handle.quality().map(|q| q.name).filter(|name| !name.is_empty() && handle.auto_quality()) {
+        playing_quality.with(|(auto, name)| match name.as_deref().filter(|name| *auto && !name.is_empty()) {
             Some(name) => format!("Auto ({name})"),
             None => "Auto".to_owned(),
-        }
+        })
     });
     // A recording (VOD) has a duration: it gets a seek bar instead of the live readout.
     let duration = Memo::new(move |_| {
