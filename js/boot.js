@@ -11,9 +11,12 @@
   "use strict";
   var video = prewarm();
   var started = false;
-  function startApp() {
+  // `why`: "first-frame", "stopped" (an error or a blocked start), "timeout", or "not-loading"
+  // (no stream loading to wait for); the mark says which, for the tests.
+  function startApp(why) {
     if (started) return;
     started = true;
+    performance.mark("boot:start-app", { detail: why });
     // Trunk names the app's hashed files in the page (see Trunk.toml); load them from there.
     var js = document.querySelector('meta[name="ivs-viewer-js"]');
     var wasm = document.querySelector('meta[name="ivs-viewer-wasm"]');
@@ -30,15 +33,15 @@
   if (video && video.readyState < 2) {
     // Start the app once the first frame is on screen, not while it is being presented: the
     // app's start-up would hold the main thread the frame needs.
-    var afterFirstFrame = function () { setTimeout(startApp, 0); };
+    var afterFirstFrame = function () { setTimeout(startApp, 0, "first-frame"); };
     if (video.requestVideoFrameCallback) {
       video.requestVideoFrameCallback(afterFirstFrame);
     } else {
       video.addEventListener("loadeddata", function () { requestAnimationFrame(afterFirstFrame); }, { once: true });
     }
-    setTimeout(startApp, 800);
+    setTimeout(startApp, 800, "timeout");
   } else {
-    startApp();
+    startApp("not-loading");
   }
 
   // Returns the video when the stream is already loading, otherwise null.
@@ -94,7 +97,7 @@
     var listeners = names.map(function (name) {
       var keep = function (payload) {
         kept.push([name, payload]);
-        if (stopping.indexOf(name) >= 0) setTimeout(startApp, 0);
+        if (stopping.indexOf(name) >= 0) setTimeout(startApp, 0, "stopped");
       };
       player.addEventListener(name, keep);
       return [name, keep];

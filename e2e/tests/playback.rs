@@ -134,3 +134,30 @@ async fn the_viewer_speaks_the_bundled_sdks_event_and_state_names() -> anyhow::R
     chromium.close().await;
     Ok(())
 }
+
+/// Why the start-up script started the app (`boot:start-app`), and whether the app and its wasm
+/// came after that moment.
+const APP_START: &str = "(() => {
+    const mark = performance.getEntriesByName('boot:start-app')[0];
+    const app = performance.getEntriesByName('app:start')[0];
+    const wasm = performance.getEntriesByType('resource').find(e => /ivs-viewer-[^/]*\\.wasm$/.test(e.name));
+    return JSON.stringify([mark?.detail, !!(mark && app && wasm && app.startTime >= mark.startTime && wasm.startTime >= mark.startTime)]);
+})()";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_app_waits_for_the_first_frame_but_not_for_a_stream_that_cannot_play() -> anyhow::Result<()> {
+    // Live: nothing of the app is fetched or run before the player's first frame.
+    let stack = Stack::start()?;
+    let chromium = Chromium::launch().await?;
+    let page = open_playing(&chromium, &stack).await?;
+    assert_eq!(eval::<String>(&page, APP_START).await?, r#"["first-frame",true]"#);
+    drop(stack);
+
+    // Offline: the player's error starts the app at once, to show the slate.
+    let stack = Stack::start_offline()?;
+    let page = chromium.open(&stack.site).await?;
+    wait_for(&page, "document.querySelector('[data-testid=slate]')?.dataset.kind === 'offline'", Duration::from_secs(20)).await?;
+    assert_eq!(eval::<String>(&page, APP_START).await?, r#"["stopped",true]"#);
+    chromium.close().await;
+    Ok(())
+}
