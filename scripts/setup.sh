@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 
 WASM_BINDGEN_VERSION=0.2.130
 TRUNK_VERSION=0.21.14
+WASM_SPLIT_VERSION=0.2.4
 
 say() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
 
@@ -36,6 +37,13 @@ fi
 if [ "$(trunk --version 2>/dev/null | awk '{print $2}')" != "$TRUNK_VERSION" ]; then
   say "installing trunk $TRUNK_VERSION (a few minutes)"
   cargo install -q trunk --version "$TRUNK_VERSION" --locked --force
+fi
+
+# (wasm-split-cli prints no version: ask cargo which one it installed.)
+if ! command -v wasm-split-cli >/dev/null || ! cargo install --list | grep -qx "wasm_split_cli_support v$WASM_SPLIT_VERSION:"; then
+  say "installing wasm-split-cli $WASM_SPLIT_VERSION (about a minute)"
+  # Splits the viewer's lazily fetched parts into files of their own (scripts/finish-wasm.sh).
+  cargo install -q wasm_split_cli_support --version "$WASM_SPLIT_VERSION" --features build-binary --locked --force
 fi
 
 if [ ! -d node_modules/amazon-ivs-player ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

@@ -2,28 +2,18 @@
 
 use leptos::prelude::*;
 
-use crate::components::chat_panel::ChatPanel;
-use crate::components::embed_builder::EmbedBuilder;
+use crate::bindings::messages::in_frame;
 use crate::components::viewer::Viewer;
 use crate::config::{Loaded, Source};
 use crate::hooks::use_ivs_player::use_ivs_player;
-use crate::hooks::use_ivs_player::UseIvsPlayerReturn;
-use crate::hooks::use_polls::{provide_polls, PollsStore};
-
-/// Runs the embed API while mounted.
-#[component]
-fn EmbedApi(
-    /// The host origins allowed.
-    allowlist: ivs_proto::embed::Allowlist,
-) -> impl IntoView {
-    crate::hooks::use_embed_api::use_embed_api(allowlist, expect_context::<UseIvsPlayerReturn>(), use_context::<PollsStore>());
-}
+use crate::hooks::use_polls::provide_polls;
+use crate::lazy::{chat_panel, embed_api, embed_builder, lazy};
 
 /// The whole app: the viewer, or on `/embed-code` the embed code generator.
 #[component]
 pub fn App() -> impl IntoView {
     if crate::config::is_embed_code() {
-        return view! { <main class="app"><EmbedBuilder /></main> }.into_any();
+        return view! { <main class="app">{lazy(Some("embed code generator"), embed_builder)}</main> }.into_any();
     }
     ViewerPage().into_any()
 }
@@ -51,13 +41,15 @@ fn ViewerPage() -> impl IntoView {
     let embed_origins = Memo::new(move |_| config.with(|c| c.as_ref().map(|c| c.embed_origins.clone())));
     view! {
         <main class="app" class:with-chat=move || chat.with(Option::is_some) class:embed=embed>
-            {move || embed_origins.get().map(|allowlist| view! { <EmbedApi allowlist=allowlist /> })}
+            {move || embed_origins.get().filter(|allowlist| !allowlist.is_empty() && in_frame()).map(|allowlist| {
+                lazy(None, move || embed_api(allowlist.clone()))
+            })}
             <Show
                 when=move || error().is_none()
                 fallback=move || view! { <p class="app-error" role="alert" data-testid="config-error">{error()}</p> }
             >
                 <Viewer config=config />
-                {move || chat.get().map(|chat| view! { <ChatPanel config=chat /> })}
+                {move || chat.get().map(|chat| lazy(Some("chat"), move || chat_panel(chat.clone())))}
             </Show>
         </main>
     }

@@ -4,6 +4,7 @@
 //! - [`bindings`]: the only code that sees `JsValue` — the SDK and `fetch`, owned and dropped cleanly.
 //! - [`hooks`]: reactive glue (`use_ivs_player`).
 //! - [`components`]: small views, one concern each; decisions come from the `ivs-proto` crate.
+//! - [`lazy`]: the parts fetched when first needed (chat, controls, overlays, embed tools).
 //!
 //! See `docs/ARCHITECTURE.md` for how a cue and a frame travel through the codebase.
 
@@ -12,5 +13,6 @@ pub mod bindings;
 pub mod components;
 pub mod config;
 pub mod hooks;
+pub mod lazy;
 
 pub use app::App;

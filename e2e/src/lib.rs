@@ -67,8 +67,13 @@ impl Stack {
 
     /// Starts the stack with further `serve` arguments.
     pub fn start_with(live: bool, extra: &[&str]) -> anyhow::Result<Self> {
-        let bin = std::env::var_os("IVS_LOCAL_BIN").map(PathBuf::from).unwrap_or_else(|| root().join("target/debug/ivs-local"));
         let dist = std::env::var_os("IVS_DIST").map(PathBuf::from).unwrap_or_else(|| root().join("dist"));
+        Self::start_serving(&dist, live, extra)
+    }
+
+    /// Starts the stack serving the viewer from `dist` (a copy of the built viewer, say).
+    pub fn start_serving(dist: &std::path::Path, live: bool, extra: &[&str]) -> anyhow::Result<Self> {
+        let bin = std::env::var_os("IVS_LOCAL_BIN").map(PathBuf::from).unwrap_or_else(|| root().join("target/debug/ivs-local"));
         let (site, api, playback, chat) = (free_port(), free_port(), free_port(), free_port());
         let data = TempDir::new("ivs-local-data")?;
         let sign_in_key = format!("key{}", free_port());
@@ -253,10 +258,14 @@ pub async fn ivschat_client(stack: &Stack) -> aws_sdk_ivschat::Client {
 /// The viewer's status badge says the stream is playing.
 pub const PLAYING: &str = "document.querySelector('[data-testid=status]')?.dataset.state === 'Playing'";
 
-/// Opens the viewer of `stack` in a new tab and waits until it plays.
+/// The viewer's parts over the video (controls, overlays: src/lazy.rs) have arrived.
+pub const STAGE_READY: &str = "document.querySelector('[data-testid=ctl-play]') !== null";
+
+/// Opens the viewer of `stack` in a new tab and waits until it plays with its controls.
 pub async fn open_playing(chromium: &Chromium, stack: &Stack) -> anyhow::Result<Page> {
     let page = chromium.open(&stack.site).await?;
     wait_for(&page, PLAYING, Duration::from_secs(20)).await?;
+    wait_for(&page, STAGE_READY, Duration::from_secs(10)).await?;
     Ok(page)
 }
 

@@ -6,6 +6,7 @@ pub mod chat_panel;
 pub mod controls;
 pub mod embed_builder;
 pub mod notice_banner;
+pub mod overlays;
 pub mod playback_prompts;
 pub mod poll_card;
 pub mod product_card;

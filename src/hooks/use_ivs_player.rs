@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use ivs_proto::config::ViewerConfig;
 use ivs_proto::controls::live_edge_seek;
-use ivs_proto::overlay::{parse_cue, Board};
+use ivs_proto::overlay::Board;
 use ivs_proto::playback::{with_token, Action, ErrorKind, Event, PlaybackToken, PlayerState, Session, Status};
 use leptos::html::Div;
 use leptos::prelude::*;
@@ -170,6 +170,9 @@ pub struct UseIvsPlayerReturn {
     pub status: ReadSignal<Status>,
     /// The overlays on screen.
     pub board: RwSignal<Board>,
+    /// Timed-metadata cues (text, stream time) not yet read onto the board. The overlays, fetched
+    /// apart from the core, read them in order — also those that came before they arrived.
+    pub pending_cues: RwSignal<Vec<(String, f64)>>,
     /// The playback position in seconds (the clock cues are stamped in).
     pub position: ReadSignal<f64>,
     pub muted: ReadSignal<bool>,
@@ -239,6 +242,7 @@ impl UseIvsPlayerReturn {
 pub fn use_ivs_player() -> UseIvsPlayerReturn {
     let (status, set_status) = signal(Status::Loading);
     let board = RwSignal::new(Board::default());
+    let pending_cues = RwSignal::new(Vec::new());
     let (position, set_position) = signal(0.0);
     let (muted, set_muted) = signal(false);
     let (audio_blocked, set_audio_blocked) = signal(false);
@@ -277,10 +281,7 @@ pub fn use_ivs_player() -> UseIvsPlayerReturn {
             }
             SdkEvent::MetadataCue(cue) => {
                 set_last_cue.update(|last| *last = Some((last.as_ref().map_or(0, |(n, _)| n + 1), cue.text.clone())));
-                match parse_cue(&cue.text) {
-                    Ok(overlay) => board.update(|b| b.apply(overlay, cue.start_time)),
-                    Err(reason) => log::warn!("ignored a timed-metadata cue: {reason}"),
-                }
+                pending_cues.update(|cues| cues.push((cue.text, cue.start_time)));
                 None
             }
             SdkEvent::AudioBlocked => {
@@ -346,7 +347,7 @@ pub fn use_ivs_player() -> UseIvsPlayerReturn {
         handle.player.try_update_value(|p| p.take());
     });
 
-    UseIvsPlayerReturn { status, board, position, muted, audio_blocked, playback_blocked, fatal, last_cue, caption, handle, set_muted }
+    UseIvsPlayerReturn { status, board, pending_cues, position, muted, audio_blocked, playback_blocked, fatal, last_cue, caption, handle, set_muted }
 }
 
 fn schedule(slot: StoredValue<Option<TimeoutHandle>, LocalStorage>, delay: Duration, f: impl Fn() + 'static) {

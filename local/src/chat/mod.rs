@@ -265,7 +265,14 @@ impl Chat {
         let id = self.next_connection.fetch_add(1, Ordering::Relaxed);
         let (close, closed) = mpsc::unbounded_channel();
         room.connections.insert(id, Connection { user_id: user_id.to_owned(), close });
-        Ok(Joined { id, frames: room.fanout.subscribe(), closed, settings: room.settings.clone() })
+        Ok(Joined {
+            id,
+            frames: room.fanout.subscribe(),
+            closed,
+            settings: room.settings.clone(),
+            chat: self.clone(),
+            room_arn: room_arn.to_owned(),
+        })
     }
 
     fn leave(&self, room_arn: &str, connection: u64) {
@@ -350,11 +357,20 @@ impl Chat {
     }
 }
 
+/// A connection's place in a room; dropping it leaves the room.
 struct Joined {
     id: u64,
     frames: broadcast::Receiver<Arc<str>>,
     closed: mpsc::UnboundedReceiver<CloseReason>,
     settings: RoomSettings,
+    chat: Chat,
+    room_arn: String,
+}
+
+impl Drop for Joined {
+    fn drop(&mut self) {
+        self.chat.leave(&self.room_arn, self.id);
+    }
 }
 
 /// A room as the control plane describes it.

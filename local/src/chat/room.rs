@@ -18,7 +18,7 @@ use futures::{SinkExt, StreamExt};
 use ivs_proto::chat::{message_length, ErrorCode, Publish, Sender, Subscribe};
 use tokio::sync::broadcast::error::RecvError;
 
-use super::{random_id, timestamp, Capability, Chat, ChatError, CloseReason, Grant, RoomSettings};
+use super::{random_id, timestamp, Capability, Chat, ChatError, CloseReason, Grant, Joined, RoomSettings};
 
 /// The most bytes a request frame may have.
 const MAX_FRAME_BYTES: usize = 16 * 1024;
@@ -41,8 +41,13 @@ async fn connect(State(chat): State<Chat>, headers: HeaderMap, ws: WebSocketUpgr
     let Some(token) = token else {
         return (StatusCode::UNAUTHORIZED, "a chat token is required, as the WebSocket subprotocol").into_response();
     };
-    let grant = chat.redeem(&token);
-    ws.protocols([token]).max_message_size(MAX_FRAME_BYTES).on_upgrade(move |socket| session(chat, socket, grant))
+    // The connection joins its room before the handshake is answered: from the moment the client
+    // is connected, it receives what the room carries (a message sent right away reaches it).
+    let joined = chat.redeem(&token).and_then(|grant| {
+        let joined = chat.join(&grant.room_arn, &grant.user_id)?;
+        Ok((grant, joined))
+    });
+    ws.protocols([token]).max_message_size(MAX_FRAME_BYTES).on_upgrade(move |socket| session(chat, socket, joined))
 }
 
 fn error_frame(code: ErrorCode, message: &str, request_id: Option<String>) -> Subscribe {
@@ -57,23 +62,17 @@ fn close(reason: &str) -> Message {
     Message::Close(Some(CloseFrame { code: 1000, reason: Utf8Bytes::from(reason) }))
 }
 
-async fn session(chat: Chat, socket: WebSocket, grant: Result<Grant, ChatError>) {
+async fn session(chat: Chat, socket: WebSocket, joined: Result<(Grant, Joined), ChatError>) {
     let (mut outgoing, mut incoming) = socket.split();
-    let grant = match grant {
-        Ok(grant) => grant,
-        Err(e) => {
-            let message = match &e {
-                ChatError::TokenInvalid(why) => *why,
-                ChatError::RoomNotFound(_) => "The room does not exist",
-            };
-            let _ = outgoing.send(text(&error_frame(ErrorCode::Unauthorized, message, None))).await;
-            let _ = outgoing.send(Message::Close(Some(CloseFrame { code: 1008, reason: Utf8Bytes::from(message) }))).await;
+    let (grant, mut joined) = match joined {
+        Ok(joined) => joined,
+        Err(ChatError::TokenInvalid(why)) => {
+            let _ = outgoing.send(text(&error_frame(ErrorCode::Unauthorized, why, None))).await;
+            let _ = outgoing.send(Message::Close(Some(CloseFrame { code: 1008, reason: Utf8Bytes::from(why) }))).await;
             return;
         }
-    };
-    let mut joined = match chat.join(&grant.room_arn, &grant.user_id) {
-        Ok(joined) => joined,
-        Err(_) => {
+        // A valid token for a room deleted since it was issued.
+        Err(ChatError::RoomNotFound(_)) => {
             let _ = outgoing.send(text(&error_frame(ErrorCode::NotFound, "The room does not exist", None))).await;
             let _ = outgoing.send(close("Room not found")).await;
             return;
@@ -130,7 +129,6 @@ async fn session(chat: Chat, socket: WebSocket, grant: Result<Grant, ChatError>)
             },
         }
     }
-    chat.leave(&grant.room_arn, joined.id);
 }
 
 /// Carries out one request; returns the error to send back, if any.

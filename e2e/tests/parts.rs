@@ -1,0 +1,105 @@
+//! The viewer's parts (src/lazy.rs): the page starts with the core and fetches only the parts it
+//! shows, after the app started; a part that cannot be fetched is announced, tried again, and
+//! arrives when it can — while the video goes on playing.
+
+use std::path::Path;
+use std::time::Duration;
+
+use ivs_e2e::{eval, open_playing, root, text, wait_for, Chromium, Stack, TempDir, PLAYING};
+
+/// The names of the app's files the page fetched, each with whether it was fetched after the
+/// start-up script started the app.
+const FETCHED: &str = "(() => {
+    const start = performance.getEntriesByName('boot:start-app')[0]?.startTime ?? Infinity;
+    return JSON.stringify(performance.getEntriesByType('resource')
+        .filter(e => /\\.(wasm|js)$/.test(e.name) && !e.name.includes('/ivs/'))
+        .map(e => [e.name.split('/').pop(), e.startTime >= start]));
+})()";
+
+const CONTROLS_AND_CHAT: &str = "document.querySelector('[data-testid=ctl-play]') !== null \
+    && document.querySelector('[data-testid=chat-state]')?.dataset.state === 'connected'";
+
+async fn fetched(page: &chromiumoxide::Page) -> anyhow::Result<Vec<(String, bool)>> {
+    Ok(serde_json::from_str(&eval::<String>(page, FETCHED).await?)?)
+}
+
+fn has(files: &[(String, bool)], prefix: &str) -> bool {
+    files.iter().any(|(name, _)| name.starts_with(prefix))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_page_starts_with_its_core_and_fetches_only_the_parts_it_shows() -> anyhow::Result<()> {
+    let stack = Stack::start()?;
+    let chromium = Chromium::launch().await?;
+    let page = open_playing(&chromium, &stack).await?;
+    wait_for(&page, CONTROLS_AND_CHAT, Duration::from_secs(20)).await?;
+    let files = fetched(&page).await?;
+    assert!(has(&files, "split_stage-") && has(&files, "split_chat-"), "the stage and chat parts: {files:?}");
+    assert!(
+        files.iter().filter(|(name, _)| name.starts_with("split_") || name.starts_with("chunk_")).all(|(_, after)| *after),
+        "every part is fetched once the app runs, none by the page before it: {files:?}"
+    );
+    // Not in a host page's frame: no embed API; not the generator page: not its part either.
+    assert!(!has(&files, "split_embed"), "{files:?}");
+
+    // The embed code generator loads its own part, and nothing of the player's.
+    let page = chromium.open(&format!("{}/embed-code", stack.site)).await?;
+    wait_for(&page, "document.querySelector('[data-testid=embed-builder]') !== null", Duration::from_secs(10)).await?;
+    let files = fetched(&page).await?;
+    assert!(has(&files, "split_embed_code-"), "{files:?}");
+    assert!(!has(&files, "split_stage-") && !has(&files, "split_chat-"), "{files:?}");
+    chromium.close().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_part_that_cannot_be_fetched_is_announced_and_arrives_when_it_can() -> anyhow::Result<()> {
+    // A copy of the built viewer with the stage part (overlays and controls) missing.
+    let site = TempDir::new("ivs-viewer-parts")?;
+    copy_dir(&root().join("dist"), &site.0)?;
+    let part = std::fs::read_dir(&site.0)?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .find(|path| path.file_name().is_some_and(|name| name.to_string_lossy().starts_with("split_stage-")))
+        .ok_or_else(|| anyhow::anyhow!("no split_stage-*.wasm in dist/"))?;
+    let aside_dir = TempDir::new("ivs-viewer-part-aside")?;
+    let aside = aside_dir.0.join("part.wasm");
+    std::fs::rename(&part, &aside)?;
+
+    let stack = Stack::start_serving(&site.0, true, &[])?;
+    let chromium = Chromium::launch().await?;
+    let page = chromium.open(&stack.site).await?;
+    wait_for(&page, PLAYING, Duration::from_secs(20)).await?;
+    wait_for(&page, "document.querySelector('[data-testid=lazy-error]') !== null", Duration::from_secs(10)).await?;
+    assert_eq!(
+        text(&page, "lazy-error").await?.as_deref(),
+        Some("The player controls could not be loaded — trying again.")
+    );
+    assert!(!eval::<bool>(&page, "document.querySelector('[data-testid=ctl-play]') !== null").await?);
+    // The rest of the viewer goes on: the picture plays, the chat works.
+    let before: f64 = eval(&page, "document.querySelector('video').currentTime").await?;
+    wait_for(&page, &format!("document.querySelector('video').currentTime > {before} + 1"), Duration::from_secs(5)).await?;
+    wait_for(&page, "document.querySelector('[data-testid=chat-state]')?.dataset.state === 'connected'", Duration::from_secs(10)).await?;
+
+    // The file is back: the next try brings the controls, and the note goes.
+    std::fs::rename(&aside, &part)?;
+    wait_for(&page, "document.querySelector('[data-testid=ctl-play]') !== null", Duration::from_secs(40)).await?;
+    wait_for(&page, "document.querySelector('[data-testid=lazy-error]') === null", Duration::from_secs(2)).await?;
+    assert!(eval::<bool>(&page, PLAYING).await?);
+    chromium.close().await;
+    Ok(())
+}
+
+fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
+}

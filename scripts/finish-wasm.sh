@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Trunk post-build hook: makes the viewer's wasm what the page loads.
+#  1. Splits the parts marked `#[lazy]` (chat, overlays, controls, embed tools) out of the module
+#     cargo linked (wasm-split-cli, pinned in scripts/setup.sh), so the page starts with the core
+#     and fetches the rest when it is first needed.
+#  2. Generates the JS bindings of the split core (wasm-bindgen, as Trunk did for the whole).
+#  3. Shrinks every module with binaryen's wasm-opt from npm (pinned in package-lock.json; Debian's
+#     is too old for the features rustc now emits) and minifies the JS with esbuild (same lock).
+#  4. Names each lazy file by its content, so a cached copy is never mixed with a newer core.
+# Trunk's own output (the unsplit module and its bindings) is replaced under the names Trunk gave.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+staging=${TRUNK_STAGING_DIR:?run by trunk}
+profile=${TRUNK_PROFILE:-release}
+[ "$profile" = release ] || { echo "finish-wasm: only release builds are split (run trunk build --release)" >&2; exit 1; }
+linked=${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/ivs-viewer.wasm
+
+main_js=$(find "$staging" -maxdepth 1 -name 'ivs-viewer-*.js' | head -n1)
+[ -n "$main_js" ] || { echo "finish-wasm: Trunk staged no ivs-viewer-*.js" >&2; exit 1; }
+name=$(basename "$main_js" .js)
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+wasm-split-cli "$linked" "$work/split" --target web --out-name "$name" >/dev/null
+wasm-bindgen "$work/split/$name.wasm" --out-dir "$work/bindgen" --out-name "$name" --target web \
+  --no-typescript --keep-lld-exports
+
+opt() {
+  node_modules/.bin/wasm-opt -Oz --enable-reference-types --enable-bulk-memory --enable-nontrapping-float-to-int \
+    --enable-sign-ext --enable-mutable-globals --enable-multivalue "$1" -o "$1.opt"
+  mv "$1.opt" "$1"
+}
+hash_of() { sha256sum "$1" | cut -c1-16; }
+
+loader="$work/split/__wasm_split.js"
+for chunk in "$work/split"/split_*.wasm "$work/split"/chunk_*.wasm; do
+  [ -e "$chunk" ] || continue
+  opt "$chunk"
+  base=$(basename "$chunk" .wasm)
+  hashed="$base-$(hash_of "$chunk").wasm"
+  sed -i "s|\"./$base.wasm\"|\"./$hashed\"|" "$loader"
+  mv "$chunk" "$staging/$hashed"
+done
+if [ -e "$loader" ]; then
+  loader_name="__wasm_split-$(hash_of "$loader").js"
+  node_modules/.bin/esbuild "$loader" --minify --format=esm --log-level=warning --outfile="$staging/$loader_name"
+  sed -i "s|from \"./__wasm_split.js\"|from \"./$loader_name\"|" "$work/bindgen/$name.js"
+fi
+opt "$work/bindgen/${name}_bg.wasm"
+mv "$work/bindgen/${name}_bg.wasm" "$staging/${name}_bg.wasm"
+node_modules/.bin/esbuild "$work/bindgen/$name.js" --minify --format=esm --log-level=warning --outfile="$staging/$name.js"

@@ -1,0 +1,86 @@
+//! Everything timed metadata draws, from the board the player keeps: over the video the notice
+//! banner, the poll, the quiz and the product card; under it the tray of earlier products.
+//! It also reads the stream's timed metadata onto the board, and asks the backend what is on
+//! screen for a viewer who arrives late. (Fetched apart from the page's core: see `crate::lazy`.)
+
+use ivs_proto::config::ViewerConfig;
+use ivs_proto::overlay::{parse_cue, Score};
+use leptos::prelude::*;
+
+use super::notice_banner::NoticeBanner;
+use super::poll_card::PollCard;
+use super::product_card::ProductCard;
+use super::product_tray::ProductTray;
+use super::quiz_card::QuizCard;
+use crate::hooks::use_ivs_player::UseIvsPlayerReturn;
+use crate::hooks::use_polls::PollsStore;
+
+/// The overlays drawn over the video, for the player in context.
+#[component]
+pub fn StageOverlays(
+    /// The viewer's configuration (where to ask what is on screen); `None` while it loads.
+    config: Signal<Option<ViewerConfig>>,
+) -> impl IntoView {
+    let player = expect_context::<UseIvsPlayerReturn>();
+    // Timed metadata onto the board, in the order it came (see `UseIvsPlayerReturn::pending_cues`).
+    Effect::new(move |_| {
+        player.pending_cues.track();
+        let cues = player.pending_cues.try_update_untracked(std::mem::take).unwrap_or_default();
+        for (text, start) in cues {
+            match parse_cue(&text) {
+                Ok(overlay) => player.board.update(|b| b.apply(overlay, start)),
+                Err(reason) => log::warn!("ignored a timed-metadata cue: {reason}"),
+            }
+        }
+    });
+    // A viewer who arrives mid-poll gets what is on screen from the backend, once.
+    if let Some(polls) = use_context::<PollsStore>() {
+        Effect::new(move |done: Option<bool>| {
+            if done == Some(true) {
+                return true;
+            }
+            let Some(url) = config.with(|c| c.as_ref().map(|c| c.state_url.clone())) else { return false };
+            if let Some(url) = url {
+                polls.load_state(&url, player.board, player.position.into());
+            }
+            true
+        });
+    }
+    let poll = Signal::derive(move || player.board.with(|b| b.poll.clone()));
+    let product = Signal::derive(move || player.board.with(|b| b.product.clone()));
+    let quiz = Signal::derive(move || player.board.with(|b| b.quiz.clone()));
+    let notice = Signal::derive(move || player.board.with(|b| b.notice.clone()));
+    let quiz_choice = Signal::derive(move || player.board.with(|b| b.quiz_choice));
+    let poll_closed = Signal::derive(move || player.board.with(|b| b.poll_closed));
+    let score = RwSignal::new(Score::default());
+    let dismiss_product = Callback::new(move |()| player.board.update(|b| b.dismiss_product()));
+    let choose = Callback::new(move |answer: usize| {
+        let position = player.position.get_untracked();
+        player.board.update(|b| b.choose(answer, position));
+    });
+
+    view! {
+        {move || notice.get().map(|(notice, cue_start)| view! {
+            <NoticeBanner notice=notice cue_start=cue_start position=player.position />
+        })}
+        <div class="overlays" data-testid="overlays">
+            {move || poll.get().map(|(poll, cue_start)| view! {
+                <PollCard poll=poll cue_start=cue_start position=player.position closed_early=poll_closed />
+            })}
+            {move || quiz.get().map(|(quiz, cue_start)| view! {
+                <QuizCard quiz=quiz cue_start=cue_start position=player.position choice=quiz_choice on_choose=choose score=score />
+            })}
+            {move || product.get().map(|product| view! {
+                <ProductCard product=product on_dismiss=dismiss_product />
+            })}
+        </div>
+    }
+}
+
+/// The tray of earlier products, for the player in context.
+#[component]
+pub fn Tray() -> impl IntoView {
+    let player = expect_context::<UseIvsPlayerReturn>();
+    let tray = Signal::derive(move || player.board.with(|b| b.tray.clone()));
+    view! { <ProductTray products=tray /> }
+}

@@ -1,0 +1,109 @@
+//! The parts of the viewer fetched when first needed rather than with the page.
+//!
+//! The page's wasm holds the core: the player, its state, the slate and the prompts. Each
+//! `#[wasm_split(part)]` function below is an entry into code that `scripts/finish-wasm.sh` moves
+//! into a file of its own (`split_<part>_….wasm`, with whatever only that part uses); calling it
+//! fetches that file once, then runs the function. A part that cannot be fetched says so in the
+//! page and is tried again after a backoff — the rest of the viewer goes on.
+
+use std::future::Future;
+use std::time::Duration;
+
+use ivs_proto::backoff::Backoff;
+use ivs_proto::config::{ChatConfig, ViewerConfig};
+use ivs_proto::embed::Allowlist;
+use leptos::html::Div;
+use leptos::prelude::*;
+use send_wrapper::SendWrapper;
+use leptos::wasm_split::{wasm_split, SplitLoaderError};
+
+use crate::bindings::dom::sleep;
+
+/// A part's file could not be fetched or instantiated.
+#[derive(Debug, Clone, Copy)]
+pub struct NotLoaded;
+
+impl From<SplitLoaderError> for NotLoaded {
+    fn from(_: SplitLoaderError) -> Self {
+        NotLoaded
+    }
+}
+
+/// The chat beside the video.
+#[wasm_split(chat, fallible, wasm_split_path = ::leptos::wasm_split)]
+pub fn chat_panel(config: ChatConfig) -> Result<AnyView, NotLoaded> {
+    use crate::components::chat_panel::ChatPanel;
+    Ok(view! { <ChatPanel config=config /> }.into_any())
+}
+
+/// What is drawn over the video: the overlays from timed metadata, the control bar and the
+/// keyboard shortcuts.
+#[wasm_split(stage, fallible, wasm_split_path = ::leptos::wasm_split)]
+pub fn over_the_video(stage: NodeRef<Div>, config: Signal<Option<ViewerConfig>>) -> Result<AnyView, NotLoaded> {
+    use crate::components::controls::Controls;
+    use crate::components::overlays::StageOverlays;
+    Ok(view! {
+        <StageOverlays config=config />
+        <Controls stage=stage />
+    }
+    .into_any())
+}
+
+/// The tray of recent products under the video (in the same file).
+#[wasm_split(stage, fallible, wasm_split_path = ::leptos::wasm_split)]
+pub fn product_tray() -> Result<AnyView, NotLoaded> {
+    use crate::components::overlays::Tray;
+    Ok(view! { <Tray /> }.into_any())
+}
+
+/// The embed API, for a viewer in a host page's iframe (nothing to show).
+#[wasm_split(embed, fallible, wasm_split_path = ::leptos::wasm_split)]
+pub fn embed_api(allowlist: Allowlist) -> Result<AnyView, NotLoaded> {
+    use crate::hooks::use_embed_api::use_embed_api;
+    use crate::hooks::use_ivs_player::UseIvsPlayerReturn;
+    use crate::hooks::use_polls::PollsStore;
+    use_embed_api(allowlist, expect_context::<UseIvsPlayerReturn>(), use_context::<PollsStore>());
+    Ok(().into_any())
+}
+
+/// The embed code generator page (`/embed-code`).
+#[wasm_split(embed_code, fallible, wasm_split_path = ::leptos::wasm_split)]
+pub fn embed_builder() -> Result<AnyView, NotLoaded> {
+    use crate::components::embed_builder::EmbedBuilder;
+    Ok(view! { <EmbedBuilder /> }.into_any())
+}
+
+/// Shows what `load` builds once its part has arrived — nothing before. While the part cannot be
+/// fetched it is tried again (1 s, doubling, up to 30 s, jittered), and when `what` names it, a
+/// line says that it could not be loaded yet.
+pub fn lazy<F, Fut>(what: Option<&'static str>, load: F) -> impl IntoView
+where
+    F: Fn() -> Fut + 'static,
+    Fut: Future<Output = Result<AnyView, NotLoaded>> + 'static,
+{
+    let (failing, set_failing) = signal(false);
+    let view = Suspend::new(SendWrapper::new(async move {
+        let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(30));
+        loop {
+            match load().await {
+                Ok(view) => {
+                    set_failing.set(false);
+                    return view;
+                }
+                Err(NotLoaded) => {
+                    log::warn!("could not fetch {}; trying again", what.unwrap_or("a part of the viewer"));
+                    set_failing.set(what.is_some());
+                    sleep(backoff.next_delay(js_sys::Math::random())).await;
+                }
+            }
+        }
+    }));
+    view! {
+        {move || failing.get().then(|| view! {
+            <p class="lazy-error" role="status" data-testid="lazy-error">
+                {format!("The {} could not be loaded — trying again.", what.unwrap_or_default())}
+            </p>
+        })}
+        {view}
+    }
+}
