@@ -48,4 +48,7 @@ if [ -e "$loader" ]; then
 fi
 opt "$work/bindgen/${name}_bg.wasm"
 mv "$work/bindgen/${name}_bg.wasm" "$staging/${name}_bg.wasm"
-node_modules/.bin/esbuild "$work/bindgen/$name.js" --minify --format=esm --log-level=warning --outfile="$staging/$name.js"
+# (wasm-bindgen names the loader once per part in its imports object: same module, so the repeated
+# key esbuild warns of is harmless.)
+node_modules/.bin/esbuild "$work/bindgen/$name.js" --minify --format=esm --log-level=warning \
+  --log-override:duplicate-object-key=silent --outfile="$staging/$name.js"
