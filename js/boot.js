@@ -24,10 +24,34 @@
       console.error("ivs-viewer: the app's files are not named in the page");
       return;
     }
-    import(js.content).then(function (app) {
+    var app = import(js.content);
+    preload(js.content, wasm.content);
+    app.then(function (app) {
       return app.default({ module_or_path: wasm.content });
     }).catch(function (e) {
       console.error("ivs-viewer: the app failed to start", e);
+    });
+  }
+  // Fetches, beside the app's JS, what it would otherwise ask for one after the other: its wasm,
+  // the loader of its parts, and the stage part every viewer shows (named by the build:
+  // scripts/finish-wasm.sh). The app's own requests then find them in flight or done.
+  function preload(jsUrl, wasmUrl) {
+    var meta = document.querySelector('meta[name="ivs-viewer-prefetch"]');
+    var names = meta ? meta.content.split(/\s+/).filter(Boolean) : [];
+    var urls = [wasmUrl].concat(names.map(function (name) { return new URL(name, new URL(jsUrl, document.baseURI)).href; }));
+    urls.forEach(function (url) {
+      var link = document.createElement("link");
+      if (/\.js$/.test(url)) {
+        link.rel = "modulepreload";
+      } else {
+        link.rel = "preload";
+        link.as = "fetch";
+        link.crossOrigin = "anonymous";
+        // The core first: the parts are of no use before it runs.
+        if (url !== wasmUrl) link.fetchPriority = "low";
+      }
+      link.href = url;
+      document.head.appendChild(link);
     });
   }
   if (video && video.readyState < 2) {

@@ -42,9 +42,18 @@ for chunk in "$work/split"/split_*.wasm "$work/split"/chunk_*.wasm; do
   mv "$chunk" "$staging/$hashed"
 done
 if [ -e "$loader" ]; then
+  # The files of the stage part (overlays and controls: every viewer shows them at once) — its own
+  # and the chunks it shares, which the loader marks with the parts using them (/* chat, stage */).
+  stage_files=$(awk '
+    /^\/\* .* \*\/$/ { parts = $0; next }
+    /fetch\(new URL\("\.\/chunk_/ && parts ~ /[ ,]stage[ ,]/ { match($0, /chunk_[^"]*\.wasm/); print substr($0, RSTART, RLENGTH) }
+    /fetch\(new URL\("\.\/split_stage-/ { match($0, /split_stage-[^"]*\.wasm/); print substr($0, RSTART, RLENGTH) }
+  ' "$loader" | tr '\n' ' ')
   loader_name="__wasm_split-$(hash_of "$loader").js"
   node_modules/.bin/esbuild "$loader" --minify --format=esm --log-level=warning --outfile="$staging/$loader_name"
   sed -i "s|from \"./__wasm_split.js\"|from \"./$loader_name\"|" "$work/bindgen/$name.js"
+  # boot.js fetches these beside the core as it starts the app, rather than one after the other.
+  sed -i "s|</head>|<meta name=\"ivs-viewer-prefetch\" content=\"$loader_name ${stage_files% }\">\n</head>|" "$staging/index.html"
 fi
 opt "$work/bindgen/${name}_bg.wasm"
 mv "$work/bindgen/${name}_bg.wasm" "$staging/${name}_bg.wasm"
