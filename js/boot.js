@@ -9,6 +9,7 @@
 // a usable SDK or inline configuration, step 1 does less and the app does the rest itself.
 (function () {
   "use strict";
+  var EMBED_CODE = /\/embed-code\/?$/;
   var video = prewarm();
   var started = false;
   // `why`: "first-frame", "stopped" (an error or a blocked start), "timeout", or "not-loading"
@@ -38,6 +39,8 @@
   function preload(jsUrl, wasmUrl) {
     var meta = document.querySelector('meta[name="ivs-viewer-prefetch"]');
     var names = meta ? meta.content.split(/\s+/).filter(Boolean) : [];
+    // The embed code page shows no player: only the loader, not the stage part.
+    if (EMBED_CODE.test(location.pathname)) names = names.filter(function (name) { return /\.js$/.test(name); });
     var urls = [wasmUrl].concat(names.map(function (name) { return new URL(name, new URL(jsUrl, document.baseURI)).href; }));
     urls.forEach(function (url) {
       var link = document.createElement("link");
@@ -71,7 +74,7 @@
   // Returns the video when the stream is already loading, otherwise null.
   function prewarm() {
     if (!window.IVSPlayer || !IVSPlayer.isPlayerSupported) return null;
-    if (/\/embed-code\/?$/.test(location.pathname)) return null; // no player on that page
+    if (EMBED_CODE.test(location.pathname)) return null; // no player on that page
     var base = new URL("ivs/", document.baseURI).href;
     var player;
     try {

@@ -39,6 +39,14 @@ async fn the_page_starts_with_its_core_and_fetches_only_the_parts_it_shows() -> 
         files.iter().filter(|(name, _)| name.starts_with("split_") || name.starts_with("chunk_")).all(|(_, after)| *after),
         "every part is fetched once the app runs, none by the page before it: {files:?}"
     );
+    // The stage part is fetched beside the core as the app starts (boot.js preloads what the build
+    // names), not after the core has run and asked for it.
+    let stage_by: String = eval(
+        &page,
+        "performance.getEntriesByType('resource').find(e => /split_stage-[^/]*\\.wasm$/.test(e.name))?.initiatorType ?? 'none'",
+    )
+    .await?;
+    assert_eq!(stage_by, "link");
     // Not in a host page's frame: no embed API; not the generator page: not its part either.
     assert!(!has(&files, "split_embed"), "{files:?}");
 
