@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Trunk post-build hook: makes the viewer's wasm what the page loads.
-#  1. Splits the parts marked `#[lazy]` (chat, overlays, controls, embed tools) out of the module
-#     cargo linked (wasm-split-cli, pinned in scripts/setup.sh), so the page starts with the core
-#     and fetches the rest when it is first needed.
+#  1. Splits the parts entered by `#[wasm_split]` functions (src/lazy.rs: chat, overlays and
+#     controls, embed tools) out of the module cargo linked (wasm-split-cli, pinned in
+#     scripts/setup.sh), so the page starts with the core and fetches the rest when first needed.
 #  2. Generates the JS bindings of the split core (wasm-bindgen, as Trunk did for the whole).
 #  3. Shrinks every module with binaryen's wasm-opt from npm (pinned in package-lock.json; Debian's
 #     is too old for the features rustc now emits) and minifies the JS with esbuild (same lock).
@@ -11,9 +11,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 staging=${TRUNK_STAGING_DIR:?run by trunk}
+# Debug builds (`trunk serve`) are split too — the app needs its parts — but not shrunk.
 profile=${TRUNK_PROFILE:-release}
-[ "$profile" = release ] || { echo "finish-wasm: only release builds are split (run trunk build --release)" >&2; exit 1; }
-linked=${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/ivs-viewer.wasm
+linked=${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/$profile/ivs-viewer.wasm
 
 main_js=$(find "$staging" -maxdepth 1 -name 'ivs-viewer-*.js' | head -n1)
 [ -n "$main_js" ] || { echo "finish-wasm: Trunk staged no ivs-viewer-*.js" >&2; exit 1; }
@@ -26,6 +26,7 @@ wasm-bindgen "$work/split/$name.wasm" --out-dir "$work/bindgen" --out-name "$nam
   --no-typescript --keep-lld-exports
 
 opt() {
+  [ "$profile" = release ] || return 0
   node_modules/.bin/wasm-opt -Oz --enable-reference-types --enable-bulk-memory --enable-nontrapping-float-to-int \
     --enable-sign-ext --enable-mutable-globals --enable-multivalue "$1" -o "$1.opt"
   mv "$1.opt" "$1"

@@ -2,10 +2,9 @@
 //! shows, after the app started; a part that cannot be fetched is announced, tried again, and
 //! arrives when it can — while the video goes on playing.
 
-use std::path::Path;
 use std::time::Duration;
 
-use ivs_e2e::{eval, open_playing, root, text, wait_for, Chromium, Stack, TempDir, PLAYING};
+use ivs_e2e::{copy_dir, eval, open_playing, root, text, wait_for, Chromium, Stack, TempDir, PLAYING};
 
 /// The names of the app's files the page fetched, each with whether it was fetched after the
 /// start-up script started the app.
@@ -95,19 +94,5 @@ async fn a_part_that_cannot_be_fetched_is_announced_and_arrives_when_it_can() ->
     wait_for(&page, "document.querySelector('[data-testid=lazy-error]') === null", Duration::from_secs(2)).await?;
     assert!(eval::<bool>(&page, PLAYING).await?);
     chromium.close().await;
-    Ok(())
-}
-
-fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let target = to.join(entry.file_name());
-        if entry.file_type()?.is_dir() {
-            copy_dir(&entry.path(), &target)?;
-        } else {
-            std::fs::copy(entry.path(), &target)?;
-        }
-    }
     Ok(())
 }

@@ -26,7 +26,7 @@ use std::time::Duration;
 use anyhow::Context;
 use flate2::write::GzEncoder;
 use flate2::Compression;
-use ivs_e2e::{eval, root, wait_for, Chromium, Stack, TempDir};
+use ivs_e2e::{copy_dir, eval, root, wait_for, Chromium, Stack, TempDir};
 
 const RUNS: usize = 15;
 
@@ -300,8 +300,7 @@ async fn startup_ratio(dist: &Path) -> anyhow::Result<()> {
     let site = TempDir::new("bench-site")?;
     copy_dir(dist, &site.0)?;
     std::fs::copy(root().join("e2e/fixtures/bare.html"), site.0.join("bare.html"))?;
-    std::env::set_var("IVS_DIST", &site.0);
-    let stack = Stack::start()?;
+    let stack = Stack::start_serving(&site.0, true, &[])?;
     let viewer_url = format!("{}/", stack.site);
     let bare_url = format!("{}/bare.html?playbackUrl={}", stack.site, stack.playback_url());
     // One unmeasured run of each warms the stack and the OS file cache.
@@ -334,7 +333,6 @@ async fn startup_ratio(dist: &Path) -> anyhow::Result<()> {
     if !app.is_empty() {
         println!("  the viewer's app started at {:.1} ms (median of {}), after the first frame", median(&mut app), app.len());
     }
-    std::env::remove_var("IVS_DIST");
     Ok(())
 }
 
@@ -445,19 +443,5 @@ async fn chat_flood() -> anyhow::Result<()> {
     );
     println!("  still playing after the flood: {}", if playing { "✓" } else { "✗" });
     chromium.close().await;
-    Ok(())
-}
-
-fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let target = to.join(entry.file_name());
-        if entry.file_type()?.is_dir() {
-            copy_dir(&entry.path(), &target)?;
-        } else {
-            std::fs::copy(entry.path(), target)?;
-        }
-    }
     Ok(())
 }
