@@ -2,7 +2,7 @@
 //!
 //! The page's wasm holds the core: the player, its state, the slate and the prompts. Each
 //! `#[wasm_split(part)]` function below is an entry into code that `scripts/finish-wasm.sh` moves
-//! into a file of its own (`split_<part>_….wasm`, with whatever only that part uses); calling it
+//! into a file of its own (`split_<part>-<hash>.wasm`, with whatever only that part uses); calling it
 //! fetches that file once, then runs the function. A part that cannot be fetched says so in the
 //! page and is tried again after a backoff — the rest of the viewer goes on.
 
@@ -14,8 +14,8 @@ use ivs_proto::config::{ChatConfig, ViewerConfig};
 use ivs_proto::embed::Allowlist;
 use leptos::html::Div;
 use leptos::prelude::*;
-use send_wrapper::SendWrapper;
 use leptos::wasm_split::{wasm_split, SplitLoaderError};
+use send_wrapper::SendWrapper;
 
 use crate::bindings::dom::sleep;
 

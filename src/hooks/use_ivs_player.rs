@@ -163,6 +163,9 @@ impl PlayerHandle {
     }
 }
 
+/// Cues kept for the overlays while they are not there yet (the oldest go first).
+const MAX_PENDING_CUES: usize = 64;
+
 /// What [`use_ivs_player`] gives a component.
 #[derive(Clone, Copy)]
 pub struct UseIvsPlayerReturn {
@@ -281,7 +284,13 @@ pub fn use_ivs_player() -> UseIvsPlayerReturn {
             }
             SdkEvent::MetadataCue(cue) => {
                 set_last_cue.update(|last| *last = Some((last.as_ref().map_or(0, |(n, _)| n + 1), cue.text.clone())));
-                pending_cues.update(|cues| cues.push((cue.text, cue.start_time)));
+                pending_cues.update(|cues| {
+                    // Read at once when the overlays are there; bounded for when they cannot be fetched.
+                    if cues.len() == MAX_PENDING_CUES {
+                        cues.remove(0);
+                    }
+                    cues.push((cue.text, cue.start_time));
+                });
                 None
             }
             SdkEvent::AudioBlocked => {
