@@ -67,8 +67,7 @@ impl Stack {
 
     /// Starts the stack with further `serve` arguments.
     pub fn start_with(live: bool, extra: &[&str]) -> anyhow::Result<Self> {
-        let dist = std::env::var_os("IVS_DIST").map(PathBuf::from).unwrap_or_else(|| root().join("dist"));
-        Self::start_serving(&dist, live, extra)
+        Self::start_serving(&root().join("dist"), live, extra)
     }
 
     /// Starts the stack serving the viewer from `dist` (a copy of the built viewer, say).

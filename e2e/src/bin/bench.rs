@@ -90,12 +90,11 @@ async fn app_weight(dist: &Path) -> anyhow::Result<()> {
     println!("  core total {:.1} KB (target ≤ 150 KB) {}", kb(core), if core <= 150 * 1024 { "✓" } else { "✗" });
 
     let stack = Stack::start()?;
-    stack.wait_until_live(Duration::from_secs(30))?;
     let chromium = Chromium::launch().await?;
-    let page = chromium.open(&stack.site).await?;
-    wait_for(&page, "document.querySelector('[data-testid=ctl-play]') && document.querySelector('[data-testid=chat-state]')?.dataset.state === 'connected'", Duration::from_secs(30))
+    let page = ivs_e2e::open_playing(&chromium, &stack).await?;
+    wait_for(&page, "document.querySelector('[data-testid=chat-state]')?.dataset.state === 'connected'", Duration::from_secs(20))
         .await
-        .context("the viewer's controls and chat")?;
+        .context("the viewer's chat")?;
     let fetched: Vec<String> = eval(&page, "performance.getEntriesByType('resource').map(e => new URL(e.name).pathname.split('/').pop())").await?;
     chromium.close().await;
     let parts: Vec<&(String, usize)> = files.iter().filter(|(name, _)| is_part(name) && fetched.contains(name)).collect();
