@@ -41,7 +41,8 @@
     var names = meta ? meta.content.split(/\s+/).filter(Boolean) : [];
     // The embed code page shows no player: only the loader, not the stage part.
     if (EMBED_CODE.test(location.pathname)) names = names.filter(function (name) { return /\.js$/.test(name); });
-    var urls = [wasmUrl].concat(names.map(function (name) { return new URL(name, new URL(jsUrl, document.baseURI)).href; }));
+    var beside = new URL(jsUrl, document.baseURI); // the build puts them beside the app's JS
+    var urls = [wasmUrl].concat(names.map(function (name) { return new URL(name, beside).href; }));
     urls.forEach(function (url) {
       var link = document.createElement("link");
       if (/\.js$/.test(url)) {
