@@ -12,14 +12,14 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::backoff::Backoff;
 use crate::chat::{reconnect_at, ErrorCode, Subscribe, EVENT_DELETE_MESSAGE, EVENT_DISCONNECT_USER};
 use crate::url::SafeUrl;
 
 /// What the site backend answers when asked for a chat token.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ChatToken {
     pub token: String,

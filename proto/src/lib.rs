@@ -17,6 +17,8 @@
 //! - [`controls`]: keyboard shortcuts, behind-live distance, the stats panel in words.
 //! - [`stream_status`]: the stream's status (live, health, viewers) the server pushes.
 //! - [`config`]: the viewer's configuration file and its URL-query overrides.
+//! - [`site`]: the site API's requests and answers (votes, playback tokens, publishing).
+//! - [`stream_events`]: IVS's EventBridge events and the stream state they add up to.
 
 pub mod backoff;
 pub mod chat;
@@ -26,6 +28,8 @@ pub mod controls;
 pub mod embed;
 pub mod overlay;
 pub mod playback;
+pub mod site;
+pub mod stream_events;
 pub mod stream_status;
 pub mod tally;
 pub mod url;

@@ -1,0 +1,388 @@
+//! The server's configuration: one TOML file, then environment overrides (`IVS_SITE_…`, listed in
+//! [`ENV_OVERRIDES`]), so a deployment keeps secrets out of the file. AWS credentials and, unless
+//! set here, the region come from the AWS SDK's standard chain.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// Everything the server is told.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Where the server listens.
+    #[serde(default = "default_listen")]
+    pub listen: SocketAddr,
+    /// The site's own origin as browsers see it (`https://live.example.com`): playback tokens are
+    /// bound to it.
+    pub public_origin: String,
+    /// The built viewer (Trunk's `dist/`).
+    #[serde(default = "default_site_dir")]
+    pub site_dir: PathBuf,
+    /// State that outlives a restart: the cookie key, the embedded vote store, the playback key.
+    #[serde(default = "default_data_dir")]
+    pub data_dir: PathBuf,
+    /// Host page origins allowed to command an embedded viewer.
+    #[serde(default)]
+    pub embed_origins: Vec<String>,
+    #[serde(default)]
+    pub aws: Aws,
+    pub channel: Channel,
+    pub chat: ChatConfig,
+    #[serde(default)]
+    pub identity: IdentityConfig,
+    #[serde(default)]
+    pub votes: Votes,
+    #[serde(default)]
+    pub events: Events,
+    #[serde(default)]
+    pub operator: Operator,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Aws {
+    /// The region (default: the SDK's chain, e.g. `AWS_REGION`).
+    pub region: Option<String>,
+    /// Another endpoint for both IVS APIs (the local IVS: `http://127.0.0.1:4566`).
+    pub endpoint_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Channel {
+    pub arn: String,
+    /// The playback URL (default: the channel's, from `GetChannel`).
+    pub playback_url: Option<String>,
+    /// The private key (PEM, P-384) that signs playback tokens for a private channel; relative
+    /// paths are in `data_dir`. Created when missing; its public half is imported into IVS
+    /// (`ImportPlaybackKeyPair`) at start.
+    #[serde(default = "default_playback_key")]
+    pub playback_key: PathBuf,
+    #[serde(default = "default_token_ttl")]
+    pub playback_token_ttl_secs: u64,
+    /// Only these user ids get playback tokens (empty: every viewer).
+    #[serde(default)]
+    pub subscribers: Vec<String>,
+    /// How often one instance asks `GetStream` for the viewer count.
+    #[serde(default = "default_viewer_count_secs")]
+    pub viewer_count_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChatConfig {
+    pub room_arn: String,
+    /// The Chat Messaging endpoint (default: `wss://edge.ivschat.<region>.amazonaws.com`).
+    pub endpoint: Option<String>,
+    /// How long a chat session lasts, 1 to 180 minutes.
+    #[serde(default = "default_session_minutes")]
+    pub session_minutes: i32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentityConfig {
+    /// User ids with moderator tools (besides the site's JWT claim).
+    #[serde(default)]
+    pub moderators: Vec<String>,
+    /// The anonymous viewers' cookie key, 64 hex digits; every instance needs the same (default:
+    /// `identity.key` in `data_dir`, created once).
+    pub cookie_secret: Option<String>,
+    /// The key of `/sign-in` (default: derived from the cookie key).
+    pub sign_in_key: Option<String>,
+    /// The site's signed-in users: a JWT it issues.
+    pub jwt: Option<Jwt>,
+}
+
+impl Default for IdentityConfig {
+    fn default() -> Self {
+        Self { moderators: vec!["moderator".into()], cookie_secret: None, sign_in_key: None, jwt: None }
+    }
+}
+
+/// How the site's JWTs are checked and read.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Jwt {
+    /// The cookie that carries it (an `Authorization: Bearer` header is read too).
+    #[serde(default = "default_jwt_cookie")]
+    pub cookie: String,
+    /// HS256: the shared secret.
+    pub hs256_secret: Option<String>,
+    /// ES256 or RS256: the public key, PEM (a path).
+    pub public_key: Option<PathBuf>,
+    pub issuer: Option<String>,
+    pub audience: Option<String>,
+    /// The claim with the user id.
+    #[serde(default = "default_claim_user")]
+    pub user_claim: String,
+    /// The claim with the display name.
+    #[serde(default = "default_claim_name")]
+    pub name_claim: String,
+    /// A claim that, when `true` (or a list containing "moderator"), grants moderator tools.
+    #[serde(default = "default_claim_moderator")]
+    pub moderator_claim: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreKind {
+    /// The embedded database in `data_dir` (one instance).
+    #[default]
+    Embedded,
+    /// Redis (several instances).
+    Redis,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Votes {
+    #[serde(default)]
+    pub store: StoreKind,
+    pub redis_url: Option<String>,
+    /// Keys in Redis start with this (several sites on one Redis).
+    #[serde(default)]
+    pub redis_prefix: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Events {
+    /// The secret EventBridge's API destination sends in the `x-ivs-events-secret` header. No
+    /// secret: the intake is off.
+    pub secret: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Operator {
+    /// Keys that may publish overlays (`Authorization: Bearer KEY`).
+    #[serde(default)]
+    pub keys: Vec<String>,
+}
+
+fn default_listen() -> SocketAddr {
+    ([127, 0, 0, 1], 8080).into()
+}
+fn default_site_dir() -> PathBuf {
+    "dist".into()
+}
+fn default_data_dir() -> PathBuf {
+    ".ivs-site".into()
+}
+fn default_playback_key() -> PathBuf {
+    "playback-key.pem".into()
+}
+fn default_token_ttl() -> u64 {
+    600
+}
+fn default_viewer_count_secs() -> u64 {
+    10
+}
+fn default_session_minutes() -> i32 {
+    60
+}
+fn default_jwt_cookie() -> String {
+    "site_session".into()
+}
+fn default_claim_user() -> String {
+    "sub".into()
+}
+fn default_claim_name() -> String {
+    "name".into()
+}
+fn default_claim_moderator() -> String {
+    "moderator".into()
+}
+
+/// Environment variables that override the file: (variable, dotted key).
+pub const ENV_OVERRIDES: &[(&str, &str)] = &[
+    ("IVS_SITE_LISTEN", "listen"),
+    ("IVS_SITE_PUBLIC_ORIGIN", "public_origin"),
+    ("IVS_SITE_SITE_DIR", "site_dir"),
+    ("IVS_SITE_DATA_DIR", "data_dir"),
+    ("IVS_SITE_AWS_ENDPOINT_URL", "aws.endpoint_url"),
+    ("IVS_SITE_AWS_REGION", "aws.region"),
+    ("IVS_SITE_CHANNEL_ARN", "channel.arn"),
+    ("IVS_SITE_PLAYBACK_URL", "channel.playback_url"),
+    ("IVS_SITE_PLAYBACK_KEY", "channel.playback_key"),
+    ("IVS_SITE_ROOM_ARN", "chat.room_arn"),
+    ("IVS_SITE_CHAT_ENDPOINT", "chat.endpoint"),
+    ("IVS_SITE_COOKIE_SECRET", "identity.cookie_secret"),
+    ("IVS_SITE_SIGN_IN_KEY", "identity.sign_in_key"),
+    ("IVS_SITE_JWT_HS256_SECRET", "identity.jwt.hs256_secret"),
+    ("IVS_SITE_VOTE_STORE", "votes.store"),
+    ("IVS_SITE_REDIS_URL", "votes.redis_url"),
+    ("IVS_SITE_EVENTS_SECRET", "events.secret"),
+    ("IVS_SITE_OPERATOR_KEY", "operator.keys"),
+];
+
+/// Why the configuration cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("{path}: {message}")]
+    Invalid { path: String, message: String },
+}
+
+impl Config {
+    /// Reads `path`, applies the environment's overrides from `env`, and checks the result.
+    pub fn load(path: &Path, env: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.display().to_string(), source })?;
+        Self::parse(&text, env).map_err(|message| ConfigError::Invalid { path: path.display().to_string(), message })
+    }
+
+    /// Parses a configuration's text with overrides from `env`.
+    pub fn parse(text: &str, env: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let mut table: toml::Table = text.parse().map_err(|e: toml::de::Error| e.message().to_owned())?;
+        for (var, key) in ENV_OVERRIDES {
+            if let Some(value) = env(var) {
+                let value = if *key == "operator.keys" {
+                    toml::Value::Array(value.split(',').map(|k| toml::Value::String(k.trim().to_owned())).collect())
+                } else {
+                    toml::Value::String(value)
+                };
+                set(&mut table, key, value);
+            }
+        }
+        let config: Config = toml::Value::Table(table).try_into().map_err(|e: toml::de::Error| e.message().to_owned())?;
+        let problems = config.problems();
+        if problems.is_empty() {
+            Ok(config)
+        } else {
+            Err(problems.join("; "))
+        }
+    }
+
+    /// What is wrong with this configuration, in words (empty: nothing).
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        if !self.channel.arn.starts_with("arn:aws:ivs:") || !self.channel.arn.contains(":channel/") {
+            problems.push(format!("channel.arn {:?} is not an IVS channel ARN (arn:aws:ivs:REGION:ACCOUNT:channel/ID)", self.channel.arn));
+        }
+        if !self.chat.room_arn.starts_with("arn:aws:ivschat:") || !self.chat.room_arn.contains(":room/") {
+            problems.push(format!("chat.room_arn {:?} is not an IVS Chat room ARN (arn:aws:ivschat:REGION:ACCOUNT:room/ID)", self.chat.room_arn));
+        }
+        if !(1..=180).contains(&self.chat.session_minutes) {
+            problems.push("chat.session_minutes must be 1 to 180".into());
+        }
+        if !(self.public_origin.starts_with("https://") || self.public_origin.starts_with("http://")) || self.public_origin.ends_with('/') {
+            problems.push(format!("public_origin {:?} must be an origin such as https://live.example.com (no path)", self.public_origin));
+        }
+        if let Some(secret) = &self.identity.cookie_secret {
+            if hex::decode(secret).map_or(true, |b| b.len() != 32) {
+                problems.push("identity.cookie_secret must be 64 hex digits".into());
+            }
+        }
+        if let Some(jwt) = &self.identity.jwt {
+            match (&jwt.hs256_secret, &jwt.public_key) {
+                (None, None) => problems.push("identity.jwt needs hs256_secret or public_key".into()),
+                (Some(_), Some(_)) => problems.push("identity.jwt takes hs256_secret or public_key, not both".into()),
+                (Some(secret), None) if secret.len() < 32 => problems.push("identity.jwt.hs256_secret must be at least 32 characters".into()),
+                _ => {}
+            }
+        }
+        if matches!(self.votes.store, StoreKind::Redis) && self.votes.redis_url.is_none() {
+            problems.push("votes.store is \"redis\" but votes.redis_url is not set".into());
+        }
+        if self.events.secret.as_ref().is_some_and(|s| s.len() < 16) {
+            problems.push("events.secret must be at least 16 characters".into());
+        }
+        if self.operator.keys.iter().any(|k| k.len() < 16) {
+            problems.push("every operator key must be at least 16 characters".into());
+        }
+        if let Err(e) = ivs_proto::embed::Allowlist::parse(&self.embed_origins) {
+            problems.push(format!("embed_origins: {e}"));
+        }
+        problems
+    }
+
+    /// The AWS region the ARNs name.
+    pub fn arn_region(&self) -> Option<&str> {
+        self.channel.arn.split(':').nth(3)
+    }
+
+    /// The Chat Messaging endpoint.
+    pub fn chat_endpoint(&self, region: &str) -> String {
+        self.chat.endpoint.clone().unwrap_or_else(|| format!("wss://edge.ivschat.{region}.amazonaws.com"))
+    }
+
+    /// A path from the configuration, in `data_dir` when relative.
+    pub fn data_path(&self, path: &Path) -> PathBuf {
+        if path.is_absolute() {
+            path.to_owned()
+        } else {
+            self.data_dir.join(path)
+        }
+    }
+}
+
+fn set(table: &mut toml::Table, key: &str, value: toml::Value) {
+    match key.split_once('.') {
+        None => {
+            table.insert(key.to_owned(), value);
+        }
+        Some((head, rest)) => {
+            let entry = table.entry(head.to_owned()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            if !entry.is_table() {
+                *entry = toml::Value::Table(toml::Table::new());
+            }
+            if let toml::Value::Table(inner) = entry {
+                set(inner, rest, value);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+        public_origin = "https://live.example.com"
+        [channel]
+        arn = "arn:aws:ivs:us-west-2:123456789012:channel/abcd"
+        [chat]
+        room_arn = "arn:aws:ivschat:us-west-2:123456789012:room/efgh"
+    "#;
+
+    #[test]
+    fn a_minimal_file_has_sensible_defaults() {
+        let config = Config::parse(MINIMAL, |_| None).unwrap();
+        assert_eq!(config.listen.port(), 8080);
+        assert!(matches!(config.votes.store, StoreKind::Embedded));
+        assert_eq!(config.chat_endpoint("us-west-2"), "wss://edge.ivschat.us-west-2.amazonaws.com");
+        assert_eq!(config.arn_region(), Some("us-west-2"));
+        assert!(config.events.secret.is_none() && config.operator.keys.is_empty());
+    }
+
+    #[test]
+    fn the_environment_overrides_the_file() {
+        let env = |name: &str| match name {
+            "IVS_SITE_REDIS_URL" => Some("redis://10.0.0.5:6379".to_owned()),
+            "IVS_SITE_VOTE_STORE" => Some("redis".to_owned()),
+            "IVS_SITE_OPERATOR_KEY" => Some("0123456789abcdef0, fedcba98765432100".to_owned()),
+            "IVS_SITE_LISTEN" => Some("0.0.0.0:9000".to_owned()),
+            _ => None,
+        };
+        let config = Config::parse(MINIMAL, env).unwrap();
+        assert!(matches!(config.votes.store, StoreKind::Redis));
+        assert_eq!(config.votes.redis_url.as_deref(), Some("redis://10.0.0.5:6379"));
+        assert_eq!(config.operator.keys, ["0123456789abcdef0", "fedcba98765432100"]);
+        assert_eq!(config.listen.port(), 9000);
+    }
+
+    #[test]
+    fn mistakes_are_said_in_words() {
+        let bad = MINIMAL.replace("arn:aws:ivs:us-west-2:123456789012:channel/abcd", "my-channel") + "\n[votes]\nstore = \"redis\"\n";
+        let error = Config::parse(&bad, |_| None).unwrap_err();
+        assert!(error.contains("channel.arn \"my-channel\" is not an IVS channel ARN"), "{error}");
+        assert!(error.contains("votes.redis_url is not set"), "{error}");
+        let typo = MINIMAL.to_owned() + "\nlisen = \"0.0.0.0:1\"\n";
+        assert!(Config::parse(&typo, |_| None).unwrap_err().contains("lisen"), "unknown keys are named");
+        assert!(Config::parse("public_origin = ", |_| None).is_err());
+    }
+}

@@ -1,0 +1,199 @@
+//! `ivs-site`: run the site server, check its configuration, or publish an overlay through it.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand};
+use ivs_site::config::Config;
+use ivs_site::{demo, App};
+
+#[derive(Parser)]
+#[command(name = "ivs-site", version, about = "The site server beside Amazon IVS: viewer, chat and playback tokens, overlays, votes, stream status")]
+struct Cli {
+    /// The configuration file (environment variables IVS_SITE_… override it; see docs/deploy.md).
+    #[arg(long, global = true, default_value = "ivs-site.toml", env = "IVS_SITE_CONFIG")]
+    config: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve {
+        /// Run the demo timeline: overlays, chat lines and votes in a one-minute cycle.
+        #[arg(long)]
+        demo: bool,
+        /// How long to wait for IVS (and Redis) at start.
+        #[arg(long, default_value_t = 30)]
+        wait_secs: u64,
+    },
+    /// Say in words what is missing or wrong in the configuration, and whether IVS answers.
+    Check,
+    /// Publish an overlay (a JSON object, see docs/metadata.md) through a running server.
+    Publish {
+        overlay: String,
+        #[command(flatten)]
+        to: Target,
+    },
+    /// Publish a sample overlay: poll, product, quiz, notice or clear.
+    Overlay {
+        #[arg(value_enum)]
+        kind: demo::Kind,
+        /// Varies the sample.
+        #[arg(long, default_value_t = 0)]
+        n: u64,
+        #[command(flatten)]
+        to: Target,
+    },
+}
+
+#[derive(clap::Args)]
+struct Target {
+    /// The server (default: the configuration's `listen`).
+    #[arg(long)]
+    server: Option<String>,
+    /// An operator key (default: `IVS_SITE_OPERATOR_KEY`, the configuration's first, or the one
+    /// the server made in its data directory).
+    #[arg(long, env = "IVS_SITE_OPERATOR_KEY", hide_env_values = true)]
+    key: Option<String>,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tower_http=warn,aws=warn".into()))
+        .with_target(false)
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve { demo, wait_secs } => serve(&cli.config, demo, Duration::from_secs(wait_secs)).await,
+        Command::Check => check(&cli.config).await,
+        Command::Publish { overlay, to } => match serde_json::from_str(&overlay) {
+            Ok(value) => publish(&cli.config, to, value).await,
+            Err(e) => Err(anyhow::anyhow!("the overlay is not JSON: {e}")),
+        },
+        Command::Overlay { kind, n, to } => publish(&cli.config, to, demo::sample(kind, n)).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ivs-site: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn load(path: &Path) -> anyhow::Result<Config> {
+    Ok(Config::load(path, |name| std::env::var(name).ok())?)
+}
+
+async fn serve(path: &Path, run_demo: bool, patience: Duration) -> anyhow::Result<()> {
+    let config = load(path)?;
+    if !config.site_dir.join("index.html").is_file() {
+        bail!("{} has no index.html; build the viewer first (trunk build --release)", config.site_dir.display());
+    }
+    let listen = config.listen;
+    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+    let app = App::build(config, patience).await?;
+    app.spawn_jobs();
+    if run_demo {
+        tokio::spawn(demo::run(app.clone()));
+    }
+    println!("ivs-site is running (instance {}):", app.instance);
+    println!("  viewer           http://{listen}/");
+    println!("  playback URL     {}", app.viewer_config["playbackUrl"].as_str().unwrap_or_default());
+    println!("  chat endpoint    {}", app.viewer_config["chatEndpoint"].as_str().unwrap_or_default());
+    println!("  vote store       {:?}", app.config.votes.store);
+    let moderator = app.config.identity.moderators.first().map(String::as_str).unwrap_or("moderator");
+    println!("  moderator        http://{listen}/sign-in?user={moderator}&key={}", app.identity.sign_in_key());
+    println!("  publish          ivs-site publish '{{\"type\":\"poll\",\"question\":\"…\",\"options\":[\"a\",\"b\"],\"duration\":30}}'");
+    if run_demo {
+        println!("  demo timeline    on: a notice, products, a poll, a quiz and chat every minute");
+    }
+    let router = app.router().into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await.context("server failed")?;
+    Ok(())
+}
+
+async fn check(path: &Path) -> anyhow::Result<()> {
+    let config = match Config::load(path, |name| std::env::var(name).ok()) {
+        Ok(config) => config,
+        Err(e) => bail!("the configuration cannot be used: {e}"),
+    };
+    println!("configuration {}: readable, no mistakes", path.display());
+    let mut problems = Vec::new();
+    if !config.site_dir.join("index.html").is_file() {
+        problems.push(format!("site_dir {} has no index.html (build the viewer: trunk build --release)", config.site_dir.display()));
+    }
+    let aws = ivs_site::aws::Aws::new(&config).await;
+    println!("AWS region {}{}", aws.region, config.aws.endpoint_url.as_ref().map(|e| format!(", endpoint {e}")).unwrap_or_default());
+    match aws.ivs.get_channel().arn(&config.channel.arn).send().await {
+        Ok(answer) => {
+            let channel = answer.channel();
+            println!("channel {}: found{}", config.channel.arn, if channel.is_some_and(|c| c.authorized()) { ", private (playback tokens)" } else { "" });
+        }
+        Err(e) => problems.push(format!("GetChannel {}: {}", config.channel.arn, ivs_site::aws::describe(&e))),
+    }
+    match aws.chat.get_room().identifier(&config.chat.room_arn).send().await {
+        Ok(_) => println!("room {}: found", config.chat.room_arn),
+        Err(e) => problems.push(format!("GetRoom {}: {}", config.chat.room_arn, ivs_site::aws::describe(&e))),
+    }
+    if let (ivs_site::config::StoreKind::Redis, Some(url)) = (&config.votes.store, &config.votes.redis_url) {
+        match ivs_site::store::redis::RedisStore::connect(url, &config.votes.redis_prefix, Duration::from_secs(2)).await {
+            Ok(_) => println!("Redis {url}: reachable"),
+            Err(e) => problems.push(format!("{e:#}")),
+        }
+    }
+    if config.events.secret.is_none() {
+        println!("note: events.secret is not set, so IVS's EventBridge events are not taken in; the stream's status comes from GetStream alone");
+    }
+    if problems.is_empty() {
+        println!("all good");
+        Ok(())
+    } else {
+        bail!("{}", problems.join("\n  "))
+    }
+}
+
+async fn publish(path: &Path, to: Target, overlay: serde_json::Value) -> anyhow::Result<()> {
+    let config = load(path).ok();
+    let server = to.server.or_else(|| config.as_ref().map(|c| format!("http://{}", c.listen))).context("name the server with --server")?;
+    let key = to
+        .key
+        .or_else(|| config.as_ref().and_then(|c| c.operator.keys.first().cloned()))
+        .or_else(|| config.as_ref().and_then(|c| std::fs::read_to_string(c.data_dir.join("operator.key")).ok()).map(|k| k.trim().to_owned()))
+        .context("no operator key: pass --key or set IVS_SITE_OPERATOR_KEY")?;
+    let (status, body) = http_post(&server, "/api/overlays", &key, &overlay.to_string()).await?;
+    if status != 200 {
+        let reason = serde_json::from_str::<ivs_proto::site::ErrorAnswer>(&body).map(|e| e.error).unwrap_or(body);
+        bail!("the server refused the overlay ({status}): {reason}");
+    }
+    println!("{body}");
+    Ok(())
+}
+
+async fn http_post(server: &str, path: &str, key: &str, body: &str) -> anyhow::Result<(u16, String)> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let authority = server.strip_prefix("http://").context("--server must be an http:// URL")?.trim_end_matches('/');
+    let mut stream = tokio::net::TcpStream::connect(authority).await.with_context(|| format!("cannot reach the server at {server}; is it running?"))?;
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nHost: {authority}\r\nAuthorization: Bearer {key}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await?;
+    let status = response.split(' ').nth(1).and_then(|s| s.parse().ok()).context("malformed HTTP response")?;
+    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    Ok((status, body))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+    tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+}

@@ -1,0 +1,276 @@
+//! Overlays: what producers publish, what is on screen, and the polls' votes and tallies.
+//!
+//! A producer publishes through the server (the HTTP API behind an operator key, or the CLI):
+//! the server checks the overlay as the viewer will, gives a poll an id that never repeats,
+//! records it, and puts it into the stream with `PutMetadata`. So the server knows every poll it
+//! counts; a poll sent straight to `PutMetadata` still shows, but takes no votes here.
+//!
+//! What is on screen belongs to one broadcast: overlays published during an earlier stream
+//! session are not shown to viewers of a later one.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ivs_proto::overlay::{parse_cue, Overlay};
+use ivs_proto::site::PublishAnswer;
+use ivs_proto::tally::{CueState, OverlayState, PollState, TallyUpdate, TimedCue, EVENT_POLL_TALLY};
+use serde::{Deserialize, Serialize};
+
+use crate::aws::{code, describe, Aws};
+use crate::store::{keys, PollRecord, Store, StoreError, Vote};
+
+/// The overlays on screen now, kept in the store.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct Current {
+    /// The broadcast they belong to.
+    stream_id: Option<String>,
+    poll: Option<String>,
+    product: Option<String>,
+    /// The quiz's cue and when it was published (ms).
+    quiz: Option<(String, i64)>,
+}
+
+/// Why an overlay was not published.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error("the overlay is not valid: {0}")]
+    Invalid(String),
+    #[error("the channel is not live; overlays are shown only during a broadcast")]
+    Offline,
+    #[error("too many overlays at once (IVS takes 5 a second per channel); try again in a moment")]
+    Throttled,
+    #[error("IVS refused the overlay: {0}")]
+    Aws(String),
+    #[error("the overlay could not be recorded: {0}")]
+    Store(#[from] StoreError),
+}
+
+/// The overlay service.
+#[derive(Clone)]
+pub struct Overlays {
+    store: Arc<dyn Store>,
+    aws: Aws,
+    channel_arn: String,
+    room_arn: String,
+}
+
+/// Milliseconds since the epoch.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+/// A poll id that never repeats: the time, then randomness.
+fn new_poll_id(now_ms: i64) -> String {
+    format!("poll-{now_ms:x}-{}", hex::encode(rand::random::<[u8; 3]>()))
+}
+
+impl Overlays {
+    pub fn new(store: Arc<dyn Store>, aws: Aws, channel_arn: String, room_arn: String) -> Self {
+        Self { store, aws, channel_arn, room_arn }
+    }
+
+    /// Publishes `overlay` (a JSON object, as `docs/metadata.md` describes) into the stream.
+    pub async fn publish(&self, mut overlay: serde_json::Value) -> Result<PublishAnswer, PublishError> {
+        let now = now_ms();
+        let object = overlay.as_object_mut().ok_or_else(|| PublishError::Invalid("send a JSON object with a \"type\"".into()))?;
+        let is_poll = object.get("type").and_then(|t| t.as_str()) == Some("poll");
+        if is_poll {
+            object.insert("id".into(), new_poll_id(now).into());
+        }
+        let metadata = overlay.to_string();
+        let parsed = parse_cue(&metadata).map_err(|e| PublishError::Invalid(e.to_string()))?;
+        let stream_id = self.live_stream_id().await?;
+        let id = match &parsed {
+            Overlay::Poll(poll) => {
+                let record = PollRecord {
+                    id: poll.id.clone(),
+                    cue: metadata.clone(),
+                    options: poll.options.len(),
+                    opened_ms: now,
+                    duration_ms: (poll.duration_secs * 1000.0) as i64,
+                    closed_ms: None,
+                    stream_id: Some(stream_id.clone()),
+                };
+                // Recorded before it enters the stream, so the first viewer's vote finds it.
+                self.store.put_poll(record).await?;
+                Some(poll.id.clone())
+            }
+            Overlay::Quiz(quiz) => Some(quiz.id.clone()),
+            Overlay::PollClose { id } => Some(id.clone()),
+            _ => None,
+        };
+        self.put_metadata(&metadata).await?;
+        if let Overlay::PollClose { id } = &parsed {
+            if let Some(record) = self.store.poll(id).await? {
+                if record.closed_ms.is_none() {
+                    self.store.put_poll(PollRecord { closed_ms: Some(now), ..record }).await?;
+                }
+            }
+        }
+        self.follow(&parsed, &metadata, &stream_id, now).await?;
+        Ok(PublishAnswer { id, metadata })
+    }
+
+    /// The broadcast now (`GetStream`), or why there is none.
+    async fn live_stream_id(&self) -> Result<String, PublishError> {
+        match self.aws.ivs.get_stream().channel_arn(&self.channel_arn).send().await {
+            Ok(answer) => Ok(answer.stream().and_then(|s| s.stream_id()).unwrap_or_default().to_owned()),
+            Err(e) if code(&e) == Some("ChannelNotBroadcasting") => Err(PublishError::Offline),
+            Err(e) => Err(PublishError::Aws(format!("GetStream: {}", describe(&e)))),
+        }
+    }
+
+    async fn put_metadata(&self, metadata: &str) -> Result<(), PublishError> {
+        match self.aws.ivs.put_metadata().channel_arn(&self.channel_arn).metadata(metadata).send().await {
+            Ok(_) => Ok(()),
+            Err(e) => Err(match code(&e) {
+                Some("ThrottlingException") => PublishError::Throttled,
+                Some("ChannelNotBroadcasting") => PublishError::Offline,
+                _ => PublishError::Aws(format!("PutMetadata: {}", describe(&e))),
+            }),
+        }
+    }
+
+    /// Updates what is on screen after `overlay` entered the stream.
+    async fn follow(&self, overlay: &Overlay, metadata: &str, stream_id: &str, now: i64) -> Result<(), StoreError> {
+        let mut current = self.current().await?;
+        if current.stream_id.as_deref() != Some(stream_id) {
+            current = Current { stream_id: Some(stream_id.to_owned()), ..Current::default() };
+        }
+        match overlay {
+            Overlay::Poll(poll) => current.poll = Some(poll.id.clone()),
+            Overlay::Product(_) => current.product = Some(metadata.to_owned()),
+            Overlay::Quiz(_) => current.quiz = Some((metadata.to_owned(), now)),
+            Overlay::Clear => current = Current { stream_id: current.stream_id, ..Current::default() },
+            Overlay::PollClose { .. } | Overlay::Notice(_) => {}
+        }
+        self.store.put(keys::CURRENT, serde_json::to_string(&current).expect("plain data always encodes")).await
+    }
+
+    async fn current(&self) -> Result<Current, StoreError> {
+        Ok(self.store.get(keys::CURRENT).await?.and_then(|c| serde_json::from_str(&c).ok()).unwrap_or_default())
+    }
+
+    /// Counts `user`'s vote, once it is stored.
+    pub async fn vote(&self, poll: &str, user: &str, option: usize) -> Result<Vote, StoreError> {
+        self.store.vote(poll, user, option, now_ms()).await
+    }
+
+    /// What is on screen for a viewer of broadcast `stream_id` (`None`: not known), as `user`
+    /// should see it.
+    pub async fn state(&self, stream_id: Option<&str>, user: Option<&str>) -> Result<OverlayState, StoreError> {
+        let current = self.current().await?;
+        if stream_id.is_some() && current.stream_id.as_deref() != stream_id {
+            return Ok(OverlayState::default());
+        }
+        let now = now_ms();
+        let elapsed = |at: i64| (now - at).max(0) as f64 / 1000.0;
+        let poll = match &current.poll {
+            Some(id) => match self.store.poll(id).await? {
+                Some(record) => {
+                    let counts = self.store.counts(id).await?;
+                    let my_vote = match user {
+                        Some(user) => self.store.vote_of(id, user).await?,
+                        None => None,
+                    };
+                    let closed = !record.open_at(now);
+                    Some(PollState { elapsed_secs: elapsed(record.opened_ms), cue: record.cue, id: record.id, counts, closed, my_vote })
+                }
+                None => None,
+            },
+            None => None,
+        };
+        Ok(OverlayState {
+            poll,
+            product: current.product.map(|cue| CueState { cue }),
+            quiz: current.quiz.map(|(cue, at)| TimedCue { cue, elapsed_secs: elapsed(at) }),
+            stream: None,
+        })
+    }
+
+    /// Pushes poll tallies to every viewer, as the chat event `app:poll-tally`: a poll's counts
+    /// when they changed (at most once a second), and its final counts once it closes. Every
+    /// instance runs this; only the holder of the `tally` lease pushes, and a final tally is
+    /// pushed once by whichever instance claims it.
+    pub async fn push_tallies(self, instance: String) {
+        const TICK: Duration = Duration::from_millis(200);
+        const INTERVAL: Duration = Duration::from_secs(1);
+        let mut watched: HashMap<String, (Vec<u64>, Option<Instant>)> = HashMap::new();
+        let mut tick = tokio::time::interval(TICK);
+        loop {
+            tick.tick().await;
+            match self.store.lease("tally", &instance, Duration::from_secs(3)).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    watched.clear();
+                    continue;
+                }
+                Err(e) => {
+                    tracing::warn!("tallies: {e}");
+                    continue;
+                }
+            }
+            if let Ok(Current { poll: Some(id), .. }) = self.current().await {
+                watched.entry(id).or_insert((Vec::new(), None));
+            }
+            let now = now_ms();
+            let mut done = Vec::new();
+            for (id, (last, at)) in watched.iter_mut() {
+                let (record, counts) = match (self.store.poll(id).await, self.store.counts(id).await) {
+                    (Ok(Some(record)), Ok(counts)) => (record, counts),
+                    (Ok(None), _) => {
+                        done.push(id.clone());
+                        continue;
+                    }
+                    (Err(e), _) | (_, Err(e)) => {
+                        tracing::warn!("tallies: {e}");
+                        continue;
+                    }
+                };
+                if !record.open_at(now) {
+                    if self.store.claim_once(&format!("final:{id}")).await.unwrap_or(false) {
+                        self.send(TallyUpdate { poll_id: id.clone(), counts, closed: true }).await;
+                    }
+                    done.push(id.clone());
+                } else if *last != counts && at.is_none_or(|at| at.elapsed() >= INTERVAL) {
+                    if counts.iter().any(|&c| c > 0) {
+                        self.send(TallyUpdate { poll_id: id.clone(), counts: counts.clone(), closed: false }).await;
+                    }
+                    *last = counts;
+                    *at = Some(Instant::now());
+                }
+            }
+            for id in done {
+                watched.remove(&id);
+            }
+        }
+    }
+
+    async fn send(&self, update: TallyUpdate) {
+        let result = self
+            .aws
+            .chat
+            .send_event()
+            .room_identifier(&self.room_arn)
+            .event_name(EVENT_POLL_TALLY)
+            .set_attributes(Some(update.to_attributes().into_iter().collect()))
+            .send()
+            .await;
+        if let Err(e) = result {
+            tracing::warn!(poll = %update.poll_id, "cannot push tallies: {}", describe(&e));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn poll_ids_never_repeat() {
+        let ids: std::collections::HashSet<String> = (0..1000).map(|_| new_poll_id(1_800_000_000_000)).collect();
+        assert_eq!(ids.len(), 1000);
+        assert!(new_poll_id(1) < new_poll_id(2), "later polls sort later");
+    }
+}

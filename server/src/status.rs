@@ -1,0 +1,185 @@
+//! The stream's status for viewers: live or not and its health, from IVS's EventBridge events
+//! (taken in at `POST /api/events`, as an API destination delivers them), and the viewer count,
+//! which one instance reads with `GetStream` every few seconds — never once per viewer. The
+//! status reaches viewers as the chat event `app:stream-status` (`SendEvent`).
+//!
+//! Events are kept by id and the state is a fold over all of them (`ivs_proto::stream_events`),
+//! so a duplicate, late or out-of-order event cannot put it wrong. Where no events arrive (no
+//! EventBridge rule yet), `GetStream` alone tells whether the channel is live.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use ivs_proto::stream_events::{fold, EventError, Session, StreamEvent};
+use ivs_proto::stream_status::{Health, StreamStatus, EVENT_STREAM_STATUS};
+use serde::{Deserialize, Serialize};
+
+use crate::aws::{code, describe, Aws};
+use crate::store::{keys, Store, StoreError};
+
+/// What `GetStream` said last, shared through the store.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Polled {
+    live: bool,
+    healthy: bool,
+    viewer_count: u64,
+}
+
+#[derive(Default)]
+struct Snapshot {
+    session: Option<Session>,
+    polled: Polled,
+    pushed: Option<(StreamStatus, Instant)>,
+}
+
+/// What happened to an event.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Intake {
+    Taken,
+    Duplicate,
+    /// Another channel's, or a kind the server does not act on.
+    Ignored(String),
+}
+
+/// Why an event could not be taken.
+#[derive(Debug, thiserror::Error)]
+pub enum IntakeError {
+    #[error("{0}")]
+    Bad(EventError),
+    #[error("the event could not be stored: {0}")]
+    Store(#[from] StoreError),
+}
+
+/// The stream's status service.
+#[derive(Clone)]
+pub struct Status {
+    store: Arc<dyn Store>,
+    aws: Aws,
+    channel_arn: String,
+    room_arn: String,
+    snapshot: Arc<Mutex<Snapshot>>,
+}
+
+impl Status {
+    pub fn new(store: Arc<dyn Store>, aws: Aws, channel_arn: String, room_arn: String) -> Self {
+        Self { store, aws, channel_arn, room_arn, snapshot: Arc::default() }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Snapshot> {
+        self.snapshot.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Takes in one event as EventBridge delivers it; a new one that changes the status is
+    /// pushed to viewers at once.
+    pub async fn intake(&self, body: &[u8]) -> Result<Intake, IntakeError> {
+        let event = match StreamEvent::parse(body) {
+            Ok(event) => event,
+            Err(EventError::Ignored(what)) => return Ok(Intake::Ignored(what)),
+            Err(e) => return Err(IntakeError::Bad(e)),
+        };
+        if event.channel_arn != self.channel_arn {
+            return Ok(Intake::Ignored(format!("an event of another channel ({})", event.channel_arn)));
+        }
+        let raw = String::from_utf8_lossy(body).into_owned();
+        if !self.store.record_event(&event.id, event.time_ms, raw).await? {
+            return Ok(Intake::Duplicate);
+        }
+        tracing::info!(id = %event.id, kind = ?event.kind, stream = ?event.stream_id, "IVS event");
+        self.refresh().await?;
+        self.push(false).await;
+        Ok(Intake::Taken)
+    }
+
+    /// Reads the events and the last `GetStream` from the store (other instances take events too).
+    pub async fn refresh(&self) -> Result<(), StoreError> {
+        let events: Vec<StreamEvent> = self.store.events().await?.iter().filter_map(|raw| StreamEvent::parse(raw.as_bytes()).ok()).collect();
+        let session = fold(&events, &self.channel_arn);
+        let polled = self.store.get(keys::VIEWERS).await?.and_then(|v| serde_json::from_str(&v).ok()).unwrap_or_default();
+        let mut snapshot = self.lock();
+        snapshot.session = session;
+        snapshot.polled = polled;
+        Ok(())
+    }
+
+    /// The status now.
+    pub fn current(&self) -> StreamStatus {
+        let snapshot = self.lock();
+        let polled = snapshot.polled;
+        match &snapshot.session {
+            Some(session) => StreamStatus { live: session.live, health: session.health, viewer_count: if session.live { polled.viewer_count } else { 0 } },
+            None if polled.live => StreamStatus { live: true, health: if polled.healthy { Health::Healthy } else { Health::Starving }, viewer_count: polled.viewer_count },
+            None => StreamStatus { live: false, health: Health::Unknown, viewer_count: 0 },
+        }
+    }
+
+    /// The broadcast the events tell of, if any.
+    pub fn stream_id(&self) -> Option<String> {
+        self.lock().session.as_ref().map(|s| s.stream_id.clone())
+    }
+
+    /// Sends the status to the room when it changed, or `always`.
+    async fn push(&self, always: bool) {
+        let status = self.current();
+        {
+            let snapshot = self.lock();
+            if !always && snapshot.pushed.as_ref().is_some_and(|(pushed, _)| *pushed == status) {
+                return;
+            }
+        }
+        let result = self
+            .aws
+            .chat
+            .send_event()
+            .room_identifier(&self.room_arn)
+            .event_name(EVENT_STREAM_STATUS)
+            .set_attributes(Some(status.to_attributes().into_iter().collect()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => self.lock().pushed = Some((status, Instant::now())),
+            Err(e) => tracing::warn!("cannot push the stream status: {}", describe(&e)),
+        }
+    }
+
+    /// Every instance refreshes each second; the holder of the `status` lease reads the viewer
+    /// count every `every` and pushes the status when it changes and every ten seconds.
+    pub async fn run(self, instance: String, every: Duration) {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        let mut last_poll: Option<Instant> = None;
+        loop {
+            tick.tick().await;
+            if let Err(e) = self.refresh().await {
+                tracing::warn!("stream status: {e}");
+                continue;
+            }
+            if !self.store.lease("status", &instance, Duration::from_secs(5)).await.unwrap_or(false) {
+                continue;
+            }
+            if last_poll.is_none_or(|at| at.elapsed() >= every) {
+                last_poll = Some(Instant::now());
+                if let Some(polled) = self.get_stream().await {
+                    let _ = self.store.put(keys::VIEWERS, serde_json::to_string(&polled).expect("plain data always encodes")).await;
+                    self.lock().polled = polled;
+                }
+            }
+            let stale = self.lock().pushed.as_ref().is_none_or(|(_, at)| at.elapsed() >= Duration::from_secs(10));
+            self.push(stale).await;
+        }
+    }
+
+    async fn get_stream(&self) -> Option<Polled> {
+        match self.aws.ivs.get_stream().channel_arn(&self.channel_arn).send().await {
+            Ok(answer) => {
+                let stream = answer.stream()?;
+                let healthy = !matches!(stream.health(), Some(aws_sdk_ivs::types::StreamHealth::Starving));
+                Some(Polled { live: true, healthy, viewer_count: stream.viewer_count().max(0) as u64 })
+            }
+            Err(e) if code(&e) == Some("ChannelNotBroadcasting") => Some(Polled::default()),
+            Err(e) => {
+                tracing::warn!("GetStream: {}", describe(&e));
+                None
+            }
+        }
+    }
+}

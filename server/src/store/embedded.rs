@@ -1,0 +1,367 @@
+//! The embedded store: everything in memory for answers, and in redb (`site.redb` in the data
+//! directory) for durability. A write is acknowledged only after its commit; one writer thread
+//! commits whatever is queued when a commit starts (group commit), so durability does not cost
+//! throughput. For one instance: leases and claims are this process's own.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use futures::future::BoxFuture;
+use futures::FutureExt;
+use ivs_proto::tally::{Tally, VoteError};
+use redb::{Database, ReadableTable, TableDefinition};
+use tokio::sync::{mpsc, oneshot};
+
+use super::{PollRecord, Result, Store, StoreError, Vote, EVENTS_KEPT};
+
+/// Poll id → the poll's record (JSON).
+const POLLS: TableDefinition<&str, &str> = TableDefinition::new("polls");
+/// (poll id, user id) → option.
+const VOTES: TableDefinition<(&str, &str), u8> = TableDefinition::new("votes");
+/// Named values.
+const VALUES: TableDefinition<&str, &str> = TableDefinition::new("values");
+/// Event id → (time, raw JSON).
+const EVENTS: TableDefinition<&str, (i64, &str)> = TableDefinition::new("events");
+/// Claimed keys.
+const CLAIMS: TableDefinition<&str, ()> = TableDefinition::new("claims");
+
+enum Write {
+    Poll(String, String),
+    Vote(String, String, u8),
+    Value(String, String),
+    Event(String, i64, String),
+    ForgetEvent(String),
+    Claim(String),
+}
+
+type Ack = oneshot::Sender<std::result::Result<(), String>>;
+
+#[derive(Default)]
+struct Memory {
+    polls: HashMap<String, (PollRecord, Tally)>,
+    values: HashMap<String, String>,
+    /// (time, id) → raw, so the oldest are dropped first.
+    events: BTreeMap<(i64, String), String>,
+    event_ids: HashSet<String>,
+    leases: HashMap<String, (String, Instant)>,
+    claims: HashSet<String>,
+}
+
+/// The embedded store.
+#[derive(Clone)]
+pub struct Embedded {
+    memory: Arc<Mutex<Memory>>,
+    writer: mpsc::UnboundedSender<(Write, Ack)>,
+}
+
+impl Embedded {
+    /// Opens (or creates) `site.redb` in `data_dir` and restores everything in it.
+    pub fn open(data_dir: &Path) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(data_dir).with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
+        let path = data_dir.join("site.redb");
+        let db = Database::create(&path).with_context(|| format!("cannot open the database {} (is another instance using it?)", path.display()))?;
+        let tx = db.begin_write()?;
+        tx.open_table(POLLS)?;
+        tx.open_table(VOTES)?;
+        tx.open_table(VALUES)?;
+        tx.open_table(EVENTS)?;
+        tx.open_table(CLAIMS)?;
+        tx.commit()?;
+
+        let mut memory = Memory::default();
+        let read = db.begin_read()?;
+        for row in read.open_table(POLLS)?.iter()? {
+            let (id, record) = row?;
+            let Ok(record) = serde_json::from_str::<PollRecord>(record.value()) else { continue };
+            let tally = Tally::new(record.options);
+            memory.polls.insert(id.value().to_owned(), (record, tally));
+        }
+        for row in read.open_table(VOTES)?.iter()? {
+            let (key, option) = row?;
+            let (poll, user) = key.value();
+            if let Some((_, tally)) = memory.polls.get_mut(poll) {
+                let _ = tally.vote(user, usize::from(option.value()));
+            }
+        }
+        for row in read.open_table(VALUES)?.iter()? {
+            let (key, value) = row?;
+            memory.values.insert(key.value().to_owned(), value.value().to_owned());
+        }
+        for row in read.open_table(EVENTS)?.iter()? {
+            let (id, value) = row?;
+            let (time, raw) = value.value();
+            memory.event_ids.insert(id.value().to_owned());
+            memory.events.insert((time, id.value().to_owned()), raw.to_owned());
+        }
+        for row in read.open_table(CLAIMS)?.iter()? {
+            memory.claims.insert(row?.0.value().to_owned());
+        }
+        drop(read);
+        tracing::info!(polls = memory.polls.len(), events = memory.events.len(), "embedded store opened: {}", path.display());
+
+        let (writer, queue) = mpsc::unbounded_channel();
+        std::thread::Builder::new().name("store-writer".into()).spawn(move || write_loop(db, queue))?;
+        Ok(Self { memory: Arc::new(Mutex::new(memory)), writer })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Memory> {
+        self.memory.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    async fn write(&self, write: Write) -> Result<()> {
+        let (ack, acked) = oneshot::channel();
+        self.writer.send((write, ack)).map_err(|_| StoreError::new("the store's writer stopped"))?;
+        acked.await.map_err(|_| StoreError::new("the store's writer stopped"))?.map_err(StoreError)
+    }
+}
+
+impl Store for Embedded {
+    fn put_poll(&self, poll: PollRecord) -> BoxFuture<'_, Result<()>> {
+        async move {
+            let json = serde_json::to_string(&poll).map_err(StoreError::new)?;
+            let id = poll.id.clone();
+            self.write(Write::Poll(id.clone(), json)).await?;
+            let mut memory = self.lock();
+            match memory.polls.get_mut(&id) {
+                Some((record, _)) => *record = poll,
+                None => {
+                    let tally = Tally::new(poll.options);
+                    memory.polls.insert(id, (poll, tally));
+                }
+            }
+            Ok(())
+        }
+        .boxed()
+    }
+
+    fn poll(&self, id: &str) -> BoxFuture<'_, Result<Option<PollRecord>>> {
+        let found = self.lock().polls.get(id).map(|(record, _)| record.clone());
+        async move { Ok(found) }.boxed()
+    }
+
+    fn vote(&self, poll: &str, user: &str, option: usize, now_ms: i64) -> BoxFuture<'_, Result<Vote>> {
+        let (poll, user) = (poll.to_owned(), user.to_owned());
+        async move {
+            {
+                let mut memory = self.lock();
+                let Some((record, tally)) = memory.polls.get_mut(&poll) else { return Ok(Vote::Refused(VoteError::NoSuchPoll)) };
+                if !record.open_at(now_ms) {
+                    return Ok(Vote::Refused(VoteError::Closed));
+                }
+                // Counted now, so a second vote racing this one is refused; taken back if not stored.
+                if let Err(e) = tally.vote(&user, option) {
+                    return Ok(Vote::Refused(e));
+                }
+            }
+            let stored = self.write(Write::Vote(poll.clone(), user.clone(), option as u8)).await;
+            let mut memory = self.lock();
+            let (_, tally) = memory.polls.get_mut(&poll).expect("polls are never removed");
+            match stored {
+                Ok(()) => Ok(Vote::Counted(tally.counts().to_vec())),
+                Err(e) => {
+                    tally.retract(&user);
+                    Err(e)
+                }
+            }
+        }
+        .boxed()
+    }
+
+    fn counts(&self, poll: &str) -> BoxFuture<'_, Result<Vec<u64>>> {
+        let counts = self.lock().polls.get(poll).map(|(_, tally)| tally.counts().to_vec()).unwrap_or_default();
+        async move { Ok(counts) }.boxed()
+    }
+
+    fn vote_of(&self, poll: &str, user: &str) -> BoxFuture<'_, Result<Option<usize>>> {
+        let vote = self.lock().polls.get(poll).and_then(|(_, tally)| tally.vote_of(user));
+        async move { Ok(vote) }.boxed()
+    }
+
+    fn get(&self, key: &str) -> BoxFuture<'_, Result<Option<String>>> {
+        let value = self.lock().values.get(key).cloned();
+        async move { Ok(value) }.boxed()
+    }
+
+    fn put(&self, key: &str, value: String) -> BoxFuture<'_, Result<()>> {
+        let key = key.to_owned();
+        async move {
+            self.write(Write::Value(key.clone(), value.clone())).await?;
+            self.lock().values.insert(key, value);
+            Ok(())
+        }
+        .boxed()
+    }
+
+    fn record_event(&self, id: &str, time_ms: i64, raw: String) -> BoxFuture<'_, Result<bool>> {
+        let id = id.to_owned();
+        async move {
+            if !self.lock().event_ids.insert(id.clone()) {
+                return Ok(false);
+            }
+            if let Err(e) = self.write(Write::Event(id.clone(), time_ms, raw.clone())).await {
+                self.lock().event_ids.remove(&id);
+                return Err(e);
+            }
+            let oldest = {
+                let mut memory = self.lock();
+                memory.events.insert((time_ms, id), raw);
+                if memory.events.len() > EVENTS_KEPT {
+                    let ((_, oldest), _) = memory.events.pop_first().expect("not empty");
+                    memory.event_ids.remove(&oldest);
+                    Some(oldest)
+                } else {
+                    None
+                }
+            };
+            if let Some(oldest) = oldest {
+                self.write(Write::ForgetEvent(oldest)).await?;
+            }
+            Ok(true)
+        }
+        .boxed()
+    }
+
+    fn events(&self) -> BoxFuture<'_, Result<Vec<String>>> {
+        let events = self.lock().events.values().cloned().collect();
+        async move { Ok(events) }.boxed()
+    }
+
+    fn lease(&self, name: &str, holder: &str, ttl: Duration) -> BoxFuture<'_, Result<bool>> {
+        let mut memory = self.lock();
+        let now = Instant::now();
+        let held = match memory.leases.get(name) {
+            Some((other, until)) if other != holder && *until > now => false,
+            _ => {
+                memory.leases.insert(name.to_owned(), (holder.to_owned(), now + ttl));
+                true
+            }
+        };
+        async move { Ok(held) }.boxed()
+    }
+
+    fn claim_once(&self, key: &str) -> BoxFuture<'_, Result<bool>> {
+        let key = key.to_owned();
+        async move {
+            if !self.lock().claims.insert(key.clone()) {
+                return Ok(false);
+            }
+            if let Err(e) = self.write(Write::Claim(key.clone())).await {
+                self.lock().claims.remove(&key);
+                return Err(e);
+            }
+            Ok(true)
+        }
+        .boxed()
+    }
+}
+
+/// Commits writes in batches: whatever is queued when a commit starts goes into it.
+fn write_loop(db: Database, mut queue: mpsc::UnboundedReceiver<(Write, Ack)>) {
+    while let Some(first) = queue.blocking_recv() {
+        let mut batch = vec![first];
+        while batch.len() < 16_384 {
+            match queue.try_recv() {
+                Ok(more) => batch.push(more),
+                Err(_) => break,
+            }
+        }
+        let result = commit(&db, &batch).map_err(|e| format!("the database refused the write: {e:#}"));
+        if let Err(e) = &result {
+            tracing::error!("cannot store {} writes: {e}", batch.len());
+        }
+        for (_, ack) in batch {
+            let _ = ack.send(result.clone());
+        }
+    }
+}
+
+fn commit(db: &Database, batch: &[(Write, Ack)]) -> anyhow::Result<()> {
+    let tx = db.begin_write()?;
+    {
+        let mut polls = tx.open_table(POLLS)?;
+        let mut votes = tx.open_table(VOTES)?;
+        let mut values = tx.open_table(VALUES)?;
+        let mut events = tx.open_table(EVENTS)?;
+        let mut claims = tx.open_table(CLAIMS)?;
+        for (write, _) in batch {
+            match write {
+                Write::Poll(id, record) => {
+                    polls.insert(id.as_str(), record.as_str())?;
+                }
+                Write::Vote(poll, user, option) => {
+                    votes.insert((poll.as_str(), user.as_str()), *option)?;
+                }
+                Write::Value(key, value) => {
+                    values.insert(key.as_str(), value.as_str())?;
+                }
+                Write::Event(id, time, raw) => {
+                    events.insert(id.as_str(), (*time, raw.as_str()))?;
+                }
+                Write::ForgetEvent(id) => {
+                    events.remove(id.as_str())?;
+                }
+                Write::Claim(key) => {
+                    claims.insert(key.as_str(), ())?;
+                }
+            }
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::contract;
+    use super::*;
+
+    fn temp_dir(name: &str) -> std::path::PathBuf {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+        let dir = std::env::temp_dir().join(format!("ivs-site-store-{name}-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    async fn reopen(dir: &Path) -> Embedded {
+        // The first instance's writer thread lets go of the file once its queue closes.
+        for _ in 0..50 {
+            if let Ok(store) = Embedded::open(dir) {
+                return store;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Embedded::open(dir).unwrap()
+    }
+
+    #[tokio::test]
+    async fn keeps_the_store_contract() {
+        let dir = temp_dir("contract");
+        let store = Embedded::open(&dir).unwrap();
+        contract::votes_count_once_each_and_only_while_open(&store).await;
+        contract::values_events_leases_and_claims(&store).await;
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn everything_survives_a_restart() {
+        let dir = temp_dir("restart");
+        {
+            let store = Embedded::open(&dir).unwrap();
+            store.put_poll(contract::poll("p1")).await.unwrap();
+            store.vote("p1", "ann", 1, contract::NOW).await.unwrap();
+            store.put("current", "{}".into()).await.unwrap();
+            store.record_event("e1", 5, "raw".into()).await.unwrap();
+            store.claim_once("final:p1").await.unwrap();
+        }
+        let store = reopen(&dir).await;
+        assert_eq!(store.counts("p1").await.unwrap(), [0, 1, 0]);
+        assert_eq!(store.vote("p1", "ann", 0, contract::NOW).await.unwrap(), Vote::Refused(VoteError::AlreadyVoted { option: 1 }));
+        assert_eq!(store.get("current").await.unwrap().as_deref(), Some("{}"));
+        assert!(!store.record_event("e1", 5, "raw".into()).await.unwrap());
+        assert!(!store.claim_once("final:p1").await.unwrap());
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

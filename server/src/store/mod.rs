@@ -1,0 +1,156 @@
+//! Where the server keeps what must outlive it and be shared between its instances: polls and
+//! their votes, the overlays on screen, IVS's events, and who does the once-per-site jobs.
+//!
+//! One interface, [`Store`], with two implementations:
+//! - [`embedded::Embedded`] (the default): redb in the data directory, for one instance. A vote is
+//!   acknowledged once committed; votes that arrive together are committed together.
+//! - [`redis::RedisStore`]: for several instances. A vote is checked and counted in one Lua
+//!   script, so two instances can never both count a person's vote.
+//!
+//! Both decide a vote the same way: the poll exists, it is open (with [`GRACE`]), the option is
+//! one of its options, and this person has not voted.
+
+pub mod embedded;
+pub mod redis;
+
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use ivs_proto::tally::VoteError;
+use serde::{Deserialize, Serialize};
+
+/// Votes are taken this long after a poll's countdown ends: a viewer watches a little behind
+/// live, so its countdown ends a little later than the server's.
+pub const GRACE: Duration = Duration::from_secs(5);
+
+/// A poll the server published.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PollRecord {
+    pub id: String,
+    /// The text that went into the stream.
+    pub cue: String,
+    pub options: usize,
+    pub opened_ms: i64,
+    pub duration_ms: i64,
+    /// Set when a `poll-close` ended it early.
+    #[serde(default)]
+    pub closed_ms: Option<i64>,
+    /// The broadcast it was shown in.
+    #[serde(default)]
+    pub stream_id: Option<String>,
+}
+
+impl PollRecord {
+    /// When votes stop (before the grace).
+    pub fn closes_ms(&self) -> i64 {
+        let scheduled = self.opened_ms + self.duration_ms;
+        self.closed_ms.map_or(scheduled, |closed| closed.min(scheduled))
+    }
+
+    pub fn open_at(&self, now_ms: i64) -> bool {
+        now_ms <= self.closes_ms() + GRACE.as_millis() as i64
+    }
+}
+
+/// What the store answers to a vote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Vote {
+    /// Stored; the poll's counts now.
+    Counted(Vec<u64>),
+    Refused(VoteError),
+}
+
+/// The store could not do what was asked; nothing was acknowledged.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{0}")]
+pub struct StoreError(pub String);
+
+impl StoreError {
+    pub fn new(e: impl std::fmt::Display) -> Self {
+        Self(e.to_string())
+    }
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// A small value the server keeps under a name (the overlays on screen, the viewer count).
+pub mod keys {
+    pub const CURRENT: &str = "current";
+    pub const VIEWERS: &str = "viewers";
+}
+
+/// The most IVS events kept; older ones no longer matter to the stream's state.
+pub const EVENTS_KEPT: usize = 500;
+
+/// The server's storage.
+pub trait Store: Send + Sync + 'static {
+    /// Records a poll (new, or closed early).
+    fn put_poll(&self, poll: PollRecord) -> BoxFuture<'_, Result<()>>;
+    fn poll(&self, id: &str) -> BoxFuture<'_, Result<Option<PollRecord>>>;
+    /// Counts `user`'s vote for `option` in `poll` if it may count (see the module's doc), at
+    /// `now_ms`; answers once it is stored.
+    fn vote(&self, poll: &str, user: &str, option: usize, now_ms: i64) -> BoxFuture<'_, Result<Vote>>;
+    fn counts(&self, poll: &str) -> BoxFuture<'_, Result<Vec<u64>>>;
+    /// The option `user` voted for in `poll`.
+    fn vote_of(&self, poll: &str, user: &str) -> BoxFuture<'_, Result<Option<usize>>>;
+    fn get(&self, key: &str) -> BoxFuture<'_, Result<Option<String>>>;
+    fn put(&self, key: &str, value: String) -> BoxFuture<'_, Result<()>>;
+    /// Keeps an IVS event (its raw JSON) under its id; `false` if that id was already kept.
+    fn record_event(&self, id: &str, time_ms: i64, raw: String) -> BoxFuture<'_, Result<bool>>;
+    /// The kept events, oldest first.
+    fn events(&self) -> BoxFuture<'_, Result<Vec<String>>>;
+    /// Takes or keeps the lease `name` for `holder` for `ttl`; `true` while `holder` has it.
+    fn lease(&self, name: &str, holder: &str, ttl: Duration) -> BoxFuture<'_, Result<bool>>;
+    /// `true` the first time `key` is claimed, by any instance; `false` ever after.
+    fn claim_once(&self, key: &str) -> BoxFuture<'_, Result<bool>>;
+}
+
+#[cfg(test)]
+pub(crate) mod contract {
+    //! What every store must do, run against each implementation.
+    use super::*;
+
+    pub const NOW: i64 = 1_800_000_000_000;
+
+    pub fn poll(id: &str) -> PollRecord {
+        PollRecord { id: id.into(), cue: format!("{{\"id\":\"{id}\"}}"), options: 3, opened_ms: NOW, duration_ms: 30_000, closed_ms: None, stream_id: Some("st-1".into()) }
+    }
+
+    pub async fn votes_count_once_each_and_only_while_open(store: &dyn Store) {
+        store.put_poll(poll("p1")).await.unwrap();
+        assert_eq!(store.poll("p1").await.unwrap(), Some(poll("p1")));
+        assert_eq!(store.vote("p1", "ann", 0, NOW + 1).await.unwrap(), Vote::Counted(vec![1, 0, 0]));
+        assert_eq!(store.vote("p1", "bob", 2, NOW + 2).await.unwrap(), Vote::Counted(vec![1, 0, 1]));
+        assert_eq!(store.vote("p1", "ann", 1, NOW + 3).await.unwrap(), Vote::Refused(VoteError::AlreadyVoted { option: 0 }));
+        assert_eq!(store.vote("p1", "cy", 3, NOW + 3).await.unwrap(), Vote::Refused(VoteError::NoSuchOption));
+        assert_eq!(store.vote("nope", "cy", 0, NOW).await.unwrap(), Vote::Refused(VoteError::NoSuchPoll));
+        let after = NOW + 30_000 + GRACE.as_millis() as i64 + 1;
+        assert_eq!(store.vote("p1", "cy", 0, after).await.unwrap(), Vote::Refused(VoteError::Closed));
+        assert_eq!(store.counts("p1").await.unwrap(), vec![1, 0, 1]);
+        assert_eq!(store.vote_of("p1", "bob").await.unwrap(), Some(2));
+        assert_eq!(store.vote_of("p1", "cy").await.unwrap(), None);
+        // Closed early: votes stop after the grace.
+        store.put_poll(PollRecord { closed_ms: Some(NOW + 1000), ..poll("p1") }).await.unwrap();
+        assert_eq!(store.vote("p1", "dee", 1, NOW + 1000 + GRACE.as_millis() as i64 + 1).await.unwrap(), Vote::Refused(VoteError::Closed));
+        assert_eq!(store.counts("p1").await.unwrap(), vec![1, 0, 1], "closing keeps the counts");
+    }
+
+    pub async fn values_events_leases_and_claims(store: &dyn Store) {
+        assert_eq!(store.get("k").await.unwrap(), None);
+        store.put("k", "v1".into()).await.unwrap();
+        store.put("k", "v2".into()).await.unwrap();
+        assert_eq!(store.get("k").await.unwrap().as_deref(), Some("v2"));
+        assert!(store.record_event("e2", 20, "two".into()).await.unwrap());
+        assert!(store.record_event("e1", 10, "one".into()).await.unwrap());
+        assert!(!store.record_event("e2", 20, "two".into()).await.unwrap(), "a duplicate delivery");
+        assert_eq!(store.events().await.unwrap(), ["one", "two"]);
+        let ttl = Duration::from_millis(300);
+        assert!(store.lease("job", "a", ttl).await.unwrap());
+        assert!(!store.lease("job", "b", ttl).await.unwrap(), "held by a");
+        assert!(store.lease("job", "a", ttl).await.unwrap(), "a renews");
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        assert!(store.lease("job", "b", ttl).await.unwrap(), "a's lease ran out");
+        assert!(store.claim_once("final:p1").await.unwrap());
+        assert!(!store.claim_once("final:p1").await.unwrap());
+    }
+}
