@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 trunk build --release --offline
-cargo build -q -p ivs-local
+cargo build -q -p ivs-local -p ivs-site
 cargo run -q -p ivs-e2e --bin bench -- "$@"

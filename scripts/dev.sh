@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds the viewer and the local stack, and runs them:
-# the viewer at http://127.0.0.1:8080/ playing the local live stream.
+# Installs what is missing, builds the viewer, the local IVS and the site server, and runs them:
+# the viewer at http://127.0.0.1:8080/ playing the local live stream. The site server
+# (ivs-site.toml) talks to the local IVS only through the AWS SDK, with an endpoint override, as it
+# talks to AWS in production; the local IVS sends it its EventBridge events.
 # Extra arguments go to `ivs-local serve` (see `--help`), e.g. --video my.mp4. The demo timeline
 # (overlays, chat and votes every minute) runs by default.
 set -euo pipefail
@@ -8,6 +10,18 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 echo "[dev] building the viewer (trunk build --release)"
 trunk build --release --offline
-echo "[dev] building the local stack"
-cargo build -q -p ivs-local --release
-exec target/release/ivs-local serve --site-dir dist --demo "$@"
+echo "[dev] building the local IVS and the site server"
+cargo build -q --release -p ivs-local -p ivs-site
+
+# The local IVS takes any credentials; the site server finds these by the SDK's standard chain.
+export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_EC2_METADATA_DISABLED=true
+unset AWS_PROFILE
+IVS_SITE_EVENTS_SECRET=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+export IVS_SITE_EVENTS_SECRET
+
+target/release/ivs-local serve \
+  --event-target http://127.0.0.1:8080/api/events --event-header "x-ivs-events-secret: $IVS_SITE_EVENTS_SECRET" "$@" &
+local_ivs=$!
+trap 'kill "$local_ivs" 2>/dev/null || true; wait "$local_ivs" 2>/dev/null || true' EXIT
+trap 'exit 130' INT TERM
+target/release/ivs-site --config ivs-site.toml serve --demo

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs whatever the viewer and the local stack need, skipping what is already present.
+# Installs whatever the viewer, the site server and the local IVS need, skipping what is already present.
 # Safe to run repeatedly; a fresh machine takes about ten minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +14,7 @@ need_apt=()
 command -v chromium >/dev/null || need_apt+=(chromium)
 command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
 command -v ffmpeg >/dev/null || need_apt+=(ffmpeg)
+command -v redis-server >/dev/null || need_apt+=(redis-server)
 command -v node >/dev/null || need_apt+=(nodejs)
 command -v npm >/dev/null || need_apt+=(npm)
 if ((${#need_apt[@]})); then

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds everything, and runs every test tier:
-#   1. host unit tests (pure crate, local stack)
+#   1. host unit tests (pure crate, local IVS, site server — its Redis store against a real Redis)
 #   2. components in headless Chromium (wasm-bindgen-test)
-#   3. end to end: built viewer + local stack + Chromium + the real IVS Player SDK
+#   3. end to end: built viewer + local IVS + site server + Chromium + the real IVS Player SDK
 # and closes with the total count of tests passed and failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,8 +15,17 @@ status=0
 # A failing tier is recorded, not fatal: every tier runs and the summary is always printed.
 run() { "$@" 2>&1 | tee -a "$log" || status=1; }
 
+# A Redis for the Redis store's tests (append-only file on, as the site server wants it); the
+# end-to-end tests start their own.
+redis_dir=$(mktemp -d)
+redis_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$redis_dir" --appendonly yes --appendfsync always --save "" \
+  --daemonize yes --pidfile "$redis_dir/redis.pid" --logfile "$redis_dir/redis.log"
+trap 'rm -f "$log"; kill "$(cat "$redis_dir/redis.pid" 2>/dev/null)" 2>/dev/null || true; rm -rf "$redis_dir"' EXIT
+export IVS_TEST_REDIS_URL="redis://127.0.0.1:$redis_port"
+
 step "1/3 host unit tests"
-run cargo test -p ivs-proto -p ivs-local --no-fail-fast
+run cargo test -p ivs-proto -p ivs-local -p ivs-site --no-fail-fast
 
 step "2/3 components in headless Chromium"
 CHROMEDRIVER=/usr/bin/chromedriver \
@@ -25,7 +34,7 @@ CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 
 step "3/3 end to end in Chromium"
 trunk build --release --offline
-cargo build -q -p ivs-local
+cargo build -q -p ivs-local -p ivs-site
 run cargo test -p ivs-e2e --no-fail-fast -- --test-threads=1
 
 passed=$(grep -Eo '^test result: .* ([0-9]+) passed' "$log" | grep -Eo '[0-9]+ passed' | awk '{s += $1} END {print s + 0}')

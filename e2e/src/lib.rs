@@ -36,10 +36,13 @@ pub fn free_port() -> u16 {
     }
 }
 
-/// A running local stack; killed on drop.
+/// A running stack: the local IVS (`ivs-local`) and the site server (`ivs-site`) pointed at it
+/// by endpoint override, as `dev` runs them; both killed on drop.
 pub struct Stack {
-    child: Child,
-    command: Vec<std::ffi::OsString>,
+    local: Child,
+    local_command: Vec<std::ffi::OsString>,
+    server: Child,
+    server_command: Vec<std::ffi::OsString>,
     pub site: String,
     pub api: String,
     pub playback: String,
@@ -47,15 +50,36 @@ pub struct Stack {
     pub chat: String,
     /// The key for `/sign-in?user=…&key=…`.
     pub sign_in_key: String,
+    /// The site server's operator key (publishing overlays).
+    pub operator_key: String,
+    /// The site server's configuration file.
+    pub config: PathBuf,
     _data: TempDir,
 }
 
 /// The user id the stack makes a moderator.
 pub const MODERATOR: &str = "mod-ann";
 
+/// The local channel.
+pub const CHANNEL_ARN: &str = "arn:aws:ivs:us-east-1:000000000000:channel/local";
+
+/// What the site server is told besides what the harness always sets.
+#[derive(Default, Clone)]
+pub struct SiteOptions {
+    pub embed_origins: Vec<String>,
+    pub playback_token_ttl_secs: Option<u64>,
+    /// Only these user ids get playback tokens.
+    pub subscribers: Vec<String>,
+}
+
+/// Where a built binary of the workspace is.
+pub fn binary(name: &str, env: &str) -> PathBuf {
+    std::env::var_os(env).map(PathBuf::from).unwrap_or_else(|| root().join("target/debug").join(name))
+}
+
 impl Stack {
-    /// Starts `ivs-local serve` with the built viewer (`dist/`), on free ports, and waits until
-    /// its stream has a playlist.
+    /// Starts the stack with the built viewer (`dist/`), on free ports, and waits until its
+    /// stream has a playlist.
     pub fn start() -> anyhow::Result<Self> {
         Self::start_with(true, &[])
     }
@@ -65,57 +89,133 @@ impl Stack {
         Self::start_with(false, &[])
     }
 
-    /// Starts the stack with further `serve` arguments.
+    /// Starts the stack with further `ivs-local serve` arguments.
     pub fn start_with(live: bool, extra: &[&str]) -> anyhow::Result<Self> {
-        Self::start_serving(&root().join("dist"), live, extra)
+        Self::start_full(&root().join("dist"), live, extra, SiteOptions::default())
     }
 
     /// Starts the stack serving the viewer from `dist` (a copy of the built viewer, say).
     pub fn start_serving(dist: &std::path::Path, live: bool, extra: &[&str]) -> anyhow::Result<Self> {
-        let bin = std::env::var_os("IVS_LOCAL_BIN").map(PathBuf::from).unwrap_or_else(|| root().join("target/debug/ivs-local"));
-        let (site, api, playback, chat) = (free_port(), free_port(), free_port(), free_port());
-        let data = TempDir::new("ivs-local-data")?;
+        Self::start_full(dist, live, extra, SiteOptions::default())
+    }
+
+    /// Starts the stack: `extra` goes to `ivs-local serve`, `site` into the site server's
+    /// configuration.
+    pub fn start_full(dist: &std::path::Path, live: bool, extra: &[&str], site: SiteOptions) -> anyhow::Result<Self> {
+        let (site_port, api, playback, chat) = (free_port(), free_port(), free_port(), free_port());
+        let data = TempDir::new("ivs-stack-data")?;
         let sign_in_key = format!("key{}", free_port());
-        let mut command: Vec<std::ffi::OsString> = vec![bin.into(), "serve".into()];
-        for (flag, port) in [("--site", site), ("--api", api), ("--playback", playback), ("--chat", chat)] {
-            command.extend([flag.into(), format!("127.0.0.1:{port}").into()]);
+        let operator_key = format!("operator-key-{}-{}", free_port(), std::process::id());
+        let events_secret = format!("events-secret-{}-{}", free_port(), std::process::id());
+        let mut local_command: Vec<std::ffi::OsString> = vec![binary("ivs-local", "IVS_LOCAL_BIN").into(), "serve".into()];
+        for (flag, port) in [("--api", api), ("--playback", playback), ("--chat", chat)] {
+            local_command.extend([flag.into(), format!("127.0.0.1:{port}").into()]);
         }
-        command.extend(["--site-dir".into(), dist.into(), "--data-dir".into(), data.0.clone().into()]);
-        command.extend(["--moderator".into(), MODERATOR.into(), "--sign-in-key".into(), sign_in_key.clone().into()]);
+        local_command.extend(["--data-dir".into(), data.0.join("local").into()]);
+        local_command.extend(["--event-target".into(), format!("http://127.0.0.1:{site_port}/api/events").into()]);
+        local_command.extend(["--event-header".into(), format!("x-ivs-events-secret: {events_secret}").into()]);
         if !live {
-            command.push("--offline".into());
+            local_command.push("--offline".into());
         }
-        command.extend(extra.iter().map(Into::into));
-        let child = spawn(&command)?;
+        local_command.extend(extra.iter().map(Into::into));
+        let config = data.0.join("ivs-site.toml");
+        let ttl = site.playback_token_ttl_secs.map(|t| format!("playback_token_ttl_secs = {t}\n")).unwrap_or_default();
+        let ttl = format!("{ttl}subscribers = {:?}\n", site.subscribers);
+        std::fs::write(
+            &config,
+            format!(
+                r#"listen = "127.0.0.1:{site_port}"
+public_origin = "http://127.0.0.1:{site_port}"
+site_dir = {dist:?}
+data_dir = {site_data:?}
+embed_origins = {origins:?}
+[aws]
+region = "us-east-1"
+endpoint_url = "http://127.0.0.1:{api}"
+[channel]
+arn = "{CHANNEL_ARN}"
+viewer_count_secs = 2
+{ttl}[chat]
+room_arn = "arn:aws:ivschat:us-east-1:000000000000:room/local"
+endpoint = "ws://127.0.0.1:{chat}"
+[identity]
+moderators = ["{MODERATOR}"]
+sign_in_key = "{sign_in_key}"
+[events]
+secret = "{events_secret}"
+[operator]
+keys = ["{operator_key}"]
+"#,
+                dist = dist.display().to_string(),
+                site_data = data.0.join("site").display().to_string(),
+                origins = site.embed_origins,
+            ),
+        )?;
+        let server_command: Vec<std::ffi::OsString> = vec![binary("ivs-site", "IVS_SITE_BIN").into(), "--config".into(), config.clone().into(), "serve".into()];
+        let local = spawn(&local_command)?;
+        let server = spawn(&server_command)?;
         let stack = Self {
-            child,
-            command,
-            site: format!("http://127.0.0.1:{site}"),
+            local,
+            local_command,
+            server,
+            server_command,
+            site: format!("http://127.0.0.1:{site_port}"),
             api: format!("http://127.0.0.1:{api}"),
             playback: format!("http://127.0.0.1:{playback}"),
             chat: format!("ws://127.0.0.1:{chat}"),
             sign_in_key,
+            operator_key,
+            config,
             _data: data,
         };
+        stack.wait_until_up(Duration::from_secs(30))?;
         if live {
             stack.wait_until_live(Duration::from_secs(20))?;
-        } else {
-            stack.wait_until_up(Duration::from_secs(20))?;
         }
         Ok(stack)
+    }
+
+    /// Starts another instance of the site server with this stack's configuration, changed by
+    /// `edit` (another port, another store…); stopped on drop.
+    pub fn start_site_instance(&self, port: u16, toml_edit: impl Fn(String) -> String) -> anyhow::Result<SiteInstance> {
+        let text = std::fs::read_to_string(&self.config)?;
+        let listen = text.lines().find(|l| l.starts_with("listen = ")).unwrap_or_default().to_owned();
+        let text = toml_edit(text.replace(&listen, &format!("listen = \"127.0.0.1:{port}\"")));
+        let path = self.config.with_file_name(format!("ivs-site-{port}.toml"));
+        std::fs::write(&path, text)?;
+        let command: Vec<std::ffi::OsString> = vec![binary("ivs-site", "IVS_SITE_BIN").into(), "--config".into(), path.into(), "serve".into()];
+        let instance = SiteInstance { child: spawn(&command)?, url: format!("http://127.0.0.1:{port}") };
+        instance.wait_until_up(Duration::from_secs(30))?;
+        Ok(instance)
+    }
+
+    /// Publishes an overlay through the site server, as a producer does; returns the HTTP status
+    /// and the answer (`{"id", "metadata"}` when published).
+    pub fn publish(&self, overlay: &str) -> anyhow::Result<(u16, serde_json::Value)> {
+        let auth = format!("Bearer {}", self.operator_key);
+        let (status, _, body) = http_with("POST", &format!("{}/api/overlays", self.site), &[("Authorization", &auth)], overlay)?;
+        Ok((status, serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body))))
+    }
+
+    /// Publishes a poll through the site server; its id.
+    pub fn publish_poll(&self, overlay: &str) -> anyhow::Result<String> {
+        let (status, answer) = self.publish(overlay)?;
+        anyhow::ensure!(status == 200, "publishing answered {status}: {answer}");
+        answer["id"].as_str().map(str::to_owned).context("the answer names no id")
     }
 
     /// Stops the stack and starts it again on the same ports, with the same data.
     pub fn restart(&mut self) -> anyhow::Result<()> {
         self.stop();
-        self.child = spawn(&self.command)?;
-        self.wait_until_up(Duration::from_secs(20))
+        self.local = spawn(&self.local_command)?;
+        self.server = spawn(&self.server_command)?;
+        self.wait_until_up(Duration::from_secs(30))
     }
 
     /// `PutMetadata` on the local channel, as the stack's API takes it; returns the HTTP status
     /// (204 when the payload entered the stream).
     pub fn put_metadata(&self, metadata: &str) -> anyhow::Result<u16> {
-        let body = serde_json::json!({ "channelArn": "arn:aws:ivs:us-east-1:000000000000:channel/local", "metadata": metadata });
+        let body = serde_json::json!({ "channelArn": CHANNEL_ARN, "metadata": metadata });
         Ok(http("POST", &format!("{}/PutMetadata", self.api), &body.to_string())?.0)
     }
 
@@ -124,9 +224,17 @@ impl Stack {
         format!("{}/sign-in?user={user}&key={}", self.site, self.sign_in_key)
     }
 
-    /// The stack's process id.
+    /// Restarts only the site server (same port, same data), as a deploy or a crash would; the
+    /// broadcast goes on.
+    pub fn restart_site(&mut self) -> anyhow::Result<()> {
+        stop_child(&mut self.server);
+        self.server = spawn(&self.server_command)?;
+        self.wait_until_up(Duration::from_secs(30))
+    }
+
+    /// The local IVS's process id.
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.local.id()
     }
 
     /// The playback URL of the local channel.
@@ -134,16 +242,16 @@ impl Stack {
         format!("{}/api/video/v1/us-east-1.000000000000.channel.local.m3u8", self.playback)
     }
 
-    /// Waits until the API answers.
+    /// Waits until the local IVS's API and the site server answer.
     fn wait_until_up(&self, timeout: Duration) -> anyhow::Result<()> {
         let deadline = Instant::now() + timeout;
         while Instant::now() < deadline {
-            if let Ok((200, _)) = http("GET", &format!("{}/_local/health", self.api), "") {
+            if let (Ok((200, _)), Ok((200, _))) = (http("GET", &format!("{}/_local/health", self.api), ""), http("GET", &format!("{}/healthz", self.site), "")) {
                 return Ok(());
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        bail!("the local stack did not start within {timeout:?}")
+        bail!("the stack did not start within {timeout:?}")
     }
 
     /// Waits until the playlist lists segments.
@@ -196,30 +304,71 @@ impl Stack {
 }
 
 fn spawn(command: &[std::ffi::OsString]) -> anyhow::Result<Child> {
+    // The site server finds AWS credentials by the SDK's standard chain; the local IVS accepts any.
     Command::new(&command[0])
         .args(&command[1..])
+        .env("AWS_ACCESS_KEY_ID", "AKIDLOCAL")
+        .env("AWS_SECRET_ACCESS_KEY", "local-secret")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_PROFILE")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
-        .with_context(|| format!("cannot start {:?} (build it with cargo build -p ivs-local)", command[0]))
+        .with_context(|| format!("cannot start {:?} (build it with cargo build -p ivs-local -p ivs-site)", command[0]))
+}
+
+/// Stops a child: SIGTERM first (the local IVS stops its encoder), then for sure.
+fn stop_child(child: &mut Child) {
+    // SAFETY: kill(2) on our own child's pid has no memory-safety preconditions.
+    unsafe {
+        libc::kill(child.id() as libc::pid_t, libc::SIGTERM);
+    }
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 impl Stack {
     fn stop(&mut self) {
-        // SIGTERM first so the stack stops its encoder, then make sure.
-        // SAFETY: kill(2) on our own child's pid has no memory-safety preconditions.
-        unsafe {
-            libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM);
-        }
-        let deadline = Instant::now() + Duration::from_secs(3);
+        stop_child(&mut self.server);
+        stop_child(&mut self.local);
+    }
+}
+
+/// Another instance of the site server; stopped on drop.
+pub struct SiteInstance {
+    pub child: Child,
+    pub url: String,
+}
+
+impl SiteInstance {
+    fn wait_until_up(&self, timeout: Duration) -> anyhow::Result<()> {
+        let deadline = Instant::now() + timeout;
         while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
+            if let Ok((200, _)) = http("GET", &format!("{}/healthz", self.url), "") {
+                return Ok(());
             }
             std::thread::sleep(Duration::from_millis(50));
         }
+        bail!("the site server at {} did not start within {timeout:?}", self.url)
+    }
+
+    /// Kills it at once (`kill -9`), as a crash would.
+    pub fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+impl Drop for SiteInstance {
+    fn drop(&mut self) {
+        stop_child(&mut self.child);
     }
 }
 

@@ -33,7 +33,8 @@ async fn last_state(page: &Page) -> anyhow::Result<String> {
 async fn an_allowed_host_commands_the_embed_and_hears_it_a_refused_one_does_neither() -> anyhow::Result<()> {
     let allowed = serve_fixtures().await?;
     let refused = serve_fixtures().await?;
-    let stack = Stack::start_with(true, &["--embed-origin", &allowed])?;
+    let site = ivs_e2e::SiteOptions { embed_origins: vec![allowed.clone()], ..Default::default() };
+    let stack = Stack::start_full(&ivs_e2e::root().join("dist"), true, &[], site)?;
     let chromium = Chromium::launch().await?;
     let embed = format!("{}/embed", stack.site);
     let host = format!("{allowed}/host.html?frame={}", encode_component(&embed));

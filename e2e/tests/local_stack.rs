@@ -73,12 +73,11 @@ fn the_stack_refuses_a_taken_port_with_a_clear_error() -> anyhow::Result<()> {
     let port = taken.local_addr()?.port();
     let bin = ivs_e2e::root().join("target/debug/ivs-local");
     let output = std::process::Command::new(bin)
-        .args(["serve", "--site", &format!("127.0.0.1:{port}"), "--api", "127.0.0.1:0", "--playback", "127.0.0.1:0", "--site-dir"])
-        .arg(ivs_e2e::root().join("dist"))
+        .args(["serve", "--api", &format!("127.0.0.1:{port}"), "--playback", "127.0.0.1:0", "--chat", "127.0.0.1:0"])
         .output()?;
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains(&format!("127.0.0.1:{port} (site) is already in use")), "{stderr}");
+    assert!(stderr.contains(&format!("127.0.0.1:{port} (api) is already in use")), "{stderr}");
     Ok(())
 }
 
@@ -87,8 +86,7 @@ fn the_stack_says_when_ffmpeg_is_missing() -> anyhow::Result<()> {
     let bin = ivs_e2e::root().join("target/debug/ivs-local");
     let output = std::process::Command::new(bin)
         .env("PATH", "/nonexistent")
-        .args(["serve", "--site", "127.0.0.1:0", "--api", "127.0.0.1:0", "--playback", "127.0.0.1:0", "--site-dir"])
-        .arg(ivs_e2e::root().join("dist"))
+        .args(["serve", "--api", "127.0.0.1:0", "--playback", "127.0.0.1:0", "--chat", "127.0.0.1:0"])
         .output()?;
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("ffmpeg was not found"));

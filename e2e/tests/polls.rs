@@ -5,7 +5,8 @@ use std::time::Duration;
 use chromiumoxide::Page;
 use ivs_e2e::{eval, http, text, wait_for, Chromium, Stack, PLAYING};
 
-const POLL: &str = r#"{"type":"poll","id":"next-feature","question":"Which feature next?","options":["Dark mode","Mobile app","API v2"],"duration":120}"#;
+/// A poll as a producer publishes it through the site server (which gives it its id).
+const POLL: &str = r#"{"type":"poll","question":"Which feature next?","options":["Dark mode","Mobile app","API v2"],"duration":120}"#;
 
 fn put_metadata(stack: &Stack, metadata: &str) -> anyhow::Result<()> {
     let status = stack.put_metadata(metadata)?;
@@ -36,7 +37,7 @@ async fn three_viewers_vote_and_see_the_same_tallies_that_survive_a_restart() ->
     let mut stack = Stack::start()?;
     let chromium = Chromium::launch().await?;
     let (ann, bob, cat) = (open_viewer(&chromium, &stack).await?, open_viewer(&chromium, &stack).await?, open_viewer(&chromium, &stack).await?);
-    put_metadata(&stack, POLL)?;
+    let poll = stack.publish_poll(POLL)?;
 
     vote(&ann, 0).await?;
     wait_for(&ann, "(document.querySelector('[data-testid=poll-notice]')?.textContent ?? '').includes('counted')", Duration::from_secs(5)).await?;
@@ -82,7 +83,7 @@ async fn three_viewers_vote_and_see_the_same_tallies_that_survive_a_restart() ->
     wait_for(&dan, &shows_percents(&["40%", "40%", "20%"]), Duration::from_secs(5)).await?;
     eval::<bool>(
         &dan,
-        "(fetch('/api/polls/next-feature/vote', {method: 'POST', headers: {'Content-Type': 'application/json'}, body: '{\"option\":0}'}).then(r => window.__second = r.status), true)",
+        &format!("(fetch('/api/polls/{poll}/vote', {{method: 'POST', headers: {{'Content-Type': 'application/json'}}, body: '{{\"option\":0}}'}}).then(r => window.__second = r.status), true)"),
     )
     .await?;
     wait_for(&dan, "window.__second === 409", Duration::from_secs(5)).await?;
@@ -90,9 +91,8 @@ async fn three_viewers_vote_and_see_the_same_tallies_that_survive_a_restart() ->
     cat.bring_to_front().await?;
     wait_for(&cat, &shows_percents(&["40%", "40%", "20%"]), Duration::from_secs(10)).await?;
 
-    // Restart the stack mid-poll: no acknowledged vote is lost.
-    stack.restart()?;
-    stack.wait_until_live(Duration::from_secs(20))?;
+    // Restart the site server mid-poll (the broadcast goes on): no acknowledged vote is lost.
+    stack.restart_site()?;
     let (status, state) = http("GET", &format!("{}/api/state", stack.site), "")?;
     assert_eq!(status, 200);
     let state: serde_json::Value = serde_json::from_str(&state)?;
@@ -169,10 +169,11 @@ async fn a_poll_closed_by_a_cue_stops_taking_votes_and_shows_the_result() -> any
     let stack = Stack::start()?;
     let chromium = Chromium::launch().await?;
     let (ann, bob) = (open_viewer(&chromium, &stack).await?, open_viewer(&chromium, &stack).await?);
-    put_metadata(&stack, POLL)?;
+    let poll = stack.publish_poll(POLL)?;
     vote(&ann, 2).await?;
     wait_for(&ann, "(document.querySelector('[data-testid=poll-notice]')?.textContent ?? '').includes('counted')", Duration::from_secs(5)).await?;
-    put_metadata(&stack, r#"{"type":"poll-close","id":"next-feature"}"#)?;
+    let (status, answer) = stack.publish(&format!(r#"{{"type":"poll-close","id":"{poll}"}}"#))?;
+    assert_eq!(status, 200, "{answer}");
     // Bob never voted: his card closes and shows the result.
     wait_for(&bob, "document.querySelector('[data-testid=poll-countdown]')?.textContent === 'Closed'", Duration::from_secs(5)).await?;
     assert_eq!(eval::<usize>(&bob, "document.querySelectorAll('[data-testid=poll-choice]').length").await?, 0);

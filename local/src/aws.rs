@@ -66,6 +66,10 @@ pub fn router(state: AppState) -> Router {
         .route("/PutMetadata", post(put_metadata))
         .route("/GetChannel", post(get_channel))
         .route("/GetStream", post(get_stream))
+        .route("/ImportPlaybackKeyPair", post(import_playback_key_pair))
+        .route("/GetPlaybackKeyPair", post(get_playback_key_pair))
+        .route("/ListPlaybackKeyPairs", post(list_playback_key_pairs))
+        .route("/DeletePlaybackKeyPair", post(delete_playback_key_pair))
         .route("/_local/stream/offline", post(go_offline))
         .route("/_local/stream/online", post(go_online))
         .route("/_local/health", get(health))
@@ -112,8 +116,6 @@ async fn put_metadata(State(state): State<AppState>, headers: HeaderMap, body: B
     match state.channel.put_metadata(input.metadata.clone()) {
         Ok(()) => {
             tracing::info!(caller = caller(&headers), bytes, "PutMetadata");
-            // The site's backend follows what it put into the stream (polls to count, late joiners).
-            state.polls.on_cue(&input.metadata).await;
             Ok(StatusCode::NO_CONTENT)
         }
         Err(PutError::Offline) => Err(ApiError::not_broadcasting()),
@@ -141,7 +143,7 @@ async fn get_channel(State(state): State<AppState>, body: Bytes) -> Result<Json<
             "name": "local",
             "latencyMode": "LOW",
             "type": "STANDARD",
-            "authorized": state.private.is_some(),
+            "authorized": state.authorized,
             "insecureIngest": false,
             "ingestEndpoint": "127.0.0.1",
             "playbackUrl": state.playback_url,
@@ -180,7 +182,6 @@ async fn get_stream(State(state): State<AppState>, body: Bytes) -> Result<Json<s
 
 async fn go_offline(State(state): State<AppState>) -> Json<serde_json::Value> {
     state.channel.stop();
-    crate::status::push_now(&state);
     Json(json!({ "live": false }))
 }
 
@@ -207,7 +208,6 @@ async fn force_health(State(state): State<AppState>, body: Bytes) -> Result<Json
         Some(other) => return Err(ApiError::validation(format!("health must be HEALTHY, STARVING or null, not {other:?}"))),
     };
     state.channel.force_health(healthy);
-    crate::status::push_now(&state);
     Ok(Json(json!({ "health": input.health })))
 }
 
@@ -232,4 +232,85 @@ async fn recordings(State(state): State<AppState>) -> Json<serde_json::Value> {
 
 async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
     Json(json!({ "live": state.channel.is_live(), "channelArn": state.channel_arn }))
+}
+
+/// The ARNs of imported playback key pairs start so.
+const KEY_PAIR_ARN_PREFIX: &str = "arn:aws:ivs:us-east-1:000000000000:playback-key/";
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ImportPlaybackKeyPairInput {
+    public_key_material: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    tags: std::collections::BTreeMap<String, String>,
+}
+
+fn key_pair_json(pair: &crate::playback_auth::KeyPair) -> serde_json::Value {
+    json!({ "arn": pair.arn, "name": pair.name, "fingerprint": pair.fingerprint, "tags": pair.tags })
+}
+
+async fn import_playback_key_pair(State(state): State<AppState>, body: Bytes) -> Result<Json<serde_json::Value>, ApiError> {
+    use crate::playback_auth::ImportError;
+    let input: ImportPlaybackKeyPairInput = parse(&body)?;
+    if input.name.len() > 128 || !input.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        return Err(ApiError::validation("name must be at most 128 of A-Z a-z 0-9 - _"));
+    }
+    match state.key_pairs.import(&input.public_key_material, &input.name, input.tags, KEY_PAIR_ARN_PREFIX) {
+        Ok(pair) => {
+            tracing::info!(arn = %pair.arn, name = %pair.name, "ImportPlaybackKeyPair");
+            Ok(Json(json!({ "keyPair": key_pair_json(&pair) })))
+        }
+        Err(ImportError::Material) => Err(ApiError::validation("publicKeyMaterial must be an ECDSA P-384 public key in PEM")),
+        Err(ImportError::Duplicate) => Err(ApiError::new(StatusCode::CONFLICT, "ConflictException", "A key pair with this public key already exists")),
+    }
+}
+
+#[derive(Deserialize)]
+struct ArnInput {
+    arn: String,
+}
+
+async fn get_playback_key_pair(State(state): State<AppState>, body: Bytes) -> Result<Json<serde_json::Value>, ApiError> {
+    let input: ArnInput = parse(&body)?;
+    let pair = state.key_pairs.get(&input.arn).ok_or_else(|| ApiError::not_found(&input.arn))?;
+    Ok(Json(json!({ "keyPair": key_pair_json(&pair) })))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct ListInput {
+    #[serde(default)]
+    max_results: Option<usize>,
+    #[serde(default)]
+    next_token: Option<String>,
+}
+
+async fn list_playback_key_pairs(State(state): State<AppState>, body: Bytes) -> Result<Json<serde_json::Value>, ApiError> {
+    let input: ListInput = if body.is_empty() { ListInput::default() } else { parse(&body)? };
+    let max = input.max_results.unwrap_or(100);
+    if !(1..=100).contains(&max) {
+        return Err(ApiError::validation("maxResults must be 1 to 100"));
+    }
+    let start = match input.next_token.as_deref() {
+        None | Some("") => 0,
+        Some(token) => token.parse::<usize>().map_err(|_| ApiError::validation("nextToken is not valid"))?,
+    };
+    let pairs = state.key_pairs.list();
+    let page: Vec<serde_json::Value> =
+        pairs.iter().skip(start).take(max).map(|p| json!({ "arn": p.arn, "name": p.name, "tags": p.tags })).collect();
+    let mut answer = json!({ "keyPairs": page });
+    if start + max < pairs.len() {
+        answer["nextToken"] = (start + max).to_string().into();
+    }
+    Ok(Json(answer))
+}
+
+async fn delete_playback_key_pair(State(state): State<AppState>, body: Bytes) -> Result<Json<serde_json::Value>, ApiError> {
+    let input: ArnInput = parse(&body)?;
+    if !state.key_pairs.delete(&input.arn) {
+        return Err(ApiError::not_found(&input.arn));
+    }
+    Ok(Json(json!({})))
 }

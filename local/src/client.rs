@@ -36,16 +36,6 @@ pub async fn put_metadata(api: &str, metadata: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// PutMetadata without printing (the demo timeline).
-pub async fn put_metadata_quiet(api: &str, metadata: &str) -> anyhow::Result<()> {
-    let body = serde_json::json!({ "channelArn": crate::CHANNEL_ARN, "metadata": metadata }).to_string();
-    let (status, answer) = post(api, "/PutMetadata", &body).await?;
-    if status != 204 {
-        bail!("PutMetadata failed ({status}): {answer}");
-    }
-    Ok(())
-}
-
 async fn post(api: &str, path: &str, body: &str) -> anyhow::Result<(u16, String)> {
     let authority = api.strip_prefix("http://").context("--api must be an http:// URL")?.trim_end_matches('/');
     let mut stream = TcpStream::connect(authority).await.with_context(|| format!("cannot reach the stack at {api}; is it running?"))?;

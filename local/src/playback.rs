@@ -47,9 +47,11 @@ struct PlaylistQuery {
 /// A private channel's multivariant playlist needs a valid playback token: the refusal, if this
 /// one is not.
 fn refusal(state: &AppState, token: Option<&str>, headers: &HeaderMap) -> Option<Response> {
-    let private = state.private.as_ref()?;
+    if !state.authorized {
+        return None;
+    }
     let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
-    let why = private.keys.check(token, &state.channel_arn, origin).err()?;
+    let why = state.key_pairs.check(token, &state.channel_arn, origin).err()?;
     tracing::info!(?why, "playlist refused: playback token");
     Some((StatusCode::FORBIDDEN, format!("playback token refused: {why:?}")).into_response())
 }
@@ -70,10 +72,7 @@ async fn master(State(state): State<AppState>, Path(file): Path<String>, Query(q
         return refused;
     }
     // A private channel: the token opens a session, and the renditions' URLs are bound to it.
-    let session = match &state.private {
-        Some(private) if state.channel.is_live() => format!("?session={}", private.sessions.open()),
-        _ => String::new(),
-    };
+    let session = if state.authorized && state.channel.is_live() { format!("?session={}", state.sessions.open()) } else { String::new() };
     m3u8(state.channel.master_playlist(|rung| format!("r/{}.m3u8{session}", rung.name)), "no-cache, no-store", "channel is offline")
 }
 
@@ -87,11 +86,9 @@ async fn playlist(
     let Some(rung) = file.strip_suffix(".m3u8") else {
         return (StatusCode::NOT_FOUND, "no such rendition").into_response();
     };
-    if let Some(private) = &state.private {
-        if !private.sessions.is_open(query.session.as_deref()) {
-            tracing::info!("rendition playlist refused: no open playback session");
-            return (StatusCode::FORBIDDEN, "no open playback session").into_response();
-        }
+    if state.authorized && !state.sessions.is_open(query.session.as_deref()) {
+        tracing::info!("rendition playlist refused: no open playback session");
+        return (StatusCode::FORBIDDEN, "no open playback session").into_response();
     }
     let live = state.channel.playlist(rung, &peer.to_string(), &format!("/api/video/v1/seg/{rung}/"));
     // A broadcast that just ended: its end, from the recording, so players stop (Ended).

@@ -1,7 +1,7 @@
-//! Private channels: playback tokens as IVS defines them — a JWT signed ES384 with the channel's
-//! playback key pair, claims `aws:channel-arn`, `exp` and optionally
-//! `aws:access-control-allow-origin` — issued by the site backend, checked by the playback origin,
-//! which refuses the playlist of a private channel without a valid one.
+//! Private channels: playback tokens as IVS defines them — a JWT signed ES384 with a playback key
+//! pair whose public half was imported (`ImportPlaybackKeyPair`), claims `aws:channel-arn`, `exp`
+//! and optionally `aws:access-control-allow-origin`. A site's server signs them; the playback
+//! origin checks them and refuses a private channel's playlist without a valid one.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -9,16 +9,10 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use p384::ecdsa::signature::{Signer, Verifier};
-use p384::ecdsa::{Signature, SigningKey, VerifyingKey};
+use p384::ecdsa::signature::Verifier;
+use p384::ecdsa::{Signature, VerifyingKey};
+use p384::pkcs8::{DecodePublicKey, EncodePublicKey};
 use serde::{Deserialize, Serialize};
-
-/// The channel's playback key pair.
-#[derive(Clone)]
-pub struct PlaybackKeys {
-    signing: SigningKey,
-    verifying: VerifyingKey,
-}
 
 #[derive(Serialize, Deserialize)]
 struct Claims {
@@ -44,27 +38,95 @@ fn now_secs() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
-impl PlaybackKeys {
-    /// A new key pair.
-    pub fn generate() -> Self {
-        loop {
-            let bytes: [u8; 48] = rand::random();
-            if let Ok(signing) = SigningKey::from_bytes(&bytes.into()) {
-                let verifying = *signing.verifying_key();
-                return Self { signing, verifying };
+/// The playback key pairs imported into IVS (`ImportPlaybackKeyPair`): a private channel's
+/// tokens must be signed by the private half of one of them. Kept in the data directory, so they
+/// survive a restart as IVS's do.
+#[derive(Clone)]
+pub struct KeyPairs {
+    pairs: Arc<Mutex<Vec<KeyPair>>>,
+    path: Option<std::path::PathBuf>,
+}
+
+/// One imported key pair (only its public half is ever known).
+#[derive(Clone, Serialize, Deserialize)]
+pub struct KeyPair {
+    pub arn: String,
+    pub name: String,
+    pub fingerprint: String,
+    #[serde(rename = "publicKeyMaterial")]
+    pub pem: String,
+    #[serde(default)]
+    pub tags: std::collections::BTreeMap<String, String>,
+    #[serde(skip)]
+    key: Option<VerifyingKey>,
+}
+
+/// Why an import was refused.
+#[derive(Debug, PartialEq)]
+pub enum ImportError {
+    /// Not a P-384 public key in PEM.
+    Material,
+    /// A key pair with this public key is there already.
+    Duplicate,
+}
+
+impl KeyPairs {
+    /// The key pairs kept in `path` (none if it does not exist yet).
+    pub fn load(path: Option<std::path::PathBuf>) -> Self {
+        let mut pairs: Vec<KeyPair> = path.as_ref().and_then(|p| std::fs::read_to_string(p).ok()).and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
+        for pair in &mut pairs {
+            pair.key = VerifyingKey::from_public_key_pem(&pair.pem).ok();
+        }
+        Self { pairs: Arc::new(Mutex::new(pairs)), path }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Vec<KeyPair>> {
+        self.pairs.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn save(&self, pairs: &[KeyPair]) {
+        if let Some(path) = &self.path {
+            if let Err(e) = std::fs::write(path, serde_json::to_string_pretty(pairs).unwrap_or_default()) {
+                tracing::warn!("cannot keep the playback key pairs in {}: {e}", path.display());
             }
         }
     }
 
-    /// A token for `channel_arn`, valid for `ttl_secs`, optionally bound to one page origin.
-    pub fn issue(&self, channel_arn: &str, allow_origin: Option<&str>, ttl_secs: u64) -> (String, u64) {
-        let exp = now_secs() + ttl_secs;
-        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"ES384","typ":"JWT"}"#);
-        let claims = Claims { channel_arn: channel_arn.to_owned(), allow_origin: allow_origin.map(str::to_owned), exp };
-        let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).expect("plain data always encodes"));
-        let signed = format!("{header}.{payload}");
-        let signature: Signature = self.signing.sign(signed.as_bytes());
-        (format!("{signed}.{}", URL_SAFE_NO_PAD.encode(signature.to_bytes())), exp)
+    /// Imports a public key (PEM); its fingerprint is the SHA-256 of its DER, in hex pairs.
+    pub fn import(&self, pem: &str, name: &str, tags: std::collections::BTreeMap<String, String>, arn_prefix: &str) -> Result<KeyPair, ImportError> {
+        let key = VerifyingKey::from_public_key_pem(pem.trim()).map_err(|_| ImportError::Material)?;
+        let der = key.to_public_key_der().map_err(|_| ImportError::Material)?;
+        let digest = <sha2::Sha256 as sha2::Digest>::digest(der.as_bytes());
+        let fingerprint = digest.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":");
+        let mut pairs = self.lock();
+        if pairs.iter().any(|p| p.fingerprint == fingerprint) {
+            return Err(ImportError::Duplicate);
+        }
+        let id: String = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 9]>()).chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+        let pair = KeyPair { arn: format!("{arn_prefix}{id}"), name: name.to_owned(), fingerprint, pem: pem.trim().to_owned(), tags, key: Some(key) };
+        pairs.push(pair.clone());
+        self.save(&pairs);
+        Ok(pair)
+    }
+
+    pub fn list(&self) -> Vec<KeyPair> {
+        self.lock().clone()
+    }
+
+    pub fn get(&self, arn: &str) -> Option<KeyPair> {
+        self.lock().iter().find(|p| p.arn == arn).cloned()
+    }
+
+    /// Deletes a key pair; `false` if there was none.
+    pub fn delete(&self, arn: &str) -> bool {
+        let mut pairs = self.lock();
+        let before = pairs.len();
+        pairs.retain(|p| p.arn != arn);
+        let deleted = pairs.len() != before;
+        if deleted {
+            self.save(&pairs);
+        }
+        deleted
     }
 
     /// Checks a token for `channel_arn`, requested by a page of `origin` (if the request says).
@@ -82,7 +144,10 @@ impl PlaybackKeys {
         let signature = URL_SAFE_NO_PAD.decode(signature).map_err(|_| TokenError::Malformed)?;
         let signature = Signature::from_slice(&signature).map_err(|_| TokenError::Signature)?;
         let signed = &token[..header_len(token)];
-        self.verifying.verify(signed.as_bytes(), &signature).map_err(|_| TokenError::Signature)?;
+        let signed_by_one = self.lock().iter().filter_map(|p| p.key.as_ref()).any(|key| key.verify(signed.as_bytes(), &signature).is_ok());
+        if !signed_by_one {
+            return Err(TokenError::Signature);
+        }
         let claims: Claims =
             serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).map_err(|_| TokenError::Malformed)?).map_err(|_| TokenError::Malformed)?;
         if claims.exp <= now_secs() {
@@ -154,27 +219,52 @@ mod tests {
 
     const ARN: &str = "arn:aws:ivs:us-east-1:000000000000:channel/local";
 
+    fn signing_key() -> p384::ecdsa::SigningKey {
+        loop {
+            if let Ok(key) = p384::ecdsa::SigningKey::from_bytes(&rand::random::<[u8; 48]>().into()) {
+                return key;
+            }
+        }
+    }
+
+    fn issue(key: &p384::ecdsa::SigningKey, claims: serde_json::Value) -> String {
+        use p384::ecdsa::signature::Signer;
+        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"ES384","typ":"JWT"}"#);
+        let signed = format!("{header}.{}", URL_SAFE_NO_PAD.encode(claims.to_string()));
+        let signature: Signature = key.sign(signed.as_bytes());
+        format!("{signed}.{}", URL_SAFE_NO_PAD.encode(signature.to_bytes()))
+    }
+
+    fn pem(key: &p384::ecdsa::SigningKey) -> String {
+        key.verifying_key().to_public_key_pem(p384::pkcs8::LineEnding::LF).unwrap()
+    }
+
     #[test]
-    fn tokens_verify_and_refusals_say_why() {
-        let keys = PlaybackKeys::generate();
-        let (token, exp) = keys.issue(ARN, Some("http://127.0.0.1:8080"), 60);
-        assert!(exp > now_secs());
-        assert_eq!(token.split('.').count(), 3);
-        assert_eq!(keys.check(Some(&token), ARN, Some("http://127.0.0.1:8080")), Ok(()));
-        assert_eq!(keys.check(Some(&token), ARN, None), Ok(()), "a request without an Origin header");
-        assert_eq!(keys.check(Some(&token), ARN, Some("https://evil.example")), Err(TokenError::Origin));
-        assert_eq!(keys.check(Some(&token), "arn:aws:ivs:us-east-1:000000000000:channel/other", None), Err(TokenError::Channel));
-        assert_eq!(keys.check(None, ARN, None), Err(TokenError::Missing));
-        assert_eq!(keys.check(Some("a.b"), ARN, None), Err(TokenError::Malformed));
-        let other = PlaybackKeys::generate();
-        assert_eq!(other.check(Some(&token), ARN, None), Err(TokenError::Signature), "another key pair");
-        let mut tampered = token.clone();
-        let payload = URL_SAFE_NO_PAD.encode(format!(r#"{{"aws:channel-arn":"{ARN}","exp":9999999999}}"#));
+    fn tokens_of_an_imported_key_verify_and_refusals_say_why() {
+        let pairs = KeyPairs::load(None);
+        let key = signing_key();
+        let exp = now_secs() + 60;
+        let token = issue(&key, serde_json::json!({ "aws:channel-arn": ARN, "aws:access-control-allow-origin": "http://127.0.0.1:8080", "exp": exp }));
+        assert_eq!(pairs.check(Some(&token), ARN, None), Err(TokenError::Signature), "no key pair imported yet");
+        let pair = pairs.import(&pem(&key), "site", Default::default(), "arn:aws:ivs:us-east-1:000000000000:playback-key/").unwrap();
+        assert_eq!(pair.fingerprint.len(), 32 * 3 - 1);
+        assert!(matches!(pairs.import(&pem(&key), "again", Default::default(), "x"), Err(ImportError::Duplicate)));
+        assert!(matches!(pairs.import("not a key", "x", Default::default(), "x"), Err(ImportError::Material)));
+        assert_eq!(pairs.check(Some(&token), ARN, Some("http://127.0.0.1:8080")), Ok(()));
+        assert_eq!(pairs.check(Some(&token), ARN, None), Ok(()), "a request without an Origin header");
+        assert_eq!(pairs.check(Some(&token), ARN, Some("https://evil.example")), Err(TokenError::Origin));
+        assert_eq!(pairs.check(Some(&token), "arn:aws:ivs:us-east-1:000000000000:channel/other", None), Err(TokenError::Channel));
+        assert_eq!(pairs.check(None, ARN, None), Err(TokenError::Missing));
+        assert_eq!(pairs.check(Some("a.b"), ARN, None), Err(TokenError::Malformed));
+        let other = issue(&signing_key(), serde_json::json!({ "aws:channel-arn": ARN, "exp": exp }));
+        assert_eq!(pairs.check(Some(&other), ARN, None), Err(TokenError::Signature), "a key never imported");
         let parts: Vec<&str> = token.split('.').collect();
-        tampered = tampered.replace(parts[1], &payload);
-        assert_eq!(keys.check(Some(&tampered), ARN, None), Err(TokenError::Signature), "claims changed after signing");
-        let (expired, _) = keys.issue(ARN, None, 0);
-        assert_eq!(keys.check(Some(&expired), ARN, None), Err(TokenError::Expired));
+        let tampered = format!("{}.{}.{}", parts[0], URL_SAFE_NO_PAD.encode(format!(r#"{{"aws:channel-arn":"{ARN}","exp":9999999999}}"#)), parts[2]);
+        assert_eq!(pairs.check(Some(&tampered), ARN, None), Err(TokenError::Signature), "claims changed after signing");
+        let expired = issue(&key, serde_json::json!({ "aws:channel-arn": ARN, "exp": now_secs() }));
+        assert_eq!(pairs.check(Some(&expired), ARN, None), Err(TokenError::Expired));
+        assert!(pairs.delete(&pair.arn) && !pairs.delete(&pair.arn));
+        assert_eq!(pairs.check(Some(&token), ARN, None), Err(TokenError::Signature), "deleted");
     }
 
     #[test]

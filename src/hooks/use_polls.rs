@@ -8,6 +8,7 @@ use ivs_proto::capitalise;
 use ivs_proto::overlay::{parse_cue, Board, Overlay};
 use ivs_proto::stream_status::StreamStatus;
 use ivs_proto::tally::{OverlayState, PollView, TallyUpdate};
+use ivs_proto::site::{VoteAnswer, VoteRequest};
 use ivs_proto::url::encode_component;
 use leptos::prelude::*;
 
@@ -29,17 +30,6 @@ pub fn provide_polls() -> PollsStore {
     let store = PollsStore { views: RwSignal::new(HashMap::new()), votes_url: RwSignal::new(None), last_result: RwSignal::new(None), stream: RwSignal::new(None) };
     provide_context(store);
     store
-}
-
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct VoteAnswer {
-    #[serde(default)]
-    counts: Vec<u64>,
-    #[serde(default)]
-    my_vote: Option<usize>,
-    #[serde(default)]
-    error: Option<String>,
 }
 
 impl PollsStore {
@@ -75,7 +65,8 @@ impl PollsStore {
             view.notice = None;
         });
         let url = format!("{}/{}/vote", base.trim_end_matches('/'), encode_component(&id));
-        let request = post_json(&url, &format!("{{\"option\":{option}}}"));
+        let body = serde_json::to_string(&VoteRequest { option }).expect("plain data always encodes");
+        let request = post_json(&url, &body);
         leptos::task::spawn_local(async move {
             let answer = request.await;
             views.update(|v| {

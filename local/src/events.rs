@@ -1,0 +1,205 @@
+//! IVS's EventBridge events, as an API destination delivers them: the real envelope (`version`
+//! "0", `id`, `detail-type`, `source` "aws.ivs", `account`, `time`, `region`, `resources`,
+//! `detail`) POSTed as JSON to each configured target with its headers — the part an EventBridge
+//! rule plus API destination plays for a real channel.
+//!
+//! A watcher follows the channel and emits, when a broadcast starts, `Session Created` then
+//! `Stream Start`; when it stops, `Stream End` then `Session Ended`; and `Starvation Start` /
+//! `Starvation End` as its health changes. Each target gets the events in order; a failed
+//! delivery is retried with backoff (as EventBridge retries), then dropped with a log line.
+
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::mpsc;
+
+use crate::hls::Channel;
+
+/// Where events go: URLs (http://) and the headers sent with each.
+#[derive(Debug, Clone, Default)]
+pub struct Targets {
+    pub urls: Vec<String>,
+    pub headers: Vec<(String, String)>,
+}
+
+/// Queues events for every target.
+#[derive(Clone)]
+pub struct Emitter {
+    queues: Vec<mpsc::UnboundedSender<String>>,
+    channel_arn: String,
+}
+
+/// The channel's name as IVS's events give it (the id part of its ARN).
+fn channel_name(arn: &str) -> &str {
+    arn.rsplit('/').next().unwrap_or(arn)
+}
+
+/// An EventBridge envelope from IVS.
+pub fn envelope(channel_arn: &str, detail_type: &str, detail: serde_json::Value, now: time::OffsetDateTime) -> serde_json::Value {
+    let mut fields = channel_arn.split(':');
+    let region = fields.nth(3).unwrap_or("us-east-1");
+    let account = fields.next().unwrap_or("000000000000");
+    let id = {
+        let b: [u8; 16] = rand::random();
+        let h = b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+        format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
+    };
+    let time = now.replace_nanosecond(0).unwrap_or(now).format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+    serde_json::json!({
+        "version": "0",
+        "id": id,
+        "detail-type": detail_type,
+        "source": "aws.ivs",
+        "account": account,
+        "time": time,
+        "region": region,
+        "resources": [channel_arn],
+        "detail": detail,
+    })
+}
+
+impl Emitter {
+    /// Starts one delivery task per target.
+    pub fn start(targets: Targets, channel_arn: String) -> Self {
+        let queues = targets
+            .urls
+            .iter()
+            .map(|url| {
+                let (tx, rx) = mpsc::unbounded_channel();
+                tokio::spawn(deliver(url.clone(), targets.headers.clone(), rx));
+                tx
+            })
+            .collect();
+        Self { queues, channel_arn }
+    }
+
+    fn emit(&self, detail_type: &str, detail: serde_json::Value) {
+        if self.queues.is_empty() {
+            return;
+        }
+        let event = envelope(&self.channel_arn, detail_type, detail, time::OffsetDateTime::now_utc()).to_string();
+        for queue in &self.queues {
+            let _ = queue.send(event.clone());
+        }
+    }
+
+    fn state(&self, event_name: &str, stream_id: &str) {
+        let detail = serde_json::json!({ "event_name": event_name, "channel_name": channel_name(&self.channel_arn), "stream_id": stream_id });
+        self.emit("IVS Stream State Change", detail);
+    }
+
+    fn health(&self, event_name: &str, stream_id: &str) {
+        let detail = serde_json::json!({ "event_name": event_name, "channel_name": channel_name(&self.channel_arn), "stream_id": stream_id });
+        self.emit("IVS Stream Health Change", detail);
+    }
+
+    /// Follows `channel` for as long as the emulator runs, emitting what changes.
+    pub async fn watch(self, channel: Channel) {
+        let mut last: Option<(String, bool)> = None;
+        let mut tick = tokio::time::interval(Duration::from_millis(200));
+        loop {
+            tick.tick().await;
+            let now = channel.stream_info().map(|info| (info.stream_id, info.healthy));
+            match (&last, &now) {
+                (None, Some((id, healthy))) => {
+                    self.state("Session Created", id);
+                    self.state("Stream Start", id);
+                    if !healthy {
+                        self.health("Starvation Start", id);
+                    }
+                }
+                (Some((id, _)), None) => {
+                    self.state("Stream End", id);
+                    self.state("Session Ended", id);
+                }
+                (Some((old, _)), Some((id, healthy))) if old != id => {
+                    self.state("Stream End", old);
+                    self.state("Session Ended", old);
+                    self.state("Session Created", id);
+                    self.state("Stream Start", id);
+                    if !healthy {
+                        self.health("Starvation Start", id);
+                    }
+                }
+                (Some((_, was)), Some((id, healthy))) if was != healthy => {
+                    self.health(if *healthy { "Starvation End" } else { "Starvation Start" }, id);
+                }
+                _ => {}
+            }
+            last = now;
+        }
+    }
+}
+
+/// Delivers `queue` to `url` in order, each event retried with backoff.
+async fn deliver(url: String, headers: Vec<(String, String)>, mut queue: mpsc::UnboundedReceiver<String>) {
+    while let Some(event) = queue.recv().await {
+        let mut wait = Duration::from_millis(250);
+        for attempt in 1..=6 {
+            match post(&url, &headers, &event).await {
+                Ok(status) if (200..300).contains(&status) => break,
+                // 4xx other than 429: the target will never take it.
+                Ok(status) if (400..500).contains(&status) && status != 429 => {
+                    tracing::warn!(%url, status, "event target refused an event; dropped");
+                    break;
+                }
+                outcome => {
+                    if attempt == 6 {
+                        tracing::warn!(%url, ?outcome, "event not delivered after 6 attempts; dropped");
+                        break;
+                    }
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(Duration::from_secs(8));
+                }
+            }
+        }
+    }
+}
+
+async fn post(url: &str, headers: &[(String, String)], body: &str) -> std::io::Result<u16> {
+    let invalid = |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidInput, what.to_owned());
+    let rest = url.strip_prefix("http://").ok_or_else(|| invalid("event targets must be http:// URLs"))?;
+    let (authority, path) = rest.split_once('/').map(|(a, p)| (a, format!("/{p}"))).unwrap_or((rest, "/".into()));
+    let exchange = async {
+        let mut stream = tokio::net::TcpStream::connect(authority).await?;
+        let extra: String = headers.iter().map(|(name, value)| format!("{name}: {value}\r\n")).collect();
+        let request = format!(
+            "POST {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{extra}Connection: close\r\n\r\n{body}",
+            body.len()
+        );
+        stream.write_all(request.as_bytes()).await?;
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).await?;
+        let text = String::from_utf8_lossy(&response);
+        text.split(' ').nth(1).and_then(|s| s.parse().ok()).ok_or_else(|| invalid("malformed HTTP response"))
+    };
+    tokio::time::timeout(Duration::from_secs(5), exchange).await.map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "no answer in 5 s"))?
+}
+
+/// Parses `--event-header 'Name: value'`.
+pub fn parse_header(text: &str) -> Result<(String, String), String> {
+    let (name, value) = text.split_once(':').ok_or("expected 'Name: value'")?;
+    let name = name.trim();
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        return Err(format!("{name:?} is not a header name"));
+    }
+    Ok((name.to_owned(), value.trim().to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ivs_proto::stream_events::{Kind, StreamEvent};
+
+    #[test]
+    fn envelopes_are_what_the_site_server_reads() {
+        let arn = "arn:aws:ivs:us-east-1:000000000000:channel/local";
+        let detail = serde_json::json!({ "event_name": "Stream Start", "channel_name": "local", "stream_id": "st-1" });
+        let event = envelope(arn, "IVS Stream State Change", detail, time::OffsetDateTime::now_utc());
+        assert_eq!((event["account"].as_str(), event["region"].as_str()), (Some("000000000000"), Some("us-east-1")));
+        let parsed = StreamEvent::parse(event.to_string().as_bytes()).unwrap();
+        assert_eq!((parsed.kind, parsed.channel_arn.as_str(), parsed.stream_id.as_deref()), (Kind::StreamStart, arn, Some("st-1")));
+        assert_eq!(parse_header("x-ivs-events-secret: abc: d").unwrap(), ("x-ivs-events-secret".into(), "abc: d".into()));
+        assert!(parse_header("no colon").is_err() && parse_header("bad name: x").is_err());
+    }
+}
