@@ -70,6 +70,10 @@ pub struct SiteOptions {
     pub playback_token_ttl_secs: Option<u64>,
     /// Only these user ids get playback tokens.
     pub subscribers: Vec<String>,
+    /// Votes in this Redis rather than the embedded store.
+    pub redis_url: Option<String>,
+    /// Further TOML for the configuration's `[identity]` table (the site's JWT, say).
+    pub identity: String,
 }
 
 /// Where a built binary of the workspace is.
@@ -141,6 +145,8 @@ endpoint = "ws://127.0.0.1:{chat}"
 [identity]
 moderators = ["{MODERATOR}"]
 sign_in_key = "{sign_in_key}"
+{identity}
+{votes}
 [events]
 secret = "{events_secret}"
 [operator]
@@ -149,6 +155,8 @@ keys = ["{operator_key}"]
                 dist = dist.display().to_string(),
                 site_data = data.0.join("site").display().to_string(),
                 origins = site.embed_origins,
+                identity = site.identity,
+                votes = site.redis_url.as_ref().map(|url| format!("[votes]\nstore = \"redis\"\nredis_url = \"{url}\"\n")).unwrap_or_default(),
             ),
         )?;
         let server_command: Vec<std::ffi::OsString> = vec![binary("ivs-site", "IVS_SITE_BIN").into(), "--config".into(), config.clone().into(), "serve".into()];
@@ -230,6 +238,12 @@ keys = ["{operator_key}"]
         stop_child(&mut self.server);
         self.server = spawn(&self.server_command)?;
         self.wait_until_up(Duration::from_secs(30))
+    }
+
+    /// Kills the site server at once (`kill -9`), as a crash would.
+    pub fn kill_site(&mut self) {
+        let _ = self.server.kill();
+        let _ = self.server.wait();
     }
 
     /// The local IVS's process id.
@@ -582,5 +596,62 @@ impl TempDir {
 impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A real `redis-server` on a free port, with its append-only file on (every write synced, as the
+/// site server's deployment guide asks); stopped on drop.
+pub struct Redis {
+    child: Option<Child>,
+    port: u16,
+    dir: TempDir,
+}
+
+impl Redis {
+    pub fn start() -> anyhow::Result<Self> {
+        let mut redis = Self { child: None, port: free_port(), dir: TempDir::new("redis")? };
+        redis.run()?;
+        Ok(redis)
+    }
+
+    fn run(&mut self) -> anyhow::Result<()> {
+        let child = Command::new("redis-server")
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--appendonly", "yes", "--appendfsync", "always", "--save", ""])
+            .arg("--dir")
+            .arg(&self.dir.0)
+            .stdout(Stdio::null())
+            .spawn()
+            .context("cannot start redis-server (scripts/setup.sh installs it)")?;
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        bail!("redis-server did not start")
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Stops Redis (SIGTERM: it finishes its append-only file, as a restart would).
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            stop_child(&mut child);
+        }
+    }
+
+    /// Starts it again on the same port with the same files.
+    pub fn start_again(&mut self) -> anyhow::Result<()> {
+        self.run()
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        self.stop();
     }
 }

@@ -14,10 +14,15 @@
 //! - Tallies: votes counted per second on one core with exact results (target at least 20 000),
 //!   and votes per second through the stack's HTTP endpoint, each stored durably before it is
 //!   acknowledged.
+//! - Votes: 10 000 voters, one vote each, over HTTP to the site server (each its own connection and
+//!   identity, at most 1000 in flight): acknowledged votes/s, p50/p99 time from sending to the
+//!   acknowledgement, and whether the stored totals equal the acknowledged ones — for the embedded
+//!   store, and for Redis with one and with two instances. Target: at least 20 000 votes/s, p99
+//!   under 250 ms.
 //! - Cue to overlay: from the player's TEXT_METADATA_CUE event to the animation frame that paints
 //!   the overlay, p50 and p99 (target p99 within one frame, 16.7 ms).
 //!
-//! `bench [weight|startup|chat|tally|cues]…` runs the named parts; all of them by default.
+//! `bench [weight|startup|chat|tally|votes|cues]…` runs the named parts; all of them by default.
 
 use std::io::Write as _;
 use std::path::Path;
@@ -170,6 +175,9 @@ async fn main() -> anyhow::Result<()> {
     if wants("tally") {
         tally_throughput().await?;
     }
+    if wants("votes") {
+        votes(&dist).await?;
+    }
     if wants("cues") {
         cue_latency().await?;
     }
@@ -208,10 +216,8 @@ async fn tally_throughput() -> anyhow::Result<()> {
 
     // Through the stack: concurrent viewers POST their vote; each is stored before it is acknowledged.
     let stack = Stack::start_with(true, &[])?;
-    let poll = r#"{"type":"poll","id":"bench","question":"Bench?","options":["a","b","c"],"duration":600}"#;
-    let status = stack.put_metadata(poll)?;
-    anyhow::ensure!(status == 204, "PutMetadata: {status}");
-    let url = format!("{}/api/polls/bench/vote", stack.site);
+    let poll = stack.publish_poll(r#"{"type":"poll","question":"Bench?","options":["a","b","c"],"duration":600}"#)?;
+    let url = format!("{}/api/polls/{poll}/vote", stack.site);
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
     let started = std::time::Instant::now();
     let workers: Vec<_> = (0..32)
@@ -245,6 +251,78 @@ async fn tally_throughput() -> anyhow::Result<()> {
         "  through HTTP, 32 clients, stored before acknowledged: {:.0} votes/s ({total} acknowledged; server counts match: {})",
         total as f64 / elapsed,
         if counted == acked { "✓" } else { "✗" }
+    );
+    Ok(())
+}
+
+/// Voters in the votes bench, and how many of them are sending at once.
+const VOTERS: usize = 10_000;
+const IN_FLIGHT: usize = 1000;
+
+async fn votes(dist: &Path) -> anyhow::Result<()> {
+    println!("Votes: {VOTERS} voters, one vote each, over HTTP (at most {IN_FLIGHT} in flight; each acknowledged once stored)");
+    let stack = Stack::start()?;
+    voters("embedded store, 1 instance", &stack, &[stack.site.clone()]).await?;
+    drop(stack);
+    let redis = ivs_e2e::Redis::start()?;
+    let site = ivs_e2e::SiteOptions { redis_url: Some(redis.url()), ..Default::default() };
+    let stack = Stack::start_full(dist, true, &[], site)?;
+    voters("Redis (appendfsync always), 1 instance", &stack, &[stack.site.clone()]).await?;
+    let second = stack.start_site_instance(ivs_e2e::free_port(), |config| config)?;
+    voters("Redis (appendfsync always), 2 instances", &stack, &[stack.site.clone(), second.url.clone()]).await?;
+    Ok(())
+}
+
+/// One vote by a new person (no cookie: the server makes one) on its own connection: the time to
+/// the acknowledgement, if it was one.
+async fn vote_once(authority: &str, path: &str, option: usize) -> Option<Duration> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let started = std::time::Instant::now();
+    let mut stream = tokio::net::TcpStream::connect(authority).await.ok()?;
+    let body = format!("{{\"option\":{option}}}");
+    let request = format!("POST {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+    stream.write_all(request.as_bytes()).await.ok()?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.ok()?;
+    response.starts_with(b"HTTP/1.1 200").then(|| started.elapsed())
+}
+
+async fn voters(label: &str, stack: &Stack, sites: &[String]) -> anyhow::Result<()> {
+    let poll = stack.publish_poll(r#"{"type":"poll","question":"Bench?","options":["a","b","c"],"duration":600}"#)?;
+    let path = format!("/api/polls/{poll}/vote");
+    let gate = std::sync::Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT));
+    let started = std::time::Instant::now();
+    let tasks: Vec<_> = (0..VOTERS)
+        .map(|n| {
+            let authority = sites[n % sites.len()].trim_start_matches("http://").to_owned();
+            let (path, gate) = (path.clone(), gate.clone());
+            tokio::spawn(async move {
+                let _turn = gate.acquire_owned().await.ok()?;
+                vote_once(&authority, &path, n % 3).await.map(|t| (n % 3, t))
+            })
+        })
+        .collect();
+    let mut acked = [0u64; 3];
+    let mut latencies = Vec::with_capacity(VOTERS);
+    for task in tasks {
+        if let Some((option, took)) = task.await? {
+            acked[option] += 1;
+            latencies.push(took.as_secs_f64() * 1000.0);
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    latencies.sort_by(f64::total_cmp);
+    let (_, state) = ivs_e2e::http("GET", &format!("{}/api/state", sites[0]), "")?;
+    let state: serde_json::Value = serde_json::from_str(&state)?;
+    let stored: Vec<u64> = serde_json::from_value(state["poll"]["counts"].clone()).unwrap_or_default();
+    let total: u64 = acked.iter().sum();
+    let rate = total as f64 / elapsed;
+    let (p50, p99) = if latencies.is_empty() { (f64::NAN, f64::NAN) } else { (percentile(&latencies, 50.0), percentile(&latencies, 99.0)) };
+    let exact = stored == acked;
+    println!(
+        "  {label}: {rate:.0} votes/s, p50 {p50:.1} ms, p99 {p99:.1} ms ({total} of {VOTERS} acknowledged; stored {stored:?} = acknowledged {acked:?}: {}) {}",
+        if exact { "✓" } else { "✗" },
+        if rate >= 20_000.0 && p99 < 250.0 && exact { "✓" } else { "✗ (target ≥ 20 000/s, p99 < 250 ms)" }
     );
     Ok(())
 }
