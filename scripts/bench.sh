@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Prints the viewer's figures (app weight; time to first frame against a bare SDK page; chat flood).
-# Name parts to run only those: bench.sh [weight|startup|chat]…
+# Name parts to run only those: bench.sh [weight|startup|chat|tally|votes|cues]…
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 trunk build --release --offline
-cargo build -q -p ivs-local -p ivs-site
+cargo build -q --release -p ivs-local -p ivs-site
+# The figures are of the release builds (the vote throughput above all).
+export IVS_LOCAL_BIN=target/release/ivs-local IVS_SITE_BIN=target/release/ivs-site
 cargo run -q -p ivs-e2e --bin bench -- "$@"

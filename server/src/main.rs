@@ -97,7 +97,7 @@ async fn serve(path: &Path, run_demo: bool, patience: Duration) -> anyhow::Resul
         bail!("{} has no index.html; build the viewer first (trunk build --release)", config.site_dir.display());
     }
     let listen = config.listen;
-    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+    let listener = listen_on(listen).with_context(|| format!("cannot listen on {listen}"))?;
     let app = App::build(config, patience).await?;
     app.spawn_jobs();
     if run_demo {
@@ -117,6 +117,16 @@ async fn serve(path: &Path, run_demo: bool, patience: Duration) -> anyhow::Resul
     let router = app.router().into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await.context("server failed")?;
     Ok(())
+}
+
+/// A listener with a backlog for a flash crowd (a poll opening brings every viewer at once; the
+/// default backlog drops connections, which then wait a second to retry).
+fn listen_on(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+    socket.set_reuseaddr(true)?;
+    socket.set_nodelay(true)?;
+    socket.bind(addr)?;
+    socket.listen(4096)
 }
 
 async fn check(path: &Path) -> anyhow::Result<()> {
