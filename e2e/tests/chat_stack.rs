@@ -222,6 +222,7 @@ async fn the_room_carries_every_action_event_and_error() {
         assert_eq!(event["Type"], "EVENT");
         assert_eq!(event["EventName"], "aws:DELETE_MESSAGE");
         assert_eq!(event["Attributes"]["MessageId"], message_id.as_str());
+        assert_eq!(event["Attributes"]["MessageID"], message_id.as_str(), "and the older name IVS still sends");
         assert_eq!(event["Attributes"]["Reason"], "spam");
     }
 

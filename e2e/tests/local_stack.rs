@@ -109,3 +109,55 @@ fn stopping_the_stack_stops_its_encoder() -> anyhow::Result<()> {
     assert!(!alive, "the encoder is gone after the stack stopped");
     Ok(())
 }
+
+/// A new P-384 public key, PEM, as `ImportPlaybackKeyPair` takes it.
+fn public_key_pem() -> String {
+    use p384::pkcs8::{EncodePublicKey, LineEnding};
+    loop {
+        if let Ok(key) = p384::ecdsa::SigningKey::from_bytes(&rand::random::<[u8; 48]>().into()) {
+            return key.verifying_key().to_public_key_pem(LineEnding::LF).unwrap();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn playback_key_pairs_import_list_get_and_delete_and_decide_who_plays() -> anyhow::Result<()> {
+    // A private channel: the site server imported its key pair at start, as it does on IVS.
+    let mut stack = Stack::start_full(&ivs_e2e::root().join("dist"), true, &["--private"], Default::default())?;
+    let ivs = ivs_client(&stack).await;
+    let listed = ivs.list_playback_key_pairs().send().await?;
+    assert_eq!(listed.key_pairs().len(), 1);
+    let site_pair = &listed.key_pairs()[0];
+    assert!(site_pair.name().is_some_and(|n| n.starts_with("ivs-site-")), "{site_pair:?}");
+    let site_arn = site_pair.arn().unwrap().to_owned();
+    assert!(site_arn.starts_with("arn:aws:ivs:us-east-1:000000000000:playback-key/"));
+
+    let pem = public_key_pem();
+    let imported = ivs.import_playback_key_pair().public_key_material(&pem).name("second").tags("team", "video").send().await?;
+    let pair = imported.key_pair().expect("a key pair");
+    assert_eq!(pair.name(), Some("second"));
+    assert_eq!(pair.fingerprint().map(|f| f.split(':').count()), Some(32));
+    let again = ivs.import_playback_key_pair().public_key_material(&pem).send().await.unwrap_err();
+    assert_eq!(again.code(), Some("ConflictException"));
+    let garbage = ivs.import_playback_key_pair().public_key_material("-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----").send().await.unwrap_err();
+    assert_eq!(garbage.code(), Some("ValidationException"));
+    let got = ivs.get_playback_key_pair().arn(pair.arn().unwrap()).send().await?;
+    assert_eq!(got.key_pair().and_then(|p| p.tags()).and_then(|t| t.get("team")).map(String::as_str), Some("video"));
+    let page = ivs.list_playback_key_pairs().max_results(1).send().await?;
+    assert_eq!(page.key_pairs().len(), 1);
+    let rest = ivs.list_playback_key_pairs().next_token(page.next_token().expect("a second page")).send().await?;
+    assert_eq!(rest.key_pairs().len(), 1);
+
+    // Key pairs survive a restart of the local IVS; without the site's, its tokens are refused.
+    stack.restart()?;
+    stack.wait_until_live(Duration::from_secs(20))?;
+    assert_eq!(ivs.list_playback_key_pairs().send().await?.key_pairs().len(), 2);
+    ivs.delete_playback_key_pair().arn(&site_arn).send().await?;
+    let missing = ivs.get_playback_key_pair().arn(&site_arn).send().await.unwrap_err();
+    assert_eq!(missing.code(), Some("ResourceNotFoundException"));
+    let (_, token) = http("POST", &format!("{}/api/playback-token", stack.site), "")?;
+    let token: serde_json::Value = serde_json::from_str(&token)?;
+    let (status, _) = http("GET", &format!("{}?token={}", stack.playback_url(), token["token"].as_str().unwrap_or_default()), "")?;
+    assert_eq!(status, 403, "a token signed by a key pair IVS no longer has");
+    Ok(())
+}

@@ -15,6 +15,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::backoff::Backoff;
+use crate::room_event::RoomEvent;
 use crate::chat::{reconnect_at, ErrorCode, Subscribe, EVENT_DELETE_MESSAGE, EVENT_DISCONNECT_USER};
 use crate::url::SafeUrl;
 
@@ -257,8 +258,8 @@ impl Session {
         match frame {
             Subscribe::Event { event_name, attributes, .. } if event_name == EVENT_DISCONNECT_USER => {
                 let me = self.token.as_ref().map(|t| t.user_id.as_str());
-                if attributes.get("UserId").map(String::as_str) == me && me.is_some() {
-                    let reason = attributes.get("Reason").filter(|r| !r.is_empty());
+                let RoomEvent::DisconnectUser { user_id, reason } = RoomEvent::parse(event_name, attributes) else { return (vec![], None) };
+                if Some(user_id.as_str()) == me {
                     self.state = ChatState::Disconnected {
                         reason: match reason {
                             Some(reason) => format!("a moderator removed you from the chat ({reason})"),
@@ -414,11 +415,11 @@ impl ChatLog {
                 true
             }
             Subscribe::Event { event_name, attributes, .. } if event_name == EVENT_DELETE_MESSAGE => {
-                let Some(target) = attributes.get("MessageId") else { return false };
+                let RoomEvent::DeleteMessage { message_id: target, .. } = RoomEvent::parse(event_name, attributes) else { return false };
                 let mut changed = false;
                 for line in self.lines.iter_mut() {
                     if let Line::Message(m) = line {
-                        if &m.id == target && !m.deleted {
+                        if m.id == target && !m.deleted {
                             m.deleted = true;
                             m.segments.clear();
                             changed = true;

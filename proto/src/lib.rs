@@ -12,6 +12,7 @@
 //! - [`backoff`]: capped exponential backoff with jitter, used to retry an offline stream.
 //! - [`chat`]: the IVS Chat Messaging protocol's wire types and the reconnect schedule.
 //! - [`chat_session`]: the viewer's chat connection state machine and the log it shows.
+//! - [`room_event`]: every event a chat room carries, as one enum.
 //! - [`tally`]: poll tallies (one vote per voter) and the tally updates pushed to viewers.
 //! - [`embed`]: the embed API: host-page commands, viewer events, the origin allowlist.
 //! - [`controls`]: keyboard shortcuts, behind-live distance, the stats panel in words.
@@ -28,6 +29,7 @@ pub mod controls;
 pub mod embed;
 pub mod overlay;
 pub mod playback;
+pub mod room_event;
 pub mod site;
 pub mod stream_events;
 pub mod stream_status;

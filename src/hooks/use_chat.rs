@@ -10,8 +10,7 @@ use std::time::Duration;
 use ivs_proto::chat::{ErrorCode, Publish, Subscribe};
 use ivs_proto::chat_session::{check_draft, ChatLog, ChatState, ChatToken, ComposeError, Effect, Session};
 use ivs_proto::config::ChatConfig;
-use ivs_proto::stream_status::{StreamStatus, EVENT_STREAM_STATUS};
-use ivs_proto::tally::{TallyUpdate, EVENT_POLL_TALLY};
+use ivs_proto::room_event::RoomEvent;
 use leptos::prelude::*;
 
 use crate::bindings::fetch::post_with_credentials;
@@ -335,18 +334,21 @@ fn flush(driver: &Rc<RefCell<Driver>>) {
                 effects.extend(more);
                 match frame {
                     Subscribe::Message { request_id: Some(id), .. } => d.unconfirmed.retain(|(r, _)| r != id),
-                    Subscribe::Event { event_name, attributes, .. } if event_name == EVENT_STREAM_STATUS => {
-                        if let (Some(status), Some(polls)) = (StreamStatus::from_attributes(attributes), d.polls) {
-                            polls.stream.set(Some(status));
+                    // The chat session itself acts on moderators' deletions and removals.
+                    Subscribe::Event { event_name, attributes, .. } => match RoomEvent::parse(event_name, attributes) {
+                        RoomEvent::StreamStatus(status) => {
+                            if let Some(polls) = d.polls {
+                                polls.stream.set(Some(status));
+                            }
                         }
-                    }
-                    Subscribe::Event { event_name, attributes, .. } if event_name == EVENT_POLL_TALLY => {
-                        match (TallyUpdate::from_attributes(attributes), d.polls) {
-                            (Some(update), Some(polls)) => polls.apply(&update),
-                            (None, _) => log::warn!("chat: ignored a malformed poll tally"),
-                            _ => {}
+                        RoomEvent::PollTally(update) => {
+                            if let Some(polls) = d.polls {
+                                polls.apply(&update);
+                            }
                         }
-                    }
+                        RoomEvent::Malformed(name) => log::warn!("chat: ignored a malformed {name} event"),
+                        RoomEvent::DeleteMessage { .. } | RoomEvent::DisconnectUser { .. } | RoomEvent::Other(_) => {}
+                    },
                     Subscribe::Error { request_id, error_message, .. } => {
                         let code = error.unwrap_or(ErrorCode::Internal);
                         log::info!("chat: the room refused a request: {error_message}");

@@ -320,9 +320,10 @@ impl Chat {
         Ok(id)
     }
 
-    /// Tells the room a message is deleted (`aws:DELETE_MESSAGE`).
+    /// Tells the room a message is deleted (`aws:DELETE_MESSAGE`). IVS names the message both as
+    /// `MessageId` and as the older `MessageID` (the official JS chat client reads only the latter).
     pub fn delete_message(&self, room: &str, message_id: &str, reason: Option<String>, request_id: Option<String>) -> Result<String, ChatError> {
-        let mut attributes = Attributes::from([("MessageId".to_owned(), message_id.to_owned())]);
+        let mut attributes = Attributes::from([("MessageId".to_owned(), message_id.to_owned()), ("MessageID".to_owned(), message_id.to_owned())]);
         attributes.insert("Reason".into(), reason.unwrap_or_default());
         self.send_event(room, ivs_proto::chat::EVENT_DELETE_MESSAGE, attributes, request_id)
     }
