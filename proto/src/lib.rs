@@ -15,6 +15,7 @@
 //! - [`room_event`]: every event a chat room carries, as one enum.
 //! - [`tally`]: poll tallies (one vote per voter) and the tally updates pushed to viewers.
 //! - [`embed`]: the embed API: host-page commands, viewer events, the origin allowlist.
+//! - [`limits`]: rate limits as token buckets.
 //! - [`controls`]: keyboard shortcuts, behind-live distance, the stats panel in words.
 //! - [`stream_status`]: the stream's status (live, health, viewers) the server pushes.
 //! - [`config`]: the viewer's configuration file and its URL-query overrides.
@@ -27,6 +28,7 @@ pub mod chat_session;
 pub mod config;
 pub mod controls;
 pub mod embed;
+pub mod limits;
 pub mod overlay;
 pub mod playback;
 pub mod room_event;

@@ -55,6 +55,16 @@ pub struct Overlays {
     room_arn: String,
 }
 
+/// A poll the tally pusher follows.
+#[derive(Default)]
+struct Watched {
+    /// The counts last pushed, and when.
+    pushed: Vec<u64>,
+    at: Option<Instant>,
+    /// This instance claimed the final tally and has not sent it yet.
+    final_owed: bool,
+}
+
 /// Milliseconds since the epoch.
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
@@ -196,7 +206,7 @@ impl Overlays {
     pub async fn push_tallies(self, instance: String) {
         const TICK: Duration = Duration::from_millis(200);
         const INTERVAL: Duration = Duration::from_secs(1);
-        let mut watched: HashMap<String, (Vec<u64>, Option<Instant>)> = HashMap::new();
+        let mut watched: HashMap<String, Watched> = HashMap::new();
         let mut tick = tokio::time::interval(TICK);
         loop {
             tick.tick().await;
@@ -212,11 +222,11 @@ impl Overlays {
                 }
             }
             if let Ok(Current { poll: Some(id), .. }) = self.current().await {
-                watched.entry(id).or_insert((Vec::new(), None));
+                watched.entry(id).or_default();
             }
             let now = now_ms();
             let mut done = Vec::new();
-            for (id, (last, at)) in watched.iter_mut() {
+            for (id, poll) in watched.iter_mut() {
                 let (record, counts) = match (self.store.poll(id).await, self.store.counts(id).await) {
                     (Ok(Some(record)), Ok(counts)) => (record, counts),
                     (Ok(None), _) => {
@@ -229,16 +239,18 @@ impl Overlays {
                     }
                 };
                 if !record.open_at(now) {
-                    if self.store.claim_once(&format!("final:{id}")).await.unwrap_or(false) {
-                        self.send(TallyUpdate { poll_id: id.clone(), counts, closed: true }).await;
+                    // Claimed once across instances; a claimed tally that failed to send is sent
+                    // again on the next tick.
+                    poll.final_owed |= self.store.claim_once(&format!("final:{id}")).await.unwrap_or(false);
+                    if !poll.final_owed || self.send(TallyUpdate { poll_id: id.clone(), counts, closed: true }).await {
+                        done.push(id.clone());
                     }
-                    done.push(id.clone());
-                } else if *last != counts && at.is_none_or(|at| at.elapsed() >= INTERVAL) {
-                    if counts.iter().any(|&c| c > 0) {
-                        self.send(TallyUpdate { poll_id: id.clone(), counts: counts.clone(), closed: false }).await;
+                } else if poll.pushed != counts && poll.at.is_none_or(|at| at.elapsed() >= INTERVAL) {
+                    let update = TallyUpdate { poll_id: id.clone(), counts: counts.clone(), closed: false };
+                    if counts.iter().all(|&c| c == 0) || self.send(update).await {
+                        poll.pushed = counts;
+                        poll.at = Some(Instant::now());
                     }
-                    *last = counts;
-                    *at = Some(Instant::now());
                 }
             }
             for id in done {
@@ -247,7 +259,8 @@ impl Overlays {
         }
     }
 
-    async fn send(&self, update: TallyUpdate) {
+    /// Sends a tally to the room; whether it went.
+    async fn send(&self, update: TallyUpdate) -> bool {
         let result = self
             .aws
             .chat
@@ -257,8 +270,12 @@ impl Overlays {
             .set_attributes(Some(update.to_attributes().into_iter().collect()))
             .send()
             .await;
-        if let Err(e) = result {
-            tracing::warn!(poll = %update.poll_id, "cannot push tallies: {}", describe(&e));
+        match result {
+            Ok(_) => true,
+            Err(e) => {
+                tracing::warn!(poll = %update.poll_id, "cannot push tallies: {}", describe(&e));
+                false
+            }
         }
     }
 }
