@@ -74,6 +74,8 @@ pub struct SiteOptions {
     pub redis_url: Option<String>,
     /// Further TOML for the configuration's `[identity]` table (the site's JWT, say).
     pub identity: String,
+    /// Further tables at the end of the configuration (`[limits]`, say).
+    pub extra: String,
 }
 
 /// Where a built binary of the workspace is.
@@ -151,11 +153,13 @@ sign_in_key = "{sign_in_key}"
 secret = "{events_secret}"
 [operator]
 keys = ["{operator_key}"]
+{extra}
 "#,
                 dist = dist.display().to_string(),
                 site_data = data.0.join("site").display().to_string(),
                 origins = site.embed_origins,
                 identity = site.identity,
+                extra = site.extra,
                 votes = site.redis_url.as_ref().map(|url| format!("[votes]\nstore = \"redis\"\nredis_url = \"{url}\"\n")).unwrap_or_default(),
             ),
         )?;
@@ -187,8 +191,11 @@ keys = ["{operator_key}"]
     /// `edit` (another port, another store…); stopped on drop.
     pub fn start_site_instance(&self, port: u16, toml_edit: impl Fn(String) -> String) -> anyhow::Result<SiteInstance> {
         let text = std::fs::read_to_string(&self.config)?;
+        // Its own origin (behind one load balancer, instances would share one).
         let listen = text.lines().find(|l| l.starts_with("listen = ")).unwrap_or_default().to_owned();
-        let text = toml_edit(text.replace(&listen, &format!("listen = \"127.0.0.1:{port}\"")));
+        let origin = text.lines().find(|l| l.starts_with("public_origin = ")).unwrap_or_default().to_owned();
+        let text = text.replace(&listen, &format!("listen = \"127.0.0.1:{port}\"")).replace(&origin, &format!("public_origin = \"http://127.0.0.1:{port}\""));
+        let text = toml_edit(text);
         let path = self.config.with_file_name(format!("ivs-site-{port}.toml"));
         std::fs::write(&path, text)?;
         let command: Vec<std::ffi::OsString> = vec![binary("ivs-site", "IVS_SITE_BIN").into(), "--config".into(), path.into(), "serve".into()];
@@ -227,9 +234,20 @@ keys = ["{operator_key}"]
         Ok(http("POST", &format!("{}/PutMetadata", self.api), &body.to_string())?.0)
     }
 
-    /// The URL that signs a browser in as `user`.
+    /// A one-time link that signs a browser in as `user`, from the operator API.
     pub fn sign_in_url(&self, user: &str) -> String {
-        format!("{}/sign-in?user={user}&key={}", self.site, self.sign_in_key)
+        let auth = format!("Bearer {}", self.operator_key);
+        let answer = http_with("POST", &format!("{}/api/sign-in-links", self.site), &[("Authorization", &auth)], &format!(r#"{{"user":"{user}"}}"#));
+        answer
+            .ok()
+            .and_then(|(_, _, body)| serde_json::from_str::<serde_json::Value>(&body).ok())
+            .and_then(|v| v["url"].as_str().map(str::to_owned))
+            .unwrap_or_else(|| format!("{}/sign-in/not-issued", self.site))
+    }
+
+    /// A new anonymous identity, as a page load gives one: its `Cookie` header value.
+    pub fn new_identity(&self) -> anyhow::Result<String> {
+        new_identity(&self.site)
     }
 
     /// Restarts only the site server (same port, same data), as a deploy or a crash would; the
@@ -444,12 +462,11 @@ pub fn http_with(method: &str, url: &str, headers: &[(&str, &str)], body: &str) 
     let (authority, path) = rest.split_once('/').map(|(a, p)| (a, format!("/{p}"))).unwrap_or((rest, "/".into()));
     let mut stream = std::net::TcpStream::connect(authority)?;
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-    let extra: String = headers.iter().map(|(name, value)| format!("{name}: {value}\r\n")).collect();
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{extra}Connection: close\r\n\r\n{body}",
-        body.len()
-    )?;
+    let mut extra: String = headers.iter().map(|(name, value)| format!("{name}: {value}\r\n")).collect();
+    if !headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("content-type")) {
+        extra.push_str("Content-Type: application/json\r\n");
+    }
+    write!(stream, "{method} {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Length: {}\r\n{extra}Connection: close\r\n\r\n{body}", body.len())?;
     let mut response = Vec::new();
     stream.read_to_end(&mut response)?;
     let response = String::from_utf8_lossy(&response);
@@ -654,4 +671,17 @@ impl Drop for Redis {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// A new anonymous identity from the site server at `site`, as a page load gives one: its
+/// `Cookie` header value.
+pub fn new_identity(site: &str) -> anyhow::Result<String> {
+    let (status, head, _) = http_with("GET", &format!("{site}/"), &[], "")?;
+    anyhow::ensure!(status == 200, "the page: {status}");
+    set_cookie(&head).context("the page gave no identity")
+}
+
+/// The value of `Set-Cookie` in a lower-cased response head, up to the first `;`.
+pub fn set_cookie(head: &str) -> Option<String> {
+    head.lines().find_map(|l| l.strip_prefix("set-cookie: ")).map(|v| v.split(';').next().unwrap_or_default().to_owned())
 }

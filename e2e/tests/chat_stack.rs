@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_ivschat::types::ChatTokenCapability;
 use futures::{SinkExt, StreamExt};
-use ivs_e2e::{http_with, ivschat_client, Stack, MODERATOR};
+use ivs_e2e::{http_with, ivschat_client, set_cookie, Stack, MODERATOR};
 use serde_json::{json, Value};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -302,21 +302,25 @@ async fn tokens_are_single_use_and_sessions_expire() {
     assert!(tokio_tungstenite::connect_async(request).await.is_err());
 }
 
-/// The value of `Set-Cookie` in a lower-cased response head, up to the first `;`.
-fn set_cookie(head: &str) -> Option<String> {
-    head.lines().find_map(|l| l.strip_prefix("set-cookie: ")).map(|v| v.split(';').next().unwrap_or_default().to_owned())
-}
 
 #[tokio::test]
 async fn the_site_backend_decides_who_a_viewer_is_and_what_it_may_do() {
     let stack = Stack::start_with(false, &[]).unwrap();
     let url = format!("{}/api/chat/token", stack.site);
 
-    // A first visit: a new viewer, remembered by a signed, HttpOnly cookie; it may send, no more.
-    let (status, head, body) = http_with("POST", &url, &[], "").unwrap();
-    assert_eq!(status, 200, "{body}");
+    // A first visit: the page gives a new viewer, remembered by a signed, HttpOnly cookie; a token
+    // request never makes one up.
+    let (status, _, body) = http_with("POST", &url, &[], "").unwrap();
+    assert_eq!(status, 401, "{body}");
+    assert!(body.contains("reload the page to chat"), "{body}");
+    let (status, head, _) = http_with("GET", &format!("{}/", stack.site), &[], "").unwrap();
+    assert_eq!(status, 200);
     assert!(head.contains("httponly") && head.contains("samesite=lax"), "{head}");
     let cookie = set_cookie(&head).expect("an identity cookie");
+    // It may send, no more.
+    let (status, head, body) = http_with("POST", &url, &[("Cookie", &cookie)], "").unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert!(set_cookie(&head).is_none(), "a known viewer keeps its cookie");
     let first: Value = serde_json::from_str(&body).unwrap();
     let user = first["userId"].as_str().unwrap().to_owned();
     assert!(user.starts_with("viewer-"));
@@ -331,19 +335,31 @@ async fn the_site_backend_decides_who_a_viewer_is_and_what_it_may_do() {
     assert_ne!(again["token"], first["token"]);
     assert!(set_cookie(&head).is_none(), "a known viewer keeps its cookie");
 
-    // A cookie the browser made up names nobody: it gets a fresh viewer, not the moderator.
+    // A cookie the browser made up names nobody.
     let forged = format!("ivs_viewer={MODERATOR}.{}", "0".repeat(64));
-    let (_, _, body) = http_with("POST", &url, &[("Cookie", &forged)], "").unwrap();
-    let forged: Value = serde_json::from_str(&body).unwrap();
-    assert_ne!(forged["userId"], MODERATOR);
-    assert_eq!(forged["capabilities"], json!(["SEND_MESSAGE"]));
+    assert_eq!(http_with("POST", &url, &[("Cookie", &forged)], "").unwrap().0, 401);
 
-    // Only the operator's key signs in as someone else.
-    let wrong = format!("{}/sign-in?user={MODERATOR}&key=guess", stack.site);
-    assert_eq!(http_with("GET", &wrong, &[], "").unwrap().0, 403);
-    let (status, head, _) = http_with("GET", &stack.sign_in_url(MODERATOR), &[], "").unwrap();
+    // Only the operator signs in as someone else, and the key never goes in an address: a key in
+    // the address is refused (not tried), the form takes it in its body, a one-time link works once.
+    let in_address = format!("{}/sign-in?user={MODERATOR}&key={}", stack.site, stack.sign_in_key);
+    let (status, head, _) = http_with("GET", &in_address, &[], "").unwrap();
+    assert!(status == 400 && set_cookie(&head).is_none(), "{status}");
+    let form = |key: &str| {
+        let body = format!("user={MODERATOR}&key={key}");
+        let (status, head, _) = http_with("POST", &format!("{}/sign-in", stack.site), &[("Content-Type", "application/x-www-form-urlencoded")], &body).unwrap();
+        (status, set_cookie(&head))
+    };
+    assert_eq!(form("guess"), (403, None));
+    let (status, by_form) = form(&stack.sign_in_key);
+    assert_eq!(status, 303);
+    assert!(by_form.is_some());
+    let link = stack.sign_in_url(MODERATOR);
+    assert!(!link.contains(&stack.sign_in_key) && !link.contains("key="), "{link}");
+    let (status, head, _) = http_with("GET", &link, &[], "").unwrap();
     assert_eq!(status, 303);
     let moderator_cookie = set_cookie(&head).unwrap();
+    let (status, head, body) = http_with("GET", &link, &[], "").unwrap();
+    assert!(status == 410 && set_cookie(&head).is_none(), "a link works once: {body}");
     let (_, _, body) = http_with("POST", &url, &[("Cookie", &moderator_cookie)], "").unwrap();
     let moderator: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(moderator["userId"], MODERATOR);

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use chromiumoxide::cdp::browser_protocol::network::CookieParam;
 use chromiumoxide::Page;
-use ivs_e2e::{eval, free_port, http, http_with, text, wait_for, Chromium, Redis, SiteOptions, Stack, CHANNEL_ARN, PLAYING};
+use ivs_e2e::{eval, free_port, http, http_with, new_identity, text, wait_for, Chromium, Redis, SiteOptions, Stack, CHANNEL_ARN, PLAYING};
 
 const POLL: &str = r#"{"type":"poll","question":"Which feature next?","options":["Dark mode","Mobile app","API v2"],"duration":120}"#;
 const CONNECTED: &str = "document.querySelector('[data-testid=chat-state]')?.dataset.state === 'connected'";
@@ -27,13 +27,6 @@ async fn vote_in_page(page: &Page, option: usize) -> anyhow::Result<()> {
     page.find_elements("[data-testid=poll-choice]").await?[option].click().await?;
     wait_for(page, "(document.querySelector('[data-testid=poll-notice]')?.textContent ?? '').includes('counted')", Duration::from_secs(5)).await?;
     Ok(())
-}
-
-/// A new anonymous identity from `site` (as a page load's chat token request mints one): its cookie.
-fn new_identity(site: &str) -> anyhow::Result<String> {
-    let (status, head, _) = http_with("POST", &format!("{site}/api/chat/token"), &[], "")?;
-    anyhow::ensure!(status == 200, "chat token: {status}");
-    head.lines().find_map(|l| l.strip_prefix("set-cookie: ").map(|v| v.split(';').next().unwrap_or_default().to_owned())).ok_or_else(|| anyhow::anyhow!("no cookie"))
 }
 
 fn vote_as(site: &str, cookie: &str, poll: &str, option: usize) -> anyhow::Result<(u16, serde_json::Value)> {

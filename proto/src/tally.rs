@@ -65,6 +65,8 @@ pub enum VoteError {
     Closed,
     #[error("there is no such poll")]
     NoSuchPoll,
+    #[error("sign in to vote in this poll")]
+    SignInRequired,
 }
 
 /// The votes of one poll.

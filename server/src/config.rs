@@ -38,6 +38,28 @@ pub struct Config {
     pub events: Events,
     #[serde(default)]
     pub operator: Operator,
+    #[serde(default)]
+    pub limits: Limits,
+}
+
+/// How often one address, identity or operator may act (per instance).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Anonymous identities one address is given (with the page) per hour.
+    pub anonymous_per_address_per_hour: u32,
+    /// Chat and playback tokens per identity per minute.
+    pub tokens_per_minute: u32,
+    /// Chat and playback tokens per address per minute (many people can share one address).
+    pub tokens_per_minute_per_address: u32,
+    /// Publishing and sign-in links per operator key per second.
+    pub operator_per_second: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self { anonymous_per_address_per_hour: 30, tokens_per_minute: 60, tokens_per_minute_per_address: 600, operator_per_second: 10 }
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -94,11 +116,15 @@ pub struct IdentityConfig {
     pub sign_in_key: Option<String>,
     /// The site's signed-in users: a JWT it issues.
     pub jwt: Option<Jwt>,
+    /// Take the client's address from the last `X-Forwarded-For` hop (only behind a proxy that
+    /// sets it; otherwise any client could pick its address).
+    #[serde(default)]
+    pub trust_proxy: bool,
 }
 
 impl Default for IdentityConfig {
     fn default() -> Self {
-        Self { moderators: vec!["moderator".into()], cookie_secret: None, sign_in_key: None, jwt: None }
+        Self { moderators: vec!["moderator".into()], cookie_secret: None, sign_in_key: None, jwt: None, trust_proxy: false }
     }
 }
 

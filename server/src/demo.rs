@@ -133,7 +133,7 @@ pub async fn run(app: App) {
                 tokio::spawn(async move {
                     for (i, (user, _)) in HOUSE.iter().enumerate() {
                         tokio::time::sleep(Duration::from_secs(3)).await;
-                        let _ = app.overlays.vote(&id, user, (i * 2 + cycle as usize) % 3).await;
+                        let _ = app.overlays.vote(&id, user, false, (i * 2 + cycle as usize) % 3).await;
                     }
                 });
             }

@@ -38,6 +38,10 @@ pub struct Identity {
     moderators: Vec<String>,
     sign_in_key: String,
     jwt: Option<SiteJwt>,
+    /// The cookie's attributes: `SameSite=None; Secure; Partitioned` on an HTTPS site, so the
+    /// viewer embedded in another site's page keeps its identity (requests are still checked to
+    /// come from this site's own pages); `SameSite=Lax` otherwise.
+    cookie_attributes: &'static str,
 }
 
 #[derive(Clone)]
@@ -59,17 +63,21 @@ const ANIMALS: [&str; 16] = [
 impl Identity {
     /// The identity service of `config`; the cookie key comes from the configuration or from
     /// `data_dir` (created on first start, so identities survive restarts).
-    pub fn load(config: &IdentityConfig, data_dir: &Path) -> anyhow::Result<Self> {
+    pub fn load(config: &IdentityConfig, data_dir: &Path, https: bool) -> anyhow::Result<Self> {
         let secret = match &config.cookie_secret {
             Some(hex_secret) => hex::decode(hex_secret).ok().and_then(|b| <[u8; 32]>::try_from(b).ok()).context("identity.cookie_secret must be 64 hex digits")?,
             None => load_or_create_secret(data_dir)?,
         };
         let jwt = config.jwt.as_ref().map(SiteJwt::new).transpose()?;
-        Ok(Self::new(secret, config.moderators.clone(), config.sign_in_key.clone(), jwt))
+        let mut identity = Self::new(secret, config.moderators.clone(), config.sign_in_key.clone(), jwt);
+        if https {
+            identity.cookie_attributes = "SameSite=None; Secure; Partitioned";
+        }
+        Ok(identity)
     }
 
     fn new(secret: [u8; 32], moderators: Vec<String>, sign_in_key: Option<String>, jwt: Option<SiteJwt>) -> Self {
-        let mut identity = Self { secret, moderators, sign_in_key: String::new(), jwt };
+        let mut identity = Self { secret, moderators, sign_in_key: String::new(), jwt, cookie_attributes: "SameSite=Lax" };
         identity.sign_in_key = sign_in_key.unwrap_or_else(|| identity.mac("sign-in")[..32].to_owned());
         identity
     }
@@ -92,7 +100,7 @@ impl Identity {
 
     /// A `Set-Cookie` value that remembers `user_id`.
     pub fn cookie_for(&self, user_id: &str) -> String {
-        format!("{COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age=31536000", self.sign(user_id))
+        format!("{COOKIE}={}; Path=/; HttpOnly; {}; Max-Age=31536000", self.sign(user_id), self.cookie_attributes)
     }
 
     /// The user id in a cookie value, if this server signed it.
@@ -240,6 +248,7 @@ mod tests {
             moderators: vec!["mod".into()],
             cookie_secret: Some(hex::encode([7u8; 32])),
             sign_in_key: None,
+            trust_proxy: false,
             jwt: Some(Jwt {
                 cookie: "site_session".into(),
                 hs256_secret: Some(SECRET.into()),
@@ -251,7 +260,7 @@ mod tests {
                 moderator_claim: "moderator".into(),
             }),
         };
-        Identity::load(&config, Path::new("/nonexistent")).unwrap()
+        Identity::load(&config, Path::new("/nonexistent"), false).unwrap()
     }
 
     fn token(claims: serde_json::Value, secret: &str) -> String {
@@ -266,6 +275,15 @@ mod tests {
 
     fn exp() -> u64 {
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() + 600
+    }
+
+    #[test]
+    fn an_https_site_keeps_its_viewers_in_other_sites_embeds() {
+        let config = IdentityConfig { cookie_secret: Some(hex::encode([1u8; 32])), ..IdentityConfig::default() };
+        let https = Identity::load(&config, Path::new("/nonexistent"), true).unwrap();
+        assert!(https.cookie_for("viewer-a").ends_with("HttpOnly; SameSite=None; Secure; Partitioned; Max-Age=31536000"));
+        let http = Identity::load(&config, Path::new("/nonexistent"), false).unwrap();
+        assert!(http.cookie_for("viewer-a").contains("HttpOnly; SameSite=Lax;"));
     }
 
     #[test]

@@ -15,9 +15,11 @@
 pub mod aws;
 pub mod config;
 pub mod demo;
+pub mod guard;
 pub mod identity;
 pub mod overlays;
 pub mod playback;
+pub mod signin;
 pub mod site;
 pub mod status;
 pub mod store;
@@ -51,6 +53,10 @@ pub struct App {
     pub signer: Option<PlaybackSigner>,
     pub operator_keys: Arc<Vec<String>>,
     pub index: Arc<PathBuf>,
+    /// The Content-Security-Policy of the pages, and of the embed route (framed by hosts).
+    pub page_policy: Arc<String>,
+    pub embed_policy: Arc<String>,
+    pub limits: guard::Limits,
     max_message_length: Arc<AtomicUsize>,
     /// This instance's name in leases.
     pub instance: String,
@@ -67,7 +73,7 @@ impl App {
     /// local IVS may still be starting).
     pub async fn build(config: Config, patience: Duration) -> anyhow::Result<Self> {
         let aws = aws::Aws::new(&config).await;
-        let identity = Identity::load(&config.identity, &config.data_dir)?;
+        let identity = Identity::load(&config.identity, &config.data_dir, config.public_origin.starts_with("https://"))?;
         let store: Arc<dyn Store> = match config.votes.store {
             StoreKind::Embedded => Arc::new(store::embedded::Embedded::open(&config.data_dir)?),
             StoreKind::Redis => {
@@ -109,8 +115,14 @@ impl App {
         let overlays = Overlays::new(store.clone(), aws.clone(), config.channel.arn.clone(), config.chat.room_arn.clone());
         let status = Status::new(store.clone(), aws.clone(), config.channel.arn.clone(), config.chat.room_arn.clone());
         status.refresh().await.ok();
+        let chat_endpoint = config.chat_endpoint(&aws.region);
+        let page_policy = guard::content_security_policy(&playback_url, &chat_endpoint, "'none'");
+        let embed_policy = guard::content_security_policy(&playback_url, &chat_endpoint, &guard::embed_ancestors(&config.embed_origins));
         Ok(Self {
             index: Arc::new(config.site_dir.join("index.html")),
+            page_policy: Arc::new(page_policy),
+            embed_policy: Arc::new(embed_policy),
+            limits: guard::Limits::new(&config),
             config: Arc::new(config),
             aws,
             identity,

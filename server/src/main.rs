@@ -39,6 +39,13 @@ enum Command {
         #[command(flatten)]
         to: Target,
     },
+    /// Print a one-time link that signs a browser in as `user` (a moderator, say).
+    SignInLink {
+        #[arg(long)]
+        user: String,
+        #[command(flatten)]
+        to: Target,
+    },
     /// Publish a sample overlay: poll, product, quiz, notice or clear.
     Overlay {
         #[arg(value_enum)]
@@ -77,6 +84,7 @@ async fn main() -> ExitCode {
             Err(e) => Err(anyhow::anyhow!("the overlay is not JSON: {e}")),
         },
         Command::Overlay { kind, n, to } => publish(&cli.config, to, demo::sample(kind, n)).await,
+        Command::SignInLink { user, to } => operator_call(&cli.config, to, "/api/sign-in-links", &serde_json::json!({ "user": user })).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -108,8 +116,12 @@ async fn serve(path: &Path, run_demo: bool, patience: Duration) -> anyhow::Resul
     println!("  playback URL     {}", app.viewer_config["playbackUrl"].as_str().unwrap_or_default());
     println!("  chat endpoint    {}", app.viewer_config["chatEndpoint"].as_str().unwrap_or_default());
     println!("  vote store       {:?}", app.config.votes.store);
-    let moderator = app.config.identity.moderators.first().map(String::as_str).unwrap_or("moderator");
-    println!("  moderator        http://{listen}/sign-in?user={moderator}&key={}", app.identity.sign_in_key());
+    if let Some(moderator) = app.config.identity.moderators.first() {
+        match ivs_site::signin::create_link(&app, moderator).await {
+            Ok(url) => println!("  moderator        {url}   (one use, ten minutes; more: ivs-site sign-in-link --user {moderator})"),
+            Err(e) => println!("  moderator        no sign-in link: {e}"),
+        }
+    }
     println!("  publish          ivs-site publish '{{\"type\":\"poll\",\"question\":\"…\",\"options\":[\"a\",\"b\"],\"duration\":30}}'");
     if run_demo {
         println!("  demo timeline    on: a notice, products, a poll, a quiz and chat every minute");
@@ -170,6 +182,11 @@ async fn check(path: &Path) -> anyhow::Result<()> {
 }
 
 async fn publish(path: &Path, to: Target, overlay: serde_json::Value) -> anyhow::Result<()> {
+    operator_call(path, to, "/api/overlays", &overlay).await
+}
+
+/// A call to the server's operator API; prints the answer.
+async fn operator_call(path: &Path, to: Target, endpoint: &str, body: &serde_json::Value) -> anyhow::Result<()> {
     let config = load(path).ok();
     let server = to.server.or_else(|| config.as_ref().map(|c| format!("http://{}", c.listen))).context("name the server with --server")?;
     let key = to
@@ -177,10 +194,10 @@ async fn publish(path: &Path, to: Target, overlay: serde_json::Value) -> anyhow:
         .or_else(|| config.as_ref().and_then(|c| c.operator.keys.first().cloned()))
         .or_else(|| config.as_ref().and_then(|c| std::fs::read_to_string(c.data_dir.join("operator.key")).ok()).map(|k| k.trim().to_owned()))
         .context("no operator key: pass --key or set IVS_SITE_OPERATOR_KEY")?;
-    let (status, body) = http_post(&server, "/api/overlays", &key, &overlay.to_string()).await?;
+    let (status, body) = http_post(&server, endpoint, &key, &body.to_string()).await?;
     if status != 200 {
         let reason = serde_json::from_str::<ivs_proto::site::ErrorAnswer>(&body).map(|e| e.error).unwrap_or(body);
-        bail!("the server refused the overlay ({status}): {reason}");
+        bail!("the server refused ({status}): {reason}");
     }
     println!("{body}");
     Ok(())

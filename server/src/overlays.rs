@@ -85,6 +85,12 @@ impl Overlays {
         let now = now_ms();
         let object = overlay.as_object_mut().ok_or_else(|| PublishError::Invalid("send a JSON object with a \"type\"".into()))?;
         let is_poll = object.get("type").and_then(|t| t.as_str()) == Some("poll");
+        // The server's own policy, not part of what the stream carries.
+        let signed_in_only = match object.remove("signedInOnly") {
+            None => false,
+            Some(serde_json::Value::Bool(b)) => b && is_poll,
+            Some(_) => return Err(PublishError::Invalid("\"signedInOnly\" must be true or false".into())),
+        };
         if is_poll {
             object.insert("id".into(), new_poll_id(now).into());
         }
@@ -101,6 +107,7 @@ impl Overlays {
                     duration_ms: (poll.duration_secs * 1000.0) as i64,
                     closed_ms: None,
                     stream_id: Some(stream_id.clone()),
+                    signed_in_only,
                 };
                 // Recorded before it enters the stream, so the first viewer's vote finds it.
                 self.store.put_poll(record).await?;
@@ -162,9 +169,9 @@ impl Overlays {
         Ok(self.store.get(keys::CURRENT).await?.and_then(|c| serde_json::from_str(&c).ok()).unwrap_or_default())
     }
 
-    /// Counts `user`'s vote, once it is stored.
-    pub async fn vote(&self, poll: &str, user: &str, option: usize) -> Result<Vote, StoreError> {
-        self.store.vote(poll, user, option, now_ms()).await
+    /// Counts `user`'s vote (`signed_in`: one of the site's users), once it is stored.
+    pub async fn vote(&self, poll: &str, user: &str, signed_in: bool, option: usize) -> Result<Vote, StoreError> {
+        self.store.vote(poll, user, signed_in, option, now_ms()).await
     }
 
     /// What is on screen for a viewer of broadcast `stream_id` (`None`: not known), as `user`

@@ -10,24 +10,31 @@
 //! | `GET /api/state` | a viewer who arrives late: the overlays on screen |
 //! | `POST /api/polls/{id}/vote` | the viewer |
 //! | `POST /api/overlays` | producers, with an operator key |
+//! | `POST /api/sign-in-links` | operators: a one-time link that signs a browser in |
 //! | `POST /api/events` | EventBridge's API destination, with the events secret |
-//! | `GET /sign-in` | an operator signing a browser in as a moderator |
+//! | `GET/POST /sign-in`, `GET /sign-in/{code}` | signing a browser in (`signin.rs`) |
+//!
+//! Who may do what: an anonymous identity is given with the page (within a budget per address,
+//! `guard.rs`), never by a vote or a token request; votes and tokens come only from this site's
+//! own pages (`Origin`, `Sec-Fetch-Site`); token minting and operator calls are rate-limited.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post, MethodRouter};
 use axum::{Json, Router};
 use ivs_proto::chat_session::ChatToken;
-use ivs_proto::site::{ErrorAnswer, PlaybackTokenAnswer, VoteAnswer, VoteRequest};
+use ivs_proto::site::{PlaybackTokenAnswer, VoteAnswer, VoteRequest};
 use ivs_proto::tally::VoteError;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use crate::identity::{self, Person};
+use crate::guard::{client_address, refuse, same_site, too_many};
+use crate::identity::Person;
 use crate::overlays::PublishError;
 use crate::status::{Intake, IntakeError};
 use crate::store::Vote;
@@ -50,16 +57,20 @@ pub fn router(app: App, site_dir: PathBuf) -> Router {
         .route("/api/playback-token", post(playback_token))
         .route("/api/polls/{id}/vote", post(vote))
         .route("/api/overlays", post(publish))
+        .route("/api/sign-in-links", post(sign_in_link))
         .route("/api/events", post(events))
-        .route("/sign-in", get(sign_in))
+        .route("/sign-in", get(crate::signin::form).post(crate::signin::submit))
+        .route("/sign-in/{code}", get(crate::signin::follow))
         .with_state(app)
         .fallback_service(files)
         .layer(DefaultBodyLimit::max(64 * 1024))
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin")))
 }
 
 fn error(status: StatusCode, message: impl Into<String>) -> Response {
-    (status, [(header::CACHE_CONTROL, "no-store")], Json(ErrorAnswer { error: message.into() })).into_response()
+    refuse(status, message)
 }
 
 fn no_store(body: impl IntoResponse) -> Response {
@@ -70,37 +81,51 @@ async fn config(State(app): State<App>) -> Response {
     Json(app.viewer_config.as_ref().clone()).into_response()
 }
 
-async fn index(State(app): State<App>) -> Response {
-    match tokio::fs::read_to_string(app.index.as_path()).await {
-        Ok(page) => Html(inline_config(&page, &app.viewer_config)).into_response(),
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, format!("cannot read {}: {e}", app.index.display())),
+/// The page, with the configuration inlined and the page's security policy. A newcomer is given
+/// an anonymous identity with it — within the budget of its address.
+async fn index(State(app): State<App>, ConnectInfo(peer): ConnectInfo<SocketAddr>, uri: Uri, headers: HeaderMap) -> Response {
+    let page = match tokio::fs::read_to_string(app.index.as_path()).await {
+        Ok(page) => page,
+        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, format!("cannot read {}: {e}", app.index.display())),
+    };
+    let mut response = Html(inline_config(&page, &app.viewer_config)).into_response();
+    let policy = if uri.path() == "/embed" || uri.path().starts_with("/embed/") { &app.embed_policy } else { &app.page_policy };
+    if let Ok(policy) = HeaderValue::from_str(policy) {
+        response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, policy);
     }
-}
-
-/// The person in the request, or a new anonymous viewer and the cookie to remember them by.
-fn person_or_new(app: &App, headers: &HeaderMap) -> (Person, Option<String>) {
-    match app.identity.person(headers) {
-        Some(person) => (person, None),
-        None => {
-            let user_id = identity::Identity::new_viewer();
-            let cookie = app.identity.cookie_for(&user_id);
-            (app.identity.anonymous(user_id), Some(cookie))
+    if app.identity.person(&headers).is_none() {
+        let address = client_address(&headers, peer, app.config.identity.trust_proxy);
+        if app.limits.new_identity(address) {
+            let cookie = app.identity.cookie_for(&crate::identity::Identity::new_viewer());
+            if let Ok(cookie) = HeaderValue::from_str(&cookie) {
+                response.headers_mut().insert(header::SET_COOKIE, cookie);
+            }
+        } else {
+            tracing::info!(%address, "no new identity: this address had its budget");
         }
-    }
-}
-
-fn with_cookie(mut response: Response, cookie: Option<String>) -> Response {
-    if let Some(cookie) = cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
-        response.headers_mut().insert(header::SET_COOKIE, cookie);
     }
     response
 }
 
+/// The person in the request; without one, the answer that says what to do.
+fn known_person(app: &App, headers: &HeaderMap, to: &str) -> Result<Person, Response> {
+    app.identity.person(headers).ok_or_else(|| error(StatusCode::UNAUTHORIZED, format!("reload the page to {to}")))
+}
+
 /// A chat token (`CreateChatToken`) for the person in the cookie. The server decides the user id,
 /// the display name and the capabilities; the request carries nothing else.
-async fn chat_token(State(app): State<App>, headers: HeaderMap) -> Response {
+async fn chat_token(State(app): State<App>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap) -> Response {
     use aws_sdk_ivschat::types::ChatTokenCapability as Capability;
-    let (person, new_cookie) = person_or_new(&app, &headers);
+    if let Err(refused) = same_site(&headers, &app.config.public_origin) {
+        return refused;
+    }
+    let person = match known_person(&app, &headers, "chat") {
+        Ok(person) => person,
+        Err(refused) => return refused,
+    };
+    if let Err(wait) = app.limits.token(&person.user_id, client_address(&headers, peer, app.config.identity.trust_proxy)) {
+        return too_many(wait, "chat tokens");
+    }
     let mut capabilities = vec![Capability::SendMessage];
     let mut attributes = std::collections::HashMap::from([("displayName".to_owned(), person.display_name.clone())]);
     if person.moderator {
@@ -122,7 +147,7 @@ async fn chat_token(State(app): State<App>, headers: HeaderMap) -> Response {
         Ok(answer) => answer,
         Err(e) => {
             tracing::error!("CreateChatToken: {}", crate::aws::describe(&e));
-            return with_cookie(error(StatusCode::SERVICE_UNAVAILABLE, "chat is unavailable right now; try again in a moment"), new_cookie);
+            return error(StatusCode::SERVICE_UNAVAILABLE, "chat is unavailable right now; try again in a moment");
         }
     };
     let token = ChatToken {
@@ -133,20 +158,26 @@ async fn chat_token(State(app): State<App>, headers: HeaderMap) -> Response {
         capabilities: capabilities.iter().map(|c| c.as_str().to_owned()).collect(),
         maximum_message_length: Some(app.max_message_length()),
     };
-    with_cookie(no_store(Json(token)), new_cookie)
+    no_store(Json(token))
 }
 
 /// A playback token for the private channel, bound to this site's origin.
-async fn playback_token(State(app): State<App>, headers: HeaderMap) -> Response {
+async fn playback_token(State(app): State<App>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap) -> Response {
+    if let Err(refused) = same_site(&headers, &app.config.public_origin) {
+        return refused;
+    }
     let Some(signer) = &app.signer else {
         return error(StatusCode::NOT_FOUND, "the channel is not private");
     };
+    let person = app.identity.person(&headers);
     let subscribers = &app.config.channel.subscribers;
-    if !subscribers.is_empty() {
-        let person = app.identity.person(&headers);
-        if !person.is_some_and(|p| subscribers.contains(&p.user_id)) {
-            return error(StatusCode::FORBIDDEN, "this stream is for subscribers");
-        }
+    if !subscribers.is_empty() && !person.as_ref().is_some_and(|p| subscribers.contains(&p.user_id)) {
+        return error(StatusCode::FORBIDDEN, "this stream is for subscribers");
+    }
+    // Everyone may watch a channel without subscribers: limited by address alone then.
+    let who = person.map(|p| p.user_id).unwrap_or_default();
+    if let Err(wait) = app.limits.token(&who, client_address(&headers, peer, app.config.identity.trust_proxy)) {
+        return too_many(wait, "playback tokens");
     }
     let now = (crate::overlays::now_ms() / 1000) as u64;
     let (token, expires_at) = signer.issue(&app.config.channel.arn, &app.config.public_origin, now, app.config.channel.playback_token_ttl_secs);
@@ -170,14 +201,20 @@ async fn overlay_state(State(app): State<App>, headers: HeaderMap) -> Response {
 
 /// One vote per person per poll, while it is open; answered once the vote is stored.
 async fn vote(State(app): State<App>, Path(poll): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Err(refused) = same_site(&headers, &app.config.public_origin) {
+        return refused;
+    }
     let Ok(request) = serde_json::from_slice::<VoteRequest>(&body) else {
         return error(StatusCode::BAD_REQUEST, "send {\"option\": n} with the option's number");
     };
     if poll.is_empty() || poll.len() > 64 {
         return error(StatusCode::NOT_FOUND, VoteError::NoSuchPoll.to_string());
     }
-    let (person, new_cookie) = person_or_new(&app, &headers);
-    let response = match app.overlays.vote(&poll, &person.user_id, request.option).await {
+    let person = match known_person(&app, &headers, "vote") {
+        Ok(person) => person,
+        Err(refused) => return refused,
+    };
+    let response = match app.overlays.vote(&poll, &person.user_id, person.signed_in, request.option).await {
         Ok(Vote::Counted(counts)) => Json(VoteAnswer { counts, my_vote: Some(request.option), error: None }).into_response(),
         Ok(Vote::Refused(refusal)) => {
             let (status, my_vote) = match refusal {
@@ -185,6 +222,7 @@ async fn vote(State(app): State<App>, Path(poll): Path<String>, headers: HeaderM
                 VoteError::Closed => (StatusCode::GONE, None),
                 VoteError::NoSuchPoll => (StatusCode::NOT_FOUND, None),
                 VoteError::NoSuchOption => (StatusCode::BAD_REQUEST, None),
+                VoteError::SignInRequired => (StatusCode::FORBIDDEN, None),
             };
             (status, Json(VoteAnswer { counts: Vec::new(), my_vote, error: Some(refusal.to_string()) })).into_response()
         }
@@ -193,14 +231,34 @@ async fn vote(State(app): State<App>, Path(poll): Path<String>, headers: HeaderM
             error(StatusCode::SERVICE_UNAVAILABLE, "your vote could not be saved; try again")
         }
     };
-    with_cookie(no_store(response), new_cookie)
+    no_store(response)
 }
 
-/// Publishes an overlay; the operator key comes in `Authorization: Bearer`.
-async fn publish(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Response {
+/// An operator's call: the key in `Authorization: Bearer` (never in the address), from no other
+/// site's page, within the operator rate.
+fn operator(app: &App, headers: &HeaderMap) -> Result<(), Response> {
     let key = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
-    if !key.is_some_and(|key| app.operator_keys.iter().any(|k| constant_time_eq(k, key))) {
-        return error(StatusCode::UNAUTHORIZED, "publishing needs an operator key (Authorization: Bearer KEY)");
+    let Some(key) = key.filter(|key| app.operator_keys.iter().any(|k| constant_time_eq(k, key))) else {
+        return Err(error(StatusCode::UNAUTHORIZED, "this needs an operator key (Authorization: Bearer KEY)"));
+    };
+    if headers.contains_key(header::ORIGIN) {
+        same_site(headers, &app.config.public_origin)?;
+    }
+    app.limits.operator(key).map_err(|wait| too_many(wait, "operator calls"))
+}
+
+/// A one-time sign-in link, for an operator.
+async fn sign_in_link(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Err(refused) = operator(&app, &headers) {
+        return refused;
+    }
+    crate::signin::link_for(&app, &body).await
+}
+
+/// Publishes an overlay (operator key).
+async fn publish(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Err(refused) = operator(&app, &headers) {
+        return refused;
     }
     let Ok(overlay) = serde_json::from_slice::<serde_json::Value>(&body) else {
         return error(StatusCode::BAD_REQUEST, "send the overlay as a JSON object");
@@ -240,25 +298,9 @@ async fn events(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Resp
     }
 }
 
-fn constant_time_eq(a: &str, b: &str) -> bool {
+/// Compares secrets in time that does not depend on where they differ.
+pub fn constant_time_eq(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-#[derive(serde::Deserialize)]
-struct SignIn {
-    user: String,
-    key: String,
-}
-
-/// Signs the browser in as `user` when `key` is this server's sign-in key.
-async fn sign_in(State(app): State<App>, Query(query): Query<SignIn>) -> Response {
-    if !constant_time_eq(&query.key, app.identity.sign_in_key()) {
-        return (StatusCode::FORBIDDEN, "wrong sign-in key").into_response();
-    }
-    if !identity::valid_user_id(&query.user) {
-        return (StatusCode::BAD_REQUEST, "user must be 1 to 64 of A-Z a-z 0-9 - _").into_response();
-    }
-    ([(header::SET_COOKIE, app.identity.cookie_for(&query.user))], Redirect::to("/")).into_response()
 }
 
 /// Puts `config` into `page` as `<script type="application/json" id="ivs-viewer-config">`, first

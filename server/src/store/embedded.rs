@@ -142,7 +142,7 @@ impl Store for Embedded {
         async move { Ok(found) }.boxed()
     }
 
-    fn vote(&self, poll: &str, user: &str, option: usize, now_ms: i64) -> BoxFuture<'_, Result<Vote>> {
+    fn vote(&self, poll: &str, user: &str, signed_in: bool, option: usize, now_ms: i64) -> BoxFuture<'_, Result<Vote>> {
         let (poll, user) = (poll.to_owned(), user.to_owned());
         async move {
             {
@@ -150,6 +150,9 @@ impl Store for Embedded {
                 let Some((record, tally)) = memory.polls.get_mut(&poll) else { return Ok(Vote::Refused(VoteError::NoSuchPoll)) };
                 if !record.open_at(now_ms) {
                     return Ok(Vote::Refused(VoteError::Closed));
+                }
+                if record.signed_in_only && !signed_in {
+                    return Ok(Vote::Refused(VoteError::SignInRequired));
                 }
                 // Counted now, so a second vote racing this one is refused; taken back if not stored.
                 if let Err(e) = tally.vote(&user, option) {
@@ -351,14 +354,14 @@ mod tests {
         {
             let store = Embedded::open(&dir).unwrap();
             store.put_poll(contract::poll("p1")).await.unwrap();
-            store.vote("p1", "ann", 1, contract::NOW).await.unwrap();
+            store.vote("p1", "ann", false, 1, contract::NOW).await.unwrap();
             store.put("current", "{}".into()).await.unwrap();
             store.record_event("e1", 5, "raw".into()).await.unwrap();
             store.claim_once("final:p1").await.unwrap();
         }
         let store = reopen(&dir).await;
         assert_eq!(store.counts("p1").await.unwrap(), [0, 1, 0]);
-        assert_eq!(store.vote("p1", "ann", 0, contract::NOW).await.unwrap(), Vote::Refused(VoteError::AlreadyVoted { option: 1 }));
+        assert_eq!(store.vote("p1", "ann", false, 0, contract::NOW).await.unwrap(), Vote::Refused(VoteError::AlreadyVoted { option: 1 }));
         assert_eq!(store.get("current").await.unwrap().as_deref(), Some("{}"));
         assert!(!store.record_event("e1", 5, "raw".into()).await.unwrap());
         assert!(!store.claim_once("final:p1").await.unwrap());

@@ -7,8 +7,9 @@
 //! - [`redis::RedisStore`]: for several instances. A vote is checked and counted in one Lua
 //!   script, so two instances can never both count a person's vote.
 //!
-//! Both decide a vote the same way: the poll exists, it is open (with [`GRACE`]), the option is
-//! one of its options, and this person has not voted.
+//! Both decide a vote the same way: the poll exists, it is open (with [`GRACE`]), the voter is
+//! signed in if the poll asks for that, the option is one of its options, and this person has not
+//! voted.
 
 pub mod embedded;
 pub mod redis;
@@ -38,6 +39,9 @@ pub struct PollRecord {
     /// The broadcast it was shown in.
     #[serde(default)]
     pub stream_id: Option<String>,
+    /// Only the site's signed-in users may vote.
+    #[serde(default)]
+    pub signed_in_only: bool,
 }
 
 impl PollRecord {
@@ -88,8 +92,9 @@ pub trait Store: Send + Sync + 'static {
     fn put_poll(&self, poll: PollRecord) -> BoxFuture<'_, Result<()>>;
     fn poll(&self, id: &str) -> BoxFuture<'_, Result<Option<PollRecord>>>;
     /// Counts `user`'s vote for `option` in `poll` if it may count (see the module's doc), at
-    /// `now_ms`; answers once it is stored.
-    fn vote(&self, poll: &str, user: &str, option: usize, now_ms: i64) -> BoxFuture<'_, Result<Vote>>;
+    /// `now_ms`; `signed_in`: the user is one of the site's signed-in users. Answers once the vote
+    /// is stored.
+    fn vote(&self, poll: &str, user: &str, signed_in: bool, option: usize, now_ms: i64) -> BoxFuture<'_, Result<Vote>>;
     fn counts(&self, poll: &str) -> BoxFuture<'_, Result<Vec<u64>>>;
     /// The option `user` voted for in `poll`.
     fn vote_of(&self, poll: &str, user: &str) -> BoxFuture<'_, Result<Option<usize>>>;
@@ -113,26 +118,30 @@ pub(crate) mod contract {
     pub const NOW: i64 = 1_800_000_000_000;
 
     pub fn poll(id: &str) -> PollRecord {
-        PollRecord { id: id.into(), cue: format!("{{\"id\":\"{id}\"}}"), options: 3, opened_ms: NOW, duration_ms: 30_000, closed_ms: None, stream_id: Some("st-1".into()) }
+        PollRecord { id: id.into(), cue: format!("{{\"id\":\"{id}\"}}"), options: 3, opened_ms: NOW, duration_ms: 30_000, closed_ms: None, stream_id: Some("st-1".into()), signed_in_only: false }
     }
 
     pub async fn votes_count_once_each_and_only_while_open(store: &dyn Store) {
         store.put_poll(poll("p1")).await.unwrap();
         assert_eq!(store.poll("p1").await.unwrap(), Some(poll("p1")));
-        assert_eq!(store.vote("p1", "ann", 0, NOW + 1).await.unwrap(), Vote::Counted(vec![1, 0, 0]));
-        assert_eq!(store.vote("p1", "bob", 2, NOW + 2).await.unwrap(), Vote::Counted(vec![1, 0, 1]));
-        assert_eq!(store.vote("p1", "ann", 1, NOW + 3).await.unwrap(), Vote::Refused(VoteError::AlreadyVoted { option: 0 }));
-        assert_eq!(store.vote("p1", "cy", 3, NOW + 3).await.unwrap(), Vote::Refused(VoteError::NoSuchOption));
-        assert_eq!(store.vote("nope", "cy", 0, NOW).await.unwrap(), Vote::Refused(VoteError::NoSuchPoll));
+        assert_eq!(store.vote("p1", "ann", false, 0, NOW + 1).await.unwrap(), Vote::Counted(vec![1, 0, 0]));
+        assert_eq!(store.vote("p1", "bob", false, 2, NOW + 2).await.unwrap(), Vote::Counted(vec![1, 0, 1]));
+        assert_eq!(store.vote("p1", "ann", false, 1, NOW + 3).await.unwrap(), Vote::Refused(VoteError::AlreadyVoted { option: 0 }));
+        assert_eq!(store.vote("p1", "cy", false, 3, NOW + 3).await.unwrap(), Vote::Refused(VoteError::NoSuchOption));
+        assert_eq!(store.vote("nope", "cy", false, 0, NOW).await.unwrap(), Vote::Refused(VoteError::NoSuchPoll));
         let after = NOW + 30_000 + GRACE.as_millis() as i64 + 1;
-        assert_eq!(store.vote("p1", "cy", 0, after).await.unwrap(), Vote::Refused(VoteError::Closed));
+        assert_eq!(store.vote("p1", "cy", false, 0, after).await.unwrap(), Vote::Refused(VoteError::Closed));
         assert_eq!(store.counts("p1").await.unwrap(), vec![1, 0, 1]);
         assert_eq!(store.vote_of("p1", "bob").await.unwrap(), Some(2));
         assert_eq!(store.vote_of("p1", "cy").await.unwrap(), None);
         // Closed early: votes stop after the grace.
         store.put_poll(PollRecord { closed_ms: Some(NOW + 1000), ..poll("p1") }).await.unwrap();
-        assert_eq!(store.vote("p1", "dee", 1, NOW + 1000 + GRACE.as_millis() as i64 + 1).await.unwrap(), Vote::Refused(VoteError::Closed));
+        assert_eq!(store.vote("p1", "dee", false, 1, NOW + 1000 + GRACE.as_millis() as i64 + 1).await.unwrap(), Vote::Refused(VoteError::Closed));
         assert_eq!(store.counts("p1").await.unwrap(), vec![1, 0, 1], "closing keeps the counts");
+        // A poll for signed-in users only.
+        store.put_poll(PollRecord { signed_in_only: true, ..poll("members") }).await.unwrap();
+        assert_eq!(store.vote("members", "viewer-1", false, 0, NOW).await.unwrap(), Vote::Refused(VoteError::SignInRequired));
+        assert_eq!(store.vote("members", "ann", true, 0, NOW).await.unwrap(), Vote::Counted(vec![1, 0, 0]));
     }
 
     pub async fn values_events_leases_and_claims(store: &dyn Store) {

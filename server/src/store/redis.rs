@@ -18,7 +18,7 @@ use redis::{AsyncCommands, Script};
 
 use super::{PollRecord, Result, Store, StoreError, Vote, EVENTS_KEPT, GRACE};
 
-/// KEYS: record, votes, counts. ARGV: user, option, now (ms), grace (ms).
+/// KEYS: record, votes, counts. ARGV: user, option, now (ms), grace (ms), signed in (1/0).
 /// Answers {1, counts…} when counted; {0, code[, option]} when refused.
 const VOTE: &str = r#"
 local raw = redis.call('GET', KEYS[1])
@@ -27,6 +27,7 @@ local poll = cjson.decode(raw)
 local closes = poll.opened_ms + poll.duration_ms
 if type(poll.closed_ms) == 'number' and poll.closed_ms < closes then closes = poll.closed_ms end
 if tonumber(ARGV[3]) > closes + tonumber(ARGV[4]) then return {0, 2} end
+if poll.signed_in_only == true and ARGV[5] ~= '1' then return {0, 5} end
 local option = tonumber(ARGV[2])
 if option >= poll.options then return {0, 3} end
 local previous = redis.call('HGET', KEYS[2], ARGV[1])
@@ -121,7 +122,7 @@ impl Store for RedisStore {
         .boxed()
     }
 
-    fn vote(&self, poll: &str, user: &str, option: usize, now_ms: i64) -> BoxFuture<'_, Result<Vote>> {
+    fn vote(&self, poll: &str, user: &str, signed_in: bool, option: usize, now_ms: i64) -> BoxFuture<'_, Result<Vote>> {
         let keys = [self.key(&["poll", poll]), self.key(&["poll", poll, "votes"]), self.key(&["poll", poll, "counts"])];
         let user = user.to_owned();
         async move {
@@ -134,6 +135,7 @@ impl Store for RedisStore {
                 .arg(option)
                 .arg(now_ms)
                 .arg(GRACE.as_millis() as i64)
+                .arg(if signed_in { "1" } else { "0" })
                 .invoke_async(&mut self.connection())
                 .await
                 .map_err(failed)?;
@@ -142,6 +144,7 @@ impl Store for RedisStore {
                 [0, 1] => Vote::Refused(VoteError::NoSuchPoll),
                 [0, 2] => Vote::Refused(VoteError::Closed),
                 [0, 3] => Vote::Refused(VoteError::NoSuchOption),
+                [0, 5] => Vote::Refused(VoteError::SignInRequired),
                 [0, 4, previous] => Vote::Refused(VoteError::AlreadyVoted { option: (*previous).max(0) as usize }),
                 other => return Err(StoreError(format!("Redis: the vote script answered {other:?}"))),
             })
@@ -262,7 +265,7 @@ mod tests {
         store.put_poll(contract::poll("p")).await.unwrap();
         let attempts = (0..50).map(|i| {
             let store = store.clone();
-            tokio::spawn(async move { store.vote("p", "ann", i % 3, contract::NOW).await.unwrap() })
+            tokio::spawn(async move { store.vote("p", "ann", false, i % 3, contract::NOW).await.unwrap() })
         });
         let answers = futures::future::join_all(attempts).await;
         let counted = answers.iter().filter(|a| matches!(a.as_ref().unwrap(), Vote::Counted(_))).count();

@@ -1,0 +1,169 @@
+//! What stands between the site's endpoints and the rest of the web: where a request comes from
+//! (its address, its page's origin), how often one address or identity may act, and the headers
+//! every answer carries (a strict Content-Security-Policy on the pages).
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use ivs_proto::limits::{Limiter, Rate};
+use ivs_proto::site::ErrorAnswer;
+
+use crate::config::Config;
+use crate::overlays::now_ms;
+
+/// The client's address: the connection's peer, or — only when the configuration trusts a proxy
+/// in front — the last address that proxy appended to `X-Forwarded-For`.
+pub fn client_address(headers: &HeaderMap, peer: SocketAddr, trust_proxy: bool) -> IpAddr {
+    if trust_proxy {
+        let forwarded = headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).last();
+        if let Some(address) = forwarded.and_then(|a| a.trim().parse().ok()) {
+            return address;
+        }
+    }
+    peer.ip()
+}
+
+/// A refusal in words.
+pub fn refuse(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, [(header::CACHE_CONTROL, "no-store")], axum::Json(ErrorAnswer { error: message.into() })).into_response()
+}
+
+/// Whether a state-changing request comes from this site's own pages. A browser names the page's
+/// origin (`Origin`) on every POST, and says how the request relates to it (`Sec-Fetch-Site`);
+/// a request from another site's page is refused. A request with neither is no browser's (a
+/// script with no cookies of a viewer's), and is left to the endpoint's own checks.
+pub fn same_site(headers: &HeaderMap, own_origin: &str) -> Result<(), Response> {
+    let refused = || refuse(StatusCode::FORBIDDEN, "requests from other sites are refused");
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        return if origin.as_bytes() == own_origin.as_bytes() { Ok(()) } else { Err(refused()) };
+    }
+    match headers.get("sec-fetch-site").map(HeaderValue::as_bytes) {
+        None | Some(b"same-origin") | Some(b"none") => Ok(()),
+        Some(_) => Err(refused()),
+    }
+}
+
+/// `429 Too Many Requests` with `Retry-After`.
+pub fn too_many(retry_after_secs: u64, what: &str) -> Response {
+    let mut response = refuse(StatusCode::TOO_MANY_REQUESTS, format!("too many {what}; try again in {retry_after_secs} s"));
+    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+    response
+}
+
+/// The rate limits, per instance.
+#[derive(Clone)]
+pub struct Limits {
+    /// Anonymous identities given to one address.
+    identities: Arc<Mutex<Limiter<IpAddr>>>,
+    /// Chat and playback tokens per identity, and per address.
+    tokens_per_person: Arc<Mutex<Limiter<String>>>,
+    tokens_per_address: Arc<Mutex<Limiter<IpAddr>>>,
+    /// Publishing and sign-in links per operator key.
+    operator: Arc<Mutex<Limiter<String>>>,
+}
+
+const KEYS_KEPT: usize = 100_000;
+
+fn limiter<K: Eq + std::hash::Hash + Clone>(rate: Rate) -> Arc<Mutex<Limiter<K>>> {
+    Arc::new(Mutex::new(Limiter::new(rate, KEYS_KEPT)))
+}
+
+fn take<K: Eq + std::hash::Hash + Clone>(limiter: &Mutex<Limiter<K>>, key: &K) -> Result<(), u64> {
+    limiter.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).take(key, now_ms())
+}
+
+impl Limits {
+    pub fn new(config: &Config) -> Self {
+        let l = &config.limits;
+        Self {
+            identities: limiter(Rate::per(l.anonymous_per_address_per_hour, 3600)),
+            tokens_per_person: limiter(Rate::per(l.tokens_per_minute, 60)),
+            tokens_per_address: limiter(Rate::per(l.tokens_per_minute_per_address, 60)),
+            operator: limiter(Rate::per(l.operator_per_second, 1)),
+        }
+    }
+
+    /// Whether `address` may be given another anonymous identity.
+    pub fn new_identity(&self, address: IpAddr) -> bool {
+        take(&self.identities, &address).is_ok()
+    }
+
+    /// A token for `person` at `address`, or the seconds to wait.
+    pub fn token(&self, person: &str, address: IpAddr) -> Result<(), u64> {
+        take(&self.tokens_per_address, &address)?;
+        take(&self.tokens_per_person, &person.to_owned())
+    }
+
+    /// An operator's call, or the seconds to wait.
+    pub fn operator(&self, key: &str) -> Result<(), u64> {
+        take(&self.operator, &key.to_owned())
+    }
+}
+
+/// The Content-Security-Policy of the site's pages: its own scripts and WebAssembly only (the page
+/// has no inline script; the inlined configuration is JSON, which no browser runs), the player's
+/// worker and media from `blob:`, connections to the site, the playback host and the chat
+/// endpoint, and who may frame the page — `frame_ancestors`.
+pub fn content_security_policy(playback_url: &str, chat_endpoint: &str, frame_ancestors: &str) -> String {
+    let origin = |url: &str| url.split('/').take(3).collect::<Vec<_>>().join("/");
+    let playback = origin(playback_url);
+    let chat = origin(chat_endpoint);
+    format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:; media-src 'self' blob:; \
+         connect-src 'self' {playback} {chat}; img-src 'self' https: data:; style-src 'self'; style-src-attr 'unsafe-inline'; \
+         font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors {frame_ancestors}"
+    )
+}
+
+/// Who may frame the embed route: the configured host origins, or any page when none are named
+/// (the embed code is meant to be pasted anywhere); no other page may be framed.
+pub fn embed_ancestors(embed_origins: &[String]) -> String {
+    if embed_origins.is_empty() {
+        "*".into()
+    } else {
+        std::iter::once("'self'").chain(embed_origins.iter().map(String::as_str)).collect::<Vec<_>>().join(" ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        pairs.iter().map(|(k, v)| (header::HeaderName::from_static(k), HeaderValue::from_static(v))).collect()
+    }
+
+    #[test]
+    fn only_the_sites_own_pages_pass() {
+        let own = "https://live.example.com";
+        assert!(same_site(&headers(&[("origin", "https://live.example.com")]), own).is_ok());
+        assert!(same_site(&headers(&[("origin", "https://evil.example")]), own).is_err());
+        assert!(same_site(&headers(&[("origin", "null")]), own).is_err(), "a sandboxed frame");
+        assert!(same_site(&headers(&[("sec-fetch-site", "cross-site")]), own).is_err());
+        assert!(same_site(&headers(&[("sec-fetch-site", "same-site")]), own).is_err(), "a sibling subdomain is another site's page");
+        assert!(same_site(&headers(&[("sec-fetch-site", "same-origin")]), own).is_ok());
+        assert!(same_site(&HeaderMap::new(), own).is_ok(), "no browser: the endpoint's own checks decide");
+    }
+
+    #[test]
+    fn the_address_is_the_peers_unless_a_proxy_is_trusted() {
+        let peer: SocketAddr = "10.0.0.9:4000".parse().unwrap();
+        let forwarded = headers(&[("x-forwarded-for", "1.2.3.4, 5.6.7.8")]);
+        assert_eq!(client_address(&forwarded, peer, false), peer.ip(), "a client cannot pick its address");
+        assert_eq!(client_address(&forwarded, peer, true), "5.6.7.8".parse::<IpAddr>().unwrap(), "the hop our proxy added");
+        assert_eq!(client_address(&headers(&[("x-forwarded-for", "garbage")]), peer, true), peer.ip());
+    }
+
+    #[test]
+    fn the_policy_names_the_hosts_the_viewer_needs_and_nothing_inline() {
+        let csp = content_security_policy("https://a1.playback.live-video.net/api/video/v1/x.m3u8", "wss://edge.ivschat.us-west-2.amazonaws.com", "'none'");
+        assert!(csp.contains("connect-src 'self' https://a1.playback.live-video.net wss://edge.ivschat.us-west-2.amazonaws.com;"), "{csp}");
+        assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval';"), "{csp}");
+        assert!(!csp.split(';').any(|d| d.trim().starts_with("script-src") && d.contains("unsafe-inline")), "no inline script: {csp}");
+        assert!(csp.ends_with("frame-ancestors 'none'"));
+        assert_eq!(embed_ancestors(&[]), "*");
+        assert_eq!(embed_ancestors(&["https://www.example.com".into()]), "'self' https://www.example.com");
+    }
+}
