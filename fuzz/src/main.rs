@@ -1,0 +1,279 @@
+//! `ivs-fuzz`: every parser of outside data under millions of hostile inputs, on the stable
+//! toolchain.
+//!
+//! For each target, inputs are made by mutating the seeds in `fuzz/corpus/<target>/` (bit flips,
+//! random bytes, insertions and deletions, repeated runs, splices of two seeds, tokens of the
+//! format) and fed to the parser. A panic, an input that takes over a second, or one that
+//! allocates over 64 MiB at once is a finding: the input is written to `fuzz/findings/<target>/`
+//! and the run fails. Each target prints how many inputs it ran and how fast.
+//!
+//! `cargo run --release -p ivs-fuzz -- [--count N] [--seed S] [target…]`
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::panic::AssertUnwindSafe;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+/// Counts the largest single allocation, so an input that makes a parser allocate without bound
+/// is seen rather than taking the machine down: anything over the limit fails at once.
+struct Watchful;
+
+static LARGEST: AtomicUsize = AtomicUsize::new(0);
+const ALLOCATION_LIMIT: usize = 64 << 20;
+
+unsafe impl GlobalAlloc for Watchful {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        LARGEST.fetch_max(layout.size(), Ordering::Relaxed);
+        if layout.size() > ALLOCATION_LIMIT {
+            return std::ptr::null_mut();
+        }
+        // SAFETY: the caller's layout is passed on unchanged.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` came from `alloc` with this layout.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        LARGEST.fetch_max(new_size, Ordering::Relaxed);
+        if new_size > ALLOCATION_LIMIT {
+            return std::ptr::null_mut();
+        }
+        // SAFETY: as for `alloc`; `ptr` and `layout` are the caller's.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Watchful = Watchful;
+
+/// The site server's JWT check, set up once.
+fn site_identity() -> ivs_site::identity::Identity {
+    let config = ivs_site::config::IdentityConfig {
+        cookie_secret: Some("07".repeat(32)),
+        jwt: Some(ivs_site::config::Jwt {
+            cookie: "site_session".into(),
+            hs256_secret: Some(SITE_SECRET.into()),
+            public_key: None,
+            issuer: None,
+            audience: None,
+            user_claim: "sub".into(),
+            name_claim: "name".into(),
+            moderator_claim: "moderator".into(),
+        }),
+        ..Default::default()
+    };
+    ivs_site::identity::Identity::load(&config, Path::new("/nonexistent"), false).expect("a valid identity configuration")
+}
+
+const SITE_SECRET: &str = "the-fuzzed-site-secret-of-32-chars!";
+
+/// A parser under test.
+struct Target {
+    name: &'static str,
+    /// Tokens of its format, spliced into inputs.
+    dictionary: &'static [&'static str],
+    run: Box<dyn Fn(&[u8])>,
+}
+
+fn text(input: &[u8]) -> std::borrow::Cow<'_, str> {
+    String::from_utf8_lossy(input)
+}
+
+fn targets() -> Vec<Target> {
+    let json: &[&str] = &["{", "}", "[", "]", "\"", ":", ",", "null", "true", "1e999", "-0", "\\u0000", "\\ud800", "\"type\"", "\"poll\"", "\"options\""];
+    let identity = site_identity();
+    vec![
+        Target {
+            name: "cue",
+            dictionary: &["{\"type\":\"poll\"", "\"options\":[", "\"duration\":", "\"imageUrl\":\"javascript:", "N4Ig", "\"v\":2", "\"id\":", "\"correctIndex\":"],
+            run: Box::new(|input| drop(ivs_proto::overlay::parse_cue(&text(input)))),
+        },
+        Target {
+            name: "chat-frame",
+            dictionary: &["\"Type\":\"MESSAGE\"", "\"Type\":\"EVENT\"", "\"Type\":\"ERROR\"", "\"Sender\":{", "\"Attributes\":{", "\"ErrorCode\":", "\"SendTime\":"],
+            run: Box::new(|input| {
+                if let Ok(frame) = ivs_proto::chat::Subscribe::parse(&text(input)) {
+                    if let ivs_proto::chat::Subscribe::Event { event_name, attributes, .. } = &frame {
+                        drop(ivs_proto::room_event::RoomEvent::parse(event_name, attributes));
+                    }
+                }
+            }),
+        },
+        Target {
+            name: "event",
+            dictionary: &["\"detail-type\":", "\"source\":\"aws.ivs\"", "\"resources\":[", "\"time\":\"2026-", "\"event_name\":", "\"stream_id\":\"st-", "T25:61:61Z"],
+            run: Box::new(|input| {
+                let events: Vec<_> = ivs_proto::stream_events::StreamEvent::parse(input).into_iter().collect();
+                drop(ivs_proto::stream_events::fold(&events, "arn:aws:ivs:us-east-1:000000000000:channel/local"));
+            }),
+        },
+        Target {
+            name: "site-config",
+            dictionary: &["[channel]", "[chat]", "[votes]", "[identity.jwt]", "arn = ", "= \"", "= [", "\n", "'''", "\"\"\"", "= 9999999999999999999"],
+            run: Box::new(|input| drop(ivs_site::config::Config::parse(&text(input), |_| None))),
+        },
+        Target {
+            name: "site-jwt",
+            dictionary: &[".", "eyJ", "-", "_", "=", "eyJhbGciOiJub25lIn0", "eyJhbGciOiJIUzI1NiJ9"],
+            run: Box::new(move |input| {
+                let mut headers = axum::http::HeaderMap::new();
+                if let Ok(value) = axum::http::HeaderValue::from_bytes(&[b"Bearer ".as_slice(), input].concat()) {
+                    headers.insert(axum::http::header::AUTHORIZATION, value);
+                    drop(identity.person(&headers));
+                }
+            }),
+        },
+        Target {
+            name: "chat-token",
+            dictionary: json,
+            run: Box::new(|input| drop(ivs_proto::chat_session::ChatToken::parse(&text(input)))),
+        },
+        Target {
+            name: "viewer-config",
+            dictionary: &["\"playbackUrl\":\"", "https://", "javascript:", "\"chatEndpoint\":", "\"embedOrigins\":[", "\"muted\":"],
+            run: Box::new(|input| drop(ivs_proto::config::ViewerConfig::from_json(&text(input)))),
+        },
+        Target {
+            name: "embed-command",
+            dictionary: &["\"type\":\"ivs-viewer:command\"", "\"command\":", "\"volume\":", "\"quality\"", "NaN"],
+            run: Box::new(|input| drop(ivs_proto::embed::parse_command(&text(input)))),
+        },
+    ]
+}
+
+/// One mutation of `input`.
+fn mutate(rng: &mut StdRng, input: &mut Vec<u8>, seeds: &[Vec<u8>], dictionary: &[&str]) {
+    let at = |rng: &mut StdRng, len: usize| if len == 0 { 0 } else { rng.random_range(0..=len) };
+    match rng.random_range(0..8) {
+        0 if !input.is_empty() => {
+            let i = rng.random_range(0..input.len());
+            input[i] ^= 1 << rng.random_range(0..8);
+        }
+        1 if !input.is_empty() => {
+            let i = rng.random_range(0..input.len());
+            input[i] = rng.random();
+        }
+        2 => {
+            let i = at(rng, input.len());
+            let byte = *[0u8, b'"', b'\\', b'{', b'[', 0xff, 0xc3, b'\n'].get(rng.random_range(0..8)).unwrap_or(&0);
+            input.insert(i, byte);
+        }
+        3 if !input.is_empty() => {
+            let from = rng.random_range(0..input.len());
+            let to = (from + rng.random_range(1..=16)).min(input.len());
+            input.drain(from..to);
+        }
+        4 if !input.is_empty() => {
+            // A run repeated: deep nesting, long strings.
+            let from = rng.random_range(0..input.len());
+            let to = (from + rng.random_range(1..=8)).min(input.len());
+            let run = input[from..to].to_vec();
+            let times = rng.random_range(1..=64);
+            let i = at(rng, input.len());
+            input.splice(i..i, run.iter().copied().cycle().take(run.len() * times));
+        }
+        5 if !seeds.is_empty() => {
+            let other = &seeds[rng.random_range(0..seeds.len())];
+            let cut = at(rng, input.len());
+            let from = at(rng, other.len());
+            input.truncate(cut);
+            input.extend_from_slice(&other[from..]);
+        }
+        6 if !dictionary.is_empty() => {
+            let token = dictionary[rng.random_range(0..dictionary.len())];
+            let i = at(rng, input.len());
+            input.splice(i..i, token.bytes());
+        }
+        _ => {
+            let cut = at(rng, input.len());
+            input.truncate(cut);
+        }
+    }
+    // Inputs stay within what a transport would deliver.
+    input.truncate(64 * 1024);
+}
+
+fn seeds(dir: &Path) -> Vec<Vec<u8>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir).map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect()).unwrap_or_default();
+    files.sort();
+    let seeds: Vec<Vec<u8>> = files.iter().filter_map(|f| std::fs::read(f).ok()).collect();
+    if seeds.is_empty() {
+        vec![b"{}".to_vec()]
+    } else {
+        seeds
+    }
+}
+
+fn main() -> std::process::ExitCode {
+    let mut count: u64 = 10_000_000;
+    let mut seed: u64 = 1;
+    let mut wanted = Vec::new();
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--count" => count = args.next().and_then(|n| n.replace('_', "").parse().ok()).expect("--count N"),
+            "--seed" => seed = args.next().and_then(|n| n.parse().ok()).expect("--seed S"),
+            name => wanted.push(name.to_owned()),
+        }
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // Findings are reported once, by this harness, not by the default hook on every panic.
+    std::panic::set_hook(Box::new(|_| {}));
+    let mut failed = false;
+    for target in targets().into_iter().filter(|t| wanted.is_empty() || wanted.iter().any(|w| w == t.name)) {
+        let seeds = seeds(&root.join("corpus").join(target.name));
+        let mut rng = StdRng::seed_from_u64(seed);
+        let started = Instant::now();
+        let (mut slowest, mut findings) = (Duration::ZERO, 0);
+        let mut input = Vec::new();
+        for n in 0..count {
+            // Now and then start again from a seed, so inputs stay near the format.
+            if n % 16 == 0 {
+                input = seeds[rng.random_range(0..seeds.len())].clone();
+            }
+            for _ in 0..rng.random_range(1..=4) {
+                mutate(&mut rng, &mut input, &seeds, target.dictionary);
+            }
+            LARGEST.store(0, Ordering::Relaxed);
+            let one = Instant::now();
+            let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| (target.run)(&input)));
+            let took = one.elapsed();
+            slowest = slowest.max(took);
+            let why = match outcome {
+                Err(_) => Some("panic"),
+                Ok(()) if took > Duration::from_secs(1) => Some("hang"),
+                Ok(()) if LARGEST.load(Ordering::Relaxed) > ALLOCATION_LIMIT => Some("allocation"),
+                Ok(()) => None,
+            };
+            if let Some(why) = why {
+                findings += 1;
+                let dir = root.join("findings").join(target.name);
+                let _ = std::fs::create_dir_all(&dir);
+                let path = dir.join(format!("{why}-{n}.bin"));
+                let _ = std::fs::write(&path, &input);
+                eprintln!("{}: {why} on input {n}, kept in {}", target.name, path.display());
+            }
+        }
+        let secs = started.elapsed().as_secs_f64();
+        println!(
+            "{:<14} {count} inputs in {secs:.1} s: {:.0} inputs/s, slowest {:.2} ms, {} seeds, findings: {findings}",
+            target.name,
+            count as f64 / secs,
+            slowest.as_secs_f64() * 1000.0,
+            seeds.len()
+        );
+        failed |= findings > 0;
+    }
+    if failed {
+        std::process::ExitCode::FAILURE
+    } else {
+        std::process::ExitCode::SUCCESS
+    }
+}
