@@ -494,6 +494,8 @@ fn dechunk(mut body: &str) -> String {
 pub struct Chromium {
     pub browser: Browser,
     handler: tokio::task::JoinHandle<()>,
+    /// The pages opened, for the policy check on close.
+    pages: std::sync::Mutex<Vec<Page>>,
     _profile: TempDir,
 }
 
@@ -528,12 +530,22 @@ impl Chromium {
             .map_err(|e| anyhow::anyhow!("browser config: {e}"))?;
         let (browser, mut events) = Browser::launch(config).await.context("launching Chromium")?;
         let handler = tokio::spawn(async move { while events.next().await.is_some() {} });
-        Ok(Self { browser, handler, _profile: profile })
+        Ok(Self { browser, handler, pages: std::sync::Mutex::default(), _profile: profile })
     }
 
     /// Opens `url` in a new tab.
     pub async fn open(&self, url: &str) -> anyhow::Result<Page> {
-        Ok(self.browser.new_page(url).await?)
+        let page = self.browser.new_page("about:blank").await?;
+        self.watch(page, url).await
+    }
+
+    /// Records the page's Content-Security-Policy violations from its first script on (checked
+    /// by [`close`](Self::close)), then loads `url`.
+    async fn watch(&self, page: Page, url: &str) -> anyhow::Result<Page> {
+        page.evaluate_on_new_document(CSP_WATCH).await?;
+        page.goto(url).await?;
+        self.pages.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(page.clone());
+        Ok(page)
     }
 
     /// Opens `url` in a new window with its own cookies and storage, as another person's
@@ -541,18 +553,33 @@ impl Chromium {
     pub async fn open_isolated(&self, url: &str) -> anyhow::Result<Page> {
         use chromiumoxide::cdp::browser_protocol::target::{CreateBrowserContextParams, CreateTargetParams};
         let context = self.browser.create_browser_context(CreateBrowserContextParams::default()).await?;
-        let mut params = CreateTargetParams::new(url);
+        let mut params = CreateTargetParams::new("about:blank");
         params.browser_context_id = Some(context);
-        Ok(self.browser.new_page(params).await?)
+        let page = self.browser.new_page(params).await?;
+        self.watch(page, url).await
     }
 
-    /// Closes the browser and waits for it.
+    /// Closes the browser and waits for it. Every test that closes its browser so also checks
+    /// that no page of the site broke its security policy: the viewer needs nothing it forbids.
     pub async fn close(mut self) {
+        let pages = std::mem::take(&mut *self.pages.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
+        let mut violations = Vec::new();
+        for page in pages {
+            let seen = tokio::time::timeout(Duration::from_secs(2), eval::<Vec<String>>(&page, "window.__cspViolations ?? []")).await;
+            if let Ok(Ok(seen)) = seen {
+                violations.extend(seen);
+            }
+        }
         let _ = self.browser.close().await;
         let _ = self.browser.wait().await;
         self.handler.abort();
+        assert!(violations.is_empty(), "the pages broke their Content-Security-Policy: {violations:?}");
     }
 }
+
+/// Keeps the page's Content-Security-Policy violations in `window.__cspViolations`.
+pub const CSP_WATCH: &str =
+    "window.__cspViolations = []; document.addEventListener('securitypolicyviolation', e => window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));";
 
 /// Evaluates `expression` in the page and decodes its value.
 pub async fn eval<T: DeserializeOwned>(page: &Page, expression: &str) -> anyhow::Result<T> {

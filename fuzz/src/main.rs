@@ -18,17 +18,24 @@ use std::time::{Duration, Instant};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+/// The local IVS's playback token check, as it runs there (the emulator is a binary, not a library).
+#[path = "../../local/src/playback_auth.rs"]
+#[allow(dead_code)]
+mod playback_auth;
+
 /// Counts the largest single allocation, so an input that makes a parser allocate without bound
-/// is seen rather than taking the machine down: anything over the limit fails at once.
+/// is seen: over [`ALLOCATION_LIMIT`] it is a finding; over [`HARD_LIMIT`] the allocation fails
+/// and the run stops there ("memory allocation failed") rather than taking the machine down.
 struct Watchful;
 
 static LARGEST: AtomicUsize = AtomicUsize::new(0);
 const ALLOCATION_LIMIT: usize = 64 << 20;
+const HARD_LIMIT: usize = 1 << 30;
 
 unsafe impl GlobalAlloc for Watchful {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         LARGEST.fetch_max(layout.size(), Ordering::Relaxed);
-        if layout.size() > ALLOCATION_LIMIT {
+        if layout.size() > HARD_LIMIT {
             return std::ptr::null_mut();
         }
         // SAFETY: the caller's layout is passed on unchanged.
@@ -42,7 +49,7 @@ unsafe impl GlobalAlloc for Watchful {
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         LARGEST.fetch_max(new_size, Ordering::Relaxed);
-        if new_size > ALLOCATION_LIMIT {
+        if new_size > HARD_LIMIT {
             return std::ptr::null_mut();
         }
         // SAFETY: as for `alloc`; `ptr` and `layout` are the caller's.
@@ -79,7 +86,39 @@ struct Target {
     name: &'static str,
     /// Tokens of its format, spliced into inputs.
     dictionary: &'static [&'static str],
+    /// Seeds made here, besides the corpus's (they need a key made at run time, say).
+    made_seeds: Vec<Vec<u8>>,
     run: Box<dyn Fn(&[u8])>,
+}
+
+const CHANNEL: &str = "arn:aws:ivs:us-east-1:000000000000:channel/local";
+
+/// A playback token as a site signs it.
+fn playback_token(key: &p384::ecdsa::SigningKey, claims: serde_json::Value) -> String {
+    use base64::Engine;
+    use p384::ecdsa::signature::Signer;
+    let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
+    let signed = format!("{}.{}", b64(br#"{"alg":"ES384","typ":"JWT"}"#), b64(claims.to_string().as_bytes()));
+    let signature: p384::ecdsa::Signature = key.sign(signed.as_bytes());
+    format!("{signed}.{}", b64(&signature.to_bytes()))
+}
+
+/// The local IVS's key pairs with one imported, and tokens signed by it.
+fn playback_keys() -> (playback_auth::KeyPairs, Vec<Vec<u8>>) {
+    use p384::pkcs8::{EncodePublicKey, LineEnding};
+    let key = p384::ecdsa::SigningKey::from_bytes(&[7u8; 48].into()).expect("a valid scalar");
+    let pairs = playback_auth::KeyPairs::load(None);
+    let pem = key.verifying_key().to_public_key_pem(LineEnding::LF).expect("a P-384 key encodes");
+    let _ = pairs.import(&pem, "fuzz", Default::default(), "arn:aws:ivs:us-east-1:000000000000:playback-key/");
+    let seeds = [
+        serde_json::json!({ "aws:channel-arn": CHANNEL, "aws:access-control-allow-origin": "https://site.example", "exp": 4102444800u64 }),
+        serde_json::json!({ "aws:channel-arn": CHANNEL, "exp": 1 }),
+        serde_json::json!({ "aws:channel-arn": "arn:aws:ivs:us-east-1:000000000000:channel/other", "exp": 4102444800u64 }),
+    ]
+    .into_iter()
+    .map(|claims| playback_token(&key, claims).into_bytes())
+    .collect();
+    (pairs, seeds)
 }
 
 fn text(input: &[u8]) -> std::borrow::Cow<'_, str> {
@@ -89,15 +128,36 @@ fn text(input: &[u8]) -> std::borrow::Cow<'_, str> {
 fn targets() -> Vec<Target> {
     let json: &[&str] = &["{", "}", "[", "]", "\"", ":", ",", "null", "true", "1e999", "-0", "\\u0000", "\\ud800", "\"type\"", "\"poll\"", "\"options\""];
     let identity = site_identity();
+    let (playback_pairs, playback_seeds) = playback_keys();
     vec![
         Target {
             name: "cue",
             dictionary: &["{\"type\":\"poll\"", "\"options\":[", "\"duration\":", "\"imageUrl\":\"javascript:", "N4Ig", "\"v\":2", "\"id\":", "\"correctIndex\":"],
+            made_seeds: Vec::new(),
             run: Box::new(|input| drop(ivs_proto::overlay::parse_cue(&text(input)))),
+        },
+        Target {
+            // The same cues as one public sample sends them: lz-string, base64.
+            name: "cue-lz",
+            dictionary: &["+", "/", "=", "A", "N4Ig", "\\u0000"],
+            made_seeds: seeds(&Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/cue"))
+                .iter()
+                .map(|json| lz_str::compress_to_base64(String::from_utf8_lossy(json).as_ref()).into_bytes())
+                .collect(),
+            run: Box::new(|input| drop(ivs_proto::overlay::parse_cue(&text(input)))),
+        },
+        Target {
+            name: "playback-jwt",
+            dictionary: &[".", "eyJ", "-", "_", "eyJhbGciOiJFUzM4NCJ9", "eyJhbGciOiJub25lIn0"],
+            made_seeds: playback_seeds,
+            run: Box::new(move |input| {
+                drop(playback_pairs.check(Some(&text(input)), CHANNEL, Some("https://site.example")));
+            }),
         },
         Target {
             name: "chat-frame",
             dictionary: &["\"Type\":\"MESSAGE\"", "\"Type\":\"EVENT\"", "\"Type\":\"ERROR\"", "\"Sender\":{", "\"Attributes\":{", "\"ErrorCode\":", "\"SendTime\":"],
+            made_seeds: Vec::new(),
             run: Box::new(|input| {
                 if let Ok(frame) = ivs_proto::chat::Subscribe::parse(&text(input)) {
                     if let ivs_proto::chat::Subscribe::Event { event_name, attributes, .. } = &frame {
@@ -109,6 +169,7 @@ fn targets() -> Vec<Target> {
         Target {
             name: "event",
             dictionary: &["\"detail-type\":", "\"source\":\"aws.ivs\"", "\"resources\":[", "\"time\":\"2026-", "\"event_name\":", "\"stream_id\":\"st-", "T25:61:61Z"],
+            made_seeds: Vec::new(),
             run: Box::new(|input| {
                 let events: Vec<_> = ivs_proto::stream_events::StreamEvent::parse(input).into_iter().collect();
                 drop(ivs_proto::stream_events::fold(&events, "arn:aws:ivs:us-east-1:000000000000:channel/local"));
@@ -117,11 +178,13 @@ fn targets() -> Vec<Target> {
         Target {
             name: "site-config",
             dictionary: &["[channel]", "[chat]", "[votes]", "[identity.jwt]", "arn = ", "= \"", "= [", "\n", "'''", "\"\"\"", "= 9999999999999999999"],
+            made_seeds: Vec::new(),
             run: Box::new(|input| drop(ivs_site::config::Config::parse(&text(input), |_| None))),
         },
         Target {
             name: "site-jwt",
             dictionary: &[".", "eyJ", "-", "_", "=", "eyJhbGciOiJub25lIn0", "eyJhbGciOiJIUzI1NiJ9"],
+            made_seeds: Vec::new(),
             run: Box::new(move |input| {
                 let mut headers = axum::http::HeaderMap::new();
                 if let Ok(value) = axum::http::HeaderValue::from_bytes(&[b"Bearer ".as_slice(), input].concat()) {
@@ -133,16 +196,19 @@ fn targets() -> Vec<Target> {
         Target {
             name: "chat-token",
             dictionary: json,
+            made_seeds: Vec::new(),
             run: Box::new(|input| drop(ivs_proto::chat_session::ChatToken::parse(&text(input)))),
         },
         Target {
             name: "viewer-config",
             dictionary: &["\"playbackUrl\":\"", "https://", "javascript:", "\"chatEndpoint\":", "\"embedOrigins\":[", "\"muted\":"],
+            made_seeds: Vec::new(),
             run: Box::new(|input| drop(ivs_proto::config::ViewerConfig::from_json(&text(input)))),
         },
         Target {
             name: "embed-command",
             dictionary: &["\"type\":\"ivs-viewer:command\"", "\"command\":", "\"volume\":", "\"quality\"", "NaN"],
+            made_seeds: Vec::new(),
             run: Box::new(|input| drop(ivs_proto::embed::parse_command(&text(input)))),
         },
     ]
@@ -211,6 +277,49 @@ fn seeds(dir: &Path) -> Vec<Vec<u8>> {
     }
 }
 
+/// What one target's run found.
+struct Run {
+    secs: f64,
+    slowest: Duration,
+    findings: usize,
+}
+
+/// Feeds `target` `count` inputs mutated from `seeds`; findings are written into `findings_dir`.
+fn fuzz(target: &Target, seeds: &[Vec<u8>], count: u64, seed: u64, findings_dir: &Path) -> Run {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let started = Instant::now();
+    let (mut slowest, mut findings) = (Duration::ZERO, 0);
+    let mut input = Vec::new();
+    for n in 0..count {
+        // Now and then start again from a seed, so inputs stay near the format.
+        if n % 16 == 0 {
+            input = seeds[rng.random_range(0..seeds.len())].clone();
+        }
+        for _ in 0..rng.random_range(1..=4) {
+            mutate(&mut rng, &mut input, seeds, target.dictionary);
+        }
+        LARGEST.store(0, Ordering::Relaxed);
+        let one = Instant::now();
+        let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| (target.run)(&input)));
+        let took = one.elapsed();
+        slowest = slowest.max(took);
+        let why = match outcome {
+            Err(_) => Some("panic"),
+            Ok(()) if took > Duration::from_secs(1) => Some("hang"),
+            Ok(()) if LARGEST.load(Ordering::Relaxed) > ALLOCATION_LIMIT => Some("allocation"),
+            Ok(()) => None,
+        };
+        if let Some(why) = why {
+            findings += 1;
+            let _ = std::fs::create_dir_all(findings_dir);
+            let path = findings_dir.join(format!("{why}-{n}.bin"));
+            let _ = std::fs::write(&path, &input);
+            eprintln!("{}: {why} on input {n}, kept in {}", target.name, path.display());
+        }
+    }
+    Run { secs: started.elapsed().as_secs_f64(), slowest, findings }
+}
+
 fn main() -> std::process::ExitCode {
     let mut count: u64 = 10_000_000;
     let mut seed: u64 = 1;
@@ -228,52 +337,45 @@ fn main() -> std::process::ExitCode {
     std::panic::set_hook(Box::new(|_| {}));
     let mut failed = false;
     for target in targets().into_iter().filter(|t| wanted.is_empty() || wanted.iter().any(|w| w == t.name)) {
-        let seeds = seeds(&root.join("corpus").join(target.name));
-        let mut rng = StdRng::seed_from_u64(seed);
-        let started = Instant::now();
-        let (mut slowest, mut findings) = (Duration::ZERO, 0);
-        let mut input = Vec::new();
-        for n in 0..count {
-            // Now and then start again from a seed, so inputs stay near the format.
-            if n % 16 == 0 {
-                input = seeds[rng.random_range(0..seeds.len())].clone();
-            }
-            for _ in 0..rng.random_range(1..=4) {
-                mutate(&mut rng, &mut input, &seeds, target.dictionary);
-            }
-            LARGEST.store(0, Ordering::Relaxed);
-            let one = Instant::now();
-            let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| (target.run)(&input)));
-            let took = one.elapsed();
-            slowest = slowest.max(took);
-            let why = match outcome {
-                Err(_) => Some("panic"),
-                Ok(()) if took > Duration::from_secs(1) => Some("hang"),
-                Ok(()) if LARGEST.load(Ordering::Relaxed) > ALLOCATION_LIMIT => Some("allocation"),
-                Ok(()) => None,
-            };
-            if let Some(why) = why {
-                findings += 1;
-                let dir = root.join("findings").join(target.name);
-                let _ = std::fs::create_dir_all(&dir);
-                let path = dir.join(format!("{why}-{n}.bin"));
-                let _ = std::fs::write(&path, &input);
-                eprintln!("{}: {why} on input {n}, kept in {}", target.name, path.display());
-            }
+        let mut seeds = seeds(&root.join("corpus").join(target.name));
+        if !target.made_seeds.is_empty() {
+            seeds.retain(|s| s != b"{}");
+            seeds.extend(target.made_seeds.iter().cloned());
         }
-        let secs = started.elapsed().as_secs_f64();
+        let run = fuzz(&target, &seeds, count, seed, &root.join("findings").join(target.name));
         println!(
-            "{:<14} {count} inputs in {secs:.1} s: {:.0} inputs/s, slowest {:.2} ms, {} seeds, findings: {findings}",
+            "{:<14} {count} inputs in {:.1} s: {:.0} inputs/s, slowest {:.2} ms, {} seeds, findings: {}",
             target.name,
-            count as f64 / secs,
-            slowest.as_secs_f64() * 1000.0,
-            seeds.len()
+            run.secs,
+            count as f64 / run.secs,
+            run.slowest.as_secs_f64() * 1000.0,
+            seeds.len(),
+            run.findings
         );
-        failed |= findings > 0;
+        failed |= run.findings > 0;
     }
     if failed {
         std::process::ExitCode::FAILURE
     } else {
         std::process::ExitCode::SUCCESS
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_planted_bug_is_found_and_its_input_kept() {
+        // A "parser" that panics on a byte its seeds never hold, and one that allocates too much.
+        let target = Target { name: "planted", dictionary: &["{"], made_seeds: Vec::new(), run: Box::new(|input| assert!(!input.contains(&0xff))) };
+        let dir = std::env::temp_dir().join(format!("ivs-fuzz-test-{}", std::process::id()));
+        let run = fuzz(&target, &[b"{\"a\":1}".to_vec()], 20_000, 1, &dir);
+        assert!(run.findings > 0);
+        let kept: Vec<_> = std::fs::read_dir(&dir).unwrap().filter_map(|e| std::fs::read(e.unwrap().path()).ok()).collect();
+        assert!(!kept.is_empty() && kept.iter().all(|input| input.contains(&0xff)), "the inputs that failed are kept");
+        let greedy = Target { name: "greedy", dictionary: &[], made_seeds: Vec::new(), run: Box::new(|input| drop(Vec::<u8>::with_capacity(input.len().min(300) << 20))) };
+        assert!(fuzz(&greedy, &[vec![b'x'; 200]], 50, 1, &dir).findings > 0, "an outsized allocation is a finding");
+        let _ = std::fs::remove_dir_all(dir);
     }
 }
