@@ -161,3 +161,66 @@ async fn playback_key_pairs_import_list_get_and_delete_and_decide_who_plays() ->
     assert_eq!(status, 403, "a token signed by a key pair IVS no longer has");
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn channels_and_stream_keys_through_the_sdk_and_after_a_restart() -> anyhow::Result<()> {
+    use aws_sdk_ivs::types::{ChannelLatencyMode, ChannelType};
+    let mut stack = Stack::start()?;
+    let ivs = ivs_client(&stack).await;
+    let created = ivs.create_channel().name("evening-show").latency_mode(ChannelLatencyMode::NormalLatency).r#type(ChannelType::BasicChannelType).tags("team", "video").send().await?;
+    let channel = created.channel().expect("a channel");
+    let arn = channel.arn().unwrap().to_owned();
+    let id = arn.strip_prefix("arn:aws:ivs:us-east-1:000000000000:channel/").expect("an IVS channel ARN");
+    assert!(id.len() == 12 && id.chars().all(|c| c.is_ascii_alphanumeric()), "{arn}");
+    assert_eq!((channel.name(), channel.latency_mode(), channel.r#type()), (Some("evening-show"), Some(&ChannelLatencyMode::NormalLatency), Some(&ChannelType::BasicChannelType)));
+    assert_eq!(channel.playback_url(), Some(format!("{}/api/video/v1/us-east-1.000000000000.channel.{id}.m3u8", stack.playback).as_str()));
+    assert_eq!(channel.ingest_endpoint(), Some("127.0.0.1"));
+    let key = created.stream_key().expect("its stream key");
+    assert!(key.value().is_some_and(|v| v.starts_with("sk_us-east-1_") && v.len() == 3 + 10 + 12 + 1 + 30), "{key:?}");
+    assert_eq!(key.channel_arn(), Some(arn.as_str()));
+
+    // Read, listed, filtered, paged, batched.
+    assert_eq!(ivs.get_channel().arn(&arn).send().await?.channel().and_then(|c| c.tags()).and_then(|t| t.get("team")).map(String::as_str), Some("video"));
+    assert_eq!(ivs.list_channels().filter_by_name("evening").send().await?.channels().len(), 1);
+    let first = ivs.list_channels().max_results(1).send().await?;
+    assert_eq!(first.channels().len(), 1);
+    assert_eq!(ivs.list_channels().next_token(first.next_token().expect("a second page")).send().await?.channels().len(), 1);
+    let missing = "arn:aws:ivs:us-east-1:000000000000:channel/nope";
+    let batch = ivs.batch_get_channel().arns(&arn).arns(missing).send().await?;
+    assert_eq!((batch.channels().len(), batch.errors().len()), (1, 1));
+    assert_eq!(batch.errors()[0].code(), Some("ResourceNotFoundException"));
+
+    // Updated; a bad value is refused in the service's words.
+    let updated = ivs.update_channel().arn(&arn).name("late-show").authorized(true).send().await?;
+    assert_eq!((updated.channel().and_then(|c| c.name()), updated.channel().map(|c| c.authorized())), (Some("late-show"), Some(true)));
+    let bad = ivs.update_channel().arn(&arn).latency_mode(ChannelLatencyMode::from("FAST")).send().await.unwrap_err();
+    assert_eq!(bad.code(), Some("ValidationException"));
+
+    // One stream key per channel.
+    let quota = ivs.create_stream_key().channel_arn(&arn).send().await.unwrap_err();
+    assert_eq!(quota.code(), Some("ServiceQuotaExceededException"));
+    let listed = ivs.list_stream_keys().channel_arn(&arn).send().await?;
+    assert_eq!(listed.stream_keys().len(), 1);
+    let key_arn = listed.stream_keys()[0].arn().unwrap().to_owned();
+    assert_eq!(ivs.get_stream_key().arn(&key_arn).send().await?.stream_key().and_then(|k| k.value()), key.value());
+    assert_eq!(ivs.batch_get_stream_key().arns(&key_arn).send().await?.stream_keys().len(), 1);
+    ivs.delete_stream_key().arn(&key_arn).send().await?;
+    let renewed = ivs.create_stream_key().channel_arn(&arn).send().await?;
+    assert_ne!(renewed.stream_key().and_then(|k| k.value()), key.value(), "a new key");
+
+    // Nobody broadcasts on it.
+    assert_eq!(ivs.get_stream().channel_arn(&arn).send().await.unwrap_err().code(), Some("ChannelNotBroadcasting"));
+    assert_eq!(ivs.put_metadata().channel_arn(&arn).metadata("x").send().await.unwrap_err().code(), Some("ChannelNotBroadcasting"));
+    // The built-in channel cannot be deleted while it is live.
+    assert_eq!(ivs.delete_channel().arn(ARN).send().await.unwrap_err().code(), Some("ConflictException"));
+
+    // Everything survives a restart; then the channel goes.
+    stack.restart()?;
+    let after = ivs.get_channel().arn(&arn).send().await?;
+    assert_eq!(after.channel().and_then(|c| c.name()), Some("late-show"));
+    assert_eq!(ivs.get_stream_key().arn(renewed.stream_key().unwrap().arn().unwrap()).send().await?.stream_key().and_then(|k| k.value()), renewed.stream_key().and_then(|k| k.value()));
+    ivs.delete_channel().arn(&arn).send().await?;
+    assert_eq!(ivs.get_channel().arn(&arn).send().await.unwrap_err().code(), Some("ResourceNotFoundException"));
+    assert_eq!(ivs.list_stream_keys().channel_arn(&arn).send().await.unwrap_err().code(), Some("ResourceNotFoundException"));
+    Ok(())
+}

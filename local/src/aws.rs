@@ -64,7 +64,6 @@ pub fn router(state: AppState) -> Router {
     let chat = crate::chat::control::router(state.chat.clone());
     Router::new()
         .route("/PutMetadata", post(put_metadata))
-        .route("/GetChannel", post(get_channel))
         .route("/GetStream", post(get_stream))
         .route("/ImportPlaybackKeyPair", post(import_playback_key_pair))
         .route("/GetPlaybackKeyPair", post(get_playback_key_pair))
@@ -75,7 +74,8 @@ pub fn router(state: AppState) -> Router {
         .route("/_local/health", get(health))
         .route("/_local/stream/health", post(force_health))
         .route("/_local/recordings", get(recordings))
-        .with_state(state)
+        .with_state(state.clone())
+        .merge(crate::channels::router(state))
         .merge(chat)
 }
 
@@ -103,7 +103,8 @@ struct PutMetadataInput {
 async fn put_metadata(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<StatusCode, ApiError> {
     let input: PutMetadataInput = parse(&body)?;
     if input.channel_arn != state.channel_arn {
-        return Err(ApiError::not_found(&input.channel_arn));
+        // Another channel of this account has no broadcaster (yet: no ingest for it here).
+        return Err(if state.channels.get(&input.channel_arn).is_some() { ApiError::not_broadcasting() } else { ApiError::not_found(&input.channel_arn) });
     }
     if input.metadata.is_empty() || input.metadata.len() > ivs_proto::MAX_METADATA_BYTES {
         return Err(ApiError::validation(format!(
@@ -128,34 +129,6 @@ async fn put_metadata(State(state): State<AppState>, headers: HeaderMap, body: B
 }
 
 #[derive(Deserialize)]
-struct GetChannelInput {
-    arn: String,
-}
-
-async fn get_channel(State(state): State<AppState>, body: Bytes) -> Result<Json<serde_json::Value>, ApiError> {
-    let input: GetChannelInput = parse(&body)?;
-    if input.arn != state.channel_arn {
-        return Err(ApiError::not_found(&input.arn));
-    }
-    Ok(Json(json!({
-        "channel": {
-            "arn": state.channel_arn,
-            "name": "local",
-            "latencyMode": "LOW",
-            "type": "STANDARD",
-            "authorized": state.authorized,
-            "insecureIngest": false,
-            "ingestEndpoint": "127.0.0.1",
-            "playbackUrl": state.playback_url,
-            "recordingConfigurationArn": "",
-            "preset": "",
-            "playbackRestrictionPolicyArn": "",
-            "tags": {}
-        }
-    })))
-}
-
-#[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct GetStreamInput {
     channel_arn: String,
@@ -164,7 +137,7 @@ struct GetStreamInput {
 async fn get_stream(State(state): State<AppState>, body: Bytes) -> Result<Json<serde_json::Value>, ApiError> {
     let input: GetStreamInput = parse(&body)?;
     if input.channel_arn != state.channel_arn {
-        return Err(ApiError::not_found(&input.channel_arn));
+        return Err(if state.channels.get(&input.channel_arn).is_some() { ApiError::not_broadcasting() } else { ApiError::not_found(&input.channel_arn) });
     }
     let info = state.channel.stream_info().ok_or_else(ApiError::not_broadcasting)?;
     Ok(Json(json!({

@@ -13,6 +13,7 @@
 //! AWS SDK with an endpoint override, as it talks to IVS, and hears its EventBridge-shaped events.
 
 mod aws;
+mod channels;
 mod chat;
 mod client;
 mod events;
@@ -41,8 +42,8 @@ pub struct AppState {
     pub channel_arn: String,
     pub playback_url: String,
     pub chat: Chat,
-    /// A private channel: playlists need a playback token signed by an imported key pair.
-    pub authorized: bool,
+    /// The account's channels and stream keys (the built-in one plays the test stream).
+    pub channels: channels::Channels,
     /// The playback key pairs imported into this account.
     pub key_pairs: playback_auth::KeyPairs,
     /// The playback sessions valid tokens opened.
@@ -88,7 +89,7 @@ struct ServeArgs {
     /// Where the chat WebSocket (IVS Chat Messaging) listens.
     #[arg(long, default_value = "127.0.0.1:8082")]
     chat: SocketAddr,
-    /// Where state that outlives a restart is kept (imported playback key pairs).
+    /// Where state that outlives a restart is kept (channels, stream keys, playback key pairs).
     #[arg(long, default_value = ".ivs-local")]
     data_dir: PathBuf,
     /// Seconds in one of IVS Chat's minutes (token validity, session lengths); lower only to test expiry.
@@ -205,7 +206,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         channel_arn: CHANNEL_ARN.into(),
         playback_url: playback_url.clone(),
         chat: chat.clone(),
-        authorized: args.private,
+        channels: channels::Channels::load(Some(args.data_dir.join("channels.json")), &format!("http://{}", args.playback), CHANNEL_ARN, args.private),
         key_pairs: playback_auth::KeyPairs::load(Some(args.data_dir.join("playback-key-pairs.json"))),
         sessions: playback_auth::Sessions::new(args.playback_session_secs.map(std::time::Duration::from_secs)),
     };

@@ -47,7 +47,7 @@ struct PlaylistQuery {
 /// A private channel's multivariant playlist needs a valid playback token: the refusal, if this
 /// one is not.
 fn refusal(state: &AppState, token: Option<&str>, headers: &HeaderMap) -> Option<Response> {
-    if !state.authorized {
+    if !state.channels.authorized(&state.channel_arn) {
         return None;
     }
     let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
@@ -72,7 +72,7 @@ async fn master(State(state): State<AppState>, Path(file): Path<String>, Query(q
         return refused;
     }
     // A private channel: the token opens a session, and the renditions' URLs are bound to it.
-    let session = if state.authorized && state.channel.is_live() { format!("?session={}", state.sessions.open()) } else { String::new() };
+    let session = if state.channels.authorized(&state.channel_arn) && state.channel.is_live() { format!("?session={}", state.sessions.open()) } else { String::new() };
     m3u8(state.channel.master_playlist(|rung| format!("r/{}.m3u8{session}", rung.name)), "no-cache, no-store", "channel is offline")
 }
 
@@ -86,7 +86,7 @@ async fn playlist(
     let Some(rung) = file.strip_suffix(".m3u8") else {
         return (StatusCode::NOT_FOUND, "no such rendition").into_response();
     };
-    if state.authorized && !state.sessions.is_open(query.session.as_deref()) {
+    if state.channels.authorized(&state.channel_arn) && !state.sessions.is_open(query.session.as_deref()) {
         tracing::info!("rendition playlist refused: no open playback session");
         return (StatusCode::FORBIDDEN, "no open playback session").into_response();
     }

@@ -104,15 +104,16 @@ impl Limits {
 
 /// The Content-Security-Policy of the site's pages: its own scripts and WebAssembly only (the page
 /// has no inline script; the inlined configuration is JSON, which no browser runs), the player's
-/// worker and media from `blob:`, connections to the site, the playback host and the chat
-/// endpoint, and who may frame the page — `frame_ancestors`.
+/// worker and media from `blob:`, connections to the site, the playback host, the chat endpoint
+/// and IVS's own hosts (`*.live-video.net`: the player fetches its configuration there, as the IVS
+/// documentation's minimal policy names), and who may frame the page — `frame_ancestors`.
 pub fn content_security_policy(playback_url: &str, chat_endpoint: &str, frame_ancestors: &str) -> String {
     let origin = |url: &str| url.split('/').take(3).collect::<Vec<_>>().join("/");
     let playback = origin(playback_url);
     let chat = origin(chat_endpoint);
     format!(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:; media-src 'self' blob:; \
-         connect-src 'self' {playback} {chat}; img-src 'self' https: data:; style-src 'self'; style-src-attr 'unsafe-inline'; \
+         connect-src 'self' {playback} {chat} https://*.live-video.net; img-src 'self' https: data:; style-src 'self'; style-src-attr 'unsafe-inline'; \
          font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors {frame_ancestors}"
     )
 }
@@ -159,7 +160,7 @@ mod tests {
     #[test]
     fn the_policy_names_the_hosts_the_viewer_needs_and_nothing_inline() {
         let csp = content_security_policy("https://a1.playback.live-video.net/api/video/v1/x.m3u8", "wss://edge.ivschat.us-west-2.amazonaws.com", "'none'");
-        assert!(csp.contains("connect-src 'self' https://a1.playback.live-video.net wss://edge.ivschat.us-west-2.amazonaws.com;"), "{csp}");
+        assert!(csp.contains("connect-src 'self' https://a1.playback.live-video.net wss://edge.ivschat.us-west-2.amazonaws.com https://*.live-video.net;"), "{csp}");
         assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval';"), "{csp}");
         assert!(!csp.split(';').any(|d| d.trim().starts_with("script-src") && d.contains("unsafe-inline")), "no inline script: {csp}");
         assert!(csp.ends_with("frame-ancestors 'none'"));
