@@ -224,3 +224,48 @@ async fn channels_and_stream_keys_through_the_sdk_and_after_a_restart() -> anyho
     assert_eq!(ivs.list_stream_keys().channel_arn(&arn).send().await.unwrap_err().code(), Some("ResourceNotFoundException"));
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn streams_sessions_and_tags_through_the_sdk() -> anyhow::Result<()> {
+    use aws_sdk_ivs::types::StreamHealth;
+    let stack = Stack::start()?;
+    let ivs = ivs_client(&stack).await;
+    let live = ivs.list_streams().send().await?;
+    assert_eq!(live.streams().len(), 1);
+    let stream_id = live.streams()[0].stream_id().unwrap().to_owned();
+    assert_eq!(live.streams()[0].channel_arn(), Some(ARN));
+    assert!(live.streams()[0].start_time().is_some());
+    assert_eq!(ivs.list_streams().filter_by(aws_sdk_ivs::types::StreamFilters::builder().health(StreamHealth::Starving).build()).send().await?.streams().len(), 0);
+
+    let session = ivs.get_stream_session().channel_arn(ARN).send().await?.stream_session.expect("the live session");
+    assert_eq!(session.stream_id(), Some(stream_id.as_str()));
+    assert!(session.end_time().is_none(), "still live");
+    assert_eq!(session.channel().and_then(|c| c.arn()), Some(ARN));
+    let names: Vec<&str> = session.truncated_events().iter().filter_map(|e| e.name()).collect();
+    assert_eq!(names, ["Session Created", "Stream Start"]);
+
+    // StopStream ends the broadcast: the session ends, GetStream says so.
+    ivs.stop_stream().channel_arn(ARN).send().await?;
+    assert_eq!(ivs.get_stream().channel_arn(ARN).send().await.unwrap_err().code(), Some("ChannelNotBroadcasting"));
+    assert_eq!(ivs.stop_stream().channel_arn(ARN).send().await.unwrap_err().code(), Some("ChannelNotBroadcasting"));
+    let sessions = ivs.list_stream_sessions().channel_arn(ARN).send().await?;
+    assert_eq!(sessions.stream_sessions().len(), 1);
+    assert_eq!(sessions.stream_sessions()[0].stream_id(), Some(stream_id.as_str()));
+    assert!(sessions.stream_sessions()[0].end_time().is_some(), "ended");
+    let ended = ivs.get_stream_session().channel_arn(ARN).stream_id(&stream_id).send().await?.stream_session.unwrap();
+    assert_eq!(ended.truncated_events().iter().filter_map(|e| e.name()).last(), Some("Session Ended"));
+    assert_eq!(ivs.get_stream_session().channel_arn(ARN).stream_id("st-nope").send().await.unwrap_err().code(), Some("ResourceNotFoundException"));
+
+    // Tags on a channel and on a stream key (REST paths with the ARN in them).
+    ivs.tag_resource().resource_arn(ARN).tags("team", "video").tags("cost centre", "42").send().await?;
+    let tags = ivs.list_tags_for_resource().resource_arn(ARN).send().await?;
+    assert_eq!(tags.tags().get("cost centre").map(String::as_str), Some("42"));
+    ivs.untag_resource().resource_arn(ARN).tag_keys("cost centre").send().await?;
+    assert_eq!(ivs.list_tags_for_resource().resource_arn(ARN).send().await?.tags().len(), 1);
+    let key = ivs.list_stream_keys().channel_arn(ARN).send().await?.stream_keys()[0].arn().unwrap().to_owned();
+    ivs.tag_resource().resource_arn(&key).tags("rotated", "never").send().await?;
+    assert_eq!(ivs.get_stream_key().arn(&key).send().await?.stream_key().and_then(|k| k.tags()).and_then(|t| t.get("rotated")).map(String::as_str), Some("never"));
+    let unknown = "arn:aws:ivs:us-east-1:000000000000:channel/nope";
+    assert_eq!(ivs.list_tags_for_resource().resource_arn(unknown).send().await.unwrap_err().code(), Some("ResourceNotFoundException"));
+    Ok(())
+}

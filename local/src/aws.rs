@@ -75,7 +75,8 @@ pub fn router(state: AppState) -> Router {
         .route("/_local/stream/health", post(force_health))
         .route("/_local/recordings", get(recordings))
         .with_state(state.clone())
-        .merge(crate::channels::router(state))
+        .merge(crate::channels::router(state.clone()))
+        .merge(crate::streams::router(state))
         .merge(chat)
 }
 

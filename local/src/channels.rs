@@ -121,6 +121,31 @@ impl Channels {
         format!("{}/api/video/v1/{REGION}.{ACCOUNT}.channel.{}.m3u8", self.playback_base, id_of(arn))
     }
 
+    /// The tags of a channel or stream key.
+    pub fn tags(&self, arn: &str) -> Option<BTreeMap<String, String>> {
+        let registry = self.lock();
+        let channel = registry.channels.iter().find(|c| c.arn == arn).map(|c| c.tags.clone());
+        channel.or_else(|| registry.keys.iter().find(|k| k.arn == arn).map(|k| k.tags.clone()))
+    }
+
+    /// Changes the tags of a channel or stream key (`None`: no such resource; `Err`: too many).
+    pub fn update_tags(&self, arn: &str, change: impl FnOnce(&mut BTreeMap<String, String>)) -> Option<Result<(), String>> {
+        let mut registry = self.lock();
+        let registry = &mut *registry;
+        let tags = match registry.channels.iter_mut().find(|c| c.arn == arn) {
+            Some(channel) => &mut channel.tags,
+            None => &mut registry.keys.iter_mut().find(|k| k.arn == arn)?.tags,
+        };
+        let mut changed = tags.clone();
+        change(&mut changed);
+        if changed.len() > 50 {
+            return Some(Err("a resource has at most 50 tags".into()));
+        }
+        *tags = changed;
+        self.save(registry);
+        Some(Ok(()))
+    }
+
     /// The channel as the API describes it.
     pub fn describe(&self, channel: &ChannelRecord) -> Value {
         json!({

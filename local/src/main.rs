@@ -20,6 +20,7 @@ mod events;
 mod hls;
 mod playback;
 mod playback_auth;
+mod streams;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
