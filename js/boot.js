@@ -101,7 +101,7 @@
       config = null;
     }
     var query = new URLSearchParams(location.search);
-    var standIn = document.body.appendChild(element("main", "app", element("section", "viewer", element("div", "stage", video))));
+    var standIn = document.body.appendChild(element("main", "app", element("section", "viewer", element("div", "stage", element("div", "frame", video)))));
     standIn.id = "ivs-boot";
     // Keep the video where it will be once the chat is beside it (embedded: only with ?chat=1).
     var embed = /\/embed\/?$/.test(location.pathname);

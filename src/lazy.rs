@@ -36,8 +36,8 @@ pub fn chat_panel(config: ChatConfig) -> Result<AnyView, NotLoaded> {
     Ok(view! { <ChatPanel config=config /> }.into_any())
 }
 
-/// What is drawn over the video: the overlays from timed metadata, the control bar and the
-/// keyboard shortcuts.
+/// What is drawn over the video: the notice from timed metadata (and the reading of cues), the
+/// control bar with the captions, and the keyboard shortcuts.
 #[wasm_split(stage, fallible, wasm_split_path = ::leptos::wasm_split)]
 pub fn over_the_video(stage: NodeRef<Div>, config: Signal<Option<ViewerConfig>>) -> Result<AnyView, NotLoaded> {
     use crate::components::controls::Controls;
@@ -47,6 +47,14 @@ pub fn over_the_video(stage: NodeRef<Div>, config: Signal<Option<ViewerConfig>>)
         <Controls stage=stage />
     }
     .into_any())
+}
+
+/// The poll, quiz and product cards: over the picture, or in a panel under it on small screens
+/// (in the same file).
+#[wasm_split(stage, fallible, wasm_split_path = ::leptos::wasm_split)]
+pub fn overlay_cards() -> Result<AnyView, NotLoaded> {
+    use crate::components::overlays::OverlayCards;
+    Ok(view! { <OverlayCards /> }.into_any())
 }
 
 /// The tray of recent products under the video (in the same file).

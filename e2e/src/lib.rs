@@ -539,6 +539,20 @@ impl Chromium {
         self.watch(page, url).await
     }
 
+    /// Opens `url` in a window of its own as a device of `width`×`height` CSS pixels would show
+    /// it (`mobile`: a phone's viewport, touch, twice the pixels).
+    pub async fn open_as_device(&self, url: &str, width: i64, height: i64, mobile: bool) -> anyhow::Result<Page> {
+        use chromiumoxide::cdp::browser_protocol::emulation::{SetDeviceMetricsOverrideParams, SetTouchEmulationEnabledParams};
+        use chromiumoxide::cdp::browser_protocol::target::{CreateBrowserContextParams, CreateTargetParams};
+        let context = self.browser.create_browser_context(CreateBrowserContextParams::default()).await?;
+        let mut params = CreateTargetParams::new("about:blank");
+        params.browser_context_id = Some(context);
+        let page = self.browser.new_page(params).await?;
+        page.execute(SetDeviceMetricsOverrideParams::new(width, height, if mobile { 2.0 } else { 1.0 }, mobile)).await?;
+        page.execute(SetTouchEmulationEnabledParams::new(mobile)).await?;
+        self.watch(page, url).await
+    }
+
     /// Records the page's Content-Security-Policy violations from its first script on (checked
     /// by [`close`](Self::close)), then loads `url`.
     async fn watch(&self, page: Page, url: &str) -> anyhow::Result<Page> {

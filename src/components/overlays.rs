@@ -1,7 +1,9 @@
 //! Everything timed metadata draws, from the board the player keeps: over the video the notice
-//! banner, the poll, the quiz and the product card; under it the tray of earlier products.
-//! It also reads the stream's timed metadata onto the board, and asks the backend what is on
-//! screen for a viewer who arrives late. (Fetched apart from the page's core: see `crate::lazy`.)
+//! banner; the poll, the quiz and the product card over the picture where it is large, in a panel
+//! under it where it is small (a phone in portrait, a small embed: the stage's own width decides,
+//! in CSS); under everything the tray of earlier products. It also reads the stream's timed
+//! metadata onto the board, and asks the backend what is on screen for a viewer who arrives late.
+//! (Fetched apart from the page's core: see `crate::lazy`.)
 
 use ivs_proto::config::ViewerConfig;
 use ivs_proto::overlay::{parse_cue, Score};
@@ -15,7 +17,8 @@ use super::quiz_card::QuizCard;
 use crate::hooks::use_ivs_player::UseIvsPlayerReturn;
 use crate::hooks::use_polls::PollsStore;
 
-/// The overlays drawn over the video, for the player in context.
+/// What timed metadata draws inside the video's frame (the notice), and the reading of cues onto
+/// the board, for the player in context.
 #[component]
 pub fn StageOverlays(
     /// The viewer's configuration (where to ask what is on screen); `None` while it loads.
@@ -46,10 +49,21 @@ pub fn StageOverlays(
             true
         });
     }
+    let notice = Signal::derive(move || player.board.with(|b| b.notice.clone()));
+    view! {
+        {move || notice.get().map(|(notice, cue_start)| view! {
+            <NoticeBanner notice=notice cue_start=cue_start position=player.position />
+        })}
+    }
+}
+
+/// The interactive cards — poll, quiz, product — for the player in context.
+#[component]
+pub fn OverlayCards() -> impl IntoView {
+    let player = expect_context::<UseIvsPlayerReturn>();
     let poll = Signal::derive(move || player.board.with(|b| b.poll.clone()));
     let product = Signal::derive(move || player.board.with(|b| b.product.clone()));
     let quiz = Signal::derive(move || player.board.with(|b| b.quiz.clone()));
-    let notice = Signal::derive(move || player.board.with(|b| b.notice.clone()));
     let quiz_choice = Signal::derive(move || player.board.with(|b| b.quiz_choice));
     let poll_closed = Signal::derive(move || player.board.with(|b| b.poll_closed));
     let score = RwSignal::new(Score::default());
@@ -60,9 +74,6 @@ pub fn StageOverlays(
     });
 
     view! {
-        {move || notice.get().map(|(notice, cue_start)| view! {
-            <NoticeBanner notice=notice cue_start=cue_start position=player.position />
-        })}
         <div class="overlays" data-testid="overlays">
             {move || poll.get().map(|(poll, cue_start)| view! {
                 <PollCard poll=poll cue_start=cue_start position=player.position closed_early=poll_closed />

@@ -10,7 +10,7 @@ use super::slate::Slate;
 use super::status_badge::StatusBadge;
 use crate::hooks::use_ivs_player::UseIvsPlayerReturn;
 use crate::hooks::use_polls::PollsStore;
-use crate::lazy::{lazy, over_the_video, product_tray};
+use crate::lazy::{lazy, over_the_video, overlay_cards, product_tray};
 
 /// The player with everything drawn over it.
 #[component]
@@ -26,7 +26,10 @@ pub fn Viewer(
     let polls = use_context::<PollsStore>();
     view! {
         <section class="viewer" data-testid="viewer">
+            // The stage (what goes full screen) holds the video's frame and the cards, which sit
+            // over the picture or, where it is small, in a panel under it (style/main.css).
             <div class="stage" node_ref=stage>
+              <div class="frame">
                 <div node_ref=video_host class="video-host"></div>
                 <StatusBadge status=player.status />
                 {move || polls.and_then(|p| p.stream.get()).filter(|s| s.live).map(|stream| view! {
@@ -44,6 +47,8 @@ pub fn Viewer(
                     muted=player.muted
                     playback_blocked=player.playback_blocked
                 />
+              </div>
+              {lazy(None, overlay_cards)}
             </div>
             {lazy(None, product_tray)}
         </section>
