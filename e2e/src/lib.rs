@@ -48,7 +48,7 @@ pub struct Stack {
     pub playback: String,
     /// The chat WebSocket endpoint.
     pub chat: String,
-    /// The key for `/sign-in?user=…&key=…`.
+    /// The key the sign-in form takes (`POST /sign-in`).
     pub sign_in_key: String,
     /// The site server's operator key (publishing overlays).
     pub operator_key: String,
