@@ -54,6 +54,8 @@ async fn three_viewers_vote_and_see_the_same_tallies_that_survive_a_restart() ->
     wait_for(&eve, "document.querySelector('[data-testid=chat-state]')?.dataset.state === 'connected'", Duration::from_secs(20)).await?;
     let eve_again = chromium.open(&stack.site).await?; // same browser, same cookie: the same viewer
     wait_for(&eve_again, PLAYING, Duration::from_secs(20)).await?;
+    // The second tab has the poll (from the state endpoint) before the first tab votes.
+    wait_for(&eve_again, "document.querySelectorAll('[data-testid=poll-choice]').length === 3", Duration::from_secs(10)).await?;
     eve.bring_to_front().await?;
     vote(&eve, 1).await?;
     wait_for(&eve, "(document.querySelector('[data-testid=poll-notice]')?.textContent ?? '').includes('counted')", Duration::from_secs(5)).await?;

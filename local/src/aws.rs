@@ -40,8 +40,8 @@ impl ApiError {
         Self::new(StatusCode::BAD_REQUEST, "ValidationException", message)
     }
 
-    fn not_found(arn: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "ResourceNotFoundException", format!("ResourceNotFoundException: {arn} not found"))
+    pub(crate) fn not_found(arn: &str) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "ResourceNotFoundException", format!("ResourceNotFoundException: {arn} not found")).with("resourceId", arn.into())
     }
 
     fn not_broadcasting() -> Self {
@@ -78,6 +78,30 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::channels::router(state.clone()))
         .merge(crate::streams::router(state))
         .merge(chat)
+}
+
+/// One page of `items` from `next_token`, at most `max_results` (1 to 100, default 100), and the
+/// token of the next page, as the List operations answer.
+pub(crate) fn page<T: Clone>(items: &[T], max_results: Option<usize>, next_token: Option<&str>) -> Result<(Vec<T>, Option<String>), ApiError> {
+    let max = max_results.unwrap_or(100);
+    if !(1..=100).contains(&max) {
+        return Err(ApiError::validation("maxResults must be 1 to 100"));
+    }
+    let start = match next_token {
+        None | Some("") => 0,
+        Some(token) => token.parse::<usize>().map_err(|_| ApiError::validation("nextToken is not valid"))?,
+    };
+    let page = items.iter().skip(start).take(max).cloned().collect();
+    Ok((page, (start + max < items.len()).then(|| (start + max).to_string())))
+}
+
+/// A List answer: `items` under `key`, and `nextToken` when there is more.
+pub(crate) fn listed(key: &str, (items, next): (Vec<serde_json::Value>, Option<String>)) -> Json<serde_json::Value> {
+    let mut answer = json!({ key: items });
+    if let Some(next) = next {
+        answer["nextToken"] = next.into();
+    }
+    Json(answer)
 }
 
 pub(crate) fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
@@ -263,22 +287,8 @@ struct ListInput {
 
 async fn list_playback_key_pairs(State(state): State<AppState>, body: Bytes) -> Result<Json<serde_json::Value>, ApiError> {
     let input: ListInput = if body.is_empty() { ListInput::default() } else { parse(&body)? };
-    let max = input.max_results.unwrap_or(100);
-    if !(1..=100).contains(&max) {
-        return Err(ApiError::validation("maxResults must be 1 to 100"));
-    }
-    let start = match input.next_token.as_deref() {
-        None | Some("") => 0,
-        Some(token) => token.parse::<usize>().map_err(|_| ApiError::validation("nextToken is not valid"))?,
-    };
-    let pairs = state.key_pairs.list();
-    let page: Vec<serde_json::Value> =
-        pairs.iter().skip(start).take(max).map(|p| json!({ "arn": p.arn, "name": p.name, "tags": p.tags })).collect();
-    let mut answer = json!({ "keyPairs": page });
-    if start + max < pairs.len() {
-        answer["nextToken"] = (start + max).to_string().into();
-    }
-    Ok(Json(answer))
+    let pairs: Vec<serde_json::Value> = state.key_pairs.list().iter().map(|p| json!({ "arn": p.arn, "name": p.name, "tags": p.tags })).collect();
+    Ok(listed("keyPairs", page(&pairs, input.max_results, input.next_token.as_deref())?))
 }
 
 async fn delete_playback_key_pair(State(state): State<AppState>, body: Bytes) -> Result<Json<serde_json::Value>, ApiError> {

@@ -18,7 +18,7 @@ use rand::distr::{Alphanumeric, SampleString};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::aws::{parse, ApiError};
+use crate::aws::{listed, page, parse, ApiError};
 use crate::AppState;
 
 const ACCOUNT: &str = "000000000000";
@@ -269,9 +269,6 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-fn not_found(arn: &str) -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "ResourceNotFoundException", format!("ResourceNotFoundException: {arn} not found")).with("resourceId", arn.into())
-}
 
 async fn create_channel(State(state): State<AppState>, body: Bytes) -> Result<Json<Value>, ApiError> {
     let input: ChannelInput = if body.is_empty() { ChannelInput::default() } else { parse(&body)? };
@@ -297,7 +294,7 @@ struct ArnInput {
 
 async fn get_channel(State(state): State<AppState>, body: Bytes) -> Result<Json<Value>, ApiError> {
     let input: ArnInput = parse(&body)?;
-    let channel = state.channels.get(&input.arn).ok_or_else(|| not_found(&input.arn))?;
+    let channel = state.channels.get(&input.arn).ok_or_else(|| ApiError::not_found(&input.arn))?;
     Ok(Json(json!({ "channel": state.channels.describe(&channel) })))
 }
 
@@ -331,20 +328,6 @@ struct ListChannelsInput {
     next_token: Option<String>,
 }
 
-/// One page of `items` from `next_token`, at most `max_results` (1 to 100, default 100).
-fn page<T: Clone>(items: &[T], max_results: Option<usize>, next_token: Option<&str>) -> Result<(Vec<T>, Option<String>), ApiError> {
-    let max = max_results.unwrap_or(100);
-    if !(1..=100).contains(&max) {
-        return Err(ApiError::validation("maxResults must be 1 to 100"));
-    }
-    let start = match next_token {
-        None | Some("") => 0,
-        Some(token) => token.parse::<usize>().map_err(|_| ApiError::validation("nextToken is not valid"))?,
-    };
-    let page = items.iter().skip(start).take(max).cloned().collect();
-    Ok((page, (start + max < items.len()).then(|| (start + max).to_string())))
-}
-
 async fn list_channels(State(state): State<AppState>, body: Bytes) -> Result<Json<Value>, ApiError> {
     let input: ListChannelsInput = if body.is_empty() { ListChannelsInput::default() } else { parse(&body)? };
     if input.filter_by_recording_configuration_arn.is_some() && input.filter_by_playback_restriction_policy_arn.is_some() {
@@ -360,12 +343,7 @@ async fn list_channels(State(state): State<AppState>, body: Bytes) -> Result<Jso
         .filter(|c| input.filter_by_playback_restriction_policy_arn.as_ref().is_none_or(|p| &c.playback_restriction_policy_arn == p))
         .map(summary)
         .collect();
-    let (channels, next) = page(&matching, input.max_results, input.next_token.as_deref())?;
-    let mut answer = json!({ "channels": channels });
-    if let Some(next) = next {
-        answer["nextToken"] = next.into();
-    }
-    Ok(Json(answer))
+    Ok(listed("channels", page(&matching, input.max_results, input.next_token.as_deref())?))
 }
 
 #[derive(Deserialize)]
@@ -384,7 +362,7 @@ async fn update_channel(State(state): State<AppState>, body: Bytes) -> Result<Js
     }
     let updated = {
         let mut registry = channels.lock();
-        let channel = registry.channels.iter_mut().find(|c| c.arn == input.arn).ok_or_else(|| not_found(&input.arn))?;
+        let channel = registry.channels.iter_mut().find(|c| c.arn == input.arn).ok_or_else(|| ApiError::not_found(&input.arn))?;
         let c = input.changes;
         if let Some(v) = c.name {
             channel.name = v;
@@ -421,7 +399,7 @@ async fn delete_channel(State(state): State<AppState>, body: Bytes) -> Result<St
     let input: ArnInput = parse(&body)?;
     let channels = &state.channels;
     if channels.get(&input.arn).is_none() {
-        return Err(not_found(&input.arn));
+        return Err(ApiError::not_found(&input.arn));
     }
     if input.arn == channels.builtin {
         let why = if state.channel.is_live() { "the channel is live; stop the stream first" } else { "the local IVS's built-in channel cannot be deleted" };
@@ -448,7 +426,7 @@ async fn create_stream_key(State(state): State<AppState>, body: Bytes) -> Result
     let channels = &state.channels;
     let mut registry = channels.lock();
     if !registry.channels.iter().any(|c| c.arn == input.channel_arn) {
-        return Err(not_found(&input.channel_arn));
+        return Err(ApiError::not_found(&input.channel_arn));
     }
     if registry.keys.iter().any(|k| k.channel_arn == input.channel_arn) {
         return Err(ApiError::new(StatusCode::PAYMENT_REQUIRED, "ServiceQuotaExceededException", "a channel has at most one stream key; delete it first"));
@@ -461,7 +439,7 @@ async fn create_stream_key(State(state): State<AppState>, body: Bytes) -> Result
 
 async fn get_stream_key(State(state): State<AppState>, body: Bytes) -> Result<Json<Value>, ApiError> {
     let input: ArnInput = parse(&body)?;
-    let key = state.channels.lock().keys.iter().find(|k| k.arn == input.arn).cloned().ok_or_else(|| not_found(&input.arn))?;
+    let key = state.channels.lock().keys.iter().find(|k| k.arn == input.arn).cloned().ok_or_else(|| ApiError::not_found(&input.arn))?;
     Ok(Json(json!({ "streamKey": describe_key(&key) })))
 }
 
@@ -493,16 +471,11 @@ async fn list_stream_keys(State(state): State<AppState>, body: Bytes) -> Result<
     let input: ListStreamKeysInput = parse(&body)?;
     let registry = state.channels.lock();
     if !registry.channels.iter().any(|c| c.arn == input.channel_arn) {
-        return Err(not_found(&input.channel_arn));
+        return Err(ApiError::not_found(&input.channel_arn));
     }
     let keys: Vec<Value> =
         registry.keys.iter().filter(|k| k.channel_arn == input.channel_arn).map(|k| json!({ "arn": k.arn, "channelArn": k.channel_arn, "tags": k.tags })).collect();
-    let (keys, next) = page(&keys, input.max_results, input.next_token.as_deref())?;
-    let mut answer = json!({ "streamKeys": keys });
-    if let Some(next) = next {
-        answer["nextToken"] = next.into();
-    }
-    Ok(Json(answer))
+    Ok(listed("streamKeys", page(&keys, input.max_results, input.next_token.as_deref())?))
 }
 
 async fn delete_stream_key(State(state): State<AppState>, body: Bytes) -> Result<StatusCode, ApiError> {
@@ -510,7 +483,7 @@ async fn delete_stream_key(State(state): State<AppState>, body: Bytes) -> Result
     let channels = &state.channels;
     let mut registry = channels.lock();
     if !registry.keys.iter().any(|k| k.arn == input.arn) {
-        return Err(not_found(&input.arn));
+        return Err(ApiError::not_found(&input.arn));
     }
     registry.keys.retain(|k| k.arn != input.arn);
     channels.save(&registry);

@@ -12,7 +12,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::aws::{parse, ApiError};
+use crate::aws::{listed, page, parse, ApiError};
 use crate::chat::timestamp;
 use crate::AppState;
 
@@ -27,9 +27,6 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-fn not_found(arn: &str) -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "ResourceNotFoundException", format!("ResourceNotFoundException: {arn} not found")).with("resourceId", arn.into())
-}
 
 fn iso(ms: i64) -> String {
     timestamp(std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms.max(0) as u64))
@@ -84,7 +81,7 @@ struct ChannelInput {
 async fn stop_stream(State(state): State<AppState>, body: Bytes) -> Result<Json<Value>, ApiError> {
     let input: ChannelInput = parse(&body)?;
     if state.channels.get(&input.channel_arn).is_none() {
-        return Err(not_found(&input.channel_arn));
+        return Err(ApiError::not_found(&input.channel_arn));
     }
     if input.channel_arn != state.channel_arn || !state.channel.is_live() {
         return Err(ApiError::new(StatusCode::NOT_FOUND, "ChannelNotBroadcasting", "The channel is not broadcasting"));
@@ -129,21 +126,11 @@ struct ListSessionsInput {
 async fn list_stream_sessions(State(state): State<AppState>, body: Bytes) -> Result<Json<Value>, ApiError> {
     let input: ListSessionsInput = parse(&body)?;
     if state.channels.get(&input.channel_arn).is_none() {
-        return Err(not_found(&input.channel_arn));
+        return Err(ApiError::not_found(&input.channel_arn));
     }
     let all = if input.channel_arn == state.channel_arn { sessions(&state) } else { Vec::new() };
-    let max = input.max_results.unwrap_or(100);
-    if !(1..=100).contains(&max) {
-        return Err(ApiError::validation("maxResults must be 1 to 100"));
-    }
-    let start = match input.next_token.as_deref() {
-        None | Some("") => 0,
-        Some(token) => token.parse::<usize>().map_err(|_| ApiError::validation("nextToken is not valid"))?,
-    };
-    let page: Vec<Value> = all
+    let summaries: Vec<Value> = all
         .iter()
-        .skip(start)
-        .take(max)
         .map(|s| {
             let mut summary = json!({ "streamId": s.stream_id, "startTime": iso(s.start_ms), "hasErrorEvent": false });
             if let Some(end) = s.end_ms {
@@ -152,11 +139,7 @@ async fn list_stream_sessions(State(state): State<AppState>, body: Bytes) -> Res
             summary
         })
         .collect();
-    let mut answer = json!({ "streamSessions": page });
-    if start + max < all.len() {
-        answer["nextToken"] = (start + max).to_string().into();
-    }
-    Ok(Json(answer))
+    Ok(listed("streamSessions", page(&summaries, input.max_results, input.next_token.as_deref())?))
 }
 
 #[derive(Deserialize)]
@@ -168,11 +151,11 @@ struct GetSessionInput {
 
 async fn get_stream_session(State(state): State<AppState>, body: Bytes) -> Result<Json<Value>, ApiError> {
     let input: GetSessionInput = parse(&body)?;
-    let channel = state.channels.get(&input.channel_arn).ok_or_else(|| not_found(&input.channel_arn))?;
+    let channel = state.channels.get(&input.channel_arn).ok_or_else(|| ApiError::not_found(&input.channel_arn))?;
     let all = if input.channel_arn == state.channel_arn { sessions(&state) } else { Vec::new() };
     let session = match &input.stream_id {
-        Some(id) => all.iter().find(|s| &s.stream_id == id).ok_or_else(|| not_found(id))?,
-        None => all.first().ok_or_else(|| not_found(&input.channel_arn))?,
+        Some(id) => all.iter().find(|s| &s.stream_id == id).ok_or_else(|| ApiError::not_found(id))?,
+        None => all.first().ok_or_else(|| ApiError::not_found(&input.channel_arn))?,
     };
     let state_event = |name: &str, ms: i64| json!({ "name": name, "type": "IVS Stream State Change", "eventTime": iso(ms) });
     let mut events = vec![state_event("Session Created", session.start_ms), state_event("Stream Start", session.start_ms)];
@@ -186,7 +169,7 @@ async fn get_stream_session(State(state): State<AppState>, body: Bytes) -> Resul
 }
 
 async fn list_tags(State(state): State<AppState>, Path(arn): Path<String>) -> Result<Json<Value>, ApiError> {
-    let tags = state.channels.tags(&arn).ok_or_else(|| not_found(&arn))?;
+    let tags = state.channels.tags(&arn).ok_or_else(|| ApiError::not_found(&arn))?;
     Ok(Json(json!({ "tags": tags })))
 }
 
@@ -200,7 +183,7 @@ async fn tag_resource(State(state): State<AppState>, Path(arn): Path<String>, bo
     if input.tags.keys().any(|k| k.is_empty() || k.len() > 128 || k.starts_with("aws:")) || input.tags.values().any(|v| v.len() > 256) {
         return Err(ApiError::validation("tag keys are 1 to 128 characters (not aws:…), values at most 256"));
     }
-    state.channels.update_tags(&arn, |tags| tags.extend(input.tags)).ok_or_else(|| not_found(&arn))?.map_err(ApiError::validation)?;
+    state.channels.update_tags(&arn, |tags| tags.extend(input.tags)).ok_or_else(|| ApiError::not_found(&arn))?.map_err(ApiError::validation)?;
     Ok(Json(json!({})))
 }
 
@@ -236,7 +219,7 @@ async fn untag_resource(State(state): State<AppState>, Path(arn): Path<String>, 
     if keys.is_empty() {
         return Err(ApiError::validation("name at least one tagKeys"));
     }
-    state.channels.update_tags(&arn, |tags| tags.retain(|k, _| !keys.contains(k))).ok_or_else(|| not_found(&arn))?.map_err(ApiError::validation)?;
+    state.channels.update_tags(&arn, |tags| tags.retain(|k, _| !keys.contains(k))).ok_or_else(|| ApiError::not_found(&arn))?.map_err(ApiError::validation)?;
     Ok(Json(json!({})))
 }
 
