@@ -353,6 +353,13 @@ struct UpdateChannelInput {
     changes: ChannelInput,
 }
 
+/// An `UpdateChannel` field: changed when given.
+fn set<T>(field: &mut T, value: Option<T>) {
+    if let Some(value) = value {
+        *field = value;
+    }
+}
+
 async fn update_channel(State(state): State<AppState>, body: Bytes) -> Result<Json<Value>, ApiError> {
     let input: UpdateChannelInput = parse(&body)?;
     validate(&input.changes)?;
@@ -364,30 +371,14 @@ async fn update_channel(State(state): State<AppState>, body: Bytes) -> Result<Js
         let mut registry = channels.lock();
         let channel = registry.channels.iter_mut().find(|c| c.arn == input.arn).ok_or_else(|| ApiError::not_found(&input.arn))?;
         let c = input.changes;
-        if let Some(v) = c.name {
-            channel.name = v;
-        }
-        if let Some(v) = c.latency_mode {
-            channel.latency_mode = v;
-        }
-        if let Some(v) = c.kind {
-            channel.kind = v;
-        }
-        if let Some(v) = c.authorized {
-            channel.authorized = v;
-        }
-        if let Some(v) = c.insecure_ingest {
-            channel.insecure_ingest = v;
-        }
-        if let Some(v) = c.recording_configuration_arn {
-            channel.recording_configuration_arn = v;
-        }
-        if let Some(v) = c.preset {
-            channel.preset = v;
-        }
-        if let Some(v) = c.playback_restriction_policy_arn {
-            channel.playback_restriction_policy_arn = v;
-        }
+        set(&mut channel.name, c.name);
+        set(&mut channel.latency_mode, c.latency_mode);
+        set(&mut channel.kind, c.kind);
+        set(&mut channel.authorized, c.authorized);
+        set(&mut channel.insecure_ingest, c.insecure_ingest);
+        set(&mut channel.recording_configuration_arn, c.recording_configuration_arn);
+        set(&mut channel.preset, c.preset);
+        set(&mut channel.playback_restriction_policy_arn, c.playback_restriction_policy_arn);
         let updated = channel.clone();
         channels.save(&registry);
         updated
