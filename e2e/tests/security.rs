@@ -149,3 +149,17 @@ async fn the_viewer_runs_under_its_strict_policy_and_an_injected_script_is_block
     chromium.close().await;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn viewers_without_an_identity_do_not_share_one_token_budget() -> anyhow::Result<()> {
+    // A private channel everyone may watch: a request without an identity yet is limited by its
+    // address (600 a minute), not by one per-identity bucket (100 here) that every such viewer
+    // would share.
+    let site = SiteOptions { extra: "[limits]\ntokens_per_minute = 100\n".into(), ..Default::default() };
+    let stack = Stack::start_full(&ivs_e2e::root().join("dist"), true, &["--private"], site)?;
+    for n in 0..120 {
+        let (status, _, body) = http_with("POST", &format!("{}/api/playback-token", stack.site), &[], "")?;
+        assert_eq!(status, 200, "token {n}: {body}");
+    }
+    Ok(())
+}

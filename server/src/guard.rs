@@ -90,10 +90,13 @@ impl Limits {
         take(&self.identities, &address).is_ok()
     }
 
-    /// A token for `person` at `address`, or the seconds to wait.
-    pub fn token(&self, person: &str, address: IpAddr) -> Result<(), u64> {
+    /// A token for `person` (if the request has one) at `address`, or the seconds to wait.
+    pub fn token(&self, person: Option<&str>, address: IpAddr) -> Result<(), u64> {
         take(&self.tokens_per_address, &address)?;
-        take(&self.tokens_per_person, &person.to_owned())
+        match person {
+            Some(person) => take(&self.tokens_per_person, &person.to_owned()),
+            None => Ok(()),
+        }
     }
 
     /// An operator's call, or the seconds to wait.

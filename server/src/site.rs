@@ -123,7 +123,7 @@ async fn chat_token(State(app): State<App>, ConnectInfo(peer): ConnectInfo<Socke
         Ok(person) => person,
         Err(refused) => return refused,
     };
-    if let Err(wait) = app.limits.token(&person.user_id, client_address(&headers, peer, app.config.identity.trust_proxy)) {
+    if let Err(wait) = app.limits.token(Some(&person.user_id), client_address(&headers, peer, app.config.identity.trust_proxy)) {
         return too_many(wait, "chat tokens");
     }
     let mut capabilities = vec![Capability::SendMessage];
@@ -174,9 +174,9 @@ async fn playback_token(State(app): State<App>, ConnectInfo(peer): ConnectInfo<S
     if !subscribers.is_empty() && !person.as_ref().is_some_and(|p| subscribers.contains(&p.user_id)) {
         return error(StatusCode::FORBIDDEN, "this stream is for subscribers");
     }
-    // Everyone may watch a channel without subscribers: limited by address alone then.
-    let who = person.map(|p| p.user_id).unwrap_or_default();
-    if let Err(wait) = app.limits.token(&who, client_address(&headers, peer, app.config.identity.trust_proxy)) {
+    // Everyone may watch a channel without subscribers: someone with no identity yet is limited
+    // by address alone (not in one bucket shared by every such viewer).
+    if let Err(wait) = app.limits.token(person.as_ref().map(|p| p.user_id.as_str()), client_address(&headers, peer, app.config.identity.trust_proxy)) {
         return too_many(wait, "playback tokens");
     }
     let now = (crate::overlays::now_ms() / 1000) as u64;
