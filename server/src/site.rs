@@ -69,10 +69,6 @@ pub fn router(app: App, site_dir: PathBuf) -> Router {
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin")))
 }
 
-fn error(status: StatusCode, message: impl Into<String>) -> Response {
-    refuse(status, message)
-}
-
 fn no_store(body: impl IntoResponse) -> Response {
     ([(header::CACHE_CONTROL, "no-store")], body).into_response()
 }
@@ -86,7 +82,7 @@ async fn config(State(app): State<App>) -> Response {
 async fn index(State(app): State<App>, ConnectInfo(peer): ConnectInfo<SocketAddr>, uri: Uri, headers: HeaderMap) -> Response {
     let page = match tokio::fs::read_to_string(app.index.as_path()).await {
         Ok(page) => page,
-        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, format!("cannot read {}: {e}", app.index.display())),
+        Err(e) => return refuse(StatusCode::INTERNAL_SERVER_ERROR, format!("cannot read {}: {e}", app.index.display())),
     };
     let mut response = Html(inline_config(&page, &app.viewer_config)).into_response();
     let policy = if uri.path() == "/embed" || uri.path().starts_with("/embed/") { &app.embed_policy } else { &app.page_policy };
@@ -109,7 +105,7 @@ async fn index(State(app): State<App>, ConnectInfo(peer): ConnectInfo<SocketAddr
 
 /// The person in the request; without one, the answer that says what to do.
 fn known_person(app: &App, headers: &HeaderMap, to: &str) -> Result<Person, Response> {
-    app.identity.person(headers).ok_or_else(|| error(StatusCode::UNAUTHORIZED, format!("reload the page to {to}")))
+    app.identity.person(headers).ok_or_else(|| refuse(StatusCode::UNAUTHORIZED, format!("reload the page to {to}")))
 }
 
 /// A chat token (`CreateChatToken`) for the person in the cookie. The server decides the user id,
@@ -147,7 +143,7 @@ async fn chat_token(State(app): State<App>, ConnectInfo(peer): ConnectInfo<Socke
         Ok(answer) => answer,
         Err(e) => {
             tracing::error!("CreateChatToken: {}", crate::aws::describe(&e));
-            return error(StatusCode::SERVICE_UNAVAILABLE, "chat is unavailable right now; try again in a moment");
+            return refuse(StatusCode::SERVICE_UNAVAILABLE, "chat is unavailable right now; try again in a moment");
         }
     };
     let token = ChatToken {
@@ -167,12 +163,12 @@ async fn playback_token(State(app): State<App>, ConnectInfo(peer): ConnectInfo<S
         return refused;
     }
     let Some(signer) = &app.signer else {
-        return error(StatusCode::NOT_FOUND, "the channel is not private");
+        return refuse(StatusCode::NOT_FOUND, "the channel is not private");
     };
     let person = app.identity.person(&headers);
     let subscribers = &app.config.channel.subscribers;
     if !subscribers.is_empty() && !person.as_ref().is_some_and(|p| subscribers.contains(&p.user_id)) {
-        return error(StatusCode::FORBIDDEN, "this stream is for subscribers");
+        return refuse(StatusCode::FORBIDDEN, "this stream is for subscribers");
     }
     // Everyone may watch a channel without subscribers: someone with no identity yet is limited
     // by address alone (not in one bucket shared by every such viewer).
@@ -194,7 +190,7 @@ async fn overlay_state(State(app): State<App>, headers: HeaderMap) -> Response {
         }
         Err(e) => {
             tracing::error!("state: {e}");
-            error(StatusCode::SERVICE_UNAVAILABLE, "what is on screen cannot be read right now")
+            refuse(StatusCode::SERVICE_UNAVAILABLE, "what is on screen cannot be read right now")
         }
     }
 }
@@ -205,10 +201,10 @@ async fn vote(State(app): State<App>, Path(poll): Path<String>, headers: HeaderM
         return refused;
     }
     let Ok(request) = serde_json::from_slice::<VoteRequest>(&body) else {
-        return error(StatusCode::BAD_REQUEST, "send {\"option\": n} with the option's number");
+        return refuse(StatusCode::BAD_REQUEST, "send {\"option\": n} with the option's number");
     };
     if poll.is_empty() || poll.len() > 64 {
-        return error(StatusCode::NOT_FOUND, VoteError::NoSuchPoll.to_string());
+        return refuse(StatusCode::NOT_FOUND, VoteError::NoSuchPoll.to_string());
     }
     let person = match known_person(&app, &headers, "vote") {
         Ok(person) => person,
@@ -228,7 +224,7 @@ async fn vote(State(app): State<App>, Path(poll): Path<String>, headers: HeaderM
         }
         Err(e) => {
             tracing::error!("a vote was not stored: {e}");
-            error(StatusCode::SERVICE_UNAVAILABLE, "your vote could not be saved; try again")
+            refuse(StatusCode::SERVICE_UNAVAILABLE, "your vote could not be saved; try again")
         }
     };
     no_store(response)
@@ -239,7 +235,7 @@ async fn vote(State(app): State<App>, Path(poll): Path<String>, headers: HeaderM
 fn operator(app: &App, headers: &HeaderMap) -> Result<(), Response> {
     let key = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
     let Some(key) = key.filter(|key| app.operator_keys.iter().any(|k| constant_time_eq(k, key))) else {
-        return Err(error(StatusCode::UNAUTHORIZED, "this needs an operator key (Authorization: Bearer KEY)"));
+        return Err(refuse(StatusCode::UNAUTHORIZED, "this needs an operator key (Authorization: Bearer KEY)"));
     };
     if headers.contains_key(header::ORIGIN) {
         same_site(headers, &app.config.public_origin)?;
@@ -261,7 +257,7 @@ async fn publish(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Res
         return refused;
     }
     let Ok(overlay) = serde_json::from_slice::<serde_json::Value>(&body) else {
-        return error(StatusCode::BAD_REQUEST, "send the overlay as a JSON object");
+        return refuse(StatusCode::BAD_REQUEST, "send the overlay as a JSON object");
     };
     match app.overlays.publish(overlay).await {
         Ok(answer) => no_store(Json(answer)),
@@ -274,7 +270,7 @@ async fn publish(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Res
                 PublishError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
             };
             tracing::warn!("publish: {e}");
-            error(status, e.to_string())
+            refuse(status, e.to_string())
         }
     }
 }
@@ -282,19 +278,19 @@ async fn publish(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Res
 /// IVS's EventBridge events, from an API destination that sends the events secret.
 async fn events(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Response {
     let Some(secret) = &app.config.events.secret else {
-        return error(StatusCode::NOT_FOUND, "event intake is off (no events.secret configured)");
+        return refuse(StatusCode::NOT_FOUND, "event intake is off (no events.secret configured)");
     };
     let given = headers.get(EVENTS_SECRET_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
     if !constant_time_eq(secret, given) {
-        return error(StatusCode::UNAUTHORIZED, format!("the {EVENTS_SECRET_HEADER} header is missing or wrong"));
+        return refuse(StatusCode::UNAUTHORIZED, format!("the {EVENTS_SECRET_HEADER} header is missing or wrong"));
     }
     match app.status.intake(&body).await {
         Ok(Intake::Taken) => no_store(Json(serde_json::json!({ "taken": true }))),
         Ok(Intake::Duplicate) => no_store(Json(serde_json::json!({ "taken": false, "reason": "already taken" }))),
         Ok(Intake::Ignored(why)) => no_store(Json(serde_json::json!({ "taken": false, "reason": format!("ignored: {why}") }))),
-        Err(IntakeError::Bad(e)) => error(StatusCode::BAD_REQUEST, e.to_string()),
+        Err(IntakeError::Bad(e)) => refuse(StatusCode::BAD_REQUEST, e.to_string()),
         // EventBridge retries on 5xx: nothing is lost.
-        Err(IntakeError::Store(e)) => error(StatusCode::SERVICE_UNAVAILABLE, format!("the event could not be stored: {e}")),
+        Err(IntakeError::Store(e)) => refuse(StatusCode::SERVICE_UNAVAILABLE, format!("the event could not be stored: {e}")),
     }
 }
 
