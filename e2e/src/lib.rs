@@ -48,6 +48,10 @@ pub struct Stack {
     pub playback: String,
     /// The chat WebSocket endpoint.
     pub chat: String,
+    /// RTMP ingest: `rtmp://127.0.0.1:<port>/app/` (the stream key follows).
+    pub ingest: String,
+    /// The local IVS's data directory (its S3 buckets are under `s3/`).
+    pub local_data: PathBuf,
     /// The key the sign-in form takes (`POST /sign-in`).
     pub sign_in_key: String,
     /// The site server's operator key (publishing overlays).
@@ -108,13 +112,13 @@ impl Stack {
     /// Starts the stack: `extra` goes to `ivs-local serve`, `site` into the site server's
     /// configuration.
     pub fn start_full(dist: &std::path::Path, live: bool, extra: &[&str], site: SiteOptions) -> anyhow::Result<Self> {
-        let (site_port, api, playback, chat) = (free_port(), free_port(), free_port(), free_port());
+        let (site_port, api, playback, chat, ingest) = (free_port(), free_port(), free_port(), free_port(), free_port());
         let data = TempDir::new("ivs-stack-data")?;
         let sign_in_key = format!("key{}", free_port());
         let operator_key = format!("operator-key-{}-{}", free_port(), std::process::id());
         let events_secret = format!("events-secret-{}-{}", free_port(), std::process::id());
         let mut local_command: Vec<std::ffi::OsString> = vec![binary("ivs-local", "IVS_LOCAL_BIN").into(), "serve".into()];
-        for (flag, port) in [("--api", api), ("--playback", playback), ("--chat", chat)] {
+        for (flag, port) in [("--api", api), ("--playback", playback), ("--chat", chat), ("--ingest", ingest)] {
             local_command.extend([flag.into(), format!("127.0.0.1:{port}").into()]);
         }
         local_command.extend(["--data-dir".into(), data.0.join("local").into()]);
@@ -175,6 +179,8 @@ keys = ["{operator_key}"]
             api: format!("http://127.0.0.1:{api}"),
             playback: format!("http://127.0.0.1:{playback}"),
             chat: format!("ws://127.0.0.1:{chat}"),
+            ingest: format!("rtmp://127.0.0.1:{ingest}/app/"),
+            local_data: data.0.join("local"),
             sign_in_key,
             operator_key,
             config,

@@ -76,7 +76,8 @@ pub fn router(state: AppState) -> Router {
         .route("/_local/recordings", get(recordings))
         .with_state(state.clone())
         .merge(crate::channels::router(state.clone()))
-        .merge(crate::streams::router(state))
+        .merge(crate::streams::router(state.clone()))
+        .merge(crate::recording::router(state))
         .merge(chat)
 }
 
@@ -118,6 +119,15 @@ pub(crate) fn caller(headers: &HeaderMap) -> &str {
         .unwrap_or("anonymous")
 }
 
+/// The broadcasts of channel `arn`: not found when the account has no such channel, not
+/// broadcasting when it never went live.
+fn live_channel(state: &AppState, arn: &str) -> Result<crate::hls::Channel, ApiError> {
+    if state.channels.get(arn).is_none() {
+        return Err(ApiError::not_found(arn));
+    }
+    state.live.get(arn).ok_or_else(ApiError::not_broadcasting)
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct PutMetadataInput {
@@ -127,19 +137,12 @@ struct PutMetadataInput {
 
 async fn put_metadata(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<StatusCode, ApiError> {
     let input: PutMetadataInput = parse(&body)?;
-    if input.channel_arn != state.channel_arn {
-        // Another channel of this account has no broadcaster (yet: no ingest for it here).
-        return Err(if state.channels.get(&input.channel_arn).is_some() { ApiError::not_broadcasting() } else { ApiError::not_found(&input.channel_arn) });
-    }
+    let channel = live_channel(&state, &input.channel_arn)?;
     if input.metadata.is_empty() || input.metadata.len() > ivs_proto::MAX_METADATA_BYTES {
-        return Err(ApiError::validation(format!(
-            "metadata must be 1 to {} bytes of UTF-8, got {}",
-            ivs_proto::MAX_METADATA_BYTES,
-            input.metadata.len()
-        )));
+        return Err(ApiError::validation(format!("metadata must be 1 to {} bytes of UTF-8, got {}", ivs_proto::MAX_METADATA_BYTES, input.metadata.len())));
     }
     let bytes = input.metadata.len();
-    match state.channel.put_metadata(input.metadata.clone()) {
+    match channel.put_metadata(input.metadata.clone()) {
         Ok(()) => {
             tracing::info!(caller = caller(&headers), bytes, "PutMetadata");
             Ok(StatusCode::NO_CONTENT)
@@ -161,15 +164,12 @@ struct GetStreamInput {
 
 async fn get_stream(State(state): State<AppState>, body: Bytes) -> Result<Json<serde_json::Value>, ApiError> {
     let input: GetStreamInput = parse(&body)?;
-    if input.channel_arn != state.channel_arn {
-        return Err(if state.channels.get(&input.channel_arn).is_some() { ApiError::not_broadcasting() } else { ApiError::not_found(&input.channel_arn) });
-    }
-    let info = state.channel.stream_info().ok_or_else(ApiError::not_broadcasting)?;
+    let info = live_channel(&state, &input.channel_arn)?.stream_info().ok_or_else(ApiError::not_broadcasting)?;
     Ok(Json(json!({
         "stream": {
-            "channelArn": state.channel_arn,
+            "channelArn": input.channel_arn,
             "streamId": info.stream_id,
-            "playbackUrl": state.playback_url,
+            "playbackUrl": state.channels.playback_url(&input.channel_arn),
             "startTime": info.start_time,
             "state": "LIVE",
             "health": if info.healthy { "HEALTHY" } else { "STARVING" },
@@ -179,22 +179,28 @@ async fn get_stream(State(state): State<AppState>, body: Bytes) -> Result<Json<s
 }
 
 async fn go_offline(State(state): State<AppState>) -> Json<serde_json::Value> {
-    state.channel.stop();
+    state.stop_broadcaster();
     Json(json!({ "live": false }))
 }
 
+/// Starts the built-in broadcaster and answers once the channel is live (at most 15 s).
 async fn go_online(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
-    state
-        .channel
-        .start()
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "InternalServerException", e.to_string()))?;
-    Ok(Json(json!({ "live": true })))
+    state.start_broadcaster().map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "InternalServerException", e.to_string()))?;
+    let channel = state.builtin();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(15);
+    while !channel.is_live() && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    Ok(Json(json!({ "live": channel.is_live() })))
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct ForceHealthInput {
     /// `HEALTHY`, `STARVING`, or null to measure again.
     health: Option<String>,
+    /// The channel (the built-in one when not given).
+    channel_arn: Option<String>,
 }
 
 async fn force_health(State(state): State<AppState>, body: Bytes) -> Result<Json<serde_json::Value>, ApiError> {
@@ -205,15 +211,16 @@ async fn force_health(State(state): State<AppState>, body: Bytes) -> Result<Json
         Some("STARVING") => Some(false),
         Some(other) => return Err(ApiError::validation(format!("health must be HEALTHY, STARVING or null, not {other:?}"))),
     };
-    state.channel.force_health(healthy);
+    state.live.channel(input.channel_arn.as_deref().unwrap_or(&state.builtin_arn)).force_health(healthy);
     Ok(Json(json!({ "health": input.health })))
 }
 
-/// The finished broadcasts, playable as recordings (what IVS's Recording End event announces).
+/// The built-in channel's finished broadcasts, playable as recordings.
 async fn recordings(State(state): State<AppState>) -> Json<serde_json::Value> {
-    let base = state.playback_url.split("/api/video/").next().unwrap_or_default().to_owned();
+    let playback_url = state.channels.playback_url(&state.builtin_arn);
+    let base = playback_url.split("/api/video/").next().unwrap_or_default().to_owned();
     let list: Vec<serde_json::Value> = state
-        .channel
+        .builtin()
         .recordings()
         .iter()
         .map(|r| {
@@ -229,7 +236,7 @@ async fn recordings(State(state): State<AppState>) -> Json<serde_json::Value> {
 }
 
 async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
-    Json(json!({ "live": state.channel.is_live(), "channelArn": state.channel_arn }))
+    Json(json!({ "live": state.builtin().is_live(), "channelArn": state.builtin_arn }))
 }
 
 /// The ARNs of imported playback key pairs start so.

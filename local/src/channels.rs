@@ -66,6 +66,8 @@ pub struct Channels {
     playback_base: String,
     /// The built-in channel's ARN.
     builtin: String,
+    /// The host broadcasters stream to.
+    ingest_endpoint: String,
 }
 
 fn random(len: usize) -> String {
@@ -80,7 +82,8 @@ impl Channels {
     /// The channels kept in `path`, with the built-in channel `builtin` (its `authorized` from the
     /// command line).
     pub fn load(path: Option<PathBuf>, playback_base: &str, builtin: &str, builtin_authorized: bool) -> Self {
-        let mut registry: Registry = path.as_ref().and_then(|p| std::fs::read_to_string(p).ok()).and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
+        let mut registry: Registry =
+            path.as_ref().and_then(|p| std::fs::read_to_string(p).ok()).and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
         if !registry.channels.iter().any(|c| c.arn == builtin) {
             registry.channels.insert(0, ChannelRecord { name: "local".into(), ..new_channel(builtin.to_owned(), &ChannelInput::default()) });
         }
@@ -90,7 +93,13 @@ impl Channels {
         if !registry.keys.iter().any(|k| k.channel_arn == builtin) {
             registry.keys.push(new_key(builtin, BTreeMap::new()));
         }
-        let channels = Self { registry: Arc::new(Mutex::new(registry)), path, playback_base: playback_base.to_owned(), builtin: builtin.to_owned() };
+        let channels = Self {
+            registry: Arc::new(Mutex::new(registry)),
+            path,
+            playback_base: playback_base.to_owned(),
+            builtin: builtin.to_owned(),
+            ingest_endpoint: "127.0.0.1".into(),
+        };
         channels.save(&channels.lock());
         channels
     }
@@ -109,6 +118,28 @@ impl Channels {
 
     pub fn get(&self, arn: &str) -> Option<ChannelRecord> {
         self.lock().channels.iter().find(|c| c.arn == arn).cloned()
+    }
+
+    /// The channel whose stream key is `value` (ingest's check).
+    pub fn channel_for_key(&self, value: &str) -> Option<ChannelRecord> {
+        let registry = self.lock();
+        let key = registry.keys.iter().find(|k| k.value == value)?;
+        registry.channels.iter().find(|c| c.arn == key.channel_arn).cloned()
+    }
+
+    /// The value of channel `arn`'s stream key.
+    pub fn key_of(&self, arn: &str) -> Option<String> {
+        self.lock().keys.iter().find(|k| k.channel_arn == arn).map(|k| k.value.clone())
+    }
+
+    /// A channel using recording configuration `arn`.
+    pub fn using_recording_configuration(&self, arn: &str) -> Option<String> {
+        self.lock().channels.iter().find(|c| c.recording_configuration_arn == arn).map(|c| c.arn.clone())
+    }
+
+    /// The ARN of the channel whose playback URL names `id` (`channel.<id>.m3u8`).
+    pub fn arn_of_id(&self, id: &str) -> Option<String> {
+        self.lock().channels.iter().find(|c| id_of(&c.arn) == id).map(|c| c.arn.clone())
     }
 
     /// Whether the channel needs playback tokens.
@@ -155,7 +186,7 @@ impl Channels {
             "type": channel.kind,
             "authorized": channel.authorized,
             "insecureIngest": channel.insecure_ingest,
-            "ingestEndpoint": "127.0.0.1",
+            "ingestEndpoint": self.ingest_endpoint,
             "playbackUrl": self.playback_url(&channel.arn),
             "recordingConfigurationArn": channel.recording_configuration_arn,
             "preset": channel.preset,
@@ -269,10 +300,18 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// A recording configuration named by a channel must exist.
+fn check_recording_configuration(state: &AppState, input: &ChannelInput) -> Result<(), ApiError> {
+    match input.recording_configuration_arn.as_deref().filter(|arn| !arn.is_empty()) {
+        Some(arn) if state.recording_configs.get(arn).is_none() => Err(ApiError::not_found(arn)),
+        _ => Ok(()),
+    }
+}
 
 async fn create_channel(State(state): State<AppState>, body: Bytes) -> Result<Json<Value>, ApiError> {
     let input: ChannelInput = if body.is_empty() { ChannelInput::default() } else { parse(&body)? };
     validate(&input)?;
+    check_recording_configuration(&state, &input)?;
     let arn = format!("arn:aws:ivs:{REGION}:{ACCOUNT}:channel/{}", random(12));
     let channel = new_channel(arn.clone(), &input);
     let key = new_key(&arn, BTreeMap::new());
@@ -363,9 +402,10 @@ fn set<T>(field: &mut T, value: Option<T>) {
 async fn update_channel(State(state): State<AppState>, body: Bytes) -> Result<Json<Value>, ApiError> {
     let input: UpdateChannelInput = parse(&body)?;
     validate(&input.changes)?;
+    check_recording_configuration(&state, &input.changes)?;
     let channels = &state.channels;
-    if input.arn == channels.builtin && state.channel.is_live() && input.changes.kind.is_some() {
-        return Err(ApiError::new(StatusCode::CONFLICT, "ConflictException", "the channel's type cannot change while it is live"));
+    if state.live.get(&input.arn).is_some_and(|c| c.is_live()) {
+        return Err(ApiError::new(StatusCode::CONFLICT, "ConflictException", "the channel is live; its settings change when the stream has stopped"));
     }
     let updated = {
         let mut registry = channels.lock();
@@ -392,14 +432,18 @@ async fn delete_channel(State(state): State<AppState>, body: Bytes) -> Result<St
     if channels.get(&input.arn).is_none() {
         return Err(ApiError::not_found(&input.arn));
     }
+    if state.live.get(&input.arn).is_some_and(|c| c.is_live()) {
+        return Err(ApiError::new(StatusCode::CONFLICT, "ConflictException", "the channel is live; stop the stream first"));
+    }
     if input.arn == channels.builtin {
-        let why = if state.channel.is_live() { "the channel is live; stop the stream first" } else { "the local IVS's built-in channel cannot be deleted" };
-        return Err(ApiError::new(StatusCode::CONFLICT, "ConflictException", why));
+        return Err(ApiError::new(StatusCode::CONFLICT, "ConflictException", "the local IVS's built-in channel cannot be deleted"));
     }
     let mut registry = channels.lock();
     registry.channels.retain(|c| c.arn != input.arn);
     registry.keys.retain(|k| k.channel_arn != input.arn);
     channels.save(&registry);
+    drop(registry);
+    state.live.remove(&input.arn);
     tracing::info!(arn = %input.arn, "DeleteChannel");
     Ok(StatusCode::NO_CONTENT)
 }
@@ -464,8 +508,12 @@ async fn list_stream_keys(State(state): State<AppState>, body: Bytes) -> Result<
     if !registry.channels.iter().any(|c| c.arn == input.channel_arn) {
         return Err(ApiError::not_found(&input.channel_arn));
     }
-    let keys: Vec<Value> =
-        registry.keys.iter().filter(|k| k.channel_arn == input.channel_arn).map(|k| json!({ "arn": k.arn, "channelArn": k.channel_arn, "tags": k.tags })).collect();
+    let keys: Vec<Value> = registry
+        .keys
+        .iter()
+        .filter(|k| k.channel_arn == input.channel_arn)
+        .map(|k| json!({ "arn": k.arn, "channelArn": k.channel_arn, "tags": k.tags }))
+        .collect();
     Ok(listed("streamKeys", page(&keys, input.max_results, input.next_token.as_deref())?))
 }
 

@@ -3,17 +3,20 @@
 //! `detail`) POSTed as JSON to each configured target with its headers — the part an EventBridge
 //! rule plus API destination plays for a real channel.
 //!
-//! A watcher follows the channel and emits, when a broadcast starts, `Session Created` then
+//! A watcher follows every channel and emits, when a broadcast starts, `Session Created` then
 //! `Stream Start`; when it stops, `Stream End` then `Session Ended`; and `Starvation Start` /
-//! `Starvation End` as its health changes. Each target gets the events in order; a failed
-//! delivery is retried with backoff (as EventBridge retries), then dropped with a log line.
+//! `Starvation End` as its health changes. Ingest and recording emit `IVS Limit Breach` and
+//! `IVS Recording State Change`. Each target gets the events in order; a failed delivery is
+//! retried with backoff (as EventBridge retries), then dropped with a log line.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
 
-use crate::hls::Channel;
+use crate::channels::{ChannelRecord, Channels};
+use crate::hls::Live;
 
 /// Where events go: URLs (http://) and the headers sent with each.
 #[derive(Debug, Clone, Default)]
@@ -23,15 +26,9 @@ pub struct Targets {
 }
 
 /// Queues events for every target.
-#[derive(Clone)]
+#[derive(Clone, Default)]
 pub struct Emitter {
     queues: Vec<mpsc::UnboundedSender<String>>,
-    channel_arn: String,
-}
-
-/// The channel's name as IVS's events give it (the id part of its ARN).
-fn channel_name(arn: &str) -> &str {
-    arn.rsplit('/').next().unwrap_or(arn)
 }
 
 /// An EventBridge envelope from IVS.
@@ -60,7 +57,7 @@ pub fn envelope(channel_arn: &str, detail_type: &str, detail: serde_json::Value,
 
 impl Emitter {
     /// Starts one delivery task per target.
-    pub fn start(targets: Targets, channel_arn: String) -> Self {
+    pub fn start(targets: &Targets) -> Self {
         let queues = targets
             .urls
             .iter()
@@ -70,63 +67,83 @@ impl Emitter {
                 tx
             })
             .collect();
-        Self { queues, channel_arn }
+        Self { queues }
     }
 
-    fn emit(&self, detail_type: &str, detail: serde_json::Value) {
+    /// Sends an event about channel `channel_arn`.
+    pub fn emit(&self, channel_arn: &str, detail_type: &str, detail: serde_json::Value) {
+        tracing::info!(%channel_arn, detail_type, %detail, "event");
         if self.queues.is_empty() {
             return;
         }
-        let event = envelope(&self.channel_arn, detail_type, detail, time::OffsetDateTime::now_utc()).to_string();
+        let event = envelope(channel_arn, detail_type, detail, time::OffsetDateTime::now_utc()).to_string();
         for queue in &self.queues {
             let _ = queue.send(event.clone());
         }
     }
 
-    fn state(&self, event_name: &str, stream_id: &str) {
-        let detail = serde_json::json!({ "event_name": event_name, "channel_name": channel_name(&self.channel_arn), "stream_id": stream_id });
-        self.emit("IVS Stream State Change", detail);
+    fn stream(&self, detail_type: &str, (arn, name): (&str, &str), event_name: &str, stream_id: &str) {
+        let detail = serde_json::json!({ "event_name": event_name, "channel_name": name, "stream_id": stream_id });
+        self.emit(arn, detail_type, detail);
     }
 
-    fn health(&self, event_name: &str, stream_id: &str) {
-        let detail = serde_json::json!({ "event_name": event_name, "channel_name": channel_name(&self.channel_arn), "stream_id": stream_id });
-        self.emit("IVS Stream Health Change", detail);
+    /// An `IVS Limit Breach`.
+    pub fn limit_breach(&self, channel: &ChannelRecord, stream_id: Option<&str>, limit_name: &str, limit_value: u64, exceeded_by: u64, unit: &str) {
+        let mut detail = serde_json::json!({
+            "limit_name": limit_name,
+            "limit_value": limit_value,
+            "exceeded_by": exceeded_by,
+            "limit_unit": unit,
+            "channel_name": channel.name,
+        });
+        if let Some(id) = stream_id {
+            detail["stream_id"] = id.into();
+        }
+        self.emit(&channel.arn, "IVS Limit Breach", detail);
     }
 
-    /// Follows `channel` for as long as the emulator runs, emitting what changes.
-    pub async fn watch(self, channel: Channel) {
-        let mut last: Option<(String, bool)> = None;
+    /// Follows every channel for as long as the emulator runs, emitting what changes.
+    pub async fn watch(self, live: Live, channels: Channels) {
+        let mut last: HashMap<String, (String, bool)> = HashMap::new();
         let mut tick = tokio::time::interval(Duration::from_millis(200));
         loop {
             tick.tick().await;
-            let now = channel.stream_info().map(|info| (info.stream_id, info.healthy));
-            match (&last, &now) {
-                (None, Some((id, healthy))) => {
-                    self.state("Session Created", id);
-                    self.state("Stream Start", id);
-                    if !healthy {
-                        self.health("Starvation Start", id);
+            for (arn, channel) in live.all() {
+                let now = channel.stream_info().map(|info| (info.stream_id, info.healthy));
+                let name = channels.get(&arn).map(|c| c.name).unwrap_or_default();
+                let state = |event: &str, id: &str| self.stream("IVS Stream State Change", (&arn, &name), event, id);
+                let health = |event: &str, id: &str| self.stream("IVS Stream Health Change", (&arn, &name), event, id);
+                match (last.get(&arn), &now) {
+                    (None, Some((id, healthy))) => {
+                        state("Session Created", id);
+                        state("Stream Start", id);
+                        if !healthy {
+                            health("Starvation Start", id);
+                        }
                     }
-                }
-                (Some((id, _)), None) => {
-                    self.state("Stream End", id);
-                    self.state("Session Ended", id);
-                }
-                (Some((old, _)), Some((id, healthy))) if old != id => {
-                    self.state("Stream End", old);
-                    self.state("Session Ended", old);
-                    self.state("Session Created", id);
-                    self.state("Stream Start", id);
-                    if !healthy {
-                        self.health("Starvation Start", id);
+                    (Some((id, _)), None) => {
+                        state("Stream End", id);
+                        state("Session Ended", id);
                     }
+                    (Some((old, _)), Some((id, healthy))) if old != id => {
+                        state("Stream End", old);
+                        state("Session Ended", old);
+                        state("Session Created", id);
+                        state("Stream Start", id);
+                        if !healthy {
+                            health("Starvation Start", id);
+                        }
+                    }
+                    (Some((_, was)), Some((id, healthy))) if was != healthy => {
+                        health(if *healthy { "Starvation End" } else { "Starvation Start" }, id);
+                    }
+                    _ => {}
                 }
-                (Some((_, was)), Some((id, healthy))) if was != healthy => {
-                    self.health(if *healthy { "Starvation End" } else { "Starvation Start" }, id);
-                }
-                _ => {}
+                match now {
+                    Some(now) => last.insert(arn, now),
+                    None => last.remove(&arn),
+                };
             }
-            last = now;
         }
     }
 }

@@ -1,25 +1,32 @@
 //! `ivs-local`: the local IVS — Amazon IVS played on one machine, so a site's server and the
 //! viewer run and are tested for real without an AWS account.
 //!
-//! One process, three listeners:
+//! One process, four listeners:
 //! - the AWS-compatible API (default :4566): IVS REST-JSON (`PutMetadata`, `GetChannel`,
 //!   `GetStream`, playback key pairs…), IVS Chat REST-JSON (`CreateRoom`, `CreateChatToken`,
 //!   `SendEvent`…), plus `/_local/…` controls to take the stream offline and back;
 //! - the playback origin (default :8081): the live HLS playlists and segments, with timed
 //!   metadata in band;
-//! - the chat endpoint (default :8082): the IVS Chat Messaging WebSocket.
+//! - the chat endpoint (default :8082): the IVS Chat Messaging WebSocket;
+//! - RTMP ingest (default :1935): `rtmp://127.0.0.1:1935/app/<stream key>`, into any channel.
+//!
+//! The built-in channel is fed by a built-in broadcaster (a test pattern) through that ingest.
 //!
 //! It plays IVS only: a site's own backend (the site server, `ivs-site`) talks to it through the
 //! AWS SDK with an endpoint override, as it talks to IVS, and hears its EventBridge-shaped events.
 
 mod aws;
+mod broadcaster;
 mod channels;
 mod chat;
 mod client;
 mod events;
 mod hls;
+mod ingest;
 mod playback;
 mod playback_auth;
+mod recording;
+mod rtmp;
 mod streams;
 
 use std::net::SocketAddr;
@@ -30,29 +37,71 @@ use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 use tokio::net::TcpListener;
 
+use broadcaster::{Broadcaster, Source};
 use chat::{Chat, ChatOptions};
-use hls::{Channel, Source};
 
-/// The ARN of the one channel the local stack serves.
+/// The ARN of the built-in channel (the test stream plays on it).
 pub const CHANNEL_ARN: &str = "arn:aws:ivs:us-east-1:000000000000:channel/local";
 
 /// Shared by every handler.
 #[derive(Clone)]
 pub struct AppState {
-    pub channel: Channel,
-    pub channel_arn: String,
-    pub playback_url: String,
+    /// The channels' broadcasts, by ARN.
+    pub live: hls::Live,
+    pub builtin_arn: String,
+    /// Streams the test pattern into the built-in channel.
+    pub broadcaster: Broadcaster,
     pub chat: Chat,
-    /// The account's channels and stream keys (the built-in one plays the test stream).
+    /// The account's channels and stream keys.
     pub channels: channels::Channels,
     /// The playback key pairs imported into this account.
     pub key_pairs: playback_auth::KeyPairs,
     /// The playback sessions valid tokens opened.
     pub sessions: playback_auth::Sessions,
+    pub recording_configs: recording::Configs,
+    /// Where the S3 buckets recordings go to are kept (a directory per bucket).
+    pub buckets: PathBuf,
+    pub events: events::Emitter,
+    /// Channels with a broadcaster connected.
+    pub publishers: ingest::Publishers,
+    pub ingest: ingest::IngestOptions,
+}
+
+impl AppState {
+    /// The built-in channel's broadcasts.
+    pub fn builtin(&self) -> hls::Channel {
+        self.live.channel(&self.builtin_arn)
+    }
+
+    /// The recorder of a broadcast of `channel` transcoded as `plan`, when the channel has a
+    /// recording configuration.
+    pub fn recorder(&self, channel: &channels::ChannelRecord, plan: &hls::Plan) -> Option<Box<dyn hls::SegmentSink>> {
+        let config = self.recording_configs.get(&channel.recording_configuration_arn)?;
+        Some(Box::new(recording::Recorder::start(&self.buckets, config, channel.clone(), plan.ladder.clone(), self.events.clone())))
+    }
+
+    /// Starts the built-in broadcaster with the built-in channel's stream key.
+    pub fn start_broadcaster(&self) -> anyhow::Result<()> {
+        let key = self
+            .channels
+            .key_of(&self.builtin_arn)
+            .ok_or_else(|| anyhow::anyhow!("the built-in channel has no stream key; create one with CreateStreamKey"))?;
+        self.broadcaster.start(&key)
+    }
+
+    /// Takes the built-in channel offline: its broadcaster stops and the broadcast ends now.
+    pub fn stop_broadcaster(&self) {
+        self.broadcaster.stop();
+        self.builtin().stop();
+    }
 }
 
 #[derive(Parser)]
-#[command(name = "ivs-local", version, about = "The local IVS: Amazon IVS on one machine (live HLS with timed metadata, the IVS and IVS Chat APIs, chat, events)")]
+#[command(
+    name = "ivs-local",
+    version,
+    about = "The local IVS: Amazon IVS on one machine (live HLS with timed metadata, the IVS and IVS Chat APIs, chat, events)"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -90,7 +139,17 @@ struct ServeArgs {
     /// Where the chat WebSocket (IVS Chat Messaging) listens.
     #[arg(long, default_value = "127.0.0.1:8082")]
     chat: SocketAddr,
-    /// Where state that outlives a restart is kept (channels, stream keys, playback key pairs).
+    /// Where RTMP ingest listens (`rtmp://<this>/app/<stream key>`).
+    #[arg(long, default_value = "127.0.0.1:1935")]
+    ingest: SocketAddr,
+    /// Seconds without data after which a broadcast is ended (IVS: 30).
+    #[arg(long, default_value_t = 30.0)]
+    ingest_idle_secs: f64,
+    /// The most channels live at once (the concurrent-broadcasts quota).
+    #[arg(long, default_value_t = 10)]
+    max_broadcasts: usize,
+    /// Where state that outlives a restart is kept (channels, stream keys, playback key pairs,
+    /// recording configurations) and the S3 buckets recordings are written to (`s3/<bucket>/`).
     #[arg(long, default_value = ".ivs-local")]
     data_dir: PathBuf,
     /// Seconds in one of IVS Chat's minutes (token validity, session lengths); lower only to test expiry.
@@ -115,7 +174,7 @@ struct ServeArgs {
     /// Start with the stream offline.
     #[arg(long)]
     offline: bool,
-    /// Make the channel private (`authorized`): playlists need a playback token (ES384 JWT)
+    /// Make the built-in channel private (`authorized`): playlists need a playback token (ES384 JWT)
     /// signed by a key pair imported with `ImportPlaybackKeyPair`.
     #[arg(long)]
     private: bool,
@@ -123,7 +182,8 @@ struct ServeArgs {
     /// opened it, as IVS revokes a session (default: sessions last while watched).
     #[arg(long)]
     playback_session_secs: Option<u64>,
-    /// Where to POST the channel's EventBridge events (stream state and health), as an API
+    /// Where to POST the channels' EventBridge events (stream state and health, recording state,
+    /// limit breaches), as an API
     /// destination would (repeatable), e.g. http://127.0.0.1:8080/api/events.
     #[arg(long = "event-target")]
     event_targets: Vec<String>,
@@ -183,6 +243,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let api_listener = bind(args.api, "api").await?;
     let playback_listener = bind(args.playback, "playback").await?;
     let chat_listener = bind(args.chat, "chat").await?;
+    let ingest_listener = bind(args.ingest, "ingest").await?;
+    if !(args.ingest_idle_secs > 0.0 && args.ingest_idle_secs <= 3600.0) {
+        bail!("--ingest-idle-secs must be between 0 and 3600");
+    }
     if !(args.chat_minute_secs > 0.0 && args.chat_minute_secs <= 3600.0) {
         bail!("--chat-minute-secs must be between 0 and 3600");
     }
@@ -201,20 +265,27 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         Some(path) => Source::File { path, width: args.size.0, height: args.size.1 },
         None => Source::TestPattern { width: args.size.0, height: args.size.1 },
     };
-    let playback_url = format!("http://{}/api/video/v1/{}", args.playback, playback::PLAYLIST);
+    let playback_base = format!("http://{}", args.playback);
+    let channels = channels::Channels::load(Some(args.data_dir.join("channels.json")), &playback_base, CHANNEL_ARN, args.private);
+    let playback_url = channels.playback_url(CHANNEL_ARN);
     let state = AppState {
-        channel: Channel::new(source, args.window_secs),
-        channel_arn: CHANNEL_ARN.into(),
-        playback_url: playback_url.clone(),
+        live: hls::Live::new(args.window_secs),
+        builtin_arn: CHANNEL_ARN.into(),
+        broadcaster: Broadcaster::new(source, format!("rtmp://{}/app/", args.ingest)),
         chat: chat.clone(),
-        channels: channels::Channels::load(Some(args.data_dir.join("channels.json")), &format!("http://{}", args.playback), CHANNEL_ARN, args.private),
+        channels,
         key_pairs: playback_auth::KeyPairs::load(Some(args.data_dir.join("playback-key-pairs.json"))),
         sessions: playback_auth::Sessions::new(args.playback_session_secs.map(std::time::Duration::from_secs)),
+        recording_configs: recording::Configs::load(Some(args.data_dir.join("recording-configurations.json"))),
+        buckets: args.data_dir.join("s3"),
+        events: events::Emitter::start(&events::Targets { urls: args.event_targets.clone(), headers: args.event_headers.clone() }),
+        publishers: ingest::Publishers::default(),
+        ingest: ingest::IngestOptions { idle: std::time::Duration::from_secs_f64(args.ingest_idle_secs), max_broadcasts: args.max_broadcasts.max(1) },
     };
-    let emitter = events::Emitter::start(events::Targets { urls: args.event_targets.clone(), headers: args.event_headers.clone() }, CHANNEL_ARN.into());
-    tokio::spawn(emitter.watch(state.channel.clone()));
+    tokio::spawn(state.events.clone().watch(state.live.clone(), state.channels.clone()));
+    tokio::spawn(ingest::serve(ingest_listener, state.clone()));
     if !args.offline {
-        state.channel.start().context("starting the test stream")?;
+        state.start_broadcaster().context("starting the test stream")?;
     }
 
     let api = aws::router(state.clone());
@@ -224,6 +295,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     println!("  playback URL     {playback_url}{}", if args.private { "   (private: playback tokens required)" } else { "" });
     println!("  AWS API          http://{}   (ivs: channel {CHANNEL_ARN}; ivschat: room {})", args.api, chat::DEFAULT_ROOM_ARN);
     println!("  chat WebSocket   {chat_url}");
+    println!("  RTMP ingest      rtmp://{}/app/<stream key>   (OBS: server rtmp://{}/app, the channel's stream key)", args.ingest, args.ingest);
     for target in &args.event_targets {
         println!("  events           POST {target}");
     }
@@ -241,7 +313,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         result = servers => { result.context("server failed")?; }
         _ = shutdown_signal() => { println!("shutting down"); }
     }
-    state.channel.stop();
+    state.stop_broadcaster();
     Ok(())
 }
 

@@ -1,5 +1,6 @@
-//! The playback origin: the live playlist and its segments, as an IVS playback URL serves them
-//! (cross-origin, so the viewer is exercised exactly as against real IVS).
+//! The playback origin: each channel's live playlist and its segments, as an IVS playback URL
+//! serves them (cross-origin, so the viewer is exercised exactly as against real IVS), and the
+//! S3 buckets recordings are written to, as a CDN in front of them would serve them.
 
 use std::net::SocketAddr;
 
@@ -22,19 +23,32 @@ use crate::AppState;
 /// How long a growing segment may go without new data before its response ends.
 const STALL_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// The playlist's file name, shaped like an IVS playback URL's.
-pub const PLAYLIST: &str = "us-east-1.000000000000.channel.local.m3u8";
-
-/// The routes of the playback origin: the multivariant playlist at the playback URL, each
-/// rendition's playlist at `r/{rung}.m3u8` beside it, segments at `seg/{rung}/{sequence}.ts`.
+/// The routes of the playback origin: a channel's multivariant playlist at its playback URL
+/// (`us-east-1.000000000000.channel.<id>.m3u8`), each rendition's playlist at
+/// `<id>/r/{rung}.m3u8` beside it, segments at `<id>/seg/{rung}/{sequence}.ts`; the buckets at
+/// `/s3/<bucket>/<key>`.
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/api/video/v1/{file}", get(master))
-        .route("/api/video/v1/r/{file}", get(playlist))
-        .route("/api/video/v1/seg/{rung}/{file}", get(segment))
+        .route("/api/video/v1/{id}/r/{file}", get(playlist))
+        .route("/api/video/v1/{id}/seg/{rung}/{file}", get(segment))
         .route("/recordings/{stream}/{file}", get(recording))
+        .route("/s3/{bucket}/{*key}", get(bucket_object))
         .layer(CorsLayer::permissive())
         .with_state(state)
+}
+
+/// The channel a playback URL's file names (`…channel.<id>.m3u8`): its id and ARN.
+fn channel_of(state: &AppState, file: &str) -> Option<(String, String)> {
+    let id = file.strip_prefix("us-east-1.000000000000.channel.")?.strip_suffix(".m3u8")?;
+    Some((id.to_owned(), state.channels.arn_of_id(id)?))
+}
+
+/// The live broadcasts of the channel with id `id`.
+fn channel_by_id(state: &AppState, id: &str) -> Option<(String, Channel)> {
+    let arn = state.channels.arn_of_id(id)?;
+    let channel = state.live.get(&arn)?;
+    Some((arn, channel))
 }
 
 #[derive(serde::Deserialize)]
@@ -46,12 +60,12 @@ struct PlaylistQuery {
 
 /// A private channel's multivariant playlist needs a valid playback token: the refusal, if this
 /// one is not.
-fn refusal(state: &AppState, token: Option<&str>, headers: &HeaderMap) -> Option<Response> {
-    if !state.channels.authorized(&state.channel_arn) {
+fn refusal(state: &AppState, arn: &str, token: Option<&str>, headers: &HeaderMap) -> Option<Response> {
+    if !state.channels.authorized(arn) {
         return None;
     }
     let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
-    let why = state.key_pairs.check(token, &state.channel_arn, origin).err()?;
+    let why = state.key_pairs.check(token, arn, origin).err()?;
     tracing::info!(?why, "playlist refused: playback token");
     Some((StatusCode::FORBIDDEN, format!("playback token refused: {why:?}")).into_response())
 }
@@ -65,51 +79,54 @@ fn m3u8(body: Option<String>, cache: &'static str, missing: &'static str) -> Res
 }
 
 async fn master(State(state): State<AppState>, Path(file): Path<String>, Query(query): Query<PlaylistQuery>, headers: HeaderMap) -> Response {
-    if file != PLAYLIST {
+    let Some((id, arn)) = channel_of(&state, &file) else {
         return (StatusCode::NOT_FOUND, "no such channel").into_response();
-    }
-    if let Some(refused) = refusal(&state, query.token.as_deref(), &headers) {
+    };
+    if let Some(refused) = refusal(&state, &arn, query.token.as_deref(), &headers) {
         return refused;
     }
+    let Some(channel) = state.live.get(&arn) else {
+        return (StatusCode::NOT_FOUND, "channel is offline").into_response();
+    };
     // A private channel: the token opens a session, and the renditions' URLs are bound to it.
-    let session = if state.channels.authorized(&state.channel_arn) && state.channel.is_live() { format!("?session={}", state.sessions.open()) } else { String::new() };
-    m3u8(state.channel.master_playlist(|rung| format!("r/{}.m3u8{session}", rung.name)), "no-cache, no-store", "channel is offline")
+    let session = if state.channels.authorized(&arn) && channel.is_live() { format!("?session={}", state.sessions.open()) } else { String::new() };
+    m3u8(channel.master_playlist(|rung| format!("{id}/r/{}.m3u8{session}", rung.name)), "no-cache, no-store", "channel is offline")
 }
 
 async fn playlist(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Path(file): Path<String>,
+    Path((id, file)): Path<(String, String)>,
     Query(query): Query<PlaylistQuery>,
 ) -> Response {
     tracing::debug!(%peer, %file, "playlist request");
-    let Some(rung) = file.strip_suffix(".m3u8") else {
+    let (Some(rung), Some((arn, channel))) = (file.strip_suffix(".m3u8"), channel_by_id(&state, &id)) else {
         return (StatusCode::NOT_FOUND, "no such rendition").into_response();
     };
-    if state.channels.authorized(&state.channel_arn) && !state.sessions.is_open(query.session.as_deref()) {
+    if state.channels.authorized(&arn) && !state.sessions.is_open(query.session.as_deref()) {
         tracing::info!("rendition playlist refused: no open playback session");
         return (StatusCode::FORBIDDEN, "no open playback session").into_response();
     }
-    let live = state.channel.playlist(rung, &peer.to_string(), &format!("/api/video/v1/seg/{rung}/"));
+    let live = channel.playlist(rung, &peer.to_string(), &format!("/api/video/v1/{id}/seg/{rung}/"));
     // A broadcast that just ended: its end, from the recording, so players stop (Ended).
     let ended = || {
-        let (recording, window) = state.channel.just_ended()?;
+        let (recording, window) = channel.just_ended()?;
         recording.ended_playlist(rung, window, &format!("/recordings/{}/{rung}-", recording.stream_id))
     };
     m3u8(live.or_else(ended), "no-cache, no-store", "no such rendition, or the channel is offline")
 }
 
-async fn segment(State(state): State<AppState>, Path((rung, file)): Path<(String, String)>) -> Response {
+async fn segment(State(state): State<AppState>, Path((id, rung, file)): Path<(String, String, String)>) -> Response {
     tracing::debug!(%rung, %file, "segment request");
-    let Some(sequence) = file.strip_suffix(".ts").and_then(|s| s.parse::<u64>().ok()) else {
+    let (Some(sequence), Some((_, channel))) = (file.strip_suffix(".ts").and_then(|s| s.parse::<u64>().ok()), channel_by_id(&state, &id)) else {
         return (StatusCode::NOT_FOUND, "no such segment").into_response();
     };
     // Subscribe before the first read so no progress between the two is missed.
-    let progress = state.channel.progress();
-    match state.channel.read_segment(&rung, sequence, 0) {
+    let progress = channel.progress();
+    match channel.read_segment(&rung, sequence, 0) {
         SegmentRead::Complete(data) => ([(header::CONTENT_TYPE, "video/mp2t"), (header::CACHE_CONTROL, "max-age=60")], data).into_response(),
         SegmentRead::Growing(first) => {
-            let body = Body::from_stream(growing(state.channel.clone(), rung, sequence, first, progress));
+            let body = Body::from_stream(growing(channel.clone(), rung, sequence, first, progress));
             ([(header::CONTENT_TYPE, "video/mp2t"), (header::CACHE_CONTROL, "no-cache")], body).into_response()
         }
         SegmentRead::Gone => (StatusCode::NOT_FOUND, "no such segment").into_response(),
@@ -119,7 +136,7 @@ async fn segment(State(state): State<AppState>, Path((rung, file)): Path<(String
 /// A finished broadcast, as a recording (VOD): `index.m3u8` (every rendition), `{rung}.m3u8`
 /// and `{rung}-{sequence}.ts`.
 async fn recording(State(state): State<AppState>, Path((stream, file)): Path<(String, String)>) -> Response {
-    let Some(recording) = state.channel.recording(&stream) else {
+    let Some(recording) = state.live.all().iter().find_map(|(_, channel)| channel.recording(&stream)) else {
         return (StatusCode::NOT_FOUND, "no such recording").into_response();
     };
     if file == "index.m3u8" {
@@ -128,14 +145,31 @@ async fn recording(State(state): State<AppState>, Path((stream, file)): Path<(St
     if let Some(rung) = file.strip_suffix(".m3u8") {
         return m3u8(recording.playlist(rung), "max-age=60", "no such rendition");
     }
-    let segment = file
-        .strip_suffix(".ts")
-        .and_then(|s| s.rsplit_once('-'))
-        .and_then(|(rung, n)| recording.segment(rung, n.parse().ok()?));
+    let segment = file.strip_suffix(".ts").and_then(|s| s.rsplit_once('-')).and_then(|(rung, n)| recording.segment(rung, n.parse().ok()?));
     match segment {
         Some(data) => ([(header::CONTENT_TYPE, "video/mp2t"), (header::CACHE_CONTROL, "max-age=3600")], data).into_response(),
         None => (StatusCode::NOT_FOUND, "no such segment").into_response(),
     }
+}
+
+/// An object of a bucket recordings are written to, as a CDN serves it (no listing).
+async fn bucket_object(State(state): State<AppState>, Path((bucket, key)): Path<(String, String)>) -> Response {
+    let safe = |part: &str| !part.is_empty() && part != "." && part != ".." && !part.contains('\\');
+    if !safe(&bucket) || !key.split('/').all(safe) {
+        return (StatusCode::NOT_FOUND, "no such object").into_response();
+    }
+    let path = key.split('/').fold(state.buckets.join(&bucket), |path, part| path.join(part));
+    let Ok(data) = tokio::fs::read(&path).await else {
+        return (StatusCode::NOT_FOUND, "no such object").into_response();
+    };
+    let kind = match path.extension().and_then(|e| e.to_str()) {
+        Some("m3u8") => "application/vnd.apple.mpegurl",
+        Some("ts") => "video/mp2t",
+        Some("json") => "application/json",
+        Some("jpg") => "image/jpeg",
+        _ => "application/octet-stream",
+    };
+    ([(header::CONTENT_TYPE, kind), (header::CACHE_CONTROL, "no-cache")], data).into_response()
 }
 
 struct Growing {
@@ -150,13 +184,7 @@ struct Growing {
 
 /// The body of a segment that is still being written: what exists now, then each new piece as
 /// the encoder delivers it, until the segment is finished (chunked transfer).
-fn growing(
-    channel: Channel,
-    rung: String,
-    sequence: u64,
-    first: Bytes,
-    progress: watch::Receiver<u64>,
-) -> impl Stream<Item = Result<Bytes, Infallible>> {
+fn growing(channel: Channel, rung: String, sequence: u64, first: Bytes, progress: watch::Receiver<u64>) -> impl Stream<Item = Result<Bytes, Infallible>> {
     let state = Growing { channel, rung, sequence, offset: first.len(), first: Some(first), progress, done: false };
     futures::stream::unfold(state, |mut s| async move {
         if s.done {

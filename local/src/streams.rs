@@ -1,8 +1,7 @@
 //! Streams and stream sessions, as the IVS control plane reports them (`ListStreams`,
 //! `StopStream`, `ListStreamSessions`, `GetStreamSession`), and tags on channels and stream keys
 //! (`TagResource`, `UntagResource`, `ListTagsForResource`, REST paths under `/tags/{arn}`).
-//! Only the built-in channel ever broadcasts here; its sessions are the live one and the finished
-//! broadcasts kept as recordings.
+//! A channel's sessions are its live broadcast and the finished ones it keeps.
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
@@ -26,7 +25,6 @@ pub fn router(state: AppState) -> Router {
         .route("/tags/{arn}", get(list_tags).post(tag_resource).delete(untag_resource))
         .with_state(state)
 }
-
 
 fn iso(ms: i64) -> String {
     timestamp(std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms.max(0) as u64))
@@ -58,14 +56,15 @@ async fn list_streams(State(state): State<AppState>, body: Bytes) -> Result<Json
         }
     }
     let streams: Vec<Value> = state
-        .channel
-        .stream_info()
-        .map(|info| {
+        .live
+        .all()
+        .into_iter()
+        .filter_map(|(arn, channel)| {
+            let info = channel.stream_info()?;
             let health = if info.healthy { "HEALTHY" } else { "STARVING" };
-            json!({ "channelArn": state.channel_arn, "streamId": info.stream_id, "state": "LIVE", "health": health, "viewerCount": info.viewer_count, "startTime": info.start_time })
+            Some(json!({ "channelArn": arn, "streamId": info.stream_id, "state": "LIVE", "health": health, "viewerCount": info.viewer_count, "startTime": info.start_time }))
         })
         .filter(|s| wanted.as_deref().is_none_or(|h| s["health"] == h))
-        .into_iter()
         .collect();
     Ok(Json(json!({ "streams": streams })))
 }
@@ -76,17 +75,19 @@ struct ChannelInput {
     channel_arn: String,
 }
 
-/// Ends the broadcast, as IVS disconnects the broadcaster. (Here the built-in broadcaster stays
-/// stopped until `ivs-local stream online`.)
+/// Ends the broadcast and disconnects the broadcaster, as IVS does. (The built-in broadcaster
+/// stays stopped until `ivs-local stream online`.)
 async fn stop_stream(State(state): State<AppState>, body: Bytes) -> Result<Json<Value>, ApiError> {
     let input: ChannelInput = parse(&body)?;
     if state.channels.get(&input.channel_arn).is_none() {
         return Err(ApiError::not_found(&input.channel_arn));
     }
-    if input.channel_arn != state.channel_arn || !state.channel.is_live() {
+    if !state.live.get(&input.channel_arn).is_some_and(|c| c.stop()) {
         return Err(ApiError::new(StatusCode::NOT_FOUND, "ChannelNotBroadcasting", "The channel is not broadcasting"));
     }
-    state.channel.stop();
+    if input.channel_arn == state.builtin_arn {
+        state.broadcaster.stop();
+    }
     tracing::info!(channel = %input.channel_arn, "StopStream");
     Ok(Json(json!({})))
 }
@@ -98,15 +99,17 @@ struct Session {
     end_ms: Option<i64>,
 }
 
-/// The built-in channel's sessions, newest first.
-fn sessions(state: &AppState) -> Vec<Session> {
-    let mut sessions: Vec<Session> = state
-        .channel
+/// A channel's sessions, newest first.
+fn sessions(state: &AppState, arn: &str) -> Vec<Session> {
+    let Some(channel) = state.live.get(arn) else {
+        return Vec::new();
+    };
+    let mut sessions: Vec<Session> = channel
         .recordings()
         .iter()
         .map(|r| Session { stream_id: r.stream_id.clone(), start_ms: r.start_ms(), end_ms: Some(r.start_ms() + (r.duration_secs() * 1000.0) as i64) })
         .collect();
-    if let Some(info) = state.channel.stream_info() {
+    if let Some(info) = channel.stream_info() {
         let start_ms = ivs_proto::chat_session::parse_timestamp_ms(&info.start_time).unwrap_or(0);
         sessions.retain(|s| s.stream_id != info.stream_id);
         sessions.push(Session { stream_id: info.stream_id, start_ms, end_ms: None });
@@ -128,7 +131,7 @@ async fn list_stream_sessions(State(state): State<AppState>, body: Bytes) -> Res
     if state.channels.get(&input.channel_arn).is_none() {
         return Err(ApiError::not_found(&input.channel_arn));
     }
-    let all = if input.channel_arn == state.channel_arn { sessions(&state) } else { Vec::new() };
+    let all = sessions(&state, &input.channel_arn);
     let summaries: Vec<Value> = all
         .iter()
         .map(|s| {
@@ -152,7 +155,7 @@ struct GetSessionInput {
 async fn get_stream_session(State(state): State<AppState>, body: Bytes) -> Result<Json<Value>, ApiError> {
     let input: GetSessionInput = parse(&body)?;
     let channel = state.channels.get(&input.channel_arn).ok_or_else(|| ApiError::not_found(&input.channel_arn))?;
-    let all = if input.channel_arn == state.channel_arn { sessions(&state) } else { Vec::new() };
+    let all = sessions(&state, &input.channel_arn);
     let session = match &input.stream_id {
         Some(id) => all.iter().find(|s| &s.stream_id == id).ok_or_else(|| ApiError::not_found(id))?,
         None => all.first().ok_or_else(|| ApiError::not_found(&input.channel_arn))?,
@@ -169,7 +172,7 @@ async fn get_stream_session(State(state): State<AppState>, body: Bytes) -> Resul
 }
 
 async fn list_tags(State(state): State<AppState>, Path(arn): Path<String>) -> Result<Json<Value>, ApiError> {
-    let tags = state.channels.tags(&arn).ok_or_else(|| ApiError::not_found(&arn))?;
+    let tags = state.channels.tags(&arn).or_else(|| state.recording_configs.tags(&arn)).ok_or_else(|| ApiError::not_found(&arn))?;
     Ok(Json(json!({ "tags": tags })))
 }
 
@@ -183,7 +186,13 @@ async fn tag_resource(State(state): State<AppState>, Path(arn): Path<String>, bo
     if input.tags.keys().any(|k| k.is_empty() || k.len() > 128 || k.starts_with("aws:")) || input.tags.values().any(|v| v.len() > 256) {
         return Err(ApiError::validation("tag keys are 1 to 128 characters (not aws:…), values at most 256"));
     }
-    state.channels.update_tags(&arn, |tags| tags.extend(input.tags)).ok_or_else(|| ApiError::not_found(&arn))?.map_err(ApiError::validation)?;
+    let add = |tags: &mut std::collections::BTreeMap<String, String>| tags.extend(input.tags.clone());
+    state
+        .channels
+        .update_tags(&arn, add)
+        .or_else(|| state.recording_configs.update_tags(&arn, add))
+        .ok_or_else(|| ApiError::not_found(&arn))?
+        .map_err(ApiError::validation)?;
     Ok(Json(json!({})))
 }
 
@@ -196,15 +205,13 @@ fn tag_keys(query: &str) -> Vec<String> {
         while i < bytes.len() {
             match bytes[i] {
                 b'+' => out.push(b' '),
-                b'%' if i + 2 < bytes.len() => {
-                    match std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                        Some(byte) => {
-                            out.push(byte);
-                            i += 2;
-                        }
-                        None => out.push(b'%'),
+                b'%' if i + 2 < bytes.len() => match std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    Some(byte) => {
+                        out.push(byte);
+                        i += 2;
                     }
-                }
+                    None => out.push(b'%'),
+                },
                 byte => out.push(byte),
             }
             i += 1;
@@ -219,7 +226,13 @@ async fn untag_resource(State(state): State<AppState>, Path(arn): Path<String>, 
     if keys.is_empty() {
         return Err(ApiError::validation("name at least one tagKeys"));
     }
-    state.channels.update_tags(&arn, |tags| tags.retain(|k, _| !keys.contains(k))).ok_or_else(|| ApiError::not_found(&arn))?.map_err(ApiError::validation)?;
+    let remove = |tags: &mut std::collections::BTreeMap<String, String>| tags.retain(|k, _| !keys.contains(k));
+    state
+        .channels
+        .update_tags(&arn, remove)
+        .or_else(|| state.recording_configs.update_tags(&arn, remove))
+        .ok_or_else(|| ApiError::not_found(&arn))?
+        .map_err(ApiError::validation)?;
     Ok(Json(json!({})))
 }
 

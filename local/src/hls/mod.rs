@@ -1,19 +1,21 @@
-//! The live channel: an encoder child process, the segmenters, and the sliding-window playlists.
+//! The live channels: a transcoder child process per broadcast, the segmenters, and the
+//! sliding-window playlists.
 //!
-//! One [`Channel`] stands for one IVS channel. While it is live, ffmpeg encodes a test pattern (or
-//! a looped file) as a ladder of renditions ([`Rung`]), each a program of one MPEG-TS on its
-//! stdout; a segmenter per rendition turns its program into segments (with timed metadata and
-//! captions spliced in), and the HTTP layer serves a multivariant playlist and the last few
-//! segments of each rendition. Taking the channel offline stops the encoder; the playback URL
-//! then answers 404, as an offline IVS channel does, and the broadcast becomes a recording.
+//! One [`Channel`] stands for one IVS channel. While it is live, the broadcaster's stream (FLV,
+//! as RTMP ingest delivers it) goes into ffmpeg's stdin, which either transcodes it into a ladder
+//! of renditions ([`Rung`], a `STANDARD` channel) or passes it through as one rendition (`BASIC`),
+//! each a program of one MPEG-TS on its stdout; a segmenter per rendition turns its program into
+//! segments (with timed metadata spliced in), and the HTTP layer serves a multivariant playlist
+//! and the last few segments of each rendition. When the broadcast ends the transcoder stops; the
+//! playback URL then answers 404, as an offline IVS channel does, and the broadcast is kept as a
+//! recording. [`Live`] holds the account's channels by ARN.
 
 pub mod captions;
 pub mod segmenter;
 pub mod ts;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fmt::Write as _;
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -22,8 +24,8 @@ use bytes::Bytes;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
-use tokio::process::Command;
-use tokio::sync::{oneshot, watch};
+use tokio::process::{ChildStdin, Command};
+use tokio::sync::watch;
 
 use segmenter::{Segment, Segmenter};
 use ts::PACKET_LEN;
@@ -44,15 +46,6 @@ const START_OFFSET_SECS: f64 = -0.5;
 /// A viewer counts while it fetched the playlist this recently.
 const VIEWER_TTL: Duration = Duration::from_secs(15);
 
-/// What the encoder plays.
-#[derive(Debug, Clone)]
-pub enum Source {
-    /// A moving test pattern with a tone, at this size.
-    TestPattern { width: u32, height: u32 },
-    /// A video file, looped forever, scaled to this size.
-    File { path: PathBuf, width: u32, height: u32 },
-}
-
 /// One rung of the encoding ladder: a rendition viewers (or their player's ABR) can pick.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rung {
@@ -63,17 +56,76 @@ pub struct Rung {
     pub video_kbps: u32,
 }
 
+/// The frame rate of transcoded renditions.
 const FRAME_RATE: u32 = 30;
 const AUDIO_KBPS: u32 = 96;
+/// The largest rendition transcoded here (a larger input is scaled down to it).
+const MAX_TRANSCODE: (u32, u32) = (1280, 720);
 
-impl Source {
-    /// The renditions encoded for this source, best first: the configured size and half of it,
-    /// as an IVS STANDARD channel transcodes a ladder.
-    pub fn ladder(&self) -> Vec<Rung> {
-        let (Source::TestPattern { width, height } | Source::File { width, height, .. }) = *self;
-        let rung = |width: u32, height: u32, video_kbps| Rung { name: format!("{height}p{FRAME_RATE}"), width, height, video_kbps };
+/// What the broadcaster sends, as far as the ingest knows it when the broadcast starts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Input {
+    pub width: u32,
+    pub height: u32,
+    pub frame_rate: f64,
+    pub video_kbps: u32,
+    /// Whether the input has audio (silence is added when it has not).
+    pub audio: bool,
+}
+
+/// How a broadcast's input becomes renditions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub ladder: Vec<Rung>,
+    /// Transcoded into `ladder` (`STANDARD`), or passed through as its one rung (`BASIC`).
+    pub transcode: bool,
+    pub audio: bool,
+    /// Splice the wall-clock second in as CEA-608 captions (the built-in test stream).
+    pub captions: bool,
+}
+
+impl Plan {
+    /// A `STANDARD` channel: the input's size (at most 720p) and half of it, at 30 fps, as IVS
+    /// transcodes a ladder.
+    pub fn transcoded(input: &Input) -> Self {
+        let scale =
+            f64::min(1.0, f64::min(f64::from(MAX_TRANSCODE.0) / f64::from(input.width.max(2)), f64::from(MAX_TRANSCODE.1) / f64::from(input.height.max(2))));
         // Even sizes: the encoder needs them for 4:2:0.
-        vec![rung(width, height, 1000), rung((width / 2) & !1, (height / 2) & !1, 300)]
+        let even = |v: f64| ((v.round() as u32) & !1).max(2);
+        let (width, height) = (even(f64::from(input.width) * scale), even(f64::from(input.height) * scale));
+        let kbps = |h: u32| {
+            if h > 360 {
+                2500
+            } else if h > 180 {
+                1000
+            } else {
+                300
+            }
+        };
+        let rung = |width: u32, height: u32| Rung { name: format!("{height}p{FRAME_RATE}"), width, height, video_kbps: kbps(height) };
+        Self {
+            ladder: vec![rung(width, height), rung(even(f64::from(width) / 2.0), even(f64::from(height) / 2.0))],
+            transcode: true,
+            audio: input.audio,
+            captions: false,
+        }
+    }
+
+    /// A `BASIC` channel: the input as it comes, one rendition.
+    pub fn passed_through(input: &Input) -> Self {
+        let rung = Rung {
+            name: format!("{}p{}", input.height, input.frame_rate.round().max(1.0) as u32),
+            width: input.width,
+            height: input.height,
+            video_kbps: input.video_kbps,
+        };
+        Self { ladder: vec![rung], transcode: false, audio: input.audio, captions: false }
+    }
+
+    /// With the wall-clock captions spliced in.
+    pub fn with_captions(mut self) -> Self {
+        self.captions = true;
+        self
     }
 }
 
@@ -96,10 +148,75 @@ pub struct StreamInfo {
 struct Broadcast {
     stream_id: String,
     started: OffsetDateTime,
+    ladder: Arc<Vec<Rung>>,
     /// One per rung of the ladder, in the same order.
     renditions: Vec<Rendition>,
-    last_segment_at: Instant,
-    _stop: oneshot::Sender<()>,
+    /// How the input keeps up with real time.
+    input: InputClock,
+    /// Told each finished segment (a channel with a recording configuration).
+    recorder: Option<Box<dyn SegmentSink>>,
+    /// Dropped when the broadcast ends: stops the transcoder and ends the ingest's [`Feed`].
+    _stop: watch::Sender<()>,
+}
+
+/// Where a broadcast's finished segments go besides the live playlists (its recording to S3).
+pub trait SegmentSink: Send {
+    /// The broadcast `stream_id` started.
+    fn started(&mut self, _stream_id: &str) {}
+
+    /// Segment `segment` of rendition `rendition` (an index into the ladder) is finished.
+    fn segment(&mut self, rendition: usize, segment: &Segment);
+}
+
+/// The input's progress against the wall clock: how a broadcast's health is measured, from
+/// what arrives, as IVS measures it.
+#[derive(Debug, Clone, Copy)]
+pub struct InputClock {
+    first: Option<(Instant, u32)>,
+    last: Option<(Instant, u32)>,
+}
+
+/// Input that has not arrived for this long starves the stream.
+const STARVED_AFTER: Duration = Duration::from_millis(1500);
+/// Input whose media time falls this far behind the wall clock starves the stream.
+const STARVED_LAG: Duration = Duration::from_secs(2);
+
+impl InputClock {
+    pub const fn new() -> Self {
+        Self { first: None, last: None }
+    }
+
+    /// Media with timestamp `media_ms` arrived at `at`.
+    pub fn arrived(&mut self, at: Instant, media_ms: u32) {
+        self.first.get_or_insert((at, media_ms));
+        self.last = Some((at, media_ms));
+    }
+
+    /// Whether the input keeps up with real time at `now`: it arrives, and its media time
+    /// does not fall behind the wall clock.
+    pub fn healthy(&self, now: Instant) -> bool {
+        let (Some((first_at, first_ms)), Some((last_at, last_ms))) = (self.first, self.last) else {
+            return true;
+        };
+        let wall = last_at.duration_since(first_at);
+        let media = Duration::from_millis(u64::from(last_ms.wrapping_sub(first_ms)));
+        now.duration_since(last_at) < STARVED_AFTER && wall.saturating_sub(media) < STARVED_LAG
+    }
+}
+
+impl Default for InputClock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// What the ingest holds while it feeds a broadcast.
+pub struct Feed {
+    pub stream_id: String,
+    /// The transcoder's input: the broadcast as FLV.
+    pub stdin: ChildStdin,
+    /// Changes (closes) when the broadcast ends (`StopStream`, or the transcoder stopped).
+    pub ended: watch::Receiver<()>,
 }
 
 /// One rendition of a live broadcast.
@@ -183,7 +300,7 @@ fn rung_index(ladder: &[Rung], rung: &str) -> Option<usize> {
 
 /// A multivariant playlist for `ladder`, each rendition at `uri(rung)`; named the way IVS names
 /// its qualities, so the player lists them by those names.
-fn master_playlist(ladder: &[Rung], uri: impl Fn(&Rung) -> String) -> String {
+pub fn master_playlist(ladder: &[Rung], uri: impl Fn(&Rung) -> String) -> String {
     let mut m3u8 = String::from("#EXTM3U\n#EXT-X-INDEPENDENT-SEGMENTS\n");
     for rung in ladder {
         let bandwidth = (rung.video_kbps + AUDIO_KBPS) * 1000 * 11 / 10;
@@ -219,14 +336,12 @@ struct Inner {
     recordings: VecDeque<Recording>,
 }
 
-/// One live channel; cheap to clone.
+/// One channel's broadcasts; cheap to clone.
 #[derive(Clone)]
 pub struct Channel {
     inner: Arc<Mutex<Inner>>,
     /// Bumped whenever new stream data arrives, to wake readers of a growing segment.
     progress: Arc<watch::Sender<u64>>,
-    source: Source,
-    ladder: Arc<Vec<Rung>>,
     /// Segments listed in a live playlist.
     window: usize,
 }
@@ -243,13 +358,19 @@ pub enum SegmentRead {
 }
 
 impl Channel {
-    /// An offline channel that will encode `source` when started, listing `window_secs` of it
-    /// in its live playlists (at least the IVS-like default of 2 s).
-    pub fn new(source: Source, window_secs: f64) -> Self {
-        let inner = Inner { broadcast: None, next_sequence: 0, recent_puts: VecDeque::new(), viewers: HashMap::new(), forced_health: None, recordings: VecDeque::new() };
+    /// An offline channel, listing `window_secs` of its broadcasts in its live playlists (at
+    /// least the IVS-like default of 2 s).
+    pub fn new(window_secs: f64) -> Self {
+        let inner = Inner {
+            broadcast: None,
+            next_sequence: 0,
+            recent_puts: VecDeque::new(),
+            viewers: HashMap::new(),
+            forced_health: None,
+            recordings: VecDeque::new(),
+        };
         let window = ((window_secs / TARGET_SECS).ceil() as usize).clamp(WINDOW, KEPT_MAX);
-        let ladder = Arc::new(source.ladder());
-        Self { inner: Arc::new(Mutex::new(inner)), progress: Arc::new(watch::channel(0).0), source, ladder, window }
+        Self { inner: Arc::new(Mutex::new(inner)), progress: Arc::new(watch::channel(0).0), window }
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -261,33 +382,40 @@ impl Channel {
         self.lock().broadcast.is_some()
     }
 
-    /// Starts broadcasting (no-op when live). Fails when ffmpeg cannot be started.
-    pub fn start(&self) -> anyhow::Result<()> {
+    /// Starts a broadcast of `plan`, fed as FLV through the returned [`Feed`]; `None` when one
+    /// is already live (one broadcaster per channel). Fails when ffmpeg cannot be started.
+    pub fn start(&self, plan: &Plan, mut recorder: Option<Box<dyn SegmentSink>>) -> anyhow::Result<Option<Feed>> {
         let mut inner = self.lock();
         if inner.broadcast.is_some() {
-            return Ok(());
+            return Ok(None);
         }
-        let mut child = self.encoder_command().spawn().map_err(|e| anyhow::anyhow!("cannot start ffmpeg: {e}"))?;
+        let mut child = transcoder(plan).spawn().map_err(|e| anyhow::anyhow!("cannot start ffmpeg: {e}"))?;
         let mut stdout = child.stdout.take().expect("stdout is piped");
+        let stdin = child.stdin.take().expect("stdin is piped");
         let stderr = child.stderr.take().expect("stderr is piped");
-        let (stop_tx, mut stop_rx) = oneshot::channel::<()>();
+        let (stop_tx, mut stop_rx) = watch::channel(());
+        let ended = stop_tx.subscribe();
         let now_ms = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_millis() as i64;
         let stream_id = stream_id(now_ms);
+        if let Some(recorder) = recorder.as_mut() {
+            recorder.started(&stream_id);
+        }
         inner.broadcast = Some(Broadcast {
             stream_id: stream_id.clone(),
             started: OffsetDateTime::now_utc(),
-            renditions: (0..self.ladder.len())
-                .map(|program| Rendition {
-                    segmenter: Segmenter::new(TARGET_SECS, inner.next_sequence, now_ms, program).with_captions(),
-                    segments: VecDeque::new(),
-                    recording: Vec::new(),
+            ladder: Arc::new(plan.ladder.clone()),
+            renditions: (0..plan.ladder.len())
+                .map(|program| {
+                    let segmenter = Segmenter::new(TARGET_SECS, inner.next_sequence, now_ms, program);
+                    Rendition { segmenter: if plan.captions { segmenter.with_captions() } else { segmenter }, segments: VecDeque::new(), recording: Vec::new() }
                 })
                 .collect(),
-            last_segment_at: Instant::now(),
+            input: InputClock::new(),
+            recorder,
             _stop: stop_tx,
         });
         drop(inner);
-        tracing::info!(%stream_id, "stream started");
+        tracing::info!(%stream_id, renditions = plan.ladder.len(), transcode = plan.transcode, "stream started");
 
         tokio::spawn(async move {
             let mut lines = BufReader::new(stderr).lines();
@@ -296,41 +424,57 @@ impl Channel {
             }
         });
         let channel = self.clone();
+        let id = stream_id.clone();
         tokio::spawn(async move {
             let mut buf = vec![0u8; PACKET_LEN * 512];
             let mut filled = 0;
             loop {
                 let read = tokio::select! {
                     read = stdout.read(&mut buf[filled..]) => read,
-                    _ = &mut stop_rx => break,
+                    _ = stop_rx.changed() => break,
                 };
                 match read {
                     Ok(0) | Err(_) => {
-                        tracing::error!("the encoder stopped; the channel is now offline");
-                        channel.end_if(&stream_id);
+                        tracing::info!(stream_id = %id, "the transcoder finished; the broadcast has ended");
+                        channel.end_if(&id);
                         break;
                     }
                     Ok(n) => filled += n,
                 }
                 let whole = filled - filled % PACKET_LEN;
-                channel.ingest(&stream_id, &buf[..whole]);
+                channel.ingest(&id, &buf[..whole]);
                 buf.copy_within(whole..filled, 0);
                 filled -= whole;
             }
             let _ = child.kill().await;
         });
-        Ok(())
+        Ok(Some(Feed { stream_id, stdin, ended }))
     }
 
-    /// Stops broadcasting; the encoder is killed and the playlist goes away.
-    pub fn stop(&self) {
+    /// Media with timestamp `media_ms` of broadcast `stream_id` arrived now.
+    pub fn input_arrived(&self, stream_id: &str, media_ms: u32) {
+        if let Some(b) = self.lock().broadcast.as_mut().filter(|b| b.stream_id == stream_id) {
+            b.input.arrived(Instant::now(), media_ms);
+        }
+    }
+
+    /// Ends broadcast `stream_id`, if it is still the live one (the broadcaster went away).
+    pub fn end(&self, stream_id: &str) {
+        self.end_if(stream_id);
+        self.progress.send_modify(|n| *n += 1);
+    }
+
+    /// Stops the broadcast (`StopStream`): the transcoder is killed, the broadcaster
+    /// disconnected and the playlist goes away. Whether one was live.
+    pub fn stop(&self) -> bool {
         let mut inner = self.lock();
-        if let Some(b) = inner.broadcast.take() {
+        let stopped = inner.broadcast.take().map(|b| {
             tracing::info!(stream_id = %b.stream_id, "stream stopped");
             self.keep_recording(&mut inner, b);
-        }
+        });
         drop(inner);
         self.progress.send_modify(|n| *n += 1);
+        stopped.is_some()
     }
 
     fn end_if(&self, stream_id: &str) {
@@ -343,13 +487,29 @@ impl Channel {
     }
 
     /// A finished broadcast becomes a recording (the "Recording End" moment).
-    fn keep_recording(&self, inner: &mut Inner, broadcast: Broadcast) {
+    fn keep_recording(&self, inner: &mut Inner, mut broadcast: Broadcast) {
+        // The last segment, cut short by the end, is part of the broadcast too.
+        for (index, r) in broadcast.renditions.iter_mut().enumerate() {
+            if let Some(last) = r.segmenter.finish() {
+                if let Some(recorder) = broadcast.recorder.as_mut() {
+                    recorder.segment(index, &last);
+                }
+                if r.recording.len() < RECORDING_MAX_SEGMENTS {
+                    r.recording.push(last);
+                }
+            }
+        }
         let renditions: Vec<Vec<Segment>> = broadcast.renditions.into_iter().map(|r| r.recording).collect();
         if renditions.first().is_none_or(Vec::is_empty) {
             return;
         }
         tracing::info!(stream_id = %broadcast.stream_id, segments = renditions[0].len(), "recording ready");
-        inner.recordings.push_back(Recording { stream_id: broadcast.stream_id, ended_at: Instant::now(), ladder: self.ladder.clone(), renditions: Arc::new(renditions) });
+        inner.recordings.push_back(Recording {
+            stream_id: broadcast.stream_id,
+            ended_at: Instant::now(),
+            ladder: broadcast.ladder,
+            renditions: Arc::new(renditions),
+        });
         while inner.recordings.len() > RECORDINGS_KEPT {
             inner.recordings.pop_front();
         }
@@ -383,13 +543,19 @@ impl Channel {
     fn ingest_locked(&self, stream_id: &str, packets: &[u8]) {
         let mut guard = self.lock();
         let inner = &mut *guard;
-        let Some(b) = inner.broadcast.as_mut().filter(|b| b.stream_id == stream_id) else { return };
+        let Some(b) = inner.broadcast.as_mut().filter(|b| b.stream_id == stream_id) else {
+            return;
+        };
         for packet in packets.chunks_exact(PACKET_LEN) {
             for (index, r) in b.renditions.iter_mut().enumerate() {
-                let Some(segment) = r.segmenter.push_packet(packet) else { continue };
+                let Some(segment) = r.segmenter.push_packet(packet) else {
+                    continue;
+                };
                 if index == 0 {
                     inner.next_sequence = segment.sequence + 1;
-                    b.last_segment_at = Instant::now();
+                }
+                if let Some(recorder) = b.recorder.as_mut() {
+                    recorder.segment(index, &segment);
                 }
                 if r.recording.len() < RECORDING_MAX_SEGMENTS {
                     r.recording.push(segment.clone());
@@ -411,7 +577,9 @@ impl Channel {
     /// it, can be read while they grow: that is what the playlist's prefetch entries point at.
     pub fn read_segment(&self, rung: &str, sequence: u64, offset: usize) -> SegmentRead {
         let inner = self.lock();
-        let Some(r) = rung_index(&self.ladder, rung).and_then(|i| inner.broadcast.as_ref()?.renditions.get(i)) else { return SegmentRead::Gone };
+        let Some(r) = inner.broadcast.as_ref().and_then(|b| b.renditions.get(rung_index(&b.ladder, rung)?)) else {
+            return SegmentRead::Gone;
+        };
         if let Some(s) = r.segments.iter().find(|s| s.sequence == sequence) {
             return SegmentRead::Complete(s.data.slice(offset.min(s.data.len())..));
         }
@@ -423,48 +591,6 @@ impl Channel {
         } else {
             SegmentRead::Gone
         }
-    }
-
-    fn encoder_command(&self) -> Command {
-        let mut cmd = Command::new("ffmpeg");
-        cmd.args(["-hide_banner", "-nostdin", "-loglevel", "error"]);
-        let audio = match &self.source {
-            Source::TestPattern { width, height } => {
-                cmd.args(["-re", "-f", "lavfi", "-i", &format!("testsrc2=size={width}x{height}:rate={FRAME_RATE}")]);
-                cmd.args(["-re", "-f", "lavfi", "-i", "sine=frequency=440:beep_factor=2:sample_rate=48000"]);
-                "1:a"
-            }
-            Source::File { path, .. } => {
-                cmd.args(["-re", "-stream_loop", "-1", "-i"]).arg(path);
-                "0:a:0?"
-            }
-        };
-        // One encode per rung from the same pictures, each its own program of one transport
-        // stream with the audio shared: the segmenters split it into aligned renditions.
-        let rungs = self.ladder.len();
-        let mut graph = format!("[0:v:0]split={rungs}");
-        graph.extend((0..rungs).map(|i| format!("[s{i}]")));
-        for (i, rung) in self.ladder.iter().enumerate() {
-            graph.push_str(&format!(";[s{i}]scale={}:{}[v{i}]", rung.width, rung.height));
-        }
-        cmd.args(["-filter_complex", &graph]);
-        for i in 0..rungs {
-            cmd.args(["-map", &format!("[v{i}]")]);
-        }
-        cmd.args(["-map", audio]);
-        cmd.args([
-            "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-profile:v", "main", "-level:v", "3.0",
-            "-pix_fmt", "yuv420p", "-r", &FRAME_RATE.to_string(), "-g", "15", "-keyint_min", "15", "-sc_threshold", "0",
-        ]);
-        for (i, rung) in self.ladder.iter().enumerate() {
-            let rate = format!("{}k", rung.video_kbps);
-            cmd.args([format!("-b:v:{i}"), rate.clone(), format!("-maxrate:v:{i}"), rate.clone(), format!("-bufsize:v:{i}"), rate]);
-            cmd.args(["-program".to_owned(), format!("program_num={}:st={i}:st={rungs}", i + 1)]);
-        }
-        cmd.args(["-c:a", "aac", "-b:a", &format!("{AUDIO_KBPS}k"), "-ar", "48000", "-ac", "2"]);
-        cmd.args(["-f", "mpegts", "-flush_packets", "1", "pipe:1"]);
-        cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
-        cmd
     }
 
     /// Queues a metadata payload, enforcing IVS's 5 requests per second per channel.
@@ -491,23 +617,28 @@ impl Channel {
     /// (or before the first segment).
     pub fn master_playlist(&self, uri: impl Fn(&Rung) -> String) -> Option<String> {
         let inner = self.lock();
-        inner.broadcast.as_ref()?.renditions.first()?.segments.back()?;
-        Some(master_playlist(&self.ladder, uri))
+        let b = inner.broadcast.as_ref()?;
+        b.renditions.first()?.segments.back()?;
+        Some(master_playlist(&b.ladder, uri))
     }
 
     /// A rendition's live playlist, or `None` when offline (or before the first segment).
     /// `viewer` is a key for the viewer count.
     pub fn playlist(&self, rung: &str, viewer: &str, segment_prefix: &str) -> Option<String> {
-        let index = rung_index(&self.ladder, rung)?;
         let mut inner = self.lock();
         let now = Instant::now();
         inner.viewers.insert(viewer.to_owned(), now);
-        let b = inner.broadcast.as_ref()?.renditions.get(index)?;
+        let broadcast = inner.broadcast.as_ref()?;
+        let b = broadcast.renditions.get(rung_index(&broadcast.ladder, rung)?)?;
         let listed: Vec<&Segment> = b.segments.iter().rev().take(self.window).rev().collect();
         let first = listed.first()?;
         let target = listed.iter().map(|s| s.duration.round().max(1.0) as u64).max().unwrap_or(1);
         let mut m3u8 = String::with_capacity(128 + listed.len() * 96);
-        let _ = write!(m3u8, "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:{target}\n#EXT-X-MEDIA-SEQUENCE:{}\n#EXT-X-START:TIME-OFFSET={START_OFFSET_SECS:.1}\n", first.sequence);
+        let _ = write!(
+            m3u8,
+            "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:{target}\n#EXT-X-MEDIA-SEQUENCE:{}\n#EXT-X-START:TIME-OFFSET={START_OFFSET_SECS:.1}\n",
+            first.sequence
+        );
         for s in listed {
             write_segment(&mut m3u8, s, segment_prefix);
         }
@@ -531,14 +662,132 @@ impl Channel {
             stream_id: b.stream_id.clone(),
             start_time: b.started.replace_nanosecond(b.started.millisecond() as u32 * 1_000_000).unwrap_or(b.started).format(&Rfc3339).unwrap_or_default(),
             viewer_count,
-            // Starving: the encoder has not delivered a segment for three target durations.
-            healthy: inner.forced_health.unwrap_or_else(|| b.last_segment_at.elapsed() < Duration::from_secs_f64(TARGET_SECS * 3.0)),
+            // Starving: the input falls behind real time, or stopped arriving.
+            healthy: inner.forced_health.unwrap_or_else(|| b.input.healthy(now)),
         })
     }
 
     /// Forces the reported health (`Some(false)`: starving), or measures it again (`None`).
     pub fn force_health(&self, healthy: Option<bool>) {
         self.lock().forced_health = healthy;
+    }
+}
+
+/// The transcoder of a broadcast: FLV on stdin, one MPEG-TS program per rung on stdout.
+fn transcoder(plan: &Plan) -> Command {
+    let mut cmd = Command::new("ffmpeg");
+    cmd.args(["-hide_banner", "-nostdin", "-loglevel", "error"]);
+    // Start at once: the broadcaster's stream is live, so read no more of it than needed to know it.
+    cmd.args(["-probesize", "65536", "-analyzeduration", "500000", "-f", "flv", "-i", "pipe:0"]);
+    let audio = if plan.audio {
+        "0:a:0"
+    } else {
+        cmd.args(["-f", "lavfi", "-i", "anullsrc=r=48000:cl=stereo"]);
+        "1:a"
+    };
+    let rungs = plan.ladder.len();
+    if plan.transcode {
+        // One encode per rung from the same pictures, each its own program of one transport
+        // stream with the audio shared: the segmenters split it into aligned renditions.
+        let mut graph = format!("[0:v:0]split={rungs}");
+        graph.extend((0..rungs).map(|i| format!("[s{i}]")));
+        for (i, rung) in plan.ladder.iter().enumerate() {
+            graph.push_str(&format!(";[s{i}]scale={}:{}[v{i}]", rung.width, rung.height));
+        }
+        cmd.args(["-filter_complex", &graph]);
+        for i in 0..rungs {
+            cmd.args(["-map", &format!("[v{i}]")]);
+        }
+        cmd.args(["-map", audio]);
+        cmd.args([
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-tune",
+            "zerolatency",
+            "-profile:v",
+            "main",
+            "-pix_fmt",
+            "yuv420p",
+            "-r",
+            &FRAME_RATE.to_string(),
+            "-g",
+            "15",
+            "-keyint_min",
+            "15",
+            "-sc_threshold",
+            "0",
+        ]);
+        for (i, rung) in plan.ladder.iter().enumerate() {
+            let rate = format!("{}k", rung.video_kbps);
+            let level = if rung.height > 360 { "3.1" } else { "3.0" };
+            cmd.args([
+                format!("-level:v:{i}"),
+                level.into(),
+                format!("-b:v:{i}"),
+                rate.clone(),
+                format!("-maxrate:v:{i}"),
+                rate.clone(),
+                format!("-bufsize:v:{i}"),
+                rate,
+            ]);
+        }
+    } else {
+        cmd.args(["-map", "0:v:0", "-map", audio, "-c:v", "copy"]);
+    }
+    for i in 0..rungs {
+        cmd.args(["-program".to_owned(), format!("program_num={}:st={i}:st={rungs}", i + 1)]);
+    }
+    if plan.audio && !plan.transcode {
+        cmd.args(["-c:a", "copy"]);
+    } else {
+        cmd.args(["-c:a", "aac", "-b:a", &format!("{AUDIO_KBPS}k"), "-ar", "48000", "-ac", "2"]);
+    }
+    cmd.args(["-f", "mpegts", "-flush_packets", "1", "pipe:1"]);
+    cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
+    cmd
+}
+
+/// The account's channels' broadcasts, by channel ARN; cheap to clone.
+#[derive(Clone)]
+pub struct Live {
+    channels: Arc<Mutex<BTreeMap<String, Channel>>>,
+    window_secs: f64,
+}
+
+impl Live {
+    pub fn new(window_secs: f64) -> Self {
+        Self { channels: Arc::default(), window_secs }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, BTreeMap<String, Channel>> {
+        self.channels.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The channel `arn`'s broadcasts (created, offline, on first use).
+    pub fn channel(&self, arn: &str) -> Channel {
+        self.lock().entry(arn.to_owned()).or_insert_with(|| Channel::new(self.window_secs)).clone()
+    }
+
+    /// The channel `arn`'s broadcasts, if it ever had one.
+    pub fn get(&self, arn: &str) -> Option<Channel> {
+        self.lock().get(arn).cloned()
+    }
+
+    /// Every channel that ever broadcast, by ARN.
+    pub fn all(&self) -> Vec<(String, Channel)> {
+        self.lock().iter().map(|(arn, c)| (arn.clone(), c.clone())).collect()
+    }
+
+    /// How many channels are live.
+    pub fn live_count(&self) -> usize {
+        self.lock().values().filter(|c| c.is_live()).count()
+    }
+
+    /// Forgets a deleted channel.
+    pub fn remove(&self, arn: &str) {
+        self.lock().remove(arn);
     }
 }
 
@@ -571,10 +820,46 @@ mod tests {
 
     #[test]
     fn offline_channel_has_no_playlist_and_refuses_metadata() {
-        let channel = Channel::new(Source::TestPattern { width: 64, height: 64 }, 2.0);
+        let channel = Channel::new(2.0);
         assert!(channel.master_playlist(|r| r.name.clone()).is_none());
         assert!(channel.playlist("64p30", "v", "").is_none());
         assert!(channel.stream_info().is_none());
         assert_eq!(channel.put_metadata("x".into()), Err(PutError::Offline));
+    }
+
+    #[test]
+    fn ladders_follow_the_input_and_the_channel_type() {
+        let input = Input { width: 1920, height: 1080, frame_rate: 59.94, video_kbps: 6000, audio: true };
+        let standard = Plan::transcoded(&input);
+        let names: Vec<&str> = standard.ladder.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["720p30", "360p30"]);
+        assert_eq!((standard.ladder[0].width, standard.ladder[1].width), (1280, 640));
+        let small = Plan::transcoded(&Input { width: 640, height: 360, ..input });
+        assert_eq!(small.ladder.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["360p30", "180p30"]);
+        let basic = Plan::passed_through(&input);
+        assert_eq!((basic.ladder.len(), basic.ladder[0].name.as_str(), basic.transcode), (1, "1080p60", false));
+        // Odd input sizes still give even renditions.
+        let odd = Plan::transcoded(&Input { width: 853, height: 479, ..input });
+        assert!(odd.ladder.iter().all(|r| r.width % 2 == 0 && r.height % 2 == 0), "{odd:?}");
+    }
+
+    #[test]
+    fn health_follows_the_input() {
+        let start = Instant::now();
+        let mut clock = InputClock::new();
+        assert!(clock.healthy(start), "nothing measured yet");
+        // Real time: ten seconds of media in ten seconds.
+        for s in 0..=10u32 {
+            clock.arrived(start + Duration::from_secs(u64::from(s)), s * 1000);
+        }
+        assert!(clock.healthy(start + Duration::from_secs(10)));
+        // Stops arriving: starving after a second and a half.
+        assert!(!clock.healthy(start + Duration::from_secs(12)));
+        // Arrives, but at half speed: falls behind the wall clock.
+        let mut slow = InputClock::new();
+        for s in 0..=10u32 {
+            slow.arrived(start + Duration::from_secs(u64::from(s)), s * 500);
+        }
+        assert!(!slow.healthy(start + Duration::from_secs(10)));
     }
 }

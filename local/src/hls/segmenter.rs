@@ -40,6 +40,8 @@ pub struct Segmenter {
     pmt: Option<Pmt>,
     video_pid: Option<u16>,
     first_pts: Option<u64>,
+    /// The PTS of the last video frame seen, and the frame duration before it.
+    last_pts: Option<(u64, u64)>,
     current: Vec<u8>,
     current_start_pts: Option<u64>,
     pending: VecDeque<String>,
@@ -70,6 +72,7 @@ impl Segmenter {
             pmt: None,
             video_pid: None,
             first_pts: None,
+            last_pts: None,
             current: Vec::new(),
             current_start_pts: None,
             pending: VecDeque::new(),
@@ -133,6 +136,8 @@ impl Segmenter {
         let frame_pts = if is_video && packet.payload_unit_start { ts::pes_pts(packet.payload) } else { None };
         if let Some(pts) = frame_pts {
             self.first_pts.get_or_insert(pts);
+            let step = self.last_pts.map_or(0, |(last, step)| if pts > last { pts - last } else { step });
+            self.last_pts = Some((pts, step));
             if packet.random_access {
                 finished = self.cut_at(pts);
             }
@@ -170,6 +175,27 @@ impl Segmenter {
         } else {
             self.current.extend_from_slice(&ts::with_continuity(bytes, continuity));
         }
+    }
+
+    /// The broadcast ended: the segment being written, finished as it is (the broadcast's last).
+    pub fn finish(&mut self) -> Option<Segment> {
+        let start = self.current_start_pts?;
+        let (last, step) = self.last_pts?;
+        if self.current.is_empty() || last < start {
+            return None;
+        }
+        let end = last + step.max(1);
+        let first = self.first_pts.unwrap_or(start);
+        let offset_ms = (start.wrapping_sub(first) as f64 / TICKS_PER_SECOND * 1000.0) as i64;
+        let segment = Segment {
+            sequence: self.next_sequence,
+            duration: (end - start) as f64 / TICKS_PER_SECOND,
+            program_date_time_ms: self.start_wall_ms + offset_ms,
+            data: Bytes::from(std::mem::take(&mut self.current)),
+        };
+        self.next_sequence += 1;
+        self.current_start_pts = None;
+        Some(segment)
     }
 
     /// Starts a new segment at a keyframe with this PTS, finishing the current one if it is long
@@ -320,7 +346,10 @@ mod tests {
         }
         let [first, second] = out;
         assert_eq!((first.len(), second.len()), (2, 2), "both cut at the same keyframes");
-        assert_eq!(first.iter().map(|s| (s.sequence, s.program_date_time_ms)).collect::<Vec<_>>(), second.iter().map(|s| (s.sequence, s.program_date_time_ms)).collect::<Vec<_>>());
+        assert_eq!(
+            first.iter().map(|s| (s.sequence, s.program_date_time_ms)).collect::<Vec<_>>(),
+            second.iter().map(|s| (s.sequence, s.program_date_time_ms)).collect::<Vec<_>>()
+        );
         assert_eq!(&pids(&first[0].data)[..4], &[PAT_PID, PMT_PID, ID3_PID, VIDEO]);
         assert_eq!(&pids(&second[0].data)[..4], &[PAT_PID, PMT_PID + 1, ID3_PID, OTHER]);
         assert!(!pids(&first[0].data).contains(&OTHER) && !pids(&second[0].data).contains(&VIDEO), "each keeps only its program");
