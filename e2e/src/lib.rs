@@ -732,3 +732,128 @@ pub fn new_identity(site: &str) -> anyhow::Result<String> {
 pub fn set_cookie(head: &str) -> Option<String> {
     head.lines().find_map(|l| l.strip_prefix("set-cookie: ")).map(|v| v.split(';').next().unwrap_or_default().to_owned())
 }
+
+/// An event target, as an EventBridge API destination would be: collects what is POSTed to it.
+pub struct EventSink {
+    pub url: String,
+    events: std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>>,
+    _server: tokio::task::JoinHandle<()>,
+}
+
+impl EventSink {
+    pub async fn start() -> anyhow::Result<Self> {
+        let events = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let kept = events.clone();
+        let app = axum::Router::new().route(
+            "/events",
+            axum::routing::post(move |body: String| {
+                let kept = kept.clone();
+                async move {
+                    if let Ok(event) = serde_json::from_str(&body) {
+                        kept.lock().unwrap_or_else(|p| p.into_inner()).push(event);
+                    }
+                    axum::http::StatusCode::OK
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let url = format!("http://{}/events", listener.local_addr()?);
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(Self { url, events, _server: server })
+    }
+
+    /// The events received so far, in order.
+    pub fn events(&self) -> Vec<serde_json::Value> {
+        self.events.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// `(detail-type, event_name or recording_status or limit_name)` of the events about
+    /// `channel_arn`, in order.
+    pub fn names(&self, channel_arn: &str) -> Vec<(String, String)> {
+        self.events()
+            .iter()
+            .filter(|e| e["resources"][0] == channel_arn)
+            .map(|e| {
+                let d = &e["detail"];
+                let name = d["event_name"].as_str().or(d["recording_status"].as_str()).or(d["limit_name"].as_str()).unwrap_or_default();
+                (e["detail-type"].as_str().unwrap_or_default().to_owned(), name.to_owned())
+            })
+            .collect()
+    }
+
+    /// Waits until an event about `channel_arn` named `name` arrived; returns it.
+    pub async fn wait_for(&self, channel_arn: &str, name: &str, timeout: Duration) -> anyhow::Result<serde_json::Value> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let found = self.events().into_iter().find(|e| {
+                let d = &e["detail"];
+                e["resources"][0] == channel_arn && (d["event_name"] == name || d["recording_status"] == name || d["limit_name"] == name)
+            });
+            if let Some(event) = found {
+                return Ok(event);
+            }
+            if Instant::now() > deadline {
+                bail!("no {name:?} event for {channel_arn} within {timeout:?}; got {:?}", self.names(channel_arn));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+/// A broadcaster: ffmpeg streaming a test pattern to an RTMP URL, killed on drop.
+pub struct Broadcaster {
+    child: Child,
+}
+
+impl Broadcaster {
+    /// Streams `secs` seconds (or until dropped) of a `width`×`height` test pattern with a tone
+    /// to `url`, in real time, as an encoder would (H.264 with a keyframe every two seconds, AAC).
+    pub fn start(url: &str, width: u32, height: u32, secs: u32) -> anyhow::Result<Self> {
+        Self::start_at(url, width, height, secs, 1.0)
+    }
+
+    /// Like [`start`](Self::start), sending `speed` times real time (below 1: it falls behind).
+    pub fn start_at(url: &str, width: u32, height: u32, secs: u32, speed: f64) -> anyhow::Result<Self> {
+        let rate = speed.to_string();
+        let child = Command::new("ffmpeg")
+            .args(["-hide_banner", "-nostdin", "-loglevel", "error"])
+            .args(["-readrate", &rate, "-f", "lavfi", "-i", &format!("testsrc2=size={width}x{height}:rate=30")])
+            .args(["-readrate", &rate, "-f", "lavfi", "-i", "sine=frequency=330:sample_rate=48000"])
+            .args(["-t", &secs.to_string(), "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "60", "-pix_fmt", "yuv420p"])
+            .args(["-c:a", "aac", "-b:a", "96k", "-f", "flv", url])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .context("cannot start ffmpeg")?;
+        Ok(Self { child })
+    }
+
+    /// Waits for ffmpeg to finish (at most `timeout`): whether it succeeded, and what it said.
+    pub fn finish(mut self, timeout: Duration) -> anyhow::Result<(bool, String)> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                let mut said = String::new();
+                if let Some(mut stderr) = self.child.stderr.take() {
+                    use std::io::Read;
+                    let _ = stderr.read_to_string(&mut said);
+                }
+                return Ok((status.success(), said));
+            }
+            if Instant::now() > deadline {
+                bail!("ffmpeg still running after {timeout:?}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Broadcaster {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -269,3 +269,64 @@ async fn streams_sessions_and_tags_through_the_sdk() -> anyhow::Result<()> {
     assert_eq!(ivs.list_tags_for_resource().resource_arn(unknown).send().await.unwrap_err().code(), Some("ResourceNotFoundException"));
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn recording_configurations_are_created_listed_used_and_deleted_through_the_sdk() -> anyhow::Result<()> {
+    use aws_sdk_ivs::types::{DestinationConfiguration, RecordingConfigurationState, RecordingMode, RenditionConfiguration, S3DestinationConfiguration, ThumbnailConfiguration};
+    let mut stack = Stack::start_offline()?;
+    let ivs = ivs_client(&stack).await;
+    let destination = |bucket: &str| DestinationConfiguration::builder().s3(S3DestinationConfiguration::builder().bucket_name(bucket).build().unwrap()).build();
+
+    let created = ivs
+        .create_recording_configuration()
+        .name("archive")
+        .destination_configuration(destination("site-archive"))
+        .thumbnail_configuration(ThumbnailConfiguration::builder().recording_mode(RecordingMode::Interval).target_interval_seconds(10).build())
+        .rendition_configuration(
+            RenditionConfiguration::builder()
+                .rendition_selection(aws_sdk_ivs::types::RenditionConfigurationRenditionSelection::Custom)
+                .renditions(aws_sdk_ivs::types::RenditionConfigurationRendition::LowestResolution)
+                .build(),
+        )
+        .tags("team", "video")
+        .send()
+        .await?
+        .recording_configuration
+        .expect("a configuration");
+    let arn = created.arn().to_owned();
+    assert!(arn.starts_with("arn:aws:ivs:us-east-1:000000000000:recording-configuration/"), "{arn}");
+    assert_eq!(created.state(), &RecordingConfigurationState::Active);
+    assert_eq!(created.destination_configuration().and_then(|d| d.s3()).map(|s| s.bucket_name()), Some("site-archive"));
+    assert_eq!(created.thumbnail_configuration().and_then(|t| t.target_interval_seconds()), Some(10));
+
+    let got = ivs.get_recording_configuration().arn(&arn).send().await?.recording_configuration.expect("it");
+    assert_eq!(got.name(), Some("archive"));
+    assert_eq!(got.tags().and_then(|t| t.get("team")).map(String::as_str), Some("video"));
+    let listed = ivs.list_recording_configurations().send().await?;
+    assert!(listed.recording_configurations().iter().any(|c| c.arn() == arn));
+
+    // Bad input, in the model's words.
+    let bad = ivs.create_recording_configuration().destination_configuration(destination("Not_A_Bucket")).send().await.unwrap_err();
+    assert_eq!(bad.code(), Some("ValidationException"));
+    let missing = ivs.get_recording_configuration().arn(format!("{arn}x")).send().await.unwrap_err();
+    assert_eq!(missing.code(), Some("ResourceNotFoundException"));
+    let unknown = ivs.create_channel().recording_configuration_arn(format!("{arn}x")).send().await.unwrap_err();
+    assert_eq!(unknown.code(), Some("ResourceNotFoundException"), "a channel cannot name a configuration that does not exist");
+
+    // In use by a channel: it cannot be deleted; once the channel lets go, it can.
+    let channel = ivs.create_channel().name("recorded").recording_configuration_arn(&arn).send().await?.channel.expect("a channel");
+    let filtered = ivs.list_channels().filter_by_recording_configuration_arn(&arn).send().await?;
+    assert_eq!(filtered.channels().len(), 1);
+    let in_use = ivs.delete_recording_configuration().arn(&arn).send().await.unwrap_err();
+    assert_eq!(in_use.code(), Some("ConflictException"));
+
+    // Kept across a restart.
+    stack.restart()?;
+    let ivs = ivs_client(&stack).await;
+    assert!(ivs.get_recording_configuration().arn(&arn).send().await.is_ok(), "the configuration survived the restart");
+    ivs.update_channel().arn(channel.arn().unwrap_or_default()).recording_configuration_arn("").send().await?;
+    ivs.delete_recording_configuration().arn(&arn).send().await?;
+    let gone = ivs.get_recording_configuration().arn(&arn).send().await.unwrap_err();
+    assert_eq!(gone.code(), Some("ResourceNotFoundException"));
+    Ok(())
+}

@@ -29,7 +29,7 @@ async fn a_private_channel_plays_with_a_token_and_refuses_without() -> anyhow::R
     assert_eq!(status, 200);
     assert!(body.starts_with("#EXTM3U"));
     // The renditions are reached through the session the token opened, not without it.
-    let rendition = body.lines().find(|l| l.starts_with("r/")).unwrap_or_default();
+    let rendition = body.lines().find(|l| l.starts_with("local/r/")).unwrap_or_default();
     assert!(rendition.contains("?session=") && !rendition.contains("token"), "{rendition}");
     let base = url.rsplit_once('/').map(|(base, _)| base).unwrap_or_default();
     assert_eq!(http("GET", &format!("{base}/{rendition}"), "")?.0, 200, "in the session");

@@ -23,6 +23,25 @@ use rand::{Rng, SeedableRng};
 #[allow(dead_code)]
 mod playback_auth;
 
+/// The local IVS's RTMP ingest protocol: chunk stream and AMF0.
+#[path = "../../local/src/rtmp.rs"]
+#[allow(dead_code)]
+mod rtmp;
+
+/// A broadcaster's first messages, as a seed: `connect`, `createStream`, `publish`, metadata and
+/// a video message, chunked as a client chunks them.
+fn rtmp_seed() -> Vec<u8> {
+    use rtmp::{encode, encode_amf, Amf};
+    let text = |s: &str| Amf::String(s.into());
+    let mut wire = encode(3, rtmp::COMMAND, 0, &encode_amf(&[text("connect"), Amf::Number(1.0), Amf::Object(vec![("app".into(), text("app"))])]));
+    wire.extend(encode(3, rtmp::COMMAND, 0, &encode_amf(&[text("createStream"), Amf::Number(2.0), Amf::Null])));
+    wire.extend(encode(4, rtmp::COMMAND, 1, &encode_amf(&[text("publish"), Amf::Number(3.0), Amf::Null, text("sk_us-east-1_key"), text("live")])));
+    let metadata = Amf::Object(vec![("width".into(), Amf::Number(1280.0)), ("height".into(), Amf::Number(720.0))]);
+    wire.extend(encode(4, rtmp::DATA, 1, &encode_amf(&[text("@setDataFrame"), text("onMetaData"), metadata])));
+    wire.extend(encode(6, rtmp::VIDEO, 1, &[0x17, 0, 0, 0, 0, 1, 0x64, 0, 0x1F]));
+    wire
+}
+
 /// Counts the largest single allocation, so an input that makes a parser allocate without bound
 /// is seen: over [`ALLOCATION_LIMIT`] it is a finding; over [`HARD_LIMIT`] the allocation fails
 /// and the run stops there ("memory allocation failed") rather than taking the machine down.
@@ -130,6 +149,23 @@ fn targets() -> Vec<Target> {
     let identity = site_identity();
     let (playback_pairs, playback_seeds) = playback_keys();
     vec![
+        Target {
+            name: "rtmp",
+            dictionary: &["\x02", "\x03", "\x08", "\x0a", "\x00\x00\x09", "\x04", "\x7f\x7f\x7f", "connect", "publish", "onMetaData"],
+            made_seeds: vec![rtmp_seed()],
+            run: Box::new(|input| {
+                let mut decoder = rtmp::Decoder::default();
+                for piece in input.chunks(97) {
+                    decoder.push(piece);
+                    while let Ok(Some(message)) = decoder.next_message() {
+                        if matches!(message.type_id, rtmp::COMMAND | rtmp::DATA) {
+                            drop(rtmp::decode_amf(&message.payload));
+                        }
+                    }
+                }
+                drop(rtmp::decode_amf(input));
+            }),
+        },
         Target {
             name: "cue",
             dictionary: &["{\"type\":\"poll\"", "\"options\":[", "\"duration\":", "\"imageUrl\":\"javascript:", "N4Ig", "\"v\":2", "\"id\":", "\"correctIndex\":"],
