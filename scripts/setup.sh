@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 WASM_BINDGEN_VERSION=0.2.130
 TRUNK_VERSION=0.21.14
 WASM_SPLIT_VERSION=0.2.4
+GECKODRIVER_VERSION=0.37.1
 
 say() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
 
@@ -17,6 +18,8 @@ command -v ffmpeg >/dev/null || need_apt+=(ffmpeg)
 command -v redis-server >/dev/null || need_apt+=(redis-server)
 command -v node >/dev/null || need_apt+=(nodejs)
 command -v npm >/dev/null || need_apt+=(npm)
+# Firefox ESR: the end-to-end tests run the core journeys in Gecko as well as Chromium.
+command -v firefox-esr >/dev/null || need_apt+=(firefox-esr)
 if ((${#need_apt[@]})); then
   say "installing Debian packages: ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
@@ -45,6 +48,11 @@ if ! command -v wasm-split-cli >/dev/null || ! cargo install --list | grep -qx "
   say "installing wasm-split-cli $WASM_SPLIT_VERSION (about a minute)"
   # Splits the viewer's lazily fetched parts into files of their own (scripts/finish-wasm.sh).
   cargo install -q wasm_split_cli_support --version "$WASM_SPLIT_VERSION" --features build-binary --locked --force
+fi
+
+if [ "$(geckodriver --version 2>/dev/null | head -1 | awk '{print $2}')" != "$GECKODRIVER_VERSION" ]; then
+  say "installing geckodriver $GECKODRIVER_VERSION (Firefox's WebDriver; a few minutes)"
+  cargo install -q geckodriver --version "$GECKODRIVER_VERSION" --locked --force
 fi
 
 if [ ! -d node_modules/amazon-ivs-player ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

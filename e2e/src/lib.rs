@@ -463,11 +463,15 @@ pub fn http(method: &str, url: &str, body: &str) -> anyhow::Result<(u16, String)
 /// Like [`http`], with request headers; also returns the response's head (status line and
 /// headers, lower-cased names).
 pub fn http_with(method: &str, url: &str, headers: &[(&str, &str)], body: &str) -> anyhow::Result<(u16, String, String)> {
+    request(method, url, headers, body, Duration::from_secs(10))
+}
+
+fn request(method: &str, url: &str, headers: &[(&str, &str)], body: &str, timeout: Duration) -> anyhow::Result<(u16, String, String)> {
     use std::io::{Read, Write};
     let rest = url.strip_prefix("http://").context("http:// URLs only")?;
     let (authority, path) = rest.split_once('/').map(|(a, p)| (a, format!("/{p}"))).unwrap_or((rest, "/".into()));
     let mut stream = std::net::TcpStream::connect(authority)?;
-    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    stream.set_read_timeout(Some(timeout))?;
     let mut extra: String = headers.iter().map(|(name, value)| format!("{name}: {value}\r\n")).collect();
     if !headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("content-type")) {
         extra.push_str("Content-Type: application/json\r\n");
@@ -855,5 +859,126 @@ impl Drop for Broadcaster {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// Whether Firefox and its WebDriver (`geckodriver`) are installed (`scripts/setup.sh` installs
+/// both; on CI their absence fails the Firefox tests rather than skipping them).
+pub fn firefox_available() -> bool {
+    let found = |name: &str| Command::new(name).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
+    found("geckodriver") && found("firefox-esr")
+}
+
+/// Headless Firefox ESR, driven over W3C WebDriver by `geckodriver`, with a fresh profile;
+/// closed on drop.
+pub struct Firefox {
+    driver: Child,
+    base: String,
+}
+
+impl Firefox {
+    /// Starts geckodriver and a Firefox session that autoplays media, as a viewer who allowed it.
+    pub async fn launch() -> anyhow::Result<Self> {
+        let port = free_port();
+        let driver = Command::new("geckodriver")
+            .args(["--port", &port.to_string(), "--log", "error"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("cannot start geckodriver (scripts/setup.sh installs it)")?;
+        let mut firefox = Self { driver, base: format!("http://127.0.0.1:{port}") };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while request("GET", &format!("{}/status", firefox.base), &[], "", Duration::from_secs(2)).is_err() {
+            anyhow::ensure!(Instant::now() < deadline, "geckodriver did not start");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let capabilities = serde_json::json!({ "capabilities": { "alwaysMatch": {
+            "browserName": "firefox",
+            "moz:firefoxOptions": {
+                "binary": "/usr/bin/firefox-esr",
+                "args": ["-headless"],
+                "prefs": {
+                    "media.autoplay.default": 0,
+                    "media.autoplay.blocking_policy": 0,
+                    "app.update.enabled": false,
+                    "browser.shell.checkDefaultBrowser": false,
+                    "datareporting.policy.dataSubmissionEnabled": false,
+                    "toolkit.telemetry.enabled": false,
+                    "network.captive-portal-service.enabled": false,
+                    "browser.safebrowsing.malware.enabled": false,
+                    "browser.safebrowsing.phishing.enabled": false,
+                },
+            },
+        } } });
+        let session = firefox.call("POST", "/session", &capabilities)?;
+        let id = session["sessionId"].as_str().context("no WebDriver session")?.to_owned();
+        firefox.base = format!("{}/session/{id}", firefox.base);
+        Ok(firefox)
+    }
+
+    /// One WebDriver command; its `value`, or the WebDriver error in words.
+    fn call(&self, method: &str, path: &str, body: &serde_json::Value) -> anyhow::Result<serde_json::Value> {
+        let body = if method == "GET" || method == "DELETE" { String::new() } else { body.to_string() };
+        let (status, _, answer) = request(method, &format!("{}{path}", self.base), &[], &body, Duration::from_secs(60))?;
+        let answer: serde_json::Value = serde_json::from_str(&answer).with_context(|| format!("WebDriver answered {status}: {answer}"))?;
+        if status != 200 {
+            bail!("WebDriver {method} {path}: {} — {}", answer["value"]["error"], answer["value"]["message"]);
+        }
+        Ok(answer["value"].clone())
+    }
+
+    /// Loads `url` in the current tab.
+    pub fn goto(&self, url: &str) -> anyhow::Result<()> {
+        self.call("POST", "/url", &serde_json::json!({ "url": url })).map(drop)
+    }
+
+    /// Evaluates a JavaScript expression in the page.
+    pub fn eval<T: DeserializeOwned>(&self, expression: &str) -> anyhow::Result<T> {
+        let value = self.call("POST", "/execute/sync", &serde_json::json!({ "script": format!("return ({expression});"), "args": [] }))?;
+        serde_json::from_value(value).with_context(|| format!("evaluating {expression}"))
+    }
+
+    /// Waits until `expression` is true in the page.
+    pub async fn wait_for(&self, expression: &str, timeout: Duration) -> anyhow::Result<Duration> {
+        let start = Instant::now();
+        loop {
+            if self.eval::<bool>(&format!("!!({expression})")).unwrap_or(false) {
+                return Ok(start.elapsed());
+            }
+            if start.elapsed() > timeout {
+                bail!("timed out after {timeout:?} waiting for {expression}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Clicks the element `selector` matches, as a person would (WebDriver's element click).
+    pub fn click(&self, selector: &str, index: usize) -> anyhow::Result<()> {
+        let found = self.call("POST", "/elements", &serde_json::json!({ "using": "css selector", "value": selector }))?;
+        let element = found.get(index).and_then(|e| e.as_object()).and_then(|e| e.values().next()).and_then(|v| v.as_str()).context("no such element")?.to_owned();
+        self.call("POST", &format!("/element/{element}/click"), &serde_json::json!({})).map(drop)
+    }
+
+    /// Presses a key on the keyboard (WebDriver's key actions: `\u{E007}` is Enter), into whatever
+    /// has the focus.
+    pub fn press(&self, key: &str) -> anyhow::Result<()> {
+        let actions = serde_json::json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": [{ "type": "keyDown", "value": key }, { "type": "keyUp", "value": key }] }] });
+        self.call("POST", "/actions", &actions).map(drop)
+    }
+
+    /// Types `text` into the element `selector` matches (then [`press`](Self::press) Enter to
+    /// send a form: a trailing `\u{E007}` here does not submit in Gecko).
+    pub fn type_into(&self, selector: &str, text: &str) -> anyhow::Result<()> {
+        let found = self.call("POST", "/element", &serde_json::json!({ "using": "css selector", "value": selector }))?;
+        let element = found.as_object().and_then(|e| e.values().next()).and_then(|v| v.as_str()).context("no such element")?.to_owned();
+        self.call("POST", &format!("/element/{element}/value"), &serde_json::json!({ "text": text })).map(drop)
+    }
+}
+
+impl Drop for Firefox {
+    fn drop(&mut self) {
+        let _ = request("DELETE", &self.base, &[], "", Duration::from_secs(10));
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
     }
 }

@@ -125,11 +125,33 @@ struct Startup {
     controls: Option<f64>,
 }
 
+/// A network the start-up is measured on: none (loopback as it is), or Chromium's network
+/// emulation at this download rate (bits/s), upload rate and round trip.
+#[derive(Clone, Copy)]
+struct Network {
+    name: &'static str,
+    throttle: Option<(f64, f64, f64)>,
+}
+
+const NETWORKS: [Network; 2] = [
+    Network { name: "loopback", throttle: None },
+    // A mid-range mobile connection.
+    Network { name: "mobile (9 Mbps down, 3 Mbps up, 85 ms round trip)", throttle: Some((9e6, 3e6, 85.0)) },
+];
+
 /// `viewer`: the page is the viewer, which starts an app and shows controls after the first frame.
-async fn startup(url: &str, viewer: bool) -> anyhow::Result<Startup> {
+// `Network.emulateNetworkConditions` is deprecated for a pair of newer commands this Chromium
+// does not all have yet; it is what DevTools' throttling presets use.
+#[allow(deprecated)]
+async fn startup(url: &str, viewer: bool, network: Network) -> anyhow::Result<Startup> {
+    use chromiumoxide::cdp::browser_protocol::network::{EmulateNetworkConditionsParams, EnableParams};
     let chromium = Chromium::launch().await?;
     let page = chromium.browser.new_page("about:blank").await?;
     page.evaluate_on_new_document(FIRST_FRAME_PROBE).await?;
+    if let Some((down, up, rtt)) = network.throttle {
+        page.execute(EnableParams::default()).await?;
+        page.execute(EmulateNetworkConditionsParams::new(false, rtt, down / 8.0, up / 8.0)).await?;
+    }
     // Let the browser finish starting up, so its own work does not land on the measurement.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     page.goto(url).await?;
@@ -386,19 +408,26 @@ async fn startup_ratio(dist: &Path) -> anyhow::Result<()> {
     let stack = Stack::start_serving(&site.0, true, &[])?;
     let viewer_url = format!("{}/", stack.site);
     let bare_url = format!("{}/bare.html?playbackUrl={}", stack.site, stack.playback_url());
-    // One unmeasured run of each warms the stack and the OS file cache.
-    startup(&viewer_url, true).await?;
-    startup(&bare_url, false).await?;
+    for network in NETWORKS {
+        startup_on(&viewer_url, &bare_url, network).await?;
+    }
+    Ok(())
+}
 
-    println!("Start-up, ms from navigation start (player created / stream loaded / first frame [/ app started / controls]):");
-    let (mut viewer, mut bare, mut app, mut controls) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+async fn startup_on(viewer_url: &str, bare_url: &str, network: Network) -> anyhow::Result<()> {
+    // One unmeasured run of each warms the stack and the OS file cache.
+    startup(viewer_url, true, network).await?;
+    startup(bare_url, false, network).await?;
+
+    println!("Start-up on {}, ms from navigation start (player created / stream loaded / first frame [/ app started / controls]):", network.name);
+    let (mut viewer, mut bare, mut app, mut controls, mut after) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for run in 0..RUNS {
         let (v, b) = if run % 2 == 0 {
-            let v = startup(&viewer_url, true).await?;
-            (v, startup(&bare_url, false).await?)
+            let v = startup(viewer_url, true, network).await?;
+            (v, startup(bare_url, false, network).await?)
         } else {
-            let b = startup(&bare_url, false).await?;
-            (startup(&viewer_url, true).await?, b)
+            let b = startup(bare_url, false, network).await?;
+            (startup(viewer_url, true, network).await?, b)
         };
         let ms = |at: Option<f64>| at.map_or_else(|| "—".to_owned(), |ms| format!("{ms:.0}"));
         let (app_start, controls_at) = (ms(v.app), ms(v.controls));
@@ -408,18 +437,23 @@ async fn startup_ratio(dist: &Path) -> anyhow::Result<()> {
         );
         app.extend(v.app);
         controls.extend(v.controls);
+        after.extend(v.controls.map(|c| c - v.first_frame));
         viewer.push(v.first_frame);
         bare.push(b.first_frame);
     }
     let (mv, mb) = (median(&mut viewer), median(&mut bare));
     let ratio = mv / mb;
+    // On loopback the target leaves room for the viewer's own page; on a mobile network its
+    // weight must cost nothing (the page must not wait for it).
+    let target = if network.throttle.is_some() { 1.00 } else { 1.05 };
     println!("Time to first frame, median of {RUNS}: viewer {mv:.1} ms, bare SDK page {mb:.1} ms");
-    println!("  ratio {ratio:.3} (target ≤ 1.05) {}", if ratio <= 1.05 { "✓" } else { "✗" });
+    println!("  ratio {ratio:.3} (target ≤ {target:.2}) {}", if ratio <= target { "✓" } else { "✗" });
     if !app.is_empty() {
         println!("  the viewer's app started at {:.1} ms (median of {}), after the first frame", median(&mut app), app.len());
     }
     if !controls.is_empty() {
-        println!("  its controls were shown at {:.1} ms (median of {})", median(&mut controls), controls.len());
+        let gap = median(&mut after);
+        println!("  its controls were shown at {:.1} ms (median of {}), {gap:.0} ms after the first frame (target ≤ 1000) {}", median(&mut controls), controls.len(), if gap <= 1000.0 { "✓" } else { "✗" });
     }
     Ok(())
 }

@@ -1,0 +1,113 @@
+//! The core journeys in Firefox ESR, driven over WebDriver (geckodriver): playback with its
+//! controls, an overlay from `PutMetadata`, voting, the offline slate and the way back, chat
+//! between two windows, and the embed API from a host page. The rest of the suite runs in
+//! Chromium; these prove the viewer and the IVS Player SDK work the same in Gecko.
+
+use std::time::Duration;
+
+use ivs_e2e::{firefox_available, root, Firefox, SiteOptions, Stack, PLAYING, STAGE_READY};
+use ivs_proto::url::encode_component;
+use tower_http::services::ServeDir;
+
+/// Whether the Firefox tests can run; on CI a missing Firefox is a failure, not a skip.
+fn firefox() -> bool {
+    if firefox_available() {
+        return true;
+    }
+    assert!(std::env::var_os("CI").is_none(), "Firefox ESR or geckodriver is missing: scripts/setup.sh installs them");
+    eprintln!("skipped: Firefox ESR or geckodriver is not installed (scripts/setup.sh installs them)");
+    false
+}
+
+const CONNECTED: &str = "document.querySelector('[data-testid=chat-state]')?.dataset.state === 'connected'";
+
+fn has_message(text: &str) -> String {
+    format!("[...document.querySelectorAll('[data-testid=chat-message] .chat-text')].some(e => e.textContent === {})", serde_json::json!(text))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn firefox_plays_shows_an_overlay_votes_and_shows_the_slate() -> anyhow::Result<()> {
+    if !firefox() {
+        return Ok(());
+    }
+    let stack = Stack::start()?;
+    let ff = Firefox::launch().await?;
+    ff.goto(&stack.site)?;
+    ff.wait_for(PLAYING, Duration::from_secs(30)).await?;
+    ff.wait_for(STAGE_READY, Duration::from_secs(15)).await?;
+    let before: f64 = ff.eval("document.querySelector('video').currentTime")?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let after: f64 = ff.eval("document.querySelector('video').currentTime")?;
+    assert!(after > before + 1.0, "the video plays: {before:.2} → {after:.2}");
+
+    // An overlay sent with PutMetadata.
+    assert_eq!(stack.put_metadata(r#"{"type":"notice","text":"hello Firefox","duration":10}"#)?, 204);
+    ff.wait_for("document.querySelector('[data-testid=notice]')?.textContent.includes('hello Firefox')", Duration::from_secs(10)).await?;
+
+    // A poll, and a vote counted.
+    stack.publish_poll(r#"{"type":"poll","question":"Which browser?","options":["Firefox","Chromium","Safari"],"duration":120}"#)?;
+    ff.wait_for("document.querySelectorAll('[data-testid=poll-choice]').length === 3", Duration::from_secs(10)).await?;
+    ff.click("[data-testid=poll-choice]", 0)?;
+    ff.wait_for("(document.querySelector('[data-testid=poll-notice]')?.textContent ?? '').includes('counted')", Duration::from_secs(10)).await?;
+    ff.wait_for("document.querySelector('.poll-option.mine .poll-label')?.textContent === 'Firefox'", Duration::from_secs(5)).await?;
+    ff.wait_for("[...document.querySelectorAll('[data-testid=poll-percent]')].map(e => e.textContent).join() === '100%,0%,0%'", Duration::from_secs(10)).await?;
+
+    // Offline: the slate; back online: playing again, no reload.
+    stack.set_live(false)?;
+    ff.wait_for("document.querySelector('[data-testid=slate]')?.dataset.kind === 'offline'", Duration::from_secs(20)).await?;
+    stack.set_live(true)?;
+    ff.wait_for("document.querySelector('[data-testid=slate]') === null", Duration::from_secs(30)).await?;
+    ff.wait_for(PLAYING, Duration::from_secs(20)).await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_firefox_windows_chat() -> anyhow::Result<()> {
+    if !firefox() {
+        return Ok(());
+    }
+    let stack = Stack::start()?;
+    let (ann, bob) = (Firefox::launch().await?, Firefox::launch().await?);
+    for ff in [&ann, &bob] {
+        ff.goto(&stack.site)?;
+        ff.wait_for(CONNECTED, Duration::from_secs(30)).await?;
+    }
+    // Typed, then Enter pressed, as a person does (WebDriver key actions).
+    ann.type_into("[data-testid=chat-input]", "hello from Firefox")?;
+    ann.press("\u{E007}")?;
+    bob.wait_for(&has_message("hello from Firefox"), Duration::from_secs(10)).await?;
+    bob.type_into("[data-testid=chat-input]", "hello back")?;
+    bob.press("\u{E007}")?;
+    ann.wait_for(&has_message("hello back"), Duration::from_secs(10)).await?;
+    // Rendered as text: markup in a message stays words.
+    ann.type_into("[data-testid=chat-input]", "<b>bold</b>")?;
+    ann.press("\u{E007}")?;
+    bob.wait_for(&has_message("<b>bold</b>"), Duration::from_secs(10)).await?;
+    assert_eq!(bob.eval::<usize>("document.querySelectorAll('[data-testid=chat-message] b').length")?, 0);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_host_page_in_firefox_commands_the_embed_and_hears_it() -> anyhow::Result<()> {
+    if !firefox() {
+        return Ok(());
+    }
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+    let host = format!("http://127.0.0.1:{}", listener.local_addr()?.port());
+    let app = axum::Router::new().fallback_service(ServeDir::new(root().join("e2e/fixtures")));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let site = SiteOptions { embed_origins: vec![host.clone()], ..Default::default() };
+    let stack = Stack::start_full(&root().join("dist"), true, &[], site)?;
+    let ff = Firefox::launch().await?;
+    ff.goto(&format!("{host}/host.html?frame={}", encode_component(&format!("{}/embed", stack.site))))?;
+
+    let heard = |kind: &str, extra: &str| format!("window.__events.some(e => e.event === '{kind}'{extra})");
+    ff.wait_for(&heard("state", " && e.state === 'Playing'"), Duration::from_secs(30)).await?;
+    ff.eval::<bool>("(send(frames[0], {command: 'pause'}), true)")?;
+    ff.wait_for("(window.__events.filter(e => e.event === 'state').at(-1)?.state ?? 'Playing') !== 'Playing'", Duration::from_secs(5)).await?;
+    ff.eval::<bool>("(send(frames[0], {command: 'play'}), true)")?;
+    ff.wait_for("window.__events.filter(e => e.event === 'state').at(-1)?.state === 'Playing'", Duration::from_secs(10)).await?;
+    assert_eq!(stack.put_metadata(r#"{"type":"notice","text":"hello host"}"#)?, 204);
+    ff.wait_for(&heard("cue", " && e.text.includes('hello host')"), Duration::from_secs(10)).await?;
+    Ok(())
+}
