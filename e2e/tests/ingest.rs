@@ -179,7 +179,7 @@ async fn ingest_refuses_wrong_keys_and_second_broadcasters_and_shrugs_off_garbag
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_broadcaster_that_falls_behind_starves_and_one_that_goes_quiet_is_ended() -> anyhow::Result<()> {
+async fn a_broadcaster_that_falls_behind_starves_one_past_the_limits_is_reported_and_one_that_goes_quiet_is_ended() -> anyhow::Result<()> {
     let sink = EventSink::start().await?;
     let stack = Stack::start_with(true, &["--event-target", &sink.url, "--ingest-idle-secs", "3"])?;
     let ivs = ivs_client(&stack).await;
@@ -191,6 +191,17 @@ async fn a_broadcaster_that_falls_behind_starves_and_one_that_goes_quiet_is_ende
     sink.wait_for(&slow_arn, "Starvation Start", Duration::from_secs(20)).await?;
     let starving = ivs.list_streams().filter_by(aws_sdk_ivs::types::StreamFilters::builder().health(StreamHealth::Starving).build()).send().await?;
     assert!(starving.streams().iter().any(|s| s.channel_arn() == Some(slow_arn.as_str())), "ListStreams finds it starving");
+
+    // A BASIC channel takes up to 480p and 1.5 Mbps: a 720p stream breaches both, and says so.
+    let small = ivs.create_channel().name("small").r#type(ChannelType::BasicChannelType).send().await?;
+    let small_arn = small.channel.and_then(|c| c.arn).expect("an ARN");
+    let _big = Broadcaster::start(&format!("{}{}", stack.ingest, small.stream_key.and_then(|k| k.value).unwrap_or_default()), 1280, 720, 30)?;
+    let resolution = sink.wait_for(&small_arn, "Ingest Resolution", Duration::from_secs(15)).await?;
+    assert_eq!((resolution["detail-type"].as_str(), resolution["detail"]["limit_value"].as_u64()), (Some("IVS Limit Breach"), Some(854 * 480)));
+    let bitrate = sink.wait_for(&small_arn, "Ingest Bitrate", Duration::from_secs(20)).await?;
+    assert_eq!((bitrate["detail"]["limit_value"].as_u64(), bitrate["detail"]["limit_unit"].as_str()), (Some(1500), Some("Kbps")));
+    assert!(bitrate["detail"]["exceeded_by"].as_u64().unwrap_or(0) > 0, "{bitrate}");
+    assert!(ivs.get_stream().channel_arn(&small_arn).send().await.is_ok(), "a breach is reported, not enforced");
 
     // A broadcaster that stays connected but sends nothing more: ended after the idle time.
     let quiet = ivs.create_channel().name("quiet").send().await?;
