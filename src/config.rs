@@ -7,15 +7,28 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use ivs_proto::config::ViewerConfig;
+use ivs_proto::config::{ConfigError, ViewerConfig};
 
-use crate::bindings::fetch::fetch_text;
+use crate::bindings::fetch::{fetch_text, FetchError};
 
 /// The id of the inline configuration element.
 pub const INLINE_ID: &str = "ivs-viewer-config";
 
-/// The configuration, or a sentence for the viewer saying why there is none.
-pub type Loaded = Result<ViewerConfig, String>;
+/// Why the viewer has no configuration; its `Display` is the sentence the viewer is shown.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum LoadError {
+    #[error("The player's configuration could not be loaded: {0}.")]
+    Unreachable(#[from] FetchError),
+    #[error("The player is misconfigured: {0}.")]
+    Invalid(ConfigError),
+    #[error("The page address is malformed.")]
+    Address,
+    #[error("The page address has a bad setting: {0}.")]
+    Query(ConfigError),
+}
+
+/// The configuration, or why there is none.
+pub type Loaded = Result<ViewerConfig, LoadError>;
 
 /// Where the configuration comes from.
 pub enum Source {
@@ -36,23 +49,23 @@ pub fn load() -> Source {
         None => {
             let request = fetch_text("config.json");
             Source::Fetching(Box::pin(async move {
-                check(&request.await.map_err(|e| format!("The player's configuration could not be loaded: {e}."))?)
+                check(&request.await?)
             }))
         }
     }
 }
 
 fn check(text: &str) -> Loaded {
-    let config = ViewerConfig::from_json(text).map_err(|e| format!("The player is misconfigured: {e}."))?;
+    let config = ViewerConfig::from_json(text).map_err(LoadError::Invalid)?;
     let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
-    let params = web_sys::UrlSearchParams::new_with_str(&search).map_err(|_| "The page address is malformed.".to_owned())?;
+    let params = web_sys::UrlSearchParams::new_with_str(&search).map_err(|_| LoadError::Address)?;
     let pairs: Vec<(String, String)> = ["playbackUrl", "autoplay", "muted", "chat"]
         .into_iter()
         .filter_map(|name| params.get(name).map(|value| (name.to_owned(), value)))
         .collect();
     let mut config = config
         .with_query(pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())))
-        .map_err(|e| format!("The page address has a bad setting: {e}."))?;
+        .map_err(LoadError::Query)?;
     // Embedded, the chat is shown only when the embed asks for it (`?chat=1`).
     if is_embed() && params.get("chat").as_deref() != Some("1") {
         config.chat = None;

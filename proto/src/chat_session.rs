@@ -37,12 +37,21 @@ pub struct ChatToken {
     pub maximum_message_length: Option<usize>,
 }
 
+/// Why a chat token response cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    #[error("the chat token response is not valid ({0})")]
+    Malformed(String),
+    #[error("the chat token is not usable as a WebSocket subprotocol")]
+    NotASubprotocol,
+}
+
 impl ChatToken {
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let token: Self = serde_json::from_str(text).map_err(|e| format!("the chat token response is not valid: {e}"))?;
+    pub fn parse(text: &str) -> Result<Self, TokenError> {
+        let token: Self = serde_json::from_str(text).map_err(|e| TokenError::Malformed(e.to_string()))?;
         // A subprotocol is an HTTP token: a browser refuses anything else before connecting.
         if token.token.is_empty() || !token.token.bytes().all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b)) {
-            return Err("the chat token is not usable as a WebSocket subprotocol".into());
+            return Err(TokenError::NotASubprotocol);
         }
         Ok(token)
     }
@@ -444,10 +453,12 @@ pub fn clock(timestamp: &str, utc_offset_min: i32) -> String {
     }
 }
 
-/// Why the composer will not send.
-#[derive(Debug, Clone, PartialEq)]
+/// Why the composer will not send; its `Display` is what the viewer is told.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ComposeError {
+    #[error("Type a message first.")]
     Empty,
+    #[error("That message is {length} characters; the limit is {max}.")]
     TooLong { length: usize, max: usize },
 }
 

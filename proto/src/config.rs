@@ -20,6 +20,8 @@ pub enum ConfigError {
     Chat(String),
     #[error("the backend configuration is not valid: {0}")]
     Backend(String),
+    #[error("embedOrigins: {0}")]
+    EmbedOrigins(#[from] crate::embed::NotAnOrigin),
     #[error("query parameter {name}: {reason}")]
     Query { name: String, reason: String },
 }
@@ -130,7 +132,7 @@ impl ViewerConfig {
             state_url: optional_backend_url("stateUrl", raw.state_url)?,
             votes_url: optional_backend_url("votesUrl", raw.votes_url)?,
             playback_token_url: optional_backend_url("playbackTokenUrl", raw.playback_token_url)?,
-            embed_origins: crate::embed::Allowlist::parse(&raw.embed_origins).map_err(ConfigError::Backend)?,
+            embed_origins: crate::embed::Allowlist::parse(&raw.embed_origins)?,
         })
     }
 

@@ -77,18 +77,19 @@ pub fn canonical_origin(text: &str) -> Option<String> {
     })
 }
 
+/// An allowlist entry that is not an origin.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not an http(s) origin such as https://example.com")]
+pub struct NotAnOrigin(pub String);
+
 /// The origins allowed to command the viewer and to hear its events.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Allowlist(Vec<String>);
 
 impl Allowlist {
     /// Checks each entry; `"*"` is refused (every origin would be a hole, not a list).
-    pub fn parse(entries: &[String]) -> Result<Self, String> {
-        entries
-            .iter()
-            .map(|e| canonical_origin(e).ok_or_else(|| format!("{e:?} is not an http(s) origin such as https://example.com")))
-            .collect::<Result<Vec<_>, _>>()
-            .map(Self)
+    pub fn parse(entries: &[String]) -> Result<Self, NotAnOrigin> {
+        entries.iter().map(|e| canonical_origin(e).ok_or_else(|| NotAnOrigin(e.clone()))).collect::<Result<Vec<_>, _>>().map(Self)
     }
 
     pub fn allows(&self, origin: &str) -> bool {

@@ -137,6 +137,16 @@ impl Status {
             Self::Failed { .. } => "Error",
         }
     }
+
+    /// What the viewer is told: the label, or for an offline channel or a failure the sentence
+    /// that explains it (what an embedding page may show too).
+    pub fn words(self) -> &'static str {
+        match self {
+            Self::Offline => ErrorKind::Offline.message(),
+            Self::Failed { kind, .. } => kind.message(),
+            other => other.label(),
+        }
+    }
 }
 
 /// What happened to the player.
@@ -226,6 +236,13 @@ pub fn with_token(url: &str, token: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_words_explain_an_offline_channel_and_a_failure() {
+        assert_eq!(Status::Player(PlayerState::Playing).words(), "Playing");
+        assert!(Status::Offline.words().contains("offline"));
+        assert!(Status::Failed { kind: ErrorKind::NotAuthorized, retrying: false }.words().contains("not authorised"));
+    }
 
     #[test]
     fn sdk_names_round_trip() {

@@ -14,6 +14,13 @@ pub enum SocketEvent {
     Closed { code: u16, reason: String },
 }
 
+/// The browser would not open a WebSocket (a malformed URL or subprotocol, a blocked port).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot open a WebSocket to {url}")]
+pub struct OpenError {
+    pub url: String,
+}
+
 /// An open (or opening) WebSocket.
 pub struct Socket {
     ws: WebSocket,
@@ -24,8 +31,8 @@ pub struct Socket {
 
 impl Socket {
     /// Connects to `url` offering `protocol` (IVS Chat passes its token this way).
-    pub fn open(url: &str, protocol: &str, on_event: impl Fn(SocketEvent) + 'static) -> Result<Self, String> {
-        let ws = WebSocket::new_with_str(url, protocol).map_err(|e| format!("cannot connect to {url}: {e:?}"))?;
+    pub fn open(url: &str, protocol: &str, on_event: impl Fn(SocketEvent) + 'static) -> Result<Self, OpenError> {
+        let ws = WebSocket::new_with_str(url, protocol).map_err(|_| OpenError { url: url.to_owned() })?;
         let on_event = std::rc::Rc::new(on_event);
         let opened = on_event.clone();
         let on_open = Closure::<dyn FnMut()>::new(move || opened(SocketEvent::Open));

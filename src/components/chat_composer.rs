@@ -38,7 +38,7 @@ pub fn Composer(
                 set_draft.set(String::new());
                 set_local_error.set(None);
             }
-            Err(why) => set_local_error.set(Some(why)),
+            Err(why) => set_local_error.set(Some(why.to_string())),
         }
     };
     let feedback = move || local_error.get().or_else(|| chat.feedback.get());

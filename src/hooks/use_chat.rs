@@ -121,25 +121,41 @@ pub fn use_chat(config: ChatConfig) -> UseChatReturn {
     UseChatReturn { state, log, identity, feedback, cooldown_until, returned_draft, now, driver: stored }
 }
 
+/// Why a message was not sent; its `Display` is what the composer shows.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotSent {
+    #[error("{0}")]
+    Draft(ComposeError),
+    #[error("{}", ErrorCode::TooManyRequests.message())]
+    CoolingDown,
+    #[error("The chat is not connected; your message was not sent.")]
+    NotConnected,
+}
+
+/// Why there is no chat token to connect with.
+#[derive(Debug, thiserror::Error)]
+enum TokenUnavailable {
+    #[error(transparent)]
+    Fetch(#[from] crate::bindings::fetch::FetchError),
+    #[error(transparent)]
+    Token(#[from] ivs_proto::chat_session::TokenError),
+}
+
 impl UseChatReturn {
     /// Sends a message; `Err` says why it was not sent (nothing is lost: the caller keeps it).
-    pub fn send(&self, content: &str) -> Result<(), String> {
+    pub fn send(&self, content: &str) -> Result<(), NotSent> {
         let driver = self.driver.get_value();
         let mut d = driver.borrow_mut();
         let max = d.session.identity().and_then(|t| t.maximum_message_length).unwrap_or(ivs_proto::chat::DEFAULT_MAX_MESSAGE_LENGTH);
-        match check_draft(content, max) {
-            Err(ComposeError::Empty) => return Err("Type a message first.".into()),
-            Err(ComposeError::TooLong { length, max }) => return Err(format!("That message is {length} characters; the limit is {max}.")),
-            Ok(()) => {}
-        }
+        check_draft(content, max).map_err(NotSent::Draft)?;
         if now_ms() < self.cooldown_until.get_untracked() {
-            return Err(ErrorCode::TooManyRequests.message().into());
+            return Err(NotSent::CoolingDown);
         }
         d.next_request += 1;
         let request_id = format!("r{}", d.next_request);
         let frame = Publish::SendMessage { request_id: Some(request_id.clone()), content: content.to_owned(), attributes: None }.encode();
         if !d.socket.as_ref().is_some_and(|(_, s)| s.send(&frame)) {
-            return Err("The chat is not connected; your message was not sent.".into());
+            return Err(NotSent::NotConnected);
         }
         d.unconfirmed.push((request_id, content.to_owned()));
         if d.unconfirmed.len() > 20 {
@@ -213,7 +229,7 @@ fn fetch_token(driver: &Rc<RefCell<Driver>>) {
     let request = post_with_credentials(&driver.borrow().config.token_url);
     let weak = Rc::downgrade(driver);
     leptos::task::spawn_local(async move {
-        let token = request.await.map_err(|e| e.to_string()).and_then(|text| ChatToken::parse(&text));
+        let token = request.await.map_err(TokenUnavailable::from).and_then(|text| Ok(ChatToken::parse(&text)?));
         with_driver(&weak, |driver| {
             let effects = match token {
                 Ok(token) => {

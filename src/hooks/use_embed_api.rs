@@ -33,7 +33,7 @@ pub fn use_embed_api(allowlist: Allowlist, player: UseIvsPlayerReturn, polls: Op
                 Command::Volume { value } => handle.set_volume(value),
                 Command::Quality { name } => {
                     if !handle.set_quality(&name) {
-                        post(Event::Error { message: format!("there is no quality {name:?}") });
+                        post(Event::Error { message: format!("there is no quality named “{name}”") });
                     }
                 }
             }
@@ -49,7 +49,7 @@ pub fn use_embed_api(allowlist: Allowlist, player: UseIvsPlayerReturn, polls: Op
         if let Status::Failed { kind, .. } = status {
             post(Event::Error { message: kind.message().to_owned() });
         }
-        post(Event::State { state: status.label().to_owned(), status: format!("{status:?}") });
+        post(Event::State { state: status.label().to_owned(), status: status.words().to_owned() });
         if status.label() == "Playing" {
             let names = handle.qualities();
             if !names.is_empty() {
