@@ -17,7 +17,7 @@ use leptos::prelude::*;
 use leptos::wasm_split::{wasm_split, SplitLoaderError};
 use send_wrapper::SendWrapper;
 
-use crate::bindings::dom::sleep;
+use gloo_timers::future::sleep;
 
 /// A part's file could not be fetched or instantiated.
 #[derive(Debug, Clone, Copy)]

@@ -122,12 +122,3 @@ pub fn on_key(handler: impl Fn(Key) -> bool + 'static) -> Option<Listener> {
     })
 }
 
-/// Resolves after `delay` (a `setTimeout`); at once where there is no window.
-pub async fn sleep(delay: std::time::Duration) {
-    let Some(window) = web_sys::window() else { return };
-    let millis = i32::try_from(delay.as_millis()).unwrap_or(i32::MAX);
-    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
-        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, millis);
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
-}

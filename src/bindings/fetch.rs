@@ -1,9 +1,15 @@
-//! `fetch` for text resources (the configuration file, chat tokens).
+//! HTTP for text resources (the configuration file, chat and playback tokens, votes): requests
+//! built and responses read with `gloo-net`, each sent with `fetch` the moment it is made.
+//!
+//! gloo-net's own `send()` starts the request when its future is first polled, which is after
+//! the caller's other start-up work; the configuration request must go out before the player is
+//! created, so the one step that starts a request stays here.
 
+use gloo_net::http::{Request, RequestBuilder, Response};
 use thiserror::Error;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::Response;
+use web_sys::RequestCredentials;
 
 /// Why a fetch failed.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -14,54 +20,61 @@ pub enum FetchError {
     Status { url: String, status: u16 },
 }
 
+/// A request, already sent.
+struct Sent {
+    url: String,
+    response: Option<JsFuture>,
+}
+
+/// Sends `request` now.
+fn send(url: &str, request: Result<Request, gloo_net::Error>) -> Sent {
+    let response = request.ok().and_then(|request| {
+        let request: web_sys::Request = request.into();
+        Some(JsFuture::from(web_sys::window()?.fetch_with_request(&request)))
+    });
+    Sent { url: url.to_owned(), response }
+}
+
+impl Sent {
+    async fn response(self) -> Result<(String, Response), FetchError> {
+        let network = || FetchError::Network(self.url.clone());
+        let raw: web_sys::Response = self.response.ok_or_else(network)?.await.map_err(|_| network())?.dyn_into().map_err(|_| network())?;
+        Ok((self.url, Response::from(raw)))
+    }
+
+    /// The body of a 2xx answer.
+    async fn text(self) -> Result<String, FetchError> {
+        let (url, response) = self.response().await?;
+        if !response.ok() {
+            return Err(FetchError::Status { url, status: response.status() });
+        }
+        response.text().await.map_err(|_| FetchError::Network(url))
+    }
+}
+
+/// With the viewer's cookies (the backend knows the viewer by them).
+fn with_credentials(builder: RequestBuilder) -> RequestBuilder {
+    builder.credentials(RequestCredentials::Include)
+}
+
 /// GETs `url` and returns its body as text. The request is sent when this is called, not when
 /// the future is first polled, so a caller can start it ahead of other work.
 pub fn fetch_text(url: &str) -> impl std::future::Future<Output = Result<String, FetchError>> + 'static {
-    let url = url.to_owned();
-    let request = web_sys::window().map(|w| JsFuture::from(w.fetch_with_str(&url)));
-    async move { receive(&url, request).await }
+    send(url, Request::get(url).build()).text()
 }
 
-/// POSTs to `url` with the viewer's cookies (the backend knows the viewer by them) and returns
-/// the body as text.
+/// POSTs to `url` with the viewer's cookies and returns the body as text.
 pub fn post_with_credentials(url: &str) -> impl std::future::Future<Output = Result<String, FetchError>> + 'static {
-    let url = url.to_owned();
-    let init = web_sys::RequestInit::new();
-    init.set_method("POST");
-    init.set_credentials(web_sys::RequestCredentials::Include);
-    let request = web_sys::window().map(|w| JsFuture::from(w.fetch_with_str_and_init(&url, &init)));
-    async move { receive(&url, request).await }
+    send(url, with_credentials(Request::post(url)).build()).text()
 }
 
 /// POSTs `json` to `url` with the viewer's cookies; returns the status and body whatever the
 /// status (the caller tells a refusal from a failure).
 pub fn post_json(url: &str, json: &str) -> impl std::future::Future<Output = Result<(u16, String), FetchError>> + 'static {
-    let url = url.to_owned();
-    let init = web_sys::RequestInit::new();
-    init.set_method("POST");
-    init.set_credentials(web_sys::RequestCredentials::Include);
-    init.set_body(&wasm_bindgen::JsValue::from_str(json));
-    let headers = web_sys::Headers::new().ok();
-    if let Some(headers) = &headers {
-        let _ = headers.set("Content-Type", "application/json");
-        init.set_headers(headers);
-    }
-    let request = web_sys::window().map(|w| JsFuture::from(w.fetch_with_str_and_init(&url, &init)));
+    let sent = send(url, with_credentials(Request::post(url)).header("Content-Type", "application/json").body(json.to_owned()));
     async move {
-        let network = || FetchError::Network(url.clone());
-        let response: Response = request.ok_or_else(network)?.await.map_err(|_| network())?.dyn_into().map_err(|_| network())?;
+        let (url, response) = sent.response().await?;
         let status = response.status();
-        let text = JsFuture::from(response.text().map_err(|_| network())?).await.map_err(|_| network())?;
-        Ok((status, text.as_string().unwrap_or_default()))
+        Ok((status, response.text().await.map_err(|_| FetchError::Network(url))?))
     }
-}
-
-async fn receive(url: &str, request: Option<JsFuture>) -> Result<String, FetchError> {
-    let network = || FetchError::Network(url.to_owned());
-    let response: Response = request.ok_or_else(network)?.await.map_err(|_| network())?.dyn_into().map_err(|_| network())?;
-    if !response.ok() {
-        return Err(FetchError::Status { url: url.to_owned(), status: response.status() });
-    }
-    let text = JsFuture::from(response.text().map_err(|_| network())?).await.map_err(|_| network())?;
-    text.as_string().ok_or_else(network)
 }

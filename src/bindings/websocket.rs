@@ -1,5 +1,11 @@
 //! A WebSocket that owns its handlers: dropping it unregisters them and closes the socket, so a
 //! replaced or abandoned connection can never call back into the app.
+//!
+//! Hand-written rather than `gloo-net`'s WebSocket: that one is a `Stream` + `Sink`, read by a
+//! task that owns the stream half, so dropping the chat's handle would leave the socket open (and
+//! its messages queued) until that task next ran and noticed. The chat session replaces
+//! connections while the old one is still open and needs the old one silent the moment it is
+//! dropped; callbacks removed in `Drop` give exactly that, with no task and no queue.
 
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;

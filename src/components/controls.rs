@@ -2,7 +2,6 @@
 //! "go live" button, captions, quality, stats, picture-in-picture, full screen, shortcuts help —
 //! and the keyboard shortcuts that drive the same actions.
 
-use std::time::Duration;
 
 use ivs_proto::overlay::format_countdown;
 use ivs_proto::controls::{behind_live, bitrate, distance_from_live, seconds, shortcut, step_volume, Shortcut, SHORTCUTS};
@@ -28,7 +27,8 @@ pub fn Controls(
     let (stats_open, set_stats_open) = signal(false);
     let (help_open, set_help_open) = signal(false);
     let (captions_on, set_captions_on) = signal(true);
-    let ticker = set_interval_with_handle(move || set_tick.update(|t| *t += 1), Duration::from_secs(1)).ok();
+    // Ticks the stats and the time readouts; dropped (so cancelled) with the control bar.
+    let ticker = gloo_timers::callback::Interval::new(1000, move || set_tick.update(|t| *t += 1));
 
     let playing = move || player.status.get().label() == "Playing";
     let toggle_play = move || if handle.is_paused() || !playing() { handle.play() } else { handle.pause() };
@@ -113,13 +113,8 @@ pub fn Controls(
         Listener::on_document("enterpictureinpicture", move |_| set_pip_on.set(true)),
         Listener::on_document("leavepictureinpicture", move |_| set_pip_on.set(is_picture_in_picture())),
     ];
-    let owned = StoredValue::new_local(Some((keys, listeners)));
-    on_cleanup(move || {
-        drop(owned.try_update_value(Option::take));
-        if let Some(ticker) = ticker {
-            ticker.clear();
-        }
-    });
+    let owned = StoredValue::new_local(Some((keys, listeners, ticker)));
+    on_cleanup(move || drop(owned.try_update_value(Option::take)));
 
     let stats = move || {
         tick.track();

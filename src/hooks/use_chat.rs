@@ -11,6 +11,7 @@ use ivs_proto::chat::{ErrorCode, Publish, Subscribe};
 use ivs_proto::chat_session::{check_draft, ChatLog, ChatState, ChatToken, ComposeError, Effect, Session};
 use ivs_proto::config::ChatConfig;
 use ivs_proto::room_event::RoomEvent;
+use gloo_timers::callback::{Interval, Timeout};
 use leptos::prelude::*;
 
 use crate::bindings::fetch::post_with_credentials;
@@ -57,7 +58,8 @@ struct Driver {
     /// A connection being opened to replace it.
     pending: Option<(u64, Socket)>,
     generation: u64,
-    timer: Option<TimeoutHandle>,
+    /// The session's next timer; replacing or dropping it cancels it.
+    timer: Option<Timeout>,
     queue: Vec<Subscribe>,
     flush_scheduled: bool,
     /// Requests sent and not yet seen back: (request id, content).
@@ -101,21 +103,18 @@ pub fn use_chat(config: ChatConfig) -> UseChatReturn {
         signals: Signals { set_state, set_log, set_identity, set_feedback, set_cooldown, set_returned },
         polls: use_context::<PollsStore>(),
     }));
-    let ticker = set_interval_with_handle(move || set_now.set(now_ms()), Duration::from_secs(1)).ok();
+    let ticker = StoredValue::new_local(Some(Interval::new(1000, move || set_now.set(now_ms()))));
     let effects = driver.borrow_mut().session.start();
     run(&driver, effects);
     let stored = StoredValue::new_local(driver);
     on_cleanup(move || {
-        if let Some(ticker) = ticker {
-            ticker.clear();
-        }
+        // Dropping the ticker, the sockets and the timer cancels and closes them.
+        drop(ticker.try_update_value(Option::take));
         if let Some(driver) = stored.try_get_value() {
             let mut d = driver.borrow_mut();
             d.socket = None;
             d.pending = None;
-            if let Some(timer) = d.timer.take() {
-                timer.clear();
-            }
+            d.timer = None;
         }
     });
     UseChatReturn { state, log, identity, feedback, cooldown_until, returned_draft, now, driver: stored }
@@ -197,20 +196,14 @@ fn run(driver: &Rc<RefCell<Driver>>, effects: Vec<Effect>) {
             }
             Effect::SetTimer { at_ms } => {
                 let weak = Rc::downgrade(driver);
-                let delay = Duration::from_millis((at_ms as f64 - now_ms()).max(0.0) as u64);
-                let timer = set_timeout_with_handle(
-                    move || {
-                        with_driver(&weak, |driver| {
-                            let effects = driver.borrow_mut().session.timer(now_ms() as i64 + 5);
-                            run(driver, effects);
-                        })
-                    },
-                    delay,
-                )
-                .ok();
-                if let Some(old) = std::mem::replace(&mut driver.borrow_mut().timer, timer) {
-                    old.clear();
-                }
+                let delay = (at_ms as f64 - now_ms()).clamp(0.0, f64::from(u32::MAX)) as u32;
+                let timer = Timeout::new(delay, move || {
+                    with_driver(&weak, |driver| {
+                        let effects = driver.borrow_mut().session.timer(now_ms() as i64 + 5);
+                        run(driver, effects);
+                    })
+                });
+                driver.borrow_mut().timer = Some(timer);
             }
         }
     }

@@ -9,6 +9,7 @@ use ivs_proto::config::ViewerConfig;
 use ivs_proto::controls::live_edge_seek;
 use ivs_proto::overlay::Board;
 use ivs_proto::playback::{with_token, Action, ErrorKind, Event, PlaybackToken, PlayerState, Session, Status};
+use gloo_timers::callback::Timeout;
 use leptos::html::Div;
 use leptos::prelude::*;
 
@@ -253,7 +254,7 @@ pub fn use_ivs_player() -> UseIvsPlayerReturn {
     let (fatal, set_fatal) = signal(None::<PlayerError>);
     let (last_cue, set_last_cue) = signal(None::<(u64, String)>);
     let (caption, set_caption) = signal(None::<String>);
-    let caption_timer = StoredValue::new_local(None::<TimeoutHandle>);
+    let caption_timer = StoredValue::new_local(None::<Timeout>);
     let handle = PlayerHandle {
         player: StoredValue::new_local(None),
         url: StoredValue::new(None),
@@ -261,7 +262,7 @@ pub fn use_ivs_player() -> UseIvsPlayerReturn {
         auth_retried: StoredValue::new(false),
     };
     let session = StoredValue::new(Session::default());
-    let retry = StoredValue::new_local(None::<TimeoutHandle>);
+    let retry = StoredValue::new_local(None::<Timeout>);
 
     let on_event = move |event: SdkEvent| {
         let folded = match event {
@@ -347,24 +348,17 @@ pub fn use_ivs_player() -> UseIvsPlayerReturn {
     }
 
     on_cleanup(move || {
-        if let Some(Some(pending)) = retry.try_update_value(Option::take) {
-            pending.clear();
-        }
-        if let Some(Some(pending)) = caption_timer.try_update_value(Option::take) {
-            pending.clear();
-        }
+        // Dropping a pending timeout cancels it.
+        drop(retry.try_update_value(Option::take));
+        drop(caption_timer.try_update_value(Option::take));
         handle.player.try_update_value(|p| p.take());
     });
 
     UseIvsPlayerReturn { status, board, pending_cues, position, muted, audio_blocked, playback_blocked, fatal, last_cue, caption, handle, set_muted }
 }
 
-fn schedule(slot: StoredValue<Option<TimeoutHandle>, LocalStorage>, delay: Duration, f: impl Fn() + 'static) {
-    if let Some(Some(previous)) = slot.try_update_value(Option::take) {
-        previous.clear();
-    }
-    match set_timeout_with_handle(f, delay) {
-        Ok(handle) => slot.set_value(Some(handle)),
-        Err(_) => log::warn!("could not schedule a retry"),
-    }
+/// Runs `f` after `delay`, in place of what `slot` had scheduled (replacing it cancels it).
+fn schedule(slot: StoredValue<Option<Timeout>, LocalStorage>, delay: Duration, f: impl FnOnce() + 'static) {
+    let millis = u32::try_from(delay.as_millis()).unwrap_or(u32::MAX);
+    slot.set_value(Some(Timeout::new(millis, f)));
 }
