@@ -7,6 +7,7 @@ use crate::components::viewer::Viewer;
 use crate::config::{Loaded, Source};
 use crate::hooks::use_ivs_player::use_ivs_player;
 use crate::hooks::use_polls::provide_polls;
+use crate::hooks::use_stream_status::provide_stream_status;
 use crate::lazy::{chat_panel, embed_api, embed_builder, lazy};
 
 /// The whole app: the viewer, or on `/embed-code` the embed code generator.
@@ -32,7 +33,8 @@ fn ViewerPage() -> impl IntoView {
     let player = use_ivs_player();
     provide_context(player);
     provide_context(player.handle);
-    let polls = provide_polls();
+    let stream_status = provide_stream_status();
+    let polls = provide_polls(stream_status);
     let config = Signal::derive(move || loaded.get().and_then(Result::ok));
     Effect::new(move |_| polls.set_votes_url(config.with(|c| c.as_ref().and_then(|c| c.votes_url.clone()))));
     let error = move || loaded.get().and_then(Result::err).map(|e| e.to_string());

@@ -453,6 +453,69 @@ pub fn clock(timestamp: &str, utc_offset_min: i32) -> String {
     }
 }
 
+/// How many sent messages are remembered until the room echoes them.
+const OUTBOX_CAP: usize = 20;
+/// How long the composer waits after the room said "too fast" (ms).
+pub const COOLDOWN_MS: f64 = 3_000.0;
+
+/// Messages sent and not yet seen back from the room, so one the room refuses can be handed back
+/// to the composer: nothing typed is lost.
+#[derive(Debug, Clone, Default)]
+pub struct Outbox {
+    unconfirmed: VecDeque<(String, String)>,
+    sent: u64,
+}
+
+impl Outbox {
+    /// Records `content` as sent; the request id to send it with.
+    pub fn send(&mut self, content: &str) -> String {
+        self.sent += 1;
+        let id = format!("r{}", self.sent);
+        self.unconfirmed.push_back((id.clone(), content.to_owned()));
+        if self.unconfirmed.len() > OUTBOX_CAP {
+            self.unconfirmed.pop_front();
+        }
+        id
+    }
+
+    /// Takes back a message the room did not send (the socket was closed, say).
+    pub fn unsend(&mut self, request_id: &str) {
+        self.unconfirmed.retain(|(id, _)| id != request_id);
+    }
+
+    /// The room echoed request `request_id`: it was delivered.
+    pub fn confirmed(&mut self, request_id: &str) {
+        self.unconfirmed.retain(|(id, _)| id != request_id);
+    }
+
+    /// The room refused request `request_id`: its content, if this viewer sent it.
+    pub fn refused(&mut self, request_id: &str) -> Option<String> {
+        let at = self.unconfirmed.iter().position(|(id, _)| id == request_id)?;
+        self.unconfirmed.remove(at).map(|(_, content)| content)
+    }
+}
+
+/// What a refusal from the room means for the composer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refusal {
+    /// What the viewer is told.
+    pub feedback: &'static str,
+    /// Sending pauses until then (ms since the epoch), after "too fast".
+    pub cooldown_until: Option<f64>,
+    /// The refused message, back into the box.
+    pub returned: Option<String>,
+}
+
+impl Refusal {
+    pub fn new(code: ErrorCode, request_id: Option<&str>, outbox: &mut Outbox, now_ms: f64) -> Self {
+        Self {
+            feedback: code.message(),
+            cooldown_until: (code == ErrorCode::TooManyRequests).then_some(now_ms + COOLDOWN_MS),
+            returned: request_id.and_then(|id| outbox.refused(id)),
+        }
+    }
+}
+
 /// Why the composer will not send; its `Display` is what the viewer is told.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ComposeError {
@@ -632,5 +695,26 @@ mod tests {
         assert!(name_hue("ann") < 360);
         assert!(ChatToken::parse(r#"{"token":"a b","sessionExpirationTime":"x","userId":"u"}"#).is_err());
         assert!(ChatToken::parse(r#"{"token":"AQIC9z","sessionExpirationTime":"x","userId":"u","capabilities":["DELETE_MESSAGE"]}"#).unwrap().can("DELETE_MESSAGE"));
+    }
+
+    #[test]
+    fn the_outbox_hands_back_what_the_room_refused() {
+        let mut outbox = Outbox::default();
+        let first = outbox.send("hello");
+        let second = outbox.send("too fast");
+        assert_ne!(first, second);
+        outbox.confirmed(&first);
+        assert_eq!(outbox.refused(&first), None, "delivered: nothing to hand back");
+        let refusal = Refusal::new(ErrorCode::TooManyRequests, Some(&second), &mut outbox, 1_000.0);
+        assert_eq!(refusal.returned.as_deref(), Some("too fast"));
+        assert_eq!(refusal.cooldown_until, Some(1_000.0 + COOLDOWN_MS));
+        assert_eq!(refusal.feedback, ErrorCode::TooManyRequests.message());
+        // Another viewer's request, or no id: words only.
+        let other = Refusal::new(ErrorCode::NotAcceptable, Some("r99"), &mut outbox, 0.0);
+        assert_eq!((other.returned, other.cooldown_until), (None, None));
+        // Only the last twenty are remembered.
+        let ids: Vec<String> = (0..25).map(|n| outbox.send(&n.to_string())).collect();
+        assert_eq!(outbox.refused(&ids[0]), None);
+        assert_eq!(outbox.refused(&ids[24]).as_deref(), Some("24"));
     }
 }

@@ -1,5 +1,7 @@
-//! The player's controls, as decisions: which key does what, how far behind live the viewer is,
-//! and the figures of the stats panel in words.
+//! The player's controls, as decisions: which key does what, what the play and mute buttons do
+//! and say, whether the bar shows the live readout or a seek bar, what the quality menu shows,
+//! how far behind live the viewer is, and the figures of the stats panel in words. The control
+//! bar's views only wire these to the player.
 
 /// What a key press asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,9 +120,202 @@ pub fn seconds(secs: f64) -> String {
     format!("{}.{} s", tenths / 10, tenths % 10)
 }
 
+/// What a click on the play button does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlayAction {
+    Play,
+    Pause,
+}
+
+/// The play button, from whether the player says it is playing and whether the video is paused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlayButton {
+    pub action: PlayAction,
+    /// The pause icon and name while playing, play otherwise.
+    pub shows_pause: bool,
+    pub label: &'static str,
+}
+
+impl PlayButton {
+    pub fn new(playing: bool, paused: bool) -> Self {
+        // Paused but not yet told (the state follows the video a moment later): a click plays.
+        let action = if paused || !playing { PlayAction::Play } else { PlayAction::Pause };
+        Self { action, shows_pause: playing, label: if playing { "Pause (K)" } else { "Play (K)" } }
+    }
+}
+
+/// The mute button's name.
+pub fn mute_label(muted: bool) -> &'static str {
+    if muted { "Unmute (M)" } else { "Mute (M)" }
+}
+
+/// What the volume slider shows: nothing while muted.
+pub fn volume_shown(muted: bool, volume: f64) -> f64 {
+    if muted { 0.0 } else { volume }
+}
+
+/// Whether moving the volume slider to `volume` should unmute (turning it up means "I want sound").
+pub fn unmutes(volume: f64, muted: bool) -> bool {
+    muted && volume > 0.0
+}
+
+/// The full-screen button's name.
+pub fn fullscreen_label(on: bool) -> &'static str {
+    if on { "Exit full screen (F)" } else { "Full screen (F)" }
+}
+
+/// What the middle of the bar shows: a live stream's readout, or a recording's seek bar.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Timeline {
+    /// Live; `behind` whole seconds behind when noticeably so (then "go live" is offered).
+    Live { behind: Option<u64> },
+    /// A recording (VOD) this many seconds long.
+    Recording { duration: f64 },
+}
+
+impl Timeline {
+    /// From the player: a finite, positive duration is a recording; a live stream's distance from
+    /// live is its latency or what it has loaded ahead (see [`distance_from_live`]).
+    pub fn new(duration: f64, live: bool, latency: f64, buffer_ahead: f64) -> Self {
+        if duration.is_finite() && duration > 0.0 {
+            return Self::Recording { duration };
+        }
+        Self::Live { behind: if live { behind_live(distance_from_live(latency, buffer_ahead)) } else { None } }
+    }
+
+    /// The live readout: `LIVE`, or how far behind.
+    pub fn live_text(self) -> String {
+        match self {
+            Self::Live { behind: Some(secs) } => format!("−{secs} s"),
+            _ => "LIVE".to_owned(),
+        }
+    }
+
+    /// Whether "go live" is offered.
+    pub fn behind(self) -> bool {
+        matches!(self, Self::Live { behind: Some(_) })
+    }
+
+    /// A recording's length, if this is one.
+    pub fn duration(self) -> Option<f64> {
+        match self {
+            Self::Recording { duration } => Some(duration),
+            Self::Live { .. } => None,
+        }
+    }
+}
+
+/// A recording's elapsed and total time: `0:42 / 3:10`.
+pub fn time_text(position: f64, duration: f64) -> String {
+    format!("{} / {}", crate::overlay::format_countdown(position), crate::overlay::format_countdown(duration))
+}
+
+/// The quality menu: which entry is selected (`auto` or a rendition's name) and what the auto
+/// entry says (`Auto (360p30)` names what the player picked).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QualityMenu {
+    pub selected: String,
+    pub auto_label: String,
+}
+
+impl QualityMenu {
+    /// From whether the player chooses (`auto`) and the rendition playing.
+    pub fn new(auto: bool, playing: Option<&str>) -> Self {
+        let playing = playing.filter(|name| !name.is_empty());
+        let selected = match playing {
+            Some(name) if !auto => name.to_owned(),
+            _ => "auto".to_owned(),
+        };
+        let auto_label = match playing.filter(|_| auto) {
+            Some(name) => format!("Auto ({name})"),
+            None => "Auto".to_owned(),
+        };
+        Self { selected, auto_label }
+    }
+}
+
+/// The renditions to list: what the player lists now, or — while it lists none (buffering,
+/// switching) — what it listed before.
+pub fn listed_qualities(previous: Option<&[String]>, now: Vec<String>) -> Vec<String> {
+    if now.is_empty() { previous.map(<[String]>::to_vec).unwrap_or_default() } else { now }
+}
+
+/// What the stats panel is given.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StatsInput {
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub quality: String,
+    pub bitrate: f64,
+    pub buffer: f64,
+    pub live: bool,
+    pub latency: f64,
+    pub dropped_frames: Option<u64>,
+}
+
+/// The stats panel's rows, in words.
+pub fn stats_rows(input: &StatsInput) -> [(&'static str, String); 6] {
+    let dash = || "—".to_owned();
+    [
+        ("Resolution", input.width.zip(input.height).map_or_else(dash, |(w, h)| format!("{w} × {h}"))),
+        ("Quality", if input.quality.is_empty() { dash() } else { input.quality.clone() }),
+        ("Bitrate", bitrate(input.bitrate)),
+        ("Buffer", seconds(input.buffer)),
+        // The player measures latency on IVS streams; elsewhere it reports none.
+        ("Latency", Some(input.latency).filter(|l| input.live && *l > 0.0).map_or_else(dash, seconds)),
+        ("Dropped frames", input.dropped_frames.map_or_else(dash, |n| n.to_string())),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_play_button_follows_the_player_and_the_video() {
+        assert_eq!(PlayButton::new(true, false), PlayButton { action: PlayAction::Pause, shows_pause: true, label: "Pause (K)" });
+        assert_eq!(PlayButton::new(false, true).action, PlayAction::Play);
+        assert_eq!(PlayButton::new(false, false).label, "Play (K)", "buffering: a click asks to play");
+        // The video paused a moment before the player says so: the click plays.
+        assert_eq!(PlayButton::new(true, true).action, PlayAction::Play);
+        assert_eq!((mute_label(true), mute_label(false)), ("Unmute (M)", "Mute (M)"));
+        assert_eq!((volume_shown(true, 0.7), volume_shown(false, 0.7)), (0.0, 0.7));
+        assert!(unmutes(0.3, true) && !unmutes(0.0, true) && !unmutes(0.3, false));
+        assert_eq!(fullscreen_label(true), "Exit full screen (F)");
+    }
+
+    #[test]
+    fn the_timeline_is_live_or_a_recording() {
+        assert_eq!(Timeline::new(f64::INFINITY, true, 2.0, 1.0), Timeline::Live { behind: None });
+        assert_eq!(Timeline::new(f64::NAN, true, 0.0, 1.0).live_text(), "LIVE");
+        let behind = Timeline::new(f64::INFINITY, true, 0.0, 12.4);
+        assert_eq!((behind.live_text(), behind.behind()), ("−12 s".to_owned(), true));
+        assert_eq!(Timeline::new(0.0, false, 0.0, 20.0), Timeline::Live { behind: None }, "not live: never behind");
+        let vod = Timeline::new(190.0, false, 0.0, 3.0);
+        assert_eq!((vod.duration(), vod.behind()), (Some(190.0), false));
+        assert_eq!(time_text(41.2, 190.0), "0:42 / 3:10");
+    }
+
+    #[test]
+    fn the_quality_menu_names_what_auto_picked() {
+        assert_eq!(QualityMenu::new(true, Some("360p30")), QualityMenu { selected: "auto".into(), auto_label: "Auto (360p30)".into() });
+        assert_eq!(QualityMenu::new(false, Some("180p30")), QualityMenu { selected: "180p30".into(), auto_label: "Auto".into() });
+        assert_eq!(QualityMenu::new(false, None).selected, "auto");
+        assert_eq!(QualityMenu::new(true, Some("")).auto_label, "Auto");
+        let kept = vec!["360p30".to_owned(), "180p30".to_owned()];
+        assert_eq!(listed_qualities(Some(&kept), Vec::new()), kept, "kept while the player lists none");
+        assert_eq!(listed_qualities(Some(&kept), vec!["720p30".into()]), ["720p30"]);
+        assert!(listed_qualities(None, Vec::new()).is_empty());
+    }
+
+    #[test]
+    fn the_stats_rows_in_words() {
+        let rows = stats_rows(&StatsInput { width: Some(640), height: Some(360), quality: "360p30".into(), bitrate: 1_200_000.0, buffer: 1.44, live: true, latency: 2.0, dropped_frames: Some(3) });
+        let values: Vec<&str> = rows.iter().map(|(_, v)| v.as_str()).collect();
+        assert_eq!(values, ["640 × 360", "360p30", "1.2 Mbps", "1.4 s", "2.0 s", "3"]);
+        let empty = stats_rows(&StatsInput { live: false, latency: 2.0, ..Default::default() });
+        assert!(empty.iter().filter(|(name, _)| *name != "Buffer").all(|(_, v)| v == "—"), "{empty:?}");
+    }
 
     #[test]
     fn keys_map_to_shortcuts_unless_typing() {

@@ -223,6 +223,51 @@ impl PollView {
     }
 }
 
+/// What a poll card shows: decided from the server's view of the poll, the countdown in stream
+/// time, a `poll-close` cue, and whether votes can be sent from this page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PollCard {
+    pub closed: bool,
+    /// The options are buttons.
+    pub can_vote: bool,
+    /// The options show their share of the votes.
+    pub show_results: bool,
+    pub percents: Vec<u32>,
+    pub kicker: &'static str,
+    pub total_text: String,
+    pub countdown_text: String,
+    /// How much of the countdown bar is full, in percent (one decimal).
+    pub timer_percent: f64,
+}
+
+impl PollCard {
+    pub fn new(view: &PollView, remaining_secs: f64, duration_secs: f64, closed_early: bool, votes_here: bool) -> Self {
+        let closed = remaining_secs <= 0.0 || closed_early || view.closed;
+        let show_results = view.my_vote.is_some() || (view.closed && !view.counts.is_empty()) || (closed && view.total() > 0);
+        let total_text = match view.total() {
+            0 if !show_results => String::new(),
+            1 => "1 vote".to_owned(),
+            n => format!("{n} votes"),
+        };
+        let timer_percent = if duration_secs > 0.0 { (remaining_secs.max(0.0) / duration_secs * 1000.0).round() / 10.0 } else { 0.0 };
+        Self {
+            closed,
+            can_vote: votes_here && !closed && view.can_vote(),
+            show_results,
+            percents: percentages(&view.counts),
+            kicker: if closed { "Poll closed" } else { "Live poll" },
+            total_text,
+            countdown_text: if closed { "Closed".to_owned() } else { format!("{} left", crate::overlay::format_countdown(remaining_secs)) },
+            timer_percent,
+        }
+    }
+
+    /// Option `i`'s share as shown: its percentage once results show, nothing before.
+    pub fn bar_percent(&self, i: usize) -> u32 {
+        if self.show_results { self.percents.get(i).copied().unwrap_or(0) } else { 0 }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -280,5 +325,29 @@ mod tests {
         assert_eq!(TallyUpdate::from_attributes(&bad), None);
         bad.insert("counts".into(), "1,1,1,1,1,1".into());
         assert_eq!(TallyUpdate::from_attributes(&bad), None, "more options than a poll has");
+    }
+
+    #[test]
+    fn the_poll_card_decides_voting_and_results() {
+        let open = PollView { counts: vec![0, 0, 0], ..Default::default() };
+        let card = PollCard::new(&open, 30.0, 60.0, false, true);
+        assert!(card.can_vote && !card.closed && !card.show_results);
+        assert_eq!((card.kicker, card.total_text.as_str(), card.countdown_text.as_str(), card.timer_percent), ("Live poll", "", "0:30 left", 50.0));
+        assert!(!PollCard::new(&open, 30.0, 60.0, false, false).can_vote, "no backend on this page: no buttons");
+
+        let mine = PollView { counts: vec![2, 1, 1], my_vote: Some(0), ..Default::default() };
+        let card = PollCard::new(&mine, 20.0, 60.0, false, true);
+        assert!(!card.can_vote && card.show_results);
+        assert_eq!((card.percents.clone(), card.total_text.as_str(), card.bar_percent(0)), (vec![50, 25, 25], "4 votes", 50));
+
+        // Closed by the clock, by a cue or by the server: results if anyone voted.
+        let voted = PollView { counts: vec![1, 0], ..Default::default() };
+        for card in [PollCard::new(&voted, 0.0, 60.0, false, true), PollCard::new(&voted, 10.0, 60.0, true, true)] {
+            assert!(card.closed && !card.can_vote && card.show_results);
+            assert_eq!((card.kicker, card.countdown_text.as_str(), card.total_text.as_str()), ("Poll closed", "Closed", "1 vote"));
+        }
+        let nobody = PollCard::new(&PollView { counts: vec![0, 0], closed: true, ..Default::default() }, 10.0, 60.0, false, true);
+        assert_eq!((nobody.total_text.as_str(), nobody.bar_percent(1)), ("0 votes", 0));
+        assert_eq!(PollCard::new(&open, 10.0, 0.0, false, true).timer_percent, 0.0, "no duration: an empty bar, not NaN");
     }
 }

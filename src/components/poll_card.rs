@@ -1,8 +1,8 @@
 //! A live poll over the video: question, options to vote for, a countdown in stream time, and
 //! the server's tallies once this viewer voted or the poll closed.
 
-use ivs_proto::overlay::{format_countdown, Poll};
-use ivs_proto::tally::{percentages, PollView};
+use ivs_proto::overlay::Poll;
+use ivs_proto::tally::PollCard;
 use leptos::prelude::*;
 
 use crate::hooks::use_polls::PollsStore;
@@ -29,11 +29,11 @@ pub fn PollCard(
     };
     let id = StoredValue::new(poll.id.clone());
     let view_state = Memo::new(move |_| store.map(|s| s.view(&id.get_value())).unwrap_or_default());
-    let closed = move || remaining.get() <= 0.0 || closed_early.get() || view_state.with(|v| v.closed);
-    let can_vote = move || store.is_some_and(|s| s.can_vote_here()) && !closed() && view_state.with(PollView::can_vote);
-    let show_results = move || view_state.with(|v| v.my_vote.is_some() || (v.closed && !v.counts.is_empty())) || (closed() && view_state.with(|v| v.total() > 0));
-    let fill = move || format!("width: {}%", (remaining.get() / duration * 1000.0).round() / 10.0);
-    let percent = move |i: usize| view_state.with(|v| percentages(&v.counts).get(i).copied().unwrap_or(0));
+    // Everything the card shows is decided here, in one plain value (`ivs_proto::tally::PollCard`).
+    let card = Memo::new(move |_| {
+        let votes_here = store.is_some_and(|s| s.can_vote_here());
+        view_state.with(|v| PollCard::new(v, remaining.get(), duration, closed_early.get(), votes_here))
+    });
 
     let options = poll
         .options
@@ -50,12 +50,12 @@ pub fn PollCard(
             view! {
                 <li class="poll-option" class:mine=mine data-testid="poll-option">
                     <Show
-                        when=can_vote
+                        when=move || card.with(|c| c.can_vote)
                         fallback=move || view! {
-                            <span class="poll-bar" style=move || if show_results() { format!("width: {}%", percent(i)) } else { "width: 0".to_owned() }></span>
+                            <span class="poll-bar" style=move || format!("width: {}%", card.with(|c| c.bar_percent(i)))></span>
                             <span class="poll-label">{label.clone()}</span>
-                            <Show when=show_results>
-                                <span class="poll-pct" data-testid="poll-percent">{move || format!("{}%", percent(i))}</span>
+                            <Show when=move || card.with(|c| c.show_results)>
+                                <span class="poll-pct" data-testid="poll-percent">{move || format!("{}%", card.with(|c| c.bar_percent(i)))}</span>
                             </Show>
                         }
                     >
@@ -70,21 +70,17 @@ pub fn PollCard(
 
     view! {
         <aside class="card poll-card" data-testid="poll" data-poll-id=poll.id aria-label="Live poll">
-            <p class="card-kicker">{move || if closed() { "Poll closed" } else { "Live poll" }}</p>
+            <p class="card-kicker">{move || card.with(|c| c.kicker)}</p>
             <h2 class="poll-question" data-testid="poll-question">{poll.question}</h2>
             <ol class="poll-options" aria-live="polite">{options}</ol>
             <p class="poll-meta">
-                <span data-testid="poll-total">{move || view_state.with(|v| match v.total() {
-                    0 if !show_results() => String::new(),
-                    1 => "1 vote".to_owned(),
-                    n => format!("{n} votes"),
-                })}</span>
+                <span data-testid="poll-total">{move || card.with(|c| c.total_text.clone())}</span>
                 " "
                 <span class="poll-notice" data-testid="poll-notice" role="status">{move || view_state.with(|v| v.notice.clone())}</span>
             </p>
             <div class="poll-timer" data-testid="poll-countdown">
-                <div class="poll-timer-bar" style=fill></div>
-                <span>{move || if closed() { "Closed".to_owned() } else { format!("{} left", format_countdown(remaining.get())) }}</span>
+                <div class="poll-timer-bar" style=move || format!("width: {}%", card.with(|c| c.timer_percent))></div>
+                <span>{move || card.with(|c| c.countdown_text.clone())}</span>
             </div>
         </aside>
     }

@@ -9,7 +9,7 @@ use super::playback_prompts::PlaybackPrompts;
 use super::slate::Slate;
 use super::status_badge::StatusBadge;
 use crate::hooks::use_ivs_player::UseIvsPlayerReturn;
-use crate::hooks::use_polls::PollsStore;
+use crate::hooks::use_stream_status::StreamStatusStore;
 use crate::lazy::{lazy, over_the_video, overlay_cards, product_tray};
 
 /// The player with everything drawn over it.
@@ -23,7 +23,7 @@ pub fn Viewer(
     let stage = NodeRef::<Div>::new();
     let player = expect_context::<UseIvsPlayerReturn>();
     player.start(video_host, config);
-    let polls = use_context::<PollsStore>();
+    let stream_status = use_context::<StreamStatusStore>();
     view! {
         <section class="viewer" data-testid="viewer">
             // The stage (what goes full screen) holds the video's frame and the cards, which sit
@@ -32,7 +32,7 @@ pub fn Viewer(
               <div class="frame">
                 <div node_ref=video_host class="video-host"></div>
                 <StatusBadge status=player.status />
-                {move || polls.and_then(|p| p.stream.get()).filter(|s| s.live).map(|stream| view! {
+                {move || stream_status.and_then(|s| s.live()).map(|stream| view! {
                     <span class="viewer-count" data-testid="viewer-count">{stream.watching()}</span>
                     {stream.starving().then(|| view! {
                         <p class="health-warning" data-testid="health-warning" role="status">

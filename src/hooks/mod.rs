@@ -3,4 +3,5 @@
 pub mod use_ivs_player;
 pub mod use_chat;
 pub mod use_polls;
+pub mod use_stream_status;
 pub mod use_embed_api;

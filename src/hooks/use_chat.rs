@@ -2,13 +2,18 @@
 //! fetches tokens from the site backend, opens and replaces sockets, sets its timers — and keeps
 //! the log the panel shows. Frames are queued and applied once per animation frame, so a flood
 //! of messages costs one render per frame, not one per message.
+//!
+//! Each frame has one home: the session (connection state, moderation) and the log take every
+//! frame; the [`Outbox`] matches echoes and refusals to what this viewer sent, and a
+//! [`Refusal`] decides the composer's words, pause and returned draft; room events for the rest
+//! of the app go to their stores ([`route`]: tallies to polls, status to the stream status).
 
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 use std::time::Duration;
 
 use ivs_proto::chat::{ErrorCode, Publish, Subscribe};
-use ivs_proto::chat_session::{check_draft, ChatLog, ChatState, ChatToken, ComposeError, Effect, Session};
+use ivs_proto::chat_session::{check_draft, ChatLog, ChatState, ChatToken, ComposeError, Effect, Outbox, Refusal, Session};
 use ivs_proto::config::ChatConfig;
 use ivs_proto::room_event::RoomEvent;
 use gloo_timers::callback::{Interval, Timeout};
@@ -17,11 +22,10 @@ use leptos::prelude::*;
 use crate::bindings::fetch::post_with_credentials;
 use crate::bindings::websocket::{Socket, SocketEvent};
 use crate::hooks::use_polls::PollsStore;
+use crate::hooks::use_stream_status::StreamStatusStore;
 
 /// How many lines the panel keeps.
 pub const DISPLAY_CAP: usize = 200;
-/// How long the composer waits after the room said "too fast".
-const COOLDOWN_MS: f64 = 3_000.0;
 
 /// What [`use_chat`] gives the panel.
 #[derive(Clone, Copy)]
@@ -62,13 +66,18 @@ struct Driver {
     timer: Option<Timeout>,
     queue: Vec<Subscribe>,
     flush_scheduled: bool,
-    /// Requests sent and not yet seen back: (request id, content).
-    unconfirmed: Vec<(String, String)>,
-    next_request: u64,
+    /// Messages sent and not yet seen back.
+    outbox: Outbox,
     was_connected: bool,
     signals: Signals,
-    /// Where pushed poll tallies go.
+    stores: Stores,
+}
+
+/// Where the room's events for the rest of the app go.
+#[derive(Clone, Copy)]
+struct Stores {
     polls: Option<PollsStore>,
+    stream: Option<StreamStatusStore>,
 }
 
 fn now_ms() -> f64 {
@@ -97,11 +106,10 @@ pub fn use_chat(config: ChatConfig) -> UseChatReturn {
         timer: None,
         queue: Vec::new(),
         flush_scheduled: false,
-        unconfirmed: Vec::new(),
-        next_request: 0,
+        outbox: Outbox::default(),
         was_connected: false,
         signals: Signals { set_state, set_log, set_identity, set_feedback, set_cooldown, set_returned },
-        polls: use_context::<PollsStore>(),
+        stores: Stores { polls: use_context::<PollsStore>(), stream: use_context::<StreamStatusStore>() },
     }));
     let ticker = StoredValue::new_local(Some(Interval::new(1000, move || set_now.set(now_ms()))));
     let effects = driver.borrow_mut().session.start();
@@ -150,15 +158,11 @@ impl UseChatReturn {
         if now_ms() < self.cooldown_until.get_untracked() {
             return Err(NotSent::CoolingDown);
         }
-        d.next_request += 1;
-        let request_id = format!("r{}", d.next_request);
+        let request_id = d.outbox.send(content);
         let frame = Publish::SendMessage { request_id: Some(request_id.clone()), content: content.to_owned(), attributes: None }.encode();
         if !d.socket.as_ref().is_some_and(|(_, s)| s.send(&frame)) {
+            d.outbox.unsend(&request_id);
             return Err(NotSent::NotConnected);
-        }
-        d.unconfirmed.push((request_id, content.to_owned()));
-        if d.unconfirmed.len() > 20 {
-            d.unconfirmed.remove(0);
         }
         d.signals.set_feedback.set(None);
         Ok(())
@@ -342,34 +346,19 @@ fn flush(driver: &Rc<RefCell<Driver>>) {
                 let (more, error) = d.session.frame(frame);
                 effects.extend(more);
                 match frame {
-                    Subscribe::Message { request_id: Some(id), .. } => d.unconfirmed.retain(|(r, _)| r != id),
-                    // The chat session itself acts on moderators' deletions and removals.
-                    Subscribe::Event { event_name, attributes, .. } => match RoomEvent::parse(event_name, attributes) {
-                        RoomEvent::StreamStatus(status) => {
-                            if let Some(polls) = d.polls {
-                                polls.stream.set(Some(status));
-                            }
-                        }
-                        RoomEvent::PollTally(update) => {
-                            if let Some(polls) = d.polls {
-                                polls.apply(&update);
-                            }
-                        }
-                        RoomEvent::Malformed(name) => log::warn!("chat: ignored a malformed {name} event"),
-                        RoomEvent::DeleteMessage { .. } | RoomEvent::DisconnectUser { .. } | RoomEvent::Other(_) => {}
-                    },
+                    Subscribe::Message { request_id: Some(id), .. } => d.outbox.confirmed(id),
+                    // The session itself acts on moderators' deletions and removals.
+                    Subscribe::Event { event_name, attributes, .. } => route(d.stores, RoomEvent::parse(event_name, attributes)),
                     Subscribe::Error { request_id, error_message, .. } => {
-                        let code = error.unwrap_or(ErrorCode::Internal);
                         log::info!("chat: the room refused a request: {error_message}");
-                        if code == ErrorCode::TooManyRequests {
-                            d.signals.set_cooldown.set(now_ms() + COOLDOWN_MS);
+                        let refusal = Refusal::new(error.unwrap_or(ErrorCode::Internal), request_id.as_deref(), &mut d.outbox, now_ms());
+                        if let Some(until) = refusal.cooldown_until {
+                            d.signals.set_cooldown.set(until);
                         }
-                        let returned = request_id.as_ref().and_then(|id| d.unconfirmed.iter().position(|(r, _)| r == id));
-                        if let Some(at) = returned {
-                            let (_, content) = d.unconfirmed.remove(at);
+                        if let Some(content) = refusal.returned {
                             d.signals.set_returned.set(Some(content));
                         }
-                        feedback = Some(code.message().to_owned());
+                        feedback = Some(refusal.feedback.to_owned());
                     }
                     _ => {}
                 }
@@ -381,4 +370,22 @@ fn flush(driver: &Rc<RefCell<Driver>>) {
         }
     }
     run(driver, effects);
+}
+
+/// A room event for the rest of the app, to its store.
+fn route(stores: Stores, event: RoomEvent) {
+    match event {
+        RoomEvent::StreamStatus(status) => {
+            if let Some(stream) = stores.stream {
+                stream.set(status);
+            }
+        }
+        RoomEvent::PollTally(update) => {
+            if let Some(polls) = stores.polls {
+                polls.apply(&update);
+            }
+        }
+        RoomEvent::Malformed(name) => log::warn!("chat: ignored a malformed {name} event"),
+        RoomEvent::DeleteMessage { .. } | RoomEvent::DisconnectUser { .. } | RoomEvent::Other(_) => {}
+    }
 }

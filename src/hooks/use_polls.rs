@@ -6,13 +6,14 @@ use std::collections::HashMap;
 
 use ivs_proto::capitalise;
 use ivs_proto::overlay::{parse_cue, Board, Overlay};
-use ivs_proto::stream_status::StreamStatus;
+
 use ivs_proto::tally::{OverlayState, PollView, TallyUpdate};
 use ivs_proto::site::{VoteAnswer, VoteRequest};
 use ivs_proto::url::encode_component;
 use leptos::prelude::*;
 
 use crate::bindings::fetch::{fetch_text, post_json};
+use crate::hooks::use_stream_status::StreamStatusStore;
 
 /// A copyable handle, provided to the whole app by [`provide_polls`].
 #[derive(Clone, Copy)]
@@ -21,13 +22,13 @@ pub struct PollsStore {
     votes_url: RwSignal<Option<String>>,
     /// The latest final result of a poll.
     pub last_result: RwSignal<Option<TallyUpdate>>,
-    /// The stream's status as the server last pushed it.
-    pub stream: RwSignal<Option<StreamStatus>>,
+    /// Where the state endpoint's word on the stream goes.
+    stream: StreamStatusStore,
 }
 
 /// Creates the store and provides it as context.
-pub fn provide_polls() -> PollsStore {
-    let store = PollsStore { views: RwSignal::new(HashMap::new()), votes_url: RwSignal::new(None), last_result: RwSignal::new(None), stream: RwSignal::new(None) };
+pub fn provide_polls(stream: StreamStatusStore) -> PollsStore {
+    let store = PollsStore { views: RwSignal::new(HashMap::new()), votes_url: RwSignal::new(None), last_result: RwSignal::new(None), stream };
     provide_context(store);
     store
 }
@@ -98,7 +99,7 @@ impl PollsStore {
     /// the board as if their cues had just arrived, `elapsed` seconds into the poll.
     fn restore(&self, state: OverlayState, board: RwSignal<Board>, position: f64) {
         if let Some(stream) = state.stream {
-            self.stream.set(Some(stream));
+            self.stream.set(stream);
         }
         if let Some(poll) = state.poll {
             match parse_cue(&poll.cue) {
