@@ -20,6 +20,9 @@ command -v node >/dev/null || need_apt+=(nodejs)
 command -v npm >/dev/null || need_apt+=(npm)
 # Firefox ESR: the end-to-end tests run the core journeys in Gecko as well as Chromium.
 command -v firefox-esr >/dev/null || need_apt+=(firefox-esr)
+# WebKitGTK (the engine Safari is built on) and a virtual display for it: one journey runs there.
+command -v WebKitWebDriver >/dev/null || need_apt+=(webkit2gtk-driver)
+command -v Xvfb >/dev/null || need_apt+=(xvfb)
 if ((${#need_apt[@]})); then
   say "installing Debian packages: ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo

@@ -862,37 +862,81 @@ impl Drop for Broadcaster {
     }
 }
 
+fn found(name: &str, arg: &str) -> bool {
+    Command::new(name).arg(arg).stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
+}
+
 /// Whether Firefox and its WebDriver (`geckodriver`) are installed (`scripts/setup.sh` installs
 /// both; on CI their absence fails the Firefox tests rather than skipping them).
 pub fn firefox_available() -> bool {
-    let found = |name: &str| Command::new(name).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
-    found("geckodriver") && found("firefox-esr")
+    found("geckodriver", "--version") && found("firefox-esr", "--version")
 }
 
-/// Headless Firefox ESR, driven over W3C WebDriver by `geckodriver`, with a fresh profile;
-/// closed on drop.
-pub struct Firefox {
+/// Whether WebKitGTK's WebDriver and a virtual display (Xvfb) are installed.
+pub fn webkit_available() -> bool {
+    found("WebKitWebDriver", "--help") && Command::new("Xvfb").arg("-help").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok()
+        && Path::new(WEBKIT_MINIBROWSER).exists()
+}
+
+/// WebKitGTK's browser, which WebKitWebDriver drives.
+const WEBKIT_MINIBROWSER: &str = "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser";
+
+/// A browser driven over W3C WebDriver — Firefox ESR (`geckodriver`, headless) or WebKitGTK
+/// (`WebKitWebDriver`, on its own virtual display) — with a fresh profile; closed on drop.
+pub struct Driven {
     driver: Child,
+    /// WebKitGTK's virtual display.
+    display: Option<Child>,
     base: String,
 }
 
-impl Firefox {
-    /// Starts geckodriver and a Firefox session that autoplays media, as a viewer who allowed it.
-    pub async fn launch() -> anyhow::Result<Self> {
-        let port = free_port();
-        let driver = Command::new("geckodriver")
-            .args(["--port", &port.to_string(), "--log", "error"])
+impl Driven {
+    /// Starts a driver (`program` with `args`, listening on `port`) and waits until it answers.
+    async fn start(program: &str, args: &[String], port: u16, display: Option<(Child, String)>) -> anyhow::Result<Self> {
+        let mut command = Command::new(program);
+        command.args(args).stdout(Stdio::null()).stderr(Stdio::null());
+        if let Some((_, name)) = &display {
+            command.env("DISPLAY", name);
+        }
+        let driver = command.spawn().with_context(|| format!("cannot start {program} (scripts/setup.sh installs it)"))?;
+        let driven = Self { driver, display: display.map(|(child, _)| child), base: format!("http://127.0.0.1:{port}") };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while request("GET", &format!("{}/status", driven.base), &[], "", Duration::from_secs(2)).is_err() {
+            anyhow::ensure!(Instant::now() < deadline, "{program} did not start");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Ok(driven)
+    }
+
+    /// Opens the session.
+    fn session(mut self, capabilities: serde_json::Value) -> anyhow::Result<Self> {
+        let session = self.call("POST", "/session", &serde_json::json!({ "capabilities": { "alwaysMatch": capabilities } }))?;
+        let id = session["sessionId"].as_str().context("no WebDriver session")?.to_owned();
+        self.base = format!("{}/session/{id}", self.base);
+        Ok(self)
+    }
+
+    /// WebKitGTK's MiniBrowser on a virtual display of its own.
+    pub async fn webkit() -> anyhow::Result<Self> {
+        let number = 100 + free_port() % 800;
+        let name = format!(":{number}");
+        let xvfb = Command::new("Xvfb")
+            .args([name.as_str(), "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .context("cannot start geckodriver (scripts/setup.sh installs it)")?;
-        let mut firefox = Self { driver, base: format!("http://127.0.0.1:{port}") };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while request("GET", &format!("{}/status", firefox.base), &[], "", Duration::from_secs(2)).is_err() {
-            anyhow::ensure!(Instant::now() < deadline, "geckodriver did not start");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        let capabilities = serde_json::json!({ "capabilities": { "alwaysMatch": {
+            .context("cannot start Xvfb (scripts/setup.sh installs it)")?;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let port = free_port();
+        let driven = Self::start("WebKitWebDriver", &[format!("--port={port}")], port, Some((xvfb, name))).await?;
+        driven.session(serde_json::json!({ "webkitgtk:browserOptions": { "binary": WEBKIT_MINIBROWSER, "args": ["--automation"] } }))
+    }
+
+    /// Firefox ESR, headless, autoplaying media as a viewer who allowed it.
+    pub async fn firefox() -> anyhow::Result<Self> {
+        let port = free_port();
+        let driven = Self::start("geckodriver", &["--port".into(), port.to_string(), "--log".into(), "error".into()], port, None).await?;
+        driven.session(serde_json::json!({
             "browserName": "firefox",
             "moz:firefoxOptions": {
                 "binary": "/usr/bin/firefox-esr",
@@ -909,11 +953,7 @@ impl Firefox {
                     "browser.safebrowsing.phishing.enabled": false,
                 },
             },
-        } } });
-        let session = firefox.call("POST", "/session", &capabilities)?;
-        let id = session["sessionId"].as_str().context("no WebDriver session")?.to_owned();
-        firefox.base = format!("{}/session/{id}", firefox.base);
-        Ok(firefox)
+        }))
     }
 
     /// One WebDriver command; its `value`, or the WebDriver error in words.
@@ -975,10 +1015,14 @@ impl Firefox {
     }
 }
 
-impl Drop for Firefox {
+impl Drop for Driven {
     fn drop(&mut self) {
         let _ = request("DELETE", &self.base, &[], "", Duration::from_secs(10));
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+        if let Some(display) = self.display.as_mut() {
+            let _ = display.kill();
+            let _ = display.wait();
+        }
     }
 }

@@ -5,12 +5,12 @@
 
 use std::time::Duration;
 
-use ivs_e2e::{firefox_available, root, Firefox, SiteOptions, Stack, PLAYING, STAGE_READY};
+use ivs_e2e::{firefox_available, root, Driven, SiteOptions, Stack, PLAYING, STAGE_READY};
 use ivs_proto::url::encode_component;
 use tower_http::services::ServeDir;
 
 /// Whether the Firefox tests can run; on CI a missing Firefox is a failure, not a skip.
-fn firefox() -> bool {
+fn can_run() -> bool {
     if firefox_available() {
         return true;
     }
@@ -27,11 +27,11 @@ fn has_message(text: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn firefox_plays_shows_an_overlay_votes_and_shows_the_slate() -> anyhow::Result<()> {
-    if !firefox() {
+    if !can_run() {
         return Ok(());
     }
     let stack = Stack::start()?;
-    let ff = Firefox::launch().await?;
+    let ff = Driven::firefox().await?;
     ff.goto(&stack.site)?;
     ff.wait_for(PLAYING, Duration::from_secs(30)).await?;
     ff.wait_for(STAGE_READY, Duration::from_secs(15)).await?;
@@ -63,11 +63,11 @@ async fn firefox_plays_shows_an_overlay_votes_and_shows_the_slate() -> anyhow::R
 
 #[tokio::test(flavor = "multi_thread")]
 async fn two_firefox_windows_chat() -> anyhow::Result<()> {
-    if !firefox() {
+    if !can_run() {
         return Ok(());
     }
     let stack = Stack::start()?;
-    let (ann, bob) = (Firefox::launch().await?, Firefox::launch().await?);
+    let (ann, bob) = (Driven::firefox().await?, Driven::firefox().await?);
     for ff in [&ann, &bob] {
         ff.goto(&stack.site)?;
         ff.wait_for(CONNECTED, Duration::from_secs(30)).await?;
@@ -89,7 +89,7 @@ async fn two_firefox_windows_chat() -> anyhow::Result<()> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_host_page_in_firefox_commands_the_embed_and_hears_it() -> anyhow::Result<()> {
-    if !firefox() {
+    if !can_run() {
         return Ok(());
     }
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
@@ -98,7 +98,7 @@ async fn a_host_page_in_firefox_commands_the_embed_and_hears_it() -> anyhow::Res
     tokio::spawn(async move { axum::serve(listener, app).await });
     let site = SiteOptions { embed_origins: vec![host.clone()], ..Default::default() };
     let stack = Stack::start_full(&root().join("dist"), true, &[], site)?;
-    let ff = Firefox::launch().await?;
+    let ff = Driven::firefox().await?;
     ff.goto(&format!("{host}/host.html?frame={}", encode_component(&format!("{}/embed", stack.site))))?;
 
     let heard = |kind: &str, extra: &str| format!("window.__events.some(e => e.event === '{kind}'{extra})");
