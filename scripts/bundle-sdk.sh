@@ -10,6 +10,7 @@ if [ ! -d "$sdk" ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
 if [ -f "$out/amazon-ivs-player.min.js" ] && [ "$out/amazon-ivs-player.min.js" -nt package-lock.json ]; then
+  node scripts/precompress.mjs "$out"
   exit 0
 fi
 mkdir -p "$out"
@@ -18,3 +19,5 @@ node_modules/.bin/esbuild "$sdk/index.js" --bundle --minify --format=iife --glob
   --outfile="$out/amazon-ivs-player.min.js"
 cp "$sdk/assets/amazon-ivs-wasmworker.min.js" "$sdk/assets/amazon-ivs-wasmworker.min.wasm" \
   "$out/"
+# Compressed copies for the site server to send as they are (gzip and brotli).
+node scripts/precompress.mjs "$out"

@@ -62,3 +62,7 @@ mv "$work/bindgen/${name}_bg.wasm" "$staging/${name}_bg.wasm"
 # key esbuild warns of is harmless.)
 node_modules/.bin/esbuild "$work/bindgen/$name.js" --minify --format=esm --log-level=warning \
   --log-override:duplicate-object-key=silent --outfile="$staging/$name.js"
+# Compressed copies of the app's files, sent as they are by the site server (release builds).
+if [ "$profile" = release ]; then
+  node scripts/precompress.mjs "$staging"
+fi

@@ -64,14 +64,18 @@ async fn a_part_that_cannot_be_fetched_is_announced_and_arrives_when_it_can() ->
     // A copy of the built viewer with the stage part (overlays and controls) missing.
     let site = TempDir::new("ivs-viewer-parts")?;
     copy_dir(&root().join("dist"), &site.0)?;
-    let part = std::fs::read_dir(&site.0)?
+    // The part's file and its compressed copies (.gz, .br), all of them.
+    let part: Vec<std::path::PathBuf> = std::fs::read_dir(&site.0)?
         .filter_map(Result::ok)
         .map(|entry| entry.path())
-        .find(|path| path.file_name().is_some_and(|name| name.to_string_lossy().starts_with("split_stage-")))
-        .ok_or_else(|| anyhow::anyhow!("no split_stage-*.wasm in dist/"))?;
+        .filter(|path| path.file_name().is_some_and(|name| name.to_string_lossy().starts_with("split_stage-")))
+        .collect();
+    anyhow::ensure!(part.iter().any(|p| p.extension().is_some_and(|e| e == "wasm")), "no split_stage-*.wasm in dist/");
     let aside_dir = TempDir::new("ivs-viewer-part-aside")?;
-    let aside = aside_dir.0.join("part.wasm");
-    std::fs::rename(&part, &aside)?;
+    let aside: Vec<std::path::PathBuf> = part.iter().map(|p| aside_dir.0.join(p.file_name().unwrap_or_default())).collect();
+    for (from, to) in part.iter().zip(&aside) {
+        std::fs::rename(from, to)?;
+    }
 
     let stack = Stack::start_serving(&site.0, true, &[])?;
     let chromium = Chromium::launch().await?;
@@ -89,7 +93,9 @@ async fn a_part_that_cannot_be_fetched_is_announced_and_arrives_when_it_can() ->
     wait_for(&page, "document.querySelector('[data-testid=chat-state]')?.dataset.state === 'connected'", Duration::from_secs(10)).await?;
 
     // The file is back: the next try brings the controls, and the note goes.
-    std::fs::rename(&aside, &part)?;
+    for (from, to) in aside.iter().zip(&part) {
+        std::fs::rename(from, to)?;
+    }
     wait_for(&page, "document.querySelector('[data-testid=ctl-play]') !== null", Duration::from_secs(40)).await?;
     wait_for(&page, "document.querySelector('[data-testid=lazy-error]') === null", Duration::from_secs(2)).await?;
     assert!(eval::<bool>(&page, PLAYING).await?);

@@ -234,3 +234,33 @@ async fn started_twice_the_first_poll_is_open_and_an_earlier_broadcasts_poll_is_
     assert_eq!((now["poll"]["id"].as_str(), now["poll"]["closed"].as_bool()), (Some(second.as_str()), Some(false)));
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_site_sends_its_files_compressed_and_keeps_content_named_ones_for_good() -> anyhow::Result<()> {
+    let stack = Stack::start_offline()?;
+    let header = |head: &str, name: &str| head.lines().find_map(|l| l.strip_prefix(&format!("{name}: ")).map(str::to_owned));
+    // The SDK (2 MB as it ships) goes compressed to a browser that takes brotli or gzip.
+    for (accepts, encoding) in [("br, gzip", "br"), ("gzip", "gzip")] {
+        let (status, head, _) = http_with("GET", &format!("{}/ivs/amazon-ivs-wasmworker.min.wasm", stack.site), &[("Accept-Encoding", accepts)], "")?;
+        assert_eq!(status, 200);
+        assert_eq!(header(&head, "content-encoding").as_deref(), Some(encoding), "{head}");
+        let sent: usize = header(&head, "content-length").and_then(|l| l.parse().ok()).unwrap_or(usize::MAX);
+        let whole = std::fs::metadata(ivs_e2e::root().join("dist/ivs/amazon-ivs-wasmworker.min.wasm"))?.len() as usize;
+        assert!(sent < whole / 2, "{encoding}: {sent} bytes of {whole}");
+        assert_eq!(header(&head, "cache-control").as_deref(), Some("no-cache"), "not named by content: revalidated");
+    }
+    let (_, head, _) = http_with("GET", &format!("{}/ivs/amazon-ivs-player.min.js", stack.site), &[], "")?;
+    assert_eq!(header(&head, "content-encoding"), None, "a client that takes none gets the file as it is");
+    // The app's files are named by their content: kept for a year. A name that is not there is
+    // answered with the page, which is not.
+    let wasm = std::fs::read_dir(ivs_e2e::root().join("dist"))?
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .find(|name| name.starts_with("ivs-viewer-") && name.ends_with("_bg.wasm"))
+        .expect("the app's wasm");
+    let (status, head, _) = http_with("GET", &format!("{}/{wasm}", stack.site), &[("Accept-Encoding", "br")], "")?;
+    assert_eq!((status, header(&head, "cache-control").as_deref()), (200, Some("public, max-age=31536000, immutable")));
+    let (_, head, _) = http_with("GET", &format!("{}/split_stage-0123456789abcdef.wasm", stack.site), &[], "")?;
+    assert_ne!(header(&head, "cache-control").as_deref(), Some("public, max-age=31536000, immutable"), "{head}");
+    Ok(())
+}

@@ -46,7 +46,8 @@ pub const EVENTS_SECRET_HEADER: &str = "x-ivs-events-secret";
 /// The site's routes; `site_dir` is the built viewer.
 pub fn router(app: App, site_dir: PathBuf) -> Router {
     let page: MethodRouter = get(index).with_state(app.clone());
-    let files = ServeDir::new(&site_dir).append_index_html_on_directories(false).fallback(page);
+    // Compressed copies made at build time (scripts/precompress.mjs) are sent as they are.
+    let files = ServeDir::new(&site_dir).precompressed_br().precompressed_gzip().append_index_html_on_directories(false).fallback(page);
     Router::new()
         .route("/", get(index))
         .route("/index.html", get(index))
@@ -63,10 +64,35 @@ pub fn router(app: App, site_dir: PathBuf) -> Router {
         .route("/sign-in/{code}", get(crate::signin::follow))
         .with_state(app)
         .fallback_service(files)
+        .layer(axum::middleware::from_fn(cache_policy))
         .layer(DefaultBodyLimit::max(64 * 1024))
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin")))
+}
+
+/// Files named by their content (`main-<16 hex digits>.css`, `chunk_3-<…>.wasm`: Trunk and
+/// scripts/finish-wasm.sh name the app's files so) never change: browsers keep them a year without
+/// asking again. Everything else is revalidated each time (`no-cache`, below).
+async fn cache_policy(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let immutable = content_named(request.uri().path());
+    let mut response = next.run(request).await;
+    // Only the file itself: a name that is not there answers with the page, which must not stick.
+    let kind = response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let is_file = ["application/wasm", "text/javascript", "application/javascript", "text/css"].iter().any(|k| kind.starts_with(k));
+    if immutable && is_file && response.status() == StatusCode::OK {
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
+    }
+    response
+}
+
+/// Whether the file `path` names is named by its content.
+fn content_named(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or_default();
+    let Some((stem, ext)) = name.split_once('.') else { return false };
+    // wasm-bindgen's module is `<name>-<hash>_bg.wasm`.
+    let stem = stem.strip_suffix("_bg").unwrap_or(stem);
+    matches!(ext, "js" | "wasm" | "css") && stem.rsplit_once('-').is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 fn no_store(body: impl IntoResponse) -> Response {
@@ -313,6 +339,17 @@ pub fn inline_config(page: &str, config: &serde_json::Value) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn only_files_named_by_their_content_are_kept_for_good() {
+        assert!(super::content_named("/main-c8508ae5dabe89a1.css"));
+        assert!(super::content_named("/split_stage-17b88da2ffe1bb3a.wasm"));
+        assert!(super::content_named("/ivs-viewer-3e4b5cb0b3aeed2e_bg.wasm"));
+        assert!(!super::content_named("/boot.js"));
+        assert!(!super::content_named("/ivs/amazon-ivs-player.min.js"));
+        assert!(!super::content_named("/sign-in/code-0123456789abcdef"), "only the app's files");
+    }
+
     use super::*;
 
     #[test]
