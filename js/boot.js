@@ -11,7 +11,6 @@
   "use strict";
   var EMBED_CODE = /\/embed-code\/?$/;
   var video = prewarm();
-  styles();
   var started = false;
   // `why`: "first-frame", "stopped" (an error or a blocked start), "timeout", or "not-loading"
   // (no stream loading to wait for); the mark says which, for the tests.
@@ -154,20 +153,6 @@
       },
     };
     return url ? video : null;
-  }
-
-  // The stylesheet (named in the page by the build: scripts/finish-wasm.sh), asked for once the
-  // player is made, so that on a slow link it does not hold up the SDK before; the page's own
-  // background stands in until it arrives, well before the first frame.
-  function styles() {
-    var meta = document.querySelector('meta[name="ivs-viewer-css"]');
-    if (!meta) return;
-    var link = document.createElement("link");
-    link.rel = "stylesheet";
-    link.href = meta.content;
-    var integrity = meta.getAttribute("data-integrity");
-    if (integrity) link.integrity = integrity;
-    document.head.appendChild(link);
   }
 
   function element(tag, className, child) {

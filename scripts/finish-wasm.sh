@@ -62,10 +62,7 @@ mv "$work/bindgen/${name}_bg.wasm" "$staging/${name}_bg.wasm"
 # key esbuild warns of is harmless.)
 node_modules/.bin/esbuild "$work/bindgen/$name.js" --minify --format=esm --log-level=warning \
   --log-override:duplicate-object-key=silent --outfile="$staging/$name.js"
-# The stylesheet is named in the page for boot.js, which asks for it once the player is made:
-# before, it would share a phone's link with the SDK the first frame waits for.
-sed -i -E 's|<link rel="stylesheet" href="([^"]+)" integrity="([^"]+)"/>|<meta name="ivs-viewer-css" content="\1" data-integrity="\2">|; s|<link rel="stylesheet" href="([^"]+)"/>|<meta name="ivs-viewer-css" content="\1">|' "$staging/index.html"
-grep -q 'name="ivs-viewer-css"' "$staging/index.html" || { echo "finish-wasm: no stylesheet link to hand to boot.js" >&2; exit 1; }
+# boot.js, minified: it is on the page's way to the player.
 if [ "$profile" = release ]; then
   node_modules/.bin/esbuild "$staging/boot.js" --minify --log-level=warning --outfile="$staging/boot.js" --allow-overwrite
 fi
