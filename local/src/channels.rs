@@ -177,22 +177,12 @@ impl Channels {
         Some(Ok(()))
     }
 
-    /// The channel as the API describes it.
+    /// The channel as the API describes it: its summary, with where to stream and to watch.
     pub fn describe(&self, channel: &ChannelRecord) -> Value {
-        json!({
-            "arn": channel.arn,
-            "name": channel.name,
-            "latencyMode": channel.latency_mode,
-            "type": channel.kind,
-            "authorized": channel.authorized,
-            "insecureIngest": channel.insecure_ingest,
-            "ingestEndpoint": self.ingest_endpoint,
-            "playbackUrl": self.playback_url(&channel.arn),
-            "recordingConfigurationArn": channel.recording_configuration_arn,
-            "preset": channel.preset,
-            "playbackRestrictionPolicyArn": channel.playback_restriction_policy_arn,
-            "tags": channel.tags,
-        })
+        let mut described = summary(channel);
+        described["ingestEndpoint"] = self.ingest_endpoint.clone().into();
+        described["playbackUrl"] = self.playback_url(&channel.arn).into();
+        described
     }
 }
 

@@ -110,6 +110,9 @@ impl Emitter {
             tick.tick().await;
             for (arn, channel) in live.all() {
                 let now = channel.stream_info().map(|info| (info.stream_id, info.healthy));
+                if last.get(&arn) == now.as_ref() {
+                    continue; // nothing changed: no event, and no need for the channel's name
+                }
                 let name = channels.get(&arn).map(|c| c.name).unwrap_or_default();
                 let state = |event: &str, id: &str| self.stream("IVS Stream State Change", (&arn, &name), event, id);
                 let health = |event: &str, id: &str| self.stream("IVS Stream Health Change", (&arn, &name), event, id);

@@ -67,16 +67,11 @@ impl RecordingConfig {
         if let Some(resolution) = &self.thumbnails.resolution {
             thumbnails["resolution"] = resolution.clone().into();
         }
-        json!({
-            "arn": self.arn,
-            "name": self.name,
-            "destinationConfiguration": { "s3": { "bucketName": self.bucket_name } },
-            "state": "ACTIVE",
-            "tags": self.tags,
-            "thumbnailConfiguration": thumbnails,
-            "recordingReconnectWindowSeconds": self.recording_reconnect_window_seconds,
-            "renditionConfiguration": { "renditionSelection": self.rendition_selection, "renditions": self.renditions },
-        })
+        let mut described = self.summary();
+        described["thumbnailConfiguration"] = thumbnails;
+        described["recordingReconnectWindowSeconds"] = self.recording_reconnect_window_seconds.into();
+        described["renditionConfiguration"] = json!({ "renditionSelection": self.rendition_selection, "renditions": self.renditions });
+        described
     }
 
     fn summary(&self) -> Value {

@@ -186,12 +186,17 @@ async fn tag_resource(State(state): State<AppState>, Path(arn): Path<String>, bo
     if input.tags.keys().any(|k| k.is_empty() || k.len() > 128 || k.starts_with("aws:")) || input.tags.values().any(|v| v.len() > 256) {
         return Err(ApiError::validation("tag keys are 1 to 128 characters (not aws:…), values at most 256"));
     }
-    let add = |tags: &mut std::collections::BTreeMap<String, String>| tags.extend(input.tags.clone());
+    change_tags(&state, &arn, |tags| tags.extend(input.tags.clone()))
+}
+
+/// Changes the tags of whichever taggable resource `arn` names: a channel or stream key, or a
+/// recording configuration.
+fn change_tags(state: &AppState, arn: &str, change: impl Fn(&mut std::collections::BTreeMap<String, String>) + Copy) -> Result<Json<Value>, ApiError> {
     state
         .channels
-        .update_tags(&arn, add)
-        .or_else(|| state.recording_configs.update_tags(&arn, add))
-        .ok_or_else(|| ApiError::not_found(&arn))?
+        .update_tags(arn, change)
+        .or_else(|| state.recording_configs.update_tags(arn, change))
+        .ok_or_else(|| ApiError::not_found(arn))?
         .map_err(ApiError::validation)?;
     Ok(Json(json!({})))
 }
@@ -226,14 +231,7 @@ async fn untag_resource(State(state): State<AppState>, Path(arn): Path<String>, 
     if keys.is_empty() {
         return Err(ApiError::validation("name at least one tagKeys"));
     }
-    let remove = |tags: &mut std::collections::BTreeMap<String, String>| tags.retain(|k, _| !keys.contains(k));
-    state
-        .channels
-        .update_tags(&arn, remove)
-        .or_else(|| state.recording_configs.update_tags(&arn, remove))
-        .ok_or_else(|| ApiError::not_found(&arn))?
-        .map_err(ApiError::validation)?;
-    Ok(Json(json!({})))
+    change_tags(&state, &arn, |tags| tags.retain(|k, _| !keys.contains(k)))
 }
 
 #[cfg(test)]

@@ -780,11 +780,6 @@ impl Live {
         self.lock().iter().map(|(arn, c)| (arn.clone(), c.clone())).collect()
     }
 
-    /// How many channels are live.
-    pub fn live_count(&self) -> usize {
-        self.lock().values().filter(|c| c.is_live()).count()
-    }
-
     /// Forgets a deleted channel.
     pub fn remove(&self, arn: &str) {
         self.lock().remove(arn);
