@@ -339,6 +339,13 @@ keys = ["{operator_key}"]
         }
         Ok(())
     }
+
+    /// Makes the playback origin hold every request for `secs`, as a network that stalls.
+    pub fn stall_playback(&self, secs: f64) -> anyhow::Result<()> {
+        let (status, body) = http("POST", &format!("{}/_local/playback/stall", self.api), &format!(r#"{{"seconds":{secs}}}"#))?;
+        anyhow::ensure!(status == 200, "stalling playback failed: {status} {body}");
+        Ok(())
+    }
 }
 
 fn spawn(command: &[std::ffi::OsString]) -> anyhow::Result<Child> {

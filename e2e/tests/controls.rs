@@ -33,9 +33,11 @@ async fn the_keyboard_and_the_control_bar_drive_the_player() -> anyhow::Result<(
     // m mutes and unmutes; the arrows change the volume.
     let muted_before = attr(&page, "ctl-mute", "aria-label").await?;
     press(&page, "m").await?;
-    wait_for(&page, &format!("document.querySelector('[data-testid=ctl-mute]').getAttribute('aria-label') !== {muted_before:?}"), Duration::from_secs(3)).await?;
+    wait_for(&page, &format!("document.querySelector('[data-testid=ctl-mute]').getAttribute('aria-label') !== {muted_before:?}"), Duration::from_secs(3))
+        .await?;
     press(&page, "m").await?;
-    wait_for(&page, &format!("document.querySelector('[data-testid=ctl-mute]').getAttribute('aria-label') === {muted_before:?}"), Duration::from_secs(3)).await?;
+    wait_for(&page, &format!("document.querySelector('[data-testid=ctl-mute]').getAttribute('aria-label') === {muted_before:?}"), Duration::from_secs(3))
+        .await?;
     eval::<bool>(&page, "(() => { const v = document.querySelector('[data-testid=ctl-volume]'); v.value = 0.5; v.dispatchEvent(new Event('input', {bubbles: true})); return true; })()").await?;
     press(&page, "ArrowDown").await?;
     wait_for(&page, "Math.abs(document.querySelector('video').volume - 0.4) < 0.01", Duration::from_secs(3)).await?;
@@ -57,7 +59,12 @@ async fn the_keyboard_and_the_control_bar_drive_the_player() -> anyhow::Result<(
     assert_eq!(stack.put_metadata(r#"{"type":"product","title":"Mug","price":"$1","imageUrl":"https://e.example/m.png","url":"https://e.example/m"}"#)?, 204);
     wait_for(&page, "document.querySelector('[data-testid=product]') !== null", Duration::from_secs(5)).await?;
     press(&page, "Escape").await?;
-    wait_for(&page, "!document.querySelector('[data-testid=help]') && !document.querySelector('[data-testid=stats]') && !document.querySelector('[data-testid=product]')", Duration::from_secs(3)).await?;
+    wait_for(
+        &page,
+        "!document.querySelector('[data-testid=help]') && !document.querySelector('[data-testid=stats]') && !document.querySelector('[data-testid=product]')",
+        Duration::from_secs(3),
+    )
+    .await?;
 
     // c toggles captions.
     let captions = attr(&page, "ctl-captions", "aria-pressed").await?;
@@ -121,7 +128,8 @@ async fn full_screen_and_picture_in_picture_open_close_and_follow_the_browser() 
     assert_eq!(attr(&page, "ctl-fullscreen", "aria-label").await?, "Full screen (F)");
     press(&page, "f").await?;
     wait_for(&page, fullscreen_is_stage, Duration::from_secs(5)).await?;
-    wait_for(&page, "document.querySelector('[data-testid=ctl-fullscreen]').getAttribute('aria-label') === 'Exit full screen (F)'", Duration::from_secs(3)).await?;
+    wait_for(&page, "document.querySelector('[data-testid=ctl-fullscreen]').getAttribute('aria-label') === 'Exit full screen (F)'", Duration::from_secs(3))
+        .await?;
     press(&page, "f").await?;
     wait_for(&page, "document.fullscreenElement === null", Duration::from_secs(5)).await?;
     wait_for(&page, "document.querySelector('[data-testid=ctl-fullscreen]').getAttribute('aria-label') === 'Full screen (F)'", Duration::from_secs(3)).await?;
@@ -221,6 +229,35 @@ async fn a_viewer_behind_live_sees_how_far_and_jumps_back() -> anyhow::Result<()
     wait_for(&page, &format!("/^−\\d+ s$/.test({live})"), Duration::from_secs(10)).await?;
     press(&page, "l").await?;
     wait_for(&page, &format!("{live} === 'LIVE'"), Duration::from_secs(10)).await?;
+    chromium.close().await;
+    Ok(())
+}
+
+/// The network stalls for a while: the picture stops, and when the stream comes back the viewer
+/// does not stay as far behind live as the stall lasted — it jumps back to the edge by itself.
+#[tokio::test(flavor = "multi_thread")]
+async fn after_a_stall_the_viewer_is_back_at_live() -> anyhow::Result<()> {
+    // A 30 s window: the stream missed during the outage is still there to play late.
+    let stack = Stack::start_with(true, &["--window-secs", "30"])?;
+    let chromium = Chromium::launch().await?;
+    let page = open_playing(&chromium, &stack).await?;
+    let live = "document.querySelector('[data-testid=ctl-live]')?.textContent";
+    wait_for(&page, &format!("{live} === 'LIVE'"), Duration::from_secs(5)).await?;
+
+    // The playback origin holds every request for 10 s (the player fetches from a worker, out of
+    // reach of the browser's own network emulation).
+    let (status, body) = http("POST", &format!("{}/_local/playback/stall", stack.api), r#"{"seconds":0}"#)?;
+    assert_eq!(status, 400, "a stall of no time is refused in words: {body}");
+    assert!(body.contains("seconds must be more than 0"), "{body}");
+    stack.stall_playback(10.0)?;
+    wait_for(&page, &format!("!({PLAYING})"), Duration::from_secs(8)).await?;
+
+    wait_for(&page, PLAYING, Duration::from_secs(20)).await?;
+    wait_for(&page, &format!("{live} === 'LIVE'"), Duration::from_secs(10)).await?;
+    // And it stays there: playing at the edge, not drifting back.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(text(&page, "ctl-live").await?.as_deref(), Some("LIVE"));
+    assert!(eval::<bool>(&page, PLAYING).await?, "playing");
     chromium.close().await;
     Ok(())
 }

@@ -73,6 +73,7 @@ pub fn router(state: AppState) -> Router {
         .route("/_local/stream/online", post(go_online))
         .route("/_local/health", get(health))
         .route("/_local/stream/health", post(force_health))
+        .route("/_local/playback/stall", post(stall_playback))
         .route("/_local/recordings", get(recordings))
         .with_state(state.clone())
         .merge(crate::channels::router(state.clone()))
@@ -213,6 +214,27 @@ async fn force_health(State(state): State<AppState>, body: Bytes) -> Result<Json
     };
     state.live.channel(input.channel_arn.as_deref().unwrap_or(&state.builtin_arn)).force_health(healthy);
     Ok(Json(json!({ "health": input.health })))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StallInput {
+    /// How long the playback origin holds every request.
+    seconds: f64,
+}
+
+/// The most a stall may last: longer than any player waits, short enough not to be forgotten.
+const MAX_STALL_SECS: f64 = 300.0;
+
+/// Makes the playback origin stop answering for a while, as a network that stalls: what a
+/// viewer does then (buffering, and where it resumes) can be tried for real.
+async fn stall_playback(State(state): State<AppState>, body: Bytes) -> Result<Json<serde_json::Value>, ApiError> {
+    let input: StallInput = parse(&body)?;
+    if !(input.seconds > 0.0 && input.seconds <= MAX_STALL_SECS) {
+        return Err(ApiError::validation(format!("seconds must be more than 0 and at most {MAX_STALL_SECS}, not {}", input.seconds)));
+    }
+    state.playback_stall.start(std::time::Duration::from_secs_f64(input.seconds));
+    Ok(Json(json!({ "seconds": input.seconds })))
 }
 
 /// The built-in channel's finished broadcasts, playable as recordings.

@@ -65,6 +65,8 @@ pub struct AppState {
     /// Channels with a broadcaster connected.
     pub publishers: ingest::Publishers,
     pub ingest: ingest::IngestOptions,
+    /// A stall of the playback origin under way, if any (`/_local/playback/stall`).
+    pub playback_stall: playback::Stall,
 }
 
 impl AppState {
@@ -281,6 +283,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         events: events::Emitter::start(&events::Targets { urls: args.event_targets.clone(), headers: args.event_headers.clone() }),
         publishers: ingest::Publishers::default(),
         ingest: ingest::IngestOptions { idle: std::time::Duration::from_secs_f64(args.ingest_idle_secs), max_broadcasts: args.max_broadcasts.max(1) },
+        playback_stall: playback::Stall::default(),
     };
     tokio::spawn(state.events.clone().watch(state.live.clone(), state.channels.clone()));
     tokio::spawn(ingest::serve(ingest_listener, state.clone()));

@@ -23,6 +23,34 @@ use crate::AppState;
 /// How long a growing segment may go without new data before its response ends.
 const STALL_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// A stall of the playback origin, for trying how a viewer copes with a network that stops
+/// delivering for a while (`POST /_local/playback/stall`): until it ends, every request waits.
+#[derive(Clone, Default)]
+pub struct Stall(std::sync::Arc<std::sync::Mutex<Option<tokio::time::Instant>>>);
+
+impl Stall {
+    /// Requests wait for the next `duration` (replacing any stall under way).
+    pub fn start(&self, duration: Duration) {
+        *self.0.lock().expect("stall lock") = Some(tokio::time::Instant::now() + duration);
+    }
+
+    /// Returns once no stall is under way.
+    async fn over(&self) {
+        loop {
+            let until = *self.0.lock().expect("stall lock");
+            match until {
+                Some(until) if until > tokio::time::Instant::now() => tokio::time::sleep_until(until).await,
+                _ => return,
+            }
+        }
+    }
+}
+
+async fn hold_during_stall(State(state): State<AppState>, request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    state.playback_stall.over().await;
+    next.run(request).await
+}
+
 /// The routes of the playback origin: a channel's multivariant playlist at its playback URL
 /// (`us-east-1.000000000000.channel.<id>.m3u8`), each rendition's playlist at
 /// `<id>/r/{rung}.m3u8` beside it, segments at `<id>/seg/{rung}/{sequence}.ts`; the buckets at
@@ -34,6 +62,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/video/v1/{id}/seg/{rung}/{file}", get(segment))
         .route("/recordings/{stream}/{file}", get(recording))
         .route("/s3/{bucket}/{*key}", get(bucket_object))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), hold_during_stall))
         .layer(CorsLayer::permissive())
         .with_state(state)
 }

@@ -43,13 +43,8 @@ pub enum PlayerState {
 
 impl PlayerState {
     /// All states, with the SDK's names for them.
-    pub const ALL: [(PlayerState, &'static str); 5] = [
-        (Self::Idle, "Idle"),
-        (Self::Ready, "Ready"),
-        (Self::Buffering, "Buffering"),
-        (Self::Playing, "Playing"),
-        (Self::Ended, "Ended"),
-    ];
+    pub const ALL: [(PlayerState, &'static str); 5] =
+        [(Self::Idle, "Idle"), (Self::Ready, "Ready"), (Self::Buffering, "Buffering"), (Self::Playing, "Playing"), (Self::Ended, "Ended")];
 
     /// The SDK's event name for entering this state.
     pub fn sdk_name(self) -> &'static str {
@@ -162,6 +157,19 @@ pub enum Action {
     None,
     /// Load the stream again after this delay.
     RetryAfter(Duration),
+    /// Playback resumed after a stall: if that left the picture behind live
+    /// ([`stalled_behind_live`]), jump back to the live edge.
+    CatchUpIfBehind,
+}
+
+/// Whether a stall left the picture far enough behind live to jump back to the edge: when the
+/// viewer would otherwise be shown "behind live" for a delay they did not choose.
+///
+/// The viewer decides this itself, once per stall, rather than turning on the SDK's
+/// rebuffer-to-live: that seeks to the edge on every stall, however short, and in WebKit a seek
+/// during a stall stalls again (the picture then restarts every second or two).
+pub fn stalled_behind_live(distance_from_live_secs: f64) -> bool {
+    distance_from_live_secs.is_finite() && distance_from_live_secs > crate::controls::BEHIND_LIVE_AFTER_SECS
 }
 
 /// Folds player events into a [`Status`] and a retry schedule.
@@ -169,11 +177,15 @@ pub enum Action {
 pub struct Session {
     status: Status,
     backoff: Backoff,
+    /// Playing stopped for want of data (not for a seek the viewer asked for).
+    stalled: bool,
+    /// The viewer asked for a seek that has not landed yet: the buffering it causes is no stall.
+    seeking: bool,
 }
 
 impl Default for Session {
     fn default() -> Self {
-        Self { status: Status::Loading, backoff: Backoff::offline_stream() }
+        Self { status: Status::Loading, backoff: Backoff::offline_stream(), stalled: false, seeking: false }
     }
 }
 
@@ -183,12 +195,28 @@ impl Session {
         self.status
     }
 
+    /// The viewer asked for a seek (the controls, a key, the embed API, "go live"): where playback
+    /// resumes is their choice, not a stall to catch up from.
+    pub fn seek_requested(&mut self) {
+        self.seeking = true;
+    }
+
     /// Applies `event`; `random` in `[0, 1)` jitters any retry.
     pub fn apply(&mut self, event: Event, random: f64) -> Action {
         match event {
             Event::State(PlayerState::Playing) => {
                 self.backoff.reset();
                 self.status = Status::Player(PlayerState::Playing);
+                self.seeking = false;
+                if std::mem::take(&mut self.stalled) {
+                    Action::CatchUpIfBehind
+                } else {
+                    Action::None
+                }
+            }
+            Event::State(PlayerState::Buffering) if self.status == Status::Player(PlayerState::Playing) => {
+                self.status = Status::Player(PlayerState::Buffering);
+                self.stalled = !self.seeking;
                 Action::None
             }
             // A live stream that ends is a channel going offline: wait for it to come back.
@@ -197,6 +225,8 @@ impl Session {
                 Action::RetryAfter(self.backoff.next_delay(random))
             }
             Event::State(state) => {
+                // Paused, ended, loaded again: whatever stalled before is over.
+                self.stalled = false;
                 // While retrying an offline channel, the reload passes through Ready/Buffering:
                 // keep the slate up until the stream actually plays.
                 if !matches!(self.status, Status::Offline | Status::Failed { retrying: true, .. }) {
@@ -298,6 +328,61 @@ mod tests {
         assert_eq!(s.status(), Status::Player(PlayerState::Ready));
         s.apply(Event::State(PlayerState::Buffering), 0.0);
         assert_eq!(s.status().label(), "Buffering");
+    }
+
+    fn playing() -> Session {
+        let mut s = Session::default();
+        for state in [PlayerState::Ready, PlayerState::Buffering, PlayerState::Playing] {
+            assert_eq!(s.apply(Event::State(state), 0.0), Action::None, "starting up is no stall");
+        }
+        s
+    }
+
+    #[test]
+    fn playing_again_after_a_stall_asks_to_catch_up_once() {
+        let mut s = playing();
+        assert_eq!(s.apply(Event::State(PlayerState::Buffering), 0.0), Action::None);
+        assert_eq!(s.status().label(), "Buffering");
+        assert_eq!(s.apply(Event::State(PlayerState::Playing), 0.0), Action::CatchUpIfBehind);
+        // Nothing stalled since.
+        assert_eq!(s.apply(Event::State(PlayerState::Playing), 0.0), Action::None);
+    }
+
+    #[test]
+    fn a_seek_the_viewer_asked_for_is_no_stall() {
+        let mut s = playing();
+        s.seek_requested();
+        s.apply(Event::State(PlayerState::Buffering), 0.0);
+        assert_eq!(s.apply(Event::State(PlayerState::Playing), 0.0), Action::None);
+        // The seek landed: a later stall counts again.
+        s.apply(Event::State(PlayerState::Buffering), 0.0);
+        assert_eq!(s.apply(Event::State(PlayerState::Playing), 0.0), Action::CatchUpIfBehind);
+    }
+
+    #[test]
+    fn pausing_or_reloading_in_between_is_no_stall() {
+        let mut s = playing();
+        s.apply(Event::State(PlayerState::Buffering), 0.0);
+        s.apply(Event::State(PlayerState::Idle), 0.0); // paused while it waited
+        s.apply(Event::State(PlayerState::Buffering), 0.0);
+        assert_eq!(s.apply(Event::State(PlayerState::Playing), 0.0), Action::None);
+
+        let mut s = playing();
+        s.apply(Event::State(PlayerState::Buffering), 0.0);
+        s.apply(Event::Error { kind: ErrorKind::Network }, 0.5);
+        for state in [PlayerState::Ready, PlayerState::Buffering] {
+            s.apply(Event::State(state), 0.0);
+        }
+        assert_eq!(s.apply(Event::State(PlayerState::Playing), 0.0), Action::None, "a reload starts at the edge anyway");
+    }
+
+    #[test]
+    fn only_a_stall_that_left_the_picture_behind_live_jumps() {
+        assert!(!stalled_behind_live(2.5), "the usual latency");
+        assert!(!stalled_behind_live(6.0));
+        assert!(stalled_behind_live(9.0));
+        assert!(!stalled_behind_live(f64::NAN), "no measure, no jump");
+        assert!(!stalled_behind_live(f64::INFINITY));
     }
 
     #[test]

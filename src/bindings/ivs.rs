@@ -67,8 +67,6 @@ extern "C" {
     fn is_auto_quality_mode(this: &MediaPlayer) -> bool;
     #[wasm_bindgen(method, js_name = setAutoQualityMode)]
     fn set_auto_quality_mode(this: &MediaPlayer, enabled: bool);
-    #[wasm_bindgen(method, js_name = setRebufferToLive)]
-    fn set_rebuffer_to_live(this: &MediaPlayer, enabled: bool);
     #[wasm_bindgen(method, js_name = addEventListener)]
     fn add_event_listener(this: &MediaPlayer, name: &str, listener: &Function);
     #[wasm_bindgen(method, js_name = removeEventListener)]
@@ -288,11 +286,6 @@ impl Player {
 
     pub fn set_autoplay(&self, autoplay: bool) {
         self.inner.set_autoplay(autoplay);
-    }
-
-    /// When playback falls behind after a stall, jump back to the live edge.
-    pub fn set_rebuffer_to_live(&self, enabled: bool) {
-        self.inner.set_rebuffer_to_live(enabled);
     }
 
     pub fn set_muted(&self, muted: bool) {

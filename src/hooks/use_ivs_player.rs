@@ -5,11 +5,11 @@
 
 use std::time::Duration;
 
+use gloo_timers::callback::{Interval, Timeout};
 use ivs_proto::config::ViewerConfig;
-use ivs_proto::controls::live_edge_seek;
+use ivs_proto::controls::{distance_from_live, live_edge_seek};
 use ivs_proto::overlay::Board;
-use ivs_proto::playback::{with_token, Action, ErrorKind, Event, PlaybackToken, PlayerState, Session, Status};
-use gloo_timers::callback::Timeout;
+use ivs_proto::playback::{stalled_behind_live, with_token, Action, ErrorKind, Event, PlaybackToken, PlayerState, Session, Status};
 use leptos::html::Div;
 use leptos::prelude::*;
 
@@ -26,6 +26,11 @@ pub struct PlayerHandle {
     token_url: StoredValue<Option<String>>,
     /// A refused token was already replaced once since playback last worked.
     auth_retried: StoredValue<bool>,
+    /// What the player's events add up to (status, retries, stalls).
+    session: StoredValue<Session>,
+    /// After a stall: looks, once a second for a few seconds, whether it left the picture behind
+    /// live (the player's measure of that settles a moment after playing resumes).
+    catching_up: StoredValue<Option<Interval>, LocalStorage>,
 }
 
 impl PlayerHandle {
@@ -96,11 +101,33 @@ impl PlayerHandle {
     }
 
     pub fn seek_to(&self, time: f64) {
+        self.session.update_value(Session::seek_requested);
+        // Where playback goes now is the viewer's choice.
+        self.catching_up.set_value(None);
         self.with(|p| p.seek_to(time));
     }
 
     pub fn seek_by(&self, delta: f64) {
-        self.with(|p| p.seek_to(p.position() + delta));
+        if let Some(position) = self.with(Player::position) {
+            self.seek_to(position + delta);
+        }
+    }
+
+    /// After a stall: back to the live edge if it left the picture behind live.
+    fn catch_up_if_behind(&self) {
+        let handle = *self;
+        let looks = std::cell::Cell::new(0);
+        let look = move || {
+            looks.set(looks.get() + 1);
+            let playing = handle.session.with_value(|s| s.status() == Status::Player(PlayerState::Playing));
+            if playing && handle.is_live() && stalled_behind_live(distance_from_live(handle.live_latency(), handle.buffer())) {
+                log::info!("a stall left the picture behind live: back to the live edge");
+                handle.jump_to_live(); // ends the looking, as any seek does
+            } else if !playing || looks.get() >= CATCH_UP_LOOKS {
+                handle.catching_up.set_value(None);
+            }
+        };
+        self.catching_up.set_value(Some(Interval::new(1000, look)));
     }
 
     /// Back to the live edge: a seek when the stream up to it is already loaded, otherwise
@@ -163,6 +190,9 @@ impl PlayerHandle {
         });
     }
 }
+
+/// How many times (a second apart) to look whether a stall left the picture behind live.
+const CATCH_UP_LOOKS: u32 = 3;
 
 /// Cues kept for the overlays while they are not there yet (the oldest go first).
 const MAX_PENDING_CUES: usize = 64;
@@ -260,8 +290,10 @@ pub fn use_ivs_player() -> UseIvsPlayerReturn {
         url: StoredValue::new(None),
         token_url: StoredValue::new(None),
         auth_retried: StoredValue::new(false),
+        session: StoredValue::new(Session::default()),
+        catching_up: StoredValue::new_local(None),
     };
-    let session = StoredValue::new(Session::default());
+    let session = handle.session;
     let retry = StoredValue::new_local(None::<Timeout>);
 
     let on_event = move |event: SdkEvent| {
@@ -326,15 +358,16 @@ pub fn use_ivs_player() -> UseIvsPlayerReturn {
             return;
         };
         set_status.set(now);
-        if let Action::RetryAfter(delay) = action {
-            schedule(retry, delay, move || handle.reload());
+        match action {
+            Action::RetryAfter(delay) => schedule(retry, delay, move || handle.reload()),
+            Action::CatchUpIfBehind => handle.catch_up_if_behind(),
+            Action::None => {}
         }
     };
 
     match Player::create(&SdkAssets::beside_page(), on_event) {
         Ok(Created { player, early_events }) => {
             log::info!("IVS player {} ready", player.version());
-            player.set_rebuffer_to_live(true);
             // A stream the start-up script loaded is retried like any other, even before the
             // view has mounted and confirmed the configuration.
             handle.url.set_value(player.preloaded_url().map(str::to_owned));
