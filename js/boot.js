@@ -76,7 +76,9 @@
   function prewarm() {
     if (!window.IVSPlayer || !IVSPlayer.isPlayerSupported) return null;
     if (EMBED_CODE.test(location.pathname)) return null; // no player on that page
-    var base = new URL("ivs/", document.baseURI).href;
+    // The SDK's worker and wasm are beside its script (in a folder named by the build).
+    var sdk = document.querySelector('script[src*="amazon-ivs-player"]');
+    var base = sdk ? new URL(".", sdk.src).href : new URL("ivs/", document.baseURI).href;
     var player;
     try {
       performance.mark("ivs:create");

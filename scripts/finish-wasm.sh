@@ -62,6 +62,11 @@ mv "$work/bindgen/${name}_bg.wasm" "$staging/${name}_bg.wasm"
 # key esbuild warns of is harmless.)
 node_modules/.bin/esbuild "$work/bindgen/$name.js" --minify --format=esm --log-level=warning \
   --log-override:duplicate-object-key=silent --outfile="$staging/$name.js"
+# The SDK's folder is named by its content (scripts/bundle-sdk.sh): name it in the page.
+sdk_dirs=$(find build/ivs -mindepth 1 -maxdepth 1 -type d -printf '%f\n')
+[ "$(printf '%s\n' "$sdk_dirs" | grep -c .)" = 1 ] || { echo "finish-wasm: expected one SDK folder in build/ivs, found: $sdk_dirs" >&2; exit 1; }
+sed -i "s|\"ivs/amazon-ivs-|\"ivs/$sdk_dirs/amazon-ivs-|g" "$staging/index.html"
+grep -q "ivs/$sdk_dirs/amazon-ivs-player.min.js" "$staging/index.html" || { echo "finish-wasm: the page names no SDK script" >&2; exit 1; }
 # boot.js, minified: it is on the page's way to the player.
 if [ "$profile" = release ]; then
   node_modules/.bin/esbuild "$staging/boot.js" --minify --log-level=warning --outfile="$staging/boot.js" --allow-overwrite

@@ -21,6 +21,17 @@ pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("e2e/ has a parent").to_path_buf()
 }
 
+/// The name of the IVS SDK's folder in the built viewer (`dist/ivs/<content hash>/`).
+pub fn sdk_dir() -> String {
+    std::fs::read_dir(root().join("dist/ivs"))
+        .expect("dist/ivs: build the viewer first (trunk build --release)")
+        .filter_map(Result::ok)
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .next()
+        .expect("the SDK's folder in dist/ivs")
+}
+
 /// A free loopback port, never one this process was given before: the port is released before
 /// its user binds it, and the system may hand the same one out again meanwhile (a stack's four
 /// ports once collided so).

@@ -239,18 +239,27 @@ async fn started_twice_the_first_poll_is_open_and_an_earlier_broadcasts_poll_is_
 async fn the_site_sends_its_files_compressed_and_keeps_content_named_ones_for_good() -> anyhow::Result<()> {
     let stack = Stack::start_offline()?;
     let header = |head: &str, name: &str| head.lines().find_map(|l| l.strip_prefix(&format!("{name}: ")).map(str::to_owned));
-    // The SDK (2 MB as it ships) goes compressed to a browser that takes brotli or gzip.
+    // The SDK (2 MB as it ships), in the folder the build names by its content, which the page names.
+    let sdk = ivs_e2e::sdk_dir();
+    let (_, page) = ivs_e2e::http("GET", &stack.site, "")?;
+    assert!(page.contains(&format!("src=\"ivs/{sdk}/amazon-ivs-player.min.js\"")), "{page}");
+    assert!(page.contains(&format!("href=\"ivs/{sdk}/amazon-ivs-wasmworker.min.js\" as=\"fetch\"")), "its worker is preloaded: {page}");
+    // It goes compressed to a browser that takes brotli or gzip, and is kept for good.
     for (accepts, encoding) in [("br, gzip", "br"), ("gzip", "gzip")] {
-        let (status, head, _) = http_with("GET", &format!("{}/ivs/amazon-ivs-wasmworker.min.wasm", stack.site), &[("Accept-Encoding", accepts)], "")?;
+        let (status, head, _) = http_with("GET", &format!("{}/ivs/{sdk}/amazon-ivs-wasmworker.min.wasm", stack.site), &[("Accept-Encoding", accepts)], "")?;
         assert_eq!(status, 200);
         assert_eq!(header(&head, "content-encoding").as_deref(), Some(encoding), "{head}");
         let sent: usize = header(&head, "content-length").and_then(|l| l.parse().ok()).unwrap_or(usize::MAX);
-        let whole = std::fs::metadata(ivs_e2e::root().join("dist/ivs/amazon-ivs-wasmworker.min.wasm"))?.len() as usize;
+        let whole = std::fs::metadata(ivs_e2e::root().join(format!("dist/ivs/{sdk}/amazon-ivs-wasmworker.min.wasm")))?.len() as usize;
         assert!(sent < whole / 2, "{encoding}: {sent} bytes of {whole}");
-        assert_eq!(header(&head, "cache-control").as_deref(), Some("no-cache"), "not named by content: revalidated");
+        assert_eq!(header(&head, "cache-control").as_deref(), Some("public, max-age=31536000, immutable"), "{head}");
     }
-    let (_, head, _) = http_with("GET", &format!("{}/ivs/amazon-ivs-player.min.js", stack.site), &[], "")?;
+    let (_, head, _) = http_with("GET", &format!("{}/ivs/{sdk}/amazon-ivs-player.min.js", stack.site), &[], "")?;
     assert_eq!(header(&head, "content-encoding"), None, "a client that takes none gets the file as it is");
+    assert_eq!(header(&head, "cache-control").as_deref(), Some("public, max-age=31536000, immutable"), "{head}");
+    // An SDK folder that is not there is answered with the page, which is not kept.
+    let (_, head, _) = http_with("GET", &format!("{}/ivs/0123456789abcdef/amazon-ivs-player.min.js", stack.site), &[], "")?;
+    assert_ne!(header(&head, "cache-control").as_deref(), Some("public, max-age=31536000, immutable"), "{head}");
     // The app's files are named by their content: kept for a year. A name that is not there is
     // answered with the page, which is not.
     let wasm = std::fs::read_dir(ivs_e2e::root().join("dist"))?

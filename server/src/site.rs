@@ -86,13 +86,23 @@ async fn cache_policy(request: axum::extract::Request, next: axum::middleware::N
     response
 }
 
-/// Whether the file `path` names is named by its content.
+/// Whether the file `path` names is named by its content: the file itself, or the folder it is in
+/// (the IVS SDK's, `ivs/<16 hex digits>/`: scripts/bundle-sdk.sh).
 fn content_named(path: &str) -> bool {
-    let name = path.rsplit('/').next().unwrap_or_default();
+    let mut parts = path.rsplit('/');
+    let name = parts.next().unwrap_or_default();
+    if parts.next().is_some_and(is_hash) && parts.next() == Some("ivs") && parts.next() == Some("") {
+        return [".js", ".wasm"].iter().any(|ext| name.ends_with(ext));
+    }
     let Some((stem, ext)) = name.split_once('.') else { return false };
     // wasm-bindgen's module is `<name>-<hash>_bg.wasm`.
     let stem = stem.strip_suffix("_bg").unwrap_or(stem);
-    matches!(ext, "js" | "wasm" | "css") && stem.rsplit_once('-').is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+    matches!(ext, "js" | "wasm" | "css") && stem.rsplit_once('-').is_some_and(|(_, hash)| is_hash(hash))
+}
+
+/// The build's content names: 16 hexadecimal digits.
+fn is_hash(text: &str) -> bool {
+    text.len() == 16 && text.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 fn no_store(body: impl IntoResponse) -> Response {
@@ -346,7 +356,12 @@ mod tests {
         assert!(super::content_named("/split_stage-17b88da2ffe1bb3a.wasm"));
         assert!(super::content_named("/ivs-viewer-3e4b5cb0b3aeed2e_bg.wasm"));
         assert!(!super::content_named("/boot.js"));
+        assert!(super::content_named("/ivs/0123456789abcdef/amazon-ivs-player.min.js"), "the SDK's folder is named by content");
+        assert!(super::content_named("/ivs/0123456789abcdef/amazon-ivs-wasmworker.min.wasm"));
         assert!(!super::content_named("/ivs/amazon-ivs-player.min.js"));
+        assert!(!super::content_named("/ivs/0123456789abcdef/notes.txt"));
+        assert!(!super::content_named("/other/0123456789abcdef/amazon-ivs-player.min.js"), "only the SDK's folder");
+        assert!(!super::content_named("/x/ivs/0123456789abcdef/amazon-ivs-player.min.js"));
         assert!(!super::content_named("/sign-in/code-0123456789abcdef"), "only the app's files");
     }
 

@@ -126,13 +126,18 @@ pub struct SdkAssets {
 }
 
 impl SdkAssets {
-    /// The assets served beside the app under `ivs/`.
+    /// The assets beside the SDK's script (in the folder the build names by its content, under
+    /// `ivs/`), or under `ivs/` when the page names no SDK script.
     pub fn beside_page() -> Self {
-        let base = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.base_uri().ok().flatten())
-            .unwrap_or_default();
-        let resolve = |file: &str| web_sys::Url::new_with_base(&format!("ivs/{file}"), &base).map(|u| u.href()).unwrap_or_default();
+        let document = web_sys::window().and_then(|w| w.document());
+        let page = document.as_ref().and_then(|d| d.base_uri().ok().flatten()).unwrap_or_default();
+        let resolve = |relative: &str, base: &str| web_sys::Url::new_with_base(relative, base).ok().map(|u| u.href());
+        let script = document
+            .and_then(|d| d.query_selector(r#"script[src*="amazon-ivs-player"]"#).ok().flatten())
+            .and_then(|e| e.get_attribute("src"))
+            .and_then(|src| resolve(&src, &page));
+        let base = script.and_then(|src| resolve(".", &src)).or_else(|| resolve("ivs/", &page)).unwrap_or_default();
+        let resolve = |file: &str| resolve(file, &base).unwrap_or_default();
         Self {
             wasm_worker: resolve("amazon-ivs-wasmworker.min.js"),
             wasm_binary: resolve("amazon-ivs-wasmworker.min.wasm"),

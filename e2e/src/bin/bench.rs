@@ -404,7 +404,9 @@ async fn startup_ratio(dist: &Path) -> anyhow::Result<()> {
     // One site serving both pages: the built viewer and the bare SDK page beside it.
     let site = TempDir::new("bench-site")?;
     copy_dir(dist, &site.0)?;
-    std::fs::copy(root().join("e2e/fixtures/bare.html"), site.0.join("bare.html"))?;
+    // The same SDK files as the viewer's, from the folder the build named.
+    let bare = std::fs::read_to_string(root().join("e2e/fixtures/bare.html"))?.replace("\"ivs/", &format!("\"ivs/{}/", ivs_e2e::sdk_dir()));
+    std::fs::write(site.0.join("bare.html"), bare)?;
     let stack = Stack::start_serving(&site.0, true, &[])?;
     let viewer_url = format!("{}/", stack.site);
     let bare_url = format!("{}/bare.html?playbackUrl={}", stack.site, stack.playback_url());
