@@ -12,7 +12,7 @@ sdk=node_modules/amazon-ivs-player/dist
 if [ ! -d "$sdk" ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
-current=$(find "$out" -mindepth 2 -maxdepth 2 -name amazon-ivs-player.min.js 2>/dev/null | head -n1)
+current=$(find "$out" -mindepth 2 -maxdepth 2 -name amazon-ivs-player.min.js 2>/dev/null | head -n1 || true)
 if [ -n "$current" ] && [ "$current" -nt package-lock.json ]; then
   node scripts/precompress.mjs "$(dirname "$current")"
   exit 0
