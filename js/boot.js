@@ -17,6 +17,9 @@
   function startApp(why) {
     if (started) return;
     started = true;
+    whenBody(function () { mountApp(why); });
+  }
+  function mountApp(why) {
     performance.mark("boot:start-app", { detail: why });
     // Trunk names the app's hashed files in the page (see Trunk.toml); load them from there.
     var js = document.querySelector('meta[name="ivs-viewer-js"]');
@@ -103,8 +106,9 @@
       config = null;
     }
     var query = new URLSearchParams(location.search);
-    var standIn = document.body.appendChild(element("main", "app", element("section", "viewer", element("div", "stage", element("div", "frame", video)))));
+    var standIn = element("main", "app", element("section", "viewer", element("div", "stage", element("div", "frame", video))));
     standIn.id = "ivs-boot";
+    whenBody(function () { document.body.appendChild(standIn); });
     // Keep the video where it will be once the chat is beside it (embedded: only with ?chat=1).
     var embed = /\/embed\/?$/.test(location.pathname);
     if (embed) standIn.className += " embed";
@@ -155,6 +159,13 @@
       },
     };
     return url ? video : null;
+  }
+
+  // This script runs in the head, before the stylesheet (which would hold it back until it has
+  // arrived): what needs the body waits for it.
+  function whenBody(f) {
+    if (document.body) f();
+    else document.addEventListener("DOMContentLoaded", f, { once: true });
   }
 
   function element(tag, className, child) {
