@@ -200,14 +200,23 @@ async fn the_quality_menu_lists_the_renditions_and_switches_between_them() -> an
     Ok(())
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_viewer_behind_live_sees_how_far_and_jumps_back() -> anyhow::Result<()> {
-    // A 30 s window, so there is stream behind the live edge to fall back into.
+/// The control bar's live readout: `LIVE`, or how far behind (`−7 s`).
+const LIVE_READOUT: &str = "document.querySelector('[data-testid=ctl-live]')?.textContent";
+
+/// A viewer playing at the live edge of a stream with a 30 s window: there is stream behind the
+/// edge to fall back into (a step back, a stall).
+async fn playing_at_live_with_stream_behind() -> anyhow::Result<(Stack, Chromium, Page)> {
     let stack = Stack::start_with(true, &["--window-secs", "30"])?;
     let chromium = Chromium::launch().await?;
     let page = open_playing(&chromium, &stack).await?;
-    let live = "document.querySelector('[data-testid=ctl-live]')?.textContent";
-    wait_for(&page, &format!("{live} === 'LIVE'"), Duration::from_secs(5)).await?;
+    wait_for(&page, &format!("{LIVE_READOUT} === 'LIVE'"), Duration::from_secs(5)).await?;
+    Ok((stack, chromium, page))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_viewer_behind_live_sees_how_far_and_jumps_back() -> anyhow::Result<()> {
+    let (_stack, chromium, page) = playing_at_live_with_stream_behind().await?; // the stack runs while held
+    let live = LIVE_READOUT;
     assert!(page.find_element("[data-testid=ctl-golive]").await.is_err(), "no go-live button at the edge");
 
     // Ten seconds in, the viewer steps back twice (5 s each).
@@ -237,12 +246,8 @@ async fn a_viewer_behind_live_sees_how_far_and_jumps_back() -> anyhow::Result<()
 /// does not stay as far behind live as the stall lasted — it jumps back to the edge by itself.
 #[tokio::test(flavor = "multi_thread")]
 async fn after_a_stall_the_viewer_is_back_at_live() -> anyhow::Result<()> {
-    // A 30 s window: the stream missed during the outage is still there to play late.
-    let stack = Stack::start_with(true, &["--window-secs", "30"])?;
-    let chromium = Chromium::launch().await?;
-    let page = open_playing(&chromium, &stack).await?;
-    let live = "document.querySelector('[data-testid=ctl-live]')?.textContent";
-    wait_for(&page, &format!("{live} === 'LIVE'"), Duration::from_secs(5)).await?;
+    let (stack, chromium, page) = playing_at_live_with_stream_behind().await?;
+    let live = LIVE_READOUT;
 
     // The playback origin holds every request for 10 s (the player fetches from a worker, out of
     // reach of the browser's own network emulation).
