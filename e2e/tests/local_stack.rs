@@ -253,7 +253,7 @@ async fn streams_sessions_and_tags_through_the_sdk() -> anyhow::Result<()> {
     assert_eq!(sessions.stream_sessions()[0].stream_id(), Some(stream_id.as_str()));
     assert!(sessions.stream_sessions()[0].end_time().is_some(), "ended");
     let ended = ivs.get_stream_session().channel_arn(ARN).stream_id(&stream_id).send().await?.stream_session.unwrap();
-    assert_eq!(ended.truncated_events().iter().filter_map(|e| e.name()).last(), Some("Session Ended"));
+    assert_eq!(ended.truncated_events().iter().filter_map(|e| e.name()).next_back(), Some("Session Ended"));
     assert_eq!(ivs.get_stream_session().channel_arn(ARN).stream_id("st-nope").send().await.unwrap_err().code(), Some("ResourceNotFoundException"));
 
     // Tags on a channel and on a stream key (REST paths with the ARN in them).

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::MutexGuard;
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::aws::{listed, page, parse, ApiError};
+use crate::store::JsonFile;
 use crate::AppState;
 
 const ACCOUNT: &str = "000000000000";
@@ -60,8 +61,7 @@ struct Registry {
 /// The channels of this account.
 #[derive(Clone)]
 pub struct Channels {
-    registry: Arc<Mutex<Registry>>,
-    path: Option<PathBuf>,
+    registry: JsonFile<Registry>,
     /// Where playback URLs point (`http://127.0.0.1:8081`).
     playback_base: String,
     /// The built-in channel's ARN.
@@ -82,38 +82,24 @@ impl Channels {
     /// The channels kept in `path`, with the built-in channel `builtin` (its `authorized` from the
     /// command line).
     pub fn load(path: Option<PathBuf>, playback_base: &str, builtin: &str, builtin_authorized: bool) -> Self {
-        let mut registry: Registry =
-            path.as_ref().and_then(|p| std::fs::read_to_string(p).ok()).and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
-        if !registry.channels.iter().any(|c| c.arn == builtin) {
-            registry.channels.insert(0, ChannelRecord { name: "local".into(), ..new_channel(builtin.to_owned(), &ChannelInput::default()) });
+        let registry = JsonFile::<Registry>::load(path, "the channels");
+        let mut kept = registry.lock();
+        if !kept.channels.iter().any(|c| c.arn == builtin) {
+            kept.channels.insert(0, ChannelRecord { name: "local".into(), ..new_channel(builtin.to_owned(), &ChannelInput::default()) });
         }
-        if let Some(channel) = registry.channels.iter_mut().find(|c| c.arn == builtin) {
+        if let Some(channel) = kept.channels.iter_mut().find(|c| c.arn == builtin) {
             channel.authorized = builtin_authorized;
         }
-        if !registry.keys.iter().any(|k| k.channel_arn == builtin) {
-            registry.keys.push(new_key(builtin, BTreeMap::new()));
+        if !kept.keys.iter().any(|k| k.channel_arn == builtin) {
+            kept.keys.push(new_key(builtin, BTreeMap::new()));
         }
-        let channels = Self {
-            registry: Arc::new(Mutex::new(registry)),
-            path,
-            playback_base: playback_base.to_owned(),
-            builtin: builtin.to_owned(),
-            ingest_endpoint: "127.0.0.1".into(),
-        };
-        channels.save(&channels.lock());
-        channels
+        registry.save(&kept);
+        drop(kept);
+        Self { registry, playback_base: playback_base.to_owned(), builtin: builtin.to_owned(), ingest_endpoint: "127.0.0.1".into() }
     }
 
     fn lock(&self) -> MutexGuard<'_, Registry> {
-        self.registry.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    fn save(&self, registry: &Registry) {
-        if let Some(path) = &self.path {
-            if let Err(e) = std::fs::write(path, serde_json::to_string_pretty(registry).unwrap_or_default()) {
-                tracing::warn!("cannot keep the channels in {}: {e}", path.display());
-            }
-        }
+        self.registry.lock()
     }
 
     pub fn get(&self, arn: &str) -> Option<ChannelRecord> {
@@ -173,7 +159,7 @@ impl Channels {
             return Some(Err("a resource has at most 50 tags".into()));
         }
         *tags = changed;
-        self.save(registry);
+        self.registry.save(registry);
         Some(Ok(()))
     }
 
@@ -310,7 +296,7 @@ async fn create_channel(State(state): State<AppState>, body: Bytes) -> Result<Js
         let mut registry = channels.lock();
         registry.channels.push(channel.clone());
         registry.keys.push(key.clone());
-        channels.save(&registry);
+        channels.registry.save(&registry);
     }
     tracing::info!(%arn, "CreateChannel");
     Ok(Json(json!({ "channel": channels.describe(&channel), "streamKey": describe_key(&key) })))
@@ -410,7 +396,7 @@ async fn update_channel(State(state): State<AppState>, body: Bytes) -> Result<Js
         set(&mut channel.preset, c.preset);
         set(&mut channel.playback_restriction_policy_arn, c.playback_restriction_policy_arn);
         let updated = channel.clone();
-        channels.save(&registry);
+        channels.registry.save(&registry);
         updated
     };
     Ok(Json(json!({ "channel": channels.describe(&updated) })))
@@ -431,7 +417,7 @@ async fn delete_channel(State(state): State<AppState>, body: Bytes) -> Result<St
     let mut registry = channels.lock();
     registry.channels.retain(|c| c.arn != input.arn);
     registry.keys.retain(|k| k.channel_arn != input.arn);
-    channels.save(&registry);
+    channels.registry.save(&registry);
     drop(registry);
     state.live.remove(&input.arn);
     tracing::info!(arn = %input.arn, "DeleteChannel");
@@ -458,7 +444,7 @@ async fn create_stream_key(State(state): State<AppState>, body: Bytes) -> Result
     }
     let key = new_key(&input.channel_arn, input.tags);
     registry.keys.push(key.clone());
-    channels.save(&registry);
+    channels.registry.save(&registry);
     Ok(Json(json!({ "streamKey": describe_key(&key) })))
 }
 
@@ -515,7 +501,7 @@ async fn delete_stream_key(State(state): State<AppState>, body: Bytes) -> Result
         return Err(ApiError::not_found(&input.arn));
     }
     registry.keys.retain(|k| k.arn != input.arn);
-    channels.save(&registry);
+    channels.registry.save(&registry);
     Ok(StatusCode::NO_CONTENT)
 }
 

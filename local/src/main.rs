@@ -27,6 +27,7 @@ mod playback;
 mod playback_auth;
 mod recording;
 mod rtmp;
+mod store;
 mod streams;
 
 use std::net::SocketAddr;

@@ -14,6 +14,8 @@ use p384::ecdsa::{Signature, VerifyingKey};
 use p384::pkcs8::{DecodePublicKey, EncodePublicKey};
 use serde::{Deserialize, Serialize};
 
+use crate::store::JsonFile;
+
 #[derive(Serialize, Deserialize)]
 struct Claims {
     #[serde(rename = "aws:channel-arn")]
@@ -43,8 +45,7 @@ fn now_secs() -> u64 {
 /// survive a restart as IVS's do.
 #[derive(Clone)]
 pub struct KeyPairs {
-    pairs: Arc<Mutex<Vec<KeyPair>>>,
-    path: Option<std::path::PathBuf>,
+    pairs: JsonFile<Vec<KeyPair>>,
 }
 
 /// One imported key pair (only its public half is ever known).
@@ -73,23 +74,15 @@ pub enum ImportError {
 impl KeyPairs {
     /// The key pairs kept in `path` (none if it does not exist yet).
     pub fn load(path: Option<std::path::PathBuf>) -> Self {
-        let mut pairs: Vec<KeyPair> = path.as_ref().and_then(|p| std::fs::read_to_string(p).ok()).and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
-        for pair in &mut pairs {
+        let pairs = JsonFile::<Vec<KeyPair>>::load(path, "the playback key pairs");
+        for pair in pairs.lock().iter_mut() {
             pair.key = VerifyingKey::from_public_key_pem(&pair.pem).ok();
         }
-        Self { pairs: Arc::new(Mutex::new(pairs)), path }
+        Self { pairs }
     }
 
     fn lock(&self) -> MutexGuard<'_, Vec<KeyPair>> {
-        self.pairs.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    fn save(&self, pairs: &[KeyPair]) {
-        if let Some(path) = &self.path {
-            if let Err(e) = std::fs::write(path, serde_json::to_string_pretty(pairs).unwrap_or_default()) {
-                tracing::warn!("cannot keep the playback key pairs in {}: {e}", path.display());
-            }
-        }
+        self.pairs.lock()
     }
 
     /// Imports a public key (PEM); its fingerprint is the SHA-256 of its DER, in hex pairs.
@@ -105,7 +98,7 @@ impl KeyPairs {
         let id: String = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 9]>()).chars().filter(|c| c.is_ascii_alphanumeric()).collect();
         let pair = KeyPair { arn: format!("{arn_prefix}{id}"), name: name.to_owned(), fingerprint, pem: pem.trim().to_owned(), tags, key: Some(key) };
         pairs.push(pair.clone());
-        self.save(&pairs);
+        self.pairs.save(&pairs);
         Ok(pair)
     }
 
@@ -124,7 +117,7 @@ impl KeyPairs {
         pairs.retain(|p| p.arn != arn);
         let deleted = pairs.len() != before;
         if deleted {
-            self.save(&pairs);
+            self.pairs.save(&pairs);
         }
         deleted
     }

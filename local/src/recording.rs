@@ -8,9 +8,8 @@
 //! origin serves the buckets at `/s3/<bucket>/<key>`, as a CDN in front of the bucket would.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::MutexGuard;
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -29,6 +28,7 @@ use crate::channels::ChannelRecord;
 use crate::events::Emitter;
 use crate::hls::segmenter::Segment;
 use crate::hls::{master_playlist, Rung, SegmentSink};
+use crate::store::JsonFile;
 use crate::AppState;
 
 const ARN_PREFIX: &str = "arn:aws:ivs:us-east-1:000000000000:recording-configuration/";
@@ -124,26 +124,16 @@ struct Registry {
 /// The account's recording configurations.
 #[derive(Clone)]
 pub struct Configs {
-    registry: Arc<Mutex<Registry>>,
-    path: Option<PathBuf>,
+    registry: JsonFile<Registry>,
 }
 
 impl Configs {
     pub fn load(path: Option<PathBuf>) -> Self {
-        let registry = path.as_ref().and_then(|p| std::fs::read_to_string(p).ok()).and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
-        Self { registry: Arc::new(Mutex::new(registry)), path }
+        Self { registry: JsonFile::load(path, "the recording configurations") }
     }
 
     fn lock(&self) -> MutexGuard<'_, Registry> {
-        self.registry.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    fn save(&self, registry: &Registry) {
-        if let Some(path) = &self.path {
-            if let Err(e) = std::fs::write(path, serde_json::to_string_pretty(registry).unwrap_or_default()) {
-                tracing::warn!("cannot keep the recording configurations in {}: {e}", path.display());
-            }
-        }
+        self.registry.lock()
     }
 
     pub fn get(&self, arn: &str) -> Option<RecordingConfig> {
@@ -165,7 +155,7 @@ impl Configs {
             return Some(Err("a resource has at most 50 tags".into()));
         }
         config.tags = tags;
-        self.save(&registry);
+        self.registry.save(&registry);
         Some(Ok(()))
     }
 }
@@ -298,7 +288,7 @@ async fn create(State(state): State<AppState>, body: Bytes) -> Result<Json<Value
     let configs = &state.recording_configs;
     let mut registry = configs.lock();
     registry.configurations.push(config.clone());
-    configs.save(&registry);
+    configs.registry.save(&registry);
     tracing::info!(arn = %config.arn, bucket = %config.bucket_name, "CreateRecordingConfiguration");
     Ok(Json(json!({ "recordingConfiguration": config.describe() })))
 }
@@ -338,7 +328,7 @@ async fn delete(State(state): State<AppState>, body: Bytes) -> Result<StatusCode
     }
     let mut registry = configs.lock();
     registry.configurations.retain(|c| c.arn != input.arn);
-    configs.save(&registry);
+    configs.registry.save(&registry);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -390,6 +380,8 @@ struct Track {
     rung: Option<Rung>,
     /// `(duration, program date-time ms)` of each segment written, in order.
     segments: Vec<(f64, i64)>,
+    /// The target duration the playlist on disk names (0: none written yet).
+    target: u64,
 }
 
 #[derive(Default)]
@@ -436,7 +428,7 @@ impl Writer {
         self.started_at = Some(now);
         self.prefix = prefix(&self.channel().arn, now, &self.recording_id);
         let config = self.config().clone();
-        self.tracks = config.select(&self.ladder).into_iter().map(|(i, r)| (i, Track { rung: Some(r.clone()), segments: Vec::new() })).collect();
+        self.tracks = config.select(&self.ladder).into_iter().map(|(i, r)| (i, Track { rung: Some(r.clone()), segments: Vec::new(), target: 0 })).collect();
         if let Err(e) = self.begin().await {
             tracing::warn!(prefix = %self.prefix, "recording could not start: {e}");
             self.state("Recording Start Failure", &e.to_string(), 0);
@@ -550,8 +542,7 @@ impl Writer {
         let file = dir.join("media/hls").join(&rung.name).join(format!("{index}.ts"));
         tokio::fs::write(&file, &segment.data).await?;
         track.segments.push((segment.duration, segment.program_date_time_ms));
-        let playlist = playlist(&track.segments, false);
-        tokio::fs::write(dir.join("media/hls").join(&rung.name).join("playlist.m3u8"), playlist).await?;
+        track.target = extend_playlist(&dir.join("media/hls").join(&rung.name).join("playlist.m3u8"), &track.segments, track.target).await?;
         // Thumbnails from the best rendition recorded, every target interval.
         let first_recorded = self.tracks.keys().next().copied();
         let thumbs = self.config().thumbnails.clone();
@@ -586,17 +577,49 @@ impl Writer {
 
 /// A recorded rendition's playlist: an event playlist while recording, a VOD one at the end.
 fn playlist(segments: &[(f64, i64)], ended: bool) -> String {
-    let target = segments.iter().map(|(d, _)| d.ceil().max(1.0) as u64).max().unwrap_or(1);
     let kind = if ended { "VOD" } else { "EVENT" };
-    let mut m3u8 = format!("#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-PLAYLIST-TYPE:{kind}\n#EXT-X-TARGETDURATION:{target}\n#EXT-X-MEDIA-SEQUENCE:0\n");
-    for (i, (duration, pdt_ms)) in segments.iter().enumerate() {
-        let pdt = OffsetDateTime::from_unix_timestamp_nanos(i128::from(*pdt_ms) * 1_000_000).ok().and_then(|t| t.format(&Rfc3339).ok()).unwrap_or_default();
-        let _ = write!(m3u8, "#EXT-X-PROGRAM-DATE-TIME:{pdt}\n#EXTINF:{duration:.3},\n{i}.ts\n");
+    let mut m3u8 = format!(
+        "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-PLAYLIST-TYPE:{kind}\n#EXT-X-TARGETDURATION:{}\n#EXT-X-MEDIA-SEQUENCE:0\n",
+        target_duration(segments)
+    );
+    for (i, &(duration, pdt_ms)) in segments.iter().enumerate() {
+        m3u8.push_str(&entry(i, duration, pdt_ms));
     }
     if ended {
         m3u8.push_str("#EXT-X-ENDLIST\n");
     }
     m3u8
+}
+
+/// The playlist's target duration: the longest segment, in whole seconds.
+fn target_duration(segments: &[(f64, i64)]) -> u64 {
+    segments.iter().map(|&(d, _)| d.ceil().max(1.0) as u64).max().unwrap_or(1)
+}
+
+/// Segment `i`'s lines in a recorded playlist.
+fn entry(i: usize, duration: f64, pdt_ms: i64) -> String {
+    let pdt = OffsetDateTime::from_unix_timestamp_nanos(i128::from(pdt_ms) * 1_000_000).ok().and_then(|t| t.format(&Rfc3339).ok()).unwrap_or_default();
+    format!("#EXT-X-PROGRAM-DATE-TIME:{pdt}\n#EXTINF:{duration:.3},\n{i}.ts\n")
+}
+
+/// Brings the event playlist at `path`, which names `target` as its target duration (0: not
+/// written yet), up to date with `segments`, the last of them new; returns the target it now names.
+/// The new segment is appended, so a long recording costs the same per segment as a short one;
+/// the whole playlist is written again only when it starts, or when a segment outlasts the target.
+async fn extend_playlist(path: &Path, segments: &[(f64, i64)], target: u64) -> std::io::Result<u64> {
+    use tokio::io::AsyncWriteExt as _;
+    let needed = target_duration(segments);
+    let Some(&(duration, pdt_ms)) = segments.last() else {
+        return Ok(target);
+    };
+    if target == 0 || needed > target {
+        tokio::fs::write(path, playlist(segments, false)).await?;
+        return Ok(needed);
+    }
+    let mut file = tokio::fs::OpenOptions::new().append(true).open(path).await?;
+    file.write_all(entry(segments.len() - 1, duration, pdt_ms).as_bytes()).await?;
+    file.flush().await?;
+    Ok(target)
 }
 
 /// Writes the first picture of `segment` as a JPEG to each of `outputs`.
@@ -667,6 +690,22 @@ mod tests {
         assert_eq!(names(&config("CUSTOM", &["LOWEST_RESOLUTION"])), ["360p30"]);
         assert_eq!(names(&config("CUSTOM", &["HD", "SD"])), ["720p30", "360p30"]);
         assert_eq!(names(&config("CUSTOM", &["FULL_HD"])), ["720p30"], "unavailable: the best is recorded");
+    }
+
+    #[tokio::test]
+    async fn a_recorded_playlist_grows_by_appending_and_stays_whole() {
+        let dir = std::env::temp_dir().join(format!("ivs-local-playlist-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("playlist.m3u8");
+        let (mut segments, mut target) = (Vec::new(), 0);
+        // A segment longer than the target so far (a late keyframe) makes it rewrite the header.
+        for (i, duration) in [0.5, 0.5, 0.5, 1.6, 0.5, 0.5].into_iter().enumerate() {
+            segments.push((duration, 1_700_000_000_000 + i as i64 * 500));
+            target = extend_playlist(&path, &segments, target).await.unwrap();
+            assert_eq!(std::fs::read_to_string(&path).unwrap(), playlist(&segments, false), "after segment {i}");
+        }
+        assert_eq!(target, 2);
+        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]

@@ -204,9 +204,11 @@ impl Decoder {
         at += take;
         let mut payload = if continuing { std::mem::take(&mut stream.payload) } else { Vec::new() };
         payload.extend_from_slice(data);
-        let complete = payload.len() >= next.length;
-        *stream = ChunkStream { payload: if complete { Vec::new() } else { payload.clone() }, ..next };
-        let message = complete.then(|| Message { type_id: stream.type_id, stream_id: stream.stream_id, timestamp: stream.timestamp, payload });
+        // An unfinished message's payload stays with its chunk stream (moved, not copied: a
+        // keyframe arrives in hundreds of chunks).
+        let (kept, finished) = if payload.len() >= next.length { (Vec::new(), Some(payload)) } else { (payload, None) };
+        *stream = ChunkStream { payload: kept, ..next };
+        let message = finished.map(|payload| Message { type_id: stream.type_id, stream_id: stream.stream_id, timestamp: stream.timestamp, payload });
         Ok(Some((at, message)))
     }
 }
