@@ -1017,6 +1017,24 @@ impl Driven {
         self.call("POST", &format!("/element/{element}/click"), &serde_json::json!({})).map(drop)
     }
 
+    /// The journey every engine takes after playing: a notice sent with `PutMetadata` shows
+    /// ("hello `browser`"), then a poll on `options` comes, the first option is voted for, and
+    /// the vote is counted (100 %, 0 %, 0 %).
+    pub async fn sees_a_notice_and_votes(&self, stack: &Stack, browser: &str, options: [&str; 3]) -> anyhow::Result<()> {
+        let notice = serde_json::json!({ "type": "notice", "text": format!("hello {browser}"), "duration": 10 });
+        anyhow::ensure!(stack.put_metadata(&notice.to_string())? == 204, "PutMetadata refused the notice");
+        self.wait_for(&format!("document.querySelector('[data-testid=notice]')?.textContent.includes('hello {browser}')"), Duration::from_secs(10)).await?;
+
+        let poll = serde_json::json!({ "type": "poll", "question": "Which browser?", "options": options, "duration": 120 });
+        stack.publish_poll(&poll.to_string())?;
+        self.wait_for("document.querySelectorAll('[data-testid=poll-choice]').length === 3", Duration::from_secs(10)).await?;
+        self.click("[data-testid=poll-choice]", 0)?;
+        self.wait_for("(document.querySelector('[data-testid=poll-notice]')?.textContent ?? '').includes('counted')", Duration::from_secs(10)).await?;
+        self.wait_for("[...document.querySelectorAll('[data-testid=poll-percent]')].map(e => e.textContent).join() === '100%,0%,0%'", Duration::from_secs(10))
+            .await?;
+        Ok(())
+    }
+
     /// Presses a key on the keyboard (WebDriver's key actions: `\u{E007}` is Enter), into whatever
     /// has the focus.
     pub fn press(&self, key: &str) -> anyhow::Result<()> {

@@ -40,17 +40,9 @@ async fn firefox_plays_shows_an_overlay_votes_and_shows_the_slate() -> anyhow::R
     let after: f64 = ff.eval("document.querySelector('video').currentTime")?;
     assert!(after > before + 1.0, "the video plays: {before:.2} → {after:.2}");
 
-    // An overlay sent with PutMetadata.
-    assert_eq!(stack.put_metadata(r#"{"type":"notice","text":"hello Firefox","duration":10}"#)?, 204);
-    ff.wait_for("document.querySelector('[data-testid=notice]')?.textContent.includes('hello Firefox')", Duration::from_secs(10)).await?;
-
-    // A poll, and a vote counted.
-    stack.publish_poll(r#"{"type":"poll","question":"Which browser?","options":["Firefox","Chromium","Safari"],"duration":120}"#)?;
-    ff.wait_for("document.querySelectorAll('[data-testid=poll-choice]').length === 3", Duration::from_secs(10)).await?;
-    ff.click("[data-testid=poll-choice]", 0)?;
-    ff.wait_for("(document.querySelector('[data-testid=poll-notice]')?.textContent ?? '').includes('counted')", Duration::from_secs(10)).await?;
+    // An overlay sent with PutMetadata, then a poll and a vote counted.
+    ff.sees_a_notice_and_votes(&stack, "Firefox", ["Firefox", "Chromium", "Safari"]).await?;
     ff.wait_for("document.querySelector('.poll-option.mine .poll-label')?.textContent === 'Firefox'", Duration::from_secs(5)).await?;
-    ff.wait_for("[...document.querySelectorAll('[data-testid=poll-percent]')].map(e => e.textContent).join() === '100%,0%,0%'", Duration::from_secs(10)).await?;
 
     // Offline: the slate; back online: playing again, no reload.
     stack.set_live(false)?;

@@ -34,15 +34,6 @@ async fn webkit_plays_shows_an_overlay_and_votes() -> anyhow::Result<()> {
     }
     assert!(longest_still <= 4, "the picture stood still for {} ms", longest_still * 250);
 
-    assert_eq!(stack.put_metadata(r#"{"type":"notice","text":"hello WebKit","duration":10}"#)?, 204);
-    webkit.wait_for("document.querySelector('[data-testid=notice]')?.textContent.includes('hello WebKit')", Duration::from_secs(10)).await?;
-
-    stack.publish_poll(r#"{"type":"poll","question":"Which engine?","options":["WebKit","Gecko","Blink"],"duration":120}"#)?;
-    webkit.wait_for("document.querySelectorAll('[data-testid=poll-choice]').length === 3", Duration::from_secs(10)).await?;
-    webkit.click("[data-testid=poll-choice]", 0)?;
-    webkit.wait_for("(document.querySelector('[data-testid=poll-notice]')?.textContent ?? '').includes('counted')", Duration::from_secs(10)).await?;
-    webkit
-        .wait_for("[...document.querySelectorAll('[data-testid=poll-percent]')].map(e => e.textContent).join() === '100%,0%,0%'", Duration::from_secs(10))
-        .await?;
+    webkit.sees_a_notice_and_votes(&stack, "WebKit", ["WebKit", "Gecko", "Blink"]).await?;
     Ok(())
 }
