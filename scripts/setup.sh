@@ -23,6 +23,8 @@ command -v firefox-esr >/dev/null || need_apt+=(firefox-esr)
 # WebKitGTK (the engine Safari is built on) and a virtual display for it: one journey runs there.
 command -v WebKitWebDriver >/dev/null || need_apt+=(webkit2gtk-driver)
 command -v Xvfb >/dev/null || need_apt+=(xvfb)
+# WebKitGTK decodes H.264 through GStreamer's libav plugin; without it the player never reaches Playing.
+dpkg-query -W -f='${Status}' gstreamer1.0-libav 2>/dev/null | grep -q 'ok installed' || need_apt+=(gstreamer1.0-libav)
 if ((${#need_apt[@]})); then
   say "installing Debian packages: ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds everything, and runs every test tier:
-#   1. host unit tests (pure crate, local IVS, site server — its Redis store against a real Redis)
+#   1. host unit tests (pure crates, local IVS, site server — its Redis store against a real Redis),
+#      and every fuzz target briefly
 #   2. components in headless Chromium (wasm-bindgen-test)
 #   3. end to end: built viewer + local IVS + site server + Chromium + the real IVS Player SDK
 # and closes with the total count of tests passed and failed.
@@ -25,7 +26,11 @@ trap 'rm -f "$log"; kill "$(cat "$redis_dir/redis.pid" 2>/dev/null)" 2>/dev/null
 export IVS_TEST_REDIS_URL="redis://127.0.0.1:$redis_port"
 
 step "1/3 host unit tests"
-run cargo test -p ivs-proto -p ivs-local -p ivs-site --no-fail-fast
+run cargo test -p ivs-proto -p ivs-codecs -p ivs-local -p ivs-site --no-fail-fast
+
+# The fuzzer builds, and every target takes 10,000 hostile inputs (scripts/fuzz.sh runs millions).
+step "1/3 every fuzz target, briefly"
+run cargo run -q -p ivs-fuzz -- --count 10000
 
 step "2/3 components in headless Chromium"
 CHROMEDRIVER=/usr/bin/chromedriver \

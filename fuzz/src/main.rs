@@ -18,15 +18,9 @@ use std::time::{Duration, Instant};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-/// The local IVS's playback token check, as it runs there (the emulator is a binary, not a library).
-#[path = "../../local/src/playback_auth.rs"]
-#[allow(dead_code)]
-mod playback_auth;
-
-/// The local IVS's RTMP ingest protocol: chunk stream and AMF0.
-#[path = "../../local/src/rtmp.rs"]
-#[allow(dead_code)]
-mod rtmp;
+use ivs_codecs::ts::{self, Pmt, PACKET_LEN, PAT_PID};
+use ivs_codecs::{captions, rtmp, segmenter};
+use ivs_local::control::playback_auth;
 
 /// A broadcaster's first messages, as a seed: `connect`, `createStream`, `publish`, metadata and
 /// a video message, chunked as a client chunks them.
@@ -39,6 +33,28 @@ fn rtmp_seed() -> Vec<u8> {
     let metadata = Amf::Object(vec![("width".into(), Amf::Number(1280.0)), ("height".into(), Amf::Number(720.0))]);
     wire.extend(encode(4, rtmp::DATA, 1, &encode_amf(&[text("@setDataFrame"), text("onMetaData"), metadata])));
     wire.extend(encode(6, rtmp::VIDEO, 1, &[0x17, 0, 0, 0, 0, 1, 0x64, 0, 0x1F]));
+    wire
+}
+
+/// The start of a live transport stream, as the transcoder writes one: PAT, PMT (one H.264
+/// stream), then video PES packets, a keyframe every fifteenth, 30 fps.
+fn ts_seed() -> Vec<u8> {
+    const VIDEO: u16 = 0x100;
+    const PMT_PID: u16 = 0x1000;
+    let pmt = Pmt { program_number: 1, pcr_pid: VIDEO, streams: vec![(0x1B, VIDEO, vec![])] };
+    let mut wire = Vec::new();
+    wire.extend(ts::section_packet(PAT_PID, &mut 0, &ts::encode_pat(1, PMT_PID)));
+    wire.extend(ts::section_packet(PMT_PID, &mut 0, &pmt.encode()));
+    for frame in 0..32u64 {
+        let pts = frame * 3000;
+        let mut p = [0xFFu8; PACKET_LEN];
+        p[..6].copy_from_slice(&[0x47, 0x40 | (VIDEO >> 8) as u8, VIDEO as u8, 0x30 | (frame % 16) as u8, 1, if frame % 15 == 0 { 0x40 } else { 0 }]);
+        p[6..15].copy_from_slice(&[0, 0, 1, 0xE0, 0, 0, 0x80, 0x80, 5]);
+        p[15..20].copy_from_slice(&[0x21 | ((pts >> 29) as u8 & 0x0E), (pts >> 22) as u8, 0x01 | ((pts >> 14) as u8 & 0xFE), (pts >> 7) as u8, 0x01 | ((pts << 1) as u8 & 0xFE)]);
+        // An access unit delimiter, where captions are spliced in after.
+        p[20..26].copy_from_slice(&[0, 0, 0, 1, 0x09, 0xF0]);
+        wire.extend(p);
+    }
     wire
 }
 
@@ -164,6 +180,38 @@ fn targets() -> Vec<Target> {
                     }
                 }
                 drop(rtmp::decode_amf(input));
+            }),
+        },
+        Target {
+            name: "ts",
+            dictionary: &["\x47", "\x47\x40\x00", "\x00\x00\x01", "\x00\x00\x00\x01\x09", "\x1b", "\x15", "ID3 ", "\x7f\x7f\x7f\x7f"],
+            made_seeds: vec![ts_seed()],
+            run: Box::new(|input| {
+                // Whole packets, each with its sync byte, so the segmenter reads past the header.
+                let mut segmenter = segmenter::Segmenter::new(0.5, 0, 1_700_000_000_000, 0).with_captions();
+                segmenter.push_metadata("{\"type\":\"notice\"}".into());
+                for chunk in input.chunks(PACKET_LEN) {
+                    let mut packet = [0xFFu8; PACKET_LEN];
+                    packet[..chunk.len()].copy_from_slice(chunk);
+                    packet[0] = 0x47;
+                    drop(segmenter.push_packet(&packet));
+                }
+                drop(segmenter.finish());
+                let _ = ts::Packet::parse(input);
+                drop(Pmt::parse(input));
+                let _ = ts::pes_pts(input);
+            }),
+        },
+        Target {
+            name: "captions",
+            dictionary: &["\x47", "\x00\x00\x01", "\x00\x00\x00\x01\x09", "GA94", "\x14\x2c"],
+            made_seeds: vec![ts_seed()[2 * PACKET_LEN..3 * PACKET_LEN].to_vec()],
+            run: Box::new(|input| {
+                // A caption spliced into a hostile video packet, and a hostile caption's text.
+                let text = String::from_utf8_lossy(input);
+                let pairs = captions::pop_on(&text);
+                let pair = pairs.first().copied().unwrap_or([0x80, 0x80]);
+                drop(ts::splice_nal(input, &captions::sei_nal(pair), input.first().copied().unwrap_or(0)));
             }),
         },
         Target {

@@ -15,8 +15,8 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
 
-use crate::channels::{ChannelRecord, Channels};
-use crate::hls::Live;
+use crate::control::channels::{ChannelRecord, Channels};
+use crate::media::live::Live;
 
 /// Where events go: URLs (http://) and the headers sent with each.
 #[derive(Debug, Clone, Default)]

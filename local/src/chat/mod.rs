@@ -6,7 +6,6 @@
 //! [`Chat`] holds the state both share. A room fans its frames out through a broadcast channel:
 //! every frame is encoded once, whatever the number of listeners.
 
-pub mod control;
 pub mod room;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};

@@ -1,7 +1,7 @@
 //! RTMP ingest, as IVS's insecure ingest takes it: `rtmp://<ingest endpoint>:1935/app/<stream key>`,
 //! so OBS, ffmpeg (`-f flv rtmp://…`) or any broadcaster streams into any channel of the account.
 //!
-//! The protocol (handshake, chunk stream, AMF0 commands) is in [`crate::rtmp`]; this module
+//! The protocol (handshake, chunk stream, AMF0 commands) is in [`ivs_codecs::rtmp`]; this module
 //! decides: the stream key names the channel (a wrong or deleted key is refused), one
 //! broadcaster per channel, at most `max_broadcasts` channels live at once (`Concurrent
 //! Broadcasts`), the broadcast ends when the broadcaster leaves or sends nothing for `idle` (30 s
@@ -18,10 +18,26 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 
-use crate::channels::ChannelRecord;
-use crate::hls::{Feed, Input, Plan};
-use crate::rtmp::{self, Amf, Decoder, RtmpError, HANDSHAKE_LEN};
-use crate::AppState;
+use ivs_codecs::rtmp::{self, Amf, Decoder, RtmpError, HANDSHAKE_LEN};
+
+use super::channel::Feed;
+use super::ladder::{Input, Plan};
+use super::live::Live;
+use super::s3_recorder::Recorders;
+use crate::control::channels::{ChannelRecord, Channels};
+use crate::events::Emitter;
+
+/// What the ingest uses of the emulator: the channels (a stream key's channel), their
+/// broadcasts, the recorders and the event sink — nothing else.
+#[derive(Clone)]
+pub struct IngestContext {
+    pub channels: Channels,
+    pub live: Live,
+    pub publishers: Publishers,
+    pub options: IngestOptions,
+    pub events: Emitter,
+    pub recorders: Recorders,
+}
 
 /// How ingest behaves.
 #[derive(Debug, Clone)]
@@ -98,7 +114,7 @@ impl Drop for Claim {
 }
 
 /// Accepts broadcasters on `listener` for as long as the emulator runs.
-pub async fn serve(listener: TcpListener, state: AppState) {
+pub async fn serve(listener: TcpListener, state: IngestContext) {
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     loop {
         let (socket, peer) = match listener.accept().await {
@@ -149,7 +165,7 @@ async fn read_exact_by(socket: &mut TcpStream, buf: &mut [u8], deadline: Instant
 }
 
 /// One broadcaster's connection.
-async fn session(mut socket: TcpStream, state: &AppState) -> Result<(), IngestError> {
+async fn session(mut socket: TcpStream, state: &IngestContext) -> Result<(), IngestError> {
     let deadline = Instant::now() + HANDSHAKE_TIMEOUT;
     let mut c0c1 = vec![0u8; 1 + HANDSHAKE_LEN];
     read_exact_by(&mut socket, &mut c0c1[..1], deadline).await?;
@@ -169,7 +185,7 @@ async fn session(mut socket: TcpStream, state: &AppState) -> Result<(), IngestEr
             publish.on_message(message, &mut socket, state).await?;
         }
         let n = tokio::select! {
-            n = read(&mut socket, &mut buf, state.ingest.idle, IngestError::Idle) => n?,
+            n = read(&mut socket, &mut buf, state.options.idle, IngestError::Idle) => n?,
             () = publish.ended() => return Err(IngestError::Stopped(publish.channel_name())),
         };
         decoder.push(&buf[..n]);
@@ -209,7 +225,7 @@ struct Publishing {
     held: Vec<(u8, Vec<u8>, u32)>,
     first_media: Option<(Instant, u32)>,
     seen: (bool, bool),
-    feed: Option<(Feed, crate::hls::Channel)>,
+    feed: Option<(Feed, super::channel::Channel)>,
     /// Whether the FLV header went to the transcoder.
     header_sent: bool,
     bitrate: Meter,
@@ -270,7 +286,7 @@ impl Publishing {
         }
     }
 
-    async fn on_message(&mut self, message: rtmp::Message, socket: &mut TcpStream, state: &AppState) -> Result<(), IngestError> {
+    async fn on_message(&mut self, message: rtmp::Message, socket: &mut TcpStream, state: &IngestContext) -> Result<(), IngestError> {
         match message.type_id {
             rtmp::AUDIO | rtmp::VIDEO => self.media(message.type_id, message.payload, message.timestamp, state).await,
             rtmp::DATA => {
@@ -290,7 +306,7 @@ impl Publishing {
         }
     }
 
-    async fn on_command(&mut self, name: &str, txn: f64, values: &[Amf], socket: &mut TcpStream, state: &AppState) -> Result<(), IngestError> {
+    async fn on_command(&mut self, name: &str, txn: f64, values: &[Amf], socket: &mut TcpStream, state: &IngestContext) -> Result<(), IngestError> {
         match name {
             "connect" => {
                 let app = values.get(2).and_then(|o| o.get("app")).and_then(Amf::as_str).unwrap_or_default();
@@ -317,12 +333,12 @@ impl Publishing {
     }
 
     /// Takes the channel whose stream key is `key` for this broadcaster.
-    fn claim_channel(&mut self, key: &str, state: &AppState) -> Result<(), IngestError> {
+    fn claim_channel(&mut self, key: &str, state: &IngestContext) -> Result<(), IngestError> {
         if self.claim.is_some() {
             return Err(IngestError::Busy("this connection".into()));
         }
         let channel = state.channels.channel_for_key(key).ok_or(IngestError::UnknownKey)?;
-        let max = state.ingest.max_broadcasts;
+        let max = state.options.max_broadcasts;
         if state.publishers.count() >= max {
             state.events.limit_breach(&channel, None, "Concurrent Broadcasts", max as u64, 1, "Count");
             return Err(IngestError::TooManyBroadcasts(max));
@@ -334,7 +350,7 @@ impl Publishing {
         Ok(())
     }
 
-    fn on_metadata(&mut self, metadata: Metadata, state: &AppState) {
+    fn on_metadata(&mut self, metadata: Metadata, state: &IngestContext) {
         if let Some(channel) = &self.channel {
             let pixels = metadata.width.unwrap_or(0).saturating_mul(metadata.height.unwrap_or(0));
             let limit = resolution_limit(&channel.kind);
@@ -346,7 +362,7 @@ impl Publishing {
     }
 
     /// An audio (8) or video (9) message of the broadcast.
-    async fn media(&mut self, kind: u8, data: Vec<u8>, timestamp: u32, state: &AppState) -> Result<(), IngestError> {
+    async fn media(&mut self, kind: u8, data: Vec<u8>, timestamp: u32, state: &IngestContext) -> Result<(), IngestError> {
         let Some(channel) = self.channel.clone() else {
             return Ok(());
         };
@@ -381,7 +397,7 @@ impl Publishing {
         self.write(kind, &data, media_ms).await
     }
 
-    fn start(&mut self, channel: &ChannelRecord, state: &AppState) -> Result<(), IngestError> {
+    fn start(&mut self, channel: &ChannelRecord, state: &IngestContext) -> Result<(), IngestError> {
         let m = self.metadata;
         let input = Input {
             width: m.width.unwrap_or(1280),
@@ -391,9 +407,9 @@ impl Publishing {
             audio: self.seen.0,
         };
         let plan = if channel.kind == "BASIC" { Plan::passed_through(&input) } else { Plan::transcoded(&input) };
-        let plan = if channel.arn == state.builtin_arn { plan.with_captions() } else { plan };
+        let plan = if channel.arn == state.channels.builtin() { plan.with_captions() } else { plan };
         let live = state.live.channel(&channel.arn);
-        let recorder = state.recorder(channel, &plan);
+        let recorder = state.recorders.recorder(channel, &plan);
         let feed = live.start(&plan, recorder).map_err(|e| IngestError::Transcoder(e.to_string()))?.ok_or_else(|| IngestError::Busy(channel.arn.clone()))?;
         tracing::info!(channel = %channel.arn, stream_id = %feed.stream_id, "ingest: broadcast started ({}x{}, {})", input.width, input.height, channel.kind);
         self.feed = Some((feed, live));

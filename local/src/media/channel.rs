@@ -1,34 +1,28 @@
-//! The live channels: a transcoder child process per broadcast, the segmenters, and the
-//! sliding-window playlists.
+//! One channel's broadcasts: the live one's state machine and what it keeps of those that ended.
 //!
-//! One [`Channel`] stands for one IVS channel. While it is live, the broadcaster's stream (FLV,
-//! as RTMP ingest delivers it) goes into ffmpeg's stdin, which either transcodes it into a ladder
-//! of renditions ([`Rung`], a `STANDARD` channel) or passes it through as one rendition (`BASIC`),
-//! each a program of one MPEG-TS on its stdout; a segmenter per rendition turns its program into
-//! segments (with timed metadata spliced in), and the HTTP layer serves a multivariant playlist
+//! While a [`Channel`] is live, the broadcaster's stream (FLV, as RTMP ingest delivers it) goes
+//! into the transcoder (`transcoder.rs`), whose MPEG-TS output a segmenter per rendition cuts into
+//! segments (timed metadata spliced in); the playback origin serves the playlists (`playlist.rs`)
 //! and the last few segments of each rendition. When the broadcast ends the transcoder stops; the
 //! playback URL then answers 404, as an offline IVS channel does, and the broadcast is kept as a
-//! recording. [`Live`] holds the account's channels by ARN.
+//! [`PastBroadcast`].
 
-pub mod captions;
-pub mod segmenter;
-pub mod ts;
-
-use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::fmt::Write as _;
-use std::process::Stdio;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
+use ivs_codecs::segmenter::{Segment, Segmenter};
+use ivs_codecs::ts::PACKET_LEN;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
-use tokio::process::{ChildStdin, Command};
+use tokio::process::ChildStdin;
 use tokio::sync::watch;
 
-use segmenter::{Segment, Segmenter};
-use ts::PACKET_LEN;
+use super::health::InputClock;
+use super::ladder::{rung_index, Plan, Rung};
+use super::past::PastBroadcast;
+use super::{playlist, transcoder};
+use crate::clock::{now_ms, rfc3339_ms};
 
 /// Segments listed in the playlist, at least (2 s, as IVS's low-latency playlists).
 const WINDOW: usize = 4;
@@ -40,94 +34,8 @@ const KEPT_MAX: usize = 600;
 const TARGET_SECS: f64 = 0.5;
 /// Segments listed ahead of the finished ones, fetched while they are written.
 const PREFETCH: usize = 2;
-/// Where a player joining the stream starts, from the live edge: close to it, as IVS's
-/// low-latency channels do, rather than the HLS default of three target durations.
-const START_OFFSET_SECS: f64 = -0.5;
 /// A viewer counts while it fetched the playlist this recently.
 const VIEWER_TTL: Duration = Duration::from_secs(15);
-
-/// One rung of the encoding ladder: a rendition viewers (or their player's ABR) can pick.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rung {
-    /// IVS-style name: height and frame rate, e.g. `360p30`.
-    pub name: String,
-    pub width: u32,
-    pub height: u32,
-    pub video_kbps: u32,
-}
-
-/// The frame rate of transcoded renditions.
-const FRAME_RATE: u32 = 30;
-const AUDIO_KBPS: u32 = 96;
-/// The largest rendition transcoded here (a larger input is scaled down to it).
-const MAX_TRANSCODE: (u32, u32) = (1280, 720);
-
-/// What the broadcaster sends, as far as the ingest knows it when the broadcast starts.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Input {
-    pub width: u32,
-    pub height: u32,
-    pub frame_rate: f64,
-    pub video_kbps: u32,
-    /// Whether the input has audio (silence is added when it has not).
-    pub audio: bool,
-}
-
-/// How a broadcast's input becomes renditions.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Plan {
-    pub ladder: Vec<Rung>,
-    /// Transcoded into `ladder` (`STANDARD`), or passed through as its one rung (`BASIC`).
-    pub transcode: bool,
-    pub audio: bool,
-    /// Splice the wall-clock second in as CEA-608 captions (the built-in test stream).
-    pub captions: bool,
-}
-
-impl Plan {
-    /// A `STANDARD` channel: the input's size (at most 720p) and half of it, at 30 fps, as IVS
-    /// transcodes a ladder.
-    pub fn transcoded(input: &Input) -> Self {
-        let scale =
-            f64::min(1.0, f64::min(f64::from(MAX_TRANSCODE.0) / f64::from(input.width.max(2)), f64::from(MAX_TRANSCODE.1) / f64::from(input.height.max(2))));
-        // Even sizes: the encoder needs them for 4:2:0.
-        let even = |v: f64| ((v.round() as u32) & !1).max(2);
-        let (width, height) = (even(f64::from(input.width) * scale), even(f64::from(input.height) * scale));
-        let kbps = |h: u32| {
-            if h > 360 {
-                2500
-            } else if h > 180 {
-                1000
-            } else {
-                300
-            }
-        };
-        let rung = |width: u32, height: u32| Rung { name: format!("{height}p{FRAME_RATE}"), width, height, video_kbps: kbps(height) };
-        Self {
-            ladder: vec![rung(width, height), rung(even(f64::from(width) / 2.0), even(f64::from(height) / 2.0))],
-            transcode: true,
-            audio: input.audio,
-            captions: false,
-        }
-    }
-
-    /// A `BASIC` channel: the input as it comes, one rendition.
-    pub fn passed_through(input: &Input) -> Self {
-        let rung = Rung {
-            name: format!("{}p{}", input.height, input.frame_rate.round().max(1.0) as u32),
-            width: input.width,
-            height: input.height,
-            video_kbps: input.video_kbps,
-        };
-        Self { ladder: vec![rung], transcode: false, audio: input.audio, captions: false }
-    }
-
-    /// With the wall-clock captions spliced in.
-    pub fn with_captions(mut self) -> Self {
-        self.captions = true;
-        self
-    }
-}
 
 /// Why a `PutMetadata` was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -147,7 +55,8 @@ pub struct StreamInfo {
 
 struct Broadcast {
     stream_id: String,
-    started: OffsetDateTime,
+    /// When it started (ms since the epoch).
+    started_ms: i64,
     ladder: Arc<Vec<Rung>>,
     /// One per rung of the ladder, in the same order.
     renditions: Vec<Rendition>,
@@ -166,48 +75,6 @@ pub trait SegmentSink: Send {
 
     /// Segment `segment` of rendition `rendition` (an index into the ladder) is finished.
     fn segment(&mut self, rendition: usize, segment: &Segment);
-}
-
-/// The input's progress against the wall clock: how a broadcast's health is measured, from
-/// what arrives, as IVS measures it.
-#[derive(Debug, Clone, Copy)]
-pub struct InputClock {
-    first: Option<(Instant, u32)>,
-    last: Option<(Instant, u32)>,
-}
-
-/// Input that has not arrived for this long starves the stream.
-const STARVED_AFTER: Duration = Duration::from_millis(1500);
-/// Input whose media time falls this far behind the wall clock starves the stream.
-const STARVED_LAG: Duration = Duration::from_secs(2);
-
-impl InputClock {
-    pub const fn new() -> Self {
-        Self { first: None, last: None }
-    }
-
-    /// Media with timestamp `media_ms` arrived at `at`.
-    pub fn arrived(&mut self, at: Instant, media_ms: u32) {
-        self.first.get_or_insert((at, media_ms));
-        self.last = Some((at, media_ms));
-    }
-
-    /// Whether the input keeps up with real time at `now`: it arrives, and its media time
-    /// does not fall behind the wall clock.
-    pub fn healthy(&self, now: Instant) -> bool {
-        let (Some((first_at, first_ms)), Some((last_at, last_ms))) = (self.first, self.last) else {
-            return true;
-        };
-        let wall = last_at.duration_since(first_at);
-        let media = Duration::from_millis(u64::from(last_ms.wrapping_sub(first_ms)));
-        now.duration_since(last_at) < STARVED_AFTER && wall.saturating_sub(media) < STARVED_LAG
-    }
-}
-
-impl Default for InputClock {
-    fn default() -> Self {
-        Self::new()
-    }
 }
 
 /// What the ingest holds while it feeds a broadcast.
@@ -234,97 +101,6 @@ const ENDED_LINGER: Duration = Duration::from_secs(30);
 /// How many finished recordings are kept.
 const RECORDINGS_KEPT: usize = 5;
 
-/// A finished broadcast, playable as a recording (VOD), in every rendition.
-#[derive(Clone)]
-pub struct Recording {
-    pub stream_id: String,
-    ended_at: Instant,
-    ladder: Arc<Vec<Rung>>,
-    /// Per rung, in ladder order.
-    renditions: Arc<Vec<Vec<Segment>>>,
-}
-
-impl Recording {
-    fn best(&self) -> &[Segment] {
-        self.renditions.first().map_or(&[], Vec::as_slice)
-    }
-
-    pub fn duration_secs(&self) -> f64 {
-        self.best().iter().map(|s| s.duration).sum()
-    }
-
-    /// Wall-clock time of the recording's first frame (ms since the epoch).
-    pub fn start_ms(&self) -> i64 {
-        self.best().first().map_or(0, |s| s.program_date_time_ms)
-    }
-
-    /// The multivariant playlist: one entry per rendition, `{rung}.m3u8`.
-    pub fn master_playlist(&self) -> String {
-        master_playlist(&self.ladder, |rung| format!("{}.m3u8", rung.name))
-    }
-
-    /// A rendition's VOD playlist: every segment (`{rung}-{sequence}.ts`), `EXT-X-ENDLIST`.
-    pub fn playlist(&self, rung: &str) -> Option<String> {
-        self.ended_playlist(rung, usize::MAX, &format!("{rung}-"))
-    }
-
-    /// The last `window` segments of a rendition, `EXT-X-ENDLIST`: the live playlist of a
-    /// broadcast that just ended, so that players watching it play to the end and stop.
-    pub fn ended_playlist(&self, rung: &str, window: usize, segment_prefix: &str) -> Option<String> {
-        let all = self.rendition(rung)?;
-        let segments = &all[all.len().saturating_sub(window)..];
-        let target = segments.iter().map(|s| s.duration.ceil().max(1.0) as u64).max().unwrap_or(1);
-        let first = segments.first().map_or(0, |s| s.sequence);
-        let kind = if segments.len() == all.len() { "#EXT-X-PLAYLIST-TYPE:VOD\n" } else { "" };
-        let mut m3u8 = format!("#EXTM3U\n#EXT-X-VERSION:3\n{kind}#EXT-X-TARGETDURATION:{target}\n#EXT-X-MEDIA-SEQUENCE:{first}\n");
-        for s in segments {
-            write_segment(&mut m3u8, s, segment_prefix);
-        }
-        m3u8.push_str("#EXT-X-ENDLIST\n");
-        Some(m3u8)
-    }
-
-    pub fn segment(&self, rung: &str, sequence: u64) -> Option<Bytes> {
-        self.rendition(rung)?.iter().find(|s| s.sequence == sequence).map(|s| s.data.clone())
-    }
-
-    fn rendition(&self, rung: &str) -> Option<&[Segment]> {
-        self.renditions.get(rung_index(&self.ladder, rung)?).map(Vec::as_slice)
-    }
-}
-
-/// Where the rendition named `rung` stands in `ladder`.
-fn rung_index(ladder: &[Rung], rung: &str) -> Option<usize> {
-    ladder.iter().position(|r| r.name == rung)
-}
-
-/// A multivariant playlist for `ladder`, each rendition at `uri(rung)`; named the way IVS names
-/// its qualities, so the player lists them by those names.
-pub fn master_playlist(ladder: &[Rung], uri: impl Fn(&Rung) -> String) -> String {
-    let mut m3u8 = String::from("#EXTM3U\n#EXT-X-INDEPENDENT-SEGMENTS\n");
-    for rung in ladder {
-        let bandwidth = (rung.video_kbps + AUDIO_KBPS) * 1000 * 11 / 10;
-        let _ = write!(
-            m3u8,
-            "#EXT-X-MEDIA:TYPE=VIDEO,GROUP-ID=\"{name}\",NAME=\"{name}\",AUTOSELECT=YES,DEFAULT=YES\n\
-             #EXT-X-STREAM-INF:BANDWIDTH={bandwidth},RESOLUTION={w}x{h},CODECS=\"avc1.4D401E,mp4a.40.2\",VIDEO=\"{name}\",FRAME-RATE={FRAME_RATE}.000\n{uri}\n",
-            name = rung.name,
-            w = rung.width,
-            h = rung.height,
-            uri = uri(rung),
-        );
-    }
-    m3u8
-}
-
-fn write_segment(m3u8: &mut String, s: &Segment, prefix: &str) {
-    let pdt = OffsetDateTime::from_unix_timestamp_nanos(i128::from(s.program_date_time_ms) * 1_000_000)
-        .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
-        .unwrap_or_default();
-    let _ = write!(m3u8, "#EXT-X-PROGRAM-DATE-TIME:{pdt}\n#EXTINF:{:.3},\n{prefix}{}.ts\n", s.duration, s.sequence);
-}
-
 struct Inner {
     broadcast: Option<Broadcast>,
     next_sequence: u64,
@@ -333,7 +109,7 @@ struct Inner {
     /// A health forced by `/_local/stream/health` (tests and demos), instead of the measured one.
     forced_health: Option<bool>,
     /// Finished broadcasts, newest last.
-    recordings: VecDeque<Recording>,
+    recordings: VecDeque<PastBroadcast>,
 }
 
 /// One channel's broadcasts; cheap to clone.
@@ -389,20 +165,20 @@ impl Channel {
         if inner.broadcast.is_some() {
             return Ok(None);
         }
-        let mut child = transcoder(plan).spawn().map_err(|e| anyhow::anyhow!("cannot start ffmpeg: {e}"))?;
+        let mut child = transcoder::command(plan).spawn().map_err(|e| anyhow::anyhow!("cannot start ffmpeg: {e}"))?;
         let mut stdout = child.stdout.take().expect("stdout is piped");
         let stdin = child.stdin.take().expect("stdin is piped");
         let stderr = child.stderr.take().expect("stderr is piped");
         let (stop_tx, mut stop_rx) = watch::channel(());
         let ended = stop_tx.subscribe();
-        let now_ms = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_millis() as i64;
+        let now_ms = now_ms();
         let stream_id = stream_id(now_ms);
         if let Some(recorder) = recorder.as_mut() {
             recorder.started(&stream_id);
         }
         inner.broadcast = Some(Broadcast {
             stream_id: stream_id.clone(),
-            started: OffsetDateTime::now_utc(),
+            started_ms: now_ms,
             ladder: Arc::new(plan.ladder.clone()),
             renditions: (0..plan.ladder.len())
                 .map(|program| {
@@ -504,25 +280,20 @@ impl Channel {
             return;
         }
         tracing::info!(stream_id = %broadcast.stream_id, segments = renditions[0].len(), "recording ready");
-        inner.recordings.push_back(Recording {
-            stream_id: broadcast.stream_id,
-            ended_at: Instant::now(),
-            ladder: broadcast.ladder,
-            renditions: Arc::new(renditions),
-        });
+        inner.recordings.push_back(PastBroadcast::new(broadcast.stream_id, broadcast.ladder, renditions));
         while inner.recordings.len() > RECORDINGS_KEPT {
             inner.recordings.pop_front();
         }
     }
 
     /// The finished recordings, oldest first.
-    pub fn recordings(&self) -> Vec<Recording> {
+    pub fn past_broadcasts(&self) -> Vec<PastBroadcast> {
         self.lock().recordings.iter().cloned().collect()
     }
 
     /// The broadcast that ended moments ago, while the channel is offline: players still
     /// polling its playlists are shown its end.
-    pub fn just_ended(&self) -> Option<(Recording, usize)> {
+    pub fn just_ended(&self) -> Option<(PastBroadcast, usize)> {
         let inner = self.lock();
         if inner.broadcast.is_some() {
             return None;
@@ -531,7 +302,7 @@ impl Channel {
         Some((last.clone(), self.window))
     }
 
-    pub fn recording(&self, stream_id: &str) -> Option<Recording> {
+    pub fn past_broadcast(&self, stream_id: &str) -> Option<PastBroadcast> {
         self.lock().recordings.iter().find(|r| r.stream_id == stream_id).cloned()
     }
 
@@ -619,7 +390,7 @@ impl Channel {
         let inner = self.lock();
         let b = inner.broadcast.as_ref()?;
         b.renditions.first()?.segments.back()?;
-        Some(master_playlist(&b.ladder, uri))
+        Some(playlist::master(&b.ladder, uri))
     }
 
     /// A rendition's live playlist, or `None` when offline (or before the first segment).
@@ -631,24 +402,9 @@ impl Channel {
         let broadcast = inner.broadcast.as_ref()?;
         let b = broadcast.renditions.get(rung_index(&broadcast.ladder, rung)?)?;
         let listed: Vec<&Segment> = b.segments.iter().rev().take(self.window).rev().collect();
-        let first = listed.first()?;
-        let target = listed.iter().map(|s| s.duration.round().max(1.0) as u64).max().unwrap_or(1);
-        let mut m3u8 = String::with_capacity(128 + listed.len() * 96);
-        let _ = write!(
-            m3u8,
-            "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:{target}\n#EXT-X-MEDIA-SEQUENCE:{}\n#EXT-X-START:TIME-OFFSET={START_OFFSET_SECS:.1}\n",
-            first.sequence
-        );
-        for s in listed {
-            write_segment(&mut m3u8, s, segment_prefix);
-        }
-        // Low-latency delivery as IVS does it: the segments being written are listed ahead,
-        // and players fetch them while they grow.
+        listed.first()?;
         let next = b.segmenter.in_progress().map_or(inner.next_sequence, |(n, _)| n);
-        for n in next..next + PREFETCH as u64 {
-            let _ = writeln!(m3u8, "#EXT-X-PREFETCH:{segment_prefix}{n}.ts");
-        }
-        Some(m3u8)
+        Some(playlist::live(&listed, next, PREFETCH, segment_prefix))
     }
 
     /// The stream's facts, or `None` when offline.
@@ -660,7 +416,7 @@ impl Channel {
         let b = inner.broadcast.as_ref()?;
         Some(StreamInfo {
             stream_id: b.stream_id.clone(),
-            start_time: b.started.replace_nanosecond(b.started.millisecond() as u32 * 1_000_000).unwrap_or(b.started).format(&Rfc3339).unwrap_or_default(),
+            start_time: rfc3339_ms(b.started_ms),
             viewer_count,
             // Starving: the input falls behind real time, or stopped arriving.
             healthy: inner.forced_health.unwrap_or_else(|| b.input.healthy(now)),
@@ -670,119 +426,6 @@ impl Channel {
     /// Forces the reported health (`Some(false)`: starving), or measures it again (`None`).
     pub fn force_health(&self, healthy: Option<bool>) {
         self.lock().forced_health = healthy;
-    }
-}
-
-/// The transcoder of a broadcast: FLV on stdin, one MPEG-TS program per rung on stdout.
-fn transcoder(plan: &Plan) -> Command {
-    let mut cmd = Command::new("ffmpeg");
-    cmd.args(["-hide_banner", "-nostdin", "-loglevel", "error"]);
-    // Start at once: the broadcaster's stream is live, so read no more of it than needed to know it.
-    cmd.args(["-probesize", "65536", "-analyzeduration", "500000", "-f", "flv", "-i", "pipe:0"]);
-    let audio = if plan.audio {
-        "0:a:0"
-    } else {
-        cmd.args(["-f", "lavfi", "-i", "anullsrc=r=48000:cl=stereo"]);
-        "1:a"
-    };
-    let rungs = plan.ladder.len();
-    if plan.transcode {
-        // One encode per rung from the same pictures, each its own program of one transport
-        // stream with the audio shared: the segmenters split it into aligned renditions.
-        let mut graph = format!("[0:v:0]split={rungs}");
-        graph.extend((0..rungs).map(|i| format!("[s{i}]")));
-        for (i, rung) in plan.ladder.iter().enumerate() {
-            graph.push_str(&format!(";[s{i}]scale={}:{}[v{i}]", rung.width, rung.height));
-        }
-        cmd.args(["-filter_complex", &graph]);
-        for i in 0..rungs {
-            cmd.args(["-map", &format!("[v{i}]")]);
-        }
-        cmd.args(["-map", audio]);
-        cmd.args([
-            "-c:v",
-            "libx264",
-            "-preset",
-            "veryfast",
-            "-tune",
-            "zerolatency",
-            "-profile:v",
-            "main",
-            "-pix_fmt",
-            "yuv420p",
-            "-r",
-            &FRAME_RATE.to_string(),
-            "-g",
-            "15",
-            "-keyint_min",
-            "15",
-            "-sc_threshold",
-            "0",
-        ]);
-        for (i, rung) in plan.ladder.iter().enumerate() {
-            let rate = format!("{}k", rung.video_kbps);
-            let level = if rung.height > 360 { "3.1" } else { "3.0" };
-            cmd.args([
-                format!("-level:v:{i}"),
-                level.into(),
-                format!("-b:v:{i}"),
-                rate.clone(),
-                format!("-maxrate:v:{i}"),
-                rate.clone(),
-                format!("-bufsize:v:{i}"),
-                rate,
-            ]);
-        }
-    } else {
-        cmd.args(["-map", "0:v:0", "-map", audio, "-c:v", "copy"]);
-    }
-    for i in 0..rungs {
-        cmd.args(["-program".to_owned(), format!("program_num={}:st={i}:st={rungs}", i + 1)]);
-    }
-    if plan.audio && !plan.transcode {
-        cmd.args(["-c:a", "copy"]);
-    } else {
-        cmd.args(["-c:a", "aac", "-b:a", &format!("{AUDIO_KBPS}k"), "-ar", "48000", "-ac", "2"]);
-    }
-    cmd.args(["-f", "mpegts", "-flush_packets", "1", "pipe:1"]);
-    cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
-    cmd
-}
-
-/// The account's channels' broadcasts, by channel ARN; cheap to clone.
-#[derive(Clone)]
-pub struct Live {
-    channels: Arc<Mutex<BTreeMap<String, Channel>>>,
-    window_secs: f64,
-}
-
-impl Live {
-    pub fn new(window_secs: f64) -> Self {
-        Self { channels: Arc::default(), window_secs }
-    }
-
-    fn lock(&self) -> MutexGuard<'_, BTreeMap<String, Channel>> {
-        self.channels.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// The channel `arn`'s broadcasts (created, offline, on first use).
-    pub fn channel(&self, arn: &str) -> Channel {
-        self.lock().entry(arn.to_owned()).or_insert_with(|| Channel::new(self.window_secs)).clone()
-    }
-
-    /// The channel `arn`'s broadcasts, if it ever had one.
-    pub fn get(&self, arn: &str) -> Option<Channel> {
-        self.lock().get(arn).cloned()
-    }
-
-    /// Every channel that ever broadcast, by ARN.
-    pub fn all(&self) -> Vec<(String, Channel)> {
-        self.lock().iter().map(|(arn, c)| (arn.clone(), c.clone())).collect()
-    }
-
-    /// Forgets a deleted channel.
-    pub fn remove(&self, arn: &str) {
-        self.lock().remove(arn);
     }
 }
 
@@ -822,39 +465,5 @@ mod tests {
         assert_eq!(channel.put_metadata("x".into()), Err(PutError::Offline));
     }
 
-    #[test]
-    fn ladders_follow_the_input_and_the_channel_type() {
-        let input = Input { width: 1920, height: 1080, frame_rate: 59.94, video_kbps: 6000, audio: true };
-        let standard = Plan::transcoded(&input);
-        let names: Vec<&str> = standard.ladder.iter().map(|r| r.name.as_str()).collect();
-        assert_eq!(names, ["720p30", "360p30"]);
-        assert_eq!((standard.ladder[0].width, standard.ladder[1].width), (1280, 640));
-        let small = Plan::transcoded(&Input { width: 640, height: 360, ..input });
-        assert_eq!(small.ladder.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["360p30", "180p30"]);
-        let basic = Plan::passed_through(&input);
-        assert_eq!((basic.ladder.len(), basic.ladder[0].name.as_str(), basic.transcode), (1, "1080p60", false));
-        // Odd input sizes still give even renditions.
-        let odd = Plan::transcoded(&Input { width: 853, height: 479, ..input });
-        assert!(odd.ladder.iter().all(|r| r.width % 2 == 0 && r.height % 2 == 0), "{odd:?}");
-    }
 
-    #[test]
-    fn health_follows_the_input() {
-        let start = Instant::now();
-        let mut clock = InputClock::new();
-        assert!(clock.healthy(start), "nothing measured yet");
-        // Real time: ten seconds of media in ten seconds.
-        for s in 0..=10u32 {
-            clock.arrived(start + Duration::from_secs(u64::from(s)), s * 1000);
-        }
-        assert!(clock.healthy(start + Duration::from_secs(10)));
-        // Stops arriving: starving after a second and a half.
-        assert!(!clock.healthy(start + Duration::from_secs(12)));
-        // Arrives, but at half speed: falls behind the wall clock.
-        let mut slow = InputClock::new();
-        for s in 0..=10u32 {
-            slow.arrived(start + Duration::from_secs(u64::from(s)), s * 500);
-        }
-        assert!(!slow.healthy(start + Duration::from_secs(10)));
-    }
 }

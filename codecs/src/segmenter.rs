@@ -9,9 +9,9 @@ use std::collections::VecDeque;
 
 use bytes::Bytes;
 
-use super::captions::{self, Captioner, PERIOD_FRAMES};
-use super::ts::{self, Packet, Pmt, PACKET_LEN, PAT_PID};
-use super::FRAME_RATE;
+use crate::captions::{self, Captioner, PERIOD_FRAMES};
+use crate::ts::{self, Packet, Pmt, PACKET_LEN, PAT_PID};
+use crate::FRAME_RATE;
 
 const TICKS_PER_SECOND: f64 = 90_000.0;
 /// Owner of the PRIV frame that opens every segment.
@@ -245,7 +245,7 @@ impl Segmenter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hls::ts::{encode_pat, section_packet, ID3_PID};
+    use crate::ts::{encode_pat, section_packet, ID3_PID};
 
     const VIDEO: u16 = 0x100;
     const PMT_PID: u16 = 0x1000;

@@ -17,8 +17,25 @@ use futures::Stream;
 use tokio::sync::watch;
 use tower_http::cors::CorsLayer;
 
-use crate::hls::{Channel, SegmentRead};
-use crate::AppState;
+use std::path::PathBuf;
+
+use super::channel::{Channel, SegmentRead};
+use super::live::Live;
+use crate::control::channels::{playback_file_prefix, Channels};
+use crate::control::playback_auth::{KeyPairs, Sessions};
+
+/// What the playback origin uses: the channels (an ID's channel, whether it is private), their
+/// broadcasts, the playback key pairs and sessions, the buckets, and the stall switch.
+#[derive(Clone)]
+pub struct PlaybackOrigin {
+    pub channels: Channels,
+    pub live: Live,
+    pub key_pairs: KeyPairs,
+    pub sessions: Sessions,
+    /// Where the S3 buckets recordings go to are kept (a directory per bucket).
+    pub buckets: PathBuf,
+    pub stall: Stall,
+}
 
 /// How long a growing segment may go without new data before its response ends.
 const STALL_TIMEOUT: Duration = Duration::from_secs(5);
@@ -46,8 +63,8 @@ impl Stall {
     }
 }
 
-async fn hold_during_stall(State(state): State<AppState>, request: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    state.playback_stall.over().await;
+async fn hold_during_stall(State(state): State<PlaybackOrigin>, request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    state.stall.over().await;
     next.run(request).await
 }
 
@@ -55,7 +72,7 @@ async fn hold_during_stall(State(state): State<AppState>, request: axum::extract
 /// (`us-east-1.000000000000.channel.<id>.m3u8`), each rendition's playlist at
 /// `<id>/r/{rung}.m3u8` beside it, segments at `<id>/seg/{rung}/{sequence}.ts`; the buckets at
 /// `/s3/<bucket>/<key>`.
-pub fn router(state: AppState) -> Router {
+pub fn router(state: PlaybackOrigin) -> Router {
     Router::new()
         .route("/api/video/v1/{file}", get(master))
         .route("/api/video/v1/{id}/r/{file}", get(playlist))
@@ -68,13 +85,13 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// The channel a playback URL's file names (`…channel.<id>.m3u8`): its id and ARN.
-fn channel_of(state: &AppState, file: &str) -> Option<(String, String)> {
-    let id = file.strip_prefix("us-east-1.000000000000.channel.")?.strip_suffix(".m3u8")?;
+fn channel_of(state: &PlaybackOrigin, file: &str) -> Option<(String, String)> {
+    let id = file.strip_prefix(playback_file_prefix().as_str())?.strip_suffix(".m3u8")?;
     Some((id.to_owned(), state.channels.arn_of_id(id)?))
 }
 
 /// The live broadcasts of the channel with id `id`.
-fn channel_by_id(state: &AppState, id: &str) -> Option<(String, Channel)> {
+fn channel_by_id(state: &PlaybackOrigin, id: &str) -> Option<(String, Channel)> {
     let arn = state.channels.arn_of_id(id)?;
     let channel = state.live.get(&arn)?;
     Some((arn, channel))
@@ -89,7 +106,7 @@ struct PlaylistQuery {
 
 /// A private channel's multivariant playlist needs a valid playback token: the refusal, if this
 /// one is not.
-fn refusal(state: &AppState, arn: &str, token: Option<&str>, headers: &HeaderMap) -> Option<Response> {
+fn refusal(state: &PlaybackOrigin, arn: &str, token: Option<&str>, headers: &HeaderMap) -> Option<Response> {
     if !state.channels.authorized(arn) {
         return None;
     }
@@ -107,7 +124,7 @@ fn m3u8(body: Option<String>, cache: &'static str, missing: &'static str) -> Res
     }
 }
 
-async fn master(State(state): State<AppState>, Path(file): Path<String>, Query(query): Query<PlaylistQuery>, headers: HeaderMap) -> Response {
+async fn master(State(state): State<PlaybackOrigin>, Path(file): Path<String>, Query(query): Query<PlaylistQuery>, headers: HeaderMap) -> Response {
     let Some((id, arn)) = channel_of(&state, &file) else {
         return (StatusCode::NOT_FOUND, "no such channel").into_response();
     };
@@ -123,7 +140,7 @@ async fn master(State(state): State<AppState>, Path(file): Path<String>, Query(q
 }
 
 async fn playlist(
-    State(state): State<AppState>,
+    State(state): State<PlaybackOrigin>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path((id, file)): Path<(String, String)>,
     Query(query): Query<PlaylistQuery>,
@@ -145,7 +162,7 @@ async fn playlist(
     m3u8(live.or_else(ended), "no-cache, no-store", "no such rendition, or the channel is offline")
 }
 
-async fn segment(State(state): State<AppState>, Path((id, rung, file)): Path<(String, String, String)>) -> Response {
+async fn segment(State(state): State<PlaybackOrigin>, Path((id, rung, file)): Path<(String, String, String)>) -> Response {
     tracing::debug!(%rung, %file, "segment request");
     let (Some(sequence), Some((_, channel))) = (file.strip_suffix(".ts").and_then(|s| s.parse::<u64>().ok()), channel_by_id(&state, &id)) else {
         return (StatusCode::NOT_FOUND, "no such segment").into_response();
@@ -164,8 +181,8 @@ async fn segment(State(state): State<AppState>, Path((id, rung, file)): Path<(St
 
 /// A finished broadcast, as a recording (VOD): `index.m3u8` (every rendition), `{rung}.m3u8`
 /// and `{rung}-{sequence}.ts`.
-async fn recording(State(state): State<AppState>, Path((stream, file)): Path<(String, String)>) -> Response {
-    let Some(recording) = state.live.all().iter().find_map(|(_, channel)| channel.recording(&stream)) else {
+async fn recording(State(state): State<PlaybackOrigin>, Path((stream, file)): Path<(String, String)>) -> Response {
+    let Some(recording) = state.live.all().iter().find_map(|(_, channel)| channel.past_broadcast(&stream)) else {
         return (StatusCode::NOT_FOUND, "no such recording").into_response();
     };
     if file == "index.m3u8" {
@@ -182,7 +199,7 @@ async fn recording(State(state): State<AppState>, Path((stream, file)): Path<(St
 }
 
 /// An object of a bucket recordings are written to, as a CDN serves it (no listing).
-async fn bucket_object(State(state): State<AppState>, Path((bucket, key)): Path<(String, String)>) -> Response {
+async fn bucket_object(State(state): State<PlaybackOrigin>, Path((bucket, key)): Path<(String, String)>) -> Response {
     let safe = |part: &str| !part.is_empty() && part != "." && part != ".." && !part.contains('\\');
     if !safe(&bucket) || !key.split('/').all(safe) {
         return (StatusCode::NOT_FOUND, "no such object").into_response();

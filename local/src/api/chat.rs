@@ -13,8 +13,8 @@ use ivs_proto::chat::Attributes;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{Capability, Chat, ChatError, RoomSettings, RoomView};
-use crate::aws::{parse, ApiError};
+use super::kit::{parse, ApiError};
+use crate::chat::{Capability, Chat, ChatError, RoomSettings, RoomView};
 
 /// The routes of the chat control plane.
 pub fn router(chat: Chat) -> Router {
