@@ -40,17 +40,12 @@ pub enum Source {
 
 /// Starts loading the configuration.
 pub fn load() -> Source {
-    let inline = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.get_element_by_id(INLINE_ID))
-        .and_then(|e| e.text_content());
+    let inline = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(INLINE_ID)).and_then(|e| e.text_content());
     match inline {
         Some(text) => Source::Inline(check(&text)),
         None => {
             let request = fetch_text("config.json");
-            Source::Fetching(Box::pin(async move {
-                check(&request.await?)
-            }))
+            Source::Fetching(Box::pin(async move { check(&request.await?) }))
         }
     }
 }
@@ -59,13 +54,9 @@ fn check(text: &str) -> Loaded {
     let config = ViewerConfig::from_json(text).map_err(LoadError::Invalid)?;
     let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
     let params = web_sys::UrlSearchParams::new_with_str(&search).map_err(|_| LoadError::Address)?;
-    let pairs: Vec<(String, String)> = ["playbackUrl", "autoplay", "muted", "chat"]
-        .into_iter()
-        .filter_map(|name| params.get(name).map(|value| (name.to_owned(), value)))
-        .collect();
-    let mut config = config
-        .with_query(pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())))
-        .map_err(LoadError::Query)?;
+    let pairs: Vec<(String, String)> =
+        ["playbackUrl", "autoplay", "muted", "chat"].into_iter().filter_map(|name| params.get(name).map(|value| (name.to_owned(), value))).collect();
+    let mut config = config.with_query(pairs.iter().map(|(n, v)| (n.as_str(), v.as_str()))).map_err(LoadError::Query)?;
     // Embedded, the chat is shown only when the embed asks for it (`?chat=1`).
     if is_embed() && params.get("chat").as_deref() != Some("1") {
         config.chat = None;

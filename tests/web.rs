@@ -6,10 +6,10 @@ use ivs_proto::playback::{ErrorKind, PlayerState, Status};
 use ivs_viewer::bindings::ivs::PlayerError;
 use ivs_viewer::components::playback_prompts::PlaybackPrompts;
 use ivs_viewer::components::poll_card::PollCard;
-use ivs_viewer::hooks::use_ivs_player::use_ivs_player;
 use ivs_viewer::components::product_card::ProductCard;
 use ivs_viewer::components::slate::Slate;
 use ivs_viewer::components::status_badge::StatusBadge;
+use ivs_viewer::hooks::use_ivs_player::use_ivs_player;
 use leptos::prelude::*;
 use leptos::task::tick;
 use wasm_bindgen::JsCast;
@@ -34,8 +34,7 @@ fn by_test_id(root: &HtmlElement, id: &str) -> Option<web_sys::Element> {
 
 #[wasm_bindgen_test]
 async fn poll_card_shows_markup_as_text_and_counts_down_in_stream_time() {
-    let Overlay::Poll(poll) =
-        parse_cue(r#"{"type":"poll","question":"<img src=x onerror=alert(1)>","options":["<b>a</b>","b"],"duration":20}"#).unwrap()
+    let Overlay::Poll(poll) = parse_cue(r#"{"type":"poll","question":"<img src=x onerror=alert(1)>","options":["<b>a</b>","b"],"duration":20}"#).unwrap()
     else {
         panic!("not a poll")
     };
@@ -56,10 +55,10 @@ async fn poll_card_shows_markup_as_text_and_counts_down_in_stream_time() {
 
 #[wasm_bindgen_test]
 fn product_card_links_only_to_the_checked_url_and_can_be_dismissed() {
-    let Overlay::Product(product) = parse_cue(
-        r#"{"type":"product","title":"Mug <script>","price":"$12","imageUrl":"https://cdn.example/mug.png","url":"https://shop.example/mug"}"#,
-    )
-    .unwrap() else {
+    let Overlay::Product(product) =
+        parse_cue(r#"{"type":"product","title":"Mug <script>","price":"$12","imageUrl":"https://cdn.example/mug.png","url":"https://shop.example/mug"}"#)
+            .unwrap()
+    else {
         panic!("not a product")
     };
     let dismissed = RwSignal::new(false);

@@ -49,12 +49,20 @@ pub fn pop_on(text: &str) -> Vec<[u8; 2]> {
 /// An H.264 SEI NAL unit (Annex B, with its start code) carrying one field-1 608 pair.
 pub fn sei_nal(pair: [u8; 2]) -> Vec<u8> {
     let user_data = [
-        0xB5, 0x00, 0x31, // ITU-T T.35: United States, ATSC
-        b'G', b'A', b'9', b'4', 0x03, // A/53 user data: cc_data
+        0xB5,
+        0x00,
+        0x31, // ITU-T T.35: United States, ATSC
+        b'G',
+        b'A',
+        b'9',
+        b'4',
+        0x03,     // A/53 user data: cc_data
         0x40 | 1, // process_cc_data_flag, cc_count = 1
         0xFF,     // em_data
-        0xFC, pair[0], pair[1], // marker bits, cc_valid, cc_type 0 (608 field 1)
-        0xFF, // marker bits
+        0xFC,
+        pair[0],
+        pair[1], // marker bits, cc_valid, cc_type 0 (608 field 1)
+        0xFF,    // marker bits
     ];
     let mut rbsp = vec![4, user_data.len() as u8]; // user_data_registered_itu_t_t35, size
     rbsp.extend_from_slice(&user_data);

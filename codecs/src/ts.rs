@@ -108,9 +108,7 @@ impl Pmt {
     pub fn encode(&self) -> Vec<u8> {
         // metadata_pointer_descriptor in the program info, pointing at service 0 of this program.
         let [pn_hi, pn_lo] = self.program_number.to_be_bytes();
-        let program_info = [
-            0x25, 0x0F, 0xFF, 0xFF, b'I', b'D', b'3', b' ', 0xFF, b'I', b'D', b'3', b' ', 0x00, 0x1F, pn_hi, pn_lo,
-        ];
+        let program_info = [0x25, 0x0F, 0xFF, 0xFF, b'I', b'D', b'3', b' ', 0xFF, b'I', b'D', b'3', b' ', 0x00, 0x1F, pn_hi, pn_lo];
         let mut body = Vec::with_capacity(64);
         body.extend_from_slice(&self.program_number.to_be_bytes());
         body.extend_from_slice(&[0xC1, 0x00, 0x00]); // version 0, current, section 0 of 0
@@ -175,13 +173,7 @@ pub fn pes_pts(payload: &[u8]) -> Option<u64> {
         return None;
     }
     let p = &payload[9..14];
-    Some(
-        (u64::from(p[0] >> 1) & 0x07) << 30
-            | u64::from(p[1]) << 22
-            | (u64::from(p[2]) >> 1) << 15
-            | u64::from(p[3]) << 7
-            | u64::from(p[4]) >> 1,
-    )
+    Some((u64::from(p[0] >> 1) & 0x07) << 30 | u64::from(p[1]) << 22 | (u64::from(p[2]) >> 1) << 15 | u64::from(p[3]) << 7 | u64::from(p[4]) >> 1)
 }
 
 /// Splits a section into packets on `pid` (one packet: PSI here is always small).

@@ -51,7 +51,8 @@ async fn two_viewers_chat_and_a_moderator_deletes_and_removes() -> anyhow::Resul
     assert!(!name.is_empty() && name != "viewer", "the server named the viewer: {name:?}");
     say(&moderator, "welcome!").await?;
     wait_for(&viewer, &has_message("welcome!"), Duration::from_secs(5)).await?;
-    let badge: String = eval(&viewer, "[...document.querySelectorAll('[data-testid=chat-message]')].at(-1).querySelector('.chat-badge')?.textContent ?? ''").await?;
+    let badge: String =
+        eval(&viewer, "[...document.querySelectorAll('[data-testid=chat-message]')].at(-1).querySelector('.chat-badge')?.textContent ?? ''").await?;
     assert_eq!(badge, "moderator", "the moderator's badge, from the token's attributes");
     assert_eq!(text(&viewer, "chat-count").await?.as_deref(), Some("0/500"));
 
@@ -121,7 +122,7 @@ async fn both_windows_reconnect_when_the_stack_restarts_and_keep_chatting() -> a
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_burst_past_the_rate_limit_shows_the_cooldown_and_keeps_the_words() -> anyhow::Result<()> {
-    let stack = Stack::start_with(true, &["--chat-rate", "3"])?;
+    let stack = Stack::builder().local_args(&["--chat-rate", "3"]).start()?;
     let chromium = Chromium::launch().await?;
     let page = open_chat(&chromium, &stack.site).await?;
 
@@ -159,7 +160,7 @@ async fn a_burst_past_the_rate_limit_shows_the_cooldown_and_keeps_the_words() ->
 #[tokio::test(flavor = "multi_thread")]
 async fn a_session_that_ends_is_replaced_before_it_ends_without_a_gap() -> anyhow::Result<()> {
     // IVS minutes of 0.4 s: the backend's 60-minute sessions last 24 s here.
-    let stack = Stack::start_with(true, &["--chat-minute-secs", "0.4"])?;
+    let stack = Stack::builder().local_args(&["--chat-minute-secs", "0.4"]).start()?;
     let chromium = Chromium::launch().await?;
     let page = open_chat(&chromium, &stack.site).await?;
     // Record every state the panel shows from now on.
@@ -183,7 +184,7 @@ async fn a_session_that_ends_is_replaced_before_it_ends_without_a_gap() -> anyho
 
 #[tokio::test(flavor = "multi_thread")]
 async fn reading_back_pauses_the_log_and_refusals_are_explained() -> anyhow::Result<()> {
-    let stack = Stack::start_with(true, &["--chat-rate", "1000", "--chat-blocked-word", "forbidden"])?;
+    let stack = Stack::builder().local_args(&["--chat-rate", "1000", "--chat-blocked-word", "forbidden"]).start()?;
     let chromium = Chromium::launch().await?;
     let page = open_chat(&chromium, &stack.site).await?;
     let other = open_chat(&chromium, &stack.site).await?;

@@ -62,12 +62,19 @@ async fn the_official_chat_client_connects_sends_deletes_disconnects_and_hears_e
     let dir = site.0.clone();
     tokio::spawn(async move { axum::serve(listener, axum::Router::new().fallback_service(ServeDir::new(dir))).await });
 
-    let stack = Stack::start_with(false, &[])?;
+    let stack = Stack::builder().offline().start()?;
     let chat = ivschat_client(&stack).await;
     let token = |user: &'static str, capabilities: Vec<ChatTokenCapability>| {
         let chat = chat.clone();
         async move {
-            let answer = chat.create_chat_token().room_identifier(ROOM).user_id(user).attributes("displayName", user.to_uppercase()).set_capabilities(Some(capabilities)).send().await?;
+            let answer = chat
+                .create_chat_token()
+                .room_identifier(ROOM)
+                .user_id(user)
+                .attributes("displayName", user.to_uppercase())
+                .set_capabilities(Some(capabilities))
+                .send()
+                .await?;
             anyhow::Ok(answer.token().unwrap_or_default().to_owned())
         }
     };
@@ -77,14 +84,20 @@ async fn the_official_chat_client_connects_sends_deletes_disconnects_and_hears_e
     let chromium = Chromium::launch().await?;
     let page = chromium.open(&page_url).await?;
     wait_for(&page, "typeof IvsChat?.ChatRoom === 'function'", Duration::from_secs(10)).await?;
-    let call = format!("(window.runChat({:?}, {{ann: {ann:?}, bob: {bob:?}}}).then(o => window.__outcome = o, e => window.__outcome = {{failed: String(e)}}), true)", stack.chat);
+    let call = format!(
+        "(window.runChat({:?}, {{ann: {ann:?}, bob: {bob:?}}}).then(o => window.__outcome = o, e => window.__outcome = {{failed: String(e)}}), true)",
+        stack.chat
+    );
     eval::<bool>(&page, &call).await?;
     wait_for(&page, "window.__outcome !== undefined", Duration::from_secs(20)).await?;
     let outcome: serde_json::Value = eval(&page, "window.__outcome").await?;
     chromium.close().await;
 
     assert!(outcome.get("failed").is_none(), "{outcome}");
-    assert_eq!(outcome["sent"], serde_json::json!({ "content": "hello from the official client", "sender": "ann", "name": "ANN", "mood": "cheerful", "hasTime": true }));
+    assert_eq!(
+        outcome["sent"],
+        serde_json::json!({ "content": "hello from the official client", "sender": "ann", "name": "ANN", "mood": "cheerful", "hasTime": true })
+    );
     assert_eq!(outcome["bobSaw"], "hello from the official client");
     // The client reads the older MessageID: its deleteMessage resolves only because the room sends it.
     assert_eq!(outcome["deleted"], serde_json::json!({ "same": true, "reason": "spam" }));

@@ -91,7 +91,7 @@ fn error_code<E: aws_sdk_ivschat::error::ProvideErrorMetadata>(e: &E) -> String 
 
 #[tokio::test]
 async fn the_control_plane_speaks_ivschat_to_the_official_sdk() {
-    let stack = Stack::start_with(false, &[]).unwrap();
+    let stack = Stack::builder().offline().start().unwrap();
     let client = ivschat_client(&stack).await;
 
     let rooms = client.list_rooms().send().await.unwrap();
@@ -143,7 +143,7 @@ fn aws_smithy_now() -> i64 {
 
 #[tokio::test]
 async fn the_room_carries_every_action_event_and_error() {
-    let stack = Stack::start_with(false, &["--chat-blocked-word", "forbidden"]).unwrap();
+    let stack = Stack::builder().offline().local_args(&["--chat-blocked-word", "forbidden"]).start().unwrap();
     let client = ivschat_client(&stack).await;
     let room = client.create_room().maximum_message_length(10).maximum_message_rate_per_second(3).send().await.unwrap();
     let room = room.arn().unwrap().to_owned();
@@ -270,7 +270,7 @@ async fn the_room_carries_every_action_event_and_error() {
 #[tokio::test]
 async fn tokens_are_single_use_and_sessions_expire() {
     // One IVS minute lasts a second here, so expiry can be watched.
-    let stack = Stack::start_with(false, &["--chat-minute-secs", "1"]).unwrap();
+    let stack = Stack::builder().offline().local_args(&["--chat-minute-secs", "1"]).start().unwrap();
     let reused = ivschat_client(&stack)
         .await
         .create_chat_token()
@@ -302,10 +302,9 @@ async fn tokens_are_single_use_and_sessions_expire() {
     assert!(tokio_tungstenite::connect_async(request).await.is_err());
 }
 
-
 #[tokio::test]
 async fn the_site_backend_decides_who_a_viewer_is_and_what_it_may_do() {
-    let stack = Stack::start_with(false, &[]).unwrap();
+    let stack = Stack::builder().offline().start().unwrap();
     let url = format!("{}/api/chat/token", stack.site);
 
     // A first visit: the page gives a new viewer, remembered by a signed, HttpOnly cookie; a token

@@ -206,7 +206,7 @@ const LIVE_READOUT: &str = "document.querySelector('[data-testid=ctl-live]')?.te
 /// A viewer playing at the live edge of a stream with a 30 s window: there is stream behind the
 /// edge to fall back into (a step back, a stall).
 async fn playing_at_live_with_stream_behind() -> anyhow::Result<(Stack, Chromium, Page)> {
-    let stack = Stack::start_with(true, &["--window-secs", "30"])?;
+    let stack = Stack::builder().local_args(&["--window-secs", "30"]).start()?;
     let chromium = Chromium::launch().await?;
     let page = open_playing(&chromium, &stack).await?;
     wait_for(&page, &format!("{LIVE_READOUT} === 'LIVE'"), Duration::from_secs(5)).await?;

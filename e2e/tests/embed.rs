@@ -36,7 +36,7 @@ async fn an_allowed_host_commands_the_embed_and_hears_it_a_refused_one_does_neit
     let allowed = serve_fixtures().await?;
     let refused = serve_fixtures().await?;
     let site = ivs_e2e::SiteOptions { embed_origins: vec![allowed.clone()], ..Default::default() };
-    let stack = Stack::start_full(&ivs_e2e::root().join("dist"), true, &[], site)?;
+    let stack = Stack::builder().site(site).start()?;
     let chromium = Chromium::launch().await?;
     let embed = format!("{}/embed", stack.site);
     let top = chromium.open(&format!("{allowed}/host.html?frame={}", encode_component(&embed))).await?;

@@ -3,6 +3,8 @@
 //! between two windows, and the embed API from a host page. The rest of the suite runs in
 //! Chromium; these prove the viewer and the IVS Player SDK work the same in Gecko.
 
+mod scenarios;
+
 use std::time::Duration;
 
 use ivs_e2e::{firefox_available, root, Driven, SiteOptions, Stack, PLAYING, STAGE_READY};
@@ -41,7 +43,7 @@ async fn firefox_plays_shows_an_overlay_votes_and_shows_the_slate() -> anyhow::R
     assert!(after > before + 1.0, "the video plays: {before:.2} → {after:.2}");
 
     // An overlay sent with PutMetadata, then a poll and a vote counted.
-    ff.sees_a_notice_and_votes(&stack, "Firefox", ["Firefox", "Chromium", "Safari"]).await?;
+    scenarios::sees_a_notice_and_votes(&ff, &stack, "Firefox", ["Firefox", "Chromium", "Safari"]).await?;
     ff.wait_for("document.querySelector('.poll-option.mine .poll-label')?.textContent === 'Firefox'", Duration::from_secs(5)).await?;
 
     // Offline: the slate; back online: playing again, no reload.
@@ -89,7 +91,7 @@ async fn a_host_page_in_firefox_commands_the_embed_and_hears_it() -> anyhow::Res
     let app = axum::Router::new().fallback_service(ServeDir::new(root().join("e2e/fixtures")));
     tokio::spawn(async move { axum::serve(listener, app).await });
     let site = SiteOptions { embed_origins: vec![host.clone()], ..Default::default() };
-    let stack = Stack::start_full(&root().join("dist"), true, &[], site)?;
+    let stack = Stack::builder().site(site).start()?;
     let ff = Driven::firefox().await?;
     ff.goto(&format!("{host}/host.html?frame={}", encode_component(&format!("{}/embed", stack.site))))?;
 

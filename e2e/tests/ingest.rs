@@ -20,7 +20,7 @@ fn authority(ingest: &str) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_broadcaster_streams_into_a_new_channel_that_the_viewer_plays_and_ivs_records() -> anyhow::Result<()> {
     let sink = EventSink::start().await?;
-    let stack = Stack::start_with(true, &["--event-target", &sink.url])?;
+    let stack = Stack::builder().local_args(&["--event-target", &sink.url]).start()?;
     let ivs = ivs_client(&stack).await;
 
     let s3 = S3DestinationConfiguration::builder().bucket_name("e2e-recordings").build()?;
@@ -83,7 +83,10 @@ async fn a_broadcaster_streams_into_a_new_channel_that_the_viewer_plays_and_ivs_
     let (status, meta) = http("GET", &format!("{base}/events/recording-ended.json"), "")?;
     assert_eq!(status, 200);
     let meta: serde_json::Value = serde_json::from_str(&meta)?;
-    assert_eq!((meta["version"].as_str(), meta["recording_status"].as_str(), meta["channel_arn"].as_str()), (Some("v1"), Some("RECORDING_ENDED"), Some(arn.as_str())));
+    assert_eq!(
+        (meta["version"].as_str(), meta["recording_status"].as_str(), meta["channel_arn"].as_str()),
+        (Some("v1"), Some("RECORDING_ENDED"), Some(arn.as_str()))
+    );
     let duration_ms = meta["media"]["hls"]["duration_ms"].as_i64().unwrap_or(0);
     assert!((10_000..=15_000).contains(&duration_ms), "14 s streamed, {duration_ms} ms recorded");
     let renditions: Vec<&str> = meta["media"]["hls"]["renditions"].as_array().into_iter().flatten().filter_map(|r| r["path"].as_str()).collect();
@@ -154,7 +157,8 @@ async fn ingest_refuses_wrong_keys_and_second_broadcasters_and_shrugs_off_garbag
     // A BASIC channel passes the input through: one rendition, the input's own.
     let mut master = String::new();
     for _ in 0..50 {
-        master = http("GET", &format!("{}/api/video/v1/us-east-1.000000000000.channel.{}.m3u8", stack.playback, arn.rsplit('/').next().unwrap_or_default()), "")?.1;
+        master =
+            http("GET", &format!("{}/api/video/v1/us-east-1.000000000000.channel.{}.m3u8", stack.playback, arn.rsplit('/').next().unwrap_or_default()), "")?.1;
         if master.contains("#EXT-X-STREAM-INF") {
             break;
         }
@@ -181,7 +185,7 @@ async fn ingest_refuses_wrong_keys_and_second_broadcasters_and_shrugs_off_garbag
 #[tokio::test(flavor = "multi_thread")]
 async fn a_broadcaster_that_falls_behind_starves_one_past_the_limits_is_reported_and_one_that_goes_quiet_is_ended() -> anyhow::Result<()> {
     let sink = EventSink::start().await?;
-    let stack = Stack::start_with(true, &["--event-target", &sink.url, "--ingest-idle-secs", "3"])?;
+    let stack = Stack::builder().local_args(&["--event-target", &sink.url, "--ingest-idle-secs", "3"]).start()?;
     let ivs = ivs_client(&stack).await;
 
     // Half real time: the input falls behind the wall clock.

@@ -10,7 +10,8 @@ use chromiumoxide::page::ScreenshotParams;
 use ivs_e2e::{eval, root, wait_for, Chromium, Stack, PLAYING, STAGE_READY};
 
 const POLL: &str = r#"{"type":"poll","question":"Which feature should we build next for the mobile viewers?","options":["Dark mode","Offline downloads","Picture in picture"],"duration":300}"#;
-const PRODUCT: &str = r#"{"type":"product","title":"Stream mug","price":"$12","imageUrl":"https://shop.example.com/mug.png","url":"https://shop.example.com/mug"}"#;
+const PRODUCT: &str =
+    r#"{"type":"product","title":"Stream mug","price":"$12","imageUrl":"https://shop.example.com/mug.png","url":"https://shop.example.com/mug"}"#;
 const NOTICE: &str = r#"{"type":"notice","text":"Welcome! Vote in the poll below and say hi in the chat.","duration":300}"#;
 
 /// The boxes of what is showing, as `[name, left, top, right, bottom]` — for a card, the part of
@@ -38,7 +39,11 @@ const BOXES: &str = r#"(() => {
 fn overlap(a: &[f64], b: &[f64]) -> f64 {
     let width = a[2].min(b[2]) - a[0].max(b[0]);
     let height = a[3].min(b[3]) - a[1].max(b[1]);
-    if width > 0.0 && height > 0.0 { width * height } else { 0.0 }
+    if width > 0.0 && height > 0.0 {
+        width * height
+    } else {
+        0.0
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -69,12 +74,8 @@ async fn overlays_never_cover_each_other_the_controls_or_the_captions_at_any_siz
         let screenshot = page.screenshot(ScreenshotParams::builder().build()).await?;
         std::fs::write(artifacts.join(format!("layout-{width}x{height}.png")), screenshot)?;
         let layout: serde_json::Value = serde_json::from_str(&eval::<String>(&page, BOXES).await?)?;
-        let boxes: Vec<(String, Vec<f64>)> = layout["boxes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|b| (b[0].as_str().unwrap().to_owned(), (1..5).map(|i| b[i].as_f64().unwrap()).collect()))
-            .collect();
+        let boxes: Vec<(String, Vec<f64>)> =
+            layout["boxes"].as_array().unwrap().iter().map(|b| (b[0].as_str().unwrap().to_owned(), (1..5).map(|i| b[i].as_f64().unwrap()).collect())).collect();
         let (vw, vh) = (layout["viewport"][0].as_f64().unwrap(), layout["viewport"][1].as_f64().unwrap());
         for (i, (a, ra)) in boxes.iter().enumerate() {
             if expected.contains(&a.as_str()) && (ra[0] < -0.5 || ra[1] < -0.5 || ra[2] > vw + 0.5 || ra[3] > vh + 0.5) {

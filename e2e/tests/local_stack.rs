@@ -9,7 +9,6 @@ use ivs_e2e::{http, ivs_client, Stack};
 
 const ARN: &str = "arn:aws:ivs:us-east-1:000000000000:channel/local";
 
-
 #[tokio::test(flavor = "multi_thread")]
 async fn get_channel_and_get_stream_describe_the_live_channel() -> anyhow::Result<()> {
     let stack = Stack::start()?;
@@ -51,8 +50,7 @@ async fn put_metadata_enforces_the_ivs_limits() -> anyhow::Result<()> {
     // The 1 KB above used one of this second's five calls; wait for a fresh second.
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let calls = (0..7).map(|i| ivs.put_metadata().channel_arn(ARN).metadata(format!("{{\"n\":{i}}}")).send());
-    let codes: Vec<Option<String>> =
-        futures::future::join_all(calls).await.into_iter().map(|r| r.err().and_then(|e| e.code().map(str::to_owned))).collect();
+    let codes: Vec<Option<String>> = futures::future::join_all(calls).await.into_iter().map(|r| r.err().and_then(|e| e.code().map(str::to_owned))).collect();
     let accepted = codes.iter().filter(|c| c.is_none()).count();
     let throttled = codes.iter().filter(|c| c.as_deref() == Some("ThrottlingException")).count();
     assert_eq!((accepted, throttled), (5, 2), "five calls a second are accepted, the rest throttled: {codes:?}");
@@ -123,7 +121,7 @@ fn public_key_pem() -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn playback_key_pairs_import_list_get_and_delete_and_decide_who_plays() -> anyhow::Result<()> {
     // A private channel: the site server imported its key pair at start, as it does on IVS.
-    let mut stack = Stack::start_full(&ivs_e2e::root().join("dist"), true, &["--private"], Default::default())?;
+    let mut stack = Stack::builder().local_args(&["--private"]).start()?;
     let ivs = ivs_client(&stack).await;
     let listed = ivs.list_playback_key_pairs().send().await?;
     assert_eq!(listed.key_pairs().len(), 1);
@@ -167,12 +165,22 @@ async fn channels_and_stream_keys_through_the_sdk_and_after_a_restart() -> anyho
     use aws_sdk_ivs::types::{ChannelLatencyMode, ChannelType};
     let mut stack = Stack::start()?;
     let ivs = ivs_client(&stack).await;
-    let created = ivs.create_channel().name("evening-show").latency_mode(ChannelLatencyMode::NormalLatency).r#type(ChannelType::BasicChannelType).tags("team", "video").send().await?;
+    let created = ivs
+        .create_channel()
+        .name("evening-show")
+        .latency_mode(ChannelLatencyMode::NormalLatency)
+        .r#type(ChannelType::BasicChannelType)
+        .tags("team", "video")
+        .send()
+        .await?;
     let channel = created.channel().expect("a channel");
     let arn = channel.arn().unwrap().to_owned();
     let id = arn.strip_prefix("arn:aws:ivs:us-east-1:000000000000:channel/").expect("an IVS channel ARN");
     assert!(id.len() == 12 && id.chars().all(|c| c.is_ascii_alphanumeric()), "{arn}");
-    assert_eq!((channel.name(), channel.latency_mode(), channel.r#type()), (Some("evening-show"), Some(&ChannelLatencyMode::NormalLatency), Some(&ChannelType::BasicChannelType)));
+    assert_eq!(
+        (channel.name(), channel.latency_mode(), channel.r#type()),
+        (Some("evening-show"), Some(&ChannelLatencyMode::NormalLatency), Some(&ChannelType::BasicChannelType))
+    );
     assert_eq!(channel.playback_url(), Some(format!("{}/api/video/v1/us-east-1.000000000000.channel.{id}.m3u8", stack.playback).as_str()));
     assert_eq!(channel.ingest_endpoint(), Some("127.0.0.1"));
     let key = created.stream_key().expect("its stream key");
@@ -218,7 +226,10 @@ async fn channels_and_stream_keys_through_the_sdk_and_after_a_restart() -> anyho
     stack.restart()?;
     let after = ivs.get_channel().arn(&arn).send().await?;
     assert_eq!(after.channel().and_then(|c| c.name()), Some("late-show"));
-    assert_eq!(ivs.get_stream_key().arn(renewed.stream_key().unwrap().arn().unwrap()).send().await?.stream_key().and_then(|k| k.value()), renewed.stream_key().and_then(|k| k.value()));
+    assert_eq!(
+        ivs.get_stream_key().arn(renewed.stream_key().unwrap().arn().unwrap()).send().await?.stream_key().and_then(|k| k.value()),
+        renewed.stream_key().and_then(|k| k.value())
+    );
     ivs.delete_channel().arn(&arn).send().await?;
     assert_eq!(ivs.get_channel().arn(&arn).send().await.unwrap_err().code(), Some("ResourceNotFoundException"));
     assert_eq!(ivs.list_stream_keys().channel_arn(&arn).send().await.unwrap_err().code(), Some("ResourceNotFoundException"));
@@ -235,7 +246,10 @@ async fn streams_sessions_and_tags_through_the_sdk() -> anyhow::Result<()> {
     let stream_id = live.streams()[0].stream_id().unwrap().to_owned();
     assert_eq!(live.streams()[0].channel_arn(), Some(ARN));
     assert!(live.streams()[0].start_time().is_some());
-    assert_eq!(ivs.list_streams().filter_by(aws_sdk_ivs::types::StreamFilters::builder().health(StreamHealth::Starving).build()).send().await?.streams().len(), 0);
+    assert_eq!(
+        ivs.list_streams().filter_by(aws_sdk_ivs::types::StreamFilters::builder().health(StreamHealth::Starving).build()).send().await?.streams().len(),
+        0
+    );
 
     let session = ivs.get_stream_session().channel_arn(ARN).send().await?.stream_session.expect("the live session");
     assert_eq!(session.stream_id(), Some(stream_id.as_str()));
@@ -264,7 +278,10 @@ async fn streams_sessions_and_tags_through_the_sdk() -> anyhow::Result<()> {
     assert_eq!(ivs.list_tags_for_resource().resource_arn(ARN).send().await?.tags().len(), 1);
     let key = ivs.list_stream_keys().channel_arn(ARN).send().await?.stream_keys()[0].arn().unwrap().to_owned();
     ivs.tag_resource().resource_arn(&key).tags("rotated", "never").send().await?;
-    assert_eq!(ivs.get_stream_key().arn(&key).send().await?.stream_key().and_then(|k| k.tags()).and_then(|t| t.get("rotated")).map(String::as_str), Some("never"));
+    assert_eq!(
+        ivs.get_stream_key().arn(&key).send().await?.stream_key().and_then(|k| k.tags()).and_then(|t| t.get("rotated")).map(String::as_str),
+        Some("never")
+    );
     let unknown = "arn:aws:ivs:us-east-1:000000000000:channel/nope";
     assert_eq!(ivs.list_tags_for_resource().resource_arn(unknown).send().await.unwrap_err().code(), Some("ResourceNotFoundException"));
     Ok(())
@@ -272,8 +289,10 @@ async fn streams_sessions_and_tags_through_the_sdk() -> anyhow::Result<()> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn recording_configurations_are_created_listed_used_and_deleted_through_the_sdk() -> anyhow::Result<()> {
-    use aws_sdk_ivs::types::{DestinationConfiguration, RecordingConfigurationState, RecordingMode, RenditionConfiguration, S3DestinationConfiguration, ThumbnailConfiguration};
-    let mut stack = Stack::start_offline()?;
+    use aws_sdk_ivs::types::{
+        DestinationConfiguration, RecordingConfigurationState, RecordingMode, RenditionConfiguration, S3DestinationConfiguration, ThumbnailConfiguration,
+    };
+    let mut stack = Stack::builder().offline().start()?;
     let ivs = ivs_client(&stack).await;
     let destination = |bucket: &str| DestinationConfiguration::builder().s3(S3DestinationConfiguration::builder().bucket_name(bucket).build().unwrap()).build();
 

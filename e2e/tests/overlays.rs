@@ -4,7 +4,6 @@ use std::time::Duration;
 
 use ivs_e2e::{eval, open_playing, text, wait_for, Chromium, Stack};
 
-
 fn put_metadata(stack: &Stack, metadata: &str) -> anyhow::Result<()> {
     let status = stack.put_metadata(metadata)?;
     anyhow::ensure!(status == 204, "PutMetadata answered {status}");

@@ -40,11 +40,8 @@ async fn the_page_starts_with_its_core_and_fetches_only_the_parts_it_shows() -> 
     );
     // The stage part is fetched beside the core as the app starts (boot.js preloads what the build
     // names), not after the core has run and asked for it.
-    let stage_by: String = eval(
-        &page,
-        "performance.getEntriesByType('resource').find(e => /split_stage-[^/]*\\.wasm$/.test(e.name))?.initiatorType ?? 'none'",
-    )
-    .await?;
+    let stage_by: String =
+        eval(&page, "performance.getEntriesByType('resource').find(e => /split_stage-[^/]*\\.wasm$/.test(e.name))?.initiatorType ?? 'none'").await?;
     assert_eq!(stage_by, "link");
     // Not in a host page's frame: no embed API; not the generator page: not its part either.
     assert!(!has(&files, "split_embed"), "{files:?}");
@@ -77,15 +74,12 @@ async fn a_part_that_cannot_be_fetched_is_announced_and_arrives_when_it_can() ->
         std::fs::rename(from, to)?;
     }
 
-    let stack = Stack::start_serving(&site.0, true, &[])?;
+    let stack = Stack::builder().serving(&site.0).start()?;
     let chromium = Chromium::launch().await?;
     let page = chromium.open(&stack.site).await?;
     wait_for(&page, PLAYING, Duration::from_secs(20)).await?;
     wait_for(&page, "document.querySelector('[data-testid=lazy-error]') !== null", Duration::from_secs(10)).await?;
-    assert_eq!(
-        text(&page, "lazy-error").await?.as_deref(),
-        Some("The player controls could not be loaded — trying again.")
-    );
+    assert_eq!(text(&page, "lazy-error").await?.as_deref(), Some("The player controls could not be loaded — trying again."));
     assert!(!eval::<bool>(&page, "document.querySelector('[data-testid=ctl-play]') !== null").await?);
     // The rest of the viewer goes on: the picture plays, the chat works.
     let before: f64 = eval(&page, "document.querySelector('video').currentTime").await?;

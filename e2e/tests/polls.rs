@@ -29,7 +29,10 @@ async fn vote(page: &Page, option: usize) -> anyhow::Result<()> {
 }
 
 fn shows_percents(expected: &[&str]) -> String {
-    format!("JSON.stringify([...document.querySelectorAll('[data-testid=poll-percent]')].map(e => e.textContent)) === {:?}", serde_json::to_string(expected).unwrap())
+    format!(
+        "JSON.stringify([...document.querySelectorAll('[data-testid=poll-percent]')].map(e => e.textContent)) === {:?}",
+        serde_json::to_string(expected).unwrap()
+    )
 }
 
 #[tokio::test(flavor = "multi_thread")]

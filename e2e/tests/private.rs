@@ -16,7 +16,7 @@ fn token(stack: &Stack) -> anyhow::Result<String> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_private_channel_plays_with_a_token_and_refuses_without() -> anyhow::Result<()> {
-    let stack = Stack::start_with(true, &["--private"])?;
+    let stack = Stack::builder().local_args(&["--private"]).start()?;
     let url = stack.playback_url();
 
     // None, forged, wrong origin: refused. A valid token: the playlist.
@@ -56,7 +56,7 @@ async fn a_token_outlived_goes_on_and_a_revoked_session_gets_a_new_token() -> an
     let tokens = "performance.getEntriesByType('resource').filter(e => e.name.endsWith('/api/playback-token')).length";
     // Tokens valid for 4 s: the session they open goes on past that, as on IVS.
     let site = ivs_e2e::SiteOptions { playback_token_ttl_secs: Some(4), ..Default::default() };
-    let stack = Stack::start_full(&ivs_e2e::root().join("dist"), true, &["--private"], site)?;
+    let stack = Stack::builder().local_args(&["--private"]).site(site).start()?;
     let chromium = Chromium::launch().await?;
     let page = open_playing(&chromium, &stack).await?;
     let before: f64 = eval(&page, "document.querySelector('video').currentTime").await?;
@@ -70,7 +70,7 @@ async fn a_token_outlived_goes_on_and_a_revoked_session_gets_a_new_token() -> an
     // Sessions revoked after 4 s: the player is refused, the viewer fetches a new token (its
     // first one has expired by then too) and plays on.
     let site = ivs_e2e::SiteOptions { playback_token_ttl_secs: Some(4), ..Default::default() };
-    let stack = Stack::start_full(&ivs_e2e::root().join("dist"), true, &["--private", "--playback-session-secs", "4"], site)?;
+    let stack = Stack::builder().local_args(&["--private", "--playback-session-secs", "4"]).site(site).start()?;
     let chromium = Chromium::launch().await?;
     let page = open_playing(&chromium, &stack).await?;
     wait_for(&page, &format!("{tokens} >= 2"), Duration::from_secs(20)).await?;
@@ -86,7 +86,7 @@ async fn a_token_outlived_goes_on_and_a_revoked_session_gets_a_new_token() -> an
 async fn a_viewer_the_backend_gives_no_token_is_told_it_is_not_authorised() -> anyhow::Result<()> {
     // Only the subscriber gets tokens; everyone else is refused by the backend, then by the channel.
     let site = ivs_e2e::SiteOptions { subscribers: vec![ivs_e2e::MODERATOR.into()], ..Default::default() };
-    let stack = Stack::start_full(&ivs_e2e::root().join("dist"), true, &["--private"], site)?;
+    let stack = Stack::builder().local_args(&["--private"]).site(site).start()?;
     let chromium = Chromium::launch().await?;
     let page = chromium.open_isolated(&stack.site).await?;
     wait_for(&page, "document.querySelector('[data-testid=status]')?.dataset.state === 'Error'", Duration::from_secs(20)).await?;

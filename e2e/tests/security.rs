@@ -22,7 +22,7 @@ fn total(site: &str) -> anyhow::Result<u64> {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_script_from_one_address_counts_at_most_its_budget_of_identities() -> anyhow::Result<()> {
     let site = SiteOptions { extra: "[limits]\nanonymous_per_address_per_hour = 5\n".into(), ..Default::default() };
-    let stack = Stack::start_full(&ivs_e2e::root().join("dist"), true, &[], site)?;
+    let stack = Stack::builder().site(site).start()?;
     let poll = stack.publish_poll(POLL)?;
     // Without a cookie, a vote is never counted — and never makes an identity.
     for _ in 0..1000 {
@@ -50,7 +50,8 @@ async fn a_script_from_one_address_counts_at_most_its_budget_of_identities() -> 
 fn site_jwt(secret: &str, sub: &str) -> String {
     let exp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() + 3600;
     let claims = serde_json::json!({ "sub": sub, "name": sub, "exp": exp });
-    jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256), &claims, &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes())).unwrap()
+    jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256), &claims, &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()))
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -58,15 +59,21 @@ async fn a_signed_in_user_counts_once_on_every_instance_and_members_only_polls_a
     const SECRET: &str = "another-site-secret-of-32-chars-at-least";
     let redis = Redis::start()?;
     let site = SiteOptions { redis_url: Some(redis.url()), identity: format!("[identity.jwt]\nhs256_secret = \"{SECRET}\"\n"), ..Default::default() };
-    let stack = Stack::start_full(&ivs_e2e::root().join("dist"), true, &[], site)?;
+    let stack = Stack::builder().site(site).start()?;
     let other = stack.start_site_instance(ivs_e2e::free_port(), |config| config)?;
     let poll = stack.publish_poll(POLL)?;
     // The same user from several devices (a cookie here, a header there) and both instances.
     let jwt = site_jwt(SECRET, "ada");
     let bearer = format!("Bearer {jwt}");
     let cookie = format!("site_session={jwt}");
-    let attempts = [(&stack.site, ("Authorization", bearer.as_str())), (&other.url, ("Cookie", cookie.as_str())), (&stack.site, ("Cookie", cookie.as_str())), (&other.url, ("Authorization", bearer.as_str()))];
-    let statuses: Vec<u16> = attempts.iter().enumerate().map(|(n, (site, header))| vote(site, &[*header], &poll, n % 3).map(|(s, _)| s)).collect::<anyhow::Result<_>>()?;
+    let attempts = [
+        (&stack.site, ("Authorization", bearer.as_str())),
+        (&other.url, ("Cookie", cookie.as_str())),
+        (&stack.site, ("Cookie", cookie.as_str())),
+        (&other.url, ("Authorization", bearer.as_str())),
+    ];
+    let statuses: Vec<u16> =
+        attempts.iter().enumerate().map(|(n, (site, header))| vote(site, &[*header], &poll, n % 3).map(|(s, _)| s)).collect::<anyhow::Result<_>>()?;
     assert_eq!(statuses, [200, 409, 409, 409]);
     assert_eq!(total(&stack.site)?, 1);
     assert_eq!(total(&other.url)?, 1);
@@ -83,7 +90,7 @@ async fn a_signed_in_user_counts_once_on_every_instance_and_members_only_polls_a
 #[tokio::test(flavor = "multi_thread")]
 async fn requests_from_another_sites_page_are_refused_and_tokens_are_rate_limited() -> anyhow::Result<()> {
     let site = SiteOptions { extra: "[limits]\ntokens_per_minute = 3\n".into(), ..Default::default() };
-    let stack = Stack::start_full(&ivs_e2e::root().join("dist"), true, &[], site)?;
+    let stack = Stack::builder().site(site).start()?;
     let poll = stack.publish_poll(POLL)?;
     let cookie = new_identity(&stack.site)?;
     let evil = [("Cookie", cookie.as_str()), ("Origin", "https://evil.example")];
@@ -97,10 +104,16 @@ async fn requests_from_another_sites_page_are_refused_and_tokens_are_rate_limite
         }
     }
     let auth = format!("Bearer {}", stack.operator_key);
-    let (status, _, _) = http_with("POST", &format!("{}/api/overlays", stack.site), &[("Authorization", &auth), ("Origin", "https://evil.example")], r#"{"type":"clear"}"#)?;
+    let (status, _, _) =
+        http_with("POST", &format!("{}/api/overlays", stack.site), &[("Authorization", &auth), ("Origin", "https://evil.example")], r#"{"type":"clear"}"#)?;
     assert_eq!(status, 403, "even with the operator's key");
     let form = format!("user=mod-ann&key={}", stack.sign_in_key);
-    let (status, head, _) = http_with("POST", &format!("{}/sign-in", stack.site), &[("Content-Type", "application/x-www-form-urlencoded"), ("Origin", "https://evil.example")], &form)?;
+    let (status, head, _) = http_with(
+        "POST",
+        &format!("{}/sign-in", stack.site),
+        &[("Content-Type", "application/x-www-form-urlencoded"), ("Origin", "https://evil.example")],
+        &form,
+    )?;
     assert!(status == 403 && set_cookie(&head).is_none());
     // From the site's own page, all of it works.
     let own = [("Cookie", cookie.as_str()), ("Origin", stack.site.as_str())];
@@ -141,7 +154,11 @@ async fn the_viewer_runs_under_its_strict_policy_and_an_injected_script_is_block
     let violations: Vec<String> = eval(&page, "window.__cspViolations").await?;
     assert!(violations.is_empty(), "the viewer needs nothing its policy forbids: {violations:?}");
     // An inline script someone managed to inject does not run.
-    eval::<bool>(&page, "(() => { const s = document.createElement('script'); s.textContent = 'window.__injected = true'; document.body.append(s); return true; })()").await?;
+    eval::<bool>(
+        &page,
+        "(() => { const s = document.createElement('script'); s.textContent = 'window.__injected = true'; document.body.append(s); return true; })()",
+    )
+    .await?;
     wait_for(&page, "window.__cspViolations.some(v => v.startsWith('script-src'))", Duration::from_secs(5)).await?;
     assert!(!eval::<bool>(&page, "window.__injected === true").await?, "the injected script ran");
     // That violation was this test's own doing.
@@ -156,7 +173,7 @@ async fn viewers_without_an_identity_do_not_share_one_token_budget() -> anyhow::
     // address (600 a minute), not by one per-identity bucket (100 here) that every such viewer
     // would share.
     let site = SiteOptions { extra: "[limits]\ntokens_per_minute = 100\n".into(), ..Default::default() };
-    let stack = Stack::start_full(&ivs_e2e::root().join("dist"), true, &["--private"], site)?;
+    let stack = Stack::builder().local_args(&["--private"]).site(site).start()?;
     for n in 0..120 {
         let (status, _, body) = http_with("POST", &format!("{}/api/playback-token", stack.site), &[], "")?;
         assert_eq!(status, 200, "token {n}: {body}");

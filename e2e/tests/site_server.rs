@@ -12,7 +12,10 @@ const POLL: &str = r#"{"type":"poll","question":"Which feature next?","options":
 const CONNECTED: &str = "document.querySelector('[data-testid=chat-state]')?.dataset.state === 'connected'";
 
 fn shows_percents(expected: &[&str]) -> String {
-    format!("JSON.stringify([...document.querySelectorAll('[data-testid=poll-percent]')].map(e => e.textContent)) === {:?}", serde_json::to_string(expected).unwrap())
+    format!(
+        "JSON.stringify([...document.querySelectorAll('[data-testid=poll-percent]')].map(e => e.textContent)) === {:?}",
+        serde_json::to_string(expected).unwrap()
+    )
 }
 
 async fn open_viewer(chromium: &Chromium, url: &str) -> anyhow::Result<Page> {
@@ -44,7 +47,7 @@ fn state(site: &str) -> anyhow::Result<serde_json::Value> {
 async fn two_instances_on_one_redis_count_exactly_through_a_crash_and_a_redis_restart() -> anyhow::Result<()> {
     let mut redis = Redis::start()?;
     let site = SiteOptions { redis_url: Some(redis.url()), ..Default::default() };
-    let mut stack = Stack::start_full(&ivs_e2e::root().join("dist"), true, &[], site)?;
+    let mut stack = Stack::builder().site(site).start()?;
     let b = stack.start_site_instance(free_port(), |config| config)?;
     let chromium = Chromium::launch().await?;
     // Three viewers split across the two instances.
@@ -105,7 +108,8 @@ async fn two_instances_on_one_redis_count_exactly_through_a_crash_and_a_redis_re
 
 /// An HS256 JWT as a site's login would issue it.
 fn site_jwt(secret: &str, claims: serde_json::Value) -> String {
-    jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256), &claims, &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes())).unwrap()
+    jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256), &claims, &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()))
+        .unwrap()
 }
 
 async fn open_signed_in(chromium: &Chromium, stack: &Stack, jwt: &str) -> anyhow::Result<Page> {
@@ -121,7 +125,7 @@ async fn open_signed_in(chromium: &Chromium, stack: &Stack, jwt: &str) -> anyhow
 async fn a_signed_in_user_chats_under_the_sites_name_and_a_moderator_claim_gives_the_tools() -> anyhow::Result<()> {
     const SECRET: &str = "the-site-s-own-jwt-secret-32-chars!";
     let site = SiteOptions { identity: format!("[identity.jwt]\nhs256_secret = \"{SECRET}\"\nissuer = \"https://www.example.com\"\n"), ..Default::default() };
-    let stack = Stack::start_full(&ivs_e2e::root().join("dist"), true, &[], site)?;
+    let stack = Stack::builder().site(site).start()?;
     let chromium = Chromium::launch().await?;
     let exp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs() + 3600;
     let claims = |sub: &str, name: &str, moderator: bool| serde_json::json!({ "sub": sub, "name": name, "moderator": moderator, "iss": "https://www.example.com", "exp": exp });
@@ -133,7 +137,8 @@ async fn a_signed_in_user_chats_under_the_sites_name_and_a_moderator_claim_gives
     let input = alan.find_element("[data-testid=chat-input]").await?;
     input.click().await?.type_str("hello from a signed-in user").await?;
     alan.find_element("[data-testid=chat-send]").await?.click().await?;
-    let line = "[...document.querySelectorAll('[data-testid=chat-message]')].find(m => m.querySelector('.chat-text')?.textContent === 'hello from a signed-in user')";
+    let line =
+        "[...document.querySelectorAll('[data-testid=chat-message]')].find(m => m.querySelector('.chat-text')?.textContent === 'hello from a signed-in user')";
     for page in [&grace, &alan, &forged] {
         wait_for(page, &format!("{line} !== undefined"), Duration::from_secs(5)).await?;
         assert_eq!(eval::<String>(page, &format!("{line}.querySelector('.chat-name').textContent")).await?, "Alan Turing");
@@ -159,7 +164,7 @@ fn event(id: &str, second: u32, detail_type: &str, name: &str, stream: &str, cha
 
 #[tokio::test(flavor = "multi_thread")]
 async fn ivs_events_late_twice_or_out_of_order_leave_the_right_status() -> anyhow::Result<()> {
-    let stack = Stack::start_offline()?;
+    let stack = Stack::builder().offline().start()?;
     let secret = std::fs::read_to_string(&stack.config)?.lines().find_map(|l| l.strip_prefix("secret = ").map(|s| s.trim_matches('"').to_owned())).unwrap();
     let post = |body: &str, secret: &str| -> anyhow::Result<(u16, String)> {
         let (status, _, body) = http_with("POST", &format!("{}/api/events", stack.site), &[("x-ivs-events-secret", secret)], body)?;
@@ -185,7 +190,8 @@ async fn ivs_events_late_twice_or_out_of_order_leave_the_right_status() -> anyho
     post(&event("e3", 15, health, "Starvation Start", "st-aaaaaaaaaaaaaaaaaaaaaaa", CHANNEL_ARN), &secret)?;
     assert_eq!(live()?, (true, "HEALTHY".into()));
     // Another channel's events change nothing here.
-    let (_, body) = post(&event("x1", 30, state_change, "Stream End", "st-aaaaaaaaaaaaaaaaaaaaaaa", "arn:aws:ivs:us-east-1:000000000000:channel/other"), &secret)?;
+    let (_, body) =
+        post(&event("x1", 30, state_change, "Stream End", "st-aaaaaaaaaaaaaaaaaaaaaaa", "arn:aws:ivs:us-east-1:000000000000:channel/other"), &secret)?;
     assert!(body.contains("another channel"), "{body}");
     assert!(live()?.0);
     // "Session Ended" before "Stream End": over either way.
@@ -237,7 +243,7 @@ async fn started_twice_the_first_poll_is_open_and_an_earlier_broadcasts_poll_is_
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_site_sends_its_files_compressed_and_keeps_content_named_ones_for_good() -> anyhow::Result<()> {
-    let stack = Stack::start_offline()?;
+    let stack = Stack::builder().offline().start()?;
     let header = |head: &str, name: &str| head.lines().find_map(|l| l.strip_prefix(&format!("{name}: ")).map(str::to_owned));
     // The SDK (2 MB as it ships), in the folder the build names by its content, which the page names.
     let sdk = ivs_e2e::sdk_dir();

@@ -2,6 +2,8 @@
 //! virtual display): the IVS Player SDK plays there steadily, an overlay from `PutMetadata` shows,
 //! and a vote counts — the engine Safari is built on, short of Safari itself.
 
+mod scenarios;
+
 use std::time::Duration;
 
 use ivs_e2e::{webkit_available, Driven, Stack, PLAYING};
@@ -34,6 +36,6 @@ async fn webkit_plays_shows_an_overlay_and_votes() -> anyhow::Result<()> {
     }
     assert!(longest_still <= 4, "the picture stood still for {} ms", longest_still * 250);
 
-    webkit.sees_a_notice_and_votes(&stack, "WebKit", ["WebKit", "Gecko", "Blink"]).await?;
+    scenarios::sees_a_notice_and_votes(&webkit, &stack, "WebKit", ["WebKit", "Gecko", "Blink"]).await?;
     Ok(())
 }

@@ -50,7 +50,13 @@ fn ts_seed() -> Vec<u8> {
         let mut p = [0xFFu8; PACKET_LEN];
         p[..6].copy_from_slice(&[0x47, 0x40 | (VIDEO >> 8) as u8, VIDEO as u8, 0x30 | (frame % 16) as u8, 1, if frame % 15 == 0 { 0x40 } else { 0 }]);
         p[6..15].copy_from_slice(&[0, 0, 1, 0xE0, 0, 0, 0x80, 0x80, 5]);
-        p[15..20].copy_from_slice(&[0x21 | ((pts >> 29) as u8 & 0x0E), (pts >> 22) as u8, 0x01 | ((pts >> 14) as u8 & 0xFE), (pts >> 7) as u8, 0x01 | ((pts << 1) as u8 & 0xFE)]);
+        p[15..20].copy_from_slice(&[
+            0x21 | ((pts >> 29) as u8 & 0x0E),
+            (pts >> 22) as u8,
+            0x01 | ((pts >> 14) as u8 & 0xFE),
+            (pts >> 7) as u8,
+            0x01 | ((pts << 1) as u8 & 0xFE),
+        ]);
         // An access unit delimiter, where captions are spliced in after.
         p[20..26].copy_from_slice(&[0, 0, 0, 1, 0x09, 0xF0]);
         wire.extend(p);
@@ -216,7 +222,16 @@ fn targets() -> Vec<Target> {
         },
         Target {
             name: "cue",
-            dictionary: &["{\"type\":\"poll\"", "\"options\":[", "\"duration\":", "\"imageUrl\":\"javascript:", "N4Ig", "\"v\":2", "\"id\":", "\"correctIndex\":"],
+            dictionary: &[
+                "{\"type\":\"poll\"",
+                "\"options\":[",
+                "\"duration\":",
+                "\"imageUrl\":\"javascript:",
+                "N4Ig",
+                "\"v\":2",
+                "\"id\":",
+                "\"correctIndex\":",
+            ],
             made_seeds: Vec::new(),
             run: Box::new(|input| drop(ivs_proto::overlay::parse_cue(&text(input)))),
         },
@@ -240,7 +255,15 @@ fn targets() -> Vec<Target> {
         },
         Target {
             name: "chat-frame",
-            dictionary: &["\"Type\":\"MESSAGE\"", "\"Type\":\"EVENT\"", "\"Type\":\"ERROR\"", "\"Sender\":{", "\"Attributes\":{", "\"ErrorCode\":", "\"SendTime\":"],
+            dictionary: &[
+                "\"Type\":\"MESSAGE\"",
+                "\"Type\":\"EVENT\"",
+                "\"Type\":\"ERROR\"",
+                "\"Sender\":{",
+                "\"Attributes\":{",
+                "\"ErrorCode\":",
+                "\"SendTime\":",
+            ],
             made_seeds: Vec::new(),
             run: Box::new(|input| {
                 if let Ok(frame) = ivs_proto::chat::Subscribe::parse(&text(input)) {
@@ -252,7 +275,15 @@ fn targets() -> Vec<Target> {
         },
         Target {
             name: "event",
-            dictionary: &["\"detail-type\":", "\"source\":\"aws.ivs\"", "\"resources\":[", "\"time\":\"2026-", "\"event_name\":", "\"stream_id\":\"st-", "T25:61:61Z"],
+            dictionary: &[
+                "\"detail-type\":",
+                "\"source\":\"aws.ivs\"",
+                "\"resources\":[",
+                "\"time\":\"2026-",
+                "\"event_name\":",
+                "\"stream_id\":\"st-",
+                "T25:61:61Z",
+            ],
             made_seeds: Vec::new(),
             run: Box::new(|input| {
                 let events: Vec<_> = ivs_proto::stream_events::StreamEvent::parse(input).into_iter().collect();
@@ -458,7 +489,12 @@ mod tests {
         assert!(run.findings > 0);
         let kept: Vec<_> = std::fs::read_dir(&dir).unwrap().filter_map(|e| std::fs::read(e.unwrap().path()).ok()).collect();
         assert!(!kept.is_empty() && kept.iter().all(|input| input.contains(&0xff)), "the inputs that failed are kept");
-        let greedy = Target { name: "greedy", dictionary: &[], made_seeds: Vec::new(), run: Box::new(|input| drop(Vec::<u8>::with_capacity(input.len().min(300) << 20))) };
+        let greedy = Target {
+            name: "greedy",
+            dictionary: &[],
+            made_seeds: Vec::new(),
+            run: Box::new(|input| drop(Vec::<u8>::with_capacity(input.len().min(300) << 20))),
+        };
         assert!(fuzz(&greedy, &[vec![b'x'; 200]], 50, 1, &dir).findings > 0, "an outsized allocation is a finding");
         let _ = std::fs::remove_dir_all(dir);
     }

@@ -1,8 +1,6 @@
 //! The command-line side: small HTTP calls to a running stack's AWS-compatible API.
 
 use anyhow::{bail, Context};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 /// The state `ivs-local stream` sets.
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -37,16 +35,21 @@ pub async fn put_metadata(api: &str, metadata: &str) -> anyhow::Result<()> {
 }
 
 async fn post(api: &str, path: &str, body: &str) -> anyhow::Result<(u16, String)> {
-    let authority = api.strip_prefix("http://").context("--api must be an http:// URL")?.trim_end_matches('/');
-    let mut stream = TcpStream::connect(authority).await.with_context(|| format!("cannot reach the stack at {api}; is it running?"))?;
-    let request = format!(
-        "POST {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).await?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await?;
-    let status = response.split(' ').nth(1).and_then(|s| s.parse().ok()).context("malformed HTTP response")?;
-    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
-    Ok((status, body))
+    let base = api.trim_end_matches('/');
+    if !base.starts_with("http://") {
+        bail!("--api must be an http:// URL");
+    }
+    let (url, body, api) = (format!("{base}{path}"), body.to_owned(), api.to_owned());
+    tokio::task::spawn_blocking(move || {
+        let agent: ureq::Agent =
+            ureq::Agent::config_builder().http_status_as_error(false).timeout_global(Some(std::time::Duration::from_secs(30))).build().into();
+        let mut response = agent
+            .post(&url)
+            .header("Content-Type", "application/json")
+            .send(body.as_str())
+            .with_context(|| format!("cannot reach the stack at {api}; is it running?"))?;
+        let status = response.status().as_u16();
+        Ok((status, response.body_mut().read_to_string().unwrap_or_default()))
+    })
+    .await?
 }

@@ -12,7 +12,6 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
 
 use crate::control::channels::{ChannelRecord, Channels};
@@ -176,24 +175,15 @@ async fn deliver(url: String, headers: Vec<(String, String)>, mut queue: mpsc::U
     }
 }
 
-async fn post(url: &str, headers: &[(String, String)], body: &str) -> std::io::Result<u16> {
-    let invalid = |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidInput, what.to_owned());
-    let rest = url.strip_prefix("http://").ok_or_else(|| invalid("event targets must be http:// URLs"))?;
-    let (authority, path) = rest.split_once('/').map(|(a, p)| (a, format!("/{p}"))).unwrap_or((rest, "/".into()));
-    let exchange = async {
-        let mut stream = tokio::net::TcpStream::connect(authority).await?;
-        let extra: String = headers.iter().map(|(name, value)| format!("{name}: {value}\r\n")).collect();
-        let request = format!(
-            "POST {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{extra}Connection: close\r\n\r\n{body}",
-            body.len()
-        );
-        stream.write_all(request.as_bytes()).await?;
-        let mut response = Vec::new();
-        stream.read_to_end(&mut response).await?;
-        let text = String::from_utf8_lossy(&response);
-        text.split(' ').nth(1).and_then(|s| s.parse().ok()).ok_or_else(|| invalid("malformed HTTP response"))
-    };
-    tokio::time::timeout(Duration::from_secs(5), exchange).await.map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "no answer in 5 s"))?
+/// POSTs one event; the target's status, or why there is none.
+async fn post(url: &str, headers: &[(String, String)], body: &str) -> Result<u16, String> {
+    let (url, headers, body) = (url.to_owned(), headers.to_vec(), body.to_owned());
+    let exchange = tokio::task::spawn_blocking(move || {
+        let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).timeout_global(Some(Duration::from_secs(5))).build().into();
+        let request = headers.iter().fold(agent.post(&url).header("Content-Type", "application/json"), |request, (name, value)| request.header(name, value));
+        request.send(body.as_str()).map(|response| response.status().as_u16()).map_err(|e| e.to_string())
+    });
+    exchange.await.map_err(|e| e.to_string())?
 }
 
 /// Parses `--event-header 'Name: value'`.

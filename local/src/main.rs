@@ -56,4 +56,3 @@ async fn main() -> ExitCode {
         }
     }
 }
-

@@ -15,8 +15,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::backoff::Backoff;
-use crate::room_event::RoomEvent;
 use crate::chat::{reconnect_at, ErrorCode, Subscribe, EVENT_DELETE_MESSAGE, EVENT_DISCONNECT_USER};
+use crate::room_event::RoomEvent;
 use crate::url::SafeUrl;
 
 /// What the site backend answers when asked for a chat token.
@@ -92,7 +92,11 @@ pub fn parse_timestamp_ms(text: &str) -> Option<i64> {
         b'Z' | b'z' if at + 1 == b.len() => 0,
         sign @ (b'+' | b'-') if b.len() == at + 6 && b[at + 3] == b':' => {
             let m = num(at + 1, 2)? * 60 + num(at + 4, 2)?;
-            if *sign == b'+' { m } else { -m }
+            if *sign == b'+' {
+                m
+            } else {
+                -m
+            }
         }
         _ => return None,
     };
@@ -114,9 +118,13 @@ pub enum ChatState {
     Connecting,
     Connected,
     /// Waiting to try again, at this time (ms since the epoch).
-    Reconnecting { at_ms: i64 },
+    Reconnecting {
+        at_ms: i64,
+    },
     /// Will not reconnect by itself.
-    Disconnected { reason: String },
+    Disconnected {
+        reason: String,
+    },
 }
 
 impl ChatState {
@@ -127,7 +135,11 @@ impl ChatState {
             Self::Connected => "Connected".into(),
             Self::Reconnecting { at_ms } => {
                 let secs = ((at_ms - now_ms).max(0) + 999) / 1000;
-                if secs == 0 { "Reconnecting…".into() } else { format!("Reconnecting in {secs} s") }
+                if secs == 0 {
+                    "Reconnecting…".into()
+                } else {
+                    format!("Reconnecting in {secs} s")
+                }
             }
             Self::Disconnected { reason } => format!("Disconnected: {reason}"),
         }
@@ -334,7 +346,10 @@ pub fn name_hue(user_id: &str) -> u16 {
 pub enum Line {
     Message(ChatMessage),
     /// Said by the viewer itself (a notice about the connection, say).
-    Notice { key: u64, text: String },
+    Notice {
+        key: u64,
+        text: String,
+    },
 }
 
 impl Line {
@@ -694,7 +709,9 @@ mod tests {
         assert_eq!(name_hue("ann"), name_hue("ann"));
         assert!(name_hue("ann") < 360);
         assert!(ChatToken::parse(r#"{"token":"a b","sessionExpirationTime":"x","userId":"u"}"#).is_err());
-        assert!(ChatToken::parse(r#"{"token":"AQIC9z","sessionExpirationTime":"x","userId":"u","capabilities":["DELETE_MESSAGE"]}"#).unwrap().can("DELETE_MESSAGE"));
+        assert!(ChatToken::parse(r#"{"token":"AQIC9z","sessionExpirationTime":"x","userId":"u","capabilities":["DELETE_MESSAGE"]}"#)
+            .unwrap()
+            .can("DELETE_MESSAGE"));
     }
 
     #[test]

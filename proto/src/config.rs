@@ -75,7 +75,8 @@ pub struct ChatConfig {
 impl ChatConfig {
     fn parse(endpoint: &str, token_url: &str) -> Result<Self, ConfigError> {
         let bad = |reason: &str| ConfigError::Chat(reason.to_owned());
-        let rest = endpoint.strip_prefix("wss://").or_else(|| endpoint.strip_prefix("ws://")).ok_or_else(|| bad("chatEndpoint must be a ws:// or wss:// URL"))?;
+        let rest =
+            endpoint.strip_prefix("wss://").or_else(|| endpoint.strip_prefix("ws://")).ok_or_else(|| bad("chatEndpoint must be a ws:// or wss:// URL"))?;
         if rest.is_empty() || rest.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(bad("chatEndpoint has no host"));
         }

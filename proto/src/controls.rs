@@ -75,7 +75,11 @@ pub const BEHIND_LIVE_AFTER_SECS: f64 = 6.0;
 const LIVE_EDGE_MARGIN_SECS: f64 = 1.0;
 
 fn finite(x: f64) -> f64 {
-    if x.is_finite() { x.max(0.0) } else { 0.0 }
+    if x.is_finite() {
+        x.max(0.0)
+    } else {
+        0.0
+    }
 }
 
 /// How far behind live the viewer is: the player's measured latency where it has one, and at
@@ -146,12 +150,20 @@ impl PlayButton {
 
 /// The mute button's name.
 pub fn mute_label(muted: bool) -> &'static str {
-    if muted { "Unmute (M)" } else { "Mute (M)" }
+    if muted {
+        "Unmute (M)"
+    } else {
+        "Mute (M)"
+    }
 }
 
 /// What the volume slider shows: nothing while muted.
 pub fn volume_shown(muted: bool, volume: f64) -> f64 {
-    if muted { 0.0 } else { volume }
+    if muted {
+        0.0
+    } else {
+        volume
+    }
 }
 
 /// Whether moving the volume slider to `volume` should unmute (turning it up means "I want sound").
@@ -161,7 +173,11 @@ pub fn unmutes(volume: f64, muted: bool) -> bool {
 
 /// The full-screen button's name.
 pub fn fullscreen_label(on: bool) -> &'static str {
-    if on { "Exit full screen (F)" } else { "Full screen (F)" }
+    if on {
+        "Exit full screen (F)"
+    } else {
+        "Full screen (F)"
+    }
 }
 
 /// What the middle of the bar shows: a live stream's readout, or a recording's seek bar.
@@ -237,7 +253,11 @@ impl QualityMenu {
 /// The renditions to list: what the player lists now, or — while it lists none (buffering,
 /// switching) — what it listed before.
 pub fn listed_qualities(previous: Option<&[String]>, now: Vec<String>) -> Vec<String> {
-    if now.is_empty() { previous.map(<[String]>::to_vec).unwrap_or_default() } else { now }
+    if now.is_empty() {
+        previous.map(<[String]>::to_vec).unwrap_or_default()
+    } else {
+        now
+    }
 }
 
 /// What the stats panel is given.
@@ -310,7 +330,16 @@ mod tests {
 
     #[test]
     fn the_stats_rows_in_words() {
-        let rows = stats_rows(&StatsInput { width: Some(640), height: Some(360), quality: "360p30".into(), bitrate: 1_200_000.0, buffer: 1.44, live: true, latency: 2.0, dropped_frames: Some(3) });
+        let rows = stats_rows(&StatsInput {
+            width: Some(640),
+            height: Some(360),
+            quality: "360p30".into(),
+            bitrate: 1_200_000.0,
+            buffer: 1.44,
+            live: true,
+            latency: 2.0,
+            dropped_frames: Some(3),
+        });
         let values: Vec<&str> = rows.iter().map(|(_, v)| v.as_str()).collect();
         assert_eq!(values, ["640 × 360", "360p30", "1.2 Mbps", "1.4 s", "2.0 s", "3"]);
         let empty = stats_rows(&StatsInput { live: false, latency: 2.0, ..Default::default() });

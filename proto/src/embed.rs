@@ -22,9 +22,13 @@ pub enum Command {
     Mute,
     Unmute,
     /// 0 to 1.
-    Volume { value: f64 },
+    Volume {
+        value: f64,
+    },
     /// A quality by name (as in the `qualities` event), or `"auto"`.
-    Quality { name: String },
+    Quality {
+        name: String,
+    },
 }
 
 /// Why a message is not a command.
@@ -117,15 +121,30 @@ impl Allowlist {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     /// The player's state, by the SDK's name (`Playing`, `Buffering`…), and the status words shown.
-    State { state: String, status: String },
-    Error { message: String },
-    Volume { muted: bool, volume: f64 },
+    State {
+        state: String,
+        status: String,
+    },
+    Error {
+        message: String,
+    },
+    Volume {
+        muted: bool,
+        volume: f64,
+    },
     /// The text of a timed-metadata cue.
-    Cue { text: String },
+    Cue {
+        text: String,
+    },
     /// A poll's final counts.
-    PollResult { poll_id: String, counts: Vec<u64> },
+    PollResult {
+        poll_id: String,
+        counts: Vec<u64>,
+    },
     /// The qualities to choose from, by name.
-    Qualities { names: Vec<String> },
+    Qualities {
+        names: Vec<String>,
+    },
 }
 
 impl Event {
@@ -171,15 +190,9 @@ pub fn snippet(origin: &str, options: &SnippetOptions) -> String {
             let height = if options.chat && width >= 600 { width * 9 / 16 } else { width * 9 / 16 + if options.chat { 320 } else { 0 } };
             format!(r#"width="{width}" height="{height}" style="border:0;max-width:100%""#)
         }
-        None => format!(
-            r#"style="border:0;width:100%;aspect-ratio:{}""#,
-            if options.chat { "4 / 3" } else { "16 / 9" }
-        ),
+        None => format!(r#"style="border:0;width:100%;aspect-ratio:{}""#, if options.chat { "4 / 3" } else { "16 / 9" }),
     };
-    format!(
-        r#"<iframe src="{}" {size} allow="autoplay; fullscreen; picture-in-picture" allowfullscreen title="Live stream"></iframe>"#,
-        escape_attribute(&src)
-    )
+    format!(r#"<iframe src="{}" {size} allow="autoplay; fullscreen; picture-in-picture" allowfullscreen title="Live stream"></iframe>"#, escape_attribute(&src))
 }
 
 fn escape_attribute(text: &str) -> String {
@@ -194,10 +207,7 @@ mod tests {
     fn commands_parse_and_are_checked() {
         assert_eq!(parse_command(r#"{"type":"ivs-viewer:command","command":"mute"}"#), Ok(Command::Mute));
         assert_eq!(parse_command(r#"{"type":"ivs-viewer:command","command":"volume","value":0.5}"#), Ok(Command::Volume { value: 0.5 }));
-        assert_eq!(
-            parse_command(r#"{"type":"ivs-viewer:command","command":"quality","name":"720p60"}"#),
-            Ok(Command::Quality { name: "720p60".into() })
-        );
+        assert_eq!(parse_command(r#"{"type":"ivs-viewer:command","command":"quality","name":"720p60"}"#), Ok(Command::Quality { name: "720p60".into() }));
         assert!(matches!(parse_command(r#"{"type":"ivs-viewer:command","command":"volume","value":3}"#), Err(EmbedError::Bad(_))));
         assert!(matches!(parse_command(r#"{"type":"ivs-viewer:command","command":"explode"}"#), Err(EmbedError::Bad(_))));
         assert_eq!(parse_command(r#"{"type":"other","command":"mute"}"#), Err(EmbedError::NotACommand));

@@ -44,7 +44,9 @@ pub mod limits {
 pub enum Overlay {
     Poll(Poll),
     /// Ends the poll with this id now (votes stop; viewers see the result).
-    PollClose { id: String },
+    PollClose {
+        id: String,
+    },
     Product(Product),
     Quiz(Quiz),
     Notice(Notice),
@@ -409,12 +411,7 @@ fn product(raw: RawProduct) -> Result<Product, OverlayError> {
         _ => return Err(OverlayError::field("price", "must be a string or a number")),
     };
     let link = |field: &'static str, raw: &str| SafeUrl::parse(raw).map_err(|e: UrlError| OverlayError::field(field, e.to_string()));
-    Ok(Product {
-        title: text("title", &raw.title, limits::TITLE)?,
-        price,
-        image_url: link("imageUrl", &raw.image_url)?,
-        url: link("url", &raw.url)?,
-    })
+    Ok(Product { title: text("title", &raw.title, limits::TITLE)?, price, image_url: link("imageUrl", &raw.image_url)?, url: link("url", &raw.url)? })
 }
 
 /// A stable id for a poll or quiz without one: `kind-` and FNV-1a over its question and choices.
@@ -442,10 +439,9 @@ mod tests {
 
     #[test]
     fn parses_the_seed_poll() {
-        let overlay = parse_cue(
-            r#"{"type":"poll","question":"Which feature should we build next?","options":["Dark mode","Mobile app","API v2"],"duration":30}"#,
-        )
-        .unwrap();
+        let overlay =
+            parse_cue(r#"{"type":"poll","question":"Which feature should we build next?","options":["Dark mode","Mobile app","API v2"],"duration":30}"#)
+                .unwrap();
         let Overlay::Poll(poll) = overlay else { panic!("not a poll") };
         assert_eq!(poll.question, "Which feature should we build next?");
         assert_eq!(poll.options, ["Dark mode", "Mobile app", "API v2"]);
@@ -472,10 +468,7 @@ mod tests {
     #[test]
     fn poll_validation_names_the_field() {
         assert_eq!(field_of(parse_cue(r#"{"type":"poll","question":"Q","options":["a"],"duration":5}"#)), "options");
-        assert_eq!(
-            field_of(parse_cue(r#"{"type":"poll","question":"Q","options":["a","b","c","d","e","f"],"duration":5}"#)),
-            "options"
-        );
+        assert_eq!(field_of(parse_cue(r#"{"type":"poll","question":"Q","options":["a","b","c","d","e","f"],"duration":5}"#)), "options");
         assert_eq!(field_of(parse_cue(r#"{"type":"poll","question":"Q","options":["a",""],"duration":5}"#)), "options");
         assert_eq!(field_of(parse_cue(r#"{"type":"poll","question":"  ","options":["a","b"],"duration":5}"#)), "question");
         assert_eq!(field_of(parse_cue(r#"{"type":"poll","question":"Q","options":["a","b"],"duration":0}"#)), "duration");
@@ -487,9 +480,7 @@ mod tests {
 
     #[test]
     fn countdown_runs_in_stream_time() {
-        let Overlay::Poll(poll) = parse_cue(r#"{"type":"poll","question":"Q","options":["a","b"],"duration":30}"#).unwrap() else {
-            unreachable!()
-        };
+        let Overlay::Poll(poll) = parse_cue(r#"{"type":"poll","question":"Q","options":["a","b"],"duration":30}"#).unwrap() else { unreachable!() };
         assert_eq!(poll.remaining_secs(100.0, 100.0), 30.0);
         assert_eq!(poll.remaining_secs(100.0, 112.5), 17.5);
         assert_eq!(poll.remaining_secs(100.0, 200.0), 0.0);
@@ -509,10 +500,8 @@ mod tests {
 
     #[test]
     fn parses_a_product_with_checked_links() {
-        let overlay = parse_cue(
-            r#"{"type":"product","title":"Mug","price":12.5,"imageUrl":"https://cdn.example/mug.png","url":"https://shop.example/mug"}"#,
-        )
-        .unwrap();
+        let overlay =
+            parse_cue(r#"{"type":"product","title":"Mug","price":12.5,"imageUrl":"https://cdn.example/mug.png","url":"https://shop.example/mug"}"#).unwrap();
         let Overlay::Product(product) = overlay else { panic!("not a product") };
         assert_eq!(product.title, "Mug");
         assert_eq!(product.price, "12.5");

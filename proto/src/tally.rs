@@ -128,8 +128,7 @@ pub fn percentages(counts: &[u64]) -> Vec<u32> {
     if total == 0 {
         return vec![0; counts.len()];
     }
-    let mut shares: Vec<(usize, u32, u64)> =
-        counts.iter().enumerate().map(|(i, c)| (i, (c * 100 / total) as u32, (c * 100) % total)).collect();
+    let mut shares: Vec<(usize, u32, u64)> = counts.iter().enumerate().map(|(i, c)| (i, (c * 100 / total) as u32, (c * 100) % total)).collect();
     let assigned: u32 = shares.iter().map(|s| s.1).sum();
     let mut by_remainder: Vec<usize> = (0..shares.len()).collect();
     by_remainder.sort_by(|a, b| shares[*b].2.cmp(&shares[*a].2).then(a.cmp(b)));
@@ -151,11 +150,7 @@ impl TallyUpdate {
     /// As chat event attributes.
     pub fn to_attributes(&self) -> Attributes {
         let counts = self.counts.iter().map(u64::to_string).collect::<Vec<_>>().join(",");
-        Attributes::from([
-            ("pollId".to_owned(), self.poll_id.clone()),
-            ("counts".to_owned(), counts),
-            ("closed".to_owned(), self.closed.to_string()),
-        ])
+        Attributes::from([("pollId".to_owned(), self.poll_id.clone()), ("counts".to_owned(), counts), ("closed".to_owned(), self.closed.to_string())])
     }
 
     /// From chat event attributes; `None` if they are not a tally.
@@ -264,7 +259,11 @@ impl PollCard {
 
     /// Option `i`'s share as shown: its percentage once results show, nothing before.
     pub fn bar_percent(&self, i: usize) -> u32 {
-        if self.show_results { self.percents.get(i).copied().unwrap_or(0) } else { 0 }
+        if self.show_results {
+            self.percents.get(i).copied().unwrap_or(0)
+        } else {
+            0
+        }
     }
 }
 

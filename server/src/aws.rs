@@ -1,22 +1,27 @@
 //! The AWS clients: IVS and IVS Chat through the AWS SDK for Rust, with credentials and region
 //! from the SDK's standard chain (or the configuration), and the endpoint overridden only when
 //! the configuration says (the local IVS). Throttling and transient errors are retried by the
-//! SDK's standard retry mode, with backoff.
+//! SDK's standard retry mode, with backoff. [`AwsIvs`] is the real [`Ivs`].
+
+use std::collections::HashMap;
 
 use aws_config::retry::RetryConfig;
 use aws_config::BehaviorVersion;
+use aws_sdk_ivs::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_ivschat::types::ChatTokenCapability;
 
 use crate::config::Config;
+use crate::ivs::{Call, ChannelFacts, ChatTokenRequest, IssuedChatToken, Ivs, IvsError, LiveStream, RoomFacts};
 
 /// Both IVS clients.
 #[derive(Clone)]
-pub struct Aws {
+pub struct AwsIvs {
     pub ivs: aws_sdk_ivs::Client,
     pub chat: aws_sdk_ivschat::Client,
     pub region: String,
 }
 
-impl Aws {
+impl AwsIvs {
     /// The clients `config` describes.
     pub async fn new(config: &Config) -> Self {
         let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(RetryConfig::standard().with_max_attempts(3));
@@ -33,12 +38,11 @@ impl Aws {
 }
 
 /// An SDK error in words: the service's code and message, or what went wrong on the way.
-pub fn describe<E, R>(error: &aws_sdk_ivs::error::SdkError<E, R>) -> String
+pub fn describe<E, R>(error: &SdkError<E, R>) -> String
 where
-    E: aws_sdk_ivs::error::ProvideErrorMetadata + std::error::Error + 'static,
+    E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
 {
-    use aws_sdk_ivs::error::SdkError;
     match error {
         SdkError::ServiceError(e) => {
             let inner = e.err();
@@ -49,15 +53,104 @@ where
     }
 }
 
-/// The service's error code, if the service answered with one.
-pub fn code<E, R>(error: &aws_sdk_ivs::error::SdkError<E, R>) -> Option<&str>
+/// An SDK error of `operation` as the server's: IVS's refusals by name, anything else in words.
+fn refused<E, R>(operation: &str, error: SdkError<E, R>) -> IvsError
 where
-    E: aws_sdk_ivs::error::ProvideErrorMetadata,
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
 {
-    error.as_service_error().and_then(|e| e.code())
+    match error.as_service_error().and_then(|e| e.code()) {
+        Some("ChannelNotBroadcasting") => IvsError::NotBroadcasting,
+        Some("ThrottlingException") => IvsError::Throttled,
+        _ => IvsError::Other(format!("{operation}: {}", describe(&error))),
+    }
 }
 
 /// An AWS timestamp as ISO 8601 (`2026-11-29T10:00:00.123Z`).
-pub fn timestamp(at: &aws_sdk_ivschat::primitives::DateTime) -> String {
+fn timestamp(at: &aws_sdk_ivschat::primitives::DateTime) -> String {
     at.fmt(aws_sdk_ivschat::primitives::DateTimeFormat::DateTime).unwrap_or_default()
+}
+
+impl Ivs for AwsIvs {
+    fn get_channel<'a>(&'a self, arn: &'a str) -> Call<'a, ChannelFacts> {
+        Box::pin(async move {
+            let answer = self.ivs.get_channel().arn(arn).send().await.map_err(|e| refused(&format!("GetChannel {arn}"), e))?;
+            let channel = answer.channel().ok_or_else(|| IvsError::Other("GetChannel answered no channel".into()))?;
+            Ok(ChannelFacts { playback_url: channel.playback_url().map(str::to_owned), authorized: channel.authorized() })
+        })
+    }
+
+    fn get_room<'a>(&'a self, arn: &'a str) -> Call<'a, RoomFacts> {
+        Box::pin(async move {
+            let room = self.chat.get_room().identifier(arn).send().await.map_err(|e| refused(&format!("GetRoom {arn}"), e))?;
+            Ok(RoomFacts { maximum_message_length: room.maximum_message_length().map(|n| n.max(1) as usize) })
+        })
+    }
+
+    fn get_stream<'a>(&'a self, channel_arn: &'a str) -> Call<'a, LiveStream> {
+        Box::pin(async move {
+            let answer = self.ivs.get_stream().channel_arn(channel_arn).send().await.map_err(|e| refused("GetStream", e))?;
+            let stream = answer.stream().ok_or(IvsError::NotBroadcasting)?;
+            Ok(LiveStream {
+                stream_id: stream.stream_id().unwrap_or_default().to_owned(),
+                healthy: !matches!(stream.health(), Some(aws_sdk_ivs::types::StreamHealth::Starving)),
+                viewer_count: stream.viewer_count().max(0) as u64,
+            })
+        })
+    }
+
+    fn put_metadata<'a>(&'a self, channel_arn: &'a str, metadata: &'a str) -> Call<'a, ()> {
+        Box::pin(async move {
+            self.ivs.put_metadata().channel_arn(channel_arn).metadata(metadata).send().await.map_err(|e| refused("PutMetadata", e))?;
+            Ok(())
+        })
+    }
+
+    fn send_event<'a>(&'a self, room_arn: &'a str, name: &'a str, attributes: HashMap<String, String>) -> Call<'a, ()> {
+        Box::pin(async move {
+            let call = self.chat.send_event().room_identifier(room_arn).event_name(name).set_attributes(Some(attributes));
+            call.send().await.map_err(|e| refused("SendEvent", e))?;
+            Ok(())
+        })
+    }
+
+    fn create_chat_token(&self, request: ChatTokenRequest) -> Call<'_, IssuedChatToken> {
+        Box::pin(async move {
+            let capabilities = request.capabilities.iter().map(|c| ChatTokenCapability::from(c.as_str())).collect();
+            let answer = self
+                .chat
+                .create_chat_token()
+                .room_identifier(&request.room_arn)
+                .user_id(&request.user_id)
+                .set_attributes(Some(request.attributes))
+                .set_capabilities(Some(capabilities))
+                .session_duration_in_minutes(request.session_minutes)
+                .send()
+                .await
+                .map_err(|e| refused("CreateChatToken", e))?;
+            Ok(IssuedChatToken {
+                token: answer.token().unwrap_or_default().to_owned(),
+                session_expiration_time: answer.session_expiration_time().map(timestamp).unwrap_or_default(),
+            })
+        })
+    }
+
+    fn playback_key_pair_names(&self) -> Call<'_, Vec<String>> {
+        Box::pin(async move {
+            let mut names = Vec::new();
+            let mut pages = self.ivs.list_playback_key_pairs().into_paginator().send();
+            while let Some(page) = pages.next().await {
+                let page = page.map_err(|e| refused("ListPlaybackKeyPairs", e))?;
+                names.extend(page.key_pairs().iter().filter_map(|pair| pair.name().map(str::to_owned)));
+            }
+            Ok(names)
+        })
+    }
+
+    fn import_playback_key_pair<'a>(&'a self, name: &'a str, public_pem: &'a str) -> Call<'a, ()> {
+        Box::pin(async move {
+            self.ivs.import_playback_key_pair().public_key_material(public_pem).name(name).send().await.map_err(|e| refused("ImportPlaybackKeyPair", e))?;
+            Ok(())
+        })
+    }
 }

@@ -72,22 +72,17 @@ const LINES: [&str; 8] = [
 
 /// A house account says `line` in the room, as any chat client would.
 async fn say(app: &App, user: &str, name: &str, line: &str) -> anyhow::Result<()> {
-    use aws_sdk_ivschat::types::ChatTokenCapability;
-    let token = app
-        .aws
-        .chat
-        .create_chat_token()
-        .room_identifier(&app.config.chat.room_arn)
-        .user_id(user)
-        .attributes("displayName", name)
-        .capabilities(ChatTokenCapability::SendMessage)
-        .session_duration_in_minutes(1)
-        .send()
-        .await
-        .map_err(|e| anyhow::anyhow!("CreateChatToken: {}", crate::aws::describe(&e)))?;
+    let request = crate::ivs::ChatTokenRequest {
+        room_arn: app.config.chat.room_arn.clone(),
+        user_id: user.to_owned(),
+        attributes: [("displayName".to_owned(), name.to_owned())].into(),
+        capabilities: vec!["SEND_MESSAGE".into()],
+        session_minutes: 1,
+    };
+    let token = app.ivs.create_chat_token(request).await.map_err(|e| anyhow::anyhow!("CreateChatToken: {e}"))?;
     let endpoint = app.viewer_config["chatEndpoint"].as_str().unwrap_or_default();
     let mut request = endpoint.into_client_request()?;
-    request.headers_mut().insert("Sec-WebSocket-Protocol", HeaderValue::from_str(token.token().unwrap_or_default())?);
+    request.headers_mut().insert("Sec-WebSocket-Protocol", HeaderValue::from_str(&token.token)?);
     let (mut socket, _) = tokio::time::timeout(Duration::from_secs(5), tokio_tungstenite::connect_async(request)).await??;
     let frame = serde_json::json!({ "Action": "SEND_MESSAGE", "RequestId": format!("demo-{}", hex::encode(rand::random::<[u8; 4]>())), "Content": line });
     socket.send(Message::text(frame.to_string())).await?;

@@ -5,13 +5,11 @@
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::{header, HeaderMap, HeaderValue};
 use ivs_proto::limits::{Limiter, Rate};
-use ivs_proto::site::ErrorAnswer;
 
+use crate::clock::now_ms;
 use crate::config::Config;
-use crate::overlays::now_ms;
 
 /// The client's address: the connection's peer, or — only when the configuration trusts a proxy
 /// in front — the last address that proxy appended to `X-Forwarded-For`.
@@ -25,31 +23,20 @@ pub fn client_address(headers: &HeaderMap, peer: SocketAddr, trust_proxy: bool) 
     peer.ip()
 }
 
-/// A refusal in words.
-pub fn refuse(status: StatusCode, message: impl Into<String>) -> Response {
-    (status, [(header::CACHE_CONTROL, "no-store")], axum::Json(ErrorAnswer { error: message.into() })).into_response()
-}
-
 /// Whether a state-changing request comes from this site's own pages. A browser names the page's
 /// origin (`Origin`) on every POST, and says how the request relates to it (`Sec-Fetch-Site`);
 /// a request from another site's page is refused. A request with neither is no browser's (a
 /// script with no cookies of a viewer's), and is left to the endpoint's own checks.
-pub fn same_site(headers: &HeaderMap, own_origin: &str) -> Result<(), Response> {
-    let refused = || refuse(StatusCode::FORBIDDEN, "requests from other sites are refused");
+pub fn same_site(headers: &HeaderMap, own_origin: &str) -> bool {
     if let Some(origin) = headers.get(header::ORIGIN) {
-        return if origin.as_bytes() == own_origin.as_bytes() { Ok(()) } else { Err(refused()) };
+        return origin.as_bytes() == own_origin.as_bytes();
     }
-    match headers.get("sec-fetch-site").map(HeaderValue::as_bytes) {
-        None | Some(b"same-origin") | Some(b"none") => Ok(()),
-        Some(_) => Err(refused()),
-    }
+    matches!(headers.get("sec-fetch-site").map(HeaderValue::as_bytes), None | Some(b"same-origin") | Some(b"none"))
 }
 
-/// `429 Too Many Requests` with `Retry-After`.
-pub fn too_many(retry_after_secs: u64, what: &str) -> Response {
-    let mut response = refuse(StatusCode::TOO_MANY_REQUESTS, format!("too many {what}; try again in {retry_after_secs} s"));
-    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
-    response
+/// Compares secrets in time that does not depend on where they differ.
+pub fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// The rate limits, per instance.
@@ -142,13 +129,13 @@ mod tests {
     #[test]
     fn only_the_sites_own_pages_pass() {
         let own = "https://live.example.com";
-        assert!(same_site(&headers(&[("origin", "https://live.example.com")]), own).is_ok());
-        assert!(same_site(&headers(&[("origin", "https://evil.example")]), own).is_err());
-        assert!(same_site(&headers(&[("origin", "null")]), own).is_err(), "a sandboxed frame");
-        assert!(same_site(&headers(&[("sec-fetch-site", "cross-site")]), own).is_err());
-        assert!(same_site(&headers(&[("sec-fetch-site", "same-site")]), own).is_err(), "a sibling subdomain is another site's page");
-        assert!(same_site(&headers(&[("sec-fetch-site", "same-origin")]), own).is_ok());
-        assert!(same_site(&HeaderMap::new(), own).is_ok(), "no browser: the endpoint's own checks decide");
+        assert!(same_site(&headers(&[("origin", "https://live.example.com")]), own));
+        assert!(!same_site(&headers(&[("origin", "https://evil.example")]), own));
+        assert!(!same_site(&headers(&[("origin", "null")]), own), "a sandboxed frame");
+        assert!(!same_site(&headers(&[("sec-fetch-site", "cross-site")]), own));
+        assert!(!same_site(&headers(&[("sec-fetch-site", "same-site")]), own), "a sibling subdomain is another site's page");
+        assert!(same_site(&headers(&[("sec-fetch-site", "same-origin")]), own));
+        assert!(same_site(&HeaderMap::new(), own), "no browser: the endpoint's own checks decide");
     }
 
     #[test]
@@ -163,7 +150,10 @@ mod tests {
     #[test]
     fn the_policy_names_the_hosts_the_viewer_needs_and_nothing_inline() {
         let csp = content_security_policy("https://a1.playback.live-video.net/api/video/v1/x.m3u8", "wss://edge.ivschat.us-west-2.amazonaws.com", "'none'");
-        assert!(csp.contains("connect-src 'self' https://a1.playback.live-video.net wss://edge.ivschat.us-west-2.amazonaws.com https://*.live-video.net;"), "{csp}");
+        assert!(
+            csp.contains("connect-src 'self' https://a1.playback.live-video.net wss://edge.ivschat.us-west-2.amazonaws.com https://*.live-video.net;"),
+            "{csp}"
+        );
         assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval';"), "{csp}");
         assert!(!csp.split(';').any(|d| d.trim().starts_with("script-src") && d.contains("unsafe-inline")), "no inline script: {csp}");
         assert!(csp.ends_with("frame-ancestors 'none'"));

@@ -51,21 +51,19 @@ struct SiteJwt {
     validation: Validation,
 }
 
-const ADJECTIVES: [&str; 16] = [
-    "Amber", "Brave", "Calm", "Dapper", "Eager", "Fuzzy", "Gentle", "Happy", "Jolly", "Keen", "Lucky", "Mellow", "Nimble", "Quiet", "Swift",
-    "Witty",
-];
-const ANIMALS: [&str; 16] = [
-    "Otter", "Falcon", "Panda", "Heron", "Lynx", "Badger", "Koala", "Fox", "Marten", "Puffin", "Gecko", "Bison", "Crane", "Newt", "Raven",
-    "Wombat",
-];
+const ADJECTIVES: [&str; 16] =
+    ["Amber", "Brave", "Calm", "Dapper", "Eager", "Fuzzy", "Gentle", "Happy", "Jolly", "Keen", "Lucky", "Mellow", "Nimble", "Quiet", "Swift", "Witty"];
+const ANIMALS: [&str; 16] =
+    ["Otter", "Falcon", "Panda", "Heron", "Lynx", "Badger", "Koala", "Fox", "Marten", "Puffin", "Gecko", "Bison", "Crane", "Newt", "Raven", "Wombat"];
 
 impl Identity {
     /// The identity service of `config`; the cookie key comes from the configuration or from
     /// `data_dir` (created on first start, so identities survive restarts).
     pub fn load(config: &IdentityConfig, data_dir: &Path, https: bool) -> anyhow::Result<Self> {
         let secret = match &config.cookie_secret {
-            Some(hex_secret) => hex::decode(hex_secret).ok().and_then(|b| <[u8; 32]>::try_from(b).ok()).context("identity.cookie_secret must be 64 hex digits")?,
+            Some(hex_secret) => {
+                hex::decode(hex_secret).ok().and_then(|b| <[u8; 32]>::try_from(b).ok()).context("identity.cookie_secret must be 64 hex digits")?
+            }
             None => load_or_create_secret(data_dir)?,
         };
         let jwt = config.jwt.as_ref().map(SiteJwt::new).transpose()?;
@@ -107,7 +105,7 @@ impl Identity {
     pub fn verify(&self, cookie: &str) -> Option<String> {
         let (user_id, mac) = cookie.rsplit_once('.')?;
         let expected = self.mac(user_id);
-        let same = expected.len() == mac.len() && expected.bytes().zip(mac.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
+        let same = crate::guard::constant_time_eq(&expected, mac);
         (same && valid_user_id(user_id)).then(|| user_id.to_owned())
     }
 
@@ -302,7 +300,8 @@ mod tests {
     #[test]
     fn a_site_jwt_gives_the_sites_name_and_role() {
         let identity = with_jwt();
-        let jwt = token(serde_json::json!({ "sub": "ann-42", "name": "Ann Example", "moderator": true, "iss": "https://www.example.com", "exp": exp() }), SECRET);
+        let jwt =
+            token(serde_json::json!({ "sub": "ann-42", "name": "Ann Example", "moderator": true, "iss": "https://www.example.com", "exp": exp() }), SECRET);
         let person = identity.person(&headers(&format!("site_session={jwt}"))).unwrap();
         assert_eq!(person, Person { user_id: "ann-42".into(), display_name: "Ann Example".into(), moderator: true, signed_in: true });
         // The header works too, and an e-mail address as subject becomes a stable id.

@@ -8,6 +8,7 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 use ivs_site::config::Config;
+use ivs_site::ivs::Ivs;
 use ivs_site::{demo, App};
 
 #[derive(Parser)]
@@ -106,7 +107,7 @@ async fn serve(path: &Path, run_demo: bool, patience: Duration) -> anyhow::Resul
     }
     let listen = config.listen;
     let listener = listen_on(listen).with_context(|| format!("cannot listen on {listen}"))?;
-    let app = App::build(config, patience).await?;
+    let app = App::connect(config, patience).await?;
     app.spawn_jobs();
     if run_demo {
         tokio::spawn(demo::run(app.clone()));
@@ -117,7 +118,7 @@ async fn serve(path: &Path, run_demo: bool, patience: Duration) -> anyhow::Resul
     println!("  chat endpoint    {}", app.viewer_config["chatEndpoint"].as_str().unwrap_or_default());
     println!("  vote store       {:?}", app.config.votes.store);
     if let Some(moderator) = app.config.identity.moderators.first() {
-        match ivs_site::signin::create_link(&app, moderator).await {
+        match ivs_site::http::signin::create_link(&app, moderator).await {
             Ok(url) => println!("  moderator        {url}   (one use, ten minutes; more: ivs-site sign-in-link --user {moderator})"),
             Err(e) => println!("  moderator        no sign-in link: {e}"),
         }
@@ -151,18 +152,15 @@ async fn check(path: &Path) -> anyhow::Result<()> {
     if !config.site_dir.join("index.html").is_file() {
         problems.push(format!("site_dir {} has no index.html (build the viewer: trunk build --release)", config.site_dir.display()));
     }
-    let aws = ivs_site::aws::Aws::new(&config).await;
+    let aws = ivs_site::aws::AwsIvs::new(&config).await;
     println!("AWS region {}{}", aws.region, config.aws.endpoint_url.as_ref().map(|e| format!(", endpoint {e}")).unwrap_or_default());
-    match aws.ivs.get_channel().arn(&config.channel.arn).send().await {
-        Ok(answer) => {
-            let channel = answer.channel();
-            println!("channel {}: found{}", config.channel.arn, if channel.is_some_and(|c| c.authorized()) { ", private (playback tokens)" } else { "" });
-        }
-        Err(e) => problems.push(format!("GetChannel {}: {}", config.channel.arn, ivs_site::aws::describe(&e))),
+    match aws.get_channel(&config.channel.arn).await {
+        Ok(channel) => println!("channel {}: found{}", config.channel.arn, if channel.authorized { ", private (playback tokens)" } else { "" }),
+        Err(e) => problems.push(e.to_string()),
     }
-    match aws.chat.get_room().identifier(&config.chat.room_arn).send().await {
+    match aws.get_room(&config.chat.room_arn).await {
         Ok(_) => println!("room {}: found", config.chat.room_arn),
-        Err(e) => problems.push(format!("GetRoom {}: {}", config.chat.room_arn, ivs_site::aws::describe(&e))),
+        Err(e) => problems.push(e.to_string()),
     }
     if let (ivs_site::config::StoreKind::Redis, Some(url)) = (&config.votes.store, &config.votes.redis_url) {
         match ivs_site::store::redis::RedisStore::connect(url, &config.votes.redis_prefix, Duration::from_secs(2)).await {
@@ -204,19 +202,19 @@ async fn operator_call(path: &Path, to: Target, endpoint: &str, body: &serde_jso
 }
 
 async fn http_post(server: &str, path: &str, key: &str, body: &str) -> anyhow::Result<(u16, String)> {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let authority = server.strip_prefix("http://").context("--server must be an http:// URL")?.trim_end_matches('/');
-    let mut stream = tokio::net::TcpStream::connect(authority).await.with_context(|| format!("cannot reach the server at {server}; is it running?"))?;
-    let request = format!(
-        "POST {path} HTTP/1.1\r\nHost: {authority}\r\nAuthorization: Bearer {key}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).await?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await?;
-    let status = response.split(' ').nth(1).and_then(|s| s.parse().ok()).context("malformed HTTP response")?;
-    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
-    Ok((status, body))
+    let base = server.trim_end_matches('/');
+    if !base.starts_with("http://") {
+        bail!("--server must be an http:// URL");
+    }
+    let (url, key, body, server) = (format!("{base}{path}"), key.to_owned(), body.to_owned(), server.to_owned());
+    tokio::task::spawn_blocking(move || {
+        let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).timeout_global(Some(Duration::from_secs(30))).build().into();
+        let request = agent.post(&url).header("Authorization", &format!("Bearer {key}")).header("Content-Type", "application/json");
+        let mut response = request.send(body.as_str()).with_context(|| format!("cannot reach the server at {server}; is it running?"))?;
+        let status = response.status().as_u16();
+        Ok((status, response.body_mut().read_to_string().unwrap_or_default()))
+    })
+    .await?
 }
 
 async fn shutdown_signal() {

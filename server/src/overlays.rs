@@ -17,7 +17,9 @@ use ivs_proto::site::PublishAnswer;
 use ivs_proto::tally::{CueState, OverlayState, PollState, TallyUpdate, TimedCue, EVENT_POLL_TALLY};
 use serde::{Deserialize, Serialize};
 
-use crate::aws::{code, describe, Aws};
+use crate::clock::now_ms;
+use crate::ivs::{Ivs, IvsError};
+use crate::room::Room;
 use crate::store::{keys, PollRecord, Store, StoreError, Vote};
 
 /// The overlays on screen now, kept in the store.
@@ -50,9 +52,9 @@ pub enum PublishError {
 #[derive(Clone)]
 pub struct Overlays {
     store: Arc<dyn Store>,
-    aws: Aws,
+    ivs: Arc<dyn Ivs>,
     channel_arn: String,
-    room_arn: String,
+    room: Room,
 }
 
 /// A poll the tally pusher follows.
@@ -65,19 +67,14 @@ struct Watched {
     final_owed: bool,
 }
 
-/// Milliseconds since the epoch.
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
-}
-
 /// A poll id that never repeats: the time, then randomness.
 fn new_poll_id(now_ms: i64) -> String {
     format!("poll-{now_ms:x}-{}", hex::encode(rand::random::<[u8; 3]>()))
 }
 
 impl Overlays {
-    pub fn new(store: Arc<dyn Store>, aws: Aws, channel_arn: String, room_arn: String) -> Self {
-        Self { store, aws, channel_arn, room_arn }
+    pub fn new(store: Arc<dyn Store>, ivs: Arc<dyn Ivs>, channel_arn: String, room: Room) -> Self {
+        Self { store, ivs, channel_arn, room }
     }
 
     /// Publishes `overlay` (a JSON object, as `docs/metadata.md` describes) into the stream.
@@ -131,22 +128,19 @@ impl Overlays {
 
     /// The broadcast now (`GetStream`), or why there is none.
     async fn live_stream_id(&self) -> Result<String, PublishError> {
-        match self.aws.ivs.get_stream().channel_arn(&self.channel_arn).send().await {
-            Ok(answer) => Ok(answer.stream().and_then(|s| s.stream_id()).unwrap_or_default().to_owned()),
-            Err(e) if code(&e) == Some("ChannelNotBroadcasting") => Err(PublishError::Offline),
-            Err(e) => Err(PublishError::Aws(format!("GetStream: {}", describe(&e)))),
+        match self.ivs.get_stream(&self.channel_arn).await {
+            Ok(stream) => Ok(stream.stream_id),
+            Err(IvsError::NotBroadcasting) => Err(PublishError::Offline),
+            Err(e) => Err(PublishError::Aws(e.to_string())),
         }
     }
 
     async fn put_metadata(&self, metadata: &str) -> Result<(), PublishError> {
-        match self.aws.ivs.put_metadata().channel_arn(&self.channel_arn).metadata(metadata).send().await {
-            Ok(_) => Ok(()),
-            Err(e) => Err(match code(&e) {
-                Some("ThrottlingException") => PublishError::Throttled,
-                Some("ChannelNotBroadcasting") => PublishError::Offline,
-                _ => PublishError::Aws(format!("PutMetadata: {}", describe(&e))),
-            }),
-        }
+        self.ivs.put_metadata(&self.channel_arn, metadata).await.map_err(|e| match e {
+            IvsError::Throttled => PublishError::Throttled,
+            IvsError::NotBroadcasting => PublishError::Offline,
+            IvsError::Other(e) => PublishError::Aws(e),
+        })
     }
 
     /// Updates what is on screen after `overlay` entered the stream.
@@ -268,19 +262,10 @@ impl Overlays {
 
     /// Sends a tally to the room; whether it went.
     async fn send(&self, update: TallyUpdate) -> bool {
-        let result = self
-            .aws
-            .chat
-            .send_event()
-            .room_identifier(&self.room_arn)
-            .event_name(EVENT_POLL_TALLY)
-            .set_attributes(Some(update.to_attributes().into_iter().collect()))
-            .send()
-            .await;
-        match result {
-            Ok(_) => true,
+        match self.room.push(EVENT_POLL_TALLY, update.to_attributes()).await {
+            Ok(()) => true,
             Err(e) => {
-                tracing::warn!(poll = %update.poll_id, "cannot push tallies: {}", describe(&e));
+                tracing::warn!(poll = %update.poll_id, "cannot push tallies: {e}");
                 false
             }
         }

@@ -64,21 +64,12 @@ impl PlaybackSigner {
     }
 
     /// Imports the public half into IVS unless a key pair of this name is there already.
-    pub async fn ensure_imported(&self, ivs: &aws_sdk_ivs::Client) -> anyhow::Result<()> {
+    pub async fn ensure_imported(&self, ivs: &dyn crate::ivs::Ivs) -> anyhow::Result<()> {
         let name = self.key_pair_name();
-        let mut pages = ivs.list_playback_key_pairs().into_paginator().send();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| anyhow::anyhow!("ListPlaybackKeyPairs: {}", crate::aws::describe(&e)))?;
-            if page.key_pairs().iter().any(|pair| pair.name() == Some(name.as_str())) {
-                return Ok(());
-            }
+        if ivs.playback_key_pair_names().await?.contains(&name) {
+            return Ok(());
         }
-        ivs.import_playback_key_pair()
-            .public_key_material(self.public_pem())
-            .name(&name)
-            .send()
-            .await
-            .map_err(|e| anyhow::anyhow!("ImportPlaybackKeyPair: {}", crate::aws::describe(&e)))?;
+        ivs.import_playback_key_pair(&name, &self.public_pem()).await?;
         tracing::info!(%name, "imported the playback key pair into IVS");
         Ok(())
     }

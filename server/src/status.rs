@@ -14,7 +14,8 @@ use ivs_proto::stream_events::{fold, EventError, Session, StreamEvent};
 use ivs_proto::stream_status::{Health, StreamStatus, EVENT_STREAM_STATUS};
 use serde::{Deserialize, Serialize};
 
-use crate::aws::{code, describe, Aws};
+use crate::ivs::{Ivs, IvsError};
+use crate::room::Room;
 use crate::store::{keys, Store, StoreError};
 
 /// What `GetStream` said last, shared through the store.
@@ -55,15 +56,15 @@ pub enum IntakeError {
 #[derive(Clone)]
 pub struct Status {
     store: Arc<dyn Store>,
-    aws: Aws,
+    ivs: Arc<dyn Ivs>,
     channel_arn: String,
-    room_arn: String,
+    room: Room,
     snapshot: Arc<Mutex<Snapshot>>,
 }
 
 impl Status {
-    pub fn new(store: Arc<dyn Store>, aws: Aws, channel_arn: String, room_arn: String) -> Self {
-        Self { store, aws, channel_arn, room_arn, snapshot: Arc::default() }
+    pub fn new(store: Arc<dyn Store>, ivs: Arc<dyn Ivs>, channel_arn: String, room: Room) -> Self {
+        Self { store, ivs, channel_arn, room, snapshot: Arc::default() }
     }
 
     fn lock(&self) -> MutexGuard<'_, Snapshot> {
@@ -108,7 +109,9 @@ impl Status {
         let polled = snapshot.polled;
         match &snapshot.session {
             Some(session) => StreamStatus { live: session.live, health: session.health, viewer_count: if session.live { polled.viewer_count } else { 0 } },
-            None if polled.live => StreamStatus { live: true, health: if polled.healthy { Health::Healthy } else { Health::Starving }, viewer_count: polled.viewer_count },
+            None if polled.live => {
+                StreamStatus { live: true, health: if polled.healthy { Health::Healthy } else { Health::Starving }, viewer_count: polled.viewer_count }
+            }
             None => StreamStatus { live: false, health: Health::Unknown, viewer_count: 0 },
         }
     }
@@ -127,18 +130,9 @@ impl Status {
                 return;
             }
         }
-        let result = self
-            .aws
-            .chat
-            .send_event()
-            .room_identifier(&self.room_arn)
-            .event_name(EVENT_STREAM_STATUS)
-            .set_attributes(Some(status.to_attributes().into_iter().collect()))
-            .send()
-            .await;
-        match result {
-            Ok(_) => self.lock().pushed = Some((status, Instant::now())),
-            Err(e) => tracing::warn!("cannot push the stream status: {}", describe(&e)),
+        match self.room.push(EVENT_STREAM_STATUS, status.to_attributes()).await {
+            Ok(()) => self.lock().pushed = Some((status, Instant::now())),
+            Err(e) => tracing::warn!("cannot push the stream status: {e}"),
         }
     }
 
@@ -169,15 +163,11 @@ impl Status {
     }
 
     async fn get_stream(&self) -> Option<Polled> {
-        match self.aws.ivs.get_stream().channel_arn(&self.channel_arn).send().await {
-            Ok(answer) => {
-                let stream = answer.stream()?;
-                let healthy = !matches!(stream.health(), Some(aws_sdk_ivs::types::StreamHealth::Starving));
-                Some(Polled { live: true, healthy, viewer_count: stream.viewer_count().max(0) as u64 })
-            }
-            Err(e) if code(&e) == Some("ChannelNotBroadcasting") => Some(Polled::default()),
+        match self.ivs.get_stream(&self.channel_arn).await {
+            Ok(stream) => Some(Polled { live: true, healthy: stream.healthy, viewer_count: stream.viewer_count }),
+            Err(IvsError::NotBroadcasting) => Some(Polled::default()),
             Err(e) => {
-                tracing::warn!("GetStream: {}", describe(&e));
+                tracing::warn!("{e}");
                 None
             }
         }

@@ -96,9 +96,7 @@ impl Drop for Listener {
 
 /// Whether a video is picture-in-picture.
 pub fn is_picture_in_picture() -> bool {
-    document()
-        .and_then(|d| Reflect::get(&d, &"pictureInPictureElement".into()).ok())
-        .is_some_and(|v| !v.is_null() && !v.is_undefined())
+    document().and_then(|d| Reflect::get(&d, &"pictureInPictureElement".into()).ok()).is_some_and(|v| !v.is_null() && !v.is_undefined())
 }
 
 /// Listens to `keydown` on the window until dropped; the handler returns true when it used the
@@ -107,9 +105,7 @@ pub fn on_key(handler: impl Fn(Key) -> bool + 'static) -> Option<Listener> {
     Listener::new(web_sys::window()?.into(), "keydown", false, move |event: web_sys::Event| {
         let Ok(event) = event.dyn_into::<KeyboardEvent>() else { return };
         let target = event.target().and_then(|t| t.dyn_into::<Element>().ok());
-        let in_text = target.as_ref().is_some_and(|t| {
-            matches!(t.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT") || t.has_attribute("contenteditable")
-        });
+        let in_text = target.as_ref().is_some_and(|t| matches!(t.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT") || t.has_attribute("contenteditable"));
         // A focused button or link keeps Space and Enter for itself.
         let on_control = target.as_ref().is_some_and(|t| matches!(t.tag_name().as_str(), "BUTTON" | "A"));
         if on_control && (event.key() == " " || event.key() == "Enter") {
@@ -121,4 +117,3 @@ pub fn on_key(handler: impl Fn(Key) -> bool + 'static) -> Option<Listener> {
         }
     })
 }
-

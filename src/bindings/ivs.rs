@@ -96,7 +96,11 @@ pub struct MetadataCue {
 #[derive(Debug, Clone, PartialEq)]
 pub enum SdkEvent {
     State(PlayerState),
-    Error { kind: ErrorKind, code: i64, message: String },
+    Error {
+        kind: ErrorKind,
+        code: i64,
+        message: String,
+    },
     MetadataCue(MetadataCue),
     /// Autoplay with sound was refused; the SDK muted the player and went on.
     AudioBlocked,
@@ -138,10 +142,7 @@ impl SdkAssets {
             .and_then(|src| resolve(&src, &page));
         let base = script.and_then(|src| resolve(".", &src)).or_else(|| resolve("ivs/", &page)).unwrap_or_default();
         let resolve = |file: &str| resolve(file, &base).unwrap_or_default();
-        Self {
-            wasm_worker: resolve("amazon-ivs-wasmworker.min.js"),
-            wasm_binary: resolve("amazon-ivs-wasmworker.min.wasm"),
-        }
+        Self { wasm_worker: resolve("amazon-ivs-wasmworker.min.js"), wasm_binary: resolve("amazon-ivs-wasmworker.min.wasm") }
     }
 }
 
@@ -436,9 +437,5 @@ fn string_field(value: &JsValue, name: &str) -> String {
 }
 
 fn describe(error: &JsValue) -> String {
-    error
-        .dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .or_else(|| error.as_string())
-        .unwrap_or_else(|| "unknown error".into())
+    error.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).or_else(|| error.as_string()).unwrap_or_else(|| "unknown error".into())
 }

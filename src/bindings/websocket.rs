@@ -17,7 +17,10 @@ pub enum SocketEvent {
     Open,
     Text(String),
     /// Closed, by either side or because it could not connect (code 1006).
-    Closed { code: u16, reason: String },
+    Closed {
+        code: u16,
+        reason: String,
+    },
 }
 
 /// The browser would not open a WebSocket (a malformed URL or subprotocol, a blocked port).

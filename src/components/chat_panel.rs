@@ -62,9 +62,7 @@ pub fn ChatPanel(config: ChatConfig) -> impl IntoView {
     let can_kick = move || chat.identity.with(|t| t.as_ref().is_some_and(|t| t.can("DISCONNECT_USER")));
     let my_id = move || chat.identity.with(|t| t.as_ref().map(|t| t.user_id.clone()));
 
-    let lines = move || {
-        chat.log.with(|log| log.lines().map(|line| (line_key(line), line.clone())).collect::<Vec<_>>())
-    };
+    let lines = move || chat.log.with(|log| log.lines().map(|line| (line_key(line), line.clone())).collect::<Vec<_>>());
 
     view! {
         <aside class="chat" data-testid="chat" aria-label="Chat">
@@ -97,4 +95,3 @@ pub fn ChatPanel(config: ChatConfig) -> impl IntoView {
         </aside>
     }
 }
-

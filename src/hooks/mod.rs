@@ -1,7 +1,7 @@
 //! Hooks: reactive glue between the bindings and the components.
 
-pub mod use_ivs_player;
 pub mod use_chat;
+pub mod use_embed_api;
+pub mod use_ivs_player;
 pub mod use_polls;
 pub mod use_stream_status;
-pub mod use_embed_api;

@@ -12,11 +12,11 @@ use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 use std::time::Duration;
 
+use gloo_timers::callback::{Interval, Timeout};
 use ivs_proto::chat::{ErrorCode, Publish, Subscribe};
 use ivs_proto::chat_session::{check_draft, ChatLog, ChatState, ChatToken, ComposeError, Effect, Outbox, Refusal, Session};
 use ivs_proto::config::ChatConfig;
 use ivs_proto::room_event::RoomEvent;
-use gloo_timers::callback::{Interval, Timeout};
 use leptos::prelude::*;
 
 use crate::bindings::fetch::post_with_credentials;

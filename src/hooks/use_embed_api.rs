@@ -5,7 +5,7 @@ use ivs_proto::embed::{Allowlist, Command, EmbedError, Event};
 use ivs_proto::playback::Status;
 use leptos::prelude::*;
 
-use crate::bindings::messages::{in_frame, post_to_parent, on_message};
+use crate::bindings::messages::{in_frame, on_message, post_to_parent};
 use crate::hooks::use_ivs_player::UseIvsPlayerReturn;
 use crate::hooks::use_polls::PollsStore;
 

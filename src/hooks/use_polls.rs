@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use ivs_proto::capitalise;
 use ivs_proto::overlay::{parse_cue, Board, Overlay};
 
-use ivs_proto::tally::{OverlayState, PollView, TallyUpdate};
 use ivs_proto::site::{VoteAnswer, VoteRequest};
+use ivs_proto::tally::{OverlayState, PollView, TallyUpdate};
 use ivs_proto::url::encode_component;
 use leptos::prelude::*;
 
@@ -82,7 +82,11 @@ impl PollsStore {
                         let reason = match status {
                             409 => "You already voted in this poll.".to_owned(),
                             410 => "This poll is closed.".to_owned(),
-                            _ => answer.as_ref().and_then(|a| a.error.clone()).map(|e| capitalise(&e)).unwrap_or_else(|| "Your vote was not counted; try again.".into()),
+                            _ => answer
+                                .as_ref()
+                                .and_then(|a| a.error.clone())
+                                .map(|e| capitalise(&e))
+                                .unwrap_or_else(|| "Your vote was not counted; try again.".into()),
                         };
                         view.refused(&reason, answer.and_then(|a| a.my_vote));
                     }
@@ -145,4 +149,3 @@ impl PollsStore {
         });
     }
 }
-

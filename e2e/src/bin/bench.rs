@@ -189,7 +189,11 @@ fn ratio_interval(viewer: &[f64], bare: &[f64]) -> (f64, f64) {
 fn median(values: &mut [f64]) -> f64 {
     values.sort_by(f64::total_cmp);
     let mid = values.len() / 2;
-    if values.len().is_multiple_of(2) { (values[mid - 1] + values[mid]) / 2.0 } else { values[mid] }
+    if values.len().is_multiple_of(2) {
+        (values[mid - 1] + values[mid]) / 2.0
+    } else {
+        values[mid]
+    }
 }
 
 #[tokio::main]
@@ -256,16 +260,18 @@ const VOTERS: usize = 10_000;
 const IN_FLIGHT: usize = 1000;
 
 async fn votes(dist: &Path) -> anyhow::Result<()> {
-    println!("Votes: {VOTERS} voters, one vote each, over HTTP (connections open beforehand, at most {IN_FLIGHT} sending at once; each acknowledged once stored)");
+    println!(
+        "Votes: {VOTERS} voters, one vote each, over HTTP (connections open beforehand, at most {IN_FLIGHT} sending at once; each acknowledged once stored)"
+    );
     // Every voter loads the page from this one machine: a budget of identities to match.
     let extra = format!("[limits]\nanonymous_per_address_per_hour = {}\n", VOTERS * 10);
     let site = ivs_e2e::SiteOptions { extra: extra.clone(), ..Default::default() };
-    let stack = Stack::start_full(dist, true, &[], site)?;
+    let stack = Stack::builder().serving(dist).site(site).start()?;
     voters("embedded store, 1 instance", &stack, std::slice::from_ref(&stack.site)).await?;
     drop(stack);
     let redis = ivs_e2e::Redis::start()?;
     let site = ivs_e2e::SiteOptions { redis_url: Some(redis.url()), extra, ..Default::default() };
-    let stack = Stack::start_full(dist, true, &[], site)?;
+    let stack = Stack::builder().serving(dist).site(site).start()?;
     voters("Redis (appendfsync always), 1 instance", &stack, std::slice::from_ref(&stack.site)).await?;
     let second = stack.start_site_instance(ivs_e2e::free_port(), |config| config)?;
     voters("Redis (appendfsync always), 2 instances", &stack, &[stack.site.clone(), second.url.clone()]).await?;
@@ -388,11 +394,8 @@ async fn cue_latency() -> anyhow::Result<()> {
         let status = stack.put_metadata(&payload)?;
         anyhow::ensure!(status == 204, "PutMetadata: {status}");
         wait_for(&page, "window.__painted !== null", Duration::from_secs(10)).await?;
-        let (cue, dom, frame): (f64, f64, f64) = eval(
-            &page,
-            "[performance.getEntriesByName('ivs:cue').at(-1).startTime, window.__painted.dom, window.__painted.frame]",
-        )
-        .await?;
+        let (cue, dom, frame): (f64, f64, f64) =
+            eval(&page, "[performance.getEntriesByName('ivs:cue').at(-1).startTime, window.__painted.dom, window.__painted.frame]").await?;
         to_dom.push(dom - cue);
         // Painted in the frame whose rendering follows the DOM change: it starts at `frame`, or,
         // when the change landed inside an already started frame, renders right after it.
@@ -420,7 +423,7 @@ async fn startup_ratio(dist: &Path) -> anyhow::Result<()> {
     // The same SDK files as the viewer's, from the folder the build named.
     let bare = std::fs::read_to_string(root().join("e2e/fixtures/bare.html"))?.replace("\"ivs/", &format!("\"ivs/{}/", ivs_e2e::sdk_dir()));
     std::fs::write(site.0.join("bare.html"), bare)?;
-    let stack = Stack::start_serving(&site.0, true, &[])?;
+    let stack = Stack::builder().serving(&site.0).start()?;
     let viewer_url = format!("{}/", stack.site);
     let bare_url = format!("{}/bare.html?playbackUrl={}", stack.site, stack.playback_url());
     for network in NETWORKS {
@@ -448,7 +451,13 @@ async fn startup_on(viewer_url: &str, bare_url: &str, network: Network) -> anyho
         let (app_start, controls_at) = (ms(v.app), ms(v.controls));
         println!(
             "  run {}: viewer {:5.0} / {:5.0} / {:6.1} / {app_start:>5} / {controls_at:>5}   bare SDK page {:5.0} / {:5.0} / {:6.1}",
-            run + 1, v.create, v.load, v.first_frame, b.create, b.load, b.first_frame
+            run + 1,
+            v.create,
+            v.load,
+            v.first_frame,
+            b.create,
+            b.load,
+            b.first_frame
         );
         app.extend(v.app);
         controls.extend(v.controls);
@@ -478,7 +487,12 @@ async fn startup_on(viewer_url: &str, bare_url: &str, network: Network) -> anyho
     }
     if !controls.is_empty() {
         let gap = median(&mut after);
-        println!("  its controls were shown at {:.1} ms (median of {}), {gap:.0} ms after the first frame (target ≤ 1000) {}", median(&mut controls), controls.len(), if gap <= 1000.0 { "✓" } else { "✗" });
+        println!(
+            "  its controls were shown at {:.1} ms (median of {}), {gap:.0} ms after the first frame (target ≤ 1000) {}",
+            median(&mut controls),
+            controls.len(),
+            if gap <= 1000.0 { "✓" } else { "✗" }
+        );
     }
     Ok(())
 }
@@ -502,7 +516,7 @@ async fn chat_flood() -> anyhow::Result<()> {
     use tokio_tungstenite::tungstenite::Message;
 
     // The room's rate is raised past IVS's 100/s: this measures the viewer, not the limit.
-    let stack = Stack::start_with(true, &["--chat-rate", "100000"])?;
+    let stack = Stack::builder().local_args(&["--chat-rate", "100000"]).start()?;
     let chromium = Chromium::launch().await?;
     let page = ivs_e2e::open_playing(&chromium, &stack).await?;
     wait_for(&page, "document.querySelector('[data-testid=chat-state]')?.dataset.state === 'connected'", Duration::from_secs(20)).await?;
@@ -559,8 +573,7 @@ async fn chat_flood() -> anyhow::Result<()> {
     let _ = wait_for(&page, &format!("{received_js} >= {total}"), Duration::from_secs(10)).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let received: u64 = eval(&page, received_js).await?;
-    let shown: Vec<String> =
-        eval(&page, "[...document.querySelectorAll('[data-testid=chat-message] .chat-text')].map(e => e.textContent)").await?;
+    let shown: Vec<String> = eval(&page, "[...document.querySelectorAll('[data-testid=chat-message] .chat-text')].map(e => e.textContent)").await?;
     let long_tasks: Vec<f64> = eval(&page, "window.__longTasks").await?;
     let heap_after = heap_after_gc(&page).await?;
     let playing: bool = eval(&page, ivs_e2e::PLAYING).await?;
@@ -577,11 +590,7 @@ async fn chat_flood() -> anyhow::Result<()> {
         shown.len()
     );
     let longest = long_tasks.iter().cloned().fold(0.0, f64::max);
-    println!(
-        "  main-thread long tasks (> 50 ms): {} (longest {longest:.0} ms; target 0) {}",
-        long_tasks.len(),
-        if long_tasks.is_empty() { "✓" } else { "✗" }
-    );
+    println!("  main-thread long tasks (> 50 ms): {} (longest {longest:.0} ms; target 0) {}", long_tasks.len(), if long_tasks.is_empty() { "✓" } else { "✗" });
     println!(
         "  JS heap after GC: {:.1} MB before, {:.1} MB after, growth {growth_mb:.2} MB (target < 5 MB) {}",
         heap_before / 1_048_576.0,

@@ -33,11 +33,9 @@ pub fn router(chat: Chat) -> Router {
 impl From<ChatError> for ApiError {
     fn from(e: ChatError) -> Self {
         match e {
-            ChatError::RoomNotFound(id) => {
-                ApiError::new(StatusCode::NOT_FOUND, "ResourceNotFoundException", format!("Room {id} not found"))
-                    .with("resourceId", id.into())
-                    .with("resourceType", "ROOM".into())
-            }
+            ChatError::RoomNotFound(id) => ApiError::new(StatusCode::NOT_FOUND, "ResourceNotFoundException", format!("Room {id} not found"))
+                .with("resourceId", id.into())
+                .with("resourceType", "ROOM".into()),
             ChatError::TokenInvalid(why) => ApiError::new(StatusCode::FORBIDDEN, "AccessDeniedException", why),
         }
     }

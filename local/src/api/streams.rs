@@ -201,4 +201,3 @@ pub async fn get_stream_session(State(state): State<AppState>, body: Bytes) -> A
     answer["truncatedEvents"] = events.into();
     Ok(Json(json!({ "streamSession": answer })))
 }
-

@@ -33,11 +33,7 @@ pub async fn tag(State(state): State<AppState>, Path(arn): Path<String>, body: B
 /// Changes the tags of whichever taggable resource `arn` names: a channel or stream key, or a
 /// recording configuration.
 fn change_tags(state: &AppState, arn: &str, change: impl Fn(&mut BTreeMap<String, String>) + Copy) -> Answer {
-    state
-        .channels
-        .update_tags(arn, change)
-        .or_else(|| state.recording_configs().update_tags(arn, change))
-        .ok_or_else(|| ApiError::not_found(arn))??;
+    state.channels.update_tags(arn, change).or_else(|| state.recording_configs().update_tags(arn, change)).ok_or_else(|| ApiError::not_found(arn))??;
     Ok(Json(json!({})))
 }
 

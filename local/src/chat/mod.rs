@@ -264,14 +264,7 @@ impl Chat {
         let id = self.next_connection.fetch_add(1, Ordering::Relaxed);
         let (close, closed) = mpsc::unbounded_channel();
         room.connections.insert(id, Connection { user_id: user_id.to_owned(), close });
-        Ok(Joined {
-            id,
-            frames: room.fanout.subscribe(),
-            closed,
-            settings: room.settings.clone(),
-            chat: self.clone(),
-            room_arn: room_arn.to_owned(),
-        })
+        Ok(Joined { id, frames: room.fanout.subscribe(), closed, settings: room.settings.clone(), chat: self.clone(), room_arn: room_arn.to_owned() })
     }
 
     fn leave(&self, room_arn: &str, connection: u64) {
@@ -308,13 +301,7 @@ impl Chat {
     /// Sends an event (application or system) to the room; returns its id.
     pub fn send_event(&self, room: &str, name: &str, attributes: Attributes, request_id: Option<String>) -> Result<String, ChatError> {
         let id = random_id(12);
-        let frame = Subscribe::Event {
-            id: id.clone(),
-            request_id,
-            event_name: name.to_owned(),
-            attributes,
-            send_time: timestamp(SystemTime::now()),
-        };
+        let frame = Subscribe::Event { id: id.clone(), request_id, event_name: name.to_owned(), attributes, send_time: timestamp(SystemTime::now()) };
         self.broadcast(room, &frame)?;
         Ok(id)
     }
@@ -410,7 +397,10 @@ mod tests {
         let late = chat.create_token(DEFAULT_ROOM_ARN, "u1".into(), Attributes::new(), vec![], 1).unwrap();
         std::thread::sleep(Duration::from_millis(60));
         assert_eq!(chat.redeem(&late.token).unwrap_err(), ChatError::TokenInvalid("The token has expired"));
-        assert!(matches!(chat.create_token("arn:aws:ivschat:us-east-1:000000000000:room/nope", "u".into(), Attributes::new(), vec![], 1), Err(ChatError::RoomNotFound(_))));
+        assert!(matches!(
+            chat.create_token("arn:aws:ivschat:us-east-1:000000000000:room/nope", "u".into(), Attributes::new(), vec![], 1),
+            Err(ChatError::RoomNotFound(_))
+        ));
     }
 
     #[test]

@@ -82,7 +82,8 @@ impl ChannelSettings {
         if let Some(kind) = self.kind.as_deref().filter(|k| !matches!(*k, "BASIC" | "STANDARD" | "ADVANCED_SD" | "ADVANCED_HD")) {
             return Err(Refusal::validation(format!("type must be BASIC, STANDARD, ADVANCED_SD or ADVANCED_HD, not {kind:?}")));
         }
-        if let Some(preset) = self.preset.as_deref().filter(|p| !p.is_empty() && !matches!(*p, "HIGHER_BANDWIDTH_DELIVERY" | "CONSTRAINED_BANDWIDTH_DELIVERY")) {
+        if let Some(preset) = self.preset.as_deref().filter(|p| !p.is_empty() && !matches!(*p, "HIGHER_BANDWIDTH_DELIVERY" | "CONSTRAINED_BANDWIDTH_DELIVERY"))
+        {
             return Err(Refusal::validation(format!("preset {preset:?} is not a preset")));
         }
         if self.tags.len() > account::MAX_TAGS {

@@ -141,8 +141,7 @@ impl KeyPairs {
         if !signed_by_one {
             return Err(TokenError::Signature);
         }
-        let claims: Claims =
-            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).map_err(|_| TokenError::Malformed)?).map_err(|_| TokenError::Malformed)?;
+        let claims: Claims = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).map_err(|_| TokenError::Malformed)?).map_err(|_| TokenError::Malformed)?;
         if claims.exp <= now_secs() {
             return Err(TokenError::Expired);
         }

@@ -464,6 +464,4 @@ mod tests {
         assert!(channel.stream_info().is_none());
         assert_eq!(channel.put_metadata("x".into()), Err(PutError::Offline));
     }
-
-
 }

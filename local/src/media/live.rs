@@ -41,4 +41,3 @@ impl Live {
         self.lock().remove(arn);
     }
 }
-

@@ -78,10 +78,8 @@ pub fn ended(all: &[Segment], window: usize, prefix: &str) -> String {
 /// numbered from 0: an event playlist while recording, a VOD one at the end.
 pub fn recorded(segments: &[(f64, i64)], ended: bool) -> String {
     let kind = if ended { "VOD" } else { "EVENT" };
-    let mut m3u8 = format!(
-        "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-PLAYLIST-TYPE:{kind}\n#EXT-X-TARGETDURATION:{}\n#EXT-X-MEDIA-SEQUENCE:0\n",
-        recorded_target(segments)
-    );
+    let mut m3u8 =
+        format!("#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-PLAYLIST-TYPE:{kind}\n#EXT-X-TARGETDURATION:{}\n#EXT-X-MEDIA-SEQUENCE:0\n", recorded_target(segments));
     for (i, &(duration, pdt_ms)) in segments.iter().enumerate() {
         entry(&mut m3u8, "", i as u64, duration, pdt_ms);
     }

@@ -83,4 +83,3 @@ pub fn command(plan: &Plan) -> Command {
     cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
     cmd
 }
-

@@ -118,7 +118,16 @@ pub(crate) mod contract {
     pub const NOW: i64 = 1_800_000_000_000;
 
     pub fn poll(id: &str) -> PollRecord {
-        PollRecord { id: id.into(), cue: format!("{{\"id\":\"{id}\"}}"), options: 3, opened_ms: NOW, duration_ms: 30_000, closed_ms: None, stream_id: Some("st-1".into()), signed_in_only: false }
+        PollRecord {
+            id: id.into(),
+            cue: format!("{{\"id\":\"{id}\"}}"),
+            options: 3,
+            opened_ms: NOW,
+            duration_ms: 30_000,
+            closed_ms: None,
+            stream_id: Some("st-1".into()),
+            signed_in_only: false,
+        }
     }
 
     pub async fn votes_count_once_each_and_only_while_open(store: &dyn Store) {

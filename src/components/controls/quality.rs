@@ -11,7 +11,8 @@ pub fn QualitySelect(player: UseIvsPlayerReturn, tick: ReadSignal<u64>) -> impl 
     let handle = player.handle;
     let playing = move || player.status.get().label() == "Playing";
     // The renditions, as the player lists them once playing; kept while it buffers or switches.
-    let qualities = Memo::new(move |previous: Option<&Vec<String>>| listed_qualities(previous.map(Vec::as_slice), if playing() { handle.qualities() } else { Vec::new() }));
+    let qualities =
+        Memo::new(move |previous: Option<&Vec<String>>| listed_qualities(previous.map(Vec::as_slice), if playing() { handle.qualities() } else { Vec::new() }));
     // Read once a tick: the rendition playing and whether the player chose it, however it was
     // chosen (this menu, the embed API).
     let menu = Memo::new(move |_| {

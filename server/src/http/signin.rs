@@ -5,15 +5,18 @@
 //! - A one-time link: an operator asks for one (`POST /api/sign-in-links`, operator key in the
 //!   header, or `ivs-site sign-in-link`); `GET /sign-in/{code}` spends it once, within ten minutes.
 
+use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Form, Json};
 use serde::{Deserialize, Serialize};
 
-use crate::guard::{refuse, same_site};
+use super::error::{no_store, Answer, AppError};
+use super::extract::{Operator, SameSite};
+use crate::clock::now_ms;
+use crate::guard::constant_time_eq;
 use crate::identity::valid_user_id;
-use crate::overlays::now_ms;
 use crate::App;
 
 /// How long a one-time link may wait to be used.
@@ -35,11 +38,16 @@ pub struct FormQuery {
 }
 
 /// The form. A key in the address is refused, not used.
-pub async fn form(Query(query): Query<FormQuery>) -> Response {
+pub async fn form(Query(query): Query<FormQuery>) -> Answer {
     if query.key.is_some() {
-        return refuse(StatusCode::BAD_REQUEST, "the sign-in key never goes in an address; use the form at /sign-in or a one-time link");
+        return Err(AppError::new(StatusCode::BAD_REQUEST, "the sign-in key never goes in an address; use the form at /sign-in or a one-time link"));
     }
-    ([(header::CACHE_CONTROL, "no-store")], Html(FORM)).into_response()
+    Ok(no_store(Html(FORM)))
+}
+
+/// The user id rule, in words.
+fn bad_user_id() -> AppError {
+    AppError::new(StatusCode::BAD_REQUEST, "the user id must be 1 to 64 of A-Z a-z 0-9 - _")
 }
 
 #[derive(Deserialize)]
@@ -53,17 +61,14 @@ fn signed_in(app: &App, user: &str) -> Response {
 }
 
 /// Signs the browser in as `user` when `key` is this server's sign-in key.
-pub async fn submit(State(app): State<App>, headers: HeaderMap, Form(form): Form<SignInForm>) -> Response {
-    if let Err(refused) = same_site(&headers, &app.config.public_origin) {
-        return refused;
-    }
-    if !crate::site::constant_time_eq(&form.key, app.identity.sign_in_key()) {
-        return refuse(StatusCode::FORBIDDEN, "wrong sign-in key");
+pub async fn submit(State(app): State<App>, _: SameSite, Form(form): Form<SignInForm>) -> Answer {
+    if !constant_time_eq(&form.key, app.identity.sign_in_key()) {
+        return Err(AppError::new(StatusCode::FORBIDDEN, "wrong sign-in key"));
     }
     if !valid_user_id(&form.user) {
-        return refuse(StatusCode::BAD_REQUEST, "the user id must be 1 to 64 of A-Z a-z 0-9 - _");
+        return Err(bad_user_id());
     }
-    signed_in(&app, &form.user)
+    Ok(signed_in(&app, &form.user))
 }
 
 #[derive(Serialize, Deserialize)]
@@ -92,36 +97,29 @@ struct LinkAnswer {
     expires_in_secs: i64,
 }
 
-/// `POST /api/sign-in-links` (operator key checked by the caller).
-pub async fn link_for(app: &App, body: &[u8]) -> Response {
-    let Ok(request) = serde_json::from_slice::<LinkRequest>(body) else {
-        return refuse(StatusCode::BAD_REQUEST, "send {\"user\": \"…\"}");
-    };
+/// `POST /api/sign-in-links`: a one-time link, for an operator.
+pub async fn link(State(app): State<App>, _: Operator, body: Bytes) -> Answer {
+    let request = serde_json::from_slice::<LinkRequest>(&body).map_err(|_| AppError::new(StatusCode::BAD_REQUEST, "send {\"user\": \"…\"}"))?;
     if !valid_user_id(&request.user) {
-        return refuse(StatusCode::BAD_REQUEST, "the user id must be 1 to 64 of A-Z a-z 0-9 - _");
+        return Err(bad_user_id());
     }
-    match create_link(app, &request.user).await {
-        Ok(url) => ([(header::CACHE_CONTROL, "no-store")], Json(LinkAnswer { url, expires_in_secs: LINK_LIFETIME_MS / 1000 })).into_response(),
-        Err(e) => refuse(StatusCode::SERVICE_UNAVAILABLE, format!("the link could not be made: {e}")),
-    }
+    let url = create_link(&app, &request.user).await.map_err(|e| AppError::new(StatusCode::SERVICE_UNAVAILABLE, format!("the link could not be made: {e}")))?;
+    Ok(no_store(Json(LinkAnswer { url, expires_in_secs: LINK_LIFETIME_MS / 1000 })))
 }
 
 /// Spends a one-time link.
-pub async fn follow(State(app): State<App>, Path(code): Path<String>) -> Response {
-    let gone = || refuse(StatusCode::GONE, "this sign-in link was used already or has expired; ask for a new one");
+pub async fn follow(State(app): State<App>, Path(code): Path<String>) -> Answer {
+    let gone = || AppError::new(StatusCode::GONE, "this sign-in link was used already or has expired; ask for a new one");
+    let unavailable = |e: crate::store::StoreError| AppError::new(StatusCode::SERVICE_UNAVAILABLE, format!("signing in is unavailable right now: {e}"));
     if code.len() != 48 || !code.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return gone();
+        return Err(gone());
     }
     let key = format!("sign-in:{code}");
-    let pending = match app.store.get(&key).await {
-        Ok(Some(raw)) => serde_json::from_str::<Pending>(&raw).ok(),
-        Ok(None) => None,
-        Err(e) => return refuse(StatusCode::SERVICE_UNAVAILABLE, format!("signing in is unavailable right now: {e}")),
-    };
-    let Some(pending) = pending.filter(|p| p.expires_ms > now_ms()) else { return gone() };
-    match app.store.claim_once(&key).await {
-        Ok(true) => signed_in(&app, &pending.user),
-        Ok(false) => gone(),
-        Err(e) => refuse(StatusCode::SERVICE_UNAVAILABLE, format!("signing in is unavailable right now: {e}")),
+    let pending = app.store.get(&key).await.map_err(unavailable)?.and_then(|raw| serde_json::from_str::<Pending>(&raw).ok());
+    let pending = pending.filter(|p| p.expires_ms > now_ms()).ok_or_else(gone)?;
+    if app.store.claim_once(&key).await.map_err(unavailable)? {
+        Ok(signed_in(&app, &pending.user))
+    } else {
+        Err(gone())
     }
 }

@@ -1,0 +1,182 @@
+//! The app: everything the handlers share. Built in two steps so that the HTTP side can be
+//! tested without a socket or IVS: [`App::connect`] talks to AWS and opens the store (the one
+//! step with I/O), [`App::new`] makes the app from what that found — a pure function, which the
+//! router tests call with a test double of [`Ivs`].
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+
+use crate::aws::AwsIvs;
+use crate::config::{Config, StoreKind};
+use crate::guard;
+use crate::identity::Identity;
+use crate::ivs::Ivs;
+use crate::overlays::Overlays;
+use crate::playback::PlaybackSigner;
+use crate::room::Room;
+use crate::status::Status;
+use crate::store::{self, Store};
+
+/// Everything the handlers share (cheap to clone).
+#[derive(Clone)]
+pub struct App {
+    pub config: Arc<Config>,
+    pub ivs: Arc<dyn Ivs>,
+    pub identity: Identity,
+    pub store: Arc<dyn Store>,
+    pub overlays: Overlays,
+    pub status: Status,
+    /// The viewer's configuration, inlined into the page.
+    pub viewer_config: Arc<serde_json::Value>,
+    /// Signs playback tokens (a private channel).
+    pub signer: Option<PlaybackSigner>,
+    pub operator_keys: Arc<Vec<String>>,
+    pub index: Arc<PathBuf>,
+    /// The Content-Security-Policy of the pages, and of the embed route (framed by hosts).
+    pub page_policy: Arc<String>,
+    pub embed_policy: Arc<String>,
+    pub limits: guard::Limits,
+    /// The room's message length limit (as `GetRoom` said).
+    pub max_message_length: usize,
+    /// This instance's name in leases.
+    pub instance: String,
+}
+
+/// What [`App::new`] is made from: the outside services and what was learnt from them.
+pub struct Parts {
+    pub ivs: Arc<dyn Ivs>,
+    pub store: Arc<dyn Store>,
+    pub identity: Identity,
+    /// Present when the channel is private.
+    pub signer: Option<PlaybackSigner>,
+    pub operator_keys: Vec<String>,
+    /// The channel's playback URL (the configuration's, else `GetChannel`'s).
+    pub playback_url: String,
+    /// The Chat Messaging endpoint.
+    pub chat_endpoint: String,
+    /// The room's message length limit (`GetRoom`).
+    pub max_message_length: usize,
+}
+
+impl App {
+    /// The app made of `config` and `parts`; no I/O.
+    pub fn new(config: Config, parts: Parts) -> Self {
+        let mut viewer_config = serde_json::json!({
+            "playbackUrl": parts.playback_url,
+            "chatEndpoint": parts.chat_endpoint,
+            "chatTokenUrl": "/api/chat/token",
+            "stateUrl": "/api/state",
+            "votesUrl": "/api/polls",
+            "embedOrigins": config.embed_origins,
+        });
+        if parts.signer.is_some() {
+            viewer_config["playbackTokenUrl"] = "/api/playback-token".into();
+        }
+        let room = Room::new(parts.ivs.clone(), config.chat.room_arn.clone());
+        let overlays = Overlays::new(parts.store.clone(), parts.ivs.clone(), config.channel.arn.clone(), room.clone());
+        let status = Status::new(parts.store.clone(), parts.ivs.clone(), config.channel.arn.clone(), room);
+        let page_policy = guard::content_security_policy(&parts.playback_url, &parts.chat_endpoint, "'none'");
+        let embed_policy = guard::content_security_policy(&parts.playback_url, &parts.chat_endpoint, &guard::embed_ancestors(&config.embed_origins));
+        Self {
+            index: Arc::new(config.site_dir.join("index.html")),
+            page_policy: Arc::new(page_policy),
+            embed_policy: Arc::new(embed_policy),
+            limits: guard::Limits::new(&config),
+            config: Arc::new(config),
+            ivs: parts.ivs,
+            identity: parts.identity,
+            store: parts.store,
+            overlays,
+            status,
+            viewer_config: Arc::new(viewer_config),
+            signer: parts.signer,
+            operator_keys: Arc::new(parts.operator_keys),
+            max_message_length: parts.max_message_length,
+            instance: hex::encode(rand::random::<[u8; 8]>()),
+        }
+    }
+
+    /// Connects to AWS and the store, learns the channel and the room, and makes the playback
+    /// key pair known to IVS where the channel is private. Waits up to `patience` for IVS (the
+    /// local IVS may still be starting).
+    pub async fn connect(config: Config, patience: Duration) -> anyhow::Result<Self> {
+        let aws = AwsIvs::new(&config).await;
+        let chat_endpoint = config.chat_endpoint(&aws.region);
+        let ivs: Arc<dyn Ivs> = Arc::new(aws);
+        let identity = Identity::load(&config.identity, &config.data_dir, config.public_origin.starts_with("https://"))?;
+        let store: Arc<dyn Store> = match config.votes.store {
+            StoreKind::Embedded => Arc::new(store::embedded::Embedded::open(&config.data_dir)?),
+            StoreKind::Redis => {
+                let url = config.votes.redis_url.as_deref().context("votes.redis_url is not set")?;
+                Arc::new(store::redis::RedisStore::connect(url, &config.votes.redis_prefix, patience).await?)
+            }
+        };
+        let channel = retry(patience, || ivs.get_channel(&config.channel.arn)).await?;
+        let playback_url = config.channel.playback_url.clone().or(channel.playback_url).context("the channel has no playback URL")?;
+        let signer = if channel.authorized {
+            let signer = PlaybackSigner::load_or_create(&config.data_path(&config.channel.playback_key))?;
+            signer.ensure_imported(ivs.as_ref()).await?;
+            Some(signer)
+        } else {
+            None
+        };
+        let room = retry(patience, || ivs.get_room(&config.chat.room_arn)).await?;
+        let operator_keys =
+            if config.operator.keys.is_empty() { vec![load_or_create_key(&config.data_dir.join("operator.key"))?] } else { config.operator.keys.clone() };
+        let parts =
+            Parts { ivs, store, identity, signer, operator_keys, playback_url, chat_endpoint, max_message_length: room.maximum_message_length.unwrap_or(500) };
+        let app = Self::new(config, parts);
+        app.status.refresh().await.ok();
+        Ok(app)
+    }
+
+    /// The site's routes.
+    pub fn router(&self) -> axum::Router {
+        crate::http::router(self.clone())
+    }
+
+    /// Starts the jobs that run beside the handlers: tallies, stream status.
+    pub fn spawn_jobs(&self) {
+        tokio::spawn(self.overlays.clone().push_tallies(self.instance.clone()));
+        tokio::spawn(self.status.clone().run(self.instance.clone(), Duration::from_secs(self.config.channel.viewer_count_secs.max(1))));
+    }
+}
+
+/// Calls `f` until it succeeds or `patience` runs out (then its last error).
+async fn retry<T, E, F, Fut>(patience: Duration, f: F) -> anyhow::Result<T>
+where
+    E: std::fmt::Display,
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
+    let deadline = tokio::time::Instant::now() + patience;
+    let mut wait = Duration::from_millis(100);
+    loop {
+        match f().await {
+            Ok(value) => return Ok(value),
+            Err(e) if tokio::time::Instant::now() >= deadline => anyhow::bail!("{e}"),
+            Err(_) => {
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(2));
+            }
+        }
+    }
+}
+
+/// A random key kept in `path` (created once).
+pub fn load_or_create_key(path: &std::path::Path) -> anyhow::Result<String> {
+    if let Ok(key) = std::fs::read_to_string(path) {
+        if key.trim().len() >= 16 {
+            return Ok(key.trim().to_owned());
+        }
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let key = hex::encode(rand::random::<[u8; 20]>());
+    std::fs::write(path, &key).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(key)
+}

@@ -1,0 +1,31 @@
+//! IVS's EventBridge events, from an API destination that sends the events secret.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+
+use super::error::{no_store, Answer, AppError};
+use crate::guard::constant_time_eq;
+use crate::status::{Intake, IntakeError};
+use crate::App;
+
+/// The header EventBridge's API destination sends the events secret in.
+pub const EVENTS_SECRET_HEADER: &str = "x-ivs-events-secret";
+
+pub async fn intake(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Answer {
+    let secret = app.config.events.secret.as_ref().ok_or_else(|| AppError::new(StatusCode::NOT_FOUND, "event intake is off (no events.secret configured)"))?;
+    let given = headers.get(EVENTS_SECRET_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    if !constant_time_eq(secret, given) {
+        return Err(AppError::new(StatusCode::UNAUTHORIZED, format!("the {EVENTS_SECRET_HEADER} header is missing or wrong")));
+    }
+    let answer = match app.status.intake(&body).await {
+        Ok(Intake::Taken) => serde_json::json!({ "taken": true }),
+        Ok(Intake::Duplicate) => serde_json::json!({ "taken": false, "reason": "already taken" }),
+        Ok(Intake::Ignored(why)) => serde_json::json!({ "taken": false, "reason": format!("ignored: {why}") }),
+        Err(IntakeError::Bad(e)) => return Err(AppError::new(StatusCode::BAD_REQUEST, e.to_string())),
+        // EventBridge retries on 5xx: nothing is lost.
+        Err(IntakeError::Store(e)) => return Err(AppError::new(StatusCode::SERVICE_UNAVAILABLE, format!("the event could not be stored: {e}"))),
+    };
+    Ok(no_store(Json(answer)))
+}

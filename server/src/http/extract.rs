@@ -1,0 +1,102 @@
+//! The checks that protected routes share, as extractors: a handler's signature says what it
+//! requires, and a request that fails one is refused before the handler runs.
+//!
+//! - [`SameSite`]: the request comes from this site's own pages (or from no browser at all);
+//! - [`Operator`]: an operator key in `Authorization: Bearer`, within the operator rate;
+//! - [`KnownPerson`]: the request carries a person (the signed cookie, or the site's JWT);
+//! - [`ClientAddress`]: where it comes from (the peer, or a trusted proxy's hop).
+
+use std::marker::PhantomData;
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+
+use super::error::AppError;
+use crate::guard::{client_address, constant_time_eq, same_site};
+use crate::identity::Person;
+use crate::App;
+
+/// The request comes from this site's own pages.
+pub struct SameSite;
+
+impl FromRequestParts<App> for SameSite {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, AppError> {
+        if same_site(&parts.headers, &app.config.public_origin) {
+            Ok(Self)
+        } else {
+            Err(AppError::new(StatusCode::FORBIDDEN, "requests from other sites are refused"))
+        }
+    }
+}
+
+/// An operator's call: the key in `Authorization: Bearer` (never in the address), from no other
+/// site's page, within the operator rate.
+pub struct Operator;
+
+impl FromRequestParts<App> for Operator {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, AppError> {
+        let key = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+        let Some(key) = key.filter(|key| app.operator_keys.iter().any(|k| constant_time_eq(k, key))).map(str::to_owned) else {
+            return Err(AppError::new(StatusCode::UNAUTHORIZED, "this needs an operator key (Authorization: Bearer KEY)"));
+        };
+        if parts.headers.contains_key(header::ORIGIN) {
+            SameSite::from_request_parts(parts, app).await?;
+        }
+        app.limits.operator(&key).map_err(|wait| AppError::too_many(wait, "operator calls"))?;
+        Ok(Self)
+    }
+}
+
+/// What a person is about to do, for the sentence that asks them to reload the page.
+pub trait Purpose {
+    /// "chat", "vote".
+    const VERB: &'static str;
+}
+
+/// To chat.
+pub struct ToChat;
+impl Purpose for ToChat {
+    const VERB: &'static str = "chat";
+}
+
+/// To vote.
+pub struct ToVote;
+impl Purpose for ToVote {
+    const VERB: &'static str = "vote";
+}
+
+/// The person in the request, who wants to do `P`; without one, `401` and what to do.
+pub struct KnownPerson<P>(pub Person, pub PhantomData<P>);
+
+impl<P: Purpose> FromRequestParts<App> for KnownPerson<P> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, AppError> {
+        match app.identity.person(&parts.headers) {
+            Some(person) => Ok(Self(person, PhantomData)),
+            None => Err(AppError::new(StatusCode::UNAUTHORIZED, format!("reload the page to {}", P::VERB))),
+        }
+    }
+}
+
+/// The client's address: the connection's peer, or — only when the configuration trusts a
+/// proxy in front — the last hop that proxy appended.
+pub struct ClientAddress(pub IpAddr);
+
+impl FromRequestParts<App> for ClientAddress {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, AppError> {
+        // The server is always run with its peers' addresses (`into_make_service_with_connect_info`).
+        let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketAddr>>().copied() else {
+            return Err(AppError::new(StatusCode::INTERNAL_SERVER_ERROR, "the server does not know where requests come from"));
+        };
+        Ok(Self(client_address(&parts.headers, peer, app.config.identity.trust_proxy)))
+    }
+}

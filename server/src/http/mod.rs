@@ -1,0 +1,72 @@
+//! The site's HTTP face, one room per kind of route: the built viewer with this deployment's configuration inlined into the
+//! page, and the endpoints the viewer, the site's producers and EventBridge call.
+//!
+//! | route | who calls it |
+//! |---|---|
+//! | `GET /`, `/embed`, … | browsers: the viewer, configuration inlined (`assets.rs`) |
+//! | `GET /config.json` | a viewer served from elsewhere (`assets.rs`) |
+//! | `POST /api/chat/token` | the viewer: a chat token for the person in the cookie (`tokens.rs`) |
+//! | `POST /api/playback-token` | the viewer of a private channel (`tokens.rs`) |
+//! | `GET /api/state` | a viewer who arrives late: the overlays on screen (`overlays.rs`) |
+//! | `POST /api/polls/{id}/vote` | the viewer (`overlays.rs`) |
+//! | `POST /api/overlays` | producers, with an operator key (`overlays.rs`) |
+//! | `POST /api/sign-in-links` | operators: a one-time link that signs a browser in (`signin.rs`) |
+//! | `POST /api/events` | EventBridge's API destination, with the events secret (`events.rs`) |
+//! | `GET/POST /sign-in`, `GET /sign-in/{code}` | signing a browser in (`signin.rs`) |
+//!
+//! Who may do what: an anonymous identity is given with the page (within a budget per address,
+//! `guard.rs`), never by a vote or a token request; votes and tokens come only from this site's
+//! own pages (`Origin`, `Sec-Fetch-Site`); token minting and operator calls are rate-limited.
+//! Those checks are extractors (`extract.rs`); every handler answers `Result<_, AppError>`
+//! (`error.rs`).
+
+pub mod assets;
+pub mod error;
+pub mod events;
+pub mod extract;
+pub mod overlays;
+pub mod signin;
+pub mod tokens;
+
+#[cfg(test)]
+mod tests;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderValue};
+use axum::routing::{get, post, MethodRouter};
+use axum::Router;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::App;
+
+/// The largest request body taken.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// The site's routes; the built viewer is served from the configured `site_dir`.
+pub fn router(app: App) -> Router {
+    let page: MethodRouter = get(assets::index).with_state(app.clone());
+    // Compressed copies made at build time (scripts/precompress.mjs) are sent as they are.
+    let files = ServeDir::new(&app.config.site_dir).precompressed_br().precompressed_gzip().append_index_html_on_directories(false).fallback(page);
+    Router::new()
+        .route("/", get(assets::index))
+        .route("/index.html", get(assets::index))
+        .route("/config.json", get(assets::config))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/api/chat/token", post(tokens::chat))
+        .route("/api/playback-token", post(tokens::playback))
+        .route("/api/state", get(overlays::state))
+        .route("/api/polls/{id}/vote", post(overlays::vote))
+        .route("/api/overlays", post(overlays::publish))
+        .route("/api/sign-in-links", post(signin::link))
+        .route("/api/events", post(events::intake))
+        .route("/sign-in", get(signin::form).post(signin::submit))
+        .route("/sign-in/{code}", get(signin::follow))
+        .with_state(app)
+        .fallback_service(files)
+        .layer(axum::middleware::from_fn(assets::cache_policy))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin")))
+}

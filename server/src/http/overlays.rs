@@ -1,0 +1,72 @@
+//! Overlays over HTTP: what is on screen now (for a viewer who arrives late), a viewer's vote,
+//! and a producer's publishing (operator key).
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::Json;
+use ivs_proto::site::{VoteAnswer, VoteRequest};
+use ivs_proto::tally::VoteError;
+
+use super::error::{no_store, Answer, AppError};
+use super::extract::{KnownPerson, Operator, SameSite, ToVote};
+use crate::overlays::PublishError;
+use crate::store::Vote;
+use crate::App;
+
+/// What is on screen now, for a viewer who arrives after the cues went by.
+pub async fn state(State(app): State<App>, headers: HeaderMap) -> Answer {
+    let person = app.identity.person(&headers);
+    let mut state = app.overlays.state(app.status.stream_id().as_deref(), person.as_ref().map(|p| p.user_id.as_str())).await.map_err(|e| {
+        tracing::error!("state: {e}");
+        AppError::new(StatusCode::SERVICE_UNAVAILABLE, "what is on screen cannot be read right now")
+    })?;
+    state.stream = Some(app.status.current());
+    Ok(no_store(Json(state)))
+}
+
+/// One vote per person per poll, while it is open; answered once the vote is stored.
+pub async fn vote(State(app): State<App>, _: SameSite, KnownPerson(person, _): KnownPerson<ToVote>, Path(poll): Path<String>, body: Bytes) -> Answer {
+    let request =
+        serde_json::from_slice::<VoteRequest>(&body).map_err(|_| AppError::new(StatusCode::BAD_REQUEST, "send {\"option\": n} with the option's number"))?;
+    if poll.is_empty() || poll.len() > 64 {
+        return Err(AppError::new(StatusCode::NOT_FOUND, VoteError::NoSuchPoll.to_string()));
+    }
+    let vote = app.overlays.vote(&poll, &person.user_id, person.signed_in, request.option).await.map_err(|e| {
+        tracing::error!("a vote was not stored: {e}");
+        AppError::new(StatusCode::SERVICE_UNAVAILABLE, "your vote could not be saved; try again")
+    })?;
+    let response = match vote {
+        Vote::Counted(counts) => Json(VoteAnswer { counts, my_vote: Some(request.option), error: None }).into_response(),
+        Vote::Refused(refusal) => {
+            let (status, my_vote) = match refusal {
+                VoteError::AlreadyVoted { option } => (StatusCode::CONFLICT, Some(option)),
+                VoteError::Closed => (StatusCode::GONE, None),
+                VoteError::NoSuchPoll => (StatusCode::NOT_FOUND, None),
+                VoteError::NoSuchOption => (StatusCode::BAD_REQUEST, None),
+                VoteError::SignInRequired => (StatusCode::FORBIDDEN, None),
+            };
+            (status, Json(VoteAnswer { counts: Vec::new(), my_vote, error: Some(refusal.to_string()) })).into_response()
+        }
+    };
+    Ok(no_store(response))
+}
+
+/// Publishes an overlay (operator key).
+pub async fn publish(State(app): State<App>, _: Operator, body: Bytes) -> Answer {
+    let overlay =
+        serde_json::from_slice::<serde_json::Value>(&body).map_err(|_| AppError::new(StatusCode::BAD_REQUEST, "send the overlay as a JSON object"))?;
+    let answer = app.overlays.publish(overlay).await.map_err(|e| {
+        let status = match e {
+            PublishError::Invalid(_) => StatusCode::BAD_REQUEST,
+            PublishError::Offline => StatusCode::CONFLICT,
+            PublishError::Throttled => StatusCode::TOO_MANY_REQUESTS,
+            PublishError::Aws(_) => StatusCode::BAD_GATEWAY,
+            PublishError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
+        };
+        tracing::warn!("publish: {e}");
+        AppError::new(status, e.to_string())
+    })?;
+    Ok(no_store(Json(answer)))
+}

@@ -1,0 +1,373 @@
+//! Every route's answers, without a socket or IVS: the app is built with [`App::new`] from a test
+//! double of IVS and an embedded store in a temporary directory, and requests go through the
+//! router with `oneshot`. What a browser or a producer would be told is asserted: statuses, the
+//! sentences, the refusals of other sites' pages, body limits and cache headers.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{header, Request, StatusCode};
+use axum::response::Response;
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tower::ServiceExt;
+
+use crate::app::{App, Parts};
+use crate::config::Config;
+use crate::identity::Identity;
+use crate::ivs::{Call, ChannelFacts, ChatTokenRequest, IssuedChatToken, Ivs, IvsError, LiveStream, RoomFacts};
+
+const ORIGIN: &str = "https://live.example.com";
+const OPERATOR_KEY: &str = "operator-key-for-the-tests";
+const EVENTS_SECRET: &str = "events-secret-for-the-tests";
+
+/// IVS as the tests want it: live or not, throttling or not; it remembers what it was asked.
+#[derive(Default)]
+struct FakeIvs {
+    offline: Mutex<bool>,
+    throttled: Mutex<bool>,
+    calls: Mutex<Vec<String>>,
+}
+
+impl FakeIvs {
+    fn called(&self, what: String) {
+        self.calls.lock().unwrap().push(what);
+    }
+}
+
+impl Ivs for FakeIvs {
+    fn get_channel<'a>(&'a self, _: &'a str) -> Call<'a, ChannelFacts> {
+        Box::pin(async { Ok(ChannelFacts { playback_url: Some("https://play.example/x.m3u8".into()), authorized: false }) })
+    }
+    fn get_room<'a>(&'a self, _: &'a str) -> Call<'a, RoomFacts> {
+        Box::pin(async { Ok(RoomFacts { maximum_message_length: Some(500) }) })
+    }
+    fn get_stream<'a>(&'a self, _: &'a str) -> Call<'a, LiveStream> {
+        Box::pin(async move {
+            if *self.offline.lock().unwrap() {
+                return Err(IvsError::NotBroadcasting);
+            }
+            Ok(LiveStream { stream_id: "st-test".into(), healthy: true, viewer_count: 3 })
+        })
+    }
+    fn put_metadata<'a>(&'a self, _: &'a str, metadata: &'a str) -> Call<'a, ()> {
+        Box::pin(async move {
+            if *self.throttled.lock().unwrap() {
+                return Err(IvsError::Throttled);
+            }
+            self.called(format!("PutMetadata {metadata}"));
+            Ok(())
+        })
+    }
+    fn send_event<'a>(&'a self, _: &'a str, name: &'a str, _: std::collections::HashMap<String, String>) -> Call<'a, ()> {
+        Box::pin(async move {
+            self.called(format!("SendEvent {name}"));
+            Ok(())
+        })
+    }
+    fn create_chat_token(&self, request: ChatTokenRequest) -> Call<'_, IssuedChatToken> {
+        Box::pin(async move {
+            self.called(format!("CreateChatToken {} {}", request.user_id, request.capabilities.join(",")));
+            Ok(IssuedChatToken { token: "chat-token".into(), session_expiration_time: "2030-01-01T00:00:00Z".into() })
+        })
+    }
+    fn playback_key_pair_names(&self) -> Call<'_, Vec<String>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
+    fn import_playback_key_pair<'a>(&'a self, _: &'a str, _: &'a str) -> Call<'a, ()> {
+        Box::pin(async { Ok(()) })
+    }
+}
+
+/// The app over a temporary directory (a built viewer of one page and one content-named file).
+struct Site {
+    app: App,
+    ivs: Arc<FakeIvs>,
+    dir: PathBuf,
+}
+
+impl Drop for Site {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl Site {
+    fn new() -> Self {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("ivs-site-routes-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(dir.join("dist")).unwrap();
+        std::fs::write(dir.join("dist/index.html"), "<html><head><title>t</title></head><body></body></html>").unwrap();
+        std::fs::write(dir.join("dist/main-0123456789abcdef.css"), "body{}").unwrap();
+        let toml = format!(
+            r#"
+            public_origin = "{ORIGIN}"
+            site_dir = "{dist}"
+            data_dir = "{data}"
+            [channel]
+            arn = "arn:aws:ivs:us-east-1:000000000000:channel/local"
+            [chat]
+            room_arn = "arn:aws:ivschat:us-east-1:000000000000:room/local"
+            [identity]
+            moderators = ["moderator"]
+            sign_in_key = "the-sign-in-key"
+            [operator]
+            keys = ["{OPERATOR_KEY}"]
+            [events]
+            secret = "{EVENTS_SECRET}"
+            "#,
+            dist = dir.join("dist").display(),
+            data = dir.join("data").display(),
+        );
+        let config = Config::parse(&toml, |_| None).unwrap();
+        let ivs = Arc::new(FakeIvs::default());
+        let parts = Parts {
+            ivs: ivs.clone(),
+            store: Arc::new(crate::store::embedded::Embedded::open(&config.data_dir).unwrap()),
+            identity: Identity::load(&config.identity, &config.data_dir, true).unwrap(),
+            signer: None,
+            operator_keys: config.operator.keys.clone(),
+            playback_url: "https://play.example/x.m3u8".into(),
+            chat_endpoint: "wss://chat.example".into(),
+            max_message_length: 500,
+        };
+        Self { app: App::new(config, parts), ivs, dir }
+    }
+
+    /// Sends `request` from a browser at 192.0.2.1.
+    async fn send(&self, mut request: Request<Body>) -> Response {
+        request.extensions_mut().insert(ConnectInfo(SocketAddr::from(([192, 0, 2, 1], 5000))));
+        self.app.router().oneshot(request).await.unwrap()
+    }
+
+    async fn get(&self, path: &str, cookie: Option<&str>) -> Response {
+        let mut request = Request::get(path);
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        self.send(request.body(Body::empty()).unwrap()).await
+    }
+
+    /// A POST from this site's own page (`Origin`), with `cookie` and `body`.
+    async fn post(&self, path: &str, cookie: Option<&str>, body: impl Into<Body>) -> Response {
+        self.post_with(path, &[(header::ORIGIN.as_str(), ORIGIN)], cookie, body).await
+    }
+
+    async fn post_with(&self, path: &str, headers: &[(&str, &str)], cookie: Option<&str>, body: impl Into<Body>) -> Response {
+        let mut request = Request::post(path).header(header::CONTENT_TYPE, "application/json");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        self.send(request.body(body.into()).unwrap()).await
+    }
+
+    /// An operator's call with the operator key.
+    async fn operator(&self, path: &str, body: &str) -> Response {
+        let bearer = format!("Bearer {OPERATOR_KEY}");
+        self.post_with(path, &[("authorization", bearer.as_str())], None, body.to_owned()).await
+    }
+
+    /// A newcomer's identity cookie, as the page gives it.
+    async fn viewer(&self) -> String {
+        let page = self.get("/", None).await;
+        cookie_of(&page).expect("the page gives a newcomer an identity")
+    }
+}
+
+fn header_of<'a>(response: &'a Response, name: header::HeaderName) -> Option<&'a str> {
+    response.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+fn cookie_of(response: &Response) -> Option<String> {
+    header_of(response, header::SET_COOKIE).map(|c| c.split(';').next().unwrap_or_default().to_owned())
+}
+
+async fn json(response: Response) -> Value {
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+}
+
+#[tokio::test]
+async fn the_page_inlines_the_configuration_with_its_policy_and_a_newcomers_identity() {
+    let site = Site::new();
+    let page = site.get("/", None).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let csp = header_of(&page, header::CONTENT_SECURITY_POLICY).unwrap().to_owned();
+    assert!(csp.contains("connect-src 'self' https://play.example wss://chat.example") && csp.ends_with("frame-ancestors 'none'"), "{csp}");
+    assert_eq!(header_of(&page, header::CACHE_CONTROL), Some("no-cache"));
+    assert_eq!(header_of(&page, header::X_CONTENT_TYPE_OPTIONS), Some("nosniff"));
+    let cookie = header_of(&page, header::SET_COOKIE).unwrap().to_owned();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("Secure"), "{cookie}");
+    let body = json(page).await;
+    assert!(body.as_str().unwrap().contains(r#"id="ivs-viewer-config">{"#), "{body}");
+    // The embed route may be framed anywhere; a known viewer is given no second identity.
+    let embed = site.get("/embed", Some(&site.viewer().await)).await;
+    assert!(header_of(&embed, header::CONTENT_SECURITY_POLICY).unwrap().ends_with("frame-ancestors *"));
+    assert!(cookie_of(&embed).is_none());
+    assert_eq!(json(site.get("/config.json", None).await).await["chatTokenUrl"], "/api/chat/token");
+}
+
+#[tokio::test]
+async fn only_files_named_by_their_content_are_kept_for_a_year() {
+    let site = Site::new();
+    let file = site.get("/main-0123456789abcdef.css", None).await;
+    assert_eq!((file.status(), header_of(&file, header::CACHE_CONTROL)), (StatusCode::OK, Some("public, max-age=31536000, immutable")));
+    // A content name that is not there answers with the page, which must not stick.
+    let missing = site.get("/main-fedcba9876543210.css", None).await;
+    assert_eq!(header_of(&missing, header::CACHE_CONTROL), Some("no-cache"));
+    assert!(header_of(&missing, header::CONTENT_TYPE).unwrap().starts_with("text/html"));
+}
+
+#[tokio::test]
+async fn other_sites_pages_are_refused_before_anything_happens() {
+    let site = Site::new();
+    let cookie = site.viewer().await;
+    for (path, headers) in [
+        ("/api/chat/token", [("origin", "https://evil.example")]),
+        ("/api/polls/poll-1/vote", [("sec-fetch-site", "cross-site")]),
+        ("/api/playback-token", [("origin", "null")]),
+        ("/sign-in", [("origin", "https://evil.example")]),
+    ] {
+        let refused = site.post_with(path, &headers, Some(&cookie), r#"{"option":0}"#).await;
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN, "{path}");
+        assert_eq!(header_of(&refused, header::CACHE_CONTROL), Some("no-store"));
+        assert_eq!(json(refused).await["error"], "requests from other sites are refused");
+    }
+    assert!(site.ivs.calls.lock().unwrap().is_empty(), "IVS was never asked");
+}
+
+#[tokio::test]
+async fn a_chat_token_is_for_the_person_in_the_cookie_and_moderators_get_moderation() {
+    let site = Site::new();
+    let anonymous = site.post("/api/chat/token", None, "").await;
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(json(anonymous).await["error"], "reload the page to chat");
+
+    let viewer = site.viewer().await;
+    let token = site.post("/api/chat/token", Some(&viewer), "").await;
+    assert_eq!((token.status(), header_of(&token, header::CACHE_CONTROL)), (StatusCode::OK, Some("no-store")));
+    let token = json(token).await;
+    assert_eq!((token["token"].as_str(), token["capabilities"].as_array().map(Vec::len)), (Some("chat-token"), Some(1)));
+
+    // Signed in with the sign-in key as a moderator: moderation too.
+    let form = Request::post("/sign-in")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ORIGIN, ORIGIN)
+        .body(Body::from("user=moderator&key=the-sign-in-key"))
+        .unwrap();
+    let signed_in = site.send(form).await;
+    assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
+    let moderator = cookie_of(&signed_in).unwrap();
+    let token = json(site.post("/api/chat/token", Some(&moderator), "").await).await;
+    assert_eq!(token["capabilities"], serde_json::json!(["SEND_MESSAGE", "DELETE_MESSAGE", "DISCONNECT_USER"]));
+    let calls = site.ivs.calls.lock().unwrap().clone();
+    assert!(calls.iter().any(|c| c == "CreateChatToken moderator SEND_MESSAGE,DELETE_MESSAGE,DISCONNECT_USER"), "{calls:?}");
+}
+
+#[tokio::test]
+async fn a_published_poll_takes_one_vote_per_person_and_says_why_not() {
+    let site = Site::new();
+    let published = site.operator("/api/overlays", r#"{"type":"poll","question":"Which?","options":["A","B"],"duration":30}"#).await;
+    assert_eq!(published.status(), StatusCode::OK);
+    let id = json(published).await["id"].as_str().unwrap().to_owned();
+    let viewer = site.viewer().await;
+    let path = format!("/api/polls/{id}/vote");
+    let vote = |body: &'static str| site.post(&path, Some(&viewer), body);
+    let counted = vote(r#"{"option":1}"#).await;
+    assert_eq!(counted.status(), StatusCode::OK);
+    assert_eq!(json(counted).await["counts"], serde_json::json!([0, 1]));
+    let again = vote(r#"{"option":0}"#).await;
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+    assert_eq!(json(again).await["myVote"], 1);
+    assert_eq!(vote(r#"{"option":"x"}"#).await.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(site.post("/api/polls/no-such-poll/vote", Some(&viewer), r#"{"option":0}"#).await.status(), StatusCode::NOT_FOUND);
+    let stranger = site.post(&format!("/api/polls/{id}/vote"), None, r#"{"option":0}"#).await;
+    assert_eq!(stranger.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(json(stranger).await["error"], "reload the page to vote");
+    // What is on screen now names the poll, with this viewer's vote.
+    let state = json(site.get("/api/state", Some(&viewer)).await).await;
+    assert_eq!(state["poll"]["myVote"], 1, "{state}");
+}
+
+#[tokio::test]
+async fn bodies_over_the_limit_are_refused() {
+    let site = Site::new();
+    let viewer = site.viewer().await;
+    let huge = format!(r#"{{"option":0,"pad":"{}"}}"#, "x".repeat(super::BODY_LIMIT));
+    assert_eq!(site.post("/api/polls/poll-1/vote", Some(&viewer), huge.clone()).await.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(site.operator("/api/overlays", &huge).await.status(), StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn publishing_needs_the_operator_key_and_a_live_channel() {
+    let site = Site::new();
+    let notice = r#"{"type":"notice","text":"Hello"}"#;
+    assert_eq!(site.post("/api/overlays", None, notice).await.status(), StatusCode::UNAUTHORIZED);
+    let wrong = site.post_with("/api/overlays", &[("authorization", "Bearer nope")], None, notice).await;
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(site.operator("/api/overlays", "not json").await.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(site.operator("/api/overlays", r#"{"type":"nonsense"}"#).await.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(site.operator("/api/overlays", notice).await.status(), StatusCode::OK);
+    *site.ivs.throttled.lock().unwrap() = true;
+    assert_eq!(site.operator("/api/overlays", notice).await.status(), StatusCode::TOO_MANY_REQUESTS);
+    *site.ivs.offline.lock().unwrap() = true;
+    let offline = site.operator("/api/overlays", notice).await;
+    assert_eq!(offline.status(), StatusCode::CONFLICT);
+    assert!(json(offline).await["error"].as_str().unwrap().contains("not live"));
+}
+
+#[tokio::test]
+async fn operator_calls_are_rate_limited_with_a_retry_after() {
+    let site = Site::new();
+    let mut last = None;
+    for _ in 0..50 {
+        let answer = site.operator("/api/sign-in-links", r#"{"user":"someone"}"#).await;
+        if answer.status() == StatusCode::TOO_MANY_REQUESTS {
+            last = Some(answer);
+            break;
+        }
+    }
+    let limited = last.expect("the operator rate is reached");
+    assert!(header_of(&limited, header::RETRY_AFTER).is_some_and(|s| s.parse::<u64>().is_ok()));
+}
+
+#[tokio::test]
+async fn a_one_time_link_signs_in_once() {
+    let site = Site::new();
+    let link = json(site.operator("/api/sign-in-links", r#"{"user":"moderator"}"#).await).await;
+    let path = link["url"].as_str().unwrap().strip_prefix(ORIGIN).unwrap().to_owned();
+    let followed = site.get(&path, None).await;
+    assert_eq!(followed.status(), StatusCode::SEE_OTHER);
+    assert!(cookie_of(&followed).is_some());
+    assert_eq!(site.get(&path, None).await.status(), StatusCode::GONE);
+    assert_eq!(site.operator("/api/sign-in-links", r#"{"user":"has space"}"#).await.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(site.get("/sign-in?key=the-sign-in-key", None).await.status(), StatusCode::BAD_REQUEST, "a key in the address is refused");
+}
+
+#[tokio::test]
+async fn events_need_the_secret_and_a_readable_body() {
+    let site = Site::new();
+    let event = r#"{"id":"e-1","detail-type":"IVS Stream State Change","source":"aws.ivs","account":"000000000000","time":"2026-01-01T00:00:00Z","region":"us-east-1","resources":["arn:aws:ivs:us-east-1:000000000000:channel/local"],"detail":{"event_name":"Stream Start","channel_name":"local","stream_id":"st-1"}}"#;
+    assert_eq!(site.post_with("/api/events", &[], None, event).await.status(), StatusCode::UNAUTHORIZED);
+    let secret = [(super::events::EVENTS_SECRET_HEADER, EVENTS_SECRET)];
+    let taken = site.post_with("/api/events", &secret, None, event).await;
+    assert_eq!(taken.status(), StatusCode::OK);
+    assert_eq!(json(taken).await["taken"], true);
+    assert_eq!(json(site.post_with("/api/events", &secret, None, event).await).await["taken"], false, "a duplicate");
+    assert_eq!(site.post_with("/api/events", &secret, None, "{").await.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn a_public_channel_has_no_playback_tokens() {
+    let site = Site::new();
+    let answer = site.post("/api/playback-token", Some(&site.viewer().await), "").await;
+    assert_eq!(answer.status(), StatusCode::NOT_FOUND);
+    assert_eq!(json(answer).await["error"], "the channel is not private");
+}
