@@ -5,6 +5,9 @@
 //! Pure and bounded: a decoder takes bytes as they arrive and gives whole messages; it keeps at
 //! most [`MAX_MESSAGE`] bytes per message and [`MAX_CHUNK_STREAMS`] chunk streams, AMF0 nests at
 //! most [`MAX_DEPTH`] deep, and anything else is an [`RtmpError`] — never a panic.
+//!
+//! One cohesive thing, kept whole (with its tests, over 500 lines): the protocol's framing and its
+//! values are read and written together.
 
 use std::collections::HashMap;
 

@@ -203,8 +203,9 @@ keys = ["{operator_key}"]
             ),
         )?;
         let server_command: Vec<std::ffi::OsString> = vec![binary("ivs-site", "IVS_SITE_BIN").into(), "--config".into(), config.clone().into(), "serve".into()];
-        let local = spawn(&local_command)?;
-        let server = spawn(&server_command)?;
+        let mut local = spawn(&local_command)?;
+        // A site server that cannot start must not leave the local IVS (and its encoder) behind.
+        let server = spawn(&server_command).inspect_err(|_| stop_child(&mut local))?;
         let stack = Self {
             local,
             local_command,

@@ -8,6 +8,9 @@
 //!
 //! [`ChatLog`] is what the panel shows: a bounded list of messages and notices, with deleted
 //! messages replaced by a placeholder and each message's text split into text and safe links.
+//!
+//! One cohesive thing, kept whole (with its tests, over 500 lines): the session's state machine,
+//! its outbox and its log change together.
 
 use std::collections::VecDeque;
 use std::time::Duration;

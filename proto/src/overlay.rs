@@ -7,6 +7,9 @@
 //!
 //! A payload is plain JSON, or the same JSON compressed with lz-string (`compressToBase64`), as
 //! one public IVS sample sends it. `docs/metadata.md` documents every type.
+//!
+//! One cohesive thing, kept whole (with its tests, over 500 lines): the metadata schema, read in
+//! one place.
 
 use serde::Deserialize;
 use serde_json::Value;

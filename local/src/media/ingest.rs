@@ -9,6 +9,9 @@
 //! stream's health and its size the ingest bitrate (an `IVS Limit Breach` past the channel type's
 //! limit). Garbage, a stalled handshake or a half-open connection costs a log line and that
 //! connection, nothing else.
+//!
+//! One cohesive thing, kept whole (with its tests, just over 500 lines): an ingest connection from
+//! handshake to the broadcast's end.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
