@@ -4,6 +4,7 @@
 //! | --- | --- |
 //! | `stack.rs` | the local IVS and the site server as child processes on free ports ([`Stack::builder`]) |
 //! | `http.rs` | the tests' own HTTP calls |
+//! | `aws.rs` | the official AWS SDK clients pointed at the stack |
 //! | `chromium.rs` | headless Chromium over the DevTools protocol, and reading a page |
 //! | `webdriver.rs` | Firefox and WebKitGTK over WebDriver |
 //! | `redis.rs` | a real Redis |
@@ -13,6 +14,7 @@
 //!
 //! Scenarios shared by several tests live beside them (`tests/scenarios/`).
 
+pub mod aws;
 pub mod broadcaster;
 pub mod chromium;
 pub mod events;
@@ -22,6 +24,7 @@ pub mod stack;
 pub mod temp;
 pub mod webdriver;
 
+pub use aws::{ivs_client, ivschat_client};
 pub use broadcaster::Broadcaster;
 pub use chromium::{eval, open_playing, text, wait_for, Chromium, CSP_WATCH, PLAYING, STAGE_READY};
 pub use events::EventSink;

@@ -462,31 +462,6 @@ impl Drop for Stack {
     }
 }
 
-/// The official IVS client, pointed at `stack` (any credentials do). It does not retry, so
-/// tests see the stack's first answer.
-pub async fn ivs_client(stack: &Stack) -> aws_sdk_ivs::Client {
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_ivs::config::Credentials::new("AKIDLOCAL", "local-secret", None, None, "e2e"))
-        .endpoint_url(&stack.api)
-        .retry_config(aws_config::retry::RetryConfig::disabled())
-        .load()
-        .await;
-    aws_sdk_ivs::Client::new(&config)
-}
-
-/// The official IVS Chat client, pointed at `stack`, without retries.
-pub async fn ivschat_client(stack: &Stack) -> aws_sdk_ivschat::Client {
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_ivschat::config::Credentials::new("AKIDLOCAL", "local-secret", None, None, "e2e"))
-        .endpoint_url(&stack.api)
-        .retry_config(aws_config::retry::RetryConfig::disabled())
-        .load()
-        .await;
-    aws_sdk_ivschat::Client::new(&config)
-}
-
 /// A new anonymous identity from the site server at `site`, as a page load gives one: its
 /// `Cookie` header value.
 pub fn new_identity(site: &str) -> anyhow::Result<String> {

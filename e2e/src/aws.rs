@@ -1,0 +1,28 @@
+//! The official AWS SDK clients, pointed at a stack's local IVS: what the fidelity tests speak.
+
+use crate::stack::Stack;
+
+/// The official IVS client, pointed at `stack` (any credentials do). It does not retry, so
+/// tests see the stack's first answer.
+pub async fn ivs_client(stack: &Stack) -> aws_sdk_ivs::Client {
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_ivs::config::Credentials::new("AKIDLOCAL", "local-secret", None, None, "e2e"))
+        .endpoint_url(&stack.api)
+        .retry_config(aws_config::retry::RetryConfig::disabled())
+        .load()
+        .await;
+    aws_sdk_ivs::Client::new(&config)
+}
+
+/// The official IVS Chat client, pointed at `stack`, without retries.
+pub async fn ivschat_client(stack: &Stack) -> aws_sdk_ivschat::Client {
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_ivschat::config::Credentials::new("AKIDLOCAL", "local-secret", None, None, "e2e"))
+        .endpoint_url(&stack.api)
+        .retry_config(aws_config::retry::RetryConfig::disabled())
+        .load()
+        .await;
+    aws_sdk_ivschat::Client::new(&config)
+}
