@@ -42,7 +42,7 @@ async fn post(api: &str, path: &str, body: &str) -> anyhow::Result<(u16, String)
     let (url, body, api) = (format!("{base}{path}"), body.to_owned(), api.to_owned());
     tokio::task::spawn_blocking(move || {
         let agent: ureq::Agent =
-            ureq::Agent::config_builder().http_status_as_error(false).timeout_global(Some(std::time::Duration::from_secs(30))).build().into();
+            ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).timeout_global(Some(std::time::Duration::from_secs(30))).build().into();
         let mut response = agent
             .post(&url)
             .header("Content-Type", "application/json")
