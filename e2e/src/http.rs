@@ -17,12 +17,7 @@ pub fn http_with(method: &str, url: &str, headers: &[(&str, &str)], body: &str) 
 }
 
 pub(crate) fn request(method: &str, url: &str, headers: &[(&str, &str)], body: &str, timeout: Duration) -> anyhow::Result<(u16, String, String)> {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .max_redirects(0)
-        .timeout_global(Some(timeout))
-        .build()
-        .into();
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).timeout_global(Some(timeout)).build().into();
     let mut request = ureq::http::Request::builder().method(method).uri(url);
     for (name, value) in headers {
         request = request.header(*name, *value);

@@ -179,7 +179,8 @@ async fn deliver(url: String, headers: Vec<(String, String)>, mut queue: mpsc::U
 async fn post(url: &str, headers: &[(String, String)], body: &str) -> Result<u16, String> {
     let (url, headers, body) = (url.to_owned(), headers.to_vec(), body.to_owned());
     let exchange = tokio::task::spawn_blocking(move || {
-        let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).timeout_global(Some(Duration::from_secs(5))).build().into();
+        let agent: ureq::Agent =
+            ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).timeout_global(Some(Duration::from_secs(5))).build().into();
         let request = headers.iter().fold(agent.post(&url).header("Content-Type", "application/json"), |request, (name, value)| request.header(name, value));
         request.send(body.as_str()).map(|response| response.status().as_u16()).map_err(|e| e.to_string())
     });

@@ -208,7 +208,8 @@ async fn http_post(server: &str, path: &str, key: &str, body: &str) -> anyhow::R
     }
     let (url, key, body, server) = (format!("{base}{path}"), key.to_owned(), body.to_owned(), server.to_owned());
     tokio::task::spawn_blocking(move || {
-        let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).timeout_global(Some(Duration::from_secs(30))).build().into();
+        let agent: ureq::Agent =
+            ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).timeout_global(Some(Duration::from_secs(30))).build().into();
         let request = agent.post(&url).header("Authorization", &format!("Bearer {key}")).header("Content-Type", "application/json");
         let mut response = request.send(body.as_str()).with_context(|| format!("cannot reach the server at {server}; is it running?"))?;
         let status = response.status().as_u16();
