@@ -337,12 +337,7 @@ keys = ["{operator_key}"]
             if let Ok((403, _)) = playlist {
                 // A private channel: ask the site for a playback token, as the viewer does (signed
                 // in as the moderator, in case the channel is for subscribers).
-                let cookie = http_with("GET", &self.sign_in_url(MODERATOR), &[], "")
-                    .ok()
-                    .and_then(|(_, head, _)| {
-                        head.lines().find_map(|l| l.strip_prefix("set-cookie: ").map(|v| v.split(';').next().unwrap_or_default().to_owned()))
-                    })
-                    .unwrap_or_default();
+                let cookie = http_with("GET", &self.sign_in_url(MODERATOR), &[], "").ok().and_then(|(_, head, _)| set_cookie(&head)).unwrap_or_default();
                 let token = http_with("POST", &format!("{}/api/playback-token", self.site), &[("Cookie", &cookie)], "")
                     .map(|(status, _, body)| (status, body))
                     .ok()
