@@ -4,5 +4,7 @@
 //! (`api/`) translates HTTP to these calls and back.
 
 pub mod channels;
+pub mod participant_tokens;
 pub mod playback_auth;
 pub mod recording_configs;
+pub mod stages;
