@@ -19,6 +19,11 @@ pub async fn ivs_client(stack: &Stack) -> aws_sdk_ivs::Client {
     aws_sdk_ivs::Client::new(&config(stack).await)
 }
 
+/// The official IVS Real-Time (stages) client, pointed at `stack`, without retries.
+pub async fn ivsrealtime_client(stack: &Stack) -> aws_sdk_ivsrealtime::Client {
+    aws_sdk_ivsrealtime::Client::new(&config(stack).await)
+}
+
 /// The official IVS Chat client, pointed at `stack`, without retries.
 pub async fn ivschat_client(stack: &Stack) -> aws_sdk_ivschat::Client {
     aws_sdk_ivschat::Client::new(&config(stack).await)

@@ -61,6 +61,11 @@ impl Chromium {
                 "--disable-component-update",
                 "--disable-sync",
                 "--mute-audio",
+                // Stages: a fake camera and microphone, granted without a prompt, and WebRTC
+                // candidates on loopback (where the local IVS's media socket listens).
+                "--use-fake-device-for-media-stream",
+                "--use-fake-ui-for-media-stream",
+                "--allow-loopback-in-peer-connection",
             ])
             .arg(format!("--autoplay-policy={policy}"))
             .build()

@@ -10,6 +10,7 @@
 //! | `redis.rs` | a real Redis |
 //! | `events.rs` | an event target that collects EventBridge-shaped events |
 //! | `broadcaster.rs` | an RTMP broadcaster (ffmpeg) |
+//! | `stage.rs` | a stage participant in a browser page (WHIP publish and subscribe) |
 //! | `temp.rs` | temporary directories |
 //!
 //! Scenarios shared by several tests live beside them (`tests/scenarios/`).
@@ -21,10 +22,11 @@ pub mod events;
 pub mod http;
 pub mod redis;
 pub mod stack;
+pub mod stage;
 pub mod temp;
 pub mod webdriver;
 
-pub use aws::{ivs_client, ivschat_client};
+pub use aws::{ivs_client, ivschat_client, ivsrealtime_client};
 pub use broadcaster::Broadcaster;
 pub use chromium::{eval, open_playing, text, wait_for, Chromium, CSP_WATCH, PLAYING, STAGE_READY};
 pub use events::EventSink;

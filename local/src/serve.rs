@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::{bail, Context};
 use tokio::net::TcpListener;
@@ -10,12 +11,14 @@ use crate::chat::{self, Chat, ChatOptions};
 use crate::control::channels::Channels;
 use crate::control::playback_auth::{KeyPairs, Sessions};
 use crate::control::recording_configs::Configs;
+use crate::control::stages::Stages;
 use crate::events;
 use crate::media::broadcaster::{Broadcaster, Source};
 use crate::media::ingest::{self, IngestOptions, Publishers};
 use crate::media::live::Live;
 use crate::media::playback::{self, Stall};
 use crate::media::s3_recorder::Recorders;
+use crate::media::sfu::Sfu;
 use crate::state::AppState;
 use crate::{api, CHANNEL_ARN};
 
@@ -78,6 +81,10 @@ pub struct ServeArgs {
     /// destination would (repeatable), e.g. http://127.0.0.1:8080/api/events.
     #[arg(long = "event-target")]
     event_targets: Vec<String>,
+    /// Seconds a stage's session lasts after its last participant left (IVS: a few minutes);
+    /// lower to test session ends.
+    #[arg(long, default_value_t = 60.0)]
+    stage_session_idle_secs: f64,
     /// A header sent with every event, 'Name: value' (repeatable), e.g. the target's secret.
     #[arg(long = "event-header", value_parser = events::parse_header)]
     event_headers: Vec<(String, String)>,
@@ -122,6 +129,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     if !(args.chat_minute_secs > 0.0 && args.chat_minute_secs <= 3600.0) {
         bail!("--chat-minute-secs must be between 0 and 3600");
     }
+    if !(args.stage_session_idle_secs >= 0.0 && args.stage_session_idle_secs <= 86_400.0) {
+        bail!("--stage-session-idle-secs must be between 0 and 86400");
+    }
     if args.chat_rate == 0 {
         bail!("--chat-rate must be at least 1");
     }
@@ -141,6 +151,25 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let channels = Channels::load(Some(args.data_dir.join("channels.json")), &playback_base, CHANNEL_ARN, args.private);
     let playback_url = channels.playback_url(CHANNEL_ARN);
     let events = events::Emitter::start(&events::Targets { urls: args.event_targets.clone(), headers: args.event_headers.clone() });
+    let stage_events = events.clone();
+    let stages = Stages::load(
+        Some(args.data_dir.clone()),
+        &format!("http://{}/whip", args.api),
+        "",
+        std::time::Duration::from_secs_f64(args.stage_session_idle_secs),
+        Arc::new(move |arn: &str, detail| stage_events.emit(arn, "IVS Stage Update", detail)),
+    );
+    let sfu = Sfu::start(args.api.ip(), stages.clone()).await.context("binding the stages' media socket")?;
+    tokio::spawn({
+        let stages = stages.clone();
+        async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_millis(500));
+            loop {
+                every.tick().await;
+                stages.end_idle_sessions();
+            }
+        }
+    });
     let state = AppState {
         live: Live::new(args.window_secs),
         broadcaster: Broadcaster::new(source, format!("rtmp://{}/app/", args.ingest)),
@@ -155,6 +184,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         },
         publishers: Publishers::default(),
         ingest: IngestOptions { idle: std::time::Duration::from_secs_f64(args.ingest_idle_secs), max_broadcasts: args.max_broadcasts.max(1) },
+        stages,
+        sfu,
         playback_stall: Stall::default(),
     };
     tokio::spawn(events.watch(state.live.clone(), state.channels.clone()));
@@ -170,6 +201,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     println!("  playback URL     {playback_url}{}", if args.private { "   (private: playback tokens required)" } else { "" });
     println!("  AWS API          http://{}   (ivs: channel {CHANNEL_ARN}; ivschat: room {})", args.api, chat::DEFAULT_ROOM_ARN);
     println!("  chat WebSocket   {chat_url}");
+    println!("  stages (WHIP)    http://{}/whip   (ivs-realtime on the AWS API; media on udp {})", args.api, state.sfu.media_addr());
     println!("  RTMP ingest      rtmp://{}/app/<stream key>   (OBS: server rtmp://{}/app, the channel's stream key)", args.ingest, args.ingest);
     for target in &args.event_targets {
         println!("  events           POST {target}");

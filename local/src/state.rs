@@ -4,12 +4,15 @@ use crate::chat::Chat;
 use crate::control::channels::Channels;
 use crate::control::playback_auth::{KeyPairs, Sessions};
 use crate::control::recording_configs::Configs;
+use crate::control::stages::Stages;
 use crate::media::broadcaster::Broadcaster;
 use crate::media::channel::Channel;
 use crate::media::ingest::{IngestContext, IngestOptions, Publishers};
 use crate::media::live::Live;
 use crate::media::playback::{PlaybackOrigin, Stall};
 use crate::media::s3_recorder::Recorders;
+use crate::media::sfu::Sfu;
+use crate::media::whip::Whip;
 
 /// The emulator's state; cheap to clone (every part is shared).
 #[derive(Clone)]
@@ -30,6 +33,10 @@ pub struct AppState {
     /// Channels with a broadcaster connected.
     pub publishers: Publishers,
     pub ingest: IngestOptions,
+    /// The real-time stages, their sessions and participants.
+    pub stages: Stages,
+    /// The stages' media: every participant's WebRTC connection.
+    pub sfu: Sfu,
     /// A stall of the playback origin under way, if any (`/_local/playback/stall`).
     pub playback_stall: Stall,
 }
@@ -70,6 +77,11 @@ impl AppState {
             events: self.recorders.events.clone(),
             recorders: self.recorders.clone(),
         }
+    }
+
+    /// What the stages' WHIP endpoint uses.
+    pub fn whip(&self) -> Whip {
+        Whip::new(self.stages.clone(), self.sfu.clone())
     }
 
     /// What the playback origin uses.

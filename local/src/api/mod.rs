@@ -10,6 +10,8 @@
 //! | `CreateRecordingConfiguration`, `GetRecordingConfiguration`, `ListRecordingConfigurations`, `DeleteRecordingConfiguration` | `recording_configurations.rs` |
 //! | `TagResource`, `UntagResource`, `ListTagsForResource` (`/tags/{arn}`) | `tags.rs` |
 //! | `CreateRoom`, `GetRoom`, `ListRooms`, `DeleteRoom`, `CreateChatToken`, `SendEvent`, `DeleteMessage`, `DisconnectUser` (ivschat) | `chat.rs` |
+//! | `CreateStage`, `GetStage`, `ListStages`, `UpdateStage`, `DeleteStage`, `CreateParticipantToken`, `DisconnectParticipant`, `ListStageSessions`, `GetStageSession`, `ListParticipants`, `GetParticipant`, `ListParticipantEvents` (ivs-realtime) | `stages.rs` |
+//! | WHIP publish/subscribe at a token's `whip_url` (`/whip…`) | `media/whip.rs` |
 //! | `/_local/stream/{offline,online}`, `/_local/stream/health`, `/_local/playback/stall`, `/_local/recordings`, `/_local/health` | `local.rs` |
 //!
 //! Every file speaks through `kit.rs` (errors, parsing, paging) and calls the resource types
@@ -21,6 +23,7 @@ pub mod kit;
 pub mod local;
 pub mod playback_key_pairs;
 pub mod recording_configurations;
+pub mod stages;
 pub mod stream_keys;
 pub mod streams;
 pub mod tags;
@@ -30,7 +33,8 @@ use axum::Router;
 
 use crate::state::AppState;
 
-/// The routes of the emulated control plane (IVS and IVS Chat) and the local controls.
+/// The routes of the emulated control plane (IVS, IVS Chat, IVS Real-Time), the stages' WHIP
+/// endpoint and the local controls.
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/CreateChannel", post(channels::create))
@@ -58,6 +62,18 @@ pub fn router(state: AppState) -> Router {
         .route("/GetRecordingConfiguration", post(recording_configurations::get))
         .route("/ListRecordingConfigurations", post(recording_configurations::list))
         .route("/DeleteRecordingConfiguration", post(recording_configurations::delete))
+        .route("/CreateStage", post(stages::create))
+        .route("/GetStage", post(stages::get))
+        .route("/ListStages", post(stages::list))
+        .route("/UpdateStage", post(stages::update))
+        .route("/DeleteStage", post(stages::delete))
+        .route("/CreateParticipantToken", post(stages::create_token))
+        .route("/DisconnectParticipant", post(stages::disconnect))
+        .route("/ListStageSessions", post(stages::list_sessions))
+        .route("/GetStageSession", post(stages::get_session))
+        .route("/ListParticipants", post(stages::list_participants))
+        .route("/GetParticipant", post(stages::get_participant))
+        .route("/ListParticipantEvents", post(stages::list_events))
         .route("/tags/{arn}", get(tags::list).post(tags::tag).delete(tags::untag))
         .route("/_local/stream/offline", post(local::go_offline))
         .route("/_local/stream/online", post(local::go_online))
@@ -66,5 +82,6 @@ pub fn router(state: AppState) -> Router {
         .route("/_local/recordings", get(local::recordings))
         .route("/_local/health", get(local::health))
         .with_state(state.clone())
+        .merge(crate::media::whip::router(state.whip()))
         .merge(chat::router(state.chat))
 }

@@ -1,5 +1,5 @@
 //! `TagResource`, `UntagResource`, `ListTagsForResource` (REST paths under `/tags/{arn}`) on
-//! every taggable resource: channels, stream keys and recording configurations.
+//! every taggable resource: channels, stream keys, recording configurations and stages.
 
 use std::collections::BTreeMap;
 
@@ -13,7 +13,12 @@ use super::kit::{parse, Answer, ApiError};
 use crate::state::AppState;
 
 pub async fn list(State(state): State<AppState>, Path(arn): Path<String>) -> Answer {
-    let tags = state.channels.tags(&arn).or_else(|| state.recording_configs().tags(&arn)).ok_or_else(|| ApiError::not_found(&arn))?;
+    let tags = state
+        .channels
+        .tags(&arn)
+        .or_else(|| state.recording_configs().tags(&arn))
+        .or_else(|| state.stages.tags(&arn))
+        .ok_or_else(|| ApiError::not_found(&arn))?;
     Ok(Json(json!({ "tags": tags })))
 }
 
@@ -33,7 +38,12 @@ pub async fn tag(State(state): State<AppState>, Path(arn): Path<String>, body: B
 /// Changes the tags of whichever taggable resource `arn` names: a channel or stream key, or a
 /// recording configuration.
 fn change_tags(state: &AppState, arn: &str, change: impl Fn(&mut BTreeMap<String, String>) + Copy) -> Answer {
-    state.channels.update_tags(arn, change).or_else(|| state.recording_configs().update_tags(arn, change)).ok_or_else(|| ApiError::not_found(arn))??;
+    state
+        .channels
+        .update_tags(arn, change)
+        .or_else(|| state.recording_configs().update_tags(arn, change))
+        .or_else(|| state.stages.update_tags(arn, change))
+        .ok_or_else(|| ApiError::not_found(arn))??;
     Ok(Json(json!({})))
 }
 

@@ -93,7 +93,10 @@ impl TokenSigner {
         }
         let key = random_key();
         if let Some(path) = path {
-            let written = key.to_pkcs8_pem(p384::pkcs8::LineEnding::LF).map_err(|e| e.to_string()).and_then(|pem| std::fs::write(path, pem.as_bytes()).map_err(|e| e.to_string()));
+            let written = key
+                .to_pkcs8_pem(p384::pkcs8::LineEnding::LF)
+                .map_err(|e| e.to_string())
+                .and_then(|pem| std::fs::write(path, pem.as_bytes()).map_err(|e| e.to_string()));
             if let Err(e) = written {
                 tracing::warn!("cannot keep the stage token key in {}: {e}; tokens will not outlive a restart", path.display());
             }

@@ -370,6 +370,11 @@ impl Stages {
         Ok(())
     }
 
+    /// Whether participant `participant_id` publishes on stage `arn` now.
+    pub fn is_publishing(&self, arn: &str, participant_id: &str) -> bool {
+        self.with_active(arn, |s| s.participants.iter().any(|p| p.participant_id == participant_id && p.publishing)).unwrap_or(false)
+    }
+
     fn with_active<T>(&self, arn: &str, read: impl FnOnce(&SessionRecord) -> T) -> Option<T> {
         self.lock().sessions.iter().find(|s| s.stage_arn == arn && s.end_ms.is_none()).map(read)
     }

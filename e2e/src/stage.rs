@@ -1,0 +1,67 @@
+//! A stage participant in a browser page, as a site's own page would be one: WHIP publish of a
+//! camera of its own (a canvas drawing the time, and a tone), WHIP subscribe to a participant into a `<video>`, both with plain
+//! `RTCPeerConnection` and `fetch`. The scripts keep their peer connections on `window` so a
+//! test can read what a person would see (the video's size and clock) and end them.
+
+use chromiumoxide::Page;
+
+use crate::chromium::eval;
+
+/// Publishes a canvas and a tone to `whip_url` with `token`; answers the
+/// WHIP POST's status (and sets `window.__pub`).
+pub async fn publish(page: &Page, whip_url: &str, token: &str) -> anyhow::Result<u16> {
+    let script = format!(
+        r#"(async () => {{
+            // A camera of its own: a canvas drawing the time, and a tone (no device needed).
+            const canvas = Object.assign(document.createElement('canvas'), {{ width: 640, height: 360 }});
+            const g = canvas.getContext('2d');
+            const draw = () => {{ g.fillStyle = `hsl(${{(performance.now() / 10) % 360}}, 70%, 50%)`; g.fillRect(0, 0, 640, 360);
+                g.fillStyle = '#fff'; g.font = '48px sans-serif'; g.fillText(String(Date.now()), 40, 200); }};
+            draw(); setInterval(draw, 33);
+            const audio = new AudioContext();
+            const tone = audio.createOscillator(); const sink = audio.createMediaStreamDestination();
+            tone.connect(sink); tone.start();
+            const media = new MediaStream([...canvas.captureStream(30).getVideoTracks(), ...sink.stream.getAudioTracks()]);
+            const pc = new RTCPeerConnection();
+            for (const track of media.getTracks()) pc.addTransceiver(track, {{ direction: 'sendonly' }});
+            await pc.setLocalDescription(await pc.createOffer());
+            const answer = await fetch({whip_url:?}, {{ method: 'POST', headers: {{ 'Content-Type': 'application/sdp', Authorization: 'Bearer ' + {token:?} }}, body: pc.localDescription.sdp }});
+            if (answer.status !== 201) {{ pc.close(); return answer.status; }}
+            await pc.setRemoteDescription({{ type: 'answer', sdp: await answer.text() }});
+            window.__pub = {{ pc, location: new URL(answer.headers.get('Location'), {whip_url:?}).href }};
+            return answer.status;
+        }})()"#
+    );
+    eval(page, &script).await
+}
+
+/// Subscribes to participant `publisher` with `token`, showing it in a new `<video id=…>`;
+/// answers the WHIP POST's status (and sets `window.__sub[id]`, its resource URL in
+/// `window.__subAt[id]`).
+pub async fn subscribe(page: &Page, whip_url: &str, token: &str, publisher: &str, id: &str) -> anyhow::Result<u16> {
+    let script = format!(
+        r#"(async () => {{
+            const pc = new RTCPeerConnection();
+            pc.addTransceiver('video', {{ direction: 'recvonly' }});
+            pc.addTransceiver('audio', {{ direction: 'recvonly' }});
+            const video = document.createElement('video');
+            video.id = {id:?}; video.muted = true; video.autoplay = true; video.playsInline = true;
+            document.body.append(video);
+            const stream = new MediaStream();
+            pc.ontrack = e => {{ stream.addTrack(e.track); video.srcObject = stream; video.play().catch(() => {{}}); }};
+            await pc.setLocalDescription(await pc.createOffer());
+            const answer = await fetch({whip_url:?} + '/subscribe/' + {publisher:?}, {{ method: 'POST', headers: {{ 'Content-Type': 'application/sdp', Authorization: 'Bearer ' + {token:?} }}, body: pc.localDescription.sdp }});
+            if (answer.status !== 201) {{ pc.close(); video.remove(); return answer.status; }}
+            await pc.setRemoteDescription({{ type: 'answer', sdp: await answer.text() }});
+            (window.__sub ??= {{}})[{id:?}] = pc;
+            (window.__subAt ??= {{}})[{id:?}] = new URL(answer.headers.get('Location'), {whip_url:?}).href;
+            return answer.status;
+        }})()"#
+    );
+    eval(page, &script).await
+}
+
+/// Whether `<video id=…>` shows moving pictures: a size, and a clock past `after` seconds.
+pub fn video_moving(id: &str, after: f64) -> String {
+    format!("(() => {{ const v = document.getElementById({id:?}); return !!v && v.videoWidth > 0 && v.currentTime > {after}; }})()")
+}

@@ -1,0 +1,187 @@
+//! End to end: real-time stages on the local IVS. The official AWS SDK for Rust runs the control
+//! plane (and a restart keeps it); a browser publishes its camera by WHIP and another watches it
+//! through the SFU; tokens are refused as IVS refuses them; `DisconnectParticipant` ends a
+//! participant's media; the stage's events reach the event target.
+
+use std::time::Duration;
+
+use aws_sdk_ivsrealtime::types::{ParticipantState, ParticipantTokenCapability as Capability, ParticipantTokenConfiguration};
+use ivs_e2e::stage::{publish, subscribe, video_moving};
+use ivs_e2e::{eval, http_with, ivsrealtime_client, wait_for, Chromium, EventSink, Stack};
+
+fn code<E: aws_sdk_ivsrealtime::error::ProvideErrorMetadata + std::fmt::Debug>(error: &aws_sdk_ivsrealtime::error::SdkError<E>) -> String {
+    match error {
+        aws_sdk_ivsrealtime::error::SdkError::ServiceError(e) => e.err().code().unwrap_or_default().to_owned(),
+        other => format!("{other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_official_sdk_runs_stages_and_a_restart_keeps_them() -> anyhow::Result<()> {
+    let mut stack = Stack::builder().offline().start()?;
+    let rt = ivsrealtime_client(&stack).await;
+    let host = ParticipantTokenConfiguration::builder().user_id("host").capabilities(Capability::Publish).duration(60).build();
+    let created = rt.create_stage().name("show").tags("team", "live").participant_token_configurations(host).send().await?;
+    let stage = created.stage().expect("a stage");
+    let arn = stage.arn().to_owned();
+    assert!(arn.starts_with("arn:aws:ivs:us-east-1:000000000000:stage/"), "{arn}");
+    assert_eq!(stage.endpoints().and_then(|e| e.whip()), Some(format!("{}/whip", stack.api).as_str()));
+    assert_eq!(stage.active_session_id(), None, "no session before anyone joins");
+    let tokens = created.participant_tokens();
+    assert_eq!(tokens.len(), 1);
+    assert_eq!(tokens[0].capabilities(), [Capability::Publish]);
+    assert_eq!((tokens[0].user_id(), tokens[0].duration()), (Some("host"), Some(60)));
+    let claims = tokens[0].token().and_then(|t| t.split('.').nth(1)).expect("a JWT");
+    let claims: serde_json::Value = serde_json::from_slice(&base64_url(claims))?;
+    assert_eq!(claims["whip_url"], format!("{}/whip", stack.api));
+    assert_eq!((claims["resource"].as_str(), claims["jti"].as_str()), (Some(arn.as_str()), tokens[0].participant_id()));
+    let old_token = tokens[0].token().unwrap_or_default().to_owned();
+
+    rt.update_stage().arn(&arn).name("renamed").send().await?;
+    rt.tag_resource().resource_arn(&arn).tags("tier", "gold").send().await?;
+    let listed = rt.list_stages().send().await?;
+    assert!(listed.stages().iter().any(|s| s.arn() == arn && s.name() == Some("renamed")));
+
+    // Refusals, in IVS's words.
+    let too_long = rt.create_participant_token().stage_arn(&arn).duration(20_161).send().await.expect_err("over 14 days");
+    assert_eq!(code(&too_long), "ValidationException");
+    let missing = rt.get_stage().arn("arn:aws:ivs:us-east-1:000000000000:stage/none").send().await.expect_err("no such stage");
+    assert_eq!(code(&missing), "ResourceNotFoundException");
+    let sessions = rt.list_stage_sessions().stage_arn(&arn).send().await?;
+    assert!(sessions.stage_sessions().is_empty());
+
+    // A restart keeps the stage, its name and tags, and the tokens it signed.
+    stack.restart()?;
+    let rt = ivsrealtime_client(&stack).await;
+    let kept = rt.get_stage().arn(&arn).send().await?;
+    assert_eq!(kept.stage().and_then(|s| s.name()), Some("renamed"));
+    let tags = rt.list_tags_for_resource().resource_arn(&arn).send().await?;
+    assert_eq!(tags.tags().get("team").map(String::as_str), Some("live"));
+    assert_eq!(tags.tags().get("tier").map(String::as_str), Some("gold"));
+    let whip = format!("{}/whip", stack.api);
+    let not_sdp = http_with("POST", &whip, &[("Authorization", &format!("Bearer {old_token}"))], "hello")?;
+    assert_eq!(not_sdp.0, 400, "the token signed before the restart is accepted; the body is not an offer: {not_sdp:?}");
+
+    rt.delete_stage().arn(&arn).send().await?;
+    let gone = rt.get_stage().arn(&arn).send().await.expect_err("deleted");
+    assert_eq!(code(&gone), "ResourceNotFoundException");
+    let deleted = http_with("POST", &whip, &[("Authorization", &format!("Bearer {old_token}"))], "v=0\r\n")?;
+    assert_eq!(deleted.0, 404, "a deleted stage's token: {deleted:?}");
+    Ok(())
+}
+
+fn base64_url(text: &str) -> Vec<u8> {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text).unwrap_or_default()
+}
+
+async fn token(rt: &aws_sdk_ivsrealtime::Client, arn: &str, user: &str, capabilities: &[Capability]) -> anyhow::Result<(String, String)> {
+    let token = rt.create_participant_token().stage_arn(arn).user_id(user).set_capabilities(Some(capabilities.to_vec())).send().await?;
+    let token = token.participant_token().expect("a token");
+    Ok((token.token().unwrap_or_default().to_owned(), token.participant_id().unwrap_or_default().to_owned()))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_browser_publishes_by_whip_and_another_watches_through_the_sfu() -> anyhow::Result<()> {
+    let sink = EventSink::start().await?;
+    let stack = Stack::builder().offline().local_args(&["--event-target", &sink.url, "--stage-session-idle-secs", "1"]).start()?;
+    let rt = ivsrealtime_client(&stack).await;
+    let arn = rt.create_stage().name("studio").send().await?.stage().map(|s| s.arn().to_owned()).unwrap_or_default();
+    let other = rt.create_stage().name("elsewhere").send().await?.stage().map(|s| s.arn().to_owned()).unwrap_or_default();
+    let whip = format!("{}/whip", stack.api);
+    let (host_token, host) = token(&rt, &arn, "host", &[Capability::Publish]).await?;
+    let (viewer_token, viewer) = token(&rt, &arn, "viewer", &[Capability::Subscribe]).await?;
+
+    let chromium = Chromium::launch().await?;
+    // Pages of the local IVS's own origin: a secure context (loopback), where a camera may be used.
+    let health = format!("{}/_local/health", stack.api);
+    let host_page = chromium.open_isolated(&health).await?;
+    let viewer_page = chromium.open_isolated(&health).await?;
+
+    assert_eq!(subscribe(&viewer_page, &whip, &viewer_token, &host, "early").await?, 404, "nobody publishes yet");
+    assert_eq!(publish(&host_page, &whip, &host_token).await?, 201);
+    let session = wait_published(&rt, &arn, &host).await?;
+
+    // Refused: forged, a subscribe-only token publishing, a publish-only token subscribing,
+    // another stage's token.
+    let forged = format!("{}.{}", host_token.rsplit_once('.').map(|(signed, _)| signed).unwrap_or_default(), "AAAA");
+    assert_eq!(subscribe(&viewer_page, &whip, &forged, &host, "forged").await?, 401);
+    assert_eq!(publish(&viewer_page, &whip, &viewer_token).await?, 403);
+    assert_eq!(subscribe(&viewer_page, &whip, &host_token, &host, "publish-only").await?, 403);
+    let (elsewhere_token, _) = token(&rt, &other, "stranger", &[Capability::Subscribe]).await?;
+    assert_eq!(subscribe(&viewer_page, &whip, &elsewhere_token, &host, "elsewhere").await?, 404, "the host is not on that stage");
+
+    // The viewer sees the host's camera, moving.
+    assert_eq!(subscribe(&viewer_page, &whip, &viewer_token, &host, "host").await?, 201);
+    wait_for(&viewer_page, &video_moving("host", 0.5), Duration::from_secs(15)).await?;
+    let size: (u32, u32) = eval(&viewer_page, "[document.getElementById('host').videoWidth, document.getElementById('host').videoHeight]").await?;
+    assert!(size.0 >= 320 && size.1 >= 180, "{size:?}");
+
+    let viewers = rt.list_participants().stage_arn(&arn).session_id(&session).filter_by_user_id("viewer").send().await?;
+    assert_eq!(viewers.participants().first().and_then(|p| p.state()), Some(&ParticipantState::Connected));
+    let events = rt.list_participant_events().stage_arn(&arn).session_id(&session).participant_id(&viewer).send().await?;
+    let names: Vec<&str> = events.events().iter().filter_map(|e| e.name()).map(|n| n.as_str()).collect();
+    assert_eq!(names, ["JOINED", "SUBSCRIBE_STARTED"]);
+    let events = rt.list_participant_events().stage_arn(&arn).session_id(&session).participant_id(&host).send().await?;
+    let refused = events.events().iter().find(|e| e.name().map(|n| n.as_str()) == Some("SUBSCRIBE_ERROR")).expect("the host's refused subscription is listed");
+    assert_eq!(refused.error_code().map(|c| c.as_str()), Some("INSUFFICIENT_CAPABILITIES"));
+    assert_eq!(refused.remote_participant_id(), Some(host.as_str()));
+
+    // A second viewer joins while the first watches; the first leaves by WHIP DELETE.
+    let (second_token, _) = token(&rt, &arn, "second", &[Capability::Subscribe]).await?;
+    assert_eq!(subscribe(&host_page, &whip, &second_token, &host, "second").await?, 201);
+    wait_for(&host_page, &video_moving("second", 0.5), Duration::from_secs(15)).await?;
+    let delete = format!("fetch(window.__subAt.host, {{ method: 'DELETE', headers: {{ Authorization: 'Bearer ' + {second_token:?} }} }}).then(r => r.status)");
+    assert_eq!(eval::<u16>(&viewer_page, &delete).await?, 403, "another participant's connection");
+    let delete = format!("fetch(window.__subAt.host, {{ method: 'DELETE', headers: {{ Authorization: 'Bearer ' + {viewer_token:?} }} }}).then(r => r.status)");
+    assert_eq!(eval::<u16>(&viewer_page, &delete).await?, 200);
+    wait_left(&rt, &arn, &session, &viewer).await?;
+
+    // DisconnectParticipant ends the host's media: the second viewer's connection ends with it,
+    // and the host's token is refused from then on.
+    rt.disconnect_participant().stage_arn(&arn).participant_id(&host).reason("test").send().await?;
+    wait_left(&rt, &arn, &session, &host).await?;
+    wait_for(&host_page, "!window.__sub.second.getReceivers().some(r => r.track.readyState === 'live' && !r.track.muted) || ['closed','failed','disconnected'].includes(window.__sub.second.connectionState)", Duration::from_secs(20)).await?;
+    assert_eq!(publish(&host_page, &whip, &host_token).await?, 403, "a disconnected participant's token");
+
+    // With nobody left the session ends.
+    eval::<bool>(&host_page, "Object.values(window.__sub).forEach(pc => pc.close()), true").await?;
+    let ended = sink.wait_for(&arn, "Session Ended", Duration::from_secs(60)).await?;
+    assert_eq!(ended["detail"]["session_id"], session.as_str());
+    let names: Vec<String> = sink.names(&arn).into_iter().filter(|(kind, _)| kind == "IVS Stage Update").map(|(_, name)| name).collect();
+    for expected in ["Session Created", "Participant Joined", "Participant Published", "Participant Subscribed", "Participant Unpublished", "Participant Left"]
+    {
+        assert!(names.iter().any(|n| n == expected), "{expected} missing from {names:?}");
+    }
+    chromium.close().await;
+    Ok(())
+}
+
+/// Waits until participant `participant` has left session `session`.
+async fn wait_left(rt: &aws_sdk_ivsrealtime::Client, arn: &str, session: &str, participant: &str) -> anyhow::Result<()> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let p = rt.get_participant().stage_arn(arn).session_id(session).participant_id(participant).send().await?;
+        if p.participant().and_then(|p| p.state()) == Some(&ParticipantState::Disconnected) {
+            return Ok(());
+        }
+        anyhow::ensure!(std::time::Instant::now() < deadline, "{participant} never left");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Waits until participant `participant` publishes on `arn`; answers the session's ID.
+async fn wait_published(rt: &aws_sdk_ivsrealtime::Client, arn: &str, participant: &str) -> anyhow::Result<String> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let stage = rt.get_stage().arn(arn).send().await?;
+        if let Some(session) = stage.stage().and_then(|s| s.active_session_id()) {
+            let published = rt.list_participants().stage_arn(arn).session_id(session).filter_by_published(true).send().await?;
+            if published.participants().iter().any(|p| p.participant_id() == Some(participant)) {
+                return Ok(session.to_owned());
+            }
+        }
+        anyhow::ensure!(std::time::Instant::now() < deadline, "{participant} never published on {arn}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
