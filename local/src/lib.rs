@@ -42,3 +42,6 @@ pub mod store;
 
 /// The ARN of the built-in channel (the test stream plays on it).
 pub const CHANNEL_ARN: &str = "arn:aws:ivs:us-east-1:000000000000:channel/local";
+
+/// The ARN of the built-in stage (the built-in host publishes on it with `--stage-host`).
+pub const STAGE_ARN: &str = "arn:aws:ivs:us-east-1:000000000000:stage/local";

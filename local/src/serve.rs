@@ -9,9 +9,10 @@ use tokio::net::TcpListener;
 
 use crate::chat::{self, Chat, ChatOptions};
 use crate::control::channels::Channels;
+use crate::control::participant_tokens::Capabilities;
 use crate::control::playback_auth::{KeyPairs, Sessions};
 use crate::control::recording_configs::Configs;
-use crate::control::stages::Stages;
+use crate::control::stages::{Stages, TokenRequest};
 use crate::events;
 use crate::media::broadcaster::{Broadcaster, Source};
 use crate::media::ingest::{self, IngestOptions, Publishers};
@@ -19,8 +20,9 @@ use crate::media::live::Live;
 use crate::media::playback::{self, Stall};
 use crate::media::s3_recorder::Recorders;
 use crate::media::sfu::Sfu;
+use crate::media::stage_host;
 use crate::state::AppState;
-use crate::{api, CHANNEL_ARN};
+use crate::{api, CHANNEL_ARN, STAGE_ARN};
 
 #[derive(clap::Args)]
 pub struct ServeArgs {
@@ -65,6 +67,10 @@ pub struct ServeArgs {
     /// least); more lets viewers fall behind live and seek back.
     #[arg(long, default_value_t = 2.0)]
     window_secs: f64,
+    /// Put the built-in host on the built-in stage: a test pattern published by WHIP, as a
+    /// participant (`dev` turns it on).
+    #[arg(long)]
+    stage_host: bool,
     /// Start with the stream offline.
     #[arg(long)]
     offline: bool,
@@ -154,6 +160,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let stage_events = events.clone();
     let stages = Stages::load(
         Some(args.data_dir.clone()),
+        STAGE_ARN,
         &format!("http://{}/whip", args.api),
         "",
         std::time::Duration::from_secs_f64(args.stage_session_idle_secs),
@@ -194,6 +201,20 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         state.start_broadcaster().context("starting the test stream")?;
     }
 
+    if args.stage_host {
+        let stages = state.stages.clone();
+        let token = move || {
+            let request = TokenRequest {
+                user_id: "local-host".into(),
+                capabilities: Capabilities { allow_publish: true, allow_subscribe: false },
+                ..TokenRequest::default()
+            };
+            let issued = stages.create_token(stages.builtin(), &request).ok()?;
+            Some((issued.token, issued.claims.whip_url))
+        };
+        tokio::spawn(stage_host::run(token, args.size));
+    }
+
     let api = api::router(state.clone());
     let playback = playback::router(state.playback_origin());
     let chat_room = chat::room::router(chat.clone());
@@ -201,7 +222,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     println!("  playback URL     {playback_url}{}", if args.private { "   (private: playback tokens required)" } else { "" });
     println!("  AWS API          http://{}   (ivs: channel {CHANNEL_ARN}; ivschat: room {})", args.api, chat::DEFAULT_ROOM_ARN);
     println!("  chat WebSocket   {chat_url}");
-    println!("  stages (WHIP)    http://{}/whip   (ivs-realtime on the AWS API; media on udp {})", args.api, state.sfu.media_addr());
+    println!("  stages (WHIP)    http://{}/whip   (ivs-realtime on the AWS API: stage {STAGE_ARN}; media on udp {})", args.api, state.sfu.media_addr());
     println!("  RTMP ingest      rtmp://{}/app/<stream key>   (OBS: server rtmp://{}/app, the channel's stream key)", args.ingest, args.ingest);
     for target in &args.event_targets {
         println!("  events           POST {target}");

@@ -20,6 +20,7 @@
 //! - [`stream_status`]: the stream's status (live, health, viewers) the server pushes.
 //! - [`config`]: the viewer's configuration file and its URL-query overrides.
 //! - [`site`]: the site API's requests and answers (votes, playback tokens, publishing).
+//! - [`stage`]: real-time stages: the line-up, the stage token, a token's claims, the grid.
 //! - [`stream_events`]: IVS's EventBridge events and the stream state they add up to.
 
 pub mod backoff;
@@ -33,6 +34,7 @@ pub mod overlay;
 pub mod playback;
 pub mod room_event;
 pub mod site;
+pub mod stage;
 pub mod stream_events;
 pub mod stream_status;
 pub mod tally;

@@ -17,6 +17,7 @@ use crate::ivs::Ivs;
 use crate::overlays::Overlays;
 use crate::playback::PlaybackSigner;
 use crate::room::Room;
+use crate::stage::Stage;
 use crate::status::Status;
 use crate::store::{self, Store};
 
@@ -29,6 +30,8 @@ pub struct App {
     pub store: Arc<dyn Store>,
     pub overlays: Overlays,
     pub status: Status,
+    /// The site's real-time stage, when it has one.
+    pub stage: Option<Stage>,
     /// The viewer's configuration, inlined into the page.
     pub viewer_config: Arc<serde_json::Value>,
     /// Signs playback tokens (a private channel).
@@ -59,6 +62,8 @@ pub struct Parts {
     pub chat_endpoint: String,
     /// The room's message length limit (`GetRoom`).
     pub max_message_length: usize,
+    /// The stage's WHIP endpoint (`GetStage`), when the site has a stage.
+    pub stage_whip_url: Option<String>,
 }
 
 impl App {
@@ -75,11 +80,16 @@ impl App {
         if parts.signer.is_some() {
             viewer_config["playbackTokenUrl"] = "/api/playback-token".into();
         }
+        if config.stage.is_some() {
+            viewer_config["stageTokenUrl"] = "/api/stage/token".into();
+        }
         let room = Room::new(parts.ivs.clone(), config.chat.room_arn.clone());
         let overlays = Overlays::new(parts.store.clone(), parts.ivs.clone(), config.channel.arn.clone(), room.clone());
+        let stage = config.stage.as_ref().map(|s| Stage::new(parts.ivs.clone(), s.arn.clone(), s.hosts.clone(), s.token_minutes, room.clone()));
         let status = Status::new(parts.store.clone(), parts.ivs.clone(), config.channel.arn.clone(), room);
-        let page_policy = guard::content_security_policy(&parts.playback_url, &parts.chat_endpoint, "'none'");
-        let embed_policy = guard::content_security_policy(&parts.playback_url, &parts.chat_endpoint, &guard::embed_ancestors(&config.embed_origins));
+        let whip = parts.stage_whip_url.as_deref();
+        let page_policy = guard::content_security_policy(&parts.playback_url, &parts.chat_endpoint, whip, "'none'");
+        let embed_policy = guard::content_security_policy(&parts.playback_url, &parts.chat_endpoint, whip, &guard::embed_ancestors(&config.embed_origins));
         Self {
             index: Arc::new(config.site_dir.join("index.html")),
             page_policy: Arc::new(page_policy),
@@ -91,6 +101,7 @@ impl App {
             store: parts.store,
             overlays,
             status,
+            stage,
             viewer_config: Arc::new(viewer_config),
             signer: parts.signer,
             operator_keys: Arc::new(parts.operator_keys),
@@ -126,8 +137,21 @@ impl App {
         let room = retry(patience, || ivs.get_room(&config.chat.room_arn)).await?;
         let operator_keys =
             if config.operator.keys.is_empty() { vec![load_or_create_key(&config.data_dir.join("operator.key"))?] } else { config.operator.keys.clone() };
-        let parts =
-            Parts { ivs, store, identity, signer, operator_keys, playback_url, chat_endpoint, max_message_length: room.maximum_message_length.unwrap_or(500) };
+        let stage_whip_url = match &config.stage {
+            Some(stage) => retry(patience, || ivs.get_stage(&stage.arn)).await?.whip_url,
+            None => None,
+        };
+        let parts = Parts {
+            ivs,
+            store,
+            identity,
+            signer,
+            operator_keys,
+            playback_url,
+            chat_endpoint,
+            max_message_length: room.maximum_message_length.unwrap_or(500),
+            stage_whip_url,
+        };
         let app = Self::new(config, parts);
         app.status.refresh().await.ok();
         Ok(app)

@@ -11,13 +11,18 @@ use aws_sdk_ivs::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_ivschat::types::ChatTokenCapability;
 
 use crate::config::Config;
-use crate::ivs::{Call, ChannelFacts, ChatTokenRequest, IssuedChatToken, Ivs, IvsError, LiveStream, RoomFacts};
+use crate::ivs::{
+    Call, ChannelFacts, ChatTokenRequest, IssuedChatToken, IssuedStageToken, Ivs, IvsError, LiveStream, RoomFacts, StageFacts, StageParticipant,
+    StageTokenRequest,
+};
 
 /// Both IVS clients.
 #[derive(Clone)]
 pub struct AwsIvs {
     pub ivs: aws_sdk_ivs::Client,
     pub chat: aws_sdk_ivschat::Client,
+    /// IVS Real-Time (stages).
+    pub realtime: aws_sdk_ivsrealtime::Client,
     pub region: String,
 }
 
@@ -33,7 +38,12 @@ impl AwsIvs {
         }
         let shared = loader.load().await;
         let region = shared.region().map(|r| r.to_string()).unwrap_or_else(|| "us-east-1".into());
-        Self { ivs: aws_sdk_ivs::Client::new(&shared), chat: aws_sdk_ivschat::Client::new(&shared), region }
+        Self {
+            ivs: aws_sdk_ivs::Client::new(&shared),
+            chat: aws_sdk_ivschat::Client::new(&shared),
+            realtime: aws_sdk_ivsrealtime::Client::new(&shared),
+            region,
+        }
     }
 }
 
@@ -151,6 +161,59 @@ impl Ivs for AwsIvs {
         Box::pin(async move {
             self.ivs.import_playback_key_pair().public_key_material(public_pem).name(name).send().await.map_err(|e| refused("ImportPlaybackKeyPair", e))?;
             Ok(())
+        })
+    }
+
+    fn get_stage<'a>(&'a self, arn: &'a str) -> Call<'a, StageFacts> {
+        Box::pin(async move {
+            let answer = self.realtime.get_stage().arn(arn).send().await.map_err(|e| refused("GetStage", e))?;
+            let stage = answer.stage();
+            Ok(StageFacts {
+                whip_url: stage.and_then(|s| s.endpoints()).and_then(|e| e.whip()).filter(|w| !w.is_empty()).map(str::to_owned),
+                active_session_id: stage.and_then(|s| s.active_session_id()).map(str::to_owned),
+            })
+        })
+    }
+
+    fn create_participant_token(&self, request: StageTokenRequest) -> Call<'_, IssuedStageToken> {
+        Box::pin(async move {
+            use aws_sdk_ivsrealtime::types::ParticipantTokenCapability;
+            let capabilities = request.capabilities.iter().map(|c| ParticipantTokenCapability::from(c.as_str())).collect();
+            let answer = self
+                .realtime
+                .create_participant_token()
+                .stage_arn(&request.stage_arn)
+                .user_id(&request.user_id)
+                .set_attributes(Some(request.attributes))
+                .set_capabilities(Some(capabilities))
+                .duration(request.duration_minutes)
+                .send()
+                .await
+                .map_err(|e| refused("CreateParticipantToken", e))?;
+            let token = answer.participant_token();
+            Ok(IssuedStageToken {
+                token: token.and_then(|t| t.token()).unwrap_or_default().to_owned(),
+                participant_id: token.and_then(|t| t.participant_id()).unwrap_or_default().to_owned(),
+                expiration_time: token.and_then(|t| t.expiration_time()).map(timestamp).unwrap_or_default(),
+            })
+        })
+    }
+
+    fn list_participants<'a>(&'a self, stage_arn: &'a str, session_id: &'a str) -> Call<'a, Vec<StageParticipant>> {
+        Box::pin(async move {
+            use aws_sdk_ivsrealtime::types::ParticipantState;
+            let mut participants = Vec::new();
+            let mut pages = self.realtime.list_participants().stage_arn(stage_arn).session_id(session_id).into_paginator().send();
+            while let Some(page) = pages.next().await {
+                let page = page.map_err(|e| refused("ListParticipants", e))?;
+                participants.extend(page.participants().iter().map(|p| StageParticipant {
+                    participant_id: p.participant_id().unwrap_or_default().to_owned(),
+                    user_id: p.user_id().unwrap_or_default().to_owned(),
+                    connected: p.state() == Some(&ParticipantState::Connected),
+                    published: p.published(),
+                }));
+            }
+            Ok(participants)
         })
     }
 }

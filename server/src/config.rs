@@ -40,6 +40,25 @@ pub struct Config {
     pub operator: Operator,
     #[serde(default)]
     pub limits: Limits,
+    /// A real-time stage the viewer watches (beside or instead of the channel).
+    pub stage: Option<StageConfig>,
+}
+
+/// The site's real-time stage.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StageConfig {
+    pub arn: String,
+    /// User ids who may publish (besides the site's JWT host claim).
+    #[serde(default)]
+    pub hosts: Vec<String>,
+    /// How long a participant token lasts, in minutes (IVS: 1 to 20,160).
+    #[serde(default = "default_stage_token_minutes")]
+    pub token_minutes: i32,
+}
+
+fn default_stage_token_minutes() -> i32 {
+    60
 }
 
 /// How often one address, identity or operator may act (per instance).
@@ -152,6 +171,13 @@ pub struct Jwt {
     /// A claim that, when `true` (or a list containing "moderator"), grants moderator tools.
     #[serde(default = "default_claim_moderator")]
     pub moderator_claim: String,
+    /// A claim that, when `true` (or a list containing "host"), lets the user publish on the stage.
+    #[serde(default = "default_claim_host")]
+    pub host_claim: String,
+}
+
+fn default_claim_host() -> String {
+    "host".into()
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

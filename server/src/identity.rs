@@ -27,6 +27,8 @@ pub struct Person {
     pub user_id: String,
     pub display_name: String,
     pub moderator: bool,
+    /// May publish on the stage (the site's JWT says so).
+    pub host: bool,
     /// Signed in on the site (a JWT), rather than an anonymous viewer.
     pub signed_in: bool,
 }
@@ -130,7 +132,7 @@ impl Identity {
 
     /// The person with an anonymous (or signed-in-by-key) viewer id.
     pub fn anonymous(&self, user_id: String) -> Person {
-        Person { display_name: self.display_name(&user_id), moderator: self.is_moderator(&user_id), signed_in: false, user_id }
+        Person { display_name: self.display_name(&user_id), moderator: self.is_moderator(&user_id), host: false, signed_in: false, user_id }
     }
 
     /// A friendly, stable name for an anonymous viewer id.
@@ -212,7 +214,13 @@ impl SiteJwt {
             Some(serde_json::Value::Array(roles)) => roles.iter().any(|r| r == "moderator"),
             _ => false,
         };
-        Some(Person { user_id, display_name, moderator, signed_in: true })
+        let host = match claims.get(&self.config.host_claim) {
+            Some(serde_json::Value::Bool(b)) => *b,
+            Some(serde_json::Value::String(role)) => role == "host",
+            Some(serde_json::Value::Array(roles)) => roles.iter().any(|r| r == "host"),
+            _ => false,
+        };
+        Some(Person { user_id, display_name, moderator, host, signed_in: true })
     }
 }
 
@@ -256,6 +264,7 @@ mod tests {
                 user_claim: "sub".into(),
                 name_claim: "name".into(),
                 moderator_claim: "moderator".into(),
+                host_claim: "host".into(),
             }),
         };
         Identity::load(&config, Path::new("/nonexistent"), false).unwrap()
@@ -303,7 +312,7 @@ mod tests {
         let jwt =
             token(serde_json::json!({ "sub": "ann-42", "name": "Ann Example", "moderator": true, "iss": "https://www.example.com", "exp": exp() }), SECRET);
         let person = identity.person(&headers(&format!("site_session={jwt}"))).unwrap();
-        assert_eq!(person, Person { user_id: "ann-42".into(), display_name: "Ann Example".into(), moderator: true, signed_in: true });
+        assert_eq!(person, Person { user_id: "ann-42".into(), display_name: "Ann Example".into(), moderator: true, host: false, signed_in: true });
         // The header works too, and an e-mail address as subject becomes a stable id.
         let jwt = token(serde_json::json!({ "sub": "bob@example.com", "iss": "https://www.example.com", "exp": exp() }), SECRET);
         let mut bearer = HeaderMap::new();

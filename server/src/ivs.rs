@@ -67,6 +67,44 @@ pub struct IssuedChatToken {
     pub session_expiration_time: String,
 }
 
+/// What the server uses of a stage (`GetStage`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageFacts {
+    /// Where participants publish and subscribe (the stage's WHIP endpoint).
+    pub whip_url: Option<String>,
+    pub active_session_id: Option<String>,
+}
+
+/// A participant token to ask for (`CreateParticipantToken`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageTokenRequest {
+    pub stage_arn: String,
+    pub user_id: String,
+    pub attributes: HashMap<String, String>,
+    /// `PUBLISH`, `SUBSCRIBE`.
+    pub capabilities: Vec<String>,
+    pub duration_minutes: i32,
+}
+
+/// A participant token IVS issued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedStageToken {
+    pub token: String,
+    pub participant_id: String,
+    /// ISO 8601.
+    pub expiration_time: String,
+}
+
+/// A participant of a stage session (`ListParticipants`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageParticipant {
+    pub participant_id: String,
+    pub user_id: String,
+    pub connected: bool,
+    /// Published at some time in the session.
+    pub published: bool,
+}
+
 /// The IVS and IVS Chat operations the site server calls.
 pub trait Ivs: Send + Sync + 'static {
     fn get_channel<'a>(&'a self, arn: &'a str) -> Call<'a, ChannelFacts>;
@@ -80,4 +118,8 @@ pub trait Ivs: Send + Sync + 'static {
     /// The names of the playback key pairs imported into the account.
     fn playback_key_pair_names(&self) -> Call<'_, Vec<String>>;
     fn import_playback_key_pair<'a>(&'a self, name: &'a str, public_pem: &'a str) -> Call<'a, ()>;
+    fn get_stage<'a>(&'a self, arn: &'a str) -> Call<'a, StageFacts>;
+    fn create_participant_token(&self, request: StageTokenRequest) -> Call<'_, IssuedStageToken>;
+    /// The participants of session `session_id` of stage `stage_arn`.
+    fn list_participants<'a>(&'a self, stage_arn: &'a str, session_id: &'a str) -> Call<'a, Vec<StageParticipant>>;
 }

@@ -27,6 +27,7 @@ pub mod ivs;
 pub mod overlays;
 pub mod playback;
 pub mod room;
+pub mod stage;
 pub mod status;
 pub mod store;
 

@@ -155,6 +155,8 @@ pub struct ParticipantFilter {
 #[derive(Clone)]
 pub struct Stages {
     registry: JsonFile<Registry>,
+    /// The built-in stage's ARN (it cannot be deleted).
+    builtin: String,
     signer: TokenSigner,
     /// The media endpoint tokens name (`whip_url`).
     whip_url: String,
@@ -167,11 +169,14 @@ pub struct Stages {
 impl Stages {
     /// The stages kept in `dir` (`stages.json`, the token key `stage-token-key.pem`); in memory
     /// without one.
-    pub fn load(dir: Option<PathBuf>, whip_url: &str, events_url: &str, session_idle: Duration, notify: Notify) -> Self {
+    pub fn load(dir: Option<PathBuf>, builtin: &str, whip_url: &str, events_url: &str, session_idle: Duration, notify: Notify) -> Self {
         let registry = JsonFile::<Registry>::load(dir.as_ref().map(|d| d.join("stages.json")), "the stages");
         {
             // Media connections do not outlive the process: whoever was connected has left.
             let mut kept = registry.lock();
+            if !kept.stages.iter().any(|s| s.arn == builtin) {
+                kept.stages.insert(0, StageRecord { arn: builtin.to_owned(), name: "local".into(), tags: BTreeMap::new() });
+            }
             let now = now_ms();
             for session in kept.sessions.iter_mut().filter(|s| s.end_ms.is_none()) {
                 for p in session.participants.iter_mut().filter(|p| p.state == ParticipantState::Connected) {
@@ -185,7 +190,7 @@ impl Stages {
             registry.save(&kept);
         }
         let signer = TokenSigner::load(dir.as_ref().map(|d| d.join("stage-token-key.pem")).as_deref());
-        Self { registry, signer, whip_url: whip_url.to_owned(), events_url: events_url.to_owned(), session_idle, notify }
+        Self { registry, builtin: builtin.to_owned(), signer, whip_url: whip_url.to_owned(), events_url: events_url.to_owned(), session_idle, notify }
     }
 
     fn lock(&self) -> MutexGuard<'_, Registry> {
@@ -248,8 +253,11 @@ impl Stages {
         Ok(updated)
     }
 
-    /// Deletes stage `arn`; its active session ends (the media side disconnects its participants).
+    /// Deletes stage `arn` (not the built-in one); its active session ends (the media side disconnects its participants).
     pub fn delete(&self, arn: &str) -> Result<(), Refusal> {
+        if arn == self.builtin {
+            return Err(Refusal::conflict("the local IVS's built-in stage cannot be deleted"));
+        }
         let ended = {
             let mut registry = self.lock();
             if !registry.stages.iter().any(|s| s.arn == arn) {
@@ -308,6 +316,11 @@ impl Stages {
             exp: now + u64::from(duration_minutes) * 60,
         };
         IssuedToken { token: self.signer.sign(&claims), claims, duration_minutes }
+    }
+
+    /// The built-in stage's ARN.
+    pub fn builtin(&self) -> &str {
+        &self.builtin
     }
 
     /// The stage's active session, if any.
@@ -674,7 +687,7 @@ mod tests {
         let seen = Arc::new(Mutex::new(Vec::new()));
         let log = Arc::clone(&seen);
         let notify: Notify = Arc::new(move |_, detail: Value| log.lock().unwrap().push(detail["event_name"].as_str().unwrap_or_default().to_owned()));
-        (Stages::load(None, "http://127.0.0.1:4566/whip", "", idle, notify), seen)
+        (Stages::load(None, "arn:aws:ivs:us-east-1:000000000000:stage/local", "http://127.0.0.1:4566/whip", "", idle, notify), seen)
     }
 
     fn publisher() -> TokenRequest {

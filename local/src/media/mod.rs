@@ -15,6 +15,7 @@
 //! | `s3_recorder.rs` | recording a broadcast to S3 in IVS's layout, thumbnails, recording events |
 //! | `playback.rs` | the playback origin: playlists, segments and buckets over HTTP |
 //! | `whip.rs` | stages: WHIP publish and subscribe at a participant token's `whip_url`, tokens checked |
+//! | `stage_host.rs` | stages: the built-in host publishing a test pattern by WHIP |
 //! | `sfu.rs` | stages: the SFU forwarding each publisher's media to its subscribers (WebRTC, str0m) |
 //!
 //! The byte formats (RTMP, MPEG-TS, the segmenter, captions) are the `ivs-codecs` crate.
@@ -30,5 +31,6 @@ pub mod playback;
 pub mod playlist;
 pub mod s3_recorder;
 pub mod sfu;
+pub mod stage_host;
 pub mod transcoder;
 pub mod whip;

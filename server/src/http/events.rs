@@ -19,6 +19,14 @@ pub async fn intake(State(app): State<App>, headers: HeaderMap, body: Bytes) -> 
     if !constant_time_eq(secret, given) {
         return Err(AppError::new(StatusCode::UNAUTHORIZED, format!("the {EVENTS_SECRET_HEADER} header is missing or wrong")));
     }
+    if let Some(resources) = stage_update(&body) {
+        let taken = match &app.stage {
+            Some(stage) => stage.intake(&resources).await,
+            None => false,
+        };
+        let answer = if taken { serde_json::json!({ "taken": true }) } else { serde_json::json!({ "taken": false, "reason": "ignored: another stage's" }) };
+        return Ok(no_store(Json(answer)));
+    }
     let answer = match app.status.intake(&body).await {
         Ok(Intake::Taken) => serde_json::json!({ "taken": true }),
         Ok(Intake::Duplicate) => serde_json::json!({ "taken": false, "reason": "already taken" }),
@@ -28,4 +36,17 @@ pub async fn intake(State(app): State<App>, headers: HeaderMap, body: Bytes) -> 
         Err(IntakeError::Store(e)) => return Err(AppError::new(StatusCode::SERVICE_UNAVAILABLE, format!("the event could not be stored: {e}"))),
     };
     Ok(no_store(Json(answer)))
+}
+
+/// The resources of an `IVS Stage Update`; `None` for any other event.
+fn stage_update(body: &[u8]) -> Option<Vec<String>> {
+    #[derive(serde::Deserialize)]
+    struct Envelope {
+        #[serde(rename = "detail-type")]
+        detail_type: String,
+        #[serde(default)]
+        resources: Vec<String>,
+    }
+    let envelope: Envelope = serde_json::from_slice(body).ok()?;
+    (envelope.detail_type == "IVS Stage Update").then_some(envelope.resources)
 }

@@ -18,7 +18,10 @@ use tower::ServiceExt;
 use crate::app::{App, Parts};
 use crate::config::Config;
 use crate::identity::Identity;
-use crate::ivs::{Call, ChannelFacts, ChatTokenRequest, IssuedChatToken, Ivs, IvsError, LiveStream, RoomFacts};
+use crate::ivs::{
+    Call, ChannelFacts, ChatTokenRequest, IssuedChatToken, IssuedStageToken, Ivs, IvsError, LiveStream, RoomFacts, StageFacts, StageParticipant,
+    StageTokenRequest,
+};
 
 const ORIGIN: &str = "https://live.example.com";
 const OPERATOR_KEY: &str = "operator-key-for-the-tests";
@@ -80,6 +83,26 @@ impl Ivs for FakeIvs {
     fn import_playback_key_pair<'a>(&'a self, _: &'a str, _: &'a str) -> Call<'a, ()> {
         Box::pin(async { Ok(()) })
     }
+    fn get_stage<'a>(&'a self, _: &'a str) -> Call<'a, StageFacts> {
+        Box::pin(async { Ok(StageFacts { whip_url: Some("https://whip.example/whip".into()), active_session_id: Some("st-session".into()) }) })
+    }
+    fn create_participant_token(&self, request: StageTokenRequest) -> Call<'_, IssuedStageToken> {
+        Box::pin(async move {
+            self.called(format!("CreateParticipantToken {} {}", request.user_id, request.capabilities.join(",")));
+            Ok(IssuedStageToken { token: "stage-token".into(), participant_id: "p-new".into(), expiration_time: "2030-01-01T00:00:00Z".into() })
+        })
+    }
+    fn list_participants<'a>(&'a self, _: &'a str, _: &'a str) -> Call<'a, Vec<StageParticipant>> {
+        Box::pin(async move {
+            let participant =
+                |id: &str, connected, published| StageParticipant { participant_id: id.into(), user_id: format!("user-{id}"), connected, published };
+            let mut listed = vec![participant("p1", true, true), participant("p2", true, false), participant("p3", false, true)];
+            if *self.offline.lock().unwrap() {
+                listed.clear();
+            }
+            Ok(listed)
+        })
+    }
 }
 
 /// The app over a temporary directory (a built viewer of one page and one content-named file).
@@ -119,6 +142,9 @@ impl Site {
             keys = ["{OPERATOR_KEY}"]
             [events]
             secret = "{EVENTS_SECRET}"
+            [stage]
+            arn = "arn:aws:ivs:us-east-1:000000000000:stage/show"
+            hosts = ["host-1"]
             "#,
             dist = dir.join("dist").display(),
             data = dir.join("data").display(),
@@ -134,6 +160,7 @@ impl Site {
             playback_url: "https://play.example/x.m3u8".into(),
             chat_endpoint: "wss://chat.example".into(),
             max_message_length: 500,
+            stage_whip_url: Some("https://whip.example/whip".into()),
         };
         Self { app: App::new(config, parts), ivs, dir }
     }
@@ -370,4 +397,51 @@ async fn a_public_channel_has_no_playback_tokens() {
     let answer = site.post("/api/playback-token", Some(&site.viewer().await), "").await;
     assert_eq!(answer.status(), StatusCode::NOT_FOUND);
     assert_eq!(json(answer).await["error"], "the channel is not private");
+}
+
+#[tokio::test]
+async fn the_stage_gives_viewers_subscribe_tokens_hosts_publish_ones_and_the_lineup() {
+    let site = Site::new();
+    let viewer = site.viewer().await;
+    let answer = site.post("/api/stage/token", Some(&viewer), "").await;
+    assert_eq!(answer.status(), StatusCode::OK);
+    assert_eq!(header_of(&answer, header::CACHE_CONTROL), Some("no-store"));
+    let token = json(answer).await;
+    assert_eq!(token["capabilities"], serde_json::json!(["SUBSCRIBE"]));
+    // Only who is connected and has published is in the line-up.
+    assert_eq!(token["lineup"]["members"], serde_json::json!([{ "participantId": "p1", "userId": "user-p1" }]));
+
+    let host = site.app.identity.cookie_for("host-1").split(';').next().unwrap().to_owned();
+    let token = json(site.post("/api/stage/token", Some(&host), "").await).await;
+    assert_eq!(token["capabilities"], serde_json::json!(["PUBLISH", "SUBSCRIBE"]));
+    let calls = site.ivs.calls.lock().unwrap().clone();
+    assert!(calls.contains(&"CreateParticipantToken host-1 PUBLISH,SUBSCRIBE".to_owned()), "{calls:?}");
+
+    // Another site's page, and nobody known: refused.
+    let other = site.post_with("/api/stage/token", &[("origin", "https://evil.example")], Some(&viewer), "").await;
+    assert_eq!(other.status(), StatusCode::FORBIDDEN);
+    assert_eq!(site.post("/api/stage/token", None, "").await.status(), StatusCode::UNAUTHORIZED);
+
+    // The page may reach the stage's media endpoint.
+    let page = site.get("/", None).await;
+    assert!(header_of(&page, header::CONTENT_SECURITY_POLICY).unwrap().contains("https://whip.example"));
+}
+
+#[tokio::test]
+async fn a_stage_event_reads_the_lineup_again_and_pushes_a_change() {
+    let site = Site::new();
+    let lineup = json(site.get("/api/stage", None).await).await;
+    assert_eq!(lineup["members"].as_array().map(Vec::len), Some(1));
+    *site.ivs.offline.lock().unwrap() = true;
+    let event = serde_json::json!({
+        "version": "0", "id": "e1", "detail-type": "IVS Stage Update", "source": "aws.ivs", "account": "000000000000",
+        "time": "2026-12-03T12:00:00Z", "region": "us-east-1", "resources": ["arn:aws:ivs:us-east-1:000000000000:stage/show"],
+        "detail": { "session_id": "st-session", "event_name": "Participant Unpublished", "participant_id": "p1", "user_id": "user-p1" }
+    });
+    let answer = site.post_with("/api/events", &[("x-ivs-events-secret", EVENTS_SECRET)], None, event.to_string()).await;
+    assert_eq!(json(answer).await["taken"], true);
+    let lineup = json(site.get("/api/stage", None).await).await;
+    assert_eq!(lineup["members"], serde_json::json!([]));
+    let pushes = site.ivs.calls.lock().unwrap().iter().filter(|c| *c == "SendEvent app:stage-lineup").count();
+    assert_eq!(pushes, 2, "the first reading and the change");
 }

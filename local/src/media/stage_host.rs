@@ -1,0 +1,186 @@
+//! The built-in stage host: a participant the local IVS puts on a stage itself, so a stage has a
+//! live picture within seconds without a camera. ffmpeg draws a test pattern and encodes it
+//! (H.264 baseline, one access unit per frame, a keyframe every second); a WebRTC client of our
+//! own (str0m, as the SFU) publishes it by WHIP at the token's `whip_url` — the same door every
+//! other host goes through, so it is listed, evented and refused like one. Video only.
+//!
+//! A new subscriber's keyframe request cannot reach the encoder; it gets a picture at the next
+//! keyframe, within a second.
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use str0m::change::SdpAnswer;
+use str0m::format::Codec;
+use str0m::media::{Direction, Frequency, MediaKind, MediaTime, Mid};
+use str0m::net::{Protocol, Receive};
+use str0m::{Candidate, Event, IceConnectionState, Input, Output, Rtc};
+use tokio::net::UdpSocket;
+use tokio::sync::mpsc;
+
+/// Publishes with a token from `token` (its `whip_url`, a fresh token each time) until the
+/// connection ends; then again after a pause, for as long as the local IVS runs.
+pub async fn run(token: impl Fn() -> Option<(String, String)>, size: (u32, u32)) {
+    loop {
+        let Some((token, whip_url)) = token() else {
+            tracing::warn!("the built-in stage is gone; its host stops");
+            return;
+        };
+        match publish_once(&token, &whip_url, size).await {
+            Ok(()) => tracing::info!("the built-in stage host's connection ended"),
+            Err(e) => tracing::warn!("the built-in stage host cannot publish: {e:#}"),
+        }
+        tokio::time::sleep(Duration::from_secs(3)).await;
+    }
+}
+
+async fn publish_once(token: &str, whip_url: &str, (width, height): (u32, u32)) -> anyhow::Result<()> {
+    let socket = UdpSocket::bind("127.0.0.1:0").await?;
+    let local = socket.local_addr()?;
+    let mut rtc = Rtc::builder().set_crypto_provider(Arc::new(str0m::crypto::from_feature_flags())).build(Instant::now());
+    rtc.add_local_candidate(Candidate::host(local, "udp")?);
+    let mut change = rtc.sdp_api();
+    let mid = change.add_media(MediaKind::Video, Direction::SendOnly, Some("host".into()), Some("video".into()), None);
+    let (offer, pending) = change.apply().context("no offer to make")?;
+
+    let answer = {
+        let (token, url, offer) = (token.to_owned(), whip_url.to_owned(), offer.to_sdp_string());
+        tokio::task::spawn_blocking(move || post_offer(&url, &token, &offer)).await??
+    };
+    let answer = SdpAnswer::from_sdp_string(&answer).context("the WHIP answer is not SDP")?;
+    rtc.sdp_api().accept_answer(pending, answer)?;
+
+    let (frames_tx, mut frames) = mpsc::channel::<Vec<u8>>(30);
+    let mut encoder = encoder(width, height)?;
+    let mut stdout = encoder.stdout.take().context("the encoder's output")?;
+    std::thread::spawn(move || split_access_units(&mut stdout, &frames_tx));
+
+    let result = drive(&mut rtc, &socket, local, mid, &mut frames).await;
+    let _ = encoder.kill();
+    let _ = encoder.wait();
+    result
+}
+
+fn post_offer(url: &str, token: &str, offer: &str) -> anyhow::Result<String> {
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).build().into();
+    let mut response = agent
+        .post(url)
+        .header("Authorization", &format!("Bearer {token}"))
+        .header("Content-Type", "application/sdp")
+        .send(offer)
+        .with_context(|| format!("POST {url}"))?;
+    let status = response.status().as_u16();
+    let body = response.body_mut().read_to_string().unwrap_or_default();
+    if status != 201 {
+        bail!("POST {url}: {status} {body}");
+    }
+    Ok(body)
+}
+
+fn encoder(width: u32, height: u32) -> anyhow::Result<std::process::Child> {
+    std::process::Command::new("ffmpeg")
+        .args(["-hide_banner", "-nostdin", "-loglevel", "error", "-re", "-f", "lavfi", "-i"])
+        .arg(format!("testsrc2=size={width}x{height}:rate=30"))
+        .args(["-c:v", "libx264", "-profile:v", "baseline", "-preset", "ultrafast", "-tune", "zerolatency", "-pix_fmt", "yuv420p"])
+        .args(["-g", "30", "-b:v", "1000k", "-x264-params", "aud=1:repeat-headers=1", "-f", "h264", "-"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .context("starting ffmpeg for the built-in stage host")
+}
+
+/// Reads Annex B H.264 and sends one access unit at a time (each begins with an access unit
+/// delimiter, NAL type 9).
+fn split_access_units(input: &mut impl Read, frames: &mpsc::Sender<Vec<u8>>) {
+    let mut pending: Vec<u8> = Vec::new();
+    let mut buf = [0u8; 64 * 1024];
+    loop {
+        let n = match input.read(&mut buf) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        pending.extend_from_slice(&buf[..n]);
+        while let Some(next) = next_delimiter(&pending, 1) {
+            let unit: Vec<u8> = pending.drain(..next).collect();
+            if frames.blocking_send(unit).is_err() {
+                return;
+            }
+        }
+    }
+}
+
+/// Where the next access unit delimiter (`00 00 01 09`, after `from`) starts, its zero byte
+/// before the start code included when there is one.
+pub fn next_delimiter(data: &[u8], from: usize) -> Option<usize> {
+    let at = data.get(from..)?.windows(4).position(|w| w == [0, 0, 1, 9])? + from;
+    Some(if at > 0 && data[at - 1] == 0 { at - 1 } else { at })
+}
+
+async fn drive(rtc: &mut Rtc, socket: &UdpSocket, local: SocketAddr, mid: Mid, frames: &mut mpsc::Receiver<Vec<u8>>) -> anyhow::Result<()> {
+    let mut buf = vec![0u8; 2000];
+    let mut connected = false;
+    let started = Instant::now();
+    let mut frame_no: u64 = 0;
+    loop {
+        let next = loop {
+            match rtc.poll_output()? {
+                Output::Timeout(at) => break at,
+                Output::Transmit(t) => {
+                    let _ = socket.try_send_to(&t.contents, t.destination);
+                }
+                Output::Event(Event::Connected) => {
+                    connected = true;
+                    tracing::info!("the built-in stage host publishes");
+                }
+                Output::Event(Event::IceConnectionStateChange(IceConnectionState::Disconnected)) => return Ok(()),
+                Output::Event(_) => {}
+            }
+        };
+        if !rtc.is_alive() {
+            return Ok(());
+        }
+        if !connected && started.elapsed() > Duration::from_secs(20) {
+            bail!("the stage's media never connected");
+        }
+        let wait = next.saturating_duration_since(Instant::now()).max(Duration::from_millis(1));
+        tokio::select! {
+            received = socket.recv_from(&mut buf) => {
+                let (n, source) = received?;
+                if let Ok(contents) = buf[..n].try_into() {
+                    rtc.handle_input(Input::Receive(Instant::now(), Receive { proto: Protocol::Udp, source, destination: local, contents }))?;
+                }
+            }
+            frame = frames.recv() => {
+                let Some(frame) = frame else { bail!("the encoder stopped") };
+                if connected {
+                    if let Some(writer) = rtc.writer(mid) {
+                        let pt = writer.payload_params().find(|p| p.spec().codec == Codec::H264).map(|p| p.pt());
+                        if let Some(pt) = pt {
+                            let time = MediaTime::new(frame_no * 3000, Frequency::NINETY_KHZ);
+                            writer.write(pt, Instant::now(), time, frame)?;
+                        }
+                    }
+                }
+                frame_no += 1;
+            }
+            _ = tokio::time::sleep(wait) => {}
+        }
+        rtc.handle_input(Input::Timeout(Instant::now()))?;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn access_units_split_at_their_delimiters() {
+        let stream = [0, 0, 0, 1, 9, 0xf0, 0, 0, 0, 1, 0x65, 1, 2, 0, 0, 0, 1, 9, 0xf0, 0, 0, 1, 0x41, 3];
+        assert_eq!(super::next_delimiter(&stream, 1), Some(13));
+        assert_eq!(super::next_delimiter(&stream, 14), None);
+        assert_eq!(super::next_delimiter(&[0, 0, 1, 9], 0), Some(0));
+    }
+}
