@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds the viewer, the local IVS and the site server, and runs them:
-# the viewer at http://127.0.0.1:8080/ playing the local live stream. The site server
+# the viewer at http://127.0.0.1:8080/ playing the local live stream, and at /stage the built-in
+# real-time stage. The site server
 # (ivs-site.toml) talks to the local IVS only through the AWS SDK, with an endpoint override, as it
 # talks to AWS in production; the local IVS sends it its EventBridge events.
 # Extra arguments go to `ivs-local serve` (see `--help`), e.g. --video my.mp4. The demo timeline
@@ -19,7 +20,7 @@ unset AWS_PROFILE
 IVS_SITE_EVENTS_SECRET=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
 export IVS_SITE_EVENTS_SECRET
 
-target/release/ivs-local serve \
+target/release/ivs-local serve --stage-host \
   --event-target http://127.0.0.1:8080/api/events --event-header "x-ivs-events-secret: $IVS_SITE_EVENTS_SECRET" "$@" &
 local_ivs=$!
 trap 'kill "$local_ivs" 2>/dev/null || true; wait "$local_ivs" 2>/dev/null || true' EXIT

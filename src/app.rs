@@ -7,14 +7,18 @@ use crate::components::viewer::Viewer;
 use crate::config::{Loaded, Source};
 use crate::hooks::use_ivs_player::use_ivs_player;
 use crate::hooks::use_polls::provide_polls;
+use crate::hooks::use_stage::provide_stage;
 use crate::hooks::use_stream_status::provide_stream_status;
-use crate::lazy::{chat_panel, embed_api, embed_builder, lazy};
+use crate::lazy::{chat_panel, embed_api, embed_builder, lazy, stage_view};
 
 /// The whole app: the viewer, or on `/embed-code` the embed code generator.
 #[component]
 pub fn App() -> impl IntoView {
     if crate::config::is_embed_code() {
         return view! { <main class="app">{lazy(Some("embed code generator"), embed_builder)}</main> }.into_any();
+    }
+    if crate::config::is_stage() {
+        return StagePage().into_any();
     }
     ViewerPage().into_any()
 }
@@ -51,6 +55,39 @@ fn ViewerPage() -> impl IntoView {
                 fallback=move || view! { <p class="app-error" role="alert" data-testid="config-error">{error()}</p> }
             >
                 <Viewer config=config />
+                {move || chat.get().map(|chat| lazy(Some("chat"), move || chat_panel(chat.clone())))}
+            </Show>
+        </main>
+    }
+}
+
+/// The stage page (`/stage`): the participants who publish on the site's real-time stage, with
+/// the chat (and the line-up's changes arriving through it) beside them.
+#[component]
+fn StagePage() -> impl IntoView {
+    let (loaded, set_loaded) = signal(None::<Loaded>);
+    match crate::config::load() {
+        Source::Inline(config) => set_loaded.set(Some(config)),
+        Source::Fetching(request) => leptos::task::spawn_local(async move { set_loaded.set(Some(request.await)) }),
+    }
+    provide_stage();
+    let stream_status = provide_stream_status();
+    provide_polls(stream_status);
+    let config = Signal::derive(move || loaded.get().and_then(Result::ok));
+    let error = move || match loaded.get() {
+        Some(Err(e)) => Some(e.to_string()),
+        Some(Ok(config)) if config.stage_token_url.is_none() => Some("This site has no stage.".to_owned()),
+        _ => None,
+    };
+    let token_url = Memo::new(move |_| config.with(|c| c.as_ref().and_then(|c| c.stage_token_url.clone())));
+    let chat = Memo::new(move |_| config.with(|c| c.as_ref().and_then(|c| c.chat.clone())));
+    view! {
+        <main class="app stage-page" class:with-chat=move || chat.with(Option::is_some)>
+            <Show
+                when=move || error().is_none()
+                fallback=move || view! { <p class="app-error" role="alert" data-testid="config-error">{error()}</p> }
+            >
+                {move || token_url.get().map(|url| lazy(Some("stage"), move || stage_view(url.clone())))}
                 {move || chat.get().map(|chat| lazy(Some("chat"), move || chat_panel(chat.clone())))}
             </Show>
         </main>

@@ -69,6 +69,11 @@ pub fn is_embed_code() -> bool {
     crate::bindings::messages::path().trim_end_matches('/').ends_with("/embed-code")
 }
 
+/// Whether the page is the stage (`/stage`): the real-time stage's participants, and the chat.
+pub fn is_stage() -> bool {
+    crate::bindings::messages::path().trim_end_matches('/').ends_with("/stage")
+}
+
 /// Whether the page is the embed route (`/embed`): just the player and its overlays.
 pub fn is_embed() -> bool {
     crate::bindings::messages::path().trim_end_matches('/').ends_with("/embed")

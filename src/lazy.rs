@@ -74,6 +74,14 @@ pub fn embed_api(allowlist: Allowlist) -> Result<AnyView, NotLoaded> {
     Ok(().into_any())
 }
 
+/// The real-time stage page's grid (`/stage`), in a file of its own: the channel's viewers never
+/// fetch it.
+#[wasm_split(realtime, fallible, wasm_split_path = ::leptos::wasm_split)]
+pub fn stage_view(token_url: String) -> Result<AnyView, NotLoaded> {
+    use crate::components::stage_view::StageView;
+    Ok(view! { <StageView token_url=token_url /> }.into_any())
+}
+
 /// The embed code generator page (`/embed-code`).
 #[wasm_split(embed_code, fallible, wasm_split_path = ::leptos::wasm_split)]
 pub fn embed_builder() -> Result<AnyView, NotLoaded> {

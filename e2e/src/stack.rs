@@ -72,6 +72,8 @@ pub const MODERATOR: &str = "mod-ann";
 
 /// The local channel.
 pub const CHANNEL_ARN: &str = "arn:aws:ivs:us-east-1:000000000000:channel/local";
+/// The local IVS's built-in stage.
+pub const STAGE_ARN: &str = "arn:aws:ivs:us-east-1:000000000000:stage/local";
 
 /// What the site server is told besides what the harness always sets.
 #[derive(Default, Clone)]
@@ -192,6 +194,9 @@ sign_in_key = "{sign_in_key}"
 secret = "{events_secret}"
 [operator]
 keys = ["{operator_key}"]
+[stage]
+arn = "{STAGE_ARN}"
+hosts = ["host"]
 {extra}
 "#,
                 dist = dist.display().to_string(),

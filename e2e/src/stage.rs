@@ -29,6 +29,7 @@ pub async fn publish(page: &Page, whip_url: &str, token: &str) -> anyhow::Result
             if (answer.status !== 201) {{ pc.close(); return answer.status; }}
             await pc.setRemoteDescription({{ type: 'answer', sdp: await answer.text() }});
             window.__pub = {{ pc, location: new URL(answer.headers.get('Location'), {whip_url:?}).href }};
+            window.__pubToken = {token:?};
             return answer.status;
         }})()"#
     );

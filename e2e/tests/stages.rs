@@ -185,3 +185,66 @@ async fn wait_published(rt: &aws_sdk_ivsrealtime::Client, arn: &str, participant
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+/// A stage token from the site server for `user`, signed in with a one-time link.
+fn site_stage_token(stack: &Stack, user: &str) -> anyhow::Result<serde_json::Value> {
+    let (_, head, _) = http_with("GET", &stack.sign_in_url(user), &[], "")?;
+    let cookie = ivs_e2e::set_cookie(&head).ok_or_else(|| anyhow::anyhow!("no cookie from the sign-in link"))?;
+    let (status, _, body) = http_with("POST", &format!("{}/api/stage/token", stack.site), &[("Cookie", &cookie), ("Origin", &stack.site)], "")?;
+    anyhow::ensure!(status == 200, "stage token: {status} {body}");
+    Ok(serde_json::from_str(&body)?)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_viewer_shows_each_host_as_they_come_and_go() -> anyhow::Result<()> {
+    let stack = Stack::builder().offline().local_args(&["--stage-host", "--stage-session-idle-secs", "1"]).start()?;
+    // The site gives a viewer SUBSCRIBE only, its host PUBLISH too.
+    let viewer = site_stage_token(&stack, "viewer-1")?;
+    assert_eq!(viewer["capabilities"], serde_json::json!(["SUBSCRIBE"]));
+    let host = site_stage_token(&stack, "host")?;
+    assert_eq!(host["capabilities"], serde_json::json!(["PUBLISH", "SUBSCRIBE"]));
+
+    let chromium = Chromium::launch().await?;
+    let page = chromium.open(&format!("{}/stage", stack.site)).await?;
+    // The built-in host's picture, moving.
+    let tiles = "document.querySelectorAll('[data-testid=stage-tile]').length";
+    wait_for(&page, &format!("{tiles} === 1"), Duration::from_secs(30)).await?;
+    let first_moving = "(() => { const v = document.querySelector('[data-testid=stage-tile] video'); return v.videoWidth > 0 && v.currentTime > 0.5; })()";
+    wait_for(&page, first_moving, Duration::from_secs(20)).await?;
+    let name: String = eval(&page, "document.querySelector('.stage-name').textContent").await?;
+    assert_eq!(name, "local-host");
+
+    // A host publishes from another browser: a second tile appears, without a reload.
+    let host_page = chromium.open_isolated(&format!("{}/_local/health", stack.api)).await?;
+    let token = host["token"].as_str().unwrap_or_default();
+    let whip = format!("{}/whip", stack.api);
+    assert_eq!(publish(&host_page, &whip, token).await?, 201);
+    wait_for(&page, &format!("{tiles} === 2"), Duration::from_secs(20)).await?;
+    let second = format!("document.querySelector('[data-participant=\"{}\"]')", host["participantId"].as_str().unwrap_or_default());
+    wait_for(
+        &page,
+        &format!("(() => {{ const v = {second}?.querySelector('video'); return !!v && v.videoWidth > 0 && v.currentTime > 0.5; }})()"),
+        Duration::from_secs(20),
+    )
+    .await?;
+    let columns: String = eval(&page, "getComputedStyle(document.querySelector('.stage-grid')).gridTemplateColumns.split(' ').length.toString()").await?;
+    assert_eq!(columns, "2", "two hosts side by side");
+
+    // Unmuting one tile is that tile's alone.
+    eval::<bool>(&page, &format!("{second}.querySelector('[data-testid=tile-mute]').click(), true")).await?;
+    let muted: Vec<bool> = eval(&page, "[...document.querySelectorAll('[data-testid=stage-tile] video')].map(v => v.muted)").await?;
+    assert_eq!(muted.iter().filter(|m| !**m).count(), 1, "{muted:?}");
+
+    // The host leaves: its tile goes.
+    eval::<bool>(
+        &host_page,
+        "window.__pub.pc.close(), fetch(window.__pub.location, { method: 'DELETE', headers: { Authorization: 'Bearer ' + window.__pubToken } }), true",
+    )
+    .await
+    .ok();
+    wait_for(&page, &format!("{tiles} === 1"), Duration::from_secs(30)).await?;
+    let status: String = eval(&page, "document.querySelector('[data-testid=stage-status]').textContent").await?;
+    assert!(status.is_empty(), "{status}");
+    chromium.close().await;
+    Ok(())
+}

@@ -48,6 +48,8 @@ struct RawConfig {
     embed_origins: Vec<String>,
     #[serde(default)]
     playback_token_url: Option<String>,
+    #[serde(default)]
+    stage_token_url: Option<String>,
 }
 
 /// A URL of the site's backend: a path on this site, or an http(s) URL.
@@ -114,6 +116,10 @@ pub struct ViewerConfig {
     pub playback_token_url: Option<String>,
     /// Host pages allowed to command an embedded viewer and hear its events.
     pub embed_origins: crate::embed::Allowlist,
+    /// For a site with a real-time stage: the backend's endpoint that returns a participant
+    /// token and the line-up (`POST`, with the viewer's cookies; answers a
+    /// [`StageToken`](crate::stage::StageToken)).
+    pub stage_token_url: Option<String>,
 }
 
 impl ViewerConfig {
@@ -134,6 +140,7 @@ impl ViewerConfig {
             votes_url: optional_backend_url("votesUrl", raw.votes_url)?,
             playback_token_url: optional_backend_url("playbackTokenUrl", raw.playback_token_url)?,
             embed_origins: crate::embed::Allowlist::parse(&raw.embed_origins)?,
+            stage_token_url: optional_backend_url("stageTokenUrl", raw.stage_token_url)?,
         })
     }
 

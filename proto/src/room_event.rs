@@ -3,6 +3,7 @@
 //! on [`RoomEvent`], so a new kind cannot be forgotten where it matters.
 
 use crate::chat::{Attributes, EVENT_DELETE_MESSAGE, EVENT_DISCONNECT_USER};
+use crate::stage::{Lineup, EVENT_STAGE_LINEUP};
 use crate::stream_status::{StreamStatus, EVENT_STREAM_STATUS};
 use crate::tally::{TallyUpdate, EVENT_POLL_TALLY};
 
@@ -17,6 +18,8 @@ pub enum RoomEvent {
     PollTally(TallyUpdate),
     /// The stream's status (the site server).
     StreamStatus(StreamStatus),
+    /// Who publishes on the stage now (the site server).
+    StageLineup(Lineup),
     /// A known event whose attributes do not read: its name.
     Malformed(String),
     /// An event this viewer does not act on (a site's own `app:…`, say): its name.
@@ -39,6 +42,7 @@ impl RoomEvent {
             },
             EVENT_POLL_TALLY => TallyUpdate::from_attributes(attributes).map_or_else(malformed, Self::PollTally),
             EVENT_STREAM_STATUS => StreamStatus::from_attributes(attributes).map_or_else(malformed, Self::StreamStatus),
+            EVENT_STAGE_LINEUP => Lineup::from_attributes(attributes).map_or_else(malformed, Self::StageLineup),
             other => Self::Other(other.to_owned()),
         }
     }
@@ -69,6 +73,8 @@ mod tests {
         let tally = TallyUpdate { poll_id: "p".into(), counts: vec![1, 2], closed: false };
         assert_eq!(RoomEvent::parse(EVENT_POLL_TALLY, &tally.to_attributes()), RoomEvent::PollTally(tally));
         assert_eq!(RoomEvent::parse(EVENT_POLL_TALLY, &attributes(&[("pollId", "p")])), RoomEvent::Malformed(EVENT_POLL_TALLY.into()));
+        let lineup = Lineup { session_id: None, members: vec![crate::stage::Member { participant_id: "p1".into(), user_id: "host".into() }] };
+        assert_eq!(RoomEvent::parse(EVENT_STAGE_LINEUP, &lineup.to_attributes()), RoomEvent::StageLineup(lineup));
         assert_eq!(RoomEvent::parse("app:confetti", &Attributes::new()), RoomEvent::Other("app:confetti".into()));
     }
 }

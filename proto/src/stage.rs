@@ -3,9 +3,9 @@
 //! `GET /api/stage`), the stage token the site gives a viewer, what the viewer reads from a
 //! participant token (its `whip_url`), and how many columns a grid of tiles takes.
 
-use std::collections::HashMap;
-
 use serde::{Deserialize, Serialize};
+
+use crate::chat::Attributes;
 
 /// The chat room event that carries the line-up.
 pub const EVENT_STAGE_LINEUP: &str = "app:stage-lineup";
@@ -35,8 +35,8 @@ pub struct Lineup {
 impl Lineup {
     /// As room event attributes (`members` is JSON: at most 12 short entries, well inside a
     /// room event's 1 KB of attributes).
-    pub fn to_attributes(&self) -> HashMap<String, String> {
-        let mut attributes = HashMap::from([("members".to_owned(), serde_json::to_string(&self.members).unwrap_or_else(|_| "[]".into()))]);
+    pub fn to_attributes(&self) -> Attributes {
+        let mut attributes = Attributes::from([("members".to_owned(), serde_json::to_string(&self.members).unwrap_or_else(|_| "[]".into()))]);
         if let Some(id) = &self.session_id {
             attributes.insert("sessionId".into(), id.clone());
         }
@@ -44,7 +44,7 @@ impl Lineup {
     }
 
     /// From room event attributes; `None` when they are not a line-up.
-    pub fn from_attributes(attributes: &HashMap<String, String>) -> Option<Self> {
+    pub fn from_attributes(attributes: &Attributes) -> Option<Self> {
         let members: Vec<Member> = serde_json::from_str(attributes.get("members")?).ok()?;
         if members.len() > MAX_PUBLISHERS || members.iter().any(|m| m.participant_id.is_empty() || m.participant_id.len() > 64) {
             return None;
@@ -174,7 +174,7 @@ mod tests {
         assert_eq!(Lineup::from_attributes(&lineup.to_attributes()), Some(lineup));
         let too_many = Lineup { session_id: None, members: vec![Member { participant_id: "p".into(), user_id: String::new() }; 13] };
         assert_eq!(Lineup::from_attributes(&too_many.to_attributes()), None);
-        assert_eq!(Lineup::from_attributes(&HashMap::from([("members".into(), "<b>".into())])), None);
+        assert_eq!(Lineup::from_attributes(&Attributes::from([("members".into(), "<b>".into())])), None);
     }
 
     #[test]

@@ -105,7 +105,7 @@ impl Stage {
     /// Takes in an `IVS Stage Update` about `resources`: the line-up is read again if it is this
     /// stage's. Answers whether it was.
     pub async fn intake(&self, resources: &[String]) -> bool {
-        if !resources.iter().any(|r| *r == self.arn) {
+        if !resources.contains(&self.arn) {
             return false;
         }
         if let Err(e) = self.refresh().await {

@@ -4,4 +4,5 @@ pub mod dom;
 pub mod fetch;
 pub mod ivs;
 pub mod messages;
+pub mod webrtc;
 pub mod websocket;

@@ -13,5 +13,6 @@ pub mod product_card;
 pub mod product_tray;
 pub mod quiz_card;
 pub mod slate;
+pub mod stage_view;
 pub mod status_badge;
 pub mod viewer;

@@ -22,6 +22,7 @@ use leptos::prelude::*;
 use crate::bindings::fetch::post_with_credentials;
 use crate::bindings::websocket::{Socket, SocketEvent};
 use crate::hooks::use_polls::PollsStore;
+use crate::hooks::use_stage::StageStore;
 use crate::hooks::use_stream_status::StreamStatusStore;
 
 /// How many lines the panel keeps.
@@ -78,6 +79,7 @@ struct Driver {
 struct Stores {
     polls: Option<PollsStore>,
     stream: Option<StreamStatusStore>,
+    stage: Option<StageStore>,
 }
 
 fn now_ms() -> f64 {
@@ -109,7 +111,7 @@ pub fn use_chat(config: ChatConfig) -> UseChatReturn {
         outbox: Outbox::default(),
         was_connected: false,
         signals: Signals { set_state, set_log, set_identity, set_feedback, set_cooldown, set_returned },
-        stores: Stores { polls: use_context::<PollsStore>(), stream: use_context::<StreamStatusStore>() },
+        stores: Stores { polls: use_context::<PollsStore>(), stream: use_context::<StreamStatusStore>(), stage: use_context::<StageStore>() },
     }));
     let ticker = StoredValue::new_local(Some(Interval::new(1000, move || set_now.set(now_ms()))));
     let effects = driver.borrow_mut().session.start();
@@ -383,6 +385,11 @@ fn route(stores: Stores, event: RoomEvent) {
         RoomEvent::PollTally(update) => {
             if let Some(polls) = stores.polls {
                 polls.apply(&update);
+            }
+        }
+        RoomEvent::StageLineup(lineup) => {
+            if let Some(stage) = stores.stage {
+                stage.set(lineup);
             }
         }
         RoomEvent::Malformed(name) => log::warn!("chat: ignored a malformed {name} event"),

@@ -256,6 +256,7 @@ fn on_event(conn: &mut Conn, event: Event, stages: &Stages, propagate: &mut Vec<
             _ => {}
         },
         Event::MediaData(data) => {
+            tracing::trace!(conn = conn.id, mid = %data.mid, pt = ?data.pt, bytes = data.data.len(), "media in");
             let Some(&kind) = conn.tracks_in.get(&data.mid) else { return };
             if !data.contiguous && kind == MediaKind::Video {
                 request_keyframe(conn, KeyframeRequestKind::Fir);
@@ -292,7 +293,10 @@ fn forward(conns: &mut [Conn], item: Propagate) {
             for conn in conns.iter_mut().filter(|c| c.connected && c.peer.stage_arn == publisher.0 && c.peer.role == Role::Subscribe(publisher.1.clone())) {
                 let Some(&mid) = conn.tracks_out.get(&kind) else { continue };
                 let Some(writer) = conn.rtc.writer(mid) else { continue };
-                let Some(pt) = writer.match_params(data.params) else { continue };
+                let Some(pt) = writer.match_params(data.params) else {
+                    tracing::debug!(conn = conn.id, params = ?data.params, "the subscriber negotiated no codec matching the publisher's; not forwarded");
+                    continue;
+                };
                 if let Err(e) = writer.write(pt, data.network_time, data.time, data.data.clone()) {
                     tracing::debug!(conn = conn.id, "forwarding failed: {e}");
                     conn.rtc.disconnect();

@@ -105,7 +105,8 @@ fn split_access_units(input: &mut impl Read, frames: &mpsc::Sender<Vec<u8>>) {
             Ok(n) => n,
         };
         pending.extend_from_slice(&buf[..n]);
-        while let Some(next) = next_delimiter(&pending, 1) {
+        // The unit begun by the delimiter at the start ends where the next one starts.
+        while let Some(next) = next_delimiter(&pending, 4) {
             let unit: Vec<u8> = pending.drain(..next).collect();
             if frames.blocking_send(unit).is_err() {
                 return;
@@ -114,8 +115,8 @@ fn split_access_units(input: &mut impl Read, frames: &mpsc::Sender<Vec<u8>>) {
     }
 }
 
-/// Where the next access unit delimiter (`00 00 01 09`, after `from`) starts, its zero byte
-/// before the start code included when there is one.
+/// Where the next access unit delimiter (`00 00 01 09`, at `from` or after) starts, its zero
+/// byte before the start code included when there is one.
 pub fn next_delimiter(data: &[u8], from: usize) -> Option<usize> {
     let at = data.get(from..)?.windows(4).position(|w| w == [0, 0, 1, 9])? + from;
     Some(if at > 0 && data[at - 1] == 0 { at - 1 } else { at })
@@ -160,6 +161,7 @@ async fn drive(rtc: &mut Rtc, socket: &UdpSocket, local: SocketAddr, mid: Mid, f
                 if connected {
                     if let Some(writer) = rtc.writer(mid) {
                         let pt = writer.payload_params().find(|p| p.spec().codec == Codec::H264).map(|p| p.pt());
+                        tracing::trace!(frame_no, ?pt, bytes = frame.len(), "stage host frame");
                         if let Some(pt) = pt {
                             let time = MediaTime::new(frame_no * 3000, Frequency::NINETY_KHZ);
                             writer.write(pt, Instant::now(), time, frame)?;
@@ -179,8 +181,8 @@ mod tests {
     #[test]
     fn access_units_split_at_their_delimiters() {
         let stream = [0, 0, 0, 1, 9, 0xf0, 0, 0, 0, 1, 0x65, 1, 2, 0, 0, 0, 1, 9, 0xf0, 0, 0, 1, 0x41, 3];
-        assert_eq!(super::next_delimiter(&stream, 1), Some(13));
-        assert_eq!(super::next_delimiter(&stream, 14), None);
+        assert_eq!(super::next_delimiter(&stream, 4), Some(13));
+        assert_eq!(super::next_delimiter(&stream, 18), None);
         assert_eq!(super::next_delimiter(&[0, 0, 1, 9], 0), Some(0));
     }
 }

@@ -1,0 +1,127 @@
+//! Receiving one stage participant's media with the browser's own `RTCPeerConnection`, by WHIP:
+//! a receive-only offer POSTed with the participant token to `{whip_url}/subscribe/{id}`, the SDP
+//! answer from the body. No SDK is needed for watching: the IVS Web Broadcast SDK adds publishing,
+//! device handling and its own events channel, none of which a viewer uses.
+//!
+//! A [`Subscription`] owns its peer connection and listeners: dropping it closes the connection,
+//! removes the listeners and ends the WHIP session (`DELETE` of the answer's `Location`).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use gloo_net::http::Request;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    Event, HtmlVideoElement, MediaStream, RtcPeerConnection, RtcPeerConnectionState, RtcRtpTransceiverDirection, RtcRtpTransceiverInit, RtcSdpType,
+    RtcSessionDescriptionInit, RtcTrackEvent,
+};
+
+/// How a subscription is doing, for the tile to say in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PeerState {
+    Connecting,
+    Connected,
+    /// It failed or ended: why, in words.
+    Failed(String),
+}
+
+/// One participant's media arriving in a `<video>`.
+pub struct Subscription {
+    pc: RtcPeerConnection,
+    location: Rc<RefCell<Option<String>>>,
+    token: String,
+    _on_track: Closure<dyn FnMut(RtcTrackEvent)>,
+    _on_state: Closure<dyn FnMut(Event)>,
+}
+
+impl Subscription {
+    /// Subscribes at `url` with `token`, showing the media in `video`; `report` hears each change.
+    pub fn start(url: String, token: String, video: HtmlVideoElement, report: impl Fn(PeerState) + 'static) -> Result<Self, JsValue> {
+        let pc = RtcPeerConnection::new()?;
+        for kind in ["video", "audio"] {
+            let init = RtcRtpTransceiverInit::new();
+            init.set_direction(RtcRtpTransceiverDirection::Recvonly);
+            pc.add_transceiver_with_str_and_init(kind, &init);
+        }
+        let stream = MediaStream::new()?;
+        let on_track = Closure::<dyn FnMut(RtcTrackEvent)>::new(move |event: RtcTrackEvent| {
+            stream.add_track(&event.track());
+            if video.src_object().is_none() {
+                video.set_src_object(Some(&stream));
+            }
+            let _ = video.play();
+        });
+        pc.set_ontrack(Some(on_track.as_ref().unchecked_ref()));
+        let report = Rc::new(report);
+        let on_state = {
+            let (pc, report) = (pc.clone(), Rc::clone(&report));
+            Closure::<dyn FnMut(Event)>::new(move |_: Event| match pc.connection_state() {
+                RtcPeerConnectionState::Connected => report(PeerState::Connected),
+                RtcPeerConnectionState::Failed => report(PeerState::Failed("the connection failed".into())),
+                RtcPeerConnectionState::Disconnected | RtcPeerConnectionState::Closed => report(PeerState::Failed("the connection ended".into())),
+                _ => {}
+            })
+        };
+        pc.set_onconnectionstatechange(Some(on_state.as_ref().unchecked_ref()));
+        let location = Rc::new(RefCell::new(None));
+        report(PeerState::Connecting);
+        {
+            let (pc, token, location) = (pc.clone(), token.clone(), Rc::clone(&location));
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Err(why) = negotiate(&pc, &url, &token, &location).await {
+                    report(PeerState::Failed(why));
+                }
+            });
+        }
+        Ok(Self { pc, location, token, _on_track: on_track, _on_state: on_state })
+    }
+}
+
+async fn negotiate(pc: &RtcPeerConnection, url: &str, token: &str, location: &RefCell<Option<String>>) -> Result<(), String> {
+    let offer = JsFuture::from(pc.create_offer()).await.map_err(|_| "the browser could not make an offer".to_owned())?;
+    let offer: RtcSessionDescriptionInit = offer.unchecked_into();
+    JsFuture::from(pc.set_local_description(&offer)).await.map_err(|_| "the browser refused its own offer".to_owned())?;
+    let sdp = pc.local_description().map(|d| d.sdp()).unwrap_or_default();
+    let response = Request::post(url)
+        .header("Authorization", &format!("Bearer {token}"))
+        .header("Content-Type", "application/sdp")
+        .body(sdp)
+        .map_err(|_| "the request could not be made".to_owned())?
+        .send()
+        .await
+        .map_err(|_| "the stage's media service cannot be reached".to_owned())?;
+    let status = response.status();
+    if status != 201 {
+        return Err(match status {
+            401 | 403 => "the stage refused this viewer's pass".to_owned(),
+            404 => "this participant is not publishing".to_owned(),
+            _ => format!("the stage's media service answered {status}"),
+        });
+    }
+    if let Some(at) = response.headers().get("Location") {
+        *location.borrow_mut() = web_sys::Url::new_with_base(&at, url).ok().map(|u| u.href());
+    }
+    let answer = response.text().await.map_err(|_| "the answer could not be read".to_owned())?;
+    let description = RtcSessionDescriptionInit::new(RtcSdpType::Answer);
+    description.set_sdp(&answer);
+    JsFuture::from(pc.set_remote_description(&description)).await.map_err(|_| "the stage's answer was not understood".to_owned())?;
+    Ok(())
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        self.pc.set_ontrack(None);
+        self.pc.set_onconnectionstatechange(None);
+        self.pc.close();
+        if let Some(location) = self.location.borrow_mut().take() {
+            let token = self.token.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Ok(request) = Request::delete(&location).header("Authorization", &format!("Bearer {token}")).build() {
+                    let _ = request.send().await;
+                }
+            });
+        }
+    }
+}

@@ -1,0 +1,146 @@
+//! Watching a real-time stage: a grid of the participants who publish, one tile each (one to
+//! twelve; one or two columns on a phone), each with its own mute, volume and full screen.
+//! Participants appear and leave as the line-up changes, without a reload; a tile whose
+//! connection fails says so and tries again with backoff.
+
+use std::time::Duration;
+
+use ivs_proto::backoff::Backoff;
+use ivs_proto::stage::{grid_columns, Member, StageToken, TokenClaims};
+use leptos::html::{Div, Video};
+use leptos::prelude::*;
+
+use crate::bindings::fetch::post_with_credentials;
+use crate::bindings::webrtc::{PeerState, Subscription};
+use crate::hooks::use_stage::StageStore;
+
+/// The stage, with a pass from `token_url`.
+#[component]
+pub fn StageView(token_url: String) -> impl IntoView {
+    let store = expect_context::<StageStore>();
+    let (pass, set_pass) = signal(None::<(StageToken, TokenClaims)>);
+    let (problem, set_problem) = signal(None::<String>);
+    leptos::task::spawn_local(async move {
+        let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(30));
+        loop {
+            let answer = post_with_credentials(&token_url).await.map_err(|e| e.to_string()).and_then(|text| {
+                let token: StageToken = serde_json::from_str(&text).map_err(|_| "the stage's pass could not be read".to_owned())?;
+                let claims = TokenClaims::read(&token.token).map_err(|e| e.to_string())?;
+                Ok((token, claims))
+            });
+            match answer {
+                Ok((token, claims)) => {
+                    store.set(token.lineup.clone());
+                    set_problem.set(None);
+                    set_pass.set(Some((token, claims)));
+                    return;
+                }
+                Err(why) => {
+                    log::warn!("stage: {why}");
+                    set_problem.set(Some(format!("The stage cannot be joined yet ({why}) — trying again.")));
+                    gloo_timers::future::sleep(backoff.next_delay(js_sys::Math::random())).await;
+                }
+            }
+        }
+    });
+    let members = Memo::new(move |_| store.members());
+    let columns = move || grid_columns(members.with(Vec::len), 1200);
+    let waiting = move || pass.with(Option::is_some) && store.known() && members.with(Vec::is_empty);
+    view! {
+        <section class="stage-view" data-testid="stage-view" aria-label="Live stage">
+            <p class="stage-status" role="status" data-testid="stage-status">
+                {move || problem.get().or_else(|| waiting().then(|| "Nobody is on stage right now — the hosts will appear here.".to_owned()))}
+            </p>
+            <div class="stage-grid" style:--columns=move || columns().to_string() data-tiles=move || members.with(Vec::len)>
+                <For
+                    each=move || members.get()
+                    key=|member| member.participant_id.clone()
+                    children=move |member| {
+                        view! { {move || pass.get().map(|(token, claims)| view! { <StageTile member=member.clone() token=token.token claims=claims /> })} }
+                    }
+                />
+            </div>
+        </section>
+    }
+}
+
+/// One participant: its picture and sound, and its own controls.
+#[component]
+fn StageTile(member: Member, token: String, claims: TokenClaims) -> impl IntoView {
+    let video = NodeRef::<Video>::new();
+    let tile = NodeRef::<Div>::new();
+    let (state, set_state) = signal(PeerState::Connecting);
+    let (muted, set_muted) = signal(true);
+    let (volume, set_volume) = signal(1.0f64);
+    let name = if member.user_id.is_empty() { "A host".to_owned() } else { member.user_id.clone() };
+    let url = claims.subscribe_url(&member.participant_id);
+    let held = StoredValue::new_local(None::<Subscription>);
+    let attempt = RwSignal::new(0u32);
+    // (Re)subscribes each time `attempt` moves; a failure schedules the next attempt with backoff.
+    let backoff = StoredValue::new_local(Backoff::new(Duration::from_secs(1), Duration::from_secs(20)));
+    Effect::new(move |_| {
+        let _ = attempt.get();
+        let Some(element) = video.get() else { return };
+        held.update_value(|held| *held = None);
+        let report = move |next: PeerState| {
+            if matches!(next, PeerState::Connected) {
+                backoff.update_value(Backoff::reset);
+            }
+            if let PeerState::Failed(_) = &next {
+                let delay = backoff.try_update_value(|b| b.next_delay(js_sys::Math::random())).unwrap_or(Duration::from_secs(5));
+                leptos::task::spawn_local(async move {
+                    gloo_timers::future::sleep(delay).await;
+                    attempt.try_update(|n| *n += 1);
+                });
+            }
+            set_state.try_set(next);
+        };
+        match Subscription::start(url.clone(), token.clone(), element, report) {
+            Ok(subscription) => held.set_value(Some(subscription)),
+            Err(_) => set_state.set(PeerState::Failed("this browser cannot receive a stage".into())),
+        }
+    });
+    on_cleanup(move || drop(held.try_update_value(Option::take)));
+    Effect::new(move |_| {
+        if let Some(element) = video.get() {
+            element.set_muted(muted.get());
+            element.set_volume(volume.get());
+        }
+    });
+    let full_screen = move |_| {
+        if let Some(tile) = tile.get_untracked() {
+            let _ = tile.request_fullscreen();
+        }
+    };
+    let label = name.clone();
+    let words = move || match state.get() {
+        PeerState::Connecting => Some(format!("Connecting to {label}…")),
+        PeerState::Connected => None,
+        PeerState::Failed(why) => Some(format!("Lost {label}: {why} — reconnecting.")),
+    };
+    let mute_label = {
+        let name = name.clone();
+        move || if muted.get() { format!("Unmute {name}") } else { format!("Mute {name}") }
+    };
+    view! {
+        <div class="stage-tile" node_ref=tile data-testid="stage-tile" data-participant=member.participant_id.clone()
+             data-state=move || match state.get() { PeerState::Connecting => "connecting", PeerState::Connected => "connected", PeerState::Failed(_) => "failed" }>
+            <video node_ref=video autoplay=true playsinline=true muted=true aria-label=format!("{name}'s camera")></video>
+            <span class="stage-name">{name.clone()}</span>
+            {move || words().map(|w| view! { <p class="stage-tile-status" role="status">{w}</p> })}
+            <div class="stage-tile-controls">
+                <button type="button" data-testid="tile-mute" aria-pressed=move || (!muted.get()).to_string()
+                        on:click=move |_| set_muted.update(|m| *m = !*m)>{mute_label}</button>
+                <input type="range" min="0" max="1" step="0.05" aria-label=format!("{name}'s volume")
+                       prop:value=move || volume.get().to_string()
+                       on:input=move |e| {
+                           if let Ok(v) = event_target_value(&e).parse::<f64>() {
+                               set_volume.set(v.clamp(0.0, 1.0));
+                               set_muted.set(v == 0.0);
+                           }
+                       } />
+                <button type="button" aria-label=format!("Show {name} full screen") on:click=full_screen>"⛶"</button>
+            </div>
+        </div>
+    }
+}
