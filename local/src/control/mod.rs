@@ -7,4 +7,5 @@ pub mod channels;
 pub mod participant_tokens;
 pub mod playback_auth;
 pub mod recording_configs;
+pub mod stage_records;
 pub mod stages;
