@@ -66,3 +66,14 @@ pub async fn subscribe(page: &Page, whip_url: &str, token: &str, publisher: &str
 pub fn video_moving(id: &str, after: f64) -> String {
     format!("(() => {{ const v = document.getElementById({id:?}); return !!v && v.videoWidth > 0 && v.currentTime > {after}; }})()")
 }
+
+/// This machine's own address on its default route (not loopback), for a media socket Firefox
+/// can reach: it gathers no loopback candidates.
+pub fn own_address() -> anyhow::Result<String> {
+    let socket = std::net::UdpSocket::bind("0.0.0.0:0")?;
+    // Connecting a UDP socket sends nothing; it only picks the route and so the source address.
+    socket.connect("192.0.2.255:9").or_else(|_| socket.connect("10.255.255.255:9"))?;
+    let ip = socket.local_addr()?.ip();
+    anyhow::ensure!(!ip.is_loopback() && !ip.is_unspecified(), "this machine has no address besides loopback");
+    Ok(ip.to_string())
+}

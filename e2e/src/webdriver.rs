@@ -102,6 +102,8 @@ impl Driven {
                     "network.captive-portal-service.enabled": false,
                     "browser.safebrowsing.malware.enabled": false,
                     "browser.safebrowsing.phishing.enabled": false,
+                    // Stages: the local IVS's media candidates are plain addresses.
+                    "media.peerconnection.ice.obfuscate_host_addresses": false,
                 },
             },
         }))

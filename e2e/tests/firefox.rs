@@ -105,3 +105,21 @@ async fn a_host_page_in_firefox_commands_the_embed_and_hears_it() -> anyhow::Res
     ff.wait_for(&heard("cue", " && e.text.includes('hello host')"), Duration::from_secs(10)).await?;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn firefox_watches_a_stage() -> anyhow::Result<()> {
+    if !can_run() {
+        return Ok(());
+    }
+    // Firefox gathers no loopback candidates: the media socket takes this machine's own address.
+    let ip = ivs_e2e::stage::own_address()?;
+    let stack = Stack::builder().offline().local_args(&["--stage-host", "--stage-media-ip", &ip]).start()?;
+    let ff = Driven::firefox().await?;
+    ff.goto(&format!("{}/stage", stack.site))?;
+    ff.wait_for("document.querySelectorAll('[data-testid=stage-tile]').length === 1", Duration::from_secs(30)).await?;
+    let moving = "(() => { const v = document.querySelector('[data-testid=stage-tile] video'); return v.videoWidth > 0 && v.currentTime > 0.5; })()";
+    ff.wait_for(moving, Duration::from_secs(30)).await?;
+    let name: String = ff.eval("document.querySelector('.stage-name').textContent")?;
+    assert_eq!(name, "local-host");
+    Ok(())
+}

@@ -87,6 +87,11 @@ pub struct ServeArgs {
     /// destination would (repeatable), e.g. http://127.0.0.1:8080/api/events.
     #[arg(long = "event-target")]
     event_targets: Vec<String>,
+    /// The address the stages' media socket binds and answers name as their ICE candidate
+    /// (default: the API's). Firefox gathers no loopback candidates: for it, name one of this
+    /// machine's own addresses (its LAN address, say).
+    #[arg(long)]
+    stage_media_ip: Option<std::net::IpAddr>,
     /// Seconds a stage's session lasts after its last participant left (IVS: a few minutes);
     /// lower to test session ends.
     #[arg(long, default_value_t = 60.0)]
@@ -166,7 +171,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         std::time::Duration::from_secs_f64(args.stage_session_idle_secs),
         Arc::new(move |arn: &str, detail| stage_events.emit(arn, "IVS Stage Update", detail)),
     );
-    let sfu = Sfu::start(args.api.ip(), stages.clone()).await.context("binding the stages' media socket")?;
+    let sfu = Sfu::start(args.stage_media_ip.unwrap_or(args.api.ip()), stages.clone()).await.context("binding the stages' media socket")?;
     tokio::spawn({
         let stages = stages.clone();
         async move {

@@ -1,6 +1,8 @@
 //! The built-in stage host: a participant the local IVS puts on a stage itself, so a stage has a
-//! live picture within seconds without a camera. ffmpeg draws a test pattern and encodes it
-//! (H.264 baseline, one access unit per frame, a keyframe every second); a WebRTC client of our
+//! live picture within seconds without a camera. ffmpeg draws a test pattern and encodes it in
+//! VP8 (every browser decodes it without a plug-in, where Firefox fetches its H.264 decoder on
+//! first use — which a machine without the internet never does), a keyframe every second, one
+//! frame at a time out of an IVF stream; a WebRTC client of our
 //! own (str0m, as the SFU) publishes it by WHIP at the token's `whip_url` — the same door every
 //! other host goes through, so it is listed, evented and refused like one. Video only.
 //!
@@ -85,8 +87,8 @@ fn encoder(width: u32, height: u32) -> anyhow::Result<std::process::Child> {
     std::process::Command::new("ffmpeg")
         .args(["-hide_banner", "-nostdin", "-loglevel", "error", "-re", "-f", "lavfi", "-i"])
         .arg(format!("testsrc2=size={width}x{height}:rate=30"))
-        .args(["-c:v", "libx264", "-profile:v", "baseline", "-preset", "ultrafast", "-tune", "zerolatency", "-pix_fmt", "yuv420p"])
-        .args(["-g", "30", "-b:v", "1000k", "-x264-params", "aud=1:repeat-headers=1", "-f", "h264", "-"])
+        .args(["-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-pix_fmt", "yuv420p", "-b:v", "1000k"])
+        .args(["-g", "30", "-auto-alt-ref", "0", "-lag-in-frames", "0", "-error-resilient", "1", "-f", "ivf", "-"])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -94,32 +96,31 @@ fn encoder(width: u32, height: u32) -> anyhow::Result<std::process::Child> {
         .context("starting ffmpeg for the built-in stage host")
 }
 
-/// Reads Annex B H.264 and sends one access unit at a time (each begins with an access unit
-/// delimiter, NAL type 9).
+/// Reads an IVF stream (a 32-byte file header, then per frame a 12-byte header — its size, little
+/// endian, and its timestamp — and the frame) and sends one frame at a time.
 fn split_access_units(input: &mut impl Read, frames: &mpsc::Sender<Vec<u8>>) {
-    let mut pending: Vec<u8> = Vec::new();
-    let mut buf = [0u8; 64 * 1024];
+    let mut header = [0u8; 32];
+    if input.read_exact(&mut header).is_err() || &header[..4] != b"DKIF" {
+        tracing::warn!("the stage host's encoder did not write IVF");
+        return;
+    }
     loop {
-        let n = match input.read(&mut buf) {
-            Ok(0) | Err(_) => return,
-            Ok(n) => n,
-        };
-        pending.extend_from_slice(&buf[..n]);
-        // The unit begun by the delimiter at the start ends where the next one starts.
-        while let Some(next) = next_delimiter(&pending, 4) {
-            let unit: Vec<u8> = pending.drain(..next).collect();
-            if frames.blocking_send(unit).is_err() {
-                return;
-            }
+        let mut frame_header = [0u8; 12];
+        if input.read_exact(&mut frame_header).is_err() {
+            return;
+        }
+        let Some(size) = frame_size(&frame_header) else { return };
+        let mut frame = vec![0u8; size];
+        if input.read_exact(&mut frame).is_err() || frames.blocking_send(frame).is_err() {
+            return;
         }
     }
 }
 
-/// Where the next access unit delimiter (`00 00 01 09`, at `from` or after) starts, its zero
-/// byte before the start code included when there is one.
-pub fn next_delimiter(data: &[u8], from: usize) -> Option<usize> {
-    let at = data.get(from..)?.windows(4).position(|w| w == [0, 0, 1, 9])? + from;
-    Some(if at > 0 && data[at - 1] == 0 { at - 1 } else { at })
+/// The size an IVF frame header gives (at most 4 MB: anything more is not a frame of ours).
+pub fn frame_size(header: &[u8; 12]) -> Option<usize> {
+    let size = u32::from_le_bytes([header[0], header[1], header[2], header[3]]) as usize;
+    (size <= 4 << 20).then_some(size)
 }
 
 async fn drive(rtc: &mut Rtc, socket: &UdpSocket, local: SocketAddr, mid: Mid, frames: &mut mpsc::Receiver<Vec<u8>>) -> anyhow::Result<()> {
@@ -160,7 +161,7 @@ async fn drive(rtc: &mut Rtc, socket: &UdpSocket, local: SocketAddr, mid: Mid, f
                 let Some(frame) = frame else { bail!("the encoder stopped") };
                 if connected {
                     if let Some(writer) = rtc.writer(mid) {
-                        let pt = writer.payload_params().find(|p| p.spec().codec == Codec::H264).map(|p| p.pt());
+                        let pt = writer.payload_params().find(|p| p.spec().codec == Codec::Vp8).map(|p| p.pt());
                         tracing::trace!(frame_no, ?pt, bytes = frame.len(), "stage host frame");
                         if let Some(pt) = pt {
                             let time = MediaTime::new(frame_no * 3000, Frequency::NINETY_KHZ);
@@ -179,10 +180,8 @@ async fn drive(rtc: &mut Rtc, socket: &UdpSocket, local: SocketAddr, mid: Mid, f
 #[cfg(test)]
 mod tests {
     #[test]
-    fn access_units_split_at_their_delimiters() {
-        let stream = [0, 0, 0, 1, 9, 0xf0, 0, 0, 0, 1, 0x65, 1, 2, 0, 0, 0, 1, 9, 0xf0, 0, 0, 1, 0x41, 3];
-        assert_eq!(super::next_delimiter(&stream, 4), Some(13));
-        assert_eq!(super::next_delimiter(&stream, 18), None);
-        assert_eq!(super::next_delimiter(&[0, 0, 1, 9], 0), Some(0));
+    fn ivf_frame_headers_give_their_size() {
+        assert_eq!(super::frame_size(&[0x10, 0x02, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]), Some(0x210));
+        assert_eq!(super::frame_size(&[0, 0, 0, 0x40, 0, 0, 0, 0, 0, 0, 0, 0]), None);
     }
 }
