@@ -16,8 +16,8 @@ pub async fn publish(page: &Page, whip_url: &str, token: &str) -> anyhow::Result
             const canvas = Object.assign(document.createElement('canvas'), {{ width: 640, height: 360 }});
             const g = canvas.getContext('2d');
             const draw = () => {{ g.fillStyle = `hsl(${{(performance.now() / 10) % 360}}, 70%, 50%)`; g.fillRect(0, 0, 640, 360);
-                g.fillStyle = '#fff'; g.font = '48px sans-serif'; g.fillText(String(Date.now()), 40, 200); }};
-            draw(); setInterval(draw, 33);
+                g.fillStyle = '#fff'; g.font = '48px sans-serif'; g.fillText(String(Date.now()), 40, 200); window.__stamp?.(g); }};
+            draw(); setInterval(draw, 16);
             const audio = new AudioContext();
             const tone = audio.createOscillator(); const sink = audio.createMediaStreamDestination();
             tone.connect(sink); tone.start();

@@ -22,10 +22,15 @@
 //! - Cue to overlay: from the player's TEXT_METADATA_CUE event to the animation frame that paints
 //!   the overlay, p50 and p99 (target p99 within one frame, 16.7 ms).
 //!
-//! `bench [weight|startup|chat|tally|votes|cues]…` runs the named parts; all of them by default.
+//! - Stage (`stage.rs`): glass-to-glass latency through the SFU, a new subscriber's first frame,
+//!   the SFU's CPU per forwarded Mbps.
+//!
+//! `bench [weight|startup|chat|tally|votes|cues|stage]…` runs the named parts; all of them by default.
 //!
 //! One program, kept whole (over 500 lines): each part is one function, sharing the stack,
 //! the browser and the statistics.
+
+mod stage;
 
 use std::io::Write as _;
 use std::path::Path;
@@ -221,6 +226,9 @@ async fn main() -> anyhow::Result<()> {
     }
     if wants("cues") {
         cue_latency().await?;
+    }
+    if wants("stage") {
+        stage::stage().await?;
     }
     Ok(())
 }
