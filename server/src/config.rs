@@ -264,6 +264,7 @@ pub const ENV_OVERRIDES: &[(&str, &str)] = &[
     ("IVS_SITE_PLAYBACK_KEY", "channel.playback_key"),
     ("IVS_SITE_ROOM_ARN", "chat.room_arn"),
     ("IVS_SITE_CHAT_ENDPOINT", "chat.endpoint"),
+    ("IVS_SITE_STAGE_ARN", "stage.arn"),
     ("IVS_SITE_COOKIE_SECRET", "identity.cookie_secret"),
     ("IVS_SITE_SIGN_IN_KEY", "identity.sign_in_key"),
     ("IVS_SITE_JWT_HS256_SECRET", "identity.jwt.hs256_secret"),

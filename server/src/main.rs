@@ -162,6 +162,12 @@ async fn check(path: &Path) -> anyhow::Result<()> {
         Ok(_) => println!("room {}: found", config.chat.room_arn),
         Err(e) => problems.push(e.to_string()),
     }
+    if let Some(stage) = &config.stage {
+        match aws.get_stage(&stage.arn).await {
+            Ok(facts) => println!("stage {}: found{}", stage.arn, if facts.active_session_id.is_some() { ", in session" } else { "" }),
+            Err(e) => problems.push(e.to_string()),
+        }
+    }
     if let (ivs_site::config::StoreKind::Redis, Some(url)) = (&config.votes.store, &config.votes.redis_url) {
         match ivs_site::store::redis::RedisStore::connect(url, &config.votes.redis_prefix, Duration::from_secs(2)).await {
             Ok(_) => println!("Redis {url}: reachable"),
