@@ -137,6 +137,21 @@ impl Chromium {
 pub const CSP_WATCH: &str =
     "window.__cspViolations = []; document.addEventListener('securitypolicyviolation', e => window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));";
 
+/// Evaluates `expression` in the page as if a person had just clicked (a user gesture: what
+/// starts an `AudioContext`), and decodes its value.
+pub async fn eval_as_gesture<T: DeserializeOwned>(page: &Page, expression: &str) -> anyhow::Result<T> {
+    use chromiumoxide::cdp::js_protocol::runtime::EvaluateParams;
+    let params = EvaluateParams::builder()
+        .expression(expression)
+        .user_gesture(true)
+        .await_promise(true)
+        .return_by_value(true)
+        .build()
+        .map_err(|e| anyhow::anyhow!("evaluate parameters: {e}"))?;
+    let result = page.evaluate_expression(params).await.with_context(|| format!("evaluating {expression}"))?;
+    result.into_value().with_context(|| format!("decoding the value of {expression}"))
+}
+
 /// Evaluates `expression` in the page and decodes its value.
 pub async fn eval<T: DeserializeOwned>(page: &Page, expression: &str) -> anyhow::Result<T> {
     let result = page.evaluate(expression).await.with_context(|| format!("evaluating {expression}"))?;

@@ -5,7 +5,7 @@
 
 use chromiumoxide::Page;
 
-use crate::chromium::eval;
+use crate::chromium::{eval, eval_as_gesture};
 
 /// Publishes a canvas and a tone to `whip_url` with `token`; answers the
 /// WHIP POST's status (and sets `window.__pub`).
@@ -20,7 +20,7 @@ pub async fn publish(page: &Page, whip_url: &str, token: &str) -> anyhow::Result
             draw(); setInterval(draw, 16);
             const audio = new AudioContext();
             const tone = audio.createOscillator(); const sink = audio.createMediaStreamDestination();
-            tone.connect(sink); tone.start();
+            tone.connect(sink); tone.start(); await audio.resume(); // a gesture's: see eval_as_gesture
             const media = new MediaStream([...canvas.captureStream(30).getVideoTracks(), ...sink.stream.getAudioTracks()]);
             const pc = new RTCPeerConnection();
             for (const track of media.getTracks()) pc.addTransceiver(track, {{ direction: 'sendonly' }});
@@ -33,7 +33,7 @@ pub async fn publish(page: &Page, whip_url: &str, token: &str) -> anyhow::Result
             return answer.status;
         }})()"#
     );
-    eval(page, &script).await
+    eval_as_gesture(page, &script).await
 }
 
 /// Subscribes to participant `publisher` with `token`, showing it in a new `<video id=…>`;

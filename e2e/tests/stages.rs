@@ -116,6 +116,9 @@ async fn a_browser_publishes_by_whip_and_another_watches_through_the_sfu() -> an
     wait_for(&viewer_page, &video_moving("host", 0.5), Duration::from_secs(15)).await?;
     let size: (u32, u32) = eval(&viewer_page, "[document.getElementById('host').videoWidth, document.getElementById('host').videoHeight]").await?;
     assert!(size.0 >= 320 && size.1 >= 180, "{size:?}");
+    // And hears its tone, with its loudness (the audio-level extension the SFU keeps).
+    let heard = "window.__sub.host.getReceivers().some(r => r.track.kind === 'audio' && r.getSynchronizationSources().some(s => s.audioLevel > 0))";
+    wait_for(&viewer_page, heard, Duration::from_secs(10)).await?;
 
     let viewers = rt.list_participants().stage_arn(&arn).session_id(&session).filter_by_user_id("viewer").send().await?;
     assert_eq!(viewers.participants().first().and_then(|p| p.state()), Some(&ParticipantState::Connected));
@@ -229,6 +232,22 @@ async fn the_viewer_shows_each_host_as_they_come_and_go() -> anyhow::Result<()> 
     .await?;
     let columns: String = eval(&page, "getComputedStyle(document.querySelector('.stage-grid')).gridTemplateColumns.split(' ').length.toString()").await?;
     assert_eq!(columns, "2", "two hosts side by side");
+    // The browser host makes a sound (the built-in one is silent): it takes the spotlight.
+    wait_for(&page, &format!("{second}.classList.contains('spotlight')"), Duration::from_secs(10)).await?;
+    let spotlit: usize = eval(&page, "document.querySelectorAll('.stage-tile.spotlight').length").await?;
+    assert_eq!(spotlit, 1);
+
+    // On a phone (360×740): both hosts, nothing wider than the screen, controls big enough to touch.
+    let phone = chromium.open_as_device(&format!("{}/stage", stack.site), 360, 740, true).await?;
+    wait_for(&phone, &format!("{tiles} === 2"), Duration::from_secs(20)).await?;
+    let (widest, smallest_button): (f64, f64) = eval(
+        &phone,
+        "[Math.max(...[...document.querySelectorAll('[data-testid=stage-tile]')].map(t => t.getBoundingClientRect().right)), \
+          Math.min(...[...document.querySelectorAll('.stage-tile-controls button')].map(b => Math.min(b.offsetWidth, b.offsetHeight)))]",
+    )
+    .await?;
+    assert!(widest <= 360.0, "a tile reaches {widest}px on a 360px screen");
+    assert!(smallest_button >= 44.0, "a tile button is {smallest_button}px");
 
     // Unmuting one tile is that tile's alone.
     eval::<bool>(&page, &format!("{second}.querySelector('[data-testid=tile-mute]').click(), true")).await?;

@@ -116,6 +116,7 @@ fn site_identity() -> ivs_site::identity::Identity {
             user_claim: "sub".into(),
             name_claim: "name".into(),
             moderator_claim: "moderator".into(),
+            host_claim: "host".into(),
         }),
         ..Default::default()
     };
@@ -327,6 +328,21 @@ fn targets() -> Vec<Target> {
             dictionary: &["\"type\":\"ivs-viewer:command\"", "\"command\":", "\"volume\":", "\"quality\"", "NaN"],
             made_seeds: Vec::new(),
             run: Box::new(|input| drop(ivs_proto::embed::parse_command(&text(input)))),
+        },
+        Target {
+            // What a stage's viewer reads from the network: the line-up room event, a token's claims.
+            name: "stage",
+            dictionary: &["\"participantId\":\"", "\"userId\":", "\"whip_url\":\"", "https://", "eyJ", ".", "[{", "}]"],
+            made_seeds: Vec::new(),
+            run: Box::new(|input| {
+                let text = text(input).into_owned();
+                let attributes = ivs_proto::chat::Attributes::from([("members".to_owned(), text.clone()), ("sessionId".to_owned(), "st-x".to_owned())]);
+                drop(ivs_proto::stage::Lineup::from_attributes(&attributes));
+                drop(ivs_proto::stage::TokenClaims::read(&text));
+                if let Ok(claims) = ivs_proto::stage::TokenClaims::read(&format!("h.{}.s", text.trim())) {
+                    drop(claims.subscribe_url(&text));
+                }
+            }),
         },
     ]
 }

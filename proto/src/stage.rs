@@ -161,6 +161,49 @@ pub fn grid_columns(tiles: usize, width: u32) -> usize {
     columns
 }
 
+/// Who is in the spotlight: the loudest participant, once they have been the loudest, above a
+/// whisper, for a second — so a cough does not move the picture, and silence keeps the last one.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Spotlight {
+    current: Option<String>,
+    /// Who has been loudest since when (ms), not yet in the spotlight.
+    challenger: Option<(String, f64)>,
+}
+
+/// An audio level (0 to 1, as WebRTC reports it) under which nobody is speaking.
+pub const SPEAKING_LEVEL: f64 = 0.02;
+/// How long someone must be the loudest to take the spotlight.
+pub const SPOTLIGHT_AFTER_MS: f64 = 1000.0;
+
+impl Spotlight {
+    /// Takes the levels heard at `now_ms` (participant, level); answers who is in the spotlight.
+    pub fn hear(&mut self, levels: &[(String, f64)], now_ms: f64) -> Option<&str> {
+        if let Some(current) = &self.current {
+            if !levels.iter().any(|(id, _)| id == current) {
+                self.current = None; // they left
+            }
+        }
+        let loudest = levels.iter().filter(|(_, level)| *level >= SPEAKING_LEVEL).max_by(|a, b| a.1.total_cmp(&b.1)).map(|(id, _)| id.clone());
+        match loudest {
+            Some(id) if Some(&id) == self.current.as_ref() => self.challenger = None,
+            Some(id) => {
+                let since = match &self.challenger {
+                    Some((challenger, since)) if *challenger == id => *since,
+                    _ => now_ms,
+                };
+                if self.current.is_none() || now_ms - since >= SPOTLIGHT_AFTER_MS {
+                    self.current = Some(id);
+                    self.challenger = None;
+                } else {
+                    self.challenger = Some((id, since));
+                }
+            }
+            None => self.challenger = None,
+        }
+        self.current.as_deref()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -194,5 +237,18 @@ mod tests {
     fn grids_adapt_to_the_tiles_and_the_screen() {
         assert_eq!([1, 2, 4, 5, 9, 10, 12].map(|n| grid_columns(n, 1200)), [1, 2, 2, 3, 3, 4, 4]);
         assert_eq!([1, 2, 5, 12].map(|n| grid_columns(n, 360)), [1, 2, 2, 2]);
+    }
+
+    #[test]
+    fn the_spotlight_follows_who_speaks_for_a_second() {
+        let mut spot = Spotlight::default();
+        let heard = |a: f64, b: f64| vec![("a".to_owned(), a), ("b".to_owned(), b)];
+        assert_eq!(spot.hear(&heard(0.0, 0.0), 0.0), None, "silence: nobody");
+        assert_eq!(spot.hear(&heard(0.3, 0.0), 100.0), Some("a"), "the first speaker at once");
+        assert_eq!(spot.hear(&heard(0.0, 0.5), 200.0), Some("a"), "a cough does not move it");
+        assert_eq!(spot.hear(&heard(0.0, 0.5), 900.0), Some("a"));
+        assert_eq!(spot.hear(&heard(0.0, 0.5), 1200.0), Some("b"), "a second of b");
+        assert_eq!(spot.hear(&heard(0.0, 0.0), 5000.0), Some("b"), "silence keeps the last");
+        assert_eq!(spot.hear(&[("a".to_owned(), 0.0)], 5100.0), None, "b left");
     }
 }

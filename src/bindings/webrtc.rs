@@ -79,6 +79,25 @@ impl Subscription {
     }
 }
 
+impl Subscription {
+    /// The loudness of the participant's sound now (0 to 1, as WebRTC measures it), if any arrives.
+    pub fn audio_level(&self) -> Option<f64> {
+        use js_sys::{Array, Function, Reflect};
+        let call = |target: &JsValue, name: &str| -> Option<JsValue> {
+            Reflect::get(target, &JsValue::from_str(name)).ok()?.dyn_into::<Function>().ok()?.call0(target).ok()
+        };
+        let receivers: Array = call(self.pc.as_ref(), "getReceivers")?.dyn_into().ok()?;
+        receivers.iter().find_map(|receiver| {
+            let track = Reflect::get(&receiver, &JsValue::from_str("track")).ok()?;
+            if Reflect::get(&track, &JsValue::from_str("kind")).ok()?.as_string()? != "audio" {
+                return None;
+            }
+            let sources: Array = call(&receiver, "getSynchronizationSources")?.dyn_into().ok()?;
+            Reflect::get(&sources.get(0), &JsValue::from_str("audioLevel")).ok()?.as_f64()
+        })
+    }
+}
+
 async fn negotiate(pc: &RtcPeerConnection, url: &str, token: &str, location: &RefCell<Option<String>>) -> Result<(), String> {
     let offer = JsFuture::from(pc.create_offer()).await.map_err(|_| "the browser could not make an offer".to_owned())?;
     let offer: RtcSessionDescriptionInit = offer.unchecked_into();

@@ -6,7 +6,10 @@
 use std::time::Duration;
 
 use ivs_proto::backoff::Backoff;
-use ivs_proto::stage::{grid_columns, Member, StageToken, TokenClaims};
+use std::collections::HashMap;
+
+use gloo_timers::callback::Interval;
+use ivs_proto::stage::{grid_columns, Member, Spotlight, StageToken, TokenClaims};
 use leptos::html::{Div, Video};
 use leptos::prelude::*;
 
@@ -44,6 +47,22 @@ pub fn StageView(token_url: String) -> impl IntoView {
         }
     });
     let members = Memo::new(move |_| store.members());
+    // The active speaker: each tile reports its loudness; the loudest for a second is spotlit.
+    let levels = Levels { heard: StoredValue::new_local(HashMap::new()), spotlit: RwSignal::new(None) };
+    provide_context(levels);
+    let spotlight = StoredValue::new_local(Spotlight::default());
+    let ticker = Interval::new(300, move || {
+        let heard: Vec<(String, f64)> = levels.heard.with_value(|h| h.iter().map(|(id, level)| (id.clone(), *level)).collect());
+        let now = js_sys::Date::now();
+        let chosen = spotlight.try_update_value(|s| s.hear(&heard, now).map(str::to_owned)).flatten();
+        // Only a grid of two or more has a spotlight.
+        let chosen = chosen.filter(|_| heard.len() > 1);
+        if levels.spotlit.get_untracked() != chosen {
+            levels.spotlit.set(chosen);
+        }
+    });
+    let ticker = StoredValue::new_local(Some(ticker));
+    on_cleanup(move || drop(ticker.try_update_value(Option::take)));
     let columns = move || grid_columns(members.with(Vec::len), 1200);
     let waiting = move || pass.with(Option::is_some) && store.known() && members.with(Vec::is_empty);
     view! {
@@ -62,6 +81,14 @@ pub fn StageView(token_url: String) -> impl IntoView {
             </div>
         </section>
     }
+}
+
+/// What the tiles hear, for the spotlight.
+#[derive(Clone, Copy)]
+struct Levels {
+    /// Each participant's loudness, by participant ID.
+    heard: StoredValue<HashMap<String, f64>, LocalStorage>,
+    spotlit: RwSignal<Option<String>>,
 }
 
 /// One participant: its picture and sound, and its own controls.
@@ -100,7 +127,25 @@ fn StageTile(member: Member, token: String, claims: TokenClaims) -> impl IntoVie
             Err(_) => set_state.set(PeerState::Failed("this browser cannot receive a stage".into())),
         }
     });
-    on_cleanup(move || drop(held.try_update_value(Option::take)));
+    let levels = expect_context::<Levels>();
+    let id = member.participant_id.clone();
+    let listen = {
+        let id = id.clone();
+        Interval::new(300, move || {
+            let level = held.with_value(|s| s.as_ref().and_then(Subscription::audio_level)).unwrap_or(0.0);
+            levels.heard.update_value(|h| {
+                h.insert(id.clone(), level);
+            });
+        })
+    };
+    let listen = StoredValue::new_local(Some(listen));
+    let gone = id.clone();
+    on_cleanup(move || {
+        drop(listen.try_update_value(Option::take));
+        levels.heard.try_update_value(|h| h.remove(&gone));
+        drop(held.try_update_value(Option::take));
+    });
+    let spotlit = move || levels.spotlit.with(|s| s.as_deref() == Some(id.as_str()));
     Effect::new(move |_| {
         if let Some(element) = video.get() {
             element.set_muted(muted.get());
@@ -123,7 +168,7 @@ fn StageTile(member: Member, token: String, claims: TokenClaims) -> impl IntoVie
         move || if muted.get() { format!("Unmute {name}") } else { format!("Mute {name}") }
     };
     view! {
-        <div class="stage-tile" node_ref=tile data-testid="stage-tile" data-participant=member.participant_id.clone()
+        <div class="stage-tile" class:spotlight=spotlit node_ref=tile data-testid="stage-tile" data-participant=member.participant_id.clone()
              data-state=move || match state.get() { PeerState::Connecting => "connecting", PeerState::Connected => "connected", PeerState::Failed(_) => "failed" }>
             <video node_ref=video autoplay=true playsinline=true muted=true aria-label=format!("{name}'s camera")></video>
             <span class="stage-name">{name.clone()}</span>

@@ -6,7 +6,8 @@
 //! subscriber on the m-line of the same kind, in the codec the subscriber negotiated (browsers
 //! offer H.264, VP8 and Opus); NACKs are answered from str0m's send buffers; a subscriber's
 //! keyframe request (PLI/FIR) is passed to its publisher, and a new subscriber asks for one at
-//! once, so it sees a picture without waiting for the next keyframe.
+//! once, so it sees a picture without waiting for the next keyframe. Audio packets keep their
+//! speaker's loudness (the audio-level header extension), by which viewers find who speaks.
 //!
 //! [`Sfu::answer`] turns an offer into an answer and hands the connection to the task; the
 //! stages' control plane hears who connected, published, subscribed and left.
@@ -57,9 +58,19 @@ pub enum OfferError {
     Stopped,
 }
 
+/// What became of a request to end a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Closed {
+    Closed,
+    /// The connection is another participant's.
+    NotYours,
+    /// No such connection (it ended already, or never was).
+    Unknown,
+}
+
 enum Command {
     Join(ConnId, Box<Rtc>, Peer),
-    Close(ConnId),
+    Close(ConnId, String, tokio::sync::oneshot::Sender<Closed>),
     DisconnectParticipant(String),
     DisconnectStage(String),
 }
@@ -105,9 +116,13 @@ impl Sfu {
         Ok((id, answer.to_sdp_string()))
     }
 
-    /// Ends connection `id` (WHIP `DELETE`).
-    pub fn close(&self, id: ConnId) {
-        let _ = self.commands.send(Command::Close(id));
+    /// Ends connection `id` if it is participant `participant_id`'s (WHIP `DELETE`).
+    pub async fn close(&self, id: ConnId, participant_id: &str) -> Closed {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        if self.commands.send(Command::Close(id, participant_id.to_owned(), tx)).is_err() {
+            return Closed::Unknown;
+        }
+        rx.await.unwrap_or(Closed::Unknown)
     }
 
     /// Ends every connection of participant `participant_id` (`DisconnectParticipant`).
@@ -185,7 +200,17 @@ async fn run(socket: UdpSocket, mut commands: mpsc::UnboundedReceiver<Command>, 
                         tracks_out: HashMap::new(),
                         last_keyframe_request: None,
                     }),
-                    Command::Close(id) => conns.iter_mut().filter(|c| c.id == id).for_each(|c| c.rtc.disconnect()),
+                    Command::Close(id, participant, answer) => {
+                        let closed = match conns.iter_mut().find(|c| c.id == id && c.rtc.is_alive()) {
+                            Some(conn) if conn.peer.participant_id == participant => {
+                                conn.rtc.disconnect();
+                                Closed::Closed
+                            }
+                            Some(_) => Closed::NotYours,
+                            None => Closed::Unknown,
+                        };
+                        let _ = answer.send(closed);
+                    }
                     Command::DisconnectParticipant(pid) => conns.iter_mut().filter(|c| c.peer.participant_id == pid).for_each(|c| c.rtc.disconnect()),
                     Command::DisconnectStage(arn) => conns.iter_mut().filter(|c| c.peer.stage_arn == arn).for_each(|c| c.rtc.disconnect()),
                 }
@@ -296,6 +321,11 @@ fn forward(conns: &mut [Conn], item: Propagate) {
                 let Some(pt) = writer.match_params(data.params) else {
                     tracing::debug!(conn = conn.id, params = ?data.params, "the subscriber negotiated no codec matching the publisher's; not forwarded");
                     continue;
+                };
+                // The speaker's loudness travels on (subscribers find the active speaker by it).
+                let writer = match data.ext_vals.audio_level {
+                    Some(level) => writer.audio_level(level, data.ext_vals.voice_activity.unwrap_or(false)),
+                    None => writer,
                 };
                 if let Err(e) = writer.write(pt, data.network_time, data.time, data.data.clone()) {
                     tracing::debug!(conn = conn.id, "forwarding failed: {e}");

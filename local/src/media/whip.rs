@@ -9,9 +9,6 @@
 //! a stage that exists (404), of a participant not disconnected by `DisconnectParticipant` (403),
 //! holding the capability asked for (403). Answers are `201 Created`, `application/sdp`.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -20,7 +17,7 @@ use axum::routing::{delete, post};
 use axum::Router;
 use tower_http::cors::{Any, CorsLayer};
 
-use super::sfu::{ConnId, OfferError, Peer, Role, Sfu};
+use super::sfu::{Closed, ConnId, OfferError, Peer, Role, Sfu};
 use crate::account::Refusal;
 use crate::control::participant_tokens::{now_secs, Claims};
 use crate::control::stages::Stages;
@@ -30,13 +27,11 @@ use crate::control::stages::Stages;
 pub struct Whip {
     pub stages: Stages,
     pub sfu: Sfu,
-    /// Each open connection's participant (only it may end the connection).
-    owners: Arc<Mutex<HashMap<ConnId, String>>>,
 }
 
 impl Whip {
     pub fn new(stages: Stages, sfu: Sfu) -> Self {
-        Self { stages, sfu, owners: Arc::default() }
+        Self { stages, sfu }
     }
 }
 
@@ -90,7 +85,6 @@ fn offer(body: &Bytes) -> Result<&str, Refused> {
 fn answered(whip: &Whip, claims: &Claims, peer: Peer, sdp: &str) -> Result<Response, Refused> {
     match whip.sfu.answer(sdp, peer) {
         Ok((id, answer)) => {
-            whip.owners.lock().unwrap_or_else(|p| p.into_inner()).insert(id, claims.jti.clone());
             whip.stages.connected(claims);
             let location = format!("/whip/session/{id}");
             Ok((StatusCode::CREATED, [(header::CONTENT_TYPE, "application/sdp".to_owned()), (header::LOCATION, location)], answer).into_response())
@@ -135,14 +129,9 @@ async fn subscribe(State(whip): State<Whip>, Path(publisher): Path<String>, head
 
 async fn end(State(whip): State<Whip>, Path(id): Path<ConnId>, headers: HeaderMap) -> Result<Response, Refused> {
     let claims = admit(&whip, &headers)?;
-    let mut owners = whip.owners.lock().unwrap_or_else(|p| p.into_inner());
-    match owners.get(&id) {
-        Some(owner) if *owner == claims.jti => {
-            owners.remove(&id);
-            whip.sfu.close(id);
-            Ok(StatusCode::OK.into_response())
-        }
-        Some(_) => Err(refuse(StatusCode::FORBIDDEN, "this connection is another participant's")),
-        None => Err(refuse(StatusCode::NOT_FOUND, "no such connection")),
+    match whip.sfu.close(id, &claims.jti).await {
+        Closed::Closed => Ok(StatusCode::OK.into_response()),
+        Closed::NotYours => Err(refuse(StatusCode::FORBIDDEN, "this connection is another participant's")),
+        Closed::Unknown => Err(refuse(StatusCode::NOT_FOUND, "no such connection")),
     }
 }
