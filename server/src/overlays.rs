@@ -69,7 +69,8 @@ struct Watched {
 
 /// A poll id that never repeats: the time, then randomness.
 fn new_poll_id(now_ms: i64) -> String {
-    format!("poll-{now_ms:x}-{}", hex::encode(rand::random::<[u8; 3]>()))
+    // 64 random bits: polls opened in the same millisecond (on several instances) never share an id.
+    format!("poll-{now_ms:x}-{}", hex::encode(rand::random::<[u8; 8]>()))
 }
 
 impl Overlays {
