@@ -23,17 +23,23 @@ pub fn App() -> impl IntoView {
     ViewerPage().into_any()
 }
 
+/// The configuration, once read or fetched (the request goes out now).
+fn load_config() -> ReadSignal<Option<Loaded>> {
+    let (loaded, set_loaded) = signal(None::<Loaded>);
+    match crate::config::load() {
+        Source::Inline(config) => set_loaded.set(Some(config)),
+        Source::Fetching(request) => leptos::task::spawn_local(async move { set_loaded.set(Some(request.await)) }),
+    }
+    loaded
+}
+
 /// The viewer page (and the embed route).
 #[component]
 fn ViewerPage() -> impl IntoView {
     // Start-up order matters for time to first frame: the configuration request goes out first,
     // then the player is created (its worker boots meanwhile), then the view mounts; the stream
     // loads the moment the configuration and the <video> are both there.
-    let (loaded, set_loaded) = signal(None::<Loaded>);
-    match crate::config::load() {
-        Source::Inline(config) => set_loaded.set(Some(config)),
-        Source::Fetching(request) => leptos::task::spawn_local(async move { set_loaded.set(Some(request.await)) }),
-    }
+    let loaded = load_config();
     let player = use_ivs_player();
     provide_context(player);
     provide_context(player.handle);
@@ -65,11 +71,7 @@ fn ViewerPage() -> impl IntoView {
 /// the chat (and the line-up's changes arriving through it) beside them.
 #[component]
 fn StagePage() -> impl IntoView {
-    let (loaded, set_loaded) = signal(None::<Loaded>);
-    match crate::config::load() {
-        Source::Inline(config) => set_loaded.set(Some(config)),
-        Source::Fetching(request) => leptos::task::spawn_local(async move { set_loaded.set(Some(request.await)) }),
-    }
+    let loaded = load_config();
     provide_stage();
     let stream_status = provide_stream_status();
     provide_polls(stream_status);

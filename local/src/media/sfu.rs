@@ -89,6 +89,13 @@ const CONNECT_WITHIN: Duration = Duration::from_secs(20);
 /// The least time between two keyframe requests to one publisher.
 const KEYFRAME_EVERY: Duration = Duration::from_millis(500);
 
+impl Role {
+    /// Whether this connection receives participant `publisher`'s media.
+    fn receives(&self, publisher: &str) -> bool {
+        matches!(self, Role::Subscribe(p) if p == publisher)
+    }
+}
+
 impl Sfu {
     /// Binds the media socket on `ip` (any free port) and starts the task.
     pub async fn start(ip: std::net::IpAddr, stages: Stages) -> std::io::Result<Self> {
@@ -314,8 +321,12 @@ fn request_keyframe(conn: &mut Conn, kind: KeyframeRequestKind) {
 fn forward(conns: &mut [Conn], item: Propagate) {
     match item {
         Propagate::Media(from, kind, data) => {
-            let Some(publisher) = conns.iter().find(|c| c.id == from).map(|c| (c.peer.stage_arn.clone(), c.peer.participant_id.clone())) else { return };
-            for conn in conns.iter_mut().filter(|c| c.connected && c.peer.stage_arn == publisher.0 && c.peer.role == Role::Subscribe(publisher.1.clone())) {
+            let Some(index) = conns.iter().position(|c| c.id == from) else { return };
+            // Split so the publisher is read while its subscribers are written to (no per-packet copies).
+            let (before, rest) = conns.split_at_mut(index);
+            let (publisher, after) = rest.split_first_mut().expect("index is in range");
+            let (stage, participant) = (&publisher.peer.stage_arn, &publisher.peer.participant_id);
+            for conn in before.iter_mut().chain(after.iter_mut()).filter(|c| c.connected && c.peer.stage_arn == *stage && c.peer.role.receives(participant)) {
                 let Some(&mid) = conn.tracks_out.get(&kind) else { continue };
                 let Some(writer) = conn.rtc.writer(mid) else { continue };
                 let Some(pt) = writer.match_params(data.params) else {
@@ -354,7 +365,7 @@ fn drop_dead(conns: &mut Vec<Conn>, stages: &Stages) {
             Role::Publish => {
                 stages.closed(&peer.stage_arn, &peer.participant_id, true, None);
                 // Its subscribers have nothing left to receive: WHIP has no renegotiation.
-                for conn in conns.iter_mut().filter(|c| c.peer.role == Role::Subscribe(peer.participant_id.clone())) {
+                for conn in conns.iter_mut().filter(|c| c.peer.role.receives(&peer.participant_id)) {
                     conn.rtc.disconnect();
                 }
             }

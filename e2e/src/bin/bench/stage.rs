@@ -16,6 +16,8 @@ use std::time::Duration;
 use ivs_e2e::stage::publish;
 use ivs_e2e::{eval, ivsrealtime_client, wait_for, Chromium, Stack};
 
+use super::percentile;
+
 /// Draws the time into the publisher's canvas each time it draws (`stage::publish` calls it).
 const CLOCK_IN_PICTURE: &str = r#"
 window.__stamp = (g) => {
@@ -55,11 +57,6 @@ window.__readClock = (video) => {
   video.requestVideoFrameCallback(step);
 };
 "#;
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil().max(1.0) as usize;
-    sorted[rank.min(sorted.len()) - 1]
-}
 
 /// CPU seconds (user + system) process `pid` has used.
 fn cpu_seconds(pid: u32) -> anyhow::Result<f64> {
