@@ -9,7 +9,8 @@
 // a usable SDK or inline configuration, step 1 does less and the app does the rest itself.
 (function () {
   "use strict";
-  var EMBED_CODE = /\/embed-code\/?$/;
+  // Pages without the channel's player: the embed code generator and the real-time stage.
+  var NO_PLAYER = /\/(embed-code|stage)\/?$/;
   var video = prewarm();
   var started = false;
   // `why`: "first-frame", "stopped" (an error or a blocked start), "timeout", or "not-loading"
@@ -42,8 +43,8 @@
   function preload(jsUrl, wasmUrl) {
     var meta = document.querySelector('meta[name="ivs-viewer-prefetch"]');
     var names = meta ? meta.content.split(/\s+/).filter(Boolean) : [];
-    // The embed code page shows no player: only the loader, not the stage part.
-    if (EMBED_CODE.test(location.pathname)) names = names.filter(function (name) { return /\.js$/.test(name); });
+    // A page without the player takes only the loader, not the part drawn over the video.
+    if (NO_PLAYER.test(location.pathname)) names = names.filter(function (name) { return /\.js$/.test(name); });
     var beside = new URL(jsUrl, document.baseURI); // the build puts them beside the app's JS
     var urls = [wasmUrl].concat(names.map(function (name) { return new URL(name, beside).href; }));
     urls.forEach(function (url) {
@@ -78,7 +79,7 @@
   // Returns the video when the stream is already loading, otherwise null.
   function prewarm() {
     if (!window.IVSPlayer || !IVSPlayer.isPlayerSupported) return null;
-    if (EMBED_CODE.test(location.pathname)) return null; // no player on that page
+    if (NO_PLAYER.test(location.pathname)) return null; // no player on that page
     // The SDK's worker and wasm are beside its script (in a folder named by the build).
     var sdk = document.querySelector('script[src*="amazon-ivs-player"]');
     var base = sdk ? new URL(".", sdk.src).href : new URL("ivs/", document.baseURI).href;

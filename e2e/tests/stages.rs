@@ -216,6 +216,9 @@ async fn the_viewer_shows_each_host_as_they_come_and_go() -> anyhow::Result<()> 
     wait_for(&page, first_moving, Duration::from_secs(20)).await?;
     let name: String = eval(&page, "document.querySelector('.stage-name').textContent").await?;
     assert_eq!(name, "local-host");
+    // The stage page starts no channel player: no start-up stand-in, no video but the tiles'.
+    let channel_player: bool = eval(&page, "document.getElementById('ivs-boot') !== null || document.querySelectorAll('video:not([data-testid=stage-tile] video)').length > 0").await?;
+    assert!(!channel_player, "the stage page started the channel's player");
 
     // A host publishes from another browser: a second tile appears, without a reload.
     let host_page = chromium.open_isolated(&format!("{}/_local/health", stack.api)).await?;
