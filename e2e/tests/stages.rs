@@ -217,7 +217,9 @@ async fn the_viewer_shows_each_host_as_they_come_and_go() -> anyhow::Result<()> 
     let name: String = eval(&page, "document.querySelector('.stage-name').textContent").await?;
     assert_eq!(name, "local-host");
     // The stage page starts no channel player: no start-up stand-in, no video but the tiles'.
-    let channel_player: bool = eval(&page, "document.getElementById('ivs-boot') !== null || document.querySelectorAll('video:not([data-testid=stage-tile] video)').length > 0").await?;
+    let channel_player: bool =
+        eval(&page, "document.getElementById('ivs-boot') !== null || document.querySelectorAll('video:not([data-testid=stage-tile] video)').length > 0")
+            .await?;
     assert!(!channel_player, "the stage page started the channel's player");
 
     // A host publishes from another browser: a second tile appears, without a reload.

@@ -7,6 +7,7 @@ mod panels;
 mod quality;
 mod timeline;
 
+use super::icons::FullScreenIcon;
 use ivs_proto::controls::{fullscreen_label, mute_label, shortcut, step_volume, unmutes, volume_shown, PlayAction, PlayButton, Shortcut};
 use leptos::html::Div;
 use leptos::prelude::*;
@@ -126,7 +127,7 @@ pub fn Controls(
                     on:click=move |_| { if let Some(video) = handle.video() { toggle_picture_in_picture(&video) } }>"PiP"</button>
             </Show>
             <button class="ctl" data-testid="ctl-fullscreen" on:click=move |_| fullscreen() aria-label=move || fullscreen_label(fullscreen_on.get())>
-                <svg class="ctl-icon" viewBox="0 0 24 24" aria-hidden="true"><path d="M4 9V4h5M15 4h5v5M20 15v5h-5M9 20H4v-5" stroke="currentColor" stroke-width="2" fill="none" /></svg>
+                <FullScreenIcon />
             </button>
             <button class="ctl ctl-text" data-testid="ctl-help" aria-label="Keyboard shortcuts (?)" on:click=move |_| set_help_open.update(|o| *o = !*o)>"?"</button>
         </div>

@@ -5,6 +5,7 @@ pub mod chat_line;
 pub mod chat_panel;
 pub mod controls;
 pub mod embed_builder;
+pub mod icons;
 pub mod notice_banner;
 pub mod overlays;
 pub mod playback_prompts;

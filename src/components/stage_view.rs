@@ -13,6 +13,7 @@ use ivs_proto::stage::{grid_columns, Member, Spotlight, StageToken, TokenClaims}
 use leptos::html::{Div, Video};
 use leptos::prelude::*;
 
+use super::icons::FullScreenIcon;
 use crate::bindings::fetch::post_with_credentials;
 use crate::bindings::webrtc::{PeerState, Subscription};
 use crate::hooks::use_stage::StageStore;
@@ -184,7 +185,7 @@ fn StageTile(member: Member, token: String, claims: TokenClaims) -> impl IntoVie
                                set_muted.set(v == 0.0);
                            }
                        } />
-                <button type="button" aria-label=format!("Show {name} full screen") on:click=full_screen>"⛶"</button>
+                <button type="button" aria-label=format!("Show {name} full screen") on:click=full_screen><FullScreenIcon /></button>
             </div>
         </div>
     }
