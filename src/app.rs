@@ -6,10 +6,11 @@ use crate::bindings::messages::in_frame;
 use crate::components::viewer::Viewer;
 use crate::config::{Loaded, Source};
 use crate::hooks::use_ivs_player::use_ivs_player;
+use crate::hooks::use_overlay_board::OverlayBoard;
 use crate::hooks::use_polls::provide_polls;
 use crate::hooks::use_stage::provide_stage;
 use crate::hooks::use_stream_status::provide_stream_status;
-use crate::lazy::{chat_panel, embed_api, embed_builder, lazy, stage_view};
+use crate::lazy::{chat_panel, embed_api, embed_builder, lazy, stage_board, stage_view};
 
 /// The whole app: the viewer, or on `/embed-code` the embed code generator.
 #[component]
@@ -43,6 +44,7 @@ fn ViewerPage() -> impl IntoView {
     let player = use_ivs_player();
     provide_context(player);
     provide_context(player.handle);
+    OverlayBoard::provide_for_player(&player);
     let stream_status = provide_stream_status();
     let polls = provide_polls(stream_status);
     let config = Signal::derive(move || loaded.get().and_then(Result::ok));
@@ -67,15 +69,18 @@ fn ViewerPage() -> impl IntoView {
     }
 }
 
-/// The stage page (`/stage`): the participants who publish on the site's real-time stage, with
-/// the chat (and the line-up's changes arriving through it) beside them.
+/// The stage page (`/stage`): the participants who publish on the site's real-time stage, the
+/// polls and overlays shown on it under them, and the chat (through which the line-up's changes
+/// and the overlays arrive) beside them.
 #[component]
 fn StagePage() -> impl IntoView {
     let loaded = load_config();
     provide_stage();
+    OverlayBoard::provide_for_stage();
     let stream_status = provide_stream_status();
-    provide_polls(stream_status);
+    let polls = provide_polls(stream_status);
     let config = Signal::derive(move || loaded.get().and_then(Result::ok));
+    Effect::new(move |_| polls.set_votes_url(config.with(|c| c.as_ref().and_then(|c| c.votes_url.clone()))));
     let error = move || match loaded.get() {
         Some(Err(e)) => Some(e.to_string()),
         Some(Ok(config)) if config.stage_token_url.is_none() => Some("This site has no stage.".to_owned()),
@@ -89,7 +94,10 @@ fn StagePage() -> impl IntoView {
                 when=move || error().is_none()
                 fallback=move || view! { <p class="app-error" role="alert" data-testid="config-error">{error()}</p> }
             >
-                {move || token_url.get().map(|url| lazy(Some("stage"), move || stage_view(url.clone())))}
+                <div class="stage-main">
+                    {move || token_url.get().map(|url| lazy(Some("stage"), move || stage_view(url.clone())))}
+                    {lazy(Some("polls and overlays"), move || stage_board(config))}
+                </div>
                 {move || chat.get().map(|chat| lazy(Some("chat"), move || chat_panel(chat.clone())))}
             </Show>
         </main>

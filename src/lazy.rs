@@ -41,9 +41,9 @@ pub fn chat_panel(config: ChatConfig) -> Result<AnyView, NotLoaded> {
 #[wasm_split(stage, fallible, wasm_split_path = ::leptos::wasm_split)]
 pub fn over_the_video(stage: NodeRef<Div>, config: Signal<Option<ViewerConfig>>) -> Result<AnyView, NotLoaded> {
     use crate::components::controls::Controls;
-    use crate::components::overlays::StageOverlays;
+    use crate::components::overlays::NoticeOverlay;
     Ok(view! {
-        <StageOverlays config=config />
+        <NoticeOverlay config=config />
         <Controls stage=stage />
     }
     .into_any())
@@ -62,6 +62,21 @@ pub fn overlay_cards() -> Result<AnyView, NotLoaded> {
 pub fn product_tray() -> Result<AnyView, NotLoaded> {
     use crate::components::overlays::Tray;
     Ok(view! { <Tray /> }.into_any())
+}
+
+/// A real-time stage's overlays under its grid — the notice, the cards and the tray, from the
+/// room's `app:stage-overlay` events (in the same file as the channel's overlays).
+#[wasm_split(stage, fallible, wasm_split_path = ::leptos::wasm_split)]
+pub fn stage_board(config: Signal<Option<ViewerConfig>>) -> Result<AnyView, NotLoaded> {
+    use crate::components::overlays::{NoticeOverlay, OverlayCards, Tray};
+    Ok(view! {
+        <div class="stage-board" data-testid="stage-board">
+            <NoticeOverlay config=config />
+            <OverlayCards />
+            <Tray />
+        </div>
+    }
+    .into_any())
 }
 
 /// The embed API, for a viewer in a host page's iframe (nothing to show).

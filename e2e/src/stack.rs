@@ -254,8 +254,17 @@ hosts = ["host"]
     /// Publishes an overlay through the site server, as a producer does; returns the HTTP status
     /// and the answer (`{"id", "metadata"}` when published).
     pub fn publish(&self, overlay: &str) -> anyhow::Result<(u16, serde_json::Value)> {
+        self.publish_at("/api/overlays", overlay)
+    }
+
+    /// Publishes an overlay on the site's real-time stage, as [`Self::publish`] does on the channel.
+    pub fn publish_on_stage(&self, overlay: &str) -> anyhow::Result<(u16, serde_json::Value)> {
+        self.publish_at("/api/overlays?on=stage", overlay)
+    }
+
+    fn publish_at(&self, path: &str, overlay: &str) -> anyhow::Result<(u16, serde_json::Value)> {
         let auth = format!("Bearer {}", self.operator_key);
-        let (status, _, body) = http_with("POST", &format!("{}/api/overlays", self.site), &[("Authorization", &auth)], overlay)?;
+        let (status, _, body) = http_with("POST", &format!("{}{path}", self.site), &[("Authorization", &auth)], overlay)?;
         Ok((status, serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body))))
     }
 

@@ -242,9 +242,34 @@ async fn the_viewer_shows_each_host_as_they_come_and_go() -> anyhow::Result<()> 
     let spotlit: usize = eval(&page, "document.querySelectorAll('.stage-tile.spotlight').length").await?;
     assert_eq!(spotlit, 1);
 
-    // On a phone (360×740): both hosts, nothing wider than the screen, controls big enough to touch.
+    // A poll and a notice on the stage travel through the room (a stage has no timed metadata):
+    // shown under the grid, never over a face, and voted on.
+    wait_for(&page, "document.querySelector('[data-testid=chat-state]')?.dataset.state === 'connected'", Duration::from_secs(15)).await?;
+    let (status, answer) = stack.publish_on_stage(r#"{"type":"poll","question":"Who sings next?","options":["Ana","Ben","Cy"],"duration":120}"#)?;
+    assert_eq!(status, 200, "{answer}");
+    let (status, answer) = stack.publish_on_stage(r#"{"type":"notice","text":"Backstage pass raffle at the break","duration":120}"#)?;
+    assert_eq!(status, 200, "{answer}");
+    wait_for(&page, "document.querySelectorAll('[data-testid=stage-board] [data-testid=poll-choice]').length === 3", Duration::from_secs(15)).await?;
+    wait_for(&page, "document.querySelector('[data-testid=stage-board]').textContent.includes('Backstage pass raffle')", Duration::from_secs(5)).await?;
+    let (card_top, grid_bottom): (f64, f64) = eval(
+        &page,
+        "[document.querySelector('[data-testid=poll]').getBoundingClientRect().top, document.querySelector('.stage-grid').getBoundingClientRect().bottom]",
+    )
+    .await?;
+    assert!(card_top >= grid_bottom, "the poll card ({card_top}) covers the tiles (to {grid_bottom})");
+    eval::<bool>(&page, "document.querySelectorAll('[data-testid=poll-choice]')[1].click(), true").await?;
+    wait_for(&page, "document.querySelectorAll('[data-testid=poll-percent]')[1]?.textContent === '100%'", Duration::from_secs(10)).await?;
+    // The channel's viewers are not shown the stage's poll.
+    let (_, _, channel_state) = http_with("GET", &format!("{}/api/state", stack.site), &[], "")?;
+    assert!(!channel_state.contains("Who sings next?"), "{channel_state}");
+
+    // On a phone (360×740): both hosts, nothing wider than the screen, controls big enough to touch;
+    // a viewer who arrives after the poll went out finds it, with the votes so far.
     let phone = chromium.open_as_device(&format!("{}/stage", stack.site), 360, 740, true).await?;
     wait_for(&phone, &format!("{tiles} === 2"), Duration::from_secs(20)).await?;
+    wait_for(&phone, "document.querySelectorAll('[data-testid=poll-choice]').length === 3", Duration::from_secs(15)).await?;
+    eval::<bool>(&phone, "document.querySelectorAll('[data-testid=poll-choice]')[1].click(), true").await?;
+    wait_for(&phone, "document.querySelector('[data-testid=poll-total]')?.textContent.includes('2')", Duration::from_secs(10)).await?;
     let (widest, smallest_button): (f64, f64) = eval(
         &phone,
         "[Math.max(...[...document.querySelectorAll('[data-testid=stage-tile]')].map(t => t.getBoundingClientRect().right)), \

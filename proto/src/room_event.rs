@@ -3,7 +3,7 @@
 //! on [`RoomEvent`], so a new kind cannot be forgotten where it matters.
 
 use crate::chat::{Attributes, EVENT_DELETE_MESSAGE, EVENT_DISCONNECT_USER};
-use crate::stage::{Lineup, EVENT_STAGE_LINEUP};
+use crate::stage::{Lineup, EVENT_STAGE_LINEUP, EVENT_STAGE_OVERLAY};
 use crate::stream_status::{StreamStatus, EVENT_STREAM_STATUS};
 use crate::tally::{TallyUpdate, EVENT_POLL_TALLY};
 
@@ -20,6 +20,9 @@ pub enum RoomEvent {
     StreamStatus(StreamStatus),
     /// Who publishes on the stage now (the site server).
     StageLineup(Lineup),
+    /// An overlay shown on the stage (the site server): the cue's text, not yet parsed (the board
+    /// reads it as it reads a channel's timed metadata).
+    StageOverlay(String),
     /// A known event whose attributes do not read: its name.
     Malformed(String),
     /// An event this viewer does not act on (a site's own `app:…`, say): its name.
@@ -43,6 +46,7 @@ impl RoomEvent {
             EVENT_POLL_TALLY => TallyUpdate::from_attributes(attributes).map_or_else(malformed, Self::PollTally),
             EVENT_STREAM_STATUS => StreamStatus::from_attributes(attributes).map_or_else(malformed, Self::StreamStatus),
             EVENT_STAGE_LINEUP => Lineup::from_attributes(attributes).map_or_else(malformed, Self::StageLineup),
+            EVENT_STAGE_OVERLAY => attributes.get("cue").map_or_else(malformed, |cue| Self::StageOverlay(cue.clone())),
             other => Self::Other(other.to_owned()),
         }
     }
@@ -75,6 +79,9 @@ mod tests {
         assert_eq!(RoomEvent::parse(EVENT_POLL_TALLY, &attributes(&[("pollId", "p")])), RoomEvent::Malformed(EVENT_POLL_TALLY.into()));
         let lineup = Lineup { session_id: None, members: vec![crate::stage::Member { participant_id: "p1".into(), user_id: "host".into() }] };
         assert_eq!(RoomEvent::parse(EVENT_STAGE_LINEUP, &lineup.to_attributes()), RoomEvent::StageLineup(lineup));
+        let cue = r#"{"type":"notice","text":"Hi"}"#;
+        assert_eq!(RoomEvent::parse(EVENT_STAGE_OVERLAY, &attributes(&[("cue", cue)])), RoomEvent::StageOverlay(cue.into()));
+        assert_eq!(RoomEvent::parse(EVENT_STAGE_OVERLAY, &Attributes::new()), RoomEvent::Malformed(EVENT_STAGE_OVERLAY.into()));
         assert_eq!(RoomEvent::parse("app:confetti", &Attributes::new()), RoomEvent::Other("app:confetti".into()));
     }
 }

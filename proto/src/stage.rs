@@ -10,6 +10,10 @@ use crate::chat::Attributes;
 /// The chat room event that carries the line-up.
 pub const EVENT_STAGE_LINEUP: &str = "app:stage-lineup";
 
+/// The chat room event that carries an overlay shown on the stage (a stage has no timed
+/// metadata): its one attribute, `cue`, is the overlay's JSON, as a channel's cue would be.
+pub const EVENT_STAGE_OVERLAY: &str = "app:stage-overlay";
+
 /// The most participants who publish at once on a stage (IVS: 12).
 pub const MAX_PUBLISHERS: usize = 12;
 

@@ -84,7 +84,8 @@ impl App {
             viewer_config["stageTokenUrl"] = "/api/stage/token".into();
         }
         let room = Room::new(parts.ivs.clone(), config.chat.room_arn.clone());
-        let overlays = Overlays::new(parts.store.clone(), parts.ivs.clone(), config.channel.arn.clone(), room.clone());
+        let stage_arn = config.stage.as_ref().map(|s| s.arn.clone());
+        let overlays = Overlays::new(parts.store.clone(), parts.ivs.clone(), config.channel.arn.clone(), stage_arn, room.clone());
         let stage = config.stage.as_ref().map(|s| Stage::new(parts.ivs.clone(), s.arn.clone(), s.hosts.clone(), s.token_minutes, room.clone()));
         let status = Status::new(parts.store.clone(), parts.ivs.clone(), config.channel.arn.clone(), room);
         let whip = parts.stage_whip_url.as_deref();

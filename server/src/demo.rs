@@ -12,6 +12,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::overlays::Venue;
 use crate::App;
 
 /// The overlays `ivs-site overlay <kind>` publishes.
@@ -115,22 +116,26 @@ pub async fn run(app: App) {
             }
             tokio::time::sleep_until(at(secs)).await;
             let n = if matches!(kind, Kind::Product) { cycle * 2 + u64::from(secs > 30) } else { cycle };
-            let published = match app.overlays.publish(sample(kind, n)).await {
-                Ok(answer) => answer,
-                Err(e) => {
-                    tracing::debug!("demo: {e}");
-                    continue;
-                }
-            };
-            if let (Kind::Poll, Some(id)) = (kind, published.id) {
-                // The house accounts vote over the next seconds, so tallies move.
-                let app = app.clone();
-                tokio::spawn(async move {
-                    for (i, (user, _)) in HOUSE.iter().enumerate() {
-                        tokio::time::sleep(Duration::from_secs(3)).await;
-                        let _ = app.overlays.vote(&id, user, false, (i * 2 + cycle as usize) % 3).await;
+            // On the channel, and on the stage when the site has one and someone is on it.
+            let venues = if app.stage.is_some() { &[Venue::Channel, Venue::Stage][..] } else { &[Venue::Channel][..] };
+            for &venue in venues {
+                let published = match app.overlays.publish(sample(kind, n), venue).await {
+                    Ok(answer) => answer,
+                    Err(e) => {
+                        tracing::debug!("demo ({venue:?}): {e}");
+                        continue;
                     }
-                });
+                };
+                if let (Kind::Poll, Some(id)) = (kind, published.id) {
+                    // The house accounts vote over the next seconds, so tallies move.
+                    let app = app.clone();
+                    tokio::spawn(async move {
+                        for (i, (user, _)) in HOUSE.iter().enumerate() {
+                            tokio::time::sleep(Duration::from_secs(3)).await;
+                            let _ = app.overlays.vote(&id, user, false, (i * 2 + cycle as usize) % 3).await;
+                        }
+                    });
+                }
             }
         }
         tokio::time::sleep_until(at(60)).await;

@@ -9,6 +9,7 @@ use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 use ivs_site::config::Config;
 use ivs_site::ivs::Ivs;
+use ivs_site::overlays::Venue;
 use ivs_site::{demo, App};
 
 #[derive(Parser)]
@@ -37,6 +38,9 @@ enum Command {
     /// Publish an overlay (a JSON object, see docs/metadata.md) through a running server.
     Publish {
         overlay: String,
+        /// Where it is shown: over the channel's video, or over the real-time stage.
+        #[arg(long, value_enum, default_value_t = Venue::Channel)]
+        on: Venue,
         #[command(flatten)]
         to: Target,
     },
@@ -54,6 +58,9 @@ enum Command {
         /// Varies the sample.
         #[arg(long, default_value_t = 0)]
         n: u64,
+        /// Where it is shown: over the channel's video, or over the real-time stage.
+        #[arg(long, value_enum, default_value_t = Venue::Channel)]
+        on: Venue,
         #[command(flatten)]
         to: Target,
     },
@@ -80,11 +87,11 @@ async fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve { demo, wait_secs } => serve(&cli.config, demo, Duration::from_secs(wait_secs)).await,
         Command::Check => check(&cli.config).await,
-        Command::Publish { overlay, to } => match serde_json::from_str(&overlay) {
-            Ok(value) => publish(&cli.config, to, value).await,
+        Command::Publish { overlay, on, to } => match serde_json::from_str(&overlay) {
+            Ok(value) => publish(&cli.config, to, value, on).await,
             Err(e) => Err(anyhow::anyhow!("the overlay is not JSON: {e}")),
         },
-        Command::Overlay { kind, n, to } => publish(&cli.config, to, demo::sample(kind, n)).await,
+        Command::Overlay { kind, n, on, to } => publish(&cli.config, to, demo::sample(kind, n), on).await,
         Command::SignInLink { user, to } => operator_call(&cli.config, to, "/api/sign-in-links", &serde_json::json!({ "user": user })).await,
     };
     match result {
@@ -185,8 +192,12 @@ async fn check(path: &Path) -> anyhow::Result<()> {
     }
 }
 
-async fn publish(path: &Path, to: Target, overlay: serde_json::Value) -> anyhow::Result<()> {
-    operator_call(path, to, "/api/overlays", &overlay).await
+async fn publish(path: &Path, to: Target, overlay: serde_json::Value, on: Venue) -> anyhow::Result<()> {
+    let endpoint = match on {
+        Venue::Channel => "/api/overlays".to_owned(),
+        venue => format!("/api/overlays?on={}", venue.name()),
+    };
+    operator_call(path, to, &endpoint, &overlay).await
 }
 
 /// A call to the server's operator API; prints the answer.

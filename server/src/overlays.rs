@@ -7,6 +7,10 @@
 //!
 //! What is on screen belongs to one broadcast: overlays published during an earlier stream
 //! session are not shown to viewers of a later one.
+//!
+//! A site with a real-time stage publishes on it through the same API ([`Venue::Stage`]): a stage
+//! has no timed metadata, so the overlay goes to viewers as the room event `app:stage-overlay`,
+//! and the stage's session plays the part of the broadcast.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -14,6 +18,7 @@ use std::time::{Duration, Instant};
 
 use ivs_proto::overlay::{parse_cue, Overlay};
 use ivs_proto::site::PublishAnswer;
+use ivs_proto::stage::EVENT_STAGE_OVERLAY;
 use ivs_proto::tally::{CueState, OverlayState, PollState, TallyUpdate, TimedCue, EVENT_POLL_TALLY};
 use serde::{Deserialize, Serialize};
 
@@ -33,6 +38,35 @@ struct Current {
     quiz: Option<(String, i64)>,
 }
 
+/// Where an overlay is shown.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Venue {
+    /// Over the channel's video, as timed metadata (`PutMetadata`).
+    #[default]
+    Channel,
+    /// Over the site's real-time stage, as a room event.
+    Stage,
+}
+
+impl Venue {
+    /// As the `on` query parameter says it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Venue::Channel => "channel",
+            Venue::Stage => "stage",
+        }
+    }
+
+    /// Where what is on screen is kept.
+    fn key(self) -> &'static str {
+        match self {
+            Venue::Channel => keys::CURRENT,
+            Venue::Stage => keys::CURRENT_STAGE,
+        }
+    }
+}
+
 /// Why an overlay was not published.
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
@@ -40,6 +74,12 @@ pub enum PublishError {
     Invalid(String),
     #[error("the channel is not live; overlays are shown only during a broadcast")]
     Offline,
+    #[error("this site has no stage; name one in [stage] of the configuration")]
+    NoStage,
+    #[error("nobody is on the stage; overlays are shown only while someone publishes there")]
+    StageIdle,
+    #[error("the overlay is too long to travel to a stage's viewers (a room event carries at most 1 KB)")]
+    TooLongForStage,
     #[error("too many overlays at once (IVS takes 5 a second per channel); try again in a moment")]
     Throttled,
     #[error("IVS refused the overlay: {0}")]
@@ -54,6 +94,7 @@ pub struct Overlays {
     store: Arc<dyn Store>,
     ivs: Arc<dyn Ivs>,
     channel_arn: String,
+    stage_arn: Option<String>,
     room: Room,
 }
 
@@ -67,6 +108,17 @@ struct Watched {
     final_owed: bool,
 }
 
+/// The room event's attributes for an overlay on the stage: a room event carries 1 KB of
+/// attributes in all, names included (timed metadata carries 1 KB too, so only the last few bytes
+/// of the largest cue do not fit).
+fn stage_attributes(metadata: &str) -> Result<HashMap<String, String>, PublishError> {
+    const NAME: &str = "cue";
+    if NAME.len() + metadata.len() > 1024 {
+        return Err(PublishError::TooLongForStage);
+    }
+    Ok(HashMap::from([(NAME.to_owned(), metadata.to_owned())]))
+}
+
 /// A poll id that never repeats: the time, then randomness.
 fn new_poll_id(now_ms: i64) -> String {
     // 64 random bits: polls opened in the same millisecond (on several instances) never share an id.
@@ -74,12 +126,13 @@ fn new_poll_id(now_ms: i64) -> String {
 }
 
 impl Overlays {
-    pub fn new(store: Arc<dyn Store>, ivs: Arc<dyn Ivs>, channel_arn: String, room: Room) -> Self {
-        Self { store, ivs, channel_arn, room }
+    pub fn new(store: Arc<dyn Store>, ivs: Arc<dyn Ivs>, channel_arn: String, stage_arn: Option<String>, room: Room) -> Self {
+        Self { store, ivs, channel_arn, stage_arn, room }
     }
 
-    /// Publishes `overlay` (a JSON object, as `docs/metadata.md` describes) into the stream.
-    pub async fn publish(&self, mut overlay: serde_json::Value) -> Result<PublishAnswer, PublishError> {
+    /// Publishes `overlay` (a JSON object, as `docs/metadata.md` describes) into the stream, or
+    /// onto the stage.
+    pub async fn publish(&self, mut overlay: serde_json::Value, venue: Venue) -> Result<PublishAnswer, PublishError> {
         let now = now_ms();
         let object = overlay.as_object_mut().ok_or_else(|| PublishError::Invalid("send a JSON object with a \"type\"".into()))?;
         let is_poll = object.get("type").and_then(|t| t.as_str()) == Some("poll");
@@ -94,7 +147,7 @@ impl Overlays {
         }
         let metadata = overlay.to_string();
         let parsed = parse_cue(&metadata).map_err(|e| PublishError::Invalid(e.to_string()))?;
-        let stream_id = self.live_stream_id().await?;
+        let stream_id = self.live_broadcast(venue).await?;
         let id = match &parsed {
             Overlay::Poll(poll) => {
                 let record = PollRecord {
@@ -115,7 +168,10 @@ impl Overlays {
             Overlay::PollClose { id } => Some(id.clone()),
             _ => None,
         };
-        self.put_metadata(&metadata).await?;
+        match venue {
+            Venue::Channel => self.put_metadata(&metadata).await?,
+            Venue::Stage => self.send_to_stage(&metadata).await?,
+        }
         if let Overlay::PollClose { id } = &parsed {
             if let Some(record) = self.store.poll(id).await? {
                 if record.closed_ms.is_none() {
@@ -123,17 +179,30 @@ impl Overlays {
                 }
             }
         }
-        self.follow(&parsed, &metadata, &stream_id, now).await?;
+        self.follow(venue, &parsed, &metadata, &stream_id, now).await?;
         Ok(PublishAnswer { id, metadata })
     }
 
-    /// The broadcast now (`GetStream`), or why there is none.
-    async fn live_stream_id(&self) -> Result<String, PublishError> {
-        match self.ivs.get_stream(&self.channel_arn).await {
-            Ok(stream) => Ok(stream.stream_id),
-            Err(IvsError::NotBroadcasting) => Err(PublishError::Offline),
-            Err(e) => Err(PublishError::Aws(e.to_string())),
+    /// The broadcast now — the channel's stream (`GetStream`) or the stage's session
+    /// (`GetStage`) — or why there is none.
+    async fn live_broadcast(&self, venue: Venue) -> Result<String, PublishError> {
+        match venue {
+            Venue::Channel => match self.ivs.get_stream(&self.channel_arn).await {
+                Ok(stream) => Ok(stream.stream_id),
+                Err(IvsError::NotBroadcasting) => Err(PublishError::Offline),
+                Err(e) => Err(PublishError::Aws(e.to_string())),
+            },
+            Venue::Stage => {
+                let arn = self.stage_arn.as_deref().ok_or(PublishError::NoStage)?;
+                let stage = self.ivs.get_stage(arn).await.map_err(|e| PublishError::Aws(e.to_string()))?;
+                stage.active_session_id.ok_or(PublishError::StageIdle)
+            }
         }
+    }
+
+    /// Sends an overlay to the stage's viewers through the room.
+    async fn send_to_stage(&self, metadata: &str) -> Result<(), PublishError> {
+        self.room.push(EVENT_STAGE_OVERLAY, stage_attributes(metadata)?).await.map_err(|e| PublishError::Aws(e.to_string()))
     }
 
     async fn put_metadata(&self, metadata: &str) -> Result<(), PublishError> {
@@ -145,8 +214,8 @@ impl Overlays {
     }
 
     /// Updates what is on screen after `overlay` entered the stream.
-    async fn follow(&self, overlay: &Overlay, metadata: &str, stream_id: &str, now: i64) -> Result<(), StoreError> {
-        let mut current = self.current().await?;
+    async fn follow(&self, venue: Venue, overlay: &Overlay, metadata: &str, stream_id: &str, now: i64) -> Result<(), StoreError> {
+        let mut current = self.current(venue).await?;
         if current.stream_id.as_deref() != Some(stream_id) {
             current = Current { stream_id: Some(stream_id.to_owned()), ..Current::default() };
         }
@@ -157,11 +226,11 @@ impl Overlays {
             Overlay::Clear => current = Current { stream_id: current.stream_id, ..Current::default() },
             Overlay::PollClose { .. } | Overlay::Notice(_) => {}
         }
-        self.store.put(keys::CURRENT, serde_json::to_string(&current).expect("plain data always encodes")).await
+        self.store.put(venue.key(), serde_json::to_string(&current).expect("plain data always encodes")).await
     }
 
-    async fn current(&self) -> Result<Current, StoreError> {
-        Ok(self.store.get(keys::CURRENT).await?.and_then(|c| serde_json::from_str(&c).ok()).unwrap_or_default())
+    async fn current(&self, venue: Venue) -> Result<Current, StoreError> {
+        Ok(self.store.get(venue.key()).await?.and_then(|c| serde_json::from_str(&c).ok()).unwrap_or_default())
     }
 
     /// Counts `user`'s vote (`signed_in`: one of the site's users), once it is stored.
@@ -169,10 +238,10 @@ impl Overlays {
         self.store.vote(poll, user, signed_in, option, now_ms()).await
     }
 
-    /// What is on screen for a viewer of broadcast `stream_id` (`None`: not known), as `user`
-    /// should see it.
-    pub async fn state(&self, stream_id: Option<&str>, user: Option<&str>) -> Result<OverlayState, StoreError> {
-        let current = self.current().await?;
+    /// What is on screen for a viewer of broadcast `stream_id` (`None`: not known) at `venue`,
+    /// as `user` should see it.
+    pub async fn state(&self, venue: Venue, stream_id: Option<&str>, user: Option<&str>) -> Result<OverlayState, StoreError> {
+        let current = self.current(venue).await?;
         if stream_id.is_some() && current.stream_id.as_deref() != stream_id {
             return Ok(OverlayState::default());
         }
@@ -223,8 +292,10 @@ impl Overlays {
                     continue;
                 }
             }
-            if let Ok(Current { poll: Some(id), .. }) = self.current().await {
-                watched.entry(id).or_default();
+            for venue in [Venue::Channel, Venue::Stage] {
+                if let Ok(Current { poll: Some(id), .. }) = self.current(venue).await {
+                    watched.entry(id).or_default();
+                }
             }
             let now = now_ms();
             let mut done = Vec::new();
@@ -276,6 +347,12 @@ impl Overlays {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stage_overlay_fits_a_room_event() {
+        assert_eq!(stage_attributes(&"x".repeat(1021)).unwrap()["cue"].len(), 1021);
+        assert!(matches!(stage_attributes(&"x".repeat(1022)), Err(PublishError::TooLongForStage)));
+    }
 
     #[test]
     fn poll_ids_never_repeat() {

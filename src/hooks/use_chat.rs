@@ -21,6 +21,7 @@ use leptos::prelude::*;
 
 use crate::bindings::fetch::post_with_credentials;
 use crate::bindings::websocket::{Socket, SocketEvent};
+use crate::hooks::use_overlay_board::{OverlayBoard, Venue};
 use crate::hooks::use_polls::PollsStore;
 use crate::hooks::use_stage::StageStore;
 use crate::hooks::use_stream_status::StreamStatusStore;
@@ -80,6 +81,7 @@ struct Stores {
     polls: Option<PollsStore>,
     stream: Option<StreamStatusStore>,
     stage: Option<StageStore>,
+    board: Option<OverlayBoard>,
 }
 
 fn now_ms() -> f64 {
@@ -111,7 +113,12 @@ pub fn use_chat(config: ChatConfig) -> UseChatReturn {
         outbox: Outbox::default(),
         was_connected: false,
         signals: Signals { set_state, set_log, set_identity, set_feedback, set_cooldown, set_returned },
-        stores: Stores { polls: use_context::<PollsStore>(), stream: use_context::<StreamStatusStore>(), stage: use_context::<StageStore>() },
+        stores: Stores {
+            polls: use_context::<PollsStore>(),
+            stream: use_context::<StreamStatusStore>(),
+            stage: use_context::<StageStore>(),
+            board: use_context::<OverlayBoard>(),
+        },
     }));
     let ticker = StoredValue::new_local(Some(Interval::new(1000, move || set_now.set(now_ms()))));
     let effects = driver.borrow_mut().session.start();
@@ -390,6 +397,12 @@ fn route(stores: Stores, event: RoomEvent) {
         RoomEvent::StageLineup(lineup) => {
             if let Some(stage) = stores.stage {
                 stage.set(lineup);
+            }
+        }
+        // Only a stage's board takes overlays from the room; a channel's come in its stream.
+        RoomEvent::StageOverlay(cue) => {
+            if let Some(board) = stores.board.filter(|b| b.venue == Venue::Stage) {
+                board.receive(cue);
             }
         }
         RoomEvent::Malformed(name) => log::warn!("chat: ignored a malformed {name} event"),

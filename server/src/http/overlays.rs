@@ -2,7 +2,7 @@
 //! and a producer's publishing (operator key).
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
@@ -11,14 +11,35 @@ use ivs_proto::tally::VoteError;
 
 use super::error::{no_store, Answer, AppError};
 use super::extract::{KnownPerson, Operator, SameSite, ToVote};
-use crate::overlays::PublishError;
+use crate::overlays::{PublishError, Venue};
 use crate::store::Vote;
 use crate::App;
 
-/// What is on screen now, for a viewer who arrives after the cues went by.
-pub async fn state(State(app): State<App>, headers: HeaderMap) -> Answer {
+/// `?on=channel` (the default) or `?on=stage`.
+#[derive(serde::Deserialize)]
+pub struct On {
+    #[serde(default)]
+    on: Venue,
+}
+
+/// The `on` query parameter, refused in words when it is neither `channel` nor `stage`.
+fn venue(query: Result<Query<On>, axum::extract::rejection::QueryRejection>) -> Result<Venue, AppError> {
+    query.map(|Query(q)| q.on).map_err(|_| AppError::new(StatusCode::BAD_REQUEST, "\"on\" is \"channel\" or \"stage\""))
+}
+
+/// What is on screen now, for a viewer who arrives after the cues went by (`?on=stage`: on the
+/// stage).
+pub async fn state(State(app): State<App>, headers: HeaderMap, query: Result<Query<On>, axum::extract::rejection::QueryRejection>) -> Answer {
+    let venue = venue(query)?;
     let person = app.identity.person(&headers);
-    let mut state = app.overlays.state(app.status.stream_id().as_deref(), person.as_ref().map(|p| p.user_id.as_str())).await.map_err(|e| {
+    let broadcast = match venue {
+        Venue::Channel => app.status.stream_id(),
+        Venue::Stage => match &app.stage {
+            Some(stage) => stage.lineup().await.ok().and_then(|l| l.session_id),
+            None => return Err(AppError::new(StatusCode::NOT_FOUND, "this site has no stage")),
+        },
+    };
+    let mut state = app.overlays.state(venue, broadcast.as_deref(), person.as_ref().map(|p| p.user_id.as_str())).await.map_err(|e| {
         tracing::error!("state: {e}");
         AppError::new(StatusCode::SERVICE_UNAVAILABLE, "what is on screen cannot be read right now")
     })?;
@@ -53,14 +74,16 @@ pub async fn vote(State(app): State<App>, _: SameSite, KnownPerson(person, _): K
     Ok(no_store(response))
 }
 
-/// Publishes an overlay (operator key).
-pub async fn publish(State(app): State<App>, _: Operator, body: Bytes) -> Answer {
+/// Publishes an overlay (operator key) on the channel, or with `?on=stage` on the stage.
+pub async fn publish(State(app): State<App>, _: Operator, query: Result<Query<On>, axum::extract::rejection::QueryRejection>, body: Bytes) -> Answer {
+    let venue = venue(query)?;
     let overlay =
         serde_json::from_slice::<serde_json::Value>(&body).map_err(|_| AppError::new(StatusCode::BAD_REQUEST, "send the overlay as a JSON object"))?;
-    let answer = app.overlays.publish(overlay).await.map_err(|e| {
+    let answer = app.overlays.publish(overlay, venue).await.map_err(|e| {
         let status = match e {
-            PublishError::Invalid(_) => StatusCode::BAD_REQUEST,
-            PublishError::Offline => StatusCode::CONFLICT,
+            PublishError::Invalid(_) | PublishError::TooLongForStage => StatusCode::BAD_REQUEST,
+            PublishError::NoStage => StatusCode::NOT_FOUND,
+            PublishError::Offline | PublishError::StageIdle => StatusCode::CONFLICT,
             PublishError::Throttled => StatusCode::TOO_MANY_REQUESTS,
             PublishError::Aws(_) => StatusCode::BAD_GATEWAY,
             PublishError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,

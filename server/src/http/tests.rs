@@ -32,6 +32,8 @@ const EVENTS_SECRET: &str = "events-secret-for-the-tests";
 struct FakeIvs {
     offline: Mutex<bool>,
     throttled: Mutex<bool>,
+    /// The stage has no session.
+    stage_idle: Mutex<bool>,
     calls: Mutex<Vec<String>>,
 }
 
@@ -84,7 +86,10 @@ impl Ivs for FakeIvs {
         Box::pin(async { Ok(()) })
     }
     fn get_stage<'a>(&'a self, _: &'a str) -> Call<'a, StageFacts> {
-        Box::pin(async { Ok(StageFacts { whip_url: Some("https://whip.example/whip".into()), active_session_id: Some("st-session".into()) }) })
+        Box::pin(async {
+            let session = (!*self.stage_idle.lock().unwrap()).then(|| "st-session".to_owned());
+            Ok(StageFacts { whip_url: Some("https://whip.example/whip".into()), active_session_id: session })
+        })
     }
     fn create_participant_token(&self, request: StageTokenRequest) -> Call<'_, IssuedStageToken> {
         Box::pin(async move {
@@ -444,4 +449,34 @@ async fn a_stage_event_reads_the_lineup_again_and_pushes_a_change() {
     assert_eq!(lineup["members"], serde_json::json!([]));
     let pushes = site.ivs.calls.lock().unwrap().iter().filter(|c| *c == "SendEvent app:stage-lineup").count();
     assert_eq!(pushes, 2, "the first reading and the change");
+}
+
+#[tokio::test]
+async fn overlays_on_the_stage_travel_as_room_events_and_take_votes() {
+    let site = Site::new();
+    let poll = r#"{"type":"poll","question":"Who next?","options":["Ana","Ben"],"duration":30}"#;
+    let published = site.operator("/api/overlays?on=stage", poll).await;
+    assert_eq!(published.status(), StatusCode::OK);
+    let id = json(published).await["id"].as_str().unwrap().to_owned();
+    let calls = site.ivs.calls.lock().unwrap().clone();
+    assert!(calls.contains(&"SendEvent app:stage-overlay".to_owned()), "{calls:?}");
+    assert!(!calls.iter().any(|c| c.starts_with("PutMetadata")), "a stage has no timed metadata: {calls:?}");
+
+    // A viewer who arrives on the stage's page finds the poll; the channel's screen is untouched.
+    let viewer = site.viewer().await;
+    assert_eq!(site.post(&format!("/api/polls/{id}/vote"), Some(&viewer), r#"{"option":1}"#).await.status(), StatusCode::OK);
+    let state = json(site.get("/api/state?on=stage", Some(&viewer)).await).await;
+    assert_eq!(state["poll"]["id"], id.as_str(), "{state}");
+    assert_eq!(state["poll"]["counts"], serde_json::json!([0, 1]));
+    assert_eq!(state["poll"]["myVote"], 1);
+    assert!(json(site.get("/api/state", Some(&viewer)).await).await["poll"].is_null());
+
+    // Refusals in words.
+    let nowhere = site.get("/api/state?on=moon", None).await;
+    assert_eq!(nowhere.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(site.operator("/api/overlays?on=moon", poll).await.status(), StatusCode::BAD_REQUEST);
+    *site.ivs.stage_idle.lock().unwrap() = true;
+    let idle = site.operator("/api/overlays?on=stage", poll).await;
+    assert_eq!(idle.status(), StatusCode::CONFLICT);
+    assert!(json(idle).await["error"].as_str().unwrap().contains("nobody is on the stage"));
 }

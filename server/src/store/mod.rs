@@ -80,6 +80,8 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 /// A small value the server keeps under a name (the overlays on screen, the viewer count).
 pub mod keys {
     pub const CURRENT: &str = "current";
+    /// The overlays on the stage's screen.
+    pub const CURRENT_STAGE: &str = "current-stage";
     pub const VIEWERS: &str = "viewers";
 }
 
