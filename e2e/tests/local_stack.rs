@@ -1,5 +1,5 @@
-//! The local stack as a process: its IVS API through the official Rust SDK (only the endpoint
-//! overridden), its start-up errors and its shutdown.
+//! The local stack as a process: its IVS API through the official Rust SDK and the AWS SDK for
+//! JavaScript v3 (only the endpoint overridden), its start-up errors and its shutdown.
 
 use std::time::Duration;
 
@@ -347,5 +347,44 @@ async fn recording_configurations_are_created_listed_used_and_deleted_through_th
     ivs.delete_recording_configuration().arn(&arn).send().await?;
     let gone = ivs.get_recording_configuration().arn(&arn).send().await.unwrap_err();
     assert_eq!(gone.code(), Some("ResourceNotFoundException"));
+    Ok(())
+}
+
+/// The AWS SDK for JavaScript v3 — `@aws-sdk/client-ivs`, `client-ivschat` and
+/// `client-ivs-realtime` as they ship on npm, in Node — runs channels, rooms and stages against the
+/// local IVS by endpoint override, and reads its refusals as the errors IVS names.
+#[test]
+fn the_aws_sdk_for_javascript_v3_runs_channels_rooms_and_stages() -> anyhow::Result<()> {
+    let stack = Stack::builder().offline().start()?;
+    let output = std::process::Command::new("node")
+        .arg(ivs_e2e::root().join("e2e/fixtures/aws-sdk-js-v3.mjs"))
+        .arg(&stack.api)
+        .env("AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING", "1")
+        .output()?;
+    anyhow::ensure!(output.status.success(), "node: {}", String::from_utf8_lossy(&output.stderr));
+    let seen: serde_json::Value = serde_json::from_slice(&output.stdout)?;
+    let channel = &seen["channel"];
+    assert!(channel["arn"].as_str().is_some_and(|a| a.starts_with("arn:aws:ivs:us-east-1:000000000000:channel/")), "{seen}");
+    assert!(channel["playbackUrl"].as_str().is_some_and(|u| u.ends_with(".m3u8")), "{seen}");
+    assert_eq!(channel["key"], true, "a stream key in IVS's shape: {seen}");
+    assert_eq!(seen["channelListed"], true);
+    assert_eq!((&seen["offlineStream"], &seen["offlineMetadata"]), (&"ChannelNotBroadcasting".into(), &"ChannelNotBroadcasting".into()));
+    assert_eq!(seen["deletedChannel"], "ResourceNotFoundException");
+
+    assert_eq!(seen["room"]["maximumMessageLength"], 300);
+    assert_eq!((&seen["room"]["token"], &seen["room"]["expires"], &seen["eventId"]), (&true.into(), &true.into(), &true.into()), "{seen}");
+    assert_eq!(seen["badToken"], "ValidationException");
+    assert_eq!(seen["deletedRoom"], "ResourceNotFoundException");
+
+    let stage = &seen["stage"];
+    let whip = format!("{}/whip", stack.api);
+    assert_eq!(stage["whip"], whip.as_str());
+    assert_eq!(stage["activeSessionId"], serde_json::Value::Null);
+    assert_eq!(stage["tokens"], serde_json::json!([{ "userId": "host", "capabilities": ["PUBLISH", "SUBSCRIBE"], "duration": 60 }]));
+    assert_eq!(stage["claims"], serde_json::json!({ "whipUrl": whip, "resource": stage["arn"], "version": "1.0", "sameParticipant": true }));
+    assert_eq!(seen["viewerToken"], serde_json::json!({ "capabilities": ["SUBSCRIBE"], "expires": true }));
+    assert_eq!((&seen["stageListed"], &seen["stageTags"], &seen["sessions"]), (&true.into(), &serde_json::json!({ "by": "js" }), &0.into()));
+    assert_eq!(seen["tooLong"], "ValidationException");
+    assert_eq!(seen["deletedStage"], "ResourceNotFoundException");
     Ok(())
 }
