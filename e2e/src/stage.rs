@@ -7,15 +7,21 @@ use chromiumoxide::Page;
 
 use crate::chromium::{eval, eval_as_gesture};
 
-/// Publishes a canvas and a tone to `whip_url` with `token`; answers the
+/// Publishes a 640×360 canvas and a tone to `whip_url` with `token`; answers the
 /// WHIP POST's status (and sets `window.__pub`).
 pub async fn publish(page: &Page, whip_url: &str, token: &str) -> anyhow::Result<u16> {
+    publish_sized(page, whip_url, token, 640, 360).await
+}
+
+/// Publishes as [`publish`] does, a picture of `width`×`height` (kept at that size: the sender
+/// is told to keep its resolution rather than scale down while its bandwidth estimate grows).
+pub async fn publish_sized(page: &Page, whip_url: &str, token: &str, width: u32, height: u32) -> anyhow::Result<u16> {
     let script = format!(
         r#"(async () => {{
             // A camera of its own: a canvas drawing the time, and a tone (no device needed).
-            const canvas = Object.assign(document.createElement('canvas'), {{ width: 640, height: 360 }});
+            const canvas = Object.assign(document.createElement('canvas'), {{ width: {width}, height: {height} }});
             const g = canvas.getContext('2d');
-            const draw = () => {{ g.fillStyle = `hsl(${{(performance.now() / 10) % 360}}, 70%, 50%)`; g.fillRect(0, 0, 640, 360);
+            const draw = () => {{ g.fillStyle = `hsl(${{(performance.now() / 10) % 360}}, 70%, 50%)`; g.fillRect(0, 0, {width}, {height});
                 g.fillStyle = '#fff'; g.font = '48px sans-serif'; g.fillText(String(Date.now()), 40, 200); window.__stamp?.(g); }};
             draw(); setInterval(draw, 16);
             const audio = new AudioContext();
@@ -28,6 +34,9 @@ pub async fn publish(page: &Page, whip_url: &str, token: &str) -> anyhow::Result
             const answer = await fetch({whip_url:?}, {{ method: 'POST', headers: {{ 'Content-Type': 'application/sdp', Authorization: 'Bearer ' + {token:?} }}, body: pc.localDescription.sdp }});
             if (answer.status !== 201) {{ pc.close(); return answer.status; }}
             await pc.setRemoteDescription({{ type: 'answer', sdp: await answer.text() }});
+            for (const sender of pc.getSenders().filter(s => s.track?.kind === 'video')) {{
+                await sender.setParameters({{ ...sender.getParameters(), degradationPreference: 'maintain-resolution' }}).catch(() => {{}});
+            }}
             window.__pub = {{ pc, location: new URL(answer.headers.get('Location'), {whip_url:?}).href }};
             window.__pubToken = {token:?};
             return answer.status;

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use aws_sdk_ivsrealtime::types::{ParticipantState, ParticipantTokenCapability as Capability, ParticipantTokenConfiguration};
-use ivs_e2e::stage::{publish, subscribe, video_moving};
+use ivs_e2e::stage::{publish, publish_sized, subscribe, video_moving};
 use ivs_e2e::{eval, http_with, ivsrealtime_client, wait_for, Chromium, EventSink, Stack};
 
 fn code<E: aws_sdk_ivsrealtime::error::ProvideErrorMetadata + std::fmt::Debug>(error: &aws_sdk_ivsrealtime::error::SdkError<E>) -> String {
@@ -111,6 +111,14 @@ async fn a_browser_publishes_by_whip_and_another_watches_through_the_sfu() -> an
     let (elsewhere_token, _) = token(&rt, &other, "stranger", &[Capability::Subscribe]).await?;
     assert_eq!(subscribe(&viewer_page, &whip, &elsewhere_token, &host, "elsewhere").await?, 404, "the host is not on that stage");
 
+    // Over 720p is refused as IVS refuses it: the publisher's connection ends, with a
+    // PUBLISH_ERROR it can read.
+    let (big_token, big) = token(&rt, &arn, "big", &[Capability::Publish]).await?;
+    assert_eq!(publish_sized(&viewer_page, &whip, &big_token, 1920, 1080).await?, 201);
+    let refused = wait_event(&rt, &arn, &session, &big, "PUBLISH_ERROR").await?;
+    assert_eq!(refused.error_code().map(|c| c.as_str()), Some("RESOLUTION_EXCEEDED"));
+    wait_left(&rt, &arn, &session, &big).await?;
+
     // The viewer sees the host's camera, moving.
     assert_eq!(subscribe(&viewer_page, &whip, &viewer_token, &host, "host").await?, 201);
     wait_for(&viewer_page, &video_moving("host", 0.5), Duration::from_secs(15)).await?;
@@ -169,6 +177,25 @@ async fn wait_left(rt: &aws_sdk_ivsrealtime::Client, arn: &str, session: &str, p
             return Ok(());
         }
         anyhow::ensure!(std::time::Instant::now() < deadline, "{participant} never left");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Waits until participant `participant` has an event named `name`; answers it.
+async fn wait_event(
+    rt: &aws_sdk_ivsrealtime::Client,
+    arn: &str,
+    session: &str,
+    participant: &str,
+    name: &str,
+) -> anyhow::Result<aws_sdk_ivsrealtime::types::Event> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let events = rt.list_participant_events().stage_arn(arn).session_id(session).participant_id(participant).send().await?;
+        if let Some(event) = events.events().iter().find(|e| e.name().map(|n| n.as_str()) == Some(name)) {
+            return Ok(event.clone());
+        }
+        anyhow::ensure!(std::time::Instant::now() < deadline, "{participant} never had {name}");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }

@@ -21,7 +21,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use ivs_codecs::ts::{self, Pmt, PACKET_LEN, PAT_PID};
-use ivs_codecs::{captions, rtmp, segmenter};
+use ivs_codecs::{captions, frame_size, rtmp, segmenter};
 use ivs_local::control::playback_auth;
 
 /// A broadcaster's first messages, as a seed: `connect`, `createStream`, `publish`, metadata and
@@ -221,6 +221,19 @@ fn targets() -> Vec<Target> {
                 let pairs = captions::pop_on(&text);
                 let pair = pairs.first().copied().unwrap_or([0x80, 0x80]);
                 drop(ts::splice_nal(input, &captions::sei_nal(pair), input.first().copied().unwrap_or(0)));
+            }),
+        },
+        Target {
+            // What a stage's publisher sends as a keyframe: its size, for the 720p limit.
+            name: "frame-size",
+            dictionary: &["\x00\x00\x01\x67", "\x00\x00\x00\x01", "\x00\x00\x03", "\x64\x00\x1f"],
+            made_seeds: vec![
+                b"\x00\x00\x00\x01\x67\x64\x00\x1f\xac\xd9\x40\x50\x05\xbb\x01\x10\x00\x00\x03\x00\x10\x00\x00\x03\x00\x20\xf1\x83\x19\x60".to_vec(),
+                b"\x70\x6b\x02\x9d\x01\x2a\x80\x07\x38\x04".to_vec(),
+            ],
+            run: Box::new(|input| {
+                let _ = frame_size::h264_frame_size(input);
+                let _ = frame_size::vp8_keyframe_size(input);
             }),
         },
         Target {

@@ -28,6 +28,7 @@ use crate::store::JsonFile;
 
 /// The most participants publishing on one stage at once (IVS: 12, not adjustable).
 pub const MAX_PUBLISHERS: usize = 12;
+
 /// The most participants subscribing on one stage at once (IVS's default quota).
 pub const MAX_SUBSCRIBERS: usize = 10_000;
 /// The most stages in an account (IVS's default quota).
@@ -272,6 +273,22 @@ impl Stages {
         let publishing = self.with_active(arn, |s| s.participants.iter().filter(|p| p.publishing).count()).unwrap_or(0);
         if publishing >= MAX_PUBLISHERS {
             return Err(Refusal::Quota(format!("a stage has at most {MAX_PUBLISHERS} publishers at once")));
+        }
+        Ok(())
+    }
+
+    /// Whether participant `participant_id` may start receiving on stage `arn`: one that already
+    /// receives may add another publisher; a new one only while fewer than 10,000 receive.
+    pub fn subscriber_room(&self, arn: &str, participant_id: &str) -> Result<(), Refusal> {
+        let receives = |p: &ParticipantRecord| p.state == ParticipantState::Connected && p.connections > usize::from(p.publishing);
+        let (already, receiving) = self
+            .with_active(arn, |s| {
+                let already = s.participants.iter().any(|p| p.participant_id == participant_id && receives(p));
+                (already, s.participants.iter().filter(|p| receives(p)).count())
+            })
+            .unwrap_or((false, 0));
+        if !already && receiving >= MAX_SUBSCRIBERS {
+            return Err(Refusal::Quota(format!("a stage has at most {MAX_SUBSCRIBERS} subscribers at once")));
         }
         Ok(())
     }
@@ -571,5 +588,21 @@ mod tests {
             stages.published(&stage.arn, &token.claims.jti);
         }
         assert!(matches!(stages.publisher_room(&stage.arn), Err(Refusal::Quota(_))));
+    }
+
+    #[test]
+    fn ten_thousand_subscribers_at_most() {
+        let (stages, _) = stages(Duration::from_secs(60));
+        let (stage, tokens) = stages.create("s", BTreeMap::new(), &[publisher()]).unwrap();
+        let viewer = |i: usize| Claims { jti: format!("viewer{i}"), ..tokens[0].claims.clone() };
+        for i in 0..MAX_SUBSCRIBERS {
+            stages.subscriber_room(&stage.arn, &viewer(i).jti).unwrap();
+            stages.connected(&viewer(i));
+        }
+        let next = viewer(MAX_SUBSCRIBERS);
+        assert!(matches!(stages.subscriber_room(&stage.arn, &next.jti), Err(Refusal::Quota(_))));
+        stages.subscriber_room(&stage.arn, &viewer(7).jti).expect("one already receiving may watch another publisher");
+        stages.closed(&stage.arn, &viewer(7).jti, false, Some("host"));
+        stages.subscriber_room(&stage.arn, &next.jti).expect("a place came free");
     }
 }

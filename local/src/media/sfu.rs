@@ -18,8 +18,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use ivs_codecs::frame_size::{h264_frame_size, vp8_keyframe_size, within_720p};
 use str0m::change::SdpOffer;
 use str0m::crypto::CryptoProvider;
+use str0m::format::Codec;
 use str0m::media::{Direction, KeyframeRequestKind, MediaData, MediaKind, Mid};
 use str0m::net::{Protocol, Receive};
 use str0m::{Candidate, Event, IceConnectionState, Input, Output, Rtc};
@@ -290,6 +292,15 @@ fn on_event(conn: &mut Conn, event: Event, stages: &Stages, propagate: &mut Vec<
         Event::MediaData(data) => {
             tracing::trace!(conn = conn.id, mid = %data.mid, pt = ?data.pt, bytes = data.data.len(), "media in");
             let Some(&kind) = conn.tracks_in.get(&data.mid) else { return };
+            if let Some((width, height)) = picture_size(&data).filter(|&(w, h)| !within_720p(w, h)) {
+                // IVS's limit on what a participant publishes; the publisher is told by its
+                // PUBLISH_ERROR event and the end of its connection.
+                let Peer { stage_arn, participant_id, .. } = &conn.peer;
+                tracing::info!(participant = %participant_id, "published {width}×{height}, over 720p: refused");
+                stages.failed(stage_arn, participant_id, "PUBLISH_ERROR", "RESOLUTION_EXCEEDED", None);
+                conn.rtc.disconnect();
+                return;
+            }
             if !data.contiguous && kind == MediaKind::Video {
                 request_keyframe(conn, KeyframeRequestKind::Fir);
             }
@@ -301,6 +312,18 @@ fn on_event(conn: &mut Conn, event: Event, stages: &Stages, propagate: &mut Vec<
             }
         }
         _ => {}
+    }
+}
+
+/// The picture size a keyframe carries (VP8 and H.264; other codecs and other frames: `None`).
+fn picture_size(data: &MediaData) -> Option<(u32, u32)> {
+    if !data.is_keyframe() {
+        return None;
+    }
+    match data.params.spec().codec {
+        Codec::Vp8 => vp8_keyframe_size(&data.data),
+        Codec::H264 => h264_frame_size(&data.data),
+        _ => None,
     }
 }
 

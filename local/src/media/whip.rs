@@ -122,6 +122,10 @@ async fn subscribe(State(whip): State<Whip>, Path(publisher): Path<String>, head
         whip.stages.failed(&claims.resource, &claims.jti, "SUBSCRIBE_ERROR", "PUBLISHER_NOT_FOUND", Some(&publisher));
         return Err(refuse(StatusCode::NOT_FOUND, "no participant with this ID publishes on the token's stage"));
     }
+    if let Err(quota) = whip.stages.subscriber_room(&claims.resource, &claims.jti) {
+        whip.stages.failed(&claims.resource, &claims.jti, "SUBSCRIBE_ERROR", "QUOTA_EXCEEDED", Some(&publisher));
+        return Err(refuse(StatusCode::FORBIDDEN, &quota.to_string()));
+    }
     let sdp = offer(&body)?;
     let peer = Peer { stage_arn: claims.resource.clone(), participant_id: claims.jti.clone(), role: Role::Subscribe(publisher) };
     answered(&whip, &claims, peer, sdp)
