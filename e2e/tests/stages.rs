@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use aws_sdk_ivsrealtime::types::{ParticipantState, ParticipantTokenCapability as Capability, ParticipantTokenConfiguration};
 use ivs_e2e::stage::{publish, publish_sized, subscribe, video_moving};
-use ivs_e2e::{eval, http_with, ivsrealtime_client, wait_for, Chromium, EventSink, Stack};
+use ivs_e2e::{eval, http_with, ivsrealtime_client, wait_for, Chromium, EventSink, Stack, STAGE_ARN};
 
 fn code<E: aws_sdk_ivsrealtime::error::ProvideErrorMetadata + std::fmt::Debug>(error: &aws_sdk_ivsrealtime::error::SdkError<E>) -> String {
     match error {
@@ -70,6 +70,23 @@ async fn the_official_sdk_runs_stages_and_a_restart_keeps_them() -> anyhow::Resu
     Ok(())
 }
 
+/// `token` with its claims changed by `change`, signed again with the local IVS's own key (kept in
+/// its data directory), as only the local IVS could sign it.
+fn resigned(stack: &Stack, token: &str, change: impl FnOnce(&mut serde_json::Value)) -> anyhow::Result<String> {
+    use base64::Engine;
+    use p384::ecdsa::signature::Signer;
+    use p384::pkcs8::DecodePrivateKey;
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let key = p384::ecdsa::SigningKey::from_pkcs8_pem(&std::fs::read_to_string(stack.local_data.join("stage-token-key.pem"))?)?;
+    let mut parts = token.split('.');
+    let (header, claims) = (parts.next().unwrap_or_default(), parts.next().unwrap_or_default());
+    let mut claims: serde_json::Value = serde_json::from_slice(&engine.decode(claims)?)?;
+    change(&mut claims);
+    let signed = format!("{header}.{}", engine.encode(serde_json::to_vec(&claims)?));
+    let signature: p384::ecdsa::Signature = key.sign(signed.as_bytes());
+    Ok(format!("{signed}.{}", engine.encode(signature.to_bytes())))
+}
+
 fn base64_url(text: &str) -> Vec<u8> {
     use base64::Engine;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text).unwrap_or_default()
@@ -106,6 +123,12 @@ async fn a_browser_publishes_by_whip_and_another_watches_through_the_sfu() -> an
     // another stage's token.
     let forged = format!("{}.{}", host_token.rsplit_once('.').map(|(signed, _)| signed).unwrap_or_default(), "AAAA");
     assert_eq!(subscribe(&viewer_page, &whip, &forged, &host, "forged").await?, 401);
+    // The local IVS's own signature on a pass whose time is up.
+    let expired = resigned(&stack, &viewer_token, |claims| claims["exp"] = (claims["iat"].as_u64().unwrap_or(1) - 1).into())?;
+    assert_eq!(subscribe(&viewer_page, &whip, &expired, &host, "expired").await?, 401);
+    let still_good = resigned(&stack, &viewer_token, |_| {})?;
+    // (Unchanged, the re-signed pass is admitted: refused only because nobody by that ID publishes.)
+    assert_eq!(subscribe(&viewer_page, &whip, &still_good, "nobody", "resigned").await?, 404, "the re-signing itself is sound");
     assert_eq!(publish(&viewer_page, &whip, &viewer_token).await?, 403);
     assert_eq!(subscribe(&viewer_page, &whip, &host_token, &host, "publish-only").await?, 403);
     let (elsewhere_token, _) = token(&rt, &other, "stranger", &[Capability::Subscribe]).await?;
@@ -269,6 +292,26 @@ async fn the_viewer_shows_each_host_as_they_come_and_go() -> anyhow::Result<()> 
     let spotlit: usize = eval(&page, "document.querySelectorAll('.stage-tile.spotlight').length").await?;
     assert_eq!(spotlit, 1);
 
+    // The viewer is put off the stage (DisconnectParticipant): its tiles say so, the stage refuses
+    // its old pass, and it comes back by itself with a new one.
+    let rt = ivsrealtime_client(&stack).await;
+    let session = rt.get_stage().arn(STAGE_ARN).send().await?.stage().and_then(|s| s.active_session_id()).map(str::to_owned).expect("a session");
+    let watching = |rt: aws_sdk_ivsrealtime::Client, session: String| async move {
+        let listed = rt.list_participants().stage_arn(STAGE_ARN).session_id(session).filter_by_state(ParticipantState::Connected).send().await?;
+        let ids: Vec<String> = listed.participants().iter().filter(|p| !p.published()).filter_map(|p| p.participant_id().map(str::to_owned)).collect();
+        anyhow::Ok(ids)
+    };
+    let before = watching(rt.clone(), session.clone()).await?;
+    assert_eq!(before.len(), 1, "the page watches as one participant: {before:?}");
+    rt.disconnect_participant().stage_arn(STAGE_ARN).participant_id(&before[0]).reason("test").send().await?;
+    wait_for(&page, "document.querySelector('[data-testid=stage-tile][data-state=failed]') !== null", Duration::from_secs(10)).await?;
+    let said: String = eval(&page, "document.querySelector('[data-testid=stage-tile][data-state=failed] .stage-tile-status').textContent").await?;
+    assert!(said.contains("reconnecting"), "{said}");
+    wait_for(&page, "document.querySelectorAll('[data-testid=stage-tile][data-state=connected]').length === 2", Duration::from_secs(30)).await?;
+    wait_for(&page, first_moving, Duration::from_secs(10)).await?;
+    let after = watching(rt.clone(), session.clone()).await?;
+    assert!(after.len() == 1 && after != before, "back with a new pass: {before:?} → {after:?}");
+
     // A poll and a notice on the stage travel through the room (a stage has no timed metadata):
     // shown under the grid, never over a face, and voted on.
     wait_for(&page, "document.querySelector('[data-testid=chat-state]')?.dataset.state === 'connected'", Duration::from_secs(15)).await?;
@@ -310,6 +353,13 @@ async fn the_viewer_shows_each_host_as_they_come_and_go() -> anyhow::Result<()> 
     eval::<bool>(&page, &format!("{second}.querySelector('[data-testid=tile-mute]').click(), true")).await?;
     let muted: Vec<bool> = eval(&page, "[...document.querySelectorAll('[data-testid=stage-tile] video')].map(v => v.muted)").await?;
     assert_eq!(muted.iter().filter(|m| !**m).count(), 1, "{muted:?}");
+    // By keyboard, as on the channel: M on the tile that has the focus.
+    let unmuted = "[...document.querySelectorAll('[data-testid=stage-tile] video')].filter(v => !v.muted).length";
+    let first = page.find_element("[data-testid=stage-tile]:not(.spotlight)").await?;
+    first.focus().await?.press_key("m").await?;
+    wait_for(&page, &format!("{unmuted} === 2"), Duration::from_secs(5)).await?;
+    first.press_key("m").await?;
+    wait_for(&page, &format!("{unmuted} === 1"), Duration::from_secs(5)).await?;
 
     // The host leaves: its tile goes.
     eval::<bool>(

@@ -109,6 +109,17 @@ impl TokenClaims {
         Ok(claims)
     }
 
+    /// In how many seconds, from `now` (seconds since the epoch), a pass with these claims should
+    /// be renewed: a minute before it expires, or at three quarters of a shorter life; at least
+    /// 5 s from now. `None` when the token names no expiry.
+    pub fn renew_in_secs(&self, now: u64) -> Option<u64> {
+        if self.exp == 0 {
+            return None;
+        }
+        let left = self.exp.saturating_sub(now);
+        Some(left.saturating_sub(60.min(left / 4)).max(5))
+    }
+
     /// Where to post a receive-only offer for participant `participant_id`'s media.
     pub fn subscribe_url(&self, participant_id: &str) -> String {
         let id: String = participant_id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
@@ -235,6 +246,16 @@ mod tests {
         assert_eq!(TokenClaims::read("a.!!.c"), Err(TokenError::Claims));
         // {"whip_url":"javascript:alert(1)"}
         assert_eq!(TokenClaims::read("a.eyJ3aGlwX3VybCI6ImphdmFzY3JpcHQ6YWxlcnQoMSkifQ.c"), Err(TokenError::Endpoint));
+    }
+
+    #[test]
+    fn a_pass_is_renewed_before_it_expires() {
+        let claims = |exp| TokenClaims { whip_url: "https://x/whip".into(), jti: "p".into(), exp };
+        assert_eq!(claims(1000 + 3600).renew_in_secs(1000), Some(3540), "a minute before an hour's pass ends");
+        assert_eq!(claims(1000 + 120).renew_in_secs(1000), Some(90), "three quarters into a short one");
+        assert_eq!(claims(1000 + 4).renew_in_secs(1000), Some(5), "never sooner than 5 s");
+        assert_eq!(claims(900).renew_in_secs(1000), Some(5), "an expired pass: at once, not in a loop");
+        assert_eq!(claims(0).renew_in_secs(1000), None, "no expiry named");
     }
 
     #[test]

@@ -25,6 +25,8 @@ pub enum PeerState {
     Connected,
     /// It failed or ended: why, in words.
     Failed(String),
+    /// The stage refused the pass (401 or 403): a new one is needed.
+    Refused,
 }
 
 /// One participant's media arriving in a `<video>`.
@@ -70,8 +72,8 @@ impl Subscription {
         {
             let (pc, token, location) = (pc.clone(), token.clone(), Rc::clone(&location));
             wasm_bindgen_futures::spawn_local(async move {
-                if let Err(why) = negotiate(&pc, &url, &token, &location).await {
-                    report(PeerState::Failed(why));
+                if let Err(state) = negotiate(&pc, &url, &token, &location).await {
+                    report(state);
                 }
             });
         }
@@ -98,34 +100,43 @@ impl Subscription {
     }
 }
 
-async fn negotiate(pc: &RtcPeerConnection, url: &str, token: &str, location: &RefCell<Option<String>>) -> Result<(), String> {
-    let offer = JsFuture::from(pc.create_offer()).await.map_err(|_| "the browser could not make an offer".to_owned())?;
+async fn negotiate(pc: &RtcPeerConnection, url: &str, token: &str, location: &RefCell<Option<String>>) -> Result<(), PeerState> {
+    negotiate_once(pc, url, token, location).await.map_err(|refusal| match refusal {
+        None => PeerState::Refused,
+        Some(why) => PeerState::Failed(why),
+    })
+}
+
+/// One WHIP exchange; `Err(None)` when the pass was refused, else why it failed.
+async fn negotiate_once(pc: &RtcPeerConnection, url: &str, token: &str, location: &RefCell<Option<String>>) -> Result<(), Option<String>> {
+    let failed = |why: &str| Some(why.to_owned());
+    let offer = JsFuture::from(pc.create_offer()).await.map_err(|_| failed("the browser could not make an offer"))?;
     let offer: RtcSessionDescriptionInit = offer.unchecked_into();
-    JsFuture::from(pc.set_local_description(&offer)).await.map_err(|_| "the browser refused its own offer".to_owned())?;
+    JsFuture::from(pc.set_local_description(&offer)).await.map_err(|_| failed("the browser refused its own offer"))?;
     let sdp = pc.local_description().map(|d| d.sdp()).unwrap_or_default();
     let response = Request::post(url)
         .header("Authorization", &format!("Bearer {token}"))
         .header("Content-Type", "application/sdp")
         .body(sdp)
-        .map_err(|_| "the request could not be made".to_owned())?
+        .map_err(|_| failed("the request could not be made"))?
         .send()
         .await
-        .map_err(|_| "the stage's media service cannot be reached".to_owned())?;
+        .map_err(|_| failed("the stage's media service cannot be reached"))?;
     let status = response.status();
     if status != 201 {
         return Err(match status {
-            401 | 403 => "the stage refused this viewer's pass".to_owned(),
-            404 => "this participant is not publishing".to_owned(),
-            _ => format!("the stage's media service answered {status}"),
+            401 | 403 => None,
+            404 => failed("this participant is not publishing"),
+            _ => Some(format!("the stage's media service answered {status}")),
         });
     }
     if let Some(at) = response.headers().get("Location") {
         *location.borrow_mut() = web_sys::Url::new_with_base(&at, url).ok().map(|u| u.href());
     }
-    let answer = response.text().await.map_err(|_| "the answer could not be read".to_owned())?;
+    let answer = response.text().await.map_err(|_| failed("the answer could not be read"))?;
     let description = RtcSessionDescriptionInit::new(RtcSdpType::Answer);
     description.set_sdp(&answer);
-    JsFuture::from(pc.set_remote_description(&description)).await.map_err(|_| "the stage's answer was not understood".to_owned())?;
+    JsFuture::from(pc.set_remote_description(&description)).await.map_err(|_| failed("the stage's answer was not understood"))?;
     Ok(())
 }
 

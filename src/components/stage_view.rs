@@ -8,45 +8,92 @@ use std::time::Duration;
 use ivs_proto::backoff::Backoff;
 use std::collections::HashMap;
 
-use gloo_timers::callback::Interval;
+use gloo_timers::callback::{Interval, Timeout};
+use ivs_proto::controls::{shortcut, step_volume, Shortcut};
 use ivs_proto::stage::{grid_columns, Member, Spotlight, StageToken, TokenClaims};
 use leptos::html::{Div, Video};
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 use super::icons::FullScreenIcon;
 use crate::bindings::fetch::post_with_credentials;
 use crate::bindings::webrtc::{PeerState, Subscription};
 use crate::hooks::use_stage::StageStore;
 
+/// The viewer's pass to the stage (a participant token, with its claims), renewed before it
+/// expires and whenever the stage refuses it. Tiles read it each time they (re)connect.
+#[derive(Clone, Copy)]
+struct Pass {
+    current: RwSignal<Option<(StageToken, TokenClaims)>>,
+    /// A request for a pass is under way.
+    fetching: StoredValue<bool>,
+    renewal: StoredValue<Option<Timeout>, LocalStorage>,
+    problem: WriteSignal<Option<String>>,
+    store: StageStore,
+    token_url: StoredValue<String>,
+}
+
+impl Pass {
+    /// Asks the site for a pass now (once at a time), trying again with backoff until one comes.
+    fn renew(self) {
+        if self.fetching.get_value() {
+            return;
+        }
+        self.fetching.set_value(true);
+        let url = self.token_url.get_value();
+        leptos::task::spawn_local(async move {
+            let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(30));
+            loop {
+                let answer = post_with_credentials(&url).await.map_err(|e| e.to_string()).and_then(|text| {
+                    let token: StageToken = serde_json::from_str(&text).map_err(|_| "the stage's pass could not be read".to_owned())?;
+                    let claims = TokenClaims::read(&token.token).map_err(|e| e.to_string())?;
+                    Ok((token, claims))
+                });
+                match answer {
+                    Ok((token, claims)) => {
+                        let renew_in = claims.renew_in_secs((js_sys::Date::now() / 1000.0) as u64);
+                        self.store.set(token.lineup.clone());
+                        self.problem.try_set(None);
+                        if self.current.try_set(Some((token, claims))).is_some() {
+                            return; // the page is gone
+                        }
+                        self.fetching.try_set_value(false);
+                        if let Some(secs) = renew_in {
+                            let timer = Timeout::new(u32::try_from(secs.saturating_mul(1000)).unwrap_or(u32::MAX), move || self.renew());
+                            self.renewal.try_set_value(Some(timer));
+                        }
+                        return;
+                    }
+                    Err(why) => {
+                        log::warn!("stage: {why}");
+                        if self.problem.try_set(Some(format!("The stage cannot be joined yet ({why}) — trying again."))).is_some() {
+                            return;
+                        }
+                        gloo_timers::future::sleep(backoff.next_delay(js_sys::Math::random())).await;
+                    }
+                }
+            }
+        });
+    }
+}
+
 /// The stage, with a pass from `token_url`.
 #[component]
 pub fn StageView(token_url: String) -> impl IntoView {
     let store = expect_context::<StageStore>();
-    let (pass, set_pass) = signal(None::<(StageToken, TokenClaims)>);
     let (problem, set_problem) = signal(None::<String>);
-    leptos::task::spawn_local(async move {
-        let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(30));
-        loop {
-            let answer = post_with_credentials(&token_url).await.map_err(|e| e.to_string()).and_then(|text| {
-                let token: StageToken = serde_json::from_str(&text).map_err(|_| "the stage's pass could not be read".to_owned())?;
-                let claims = TokenClaims::read(&token.token).map_err(|e| e.to_string())?;
-                Ok((token, claims))
-            });
-            match answer {
-                Ok((token, claims)) => {
-                    store.set(token.lineup.clone());
-                    set_problem.set(None);
-                    set_pass.set(Some((token, claims)));
-                    return;
-                }
-                Err(why) => {
-                    log::warn!("stage: {why}");
-                    set_problem.set(Some(format!("The stage cannot be joined yet ({why}) — trying again.")));
-                    gloo_timers::future::sleep(backoff.next_delay(js_sys::Math::random())).await;
-                }
-            }
-        }
-    });
+    let pass = Pass {
+        current: RwSignal::new(None),
+        fetching: StoredValue::new(false),
+        renewal: StoredValue::new_local(None),
+        problem: set_problem,
+        store,
+        token_url: StoredValue::new(token_url),
+    };
+    provide_context(pass);
+    pass.renew();
+    on_cleanup(move || drop(pass.renewal.try_update_value(Option::take)));
+    let has_pass = move || pass.current.with(Option::is_some);
     let members = Memo::new(move |_| store.members());
     // The active speaker: each tile reports its loudness; the loudest for a second is spotlit.
     let levels = Levels { heard: StoredValue::new_local(HashMap::new()), spotlit: RwSignal::new(None) };
@@ -65,7 +112,7 @@ pub fn StageView(token_url: String) -> impl IntoView {
     let ticker = StoredValue::new_local(Some(ticker));
     on_cleanup(move || drop(ticker.try_update_value(Option::take)));
     let columns = move || grid_columns(members.with(Vec::len), 1200);
-    let waiting = move || pass.with(Option::is_some) && store.known() && members.with(Vec::is_empty);
+    let waiting = move || has_pass() && store.known() && members.with(Vec::is_empty);
     view! {
         <section class="stage-view" data-testid="stage-view" aria-label="Live stage">
             <p class="stage-status" role="status" data-testid="stage-status">
@@ -76,7 +123,10 @@ pub fn StageView(token_url: String) -> impl IntoView {
                     each=move || members.get()
                     key=|member| member.participant_id.clone()
                     children=move |member| {
-                        view! { {move || pass.get().map(|(token, claims)| view! { <StageTile member=member.clone() token=token.token claims=claims /> })} }
+                        view! { <Show when=has_pass>{
+                            let member = member.clone();
+                            move || view! { <StageTile member=member.clone() /> }
+                        }</Show> }
                     }
                 />
             </div>
@@ -94,14 +144,15 @@ struct Levels {
 
 /// One participant: its picture and sound, and its own controls.
 #[component]
-fn StageTile(member: Member, token: String, claims: TokenClaims) -> impl IntoView {
+fn StageTile(member: Member) -> impl IntoView {
+    let pass = expect_context::<Pass>();
     let video = NodeRef::<Video>::new();
     let tile = NodeRef::<Div>::new();
     let (state, set_state) = signal(PeerState::Connecting);
     let (muted, set_muted) = signal(true);
     let (volume, set_volume) = signal(1.0f64);
     let name = if member.user_id.is_empty() { "A host".to_owned() } else { member.user_id.clone() };
-    let url = claims.subscribe_url(&member.participant_id);
+    let participant = member.participant_id.clone();
     let held = StoredValue::new_local(None::<Subscription>);
     let attempt = RwSignal::new(0u32);
     // (Re)subscribes each time `attempt` moves; a failure schedules the next attempt with backoff.
@@ -110,11 +161,16 @@ fn StageTile(member: Member, token: String, claims: TokenClaims) -> impl IntoVie
         let _ = attempt.get();
         let Some(element) = video.get() else { return };
         held.update_value(|held| *held = None);
+        // The pass as it is now: renewals reach the next attempt, not a healthy connection.
+        let Some((token, claims)) = pass.current.get_untracked() else { return };
         let report = move |next: PeerState| {
             if matches!(next, PeerState::Connected) {
                 backoff.update_value(Backoff::reset);
             }
-            if let PeerState::Failed(_) = &next {
+            if next == PeerState::Refused {
+                pass.renew();
+            }
+            if matches!(next, PeerState::Failed(_) | PeerState::Refused) {
                 let delay = backoff.try_update_value(|b| b.next_delay(js_sys::Math::random())).unwrap_or(Duration::from_secs(5));
                 leptos::task::spawn_local(async move {
                     gloo_timers::future::sleep(delay).await;
@@ -123,7 +179,7 @@ fn StageTile(member: Member, token: String, claims: TokenClaims) -> impl IntoVie
             }
             set_state.try_set(next);
         };
-        match Subscription::start(url.clone(), token.clone(), element, report) {
+        match Subscription::start(claims.subscribe_url(&participant), token.token, element, report) {
             Ok(subscription) => held.set_value(Some(subscription)),
             Err(_) => set_state.set(PeerState::Failed("this browser cannot receive a stage".into())),
         }
@@ -153,9 +209,35 @@ fn StageTile(member: Member, token: String, claims: TokenClaims) -> impl IntoVie
             element.set_volume(volume.get());
         }
     });
-    let full_screen = move |_| {
+    let full_screen = move || {
         if let Some(tile) = tile.get_untracked() {
             let _ = tile.request_fullscreen();
+        }
+    };
+    // The channel's keys, for the tile that has the focus: M mutes, F goes full screen, ↑ ↓ set
+    // the volume (the volume slider keeps its own arrows).
+    let on_key = move |event: web_sys::KeyboardEvent| {
+        let modifier = event.ctrl_key() || event.meta_key() || event.alt_key();
+        let on_slider = event.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()).is_some();
+        let handled = match shortcut(&event.key(), false, modifier) {
+            Some(Shortcut::ToggleMute) => {
+                set_muted.update(|m| *m = !*m);
+                true
+            }
+            Some(Shortcut::ToggleFullscreen) => {
+                full_screen();
+                true
+            }
+            Some(action @ (Shortcut::VolumeUp | Shortcut::VolumeDown)) if !on_slider => {
+                let next = step_volume(volume.get_untracked(), action == Shortcut::VolumeUp);
+                set_volume.set(next);
+                set_muted.set(next == 0.0);
+                true
+            }
+            _ => false,
+        };
+        if handled {
+            event.prevent_default();
         }
     };
     let label = name.clone();
@@ -163,6 +245,7 @@ fn StageTile(member: Member, token: String, claims: TokenClaims) -> impl IntoVie
         PeerState::Connecting => Some(format!("Connecting to {label}…")),
         PeerState::Connected => None,
         PeerState::Failed(why) => Some(format!("Lost {label}: {why} — reconnecting.")),
+        PeerState::Refused => Some(format!("Lost {label}: the stage asked for a new pass — reconnecting.")),
     };
     let mute_label = {
         let name = name.clone();
@@ -170,7 +253,8 @@ fn StageTile(member: Member, token: String, claims: TokenClaims) -> impl IntoVie
     };
     view! {
         <div class="stage-tile" class:spotlight=spotlit node_ref=tile data-testid="stage-tile" data-participant=member.participant_id.clone()
-             data-state=move || match state.get() { PeerState::Connecting => "connecting", PeerState::Connected => "connected", PeerState::Failed(_) => "failed" }>
+             role="group" tabindex="0" aria-label=name.clone() on:keydown=on_key
+             data-state=move || match state.get() { PeerState::Connecting => "connecting", PeerState::Connected => "connected", PeerState::Failed(_) | PeerState::Refused => "failed" }>
             <video node_ref=video autoplay=true playsinline=true muted=true aria-label=format!("{name}'s camera")></video>
             <span class="stage-name">{name.clone()}</span>
             {move || words().map(|w| view! { <p class="stage-tile-status" role="status">{w}</p> })}
@@ -185,7 +269,7 @@ fn StageTile(member: Member, token: String, claims: TokenClaims) -> impl IntoVie
                                set_muted.set(v == 0.0);
                            }
                        } />
-                <button type="button" aria-label=format!("Show {name} full screen") on:click=full_screen><FullScreenIcon /></button>
+                <button type="button" aria-label=format!("Show {name} full screen") on:click=move |_| full_screen()><FullScreenIcon /></button>
             </div>
         </div>
     }
