@@ -182,6 +182,8 @@ endpoint_url = "http://127.0.0.1:{api}"
 [channel]
 arn = "{CHANNEL_ARN}"
 viewer_count_secs = 2
+# Links may choose the local IVS's other channels and recordings (tests open them so).
+playback_overrides = ["http://127.0.0.1:{playback}/", "http://127.0.0.1:{api}/"]
 {ttl}[chat]
 room_arn = "arn:aws:ivschat:us-east-1:000000000000:room/local"
 endpoint = "ws://127.0.0.1:{chat}"

@@ -163,6 +163,14 @@ async fn the_viewer_runs_under_its_strict_policy_and_an_injected_script_is_block
     assert!(!eval::<bool>(&page, "window.__injected === true").await?, "the injected script ran");
     // That violation was this test's own doing.
     eval::<bool>(&page, "(window.__cspViolations = [], true)").await?;
+
+    // A crafted link naming a stream the site does not offer plays the site's own channel: were
+    // the link obeyed, the page would play nothing (nothing answers at the named address).
+    let crafted = chromium.open(&format!("{}/?muted=1&playbackUrl=http://localhost:9/api/video/v1/theirs.m3u8", stack.site)).await?;
+    wait_for(&crafted, PLAYING, Duration::from_secs(20)).await?;
+    assert!(eval::<bool>(&crafted, "document.querySelector('video').muted").await?, "the harmless parameters still apply");
+    let violations: Vec<String> = eval(&crafted, "window.__cspViolations").await?;
+    assert!(violations.is_empty(), "nothing was even tried at the named address: {violations:?}");
     chromium.close().await;
     Ok(())
 }

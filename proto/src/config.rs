@@ -37,6 +37,8 @@ struct RawConfig {
     #[serde(default = "yes")]
     allow_query_overrides: bool,
     #[serde(default)]
+    playback_url_overrides: Option<Vec<String>>,
+    #[serde(default)]
     chat_endpoint: Option<String>,
     #[serde(default)]
     chat_token_url: Option<String>,
@@ -104,6 +106,11 @@ pub struct ViewerConfig {
     pub muted: bool,
     /// Whether the page's query may override the file.
     pub allow_query_overrides: bool,
+    /// The playback URLs a link's `?playbackUrl=` may choose: an entry is one URL, or (ending in
+    /// `/`) every URL under it. `None` (a static `config.json` without the key): any. A site
+    /// server always names the list, empty unless its configuration opens it, so a crafted link
+    /// cannot play someone else's stream under the site's name.
+    pub playback_url_overrides: Option<Vec<String>>,
     /// The chat beside the video; `None` shows no chat.
     pub chat: Option<ChatConfig>,
     /// The backend's overlay state (current poll and tallies, product), for a viewer who arrives
@@ -131,6 +138,7 @@ impl ViewerConfig {
             autoplay: raw.autoplay,
             muted: raw.muted,
             allow_query_overrides: raw.allow_query_overrides,
+            playback_url_overrides: raw.playback_url_overrides,
             chat: match (raw.chat_endpoint, raw.chat_token_url) {
                 (Some(endpoint), Some(token_url)) => Some(ChatConfig::parse(&endpoint, &token_url)?),
                 (None, None) => None,
@@ -153,7 +161,13 @@ impl ViewerConfig {
         for (name, value) in pairs {
             let bad = |reason: &str| ConfigError::Query { name: name.to_owned(), reason: reason.to_owned() };
             match name {
-                "playbackUrl" => self.playback_url = SafeUrl::parse(value).map_err(|e| bad(&e.to_string()))?,
+                "playbackUrl" => {
+                    let url = SafeUrl::parse(value).map_err(|e| bad(&e.to_string()))?;
+                    // A URL the site does not allow is ignored: the page plays the site's own.
+                    if self.may_play(url.as_str()) {
+                        self.playback_url = url;
+                    }
+                }
                 "autoplay" => self.autoplay = flag(value).ok_or_else(|| bad("must be 0 or 1"))?,
                 "muted" => self.muted = flag(value).ok_or_else(|| bad("must be 0 or 1"))?,
                 // Only turns the configured chat off (an embed without chat); never repoints it.
@@ -162,6 +176,16 @@ impl ViewerConfig {
             }
         }
         Ok(self)
+    }
+}
+
+impl ViewerConfig {
+    /// Whether a link may choose playback URL `url` (see [`Self::playback_url_overrides`]).
+    pub fn may_play(&self, url: &str) -> bool {
+        match &self.playback_url_overrides {
+            None => true,
+            Some(allowed) => url == self.playback_url.as_str() || allowed.iter().any(|a| if a.ends_with('/') { url.starts_with(a.as_str()) } else { url == a }),
+        }
     }
 }
 
@@ -220,6 +244,21 @@ mod tests {
         assert!(matches!(ViewerConfig::from_json(bad_votes), Err(ConfigError::Backend(_))));
         let half = r#"{"playbackUrl":"https://a.example/x.m3u8","chatEndpoint":"wss://e.example"}"#;
         assert!(matches!(ViewerConfig::from_json(half), Err(ConfigError::Chat(_))));
+    }
+
+    #[test]
+    fn a_site_names_the_channels_a_link_may_choose() {
+        let file = r#"{"playbackUrl":"https://a.example/mine.m3u8","playbackUrlOverrides":["https://a.example/other.m3u8","https://b.example/live/"]}"#;
+        let c = ViewerConfig::from_json(file).unwrap();
+        let chosen = |url: &str| c.clone().with_query([("playbackUrl", url), ("muted", "1")]).unwrap();
+        assert_eq!(chosen("https://a.example/other.m3u8").playback_url.as_str(), "https://a.example/other.m3u8");
+        assert_eq!(chosen("https://b.example/live/x.m3u8").playback_url.as_str(), "https://b.example/live/x.m3u8", "under an entry ending in /");
+        let foreign = chosen("https://evil.example/theirs.m3u8");
+        assert_eq!(foreign.playback_url.as_str(), "https://a.example/mine.m3u8", "a foreign stream is ignored: the site's own plays");
+        assert!(foreign.muted, "the harmless parameters still apply");
+        assert_eq!(chosen("https://b.example/livex.m3u8").playback_url.as_str(), "https://a.example/mine.m3u8", "a prefix is a path, not a string");
+        let closed = ViewerConfig::from_json(r#"{"playbackUrl":"https://a.example/mine.m3u8","playbackUrlOverrides":[]}"#).unwrap();
+        assert!(!closed.may_play("https://a.example/other.m3u8") && closed.may_play("https://a.example/mine.m3u8"));
     }
 
     #[test]

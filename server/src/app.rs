@@ -71,6 +71,7 @@ impl App {
     pub fn new(config: Config, parts: Parts) -> Self {
         let mut viewer_config = serde_json::json!({
             "playbackUrl": parts.playback_url,
+            "playbackUrlOverrides": config.channel.playback_overrides,
             "chatEndpoint": parts.chat_endpoint,
             "chatTokenUrl": "/api/chat/token",
             "stateUrl": "/api/state",

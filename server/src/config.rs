@@ -111,6 +111,11 @@ pub struct Channel {
     /// How often one instance asks `GetStream` for the viewer count.
     #[serde(default = "default_viewer_count_secs")]
     pub viewer_count_secs: u64,
+    /// Other playback URLs a link may choose with `?playbackUrl=`: an entry is one URL, or
+    /// (ending in `/`) every URL under it. Empty (the default): the site's pages play only this
+    /// channel, whatever a link says.
+    #[serde(default)]
+    pub playback_overrides: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -352,6 +357,12 @@ impl Config {
         if let Err(e) = ivs_proto::embed::Allowlist::parse(&self.embed_origins) {
             problems.push(format!("embed_origins: {e}"));
         }
+        for entry in &self.channel.playback_overrides {
+            let host = entry.strip_prefix("https://").or_else(|| entry.strip_prefix("http://")).and_then(|rest| rest.split('/').next());
+            if host.is_none_or(str::is_empty) || ivs_proto::url::SafeUrl::parse(entry).is_err() {
+                problems.push(format!("channel.playback_overrides: {entry:?} is not an http(s) URL (end it with / to allow every URL under it)"));
+            }
+        }
         problems
     }
 
@@ -436,6 +447,10 @@ mod tests {
         let error = Config::parse(&bad, |_| None).unwrap_err();
         assert!(error.contains("channel.arn \"my-channel\" is not an IVS channel ARN"), "{error}");
         assert!(error.contains("votes.redis_url is not set"), "{error}");
+        let overrides = MINIMAL.replace("[chat]", "playback_overrides = [\"https://ok.example/live/\", \"ftp://x\", \"https://\"]\n[chat]");
+        let error = Config::parse(&overrides, |_| None).unwrap_err();
+        assert!(error.contains("\"ftp://x\" is not an http(s) URL") && error.contains("\"https://\" is not"), "{error}");
+        assert!(!error.contains("ok.example"), "{error}");
         let typo = MINIMAL.to_owned() + "\nlisen = \"0.0.0.0:1\"\n";
         assert!(Config::parse(&typo, |_| None).unwrap_err().contains("lisen"), "unknown keys are named");
         assert!(Config::parse("public_origin = ", |_| None).is_err());

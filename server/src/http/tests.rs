@@ -243,7 +243,9 @@ async fn the_page_inlines_the_configuration_with_its_policy_and_a_newcomers_iden
     let embed = site.get("/embed", Some(&site.viewer().await)).await;
     assert!(header_of(&embed, header::CONTENT_SECURITY_POLICY).unwrap().ends_with("frame-ancestors *"));
     assert!(cookie_of(&embed).is_none());
-    assert_eq!(json(site.get("/config.json", None).await).await["chatTokenUrl"], "/api/chat/token");
+    let config = json(site.get("/config.json", None).await).await;
+    assert_eq!(config["chatTokenUrl"], "/api/chat/token");
+    assert_eq!(config["playbackUrlOverrides"], serde_json::json!([]), "a link cannot repoint the site's pages unless it says so");
 }
 
 #[tokio::test]
