@@ -9,6 +9,7 @@
 //!   becomes a typed overlay (poll, product, clear), with validation reasons.
 //! - [`url`]: scheme-checked links; the only way network data becomes an `href` or `src`.
 //! - [`playback`]: the player's states and errors, and how they are put to the viewer in words.
+//! - [`recordings`]: past broadcasts: a recording folded from its events' facts, as the API answers it.
 //! - [`backoff`]: capped exponential backoff with jitter, used to retry an offline stream.
 //! - [`chat`]: the IVS Chat Messaging protocol's wire types and the reconnect schedule.
 //! - [`chat_session`]: the viewer's chat connection state machine and the log it shows.
@@ -32,6 +33,7 @@ pub mod embed;
 pub mod limits;
 pub mod overlay;
 pub mod playback;
+pub mod recordings;
 pub mod room_event;
 pub mod site;
 pub mod stage;

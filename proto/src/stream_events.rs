@@ -50,6 +50,8 @@ pub struct StreamEvent {
     /// The broadcast (`st-…`), when the event is about one.
     pub stream_id: Option<String>,
     pub kind: Kind,
+    /// For a recording's events: where it is and what it says.
+    pub recording: Option<crate::recordings::RecordingFact>,
 }
 
 /// Why an event was not taken.
@@ -91,6 +93,14 @@ struct Detail {
     stream_id: Option<String>,
     #[serde(default)]
     recording_status: Option<String>,
+    #[serde(default)]
+    recording_status_reason: Option<String>,
+    #[serde(default)]
+    recording_s3_bucket_name: Option<String>,
+    #[serde(default)]
+    recording_s3_key_prefix: Option<String>,
+    #[serde(default)]
+    recording_duration_ms: Option<i64>,
 }
 
 impl StreamEvent {
@@ -127,8 +137,24 @@ impl StreamEvent {
             ("IVS Limit Breach", _) => Kind::LimitBreach,
             (detail_type, name) => return Err(EventError::Ignored(format!("{detail_type} {name}").trim().to_owned())),
         };
-        let stream_id = envelope.detail.stream_id.filter(|s| !s.is_empty() && s.len() <= 64);
-        Ok(Self { id: envelope.id, time_ms, channel_arn, stream_id, kind })
+        let detail = envelope.detail;
+        let stream_id = detail.stream_id.filter(|s| !s.is_empty() && s.len() <= 64);
+        let recording = match kind {
+            Kind::RecordingStart | Kind::RecordingEnd | Kind::RecordingFailure => {
+                let prefix = detail.recording_s3_key_prefix.filter(|p| crate::recordings::recording_id(p).is_some() && p.len() <= 512);
+                let prefix = prefix.ok_or_else(|| EventError::Malformed("a recording event without a readable recording_s3_key_prefix".into()))?;
+                Some(crate::recordings::RecordingFact {
+                    time_ms,
+                    stream_id: stream_id.clone().unwrap_or_default(),
+                    bucket: detail.recording_s3_bucket_name.unwrap_or_default().chars().take(63).collect(),
+                    prefix,
+                    duration_ms: detail.recording_duration_ms.unwrap_or(0).max(0),
+                    reason: detail.recording_status_reason.unwrap_or_default().chars().take(500).collect(),
+                })
+            }
+            _ => None,
+        };
+        Ok(Self { id: envelope.id, time_ms, channel_arn, stream_id, kind, recording })
     }
 }
 
@@ -209,6 +235,25 @@ mod tests {
         assert!(matches!(StreamEvent::parse(bad_time.as_bytes()), Err(EventError::Time(_))));
         let unknown = envelope("e5", "2026-11-29T10:00:00Z", "IVS Stream State Change", "Stream Dance", "st-1");
         assert!(matches!(StreamEvent::parse(unknown.as_bytes()), Err(EventError::Ignored(_))));
+    }
+
+    #[test]
+    fn a_recording_event_says_where_the_recording_is() {
+        let ended = serde_json::json!({
+            "version": "0", "id": "r1", "detail-type": "IVS Recording State Change", "source": "aws.ivs", "account": "123456789012",
+            "time": "2026-11-29T10:05:00Z", "region": "us-west-2", "resources": [ARN],
+            "detail": { "channel_name": "abc", "stream_id": "st-1", "recording_status": "Recording End", "recording_status_reason": "",
+                "recording_s3_bucket_name": "shows", "recording_s3_key_prefix": "ivs/v1/123456789012/abc/2026/11/29/10/0/Rec1",
+                "recording_duration_ms": 300000, "recording_session_id": "Rec1" }
+        });
+        let e = StreamEvent::parse(ended.to_string().as_bytes()).unwrap();
+        let fact = e.recording.expect("a recording's facts");
+        assert_eq!((e.kind, fact.bucket.as_str(), fact.duration_ms, fact.stream_id.as_str()), (Kind::RecordingEnd, "shows", 300_000, "st-1"));
+        assert_eq!(crate::recordings::recording_id(&fact.prefix), Some("Rec1"));
+        let mut no_prefix = ended.clone();
+        no_prefix["detail"]["recording_s3_key_prefix"] = "../<x>".into();
+        assert!(matches!(StreamEvent::parse(no_prefix.to_string().as_bytes()), Err(EventError::Malformed(_))));
+        assert_eq!(event("s", 1, "Stream Start", "st-1").recording, None);
     }
 
     #[test]

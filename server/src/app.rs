@@ -16,6 +16,7 @@ use crate::identity::Identity;
 use crate::ivs::Ivs;
 use crate::overlays::Overlays;
 use crate::playback::PlaybackSigner;
+use crate::recordings::Recordings;
 use crate::room::Room;
 use crate::stage::Stage;
 use crate::status::Status;
@@ -32,6 +33,8 @@ pub struct App {
     pub status: Status,
     /// The site's real-time stage, when it has one.
     pub stage: Option<Stage>,
+    /// The channel's past broadcasts.
+    pub recordings: Recordings,
     /// The viewer's configuration, inlined into the page.
     pub viewer_config: Arc<serde_json::Value>,
     /// Signs playback tokens (a private channel).
@@ -84,14 +87,20 @@ impl App {
         if config.stage.is_some() {
             viewer_config["stageTokenUrl"] = "/api/stage/token".into();
         }
+        if config.recordings.base_url.is_some() {
+            viewer_config["recordingsUrl"] = "/api/recordings".into();
+        }
+        let recordings = Recordings::new(parts.store.clone(), config.channel.arn.clone(), config.recordings.base_url.clone());
         let room = Room::new(parts.ivs.clone(), config.chat.room_arn.clone());
         let stage_arn = config.stage.as_ref().map(|s| s.arn.clone());
         let overlays = Overlays::new(parts.store.clone(), parts.ivs.clone(), config.channel.arn.clone(), stage_arn, room.clone());
         let stage = config.stage.as_ref().map(|s| Stage::new(parts.ivs.clone(), s.arn.clone(), s.hosts.clone(), s.token_minutes, room.clone()));
         let status = Status::new(parts.store.clone(), parts.ivs.clone(), config.channel.arn.clone(), room);
         let whip = parts.stage_whip_url.as_deref();
-        let page_policy = guard::content_security_policy(&parts.playback_url, &parts.chat_endpoint, whip, "'none'");
-        let embed_policy = guard::content_security_policy(&parts.playback_url, &parts.chat_endpoint, whip, &guard::embed_ancestors(&config.embed_origins));
+        let recordings_base = config.recordings.base_url.as_deref();
+        let page_policy = guard::content_security_policy(&parts.playback_url, &parts.chat_endpoint, whip, recordings_base, "'none'");
+        let embed_policy =
+            guard::content_security_policy(&parts.playback_url, &parts.chat_endpoint, whip, recordings_base, &guard::embed_ancestors(&config.embed_origins));
         Self {
             index: Arc::new(config.site_dir.join("index.html")),
             page_policy: Arc::new(page_policy),
@@ -104,6 +113,7 @@ impl App {
             overlays,
             status,
             stage,
+            recordings,
             viewer_config: Arc::new(viewer_config),
             signer: parts.signer,
             operator_keys: Arc::new(parts.operator_keys),

@@ -42,6 +42,18 @@ pub struct Config {
     pub limits: Limits,
     /// A real-time stage the viewer watches (beside or instead of the channel).
     pub stage: Option<StageConfig>,
+    /// The channel's past broadcasts, as IVS records them to S3.
+    #[serde(default)]
+    pub recordings: RecordingsConfig,
+}
+
+/// Where the channel's recordings are served.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordingsConfig {
+    /// The recording bucket as viewers reach it: a CDN (CloudFront) in front of the bucket, so
+    /// `<base_url>/<recording prefix>/media/hls/master.m3u8` plays. None: no library.
+    pub base_url: Option<String>,
 }
 
 /// The site's real-time stage.
@@ -270,6 +282,7 @@ pub const ENV_OVERRIDES: &[(&str, &str)] = &[
     ("IVS_SITE_ROOM_ARN", "chat.room_arn"),
     ("IVS_SITE_CHAT_ENDPOINT", "chat.endpoint"),
     ("IVS_SITE_STAGE_ARN", "stage.arn"),
+    ("IVS_SITE_RECORDINGS_BASE_URL", "recordings.base_url"),
     ("IVS_SITE_COOKIE_SECRET", "identity.cookie_secret"),
     ("IVS_SITE_SIGN_IN_KEY", "identity.sign_in_key"),
     ("IVS_SITE_JWT_HS256_SECRET", "identity.jwt.hs256_secret"),
@@ -356,6 +369,11 @@ impl Config {
         }
         if let Err(e) = ivs_proto::embed::Allowlist::parse(&self.embed_origins) {
             problems.push(format!("embed_origins: {e}"));
+        }
+        if let Some(base) = &self.recordings.base_url {
+            if ivs_proto::url::SafeUrl::parse(base).is_err() || !(base.starts_with("https://") || base.starts_with("http://")) {
+                problems.push(format!("recordings.base_url {base:?} is not an http(s) URL"));
+            }
         }
         for entry in &self.channel.playback_overrides {
             let host = entry.strip_prefix("https://").or_else(|| entry.strip_prefix("http://")).and_then(|rest| rest.split('/').next());

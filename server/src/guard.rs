@@ -96,18 +96,24 @@ impl Limits {
 /// has no inline script; the inlined configuration is JSON, which no browser runs), the player's
 /// worker and media from `blob:`, connections to the site, the playback host, the chat endpoint
 /// and IVS's own hosts (`*.live-video.net`: the player fetches its configuration there, as the IVS
-/// documentation's minimal policy names), and who may frame the page — `frame_ancestors`.
-pub fn content_security_policy(playback_url: &str, chat_endpoint: &str, whip_url: Option<&str>, frame_ancestors: &str) -> String {
+/// documentation's minimal policy names), the stage's media endpoint and the recordings' host
+/// (`recordings`: their playlists, and their thumbnails as images), and who may frame the page —
+/// `frame_ancestors`.
+pub fn content_security_policy(playback_url: &str, chat_endpoint: &str, whip_url: Option<&str>, recordings: Option<&str>, frame_ancestors: &str) -> String {
     let origin = |url: &str| url.split('/').take(3).collect::<Vec<_>>().join("/");
     let playback = origin(playback_url);
+    let mut connect = vec![playback, origin(chat_endpoint)];
     // The stage's media endpoint (IVS's own are under *.live-video.net already).
-    let chat = match whip_url {
-        Some(whip) => format!("{} {}", origin(chat_endpoint), origin(whip)),
-        None => origin(chat_endpoint),
-    };
+    connect.extend(whip_url.map(origin));
+    let recordings = recordings.map(origin);
+    connect.extend(recordings.clone());
+    let mut seen = std::collections::HashSet::new();
+    connect.retain(|o| seen.insert(o.clone()));
+    let connect = connect.join(" ");
+    let images = recordings.filter(|r| !r.starts_with("https://")).map(|r| format!(" {r}")).unwrap_or_default();
     format!(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:; media-src 'self' blob:; \
-         connect-src 'self' {playback} {chat} https://*.live-video.net; img-src 'self' https: data:; style-src 'self'; style-src-attr 'unsafe-inline'; \
+         connect-src 'self' {connect} https://*.live-video.net; img-src 'self' https: data:{images}; style-src 'self'; style-src-attr 'unsafe-inline'; \
          font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors {frame_ancestors}"
     )
 }
@@ -153,8 +159,13 @@ mod tests {
 
     #[test]
     fn the_policy_names_the_hosts_the_viewer_needs_and_nothing_inline() {
-        let csp =
-            content_security_policy("https://a1.playback.live-video.net/api/video/v1/x.m3u8", "wss://edge.ivschat.us-west-2.amazonaws.com", None, "'none'");
+        let csp = content_security_policy(
+            "https://a1.playback.live-video.net/api/video/v1/x.m3u8",
+            "wss://edge.ivschat.us-west-2.amazonaws.com",
+            None,
+            None,
+            "'none'",
+        );
         assert!(
             csp.contains("connect-src 'self' https://a1.playback.live-video.net wss://edge.ivschat.us-west-2.amazonaws.com https://*.live-video.net;"),
             "{csp}"

@@ -5,7 +5,8 @@
 //! tokens signed with the site's key ([`playback`]); it publishes overlays into the stream
 //! (`PutMetadata`) and counts the polls' votes ([`overlays`], [`store`]); it takes in IVS's
 //! EventBridge events and pushes the stream's status and the polls' tallies to viewers through
-//! the chat room (`SendEvent`, [`status`]).
+//! the chat room (`SendEvent`, [`status`]); it keeps the channel's past broadcasts from their
+//! recording events ([`recordings`]).
 //!
 //! It reaches IVS only through the AWS SDK for Rust ([`aws`], behind the small [`ivs::Ivs`] trait): in production the SDK's own
 //! endpoints, locally the local IVS by an endpoint override — the same calls either way. Several
@@ -26,6 +27,7 @@ pub mod identity;
 pub mod ivs;
 pub mod overlays;
 pub mod playback;
+pub mod recordings;
 pub mod room;
 pub mod stage;
 pub mod status;

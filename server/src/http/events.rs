@@ -27,6 +27,10 @@ pub async fn intake(State(app): State<App>, headers: HeaderMap, body: Bytes) -> 
         let answer = if taken { serde_json::json!({ "taken": true }) } else { serde_json::json!({ "taken": false, "reason": "ignored: another stage's" }) };
         return Ok(no_store(Json(answer)));
     }
+    // A recording's event is a fact of the site's library too (taking it twice changes nothing).
+    if let Err(e) = app.recordings.take(&body).await {
+        return Err(AppError::new(StatusCode::SERVICE_UNAVAILABLE, format!("the event could not be stored: {e}")));
+    }
     let answer = match app.status.intake(&body).await {
         Ok(Intake::Taken) => serde_json::json!({ "taken": true }),
         Ok(Intake::Duplicate) => serde_json::json!({ "taken": false, "reason": "already taken" }),

@@ -8,6 +8,7 @@
 //! | `POST /api/chat/token` | the viewer: a chat token for the person in the cookie (`tokens.rs`) |
 //! | `POST /api/playback-token` | the viewer of a private channel (`tokens.rs`) |
 //! | `POST /api/stage/token`, `GET /api/stage` | the viewer of a stage: a participant token, the line-up (`stage.rs`) |
+//! | `GET /api/recordings`, `GET /api/recordings/{id}` | the viewer: past broadcasts (`recordings.rs`) |
 //! | `GET /api/state` | a viewer who arrives late: the overlays on screen (`overlays.rs`) |
 //! | `POST /api/polls/{id}/vote` | the viewer (`overlays.rs`) |
 //! | `POST /api/overlays` | producers, with an operator key (`overlays.rs`) |
@@ -26,6 +27,7 @@ pub mod error;
 pub mod events;
 pub mod extract;
 pub mod overlays;
+pub mod recordings;
 pub mod signin;
 pub mod stage;
 pub mod tokens;
@@ -60,6 +62,8 @@ pub fn router(app: App) -> Router {
         .route("/api/state", get(overlays::state))
         .route("/api/stage", get(stage::lineup))
         .route("/api/stage/token", post(stage::token))
+        .route("/api/recordings", get(recordings::list))
+        .route("/api/recordings/{id}", get(recordings::one))
         .route("/api/polls/{id}/vote", post(overlays::vote))
         .route("/api/overlays", post(overlays::publish))
         .route("/api/sign-in-links", post(signin::link))

@@ -150,6 +150,8 @@ impl Site {
             [stage]
             arn = "arn:aws:ivs:us-east-1:000000000000:stage/show"
             hosts = ["host-1"]
+            [recordings]
+            base_url = "https://d111.cloudfront.net"
             "#,
             dist = dir.join("dist").display(),
             data = dir.join("data").display(),
@@ -481,4 +483,58 @@ async fn overlays_on_the_stage_travel_as_room_events_and_take_votes() {
     let idle = site.operator("/api/overlays?on=stage", poll).await;
     assert_eq!(idle.status(), StatusCode::CONFLICT);
     assert!(json(idle).await["error"].as_str().unwrap().contains("nobody is on the stage"));
+}
+
+fn recording_event(id: &str, time: &str, status: &str, prefix: &str, duration_ms: i64) -> String {
+    serde_json::json!({
+        "version": "0", "id": id, "detail-type": "IVS Recording State Change", "source": "aws.ivs", "account": "000000000000",
+        "time": time, "region": "us-east-1", "resources": ["arn:aws:ivs:us-east-1:000000000000:channel/local"],
+        "detail": { "channel_name": "local", "stream_id": "st-1", "recording_status": status, "recording_status_reason": if status.contains("Failure") { "S3 access denied" } else { "" },
+            "recording_s3_bucket_name": "shows", "recording_s3_key_prefix": prefix, "recording_duration_ms": duration_ms }
+    })
+    .to_string()
+}
+
+#[tokio::test]
+async fn recordings_are_listed_from_their_events_and_replayable_only_once_ended() {
+    let site = Site::new();
+    let secret = [(super::events::EVENTS_SECRET_HEADER, EVENTS_SECRET)];
+    let first = "ivs/v1/000000000000/local/2026/12/3/10/0/RecOne";
+    let second = "ivs/v1/000000000000/local/2026/12/3/11/0/RecTwo";
+    let failed = "ivs/v1/000000000000/local/2026/12/3/12/0/RecBad";
+    assert!(json(site.get("/api/recordings", None).await).await["recordings"].as_array().unwrap().is_empty());
+
+    site.post_with("/api/events", &secret, None, recording_event("e1", "2026-12-03T10:00:00Z", "Recording Start", first, 0)).await;
+    let listed = json(site.get("/api/recordings", None).await).await;
+    assert_eq!(listed["recordings"][0]["state"], "recording");
+    assert!(listed["recordings"][0]["playbackUrl"].is_null(), "not replayable before Recording End: {listed}");
+
+    // The second broadcast's end arrives before its start; the first one ends.
+    site.post_with("/api/events", &secret, None, recording_event("e2", "2026-12-03T11:30:00Z", "Recording End", second, 1_800_000)).await;
+    site.post_with("/api/events", &secret, None, recording_event("e3", "2026-12-03T10:20:00Z", "Recording End", first, 1_200_000)).await;
+    site.post_with("/api/events", &secret, None, recording_event("e4", "2026-12-03T11:00:00Z", "Recording Start", second, 0)).await;
+    site.post_with("/api/events", &secret, None, recording_event("e5", "2026-12-03T12:00:05Z", "Recording Start Failure", failed, 0)).await;
+    let answer = site.get("/api/recordings", None).await;
+    assert_eq!(header_of(&answer, header::CACHE_CONTROL), Some("public, max-age=5"));
+    let listed = json(answer).await;
+    let states: Vec<(&str, &str)> =
+        listed["recordings"].as_array().unwrap().iter().map(|r| (r["id"].as_str().unwrap(), r["state"].as_str().unwrap())).collect();
+    assert_eq!(states, [("RecBad", "failed"), ("RecTwo", "ready"), ("RecOne", "ready")], "newest first, the failed one shown as failed");
+    let one = json(site.get("/api/recordings/RecOne", None).await).await;
+    assert_eq!(one["playbackUrl"], format!("https://d111.cloudfront.net/{first}/media/hls/master.m3u8"));
+    assert_eq!(one["durationSecs"], 1200.0);
+    assert_eq!(listed["recordings"][0]["reason"], "S3 access denied");
+
+    // Paged.
+    let page = json(site.get("/api/recordings?limit=2", None).await).await;
+    let next = page["next"].as_str().expect("a next page").to_owned();
+    let rest = json(site.get(&format!("/api/recordings?limit=2&before={next}"), None).await).await;
+    assert_eq!(rest["recordings"][0]["id"], "RecOne");
+    assert!(rest["next"].is_null());
+    assert_eq!(site.get("/api/recordings?limit=many", None).await.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(site.get("/api/recordings/nope", None).await.status(), StatusCode::NOT_FOUND);
+    // The page may fetch them (and their thumbnails: https already).
+    let page = site.get("/", None).await;
+    assert!(header_of(&page, header::CONTENT_SECURITY_POLICY).unwrap().contains("https://d111.cloudfront.net"));
+    assert_eq!(json(site.get("/config.json", None).await).await["recordingsUrl"], "/api/recordings");
 }

@@ -3,7 +3,7 @@
 //! commits whatever is queued when a commit starts (group commit), so durability does not cost
 //! throughput. For one instance: leases and claims are this process's own.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -27,6 +27,10 @@ const VALUES: TableDefinition<&str, &str> = TableDefinition::new("values");
 const EVENTS: TableDefinition<&str, (i64, &str)> = TableDefinition::new("events");
 /// Claimed keys.
 const CLAIMS: TableDefinition<&str, ()> = TableDefinition::new("claims");
+/// (recording id, fact) → the fact (JSON).
+const RECORDING_FACTS: TableDefinition<(&str, &str), &str> = TableDefinition::new("recording_facts");
+/// Recording id → when it started (ms).
+const RECORDING_STARTS: TableDefinition<&str, i64> = TableDefinition::new("recording_starts");
 
 enum Write {
     Poll(String, String),
@@ -35,6 +39,8 @@ enum Write {
     Event(String, i64, String),
     ForgetEvent(String),
     Claim(String),
+    /// Recording id, fact, JSON, start.
+    RecordingFact(String, String, String, i64),
 }
 
 type Ack = oneshot::Sender<std::result::Result<(), String>>;
@@ -48,6 +54,10 @@ struct Memory {
     event_ids: HashSet<String>,
     leases: HashMap<String, (String, Instant)>,
     claims: HashSet<String>,
+    /// Recording id → (start, facts by name).
+    recordings: HashMap<String, (i64, HashMap<String, String>)>,
+    /// (start, id), for the library's order.
+    recording_order: BTreeSet<(i64, String)>,
 }
 
 /// The embedded store.
@@ -69,6 +79,8 @@ impl Embedded {
         tx.open_table(VALUES)?;
         tx.open_table(EVENTS)?;
         tx.open_table(CLAIMS)?;
+        tx.open_table(RECORDING_FACTS)?;
+        tx.open_table(RECORDING_STARTS)?;
         tx.commit()?;
 
         let mut memory = Memory::default();
@@ -98,6 +110,18 @@ impl Embedded {
         }
         for row in read.open_table(CLAIMS)?.iter()? {
             memory.claims.insert(row?.0.value().to_owned());
+        }
+        for row in read.open_table(RECORDING_STARTS)?.iter()? {
+            let (id, start) = row?;
+            memory.recordings.insert(id.value().to_owned(), (start.value(), HashMap::new()));
+            memory.recording_order.insert((start.value(), id.value().to_owned()));
+        }
+        for row in read.open_table(RECORDING_FACTS)?.iter()? {
+            let (key, json) = row?;
+            let (id, fact) = key.value();
+            if let Some((_, facts)) = memory.recordings.get_mut(id) {
+                facts.insert(fact.to_owned(), json.value().to_owned());
+            }
         }
         drop(read);
         tracing::info!(polls = memory.polls.len(), events = memory.events.len(), "embedded store opened: {}", path.display());
@@ -245,6 +269,20 @@ impl Store for Embedded {
         async move { Ok(held) }.boxed()
     }
 
+    fn put_recording_fact(&self, id: &str, started_ms: i64, fact: &str, json: String) -> BoxFuture<'_, Result<()>> {
+        self.recording_fact(id.to_owned(), started_ms, fact.to_owned(), json)
+    }
+
+    fn recording_facts(&self, id: &str) -> BoxFuture<'_, Result<HashMap<String, String>>> {
+        let facts = self.lock().recordings.get(id).map(|(_, facts)| facts.clone()).unwrap_or_default();
+        async move { Ok(facts) }.boxed()
+    }
+
+    fn recording_ids(&self, before_ms: Option<i64>, limit: usize) -> BoxFuture<'_, Result<Vec<(i64, String)>>> {
+        let page = self.lock().recording_order.iter().rev().filter(|(start, _)| before_ms.is_none_or(|before| *start < before)).take(limit).cloned().collect();
+        async move { Ok(page) }.boxed()
+    }
+
     fn claim_once(&self, key: &str) -> BoxFuture<'_, Result<bool>> {
         let key = key.to_owned();
         async move {
@@ -256,6 +294,25 @@ impl Store for Embedded {
                 return Err(e);
             }
             Ok(true)
+        }
+        .boxed()
+    }
+}
+
+impl Embedded {
+    fn recording_fact(&self, id: String, started_ms: i64, fact: String, json: String) -> BoxFuture<'_, Result<()>> {
+        async move {
+            let started = self.lock().recordings.get(&id).map_or(started_ms, |(known, _)| (*known).min(started_ms));
+            self.write(Write::RecordingFact(id.clone(), fact.clone(), json.clone(), started)).await?;
+            let mut memory = self.lock();
+            let entry = memory.recordings.entry(id.clone()).or_insert_with(|| (started, HashMap::new()));
+            let before = entry.0;
+            entry.0 = before.min(started);
+            entry.1.insert(fact, json);
+            let now = entry.0;
+            memory.recording_order.remove(&(before, id.clone()));
+            memory.recording_order.insert((now, id));
+            Ok(())
         }
         .boxed()
     }
@@ -289,6 +346,8 @@ fn commit(db: &Database, batch: &[(Write, Ack)]) -> anyhow::Result<()> {
         let mut values = tx.open_table(VALUES)?;
         let mut events = tx.open_table(EVENTS)?;
         let mut claims = tx.open_table(CLAIMS)?;
+        let mut recording_facts = tx.open_table(RECORDING_FACTS)?;
+        let mut recording_starts = tx.open_table(RECORDING_STARTS)?;
         for (write, _) in batch {
             match write {
                 Write::Poll(id, record) => {
@@ -308,6 +367,11 @@ fn commit(db: &Database, batch: &[(Write, Ack)]) -> anyhow::Result<()> {
                 }
                 Write::Claim(key) => {
                     claims.insert(key.as_str(), ())?;
+                }
+                Write::RecordingFact(id, fact, json, started) => {
+                    recording_facts.insert((id.as_str(), fact.as_str()), json.as_str())?;
+                    let earliest = recording_starts.get(id.as_str())?.map_or(*started, |known| known.value().min(*started));
+                    recording_starts.insert(id.as_str(), earliest)?;
                 }
             }
         }
@@ -345,6 +409,7 @@ mod tests {
         let store = Embedded::open(&dir).unwrap();
         contract::votes_count_once_each_and_only_while_open(&store).await;
         contract::values_events_leases_and_claims(&store).await;
+        contract::recordings_keep_their_facts_newest_first(&store).await;
         let _ = std::fs::remove_dir_all(dir);
     }
 
@@ -358,6 +423,7 @@ mod tests {
             store.put("current", "{}".into()).await.unwrap();
             store.record_event("e1", 5, "raw".into()).await.unwrap();
             store.claim_once("final:p1").await.unwrap();
+            store.put_recording_fact("r1", 7, "end", "{}".into()).await.unwrap();
         }
         let store = reopen(&dir).await;
         assert_eq!(store.counts("p1").await.unwrap(), [0, 1, 0]);
@@ -365,6 +431,8 @@ mod tests {
         assert_eq!(store.get("current").await.unwrap().as_deref(), Some("{}"));
         assert!(!store.record_event("e1", 5, "raw".into()).await.unwrap());
         assert!(!store.claim_once("final:p1").await.unwrap());
+        assert_eq!(store.recording_ids(None, 5).await.unwrap(), vec![(7, "r1".to_owned())]);
+        assert_eq!(store.recording_facts("r1").await.unwrap().get("end").map(String::as_str), Some("{}"));
         let _ = std::fs::remove_dir_all(dir);
     }
 }

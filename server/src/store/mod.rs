@@ -14,6 +14,7 @@
 pub mod embedded;
 pub mod redis;
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
@@ -110,6 +111,16 @@ pub trait Store: Send + Sync + 'static {
     fn lease(&self, name: &str, holder: &str, ttl: Duration) -> BoxFuture<'_, Result<bool>>;
     /// `true` the first time `key` is claimed, by any instance; `false` ever after.
     fn claim_once(&self, key: &str) -> BoxFuture<'_, Result<bool>>;
+    /// Keeps fact `fact` (JSON) about recording `id`, which started at `started_ms`: the library
+    /// is ordered by the earliest start any fact names. A fact is written on its own — never read,
+    /// changed and written back — so instances taking one recording's events at once cannot undo
+    /// each other (see `ivs_proto::recordings`).
+    fn put_recording_fact(&self, id: &str, started_ms: i64, fact: &str, json: String) -> BoxFuture<'_, Result<()>>;
+    /// The facts about recording `id`, by name (empty: not known).
+    fn recording_facts(&self, id: &str) -> BoxFuture<'_, Result<HashMap<String, String>>>;
+    /// Recordings as (start, id), newest first, started before `before_ms` (all when `None`), at
+    /// most `limit`.
+    fn recording_ids(&self, before_ms: Option<i64>, limit: usize) -> BoxFuture<'_, Result<Vec<(i64, String)>>>;
 }
 
 #[cfg(test)]
@@ -153,6 +164,22 @@ pub(crate) mod contract {
         store.put_poll(PollRecord { signed_in_only: true, ..poll("members") }).await.unwrap();
         assert_eq!(store.vote("members", "viewer-1", false, 0, NOW).await.unwrap(), Vote::Refused(VoteError::SignInRequired));
         assert_eq!(store.vote("members", "ann", true, 0, NOW).await.unwrap(), Vote::Counted(vec![1, 0, 0]));
+    }
+
+    pub async fn recordings_keep_their_facts_newest_first(store: &dyn Store) {
+        assert!(store.recording_facts("r1").await.unwrap().is_empty());
+        store.put_recording_fact("r1", NOW, "start", "{\"s\":1}".into()).await.unwrap();
+        store.put_recording_fact("r2", NOW + 60_000, "end", "{\"e\":2}".into()).await.unwrap();
+        // The end of r1, with a start a little later than its own start's: the earliest stays.
+        store.put_recording_fact("r1", NOW + 5, "end", "{\"e\":1}".into()).await.unwrap();
+        store.put_recording_fact("r3", NOW + 120_000, "start", "{}".into()).await.unwrap();
+        let facts = store.recording_facts("r1").await.unwrap();
+        assert_eq!((facts["start"].as_str(), facts["end"].as_str(), facts.len()), ("{\"s\":1}", "{\"e\":1}", 2));
+        let ids = |page: Vec<(i64, String)>| page.into_iter().map(|(_, id)| id).collect::<Vec<_>>();
+        assert_eq!(ids(store.recording_ids(None, 10).await.unwrap()), ["r3", "r2", "r1"]);
+        let first = store.recording_ids(None, 2).await.unwrap();
+        assert_eq!(ids(first.clone()), ["r3", "r2"]);
+        assert_eq!(store.recording_ids(Some(first[1].0), 2).await.unwrap(), vec![(NOW, "r1".to_owned())], "the next page, and the earliest start");
     }
 
     pub async fn values_events_leases_and_claims(store: &dyn Store) {

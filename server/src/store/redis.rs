@@ -224,6 +224,45 @@ impl Store for RedisStore {
         .boxed()
     }
 
+    fn put_recording_fact(&self, id: &str, started_ms: i64, fact: &str, json: String) -> BoxFuture<'_, Result<()>> {
+        let (facts, order, id, fact) = (self.key(&["recording", id]), self.key(&["recordings"]), id.to_owned(), fact.to_owned());
+        async move {
+            // Two writes, neither reading what the other wrote: HSET of this fact, and the
+            // library's order kept at the earliest start named (ZADD LT; NX for a new one).
+            let mut pipe = redis::pipe();
+            pipe.atomic().hset(&facts, &fact, &json).ignore();
+            pipe.cmd("ZADD").arg(&order).arg("NX").arg(started_ms).arg(&id).ignore();
+            pipe.cmd("ZADD").arg(&order).arg("LT").arg(started_ms).arg(&id).ignore();
+            pipe.query_async::<()>(&mut self.connection()).await.map_err(failed)
+        }
+        .boxed()
+    }
+
+    fn recording_facts(&self, id: &str) -> BoxFuture<'_, Result<std::collections::HashMap<String, String>>> {
+        let key = self.key(&["recording", id]);
+        async move { self.connection().hgetall(key).await.map_err(failed) }.boxed()
+    }
+
+    fn recording_ids(&self, before_ms: Option<i64>, limit: usize) -> BoxFuture<'_, Result<Vec<(i64, String)>>> {
+        let order = self.key(&["recordings"]);
+        async move {
+            let max = before_ms.map_or_else(|| "+inf".to_owned(), |before| format!("({before}"));
+            let page: Vec<(String, f64)> = redis::cmd("ZREVRANGEBYSCORE")
+                .arg(order)
+                .arg(max)
+                .arg("-inf")
+                .arg("WITHSCORES")
+                .arg("LIMIT")
+                .arg(0)
+                .arg(limit)
+                .query_async(&mut self.connection())
+                .await
+                .map_err(failed)?;
+            Ok(page.into_iter().map(|(id, start)| (start as i64, id)).collect())
+        }
+        .boxed()
+    }
+
     fn claim_once(&self, key: &str) -> BoxFuture<'_, Result<bool>> {
         let key = self.key(&["claim", key]);
         async move {
@@ -257,6 +296,7 @@ mod tests {
         let Some(store) = store("contract").await else { return };
         contract::votes_count_once_each_and_only_while_open(&store).await;
         contract::values_events_leases_and_claims(&store).await;
+        contract::recordings_keep_their_facts_newest_first(&store).await;
     }
 
     #[tokio::test]
