@@ -20,7 +20,7 @@ unset AWS_PROFILE
 IVS_SITE_EVENTS_SECRET=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
 export IVS_SITE_EVENTS_SECRET
 
-target/release/ivs-local serve --stage-host \
+target/release/ivs-local serve --stage-host --record-builtin local-recordings \
   --event-target http://127.0.0.1:8080/api/events --event-header "x-ivs-events-secret: $IVS_SITE_EVENTS_SECRET" "$@" &
 local_ivs=$!
 trap 'kill "$local_ivs" 2>/dev/null || true; wait "$local_ivs" 2>/dev/null || true' EXIT

@@ -72,6 +72,8 @@ pub const MODERATOR: &str = "mod-ann";
 
 /// The local channel.
 pub const CHANNEL_ARN: &str = "arn:aws:ivs:us-east-1:000000000000:channel/local";
+/// The bucket the built-in channel records into, with [`StackBuilder::recording`].
+pub const RECORDINGS_BUCKET: &str = "site-recordings";
 /// The local IVS's built-in stage.
 pub const STAGE_ARN: &str = "arn:aws:ivs:us-east-1:000000000000:stage/local";
 
@@ -100,6 +102,13 @@ pub struct StackBuilder {
 
 impl StackBuilder {
     /// With the stream offline; [`Stack::set_live`] brings it up.
+    /// The built-in channel records its broadcasts (into [`RECORDINGS_BUCKET`]), as IVS
+    /// auto-records to S3, and the site server lists them.
+    pub fn recording(mut self) -> Self {
+        self.local_args.extend(["--record-builtin".to_owned(), RECORDINGS_BUCKET.to_owned()]);
+        self
+    }
+
     pub fn offline(mut self) -> Self {
         self.live = false;
         self
@@ -199,6 +208,8 @@ keys = ["{operator_key}"]
 [stage]
 arn = "{STAGE_ARN}"
 hosts = ["host"]
+[recordings]
+base_url = "http://127.0.0.1:{playback}/s3/{RECORDINGS_BUCKET}"
 {extra}
 "#,
                 dist = dist.display().to_string(),

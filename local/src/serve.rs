@@ -8,7 +8,7 @@ use anyhow::{bail, Context};
 use tokio::net::TcpListener;
 
 use crate::chat::{self, Chat, ChatOptions};
-use crate::control::channels::Channels;
+use crate::control::channels::{ChannelSettings, Channels};
 use crate::control::participant_tokens::Capabilities;
 use crate::control::playback_auth::{KeyPairs, Sessions};
 use crate::control::recording_configs::Configs;
@@ -71,6 +71,11 @@ pub struct ServeArgs {
     /// participant (`dev` turns it on).
     #[arg(long)]
     stage_host: bool,
+    /// Record the built-in channel's broadcasts into this bucket (`s3/<bucket>/` in the data
+    /// directory, served at `/s3/<bucket>/` by the playback origin), with a recording
+    /// configuration of its own, as IVS auto-records a channel (`dev` turns it on).
+    #[arg(long, value_name = "BUCKET")]
+    record_builtin: Option<String>,
     /// Start with the stream offline.
     #[arg(long)]
     offline: bool,
@@ -182,6 +187,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             }
         }
     });
+    let recording_configs = Configs::load(Some(args.data_dir.join("recording-configurations.json")));
+    if let Some(bucket) = &args.record_builtin {
+        let arn = recording_configs.ensure("builtin-recording", bucket).map_err(|e| anyhow::anyhow!("--record-builtin: {e}"))?;
+        let settings = ChannelSettings { recording_configuration_arn: Some(arn), ..ChannelSettings::default() };
+        channels.update(CHANNEL_ARN, settings).map_err(|e| anyhow::anyhow!("--record-builtin: {e}"))?;
+    }
     let state = AppState {
         live: Live::new(args.window_secs),
         broadcaster: Broadcaster::new(source, format!("rtmp://{}/app/", args.ingest)),
@@ -190,7 +201,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         key_pairs: KeyPairs::load(Some(args.data_dir.join("playback-key-pairs.json"))),
         sessions: Sessions::new(args.playback_session_secs.map(std::time::Duration::from_secs)),
         recorders: Recorders {
-            configs: Configs::load(Some(args.data_dir.join("recording-configurations.json"))),
+            configs: recording_configs,
             buckets: args.data_dir.join("s3"),
             events: events.clone(),
         },

@@ -151,6 +151,21 @@ impl Configs {
         Ok(config)
     }
 
+    /// The ARN of configuration `name` recording into `bucket`, made if there is none (with a
+    /// thumbnail every 10 s, kept in sequence and as the latest).
+    pub fn ensure(&self, name: &str, bucket: &str) -> Result<String, Refusal> {
+        if let Some(found) = self.lock().configurations.iter().find(|c| c.name == name && c.bucket_name == bucket) {
+            return Ok(found.arn.clone());
+        }
+        let input = serde_json::json!({
+            "name": name,
+            "destinationConfiguration": { "s3": { "bucketName": bucket } },
+            "thumbnailConfiguration": { "recordingMode": "INTERVAL", "targetIntervalSeconds": 10, "storage": ["SEQUENTIAL", "LATEST"] },
+        });
+        let input: RecordingConfigInput = serde_json::from_value(input).map_err(|e| Refusal::validation(e.to_string()))?;
+        Ok(self.create(input)?.arn)
+    }
+
     /// Deletes configuration `arn`, unless channel `used_by` (the caller's look-up) uses it.
     pub fn delete(&self, arn: &str, used_by: Option<String>) -> Result<(), Refusal> {
         let mut registry = self.lock();
