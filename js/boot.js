@@ -10,7 +10,7 @@
 (function () {
   "use strict";
   // Pages without the channel's player: the embed code generator and the real-time stage.
-  var NO_PLAYER = /\/(embed-code|stage)\/?$/;
+  var NO_PLAYER = /\/(embed-code|stage|past)\/?$/;
   var video = prewarm();
   var started = false;
   // `why`: "first-frame", "stopped" (an error or a blocked start), "timeout", or "not-loading"
@@ -139,7 +139,8 @@
     });
 
     var url = null;
-    var overridden = ["playbackUrl", "autoplay", "muted"].some(function (name) { return query.has(name); });
+    // A replay (?recording=) plays a past broadcast, which the app looks up first.
+    var overridden = ["playbackUrl", "autoplay", "muted", "recording"].some(function (name) { return query.has(name); });
     // Only the plain case; anything else is left to the app, which checks it fully.
     // A private channel needs a playback token first; the app fetches it and loads.
     if (config && !overridden && !config.playbackTokenUrl && typeof config.playbackUrl === "string" && /^https?:\/\/\S+$/i.test(config.playbackUrl) && config.autoplay !== false) {

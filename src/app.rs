@@ -1,5 +1,6 @@
 //! The root component: loads the configuration and shows the viewer, or a clear error.
 
+use ivs_proto::playback::{PlayerState, Status};
 use leptos::prelude::*;
 
 use crate::bindings::messages::in_frame;
@@ -10,7 +11,7 @@ use crate::hooks::use_overlay_board::OverlayBoard;
 use crate::hooks::use_polls::provide_polls;
 use crate::hooks::use_stage::provide_stage;
 use crate::hooks::use_stream_status::provide_stream_status;
-use crate::lazy::{chat_panel, embed_api, embed_builder, lazy, stage_board, stage_view};
+use crate::lazy::{chat_panel, embed_api, embed_builder, lazy, past_broadcasts, stage_board, stage_view};
 
 /// The whole app: the viewer, or on `/embed-code` the embed code generator.
 #[component]
@@ -20,6 +21,9 @@ pub fn App() -> impl IntoView {
     }
     if crate::config::is_stage() {
         return StagePage().into_any();
+    }
+    if crate::config::is_past() {
+        return PastPage().into_any();
     }
     ViewerPage().into_any()
 }
@@ -52,6 +56,20 @@ fn ViewerPage() -> impl IntoView {
     let error = move || loaded.get().and_then(Result::err).map(|e| e.to_string());
     let chat = Memo::new(move |_| config.with(|c| c.as_ref().and_then(|c| c.chat.clone())));
     let embed = crate::config::is_embed();
+    // A replay starts where its link says (`&t=`), once the recording plays.
+    let replay = Memo::new(move |_| config.with(|c| c.as_ref().and_then(|c| c.replay.clone())));
+    Effect::new(move |done: Option<bool>| {
+        if done == Some(true) {
+            return true;
+        }
+        let Some(start) = replay.with(|r| r.as_ref().map(|r| r.start_secs)) else { return false };
+        let Some(start) = start else { return true };
+        if !matches!(player.status.get(), Status::Player(PlayerState::Playing | PlayerState::Ready)) {
+            return false;
+        }
+        player.handle.seek_to(start);
+        true
+    });
     let embed_origins = Memo::new(move |_| config.with(|c| c.as_ref().map(|c| c.embed_origins.clone())));
     view! {
         <main class="app" class:with-chat=move || chat.with(Option::is_some) class:embed=embed>
@@ -62,8 +80,38 @@ fn ViewerPage() -> impl IntoView {
                 when=move || error().is_none()
                 fallback=move || view! { <p class="app-error" role="alert" data-testid="config-error">{error()}</p> }
             >
+                {move || replay.with(Option::is_some).then(|| view! {
+                    <nav class="replay-bar" aria-label="Replay" data-testid="replay-bar">
+                        <span class="replay-label">"Replay of a past broadcast"</span>
+                        <a href="/">"Watch live"</a>
+                        <a href="/past">"All past broadcasts"</a>
+                    </nav>
+                })}
                 <Viewer config=config />
                 {move || chat.get().map(|chat| lazy(Some("chat"), move || chat_panel(chat.clone())))}
+            </Show>
+        </main>
+    }
+}
+
+/// The past broadcasts page (`/past`).
+#[component]
+fn PastPage() -> impl IntoView {
+    let loaded = load_config();
+    let config = Signal::derive(move || loaded.get().and_then(Result::ok));
+    let error = move || match loaded.get() {
+        Some(Err(e)) => Some(e.to_string()),
+        Some(Ok(config)) if config.recordings_url.is_none() => Some("This site keeps no past broadcasts.".to_owned()),
+        _ => None,
+    };
+    let url = Memo::new(move |_| config.with(|c| c.as_ref().and_then(|c| c.recordings_url.clone())));
+    view! {
+        <main class="app past-page">
+            <Show
+                when=move || error().is_none()
+                fallback=move || view! { <p class="app-error" role="alert" data-testid="config-error">{error()}</p> }
+            >
+                {move || url.get().map(|url| lazy(Some("past broadcasts"), move || past_broadcasts(url.clone())))}
             </Show>
         </main>
     }

@@ -7,7 +7,8 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use ivs_proto::config::{ConfigError, ViewerConfig};
+use ivs_proto::config::{ConfigError, Replay, ViewerConfig};
+use ivs_proto::recordings::Recording;
 
 use crate::bindings::fetch::{fetch_text, FetchError};
 
@@ -25,6 +26,9 @@ pub enum LoadError {
     Address,
     #[error("The page address has a bad setting: {0}.")]
     Query(ConfigError),
+    /// The past broadcast the address names cannot be replayed: why, in words.
+    #[error("{0}")]
+    Replay(String),
 }
 
 /// The configuration, or why there is none.
@@ -38,16 +42,45 @@ pub enum Source {
     Fetching(Pin<Box<dyn Future<Output = Loaded>>>),
 }
 
-/// Starts loading the configuration.
+/// Starts loading the configuration (and, for `?recording=<id>`, the past broadcast it names).
 pub fn load() -> Source {
     let inline = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(INLINE_ID)).and_then(|e| e.text_content());
-    match inline {
+    let source = match inline {
         Some(text) => Source::Inline(check(&text)),
         None => {
             let request = fetch_text("config.json");
             Source::Fetching(Box::pin(async move { check(&request.await?) }))
         }
-    }
+    };
+    let replay = match replay_request() {
+        Ok(Some(replay)) => replay,
+        Ok(None) => return source,
+        Err(e) => return Source::Inline(Err(LoadError::Query(e))),
+    };
+    Source::Fetching(Box::pin(async move {
+        let config = match source {
+            Source::Inline(loaded) => loaded?,
+            Source::Fetching(loading) => loading.await?,
+        };
+        let Some(base) = config.recordings_url.clone() else {
+            return Err(LoadError::Replay("This site keeps no past broadcasts to replay.".into()));
+        };
+        let url = format!("{}/{}", base.trim_end_matches('/'), ivs_proto::url::encode_component(&replay.recording_id));
+        let recording: Recording = match fetch_text(&url).await {
+            Ok(text) => serde_json::from_str(&text).map_err(|_| LoadError::Replay("The past broadcast could not be read.".into()))?,
+            Err(FetchError::Status { status: 404, .. }) => return Err(LoadError::Replay("There is no such past broadcast.".into())),
+            Err(e) => return Err(LoadError::Unreachable(e)),
+        };
+        config.replaying(replay, &recording).map_err(LoadError::Replay)
+    }))
+}
+
+/// What the page address asks to replay, if anything.
+fn replay_request() -> Result<Option<Replay>, ConfigError> {
+    let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
+    let Ok(params) = web_sys::UrlSearchParams::new_with_str(&search) else { return Ok(None) };
+    let pairs: Vec<(&str, String)> = ["recording", "t"].into_iter().filter_map(|name| params.get(name).map(|value| (name, value))).collect();
+    ivs_proto::config::replay_request(pairs.iter().map(|(n, v)| (*n, v.as_str())))
 }
 
 fn check(text: &str) -> Loaded {
@@ -72,6 +105,11 @@ pub fn is_embed_code() -> bool {
 /// Whether the page is the stage (`/stage`): the real-time stage's participants, and the chat.
 pub fn is_stage() -> bool {
     crate::bindings::messages::path().trim_end_matches('/').ends_with("/stage")
+}
+
+/// Whether the page is the past broadcasts (`/past`).
+pub fn is_past() -> bool {
+    crate::bindings::messages::path().trim_end_matches('/').ends_with("/past")
 }
 
 /// Whether the page is the embed route (`/embed`): just the player and its overlays.

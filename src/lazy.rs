@@ -97,6 +97,13 @@ pub fn stage_view(token_url: String) -> Result<AnyView, NotLoaded> {
     Ok(view! { <StageView token_url=token_url /> }.into_any())
 }
 
+/// The past broadcasts page (`/past`), in a file of its own.
+#[wasm_split(recordings, fallible, wasm_split_path = ::leptos::wasm_split)]
+pub fn past_broadcasts(url: String) -> Result<AnyView, NotLoaded> {
+    use crate::components::past_broadcasts::PastBroadcasts;
+    Ok(view! { <PastBroadcasts url=url /> }.into_any())
+}
+
 /// The embed code generator page (`/embed-code`).
 #[wasm_split(embed_code, fallible, wasm_split_path = ::leptos::wasm_split)]
 pub fn embed_builder() -> Result<AnyView, NotLoaded> {

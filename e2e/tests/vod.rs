@@ -44,3 +44,74 @@ async fn a_recording_plays_with_a_seek_bar_and_replays_its_cues_in_place() -> an
     chromium.close().await;
     Ok(())
 }
+
+/// The site's recordings, as its API lists them.
+fn listed(stack: &Stack) -> anyhow::Result<serde_json::Value> {
+    let (status, body) = http("GET", &format!("{}/api/recordings", stack.site), "")?;
+    anyhow::ensure!(status == 200, "GET /api/recordings: {status} {body}");
+    Ok(serde_json::from_str(&body)?)
+}
+
+/// Waits until the newest recording is in `state`; answers it.
+async fn newest_in(stack: &Stack, state: &str) -> anyhow::Result<serde_json::Value> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let page = listed(stack)?;
+        if page["recordings"][0]["state"] == state {
+            return Ok(page["recordings"][0].clone());
+        }
+        anyhow::ensure!(std::time::Instant::now() < deadline, "the newest recording never became {state}: {page}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_broadcast_is_listed_once_it_ends_and_replays_from_a_link_to_a_moment() -> anyhow::Result<()> {
+    let mut stack = Stack::builder().recording().start()?;
+    // While it records it is listed as live, with nothing to replay yet.
+    let recording = newest_in(&stack, "recording").await?;
+    assert!(recording["playbackUrl"].is_null(), "replayable before Recording End: {recording}");
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    stack.set_live(false)?;
+    let recording = newest_in(&stack, "ready").await?;
+    let id = recording["id"].as_str().expect("an id").to_owned();
+    assert!(recording["durationSecs"].as_f64().unwrap_or(0.0) > 5.0, "{recording}");
+
+    let chromium = Chromium::launch().await?;
+    let past = chromium.open(&format!("{}/past", stack.site)).await?;
+    wait_for(&past, "document.querySelectorAll('[data-testid=past-item][data-state=ready] a').length === 1", Duration::from_secs(15)).await?;
+    let label: String = eval(&past, "document.querySelector('[data-testid=past-item] a').getAttribute('aria-label')").await?;
+    assert!(label.starts_with("Replay the broadcast of ") && label.contains("second"), "{label}");
+    // Its picture is the recording's own thumbnail, allowed by the page's policy.
+    wait_for(&past, "document.querySelector('[data-testid=past-item] img')?.naturalWidth > 0", Duration::from_secs(10)).await?;
+    let violations: Vec<String> = eval(&past, "window.__cspViolations").await?;
+    assert!(violations.is_empty(), "{violations:?}");
+    // No live player on that page.
+    assert_eq!(eval::<usize>(&past, "document.querySelectorAll('video').length").await?, 0);
+
+    // Following the link replays it with a seek bar, and says what it is.
+    eval::<bool>(&past, "document.querySelector('[data-testid=past-item] a').click(), true").await?;
+    wait_for(&past, "location.search.startsWith('?recording=')", Duration::from_secs(5)).await?;
+    wait_for(&past, PLAYING, Duration::from_secs(20)).await?;
+    wait_for(&past, "document.querySelector('[data-testid=ctl-seek]') !== null && document.querySelector('[data-testid=replay-bar]') !== null", Duration::from_secs(10)).await?;
+
+    // A link to a moment starts there.
+    let moment = chromium.open(&format!("{}/?recording={id}&t=5", stack.site)).await?;
+    wait_for(&moment, PLAYING, Duration::from_secs(20)).await?;
+    wait_for(&moment, "document.querySelector('video').currentTime >= 4.5", Duration::from_secs(10)).await?;
+    // A link to no recording says so in words.
+    let missing = chromium.open(&format!("{}/?recording=NoSuchOne", stack.site)).await?;
+    wait_for(&missing, "document.querySelector('[data-testid=config-error]')?.textContent.includes('no such past broadcast')", Duration::from_secs(10)).await?;
+
+    // On a phone the list fits the screen.
+    let phone = chromium.open_as_device(&format!("{}/past", stack.site), 360, 740, true).await?;
+    wait_for(&phone, "document.querySelectorAll('[data-testid=past-item]').length === 1", Duration::from_secs(15)).await?;
+    let overflow: bool = eval(&phone, "document.documentElement.scrollWidth > innerWidth").await?;
+    assert!(!overflow, "the past broadcasts overflow a 360px screen");
+    chromium.close().await;
+
+    // The library outlives a restart of the site server.
+    stack.restart_site()?;
+    assert_eq!(listed(&stack)?["recordings"][0]["id"], id.as_str());
+    Ok(())
+}

@@ -39,6 +39,8 @@ struct RawConfig {
     #[serde(default)]
     playback_url_overrides: Option<Vec<String>>,
     #[serde(default)]
+    recordings_url: Option<String>,
+    #[serde(default)]
     chat_endpoint: Option<String>,
     #[serde(default)]
     chat_token_url: Option<String>,
@@ -127,6 +129,20 @@ pub struct ViewerConfig {
     /// token and the line-up (`POST`, with the viewer's cookies; answers a
     /// [`StageToken`](crate::stage::StageToken)).
     pub stage_token_url: Option<String>,
+    /// The site's past broadcasts (`GET`, answers a
+    /// [`RecordingPage`](crate::recordings::RecordingPage); `{recordingsUrl}/{id}` one
+    /// [`Recording`](crate::recordings::Recording)).
+    pub recordings_url: Option<String>,
+    /// Replaying a past broadcast: its id, and where to start (seconds); set by
+    /// [`ViewerConfig::replaying`].
+    pub replay: Option<Replay>,
+}
+
+/// A past broadcast being replayed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Replay {
+    pub recording_id: String,
+    pub start_secs: Option<f64>,
 }
 
 impl ViewerConfig {
@@ -149,6 +165,8 @@ impl ViewerConfig {
             playback_token_url: optional_backend_url("playbackTokenUrl", raw.playback_token_url)?,
             embed_origins: crate::embed::Allowlist::parse(&raw.embed_origins)?,
             stage_token_url: optional_backend_url("stageTokenUrl", raw.stage_token_url)?,
+            recordings_url: optional_backend_url("recordingsUrl", raw.recordings_url)?,
+            replay: None,
         })
     }
 
@@ -179,7 +197,43 @@ impl ViewerConfig {
     }
 }
 
+/// What a page address asks to replay: `?recording=<id>&t=<seconds>`.
+pub fn replay_request<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Option<Replay>, ConfigError> {
+    let (mut id, mut start) = (None, None);
+    for (name, value) in pairs {
+        let bad = |reason: &str| ConfigError::Query { name: name.to_owned(), reason: reason.to_owned() };
+        match name {
+            "recording" => {
+                if value.is_empty() || value.len() > 64 || !value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+                    return Err(bad("is not a recording's id"));
+                }
+                id = Some(value.to_owned());
+            }
+            "t" => start = Some(value.trim_end_matches('s').parse::<f64>().ok().filter(|t| t.is_finite() && *t >= 0.0).ok_or_else(|| bad("must be seconds, such as 90"))?),
+            _ => {}
+        }
+    }
+    Ok(id.map(|recording_id| Replay { recording_id, start_secs: start }))
+}
+
 impl ViewerConfig {
+    /// The configuration for replaying `recording` (as the site's API answered it) from
+    /// `replay`'s start: its playlist instead of the live channel's, and no voting — a past
+    /// poll's result is shown, not asked. `Err` with the words to show when it cannot be replayed.
+    pub fn replaying(mut self, replay: Replay, recording: &crate::recordings::Recording) -> Result<Self, String> {
+        use crate::recordings::RecordingState;
+        match recording.state {
+            RecordingState::Ready => {}
+            RecordingState::Recording => return Err("This broadcast is still being recorded; it can be replayed once it ends.".into()),
+            RecordingState::Failed => return Err("This broadcast could not be recorded.".into()),
+        }
+        let url = recording.playback_url.as_deref().ok_or("This recording has no playlist.")?;
+        self.playback_url = SafeUrl::parse(url).map_err(|e| format!("This recording's playlist cannot be played ({e})."))?;
+        self.votes_url = None;
+        self.replay = Some(replay);
+        Ok(self)
+    }
+
     /// Whether a link may choose playback URL `url` (see [`Self::playback_url_overrides`]).
     pub fn may_play(&self, url: &str) -> bool {
         match &self.playback_url_overrides {
@@ -259,6 +313,40 @@ mod tests {
         assert_eq!(chosen("https://b.example/livex.m3u8").playback_url.as_str(), "https://a.example/mine.m3u8", "a prefix is a path, not a string");
         let closed = ViewerConfig::from_json(r#"{"playbackUrl":"https://a.example/mine.m3u8","playbackUrlOverrides":[]}"#).unwrap();
         assert!(!closed.may_play("https://a.example/other.m3u8") && closed.may_play("https://a.example/mine.m3u8"));
+    }
+
+    #[test]
+    fn a_link_to_a_moment_of_a_past_broadcast() {
+        assert_eq!(replay_request([("recording", "Rec1"), ("t", "90")]).unwrap(), Some(Replay { recording_id: "Rec1".into(), start_secs: Some(90.0) }));
+        assert_eq!(replay_request([("t", "90s"), ("recording", "Rec1")]).unwrap().unwrap().start_secs, Some(90.0));
+        assert_eq!(replay_request([("muted", "1")]).unwrap(), None);
+        assert!(replay_request([("recording", "../x")]).is_err());
+        assert!(replay_request([("recording", "Rec1"), ("t", "-3")]).is_err());
+
+        use crate::recordings::{Recording, RecordingState};
+        let file = r#"{"playbackUrl":"https://a.example/live.m3u8","votesUrl":"/api/polls","recordingsUrl":"/api/recordings"}"#;
+        let config = ViewerConfig::from_json(file).unwrap();
+        assert_eq!(config.recordings_url.as_deref(), Some("/api/recordings"));
+        let mut recording = Recording {
+            id: "Rec1".into(),
+            stream_id: "st-1".into(),
+            state: RecordingState::Ready,
+            started_ms: 0,
+            ended_ms: Some(1),
+            duration_secs: Some(60.0),
+            reason: None,
+            playback_url: Some("https://cdn.example/rec/media/hls/master.m3u8".into()),
+            thumbnail_url: None,
+        };
+        let replay = Replay { recording_id: "Rec1".into(), start_secs: Some(30.0) };
+        let replaying = config.clone().replaying(replay.clone(), &recording).unwrap();
+        assert_eq!(replaying.playback_url.as_str(), "https://cdn.example/rec/media/hls/master.m3u8");
+        assert_eq!((replaying.votes_url, replaying.replay), (None, Some(replay.clone())), "a past poll is not voted in");
+        recording.state = RecordingState::Recording;
+        assert!(config.clone().replaying(replay.clone(), &recording).unwrap_err().contains("still being recorded"));
+        recording.state = RecordingState::Ready;
+        recording.playback_url = Some("javascript:alert(1)".into());
+        assert!(config.replaying(replay, &recording).is_err());
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod embed_builder;
 pub mod icons;
 pub mod notice_banner;
 pub mod overlays;
+pub mod past_broadcasts;
 pub mod playback_prompts;
 pub mod poll_card;
 pub mod product_card;
