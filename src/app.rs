@@ -53,6 +53,7 @@ fn ViewerPage() -> impl IntoView {
     let polls = provide_polls(stream_status);
     let config = Signal::derive(move || loaded.get().and_then(Result::ok));
     Effect::new(move |_| polls.set_votes_url(config.with(|c| c.as_ref().and_then(|c| c.votes_url.clone()))));
+    Effect::new(move |_| polls.set_results_url(config.with(|c| c.as_ref().and_then(|c| c.poll_results_url.clone()))));
     let error = move || loaded.get().and_then(Result::err).map(|e| e.to_string());
     let chat = Memo::new(move |_| config.with(|c| c.as_ref().and_then(|c| c.chat.clone())));
     let embed = crate::config::is_embed();

@@ -71,6 +71,13 @@ async fn a_broadcast_is_listed_once_it_ends_and_replays_from_a_link_to_a_moment(
     // While it records it is listed as live, with nothing to replay yet.
     let recording = newest_in(&stack, "recording").await?;
     assert!(recording["playbackUrl"].is_null(), "replayable before Recording End: {recording}");
+    // A poll during the broadcast, voted in.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let poll = stack.publish_poll(r#"{"type":"poll","question":"Replay me?","options":["No","Yes"],"duration":4}"#)?;
+    let cookie = ivs_e2e::new_identity(&stack.site)?;
+    let (status, _, body) =
+        ivs_e2e::http_with("POST", &format!("{}/api/polls/{poll}/vote", stack.site), &[("Cookie", &cookie), ("Origin", &stack.site)], r#"{"option":1}"#)?;
+    assert_eq!(status, 200, "{body}");
     tokio::time::sleep(Duration::from_secs(8)).await;
     stack.set_live(false)?;
     let recording = newest_in(&stack, "ready").await?;
@@ -93,7 +100,17 @@ async fn a_broadcast_is_listed_once_it_ends_and_replays_from_a_link_to_a_moment(
     eval::<bool>(&past, "document.querySelector('[data-testid=past-item] a').click(), true").await?;
     wait_for(&past, "location.search.startsWith('?recording=')", Duration::from_secs(5)).await?;
     wait_for(&past, PLAYING, Duration::from_secs(20)).await?;
-    wait_for(&past, "document.querySelector('[data-testid=ctl-seek]') !== null && document.querySelector('[data-testid=replay-bar]') !== null", Duration::from_secs(10)).await?;
+    wait_for(
+        &past,
+        "document.querySelector('[data-testid=ctl-seek]') !== null && document.querySelector('[data-testid=replay-bar]') !== null",
+        Duration::from_secs(10),
+    )
+    .await?;
+    // The poll comes back where it was, as its result: closed, the vote counted, nothing to vote.
+    wait_for(&past, "document.querySelector('[data-testid=poll]')?.textContent.includes('Replay me?')", Duration::from_secs(15)).await?;
+    wait_for(&past, "document.querySelector('[data-testid=poll]').textContent.includes('Poll closed')", Duration::from_secs(5)).await?;
+    wait_for(&past, "document.querySelectorAll('[data-testid=poll-percent]')[1]?.textContent === '100%'", Duration::from_secs(5)).await?;
+    assert_eq!(eval::<usize>(&past, "document.querySelectorAll('[data-testid=poll-choice]').length").await?, 0, "a past poll is not voted in");
 
     // A link to a moment starts there.
     let moment = chromium.open(&format!("{}/?recording={id}&t=5", stack.site)).await?;

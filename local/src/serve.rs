@@ -200,11 +200,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         channels,
         key_pairs: KeyPairs::load(Some(args.data_dir.join("playback-key-pairs.json"))),
         sessions: Sessions::new(args.playback_session_secs.map(std::time::Duration::from_secs)),
-        recorders: Recorders {
-            configs: recording_configs,
-            buckets: args.data_dir.join("s3"),
-            events: events.clone(),
-        },
+        recorders: Recorders { configs: recording_configs, buckets: args.data_dir.join("s3"), events: events.clone() },
         publishers: Publishers::default(),
         ingest: IngestOptions { idle: std::time::Duration::from_secs_f64(args.ingest_idle_secs), max_broadcasts: args.max_broadcasts.max(1) },
         stages,

@@ -136,6 +136,9 @@ pub struct ViewerConfig {
     /// Replaying a past broadcast: its id, and where to start (seconds); set by
     /// [`ViewerConfig::replaying`].
     pub replay: Option<Replay>,
+    /// Replaying: where a past poll's result is read (`GET {pollResultsUrl}/{pollId}`, a
+    /// [`PollResult`](crate::site::PollResult)) — the votes URL it had live.
+    pub poll_results_url: Option<String>,
 }
 
 /// A past broadcast being replayed.
@@ -167,6 +170,7 @@ impl ViewerConfig {
             stage_token_url: optional_backend_url("stageTokenUrl", raw.stage_token_url)?,
             recordings_url: optional_backend_url("recordingsUrl", raw.recordings_url)?,
             replay: None,
+            poll_results_url: None,
         })
     }
 
@@ -209,7 +213,11 @@ pub fn replay_request<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -
                 }
                 id = Some(value.to_owned());
             }
-            "t" => start = Some(value.trim_end_matches('s').parse::<f64>().ok().filter(|t| t.is_finite() && *t >= 0.0).ok_or_else(|| bad("must be seconds, such as 90"))?),
+            "t" => {
+                start = Some(
+                    value.trim_end_matches('s').parse::<f64>().ok().filter(|t| t.is_finite() && *t >= 0.0).ok_or_else(|| bad("must be seconds, such as 90"))?,
+                )
+            }
             _ => {}
         }
     }
@@ -229,7 +237,7 @@ impl ViewerConfig {
         }
         let url = recording.playback_url.as_deref().ok_or("This recording has no playlist.")?;
         self.playback_url = SafeUrl::parse(url).map_err(|e| format!("This recording's playlist cannot be played ({e})."))?;
-        self.votes_url = None;
+        self.poll_results_url = self.votes_url.take();
         self.replay = Some(replay);
         Ok(self)
     }
@@ -342,6 +350,7 @@ mod tests {
         let replaying = config.clone().replaying(replay.clone(), &recording).unwrap();
         assert_eq!(replaying.playback_url.as_str(), "https://cdn.example/rec/media/hls/master.m3u8");
         assert_eq!((replaying.votes_url, replaying.replay), (None, Some(replay.clone())), "a past poll is not voted in");
+        assert_eq!(replaying.poll_results_url.as_deref(), Some("/api/polls"), "its result is read instead");
         recording.state = RecordingState::Recording;
         assert!(config.clone().replaying(replay.clone(), &recording).unwrap_err().contains("still being recorded"));
         recording.state = RecordingState::Ready;

@@ -13,6 +13,15 @@ pub struct VoteRequest {
     pub option: usize,
 }
 
+/// `GET /api/polls/{id}`: a poll's counts, and whether it has closed — what a replay shows of a
+/// past poll.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PollResult {
+    pub counts: Vec<u64>,
+    pub closed: bool,
+}
+
 /// The answer to a vote: the counts once it is stored, or why it was not counted.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -238,6 +238,14 @@ impl Overlays {
         self.store.vote(poll, user, signed_in, option, now_ms()).await
     }
 
+    /// Poll `id`'s counts, whether it has closed, and whether they are final (votes in its
+    /// grace after closing still count) — `None`: no such poll.
+    pub async fn result(&self, id: &str) -> Result<Option<(Vec<u64>, bool, bool)>, StoreError> {
+        let Some(record) = self.store.poll(id).await? else { return Ok(None) };
+        let now = now_ms();
+        Ok(Some((self.store.counts(id).await?, now >= record.closes_ms(), !record.open_at(now))))
+    }
+
     /// What is on screen for a viewer of broadcast `stream_id` (`None`: not known) at `venue`,
     /// as `user` should see it.
     pub async fn state(&self, venue: Venue, stream_id: Option<&str>, user: Option<&str>) -> Result<OverlayState, StoreError> {

@@ -63,6 +63,14 @@ pub fn NoticeOverlay(
 pub fn OverlayCards() -> impl IntoView {
     let board = expect_context::<OverlayBoard>();
     let poll = Signal::derive(move || board.board.with(|b| b.poll.clone()));
+    // Replaying, a past poll shows how it ended.
+    if let Some(polls) = use_context::<PollsStore>() {
+        Effect::new(move |_| {
+            if let Some((poll, _)) = poll.get() {
+                polls.load_result(&poll.id);
+            }
+        });
+    }
     let product = Signal::derive(move || board.board.with(|b| b.product.clone()));
     let quiz = Signal::derive(move || board.board.with(|b| b.quiz.clone()));
     let quiz_choice = Signal::derive(move || board.board.with(|b| b.quiz_choice));

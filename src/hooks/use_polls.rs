@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use ivs_proto::capitalise;
 use ivs_proto::overlay::{parse_cue, Board, Overlay};
 
-use ivs_proto::site::{VoteAnswer, VoteRequest};
+use ivs_proto::site::{PollResult, VoteAnswer, VoteRequest};
 use ivs_proto::tally::{OverlayState, PollView, TallyUpdate};
 use ivs_proto::url::encode_component;
 use leptos::prelude::*;
@@ -20,6 +20,8 @@ use crate::hooks::use_stream_status::StreamStatusStore;
 pub struct PollsStore {
     views: RwSignal<HashMap<String, PollView>>,
     votes_url: RwSignal<Option<String>>,
+    /// Replaying: where past polls' results are read, and the polls already asked for.
+    results: StoredValue<(Option<String>, std::collections::HashSet<String>)>,
     /// The latest final result of a poll.
     pub last_result: RwSignal<Option<TallyUpdate>>,
     /// Where the state endpoint's word on the stream goes.
@@ -28,7 +30,13 @@ pub struct PollsStore {
 
 /// Creates the store and provides it as context.
 pub fn provide_polls(stream: StreamStatusStore) -> PollsStore {
-    let store = PollsStore { views: RwSignal::new(HashMap::new()), votes_url: RwSignal::new(None), last_result: RwSignal::new(None), stream };
+    let store = PollsStore {
+        views: RwSignal::new(HashMap::new()),
+        votes_url: RwSignal::new(None),
+        results: StoredValue::new((None, Default::default())),
+        last_result: RwSignal::new(None),
+        stream,
+    };
     provide_context(store);
     store
 }
@@ -37,6 +45,34 @@ impl PollsStore {
     /// Where votes go (`None`: polls are shown without voting).
     pub fn set_votes_url(&self, url: Option<String>) {
         self.votes_url.set(url);
+    }
+
+    /// Replaying: where past polls' results are read.
+    pub fn set_results_url(&self, url: Option<String>) {
+        self.results.update_value(|(at, _)| *at = url);
+    }
+
+    /// Replaying: shows poll `id` as it ended — its final counts, closed — read once from the
+    /// server.
+    pub fn load_result(&self, id: &str) {
+        let Some(base) = self.results.with_value(|(at, asked)| at.clone().filter(|_| !asked.contains(id))) else { return };
+        self.results.update_value(|(_, asked)| {
+            asked.insert(id.to_owned());
+        });
+        let request = fetch_text(&format!("{}/{}", base.trim_end_matches('/'), encode_component(id)));
+        let (store, id) = (*self, id.to_owned());
+        leptos::task::spawn_local(async move {
+            match request.await.map_err(|e| e.to_string()).and_then(|t| serde_json::from_str::<PollResult>(&t).map_err(|e| e.to_string())) {
+                // Shown as results even while the poll was still open when replayed.
+                Ok(result) => {
+                    store.views.try_update(|v| v.entry(id.clone()).or_default().apply(&TallyUpdate { poll_id: id, counts: result.counts, closed: true }))
+                }
+                Err(e) => {
+                    log::warn!("poll result: {e}");
+                    None
+                }
+            };
+        });
     }
 
     pub fn can_vote_here(&self) -> bool {

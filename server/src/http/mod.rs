@@ -10,7 +10,7 @@
 //! | `POST /api/stage/token`, `GET /api/stage` | the viewer of a stage: a participant token, the line-up (`stage.rs`) |
 //! | `GET /api/recordings`, `GET /api/recordings/{id}` | the viewer: past broadcasts (`recordings.rs`) |
 //! | `GET /api/state` | a viewer who arrives late: the overlays on screen (`overlays.rs`) |
-//! | `POST /api/polls/{id}/vote` | the viewer (`overlays.rs`) |
+//! | `POST /api/polls/{id}/vote`, `GET /api/polls/{id}` | the viewer: a vote; a past poll's result (`overlays.rs`) |
 //! | `POST /api/overlays` | producers, with an operator key (`overlays.rs`) |
 //! | `POST /api/sign-in-links` | operators: a one-time link that signs a browser in (`signin.rs`) |
 //! | `POST /api/events` | EventBridge's API destination, with the events secret (`events.rs`) |
@@ -64,6 +64,7 @@ pub fn router(app: App) -> Router {
         .route("/api/stage/token", post(stage::token))
         .route("/api/recordings", get(recordings::list))
         .route("/api/recordings/{id}", get(recordings::one))
+        .route("/api/polls/{id}", get(overlays::result))
         .route("/api/polls/{id}/vote", post(overlays::vote))
         .route("/api/overlays", post(overlays::publish))
         .route("/api/sign-in-links", post(signin::link))

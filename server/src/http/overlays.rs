@@ -6,7 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
-use ivs_proto::site::{VoteAnswer, VoteRequest};
+use ivs_proto::site::{PollResult, VoteAnswer, VoteRequest};
 use ivs_proto::tally::VoteError;
 
 use super::error::{no_store, Answer, AppError};
@@ -45,6 +45,22 @@ pub async fn state(State(app): State<App>, headers: HeaderMap, query: Result<Que
     })?;
     state.stream = Some(app.status.current());
     Ok(no_store(Json(state)))
+}
+
+/// A poll's counts and whether it closed (a replay shows a past poll's result).
+pub async fn result(State(app): State<App>, Path(poll): Path<String>) -> Answer {
+    let unknown = || AppError::new(StatusCode::NOT_FOUND, VoteError::NoSuchPoll.to_string());
+    if poll.is_empty() || poll.len() > 64 {
+        return Err(unknown());
+    }
+    let unavailable = |e: crate::store::StoreError| {
+        tracing::error!("poll result: {e}");
+        AppError::new(StatusCode::SERVICE_UNAVAILABLE, "the poll's result cannot be read right now")
+    };
+    let (counts, closed, final_counts) = app.overlays.result(&poll).await.map_err(unavailable)?.ok_or_else(unknown)?;
+    // Final counts no longer change.
+    let cache = if final_counts { "public, max-age=3600" } else { "no-store" };
+    Ok(([(axum::http::header::CACHE_CONTROL, cache)], Json(PollResult { counts, closed })).into_response())
 }
 
 /// One vote per person per poll, while it is open; answered once the vote is stored.

@@ -330,6 +330,15 @@ async fn a_published_poll_takes_one_vote_per_person_and_says_why_not() {
     // What is on screen now names the poll, with this viewer's vote.
     let state = json(site.get("/api/state", Some(&viewer)).await).await;
     assert_eq!(state["poll"]["myVote"], 1, "{state}");
+    // Its result, for a replay: open still, so not cached; closed early, cached.
+    let result = site.get(&format!("/api/polls/{id}"), None).await;
+    assert_eq!(header_of(&result, header::CACHE_CONTROL), Some("no-store"));
+    assert_eq!(json(result).await, serde_json::json!({ "counts": [0, 1], "closed": false }));
+    site.operator("/api/overlays", &format!(r#"{{"type":"poll-close","id":"{id}"}}"#)).await;
+    let result = site.get(&format!("/api/polls/{id}"), None).await;
+    assert_eq!(header_of(&result, header::CACHE_CONTROL), Some("no-store"), "votes in the grace after closing still count");
+    assert_eq!(json(result).await["closed"], true);
+    assert_eq!(site.get("/api/polls/no-such-poll", None).await.status(), StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
