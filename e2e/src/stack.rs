@@ -90,6 +90,8 @@ pub struct SiteOptions {
     pub identity: String,
     /// Further tables at the end of the configuration (`[limits]`, say).
     pub extra: String,
+    /// Replace the stream key after every broadcast (`channel.rotate_stream_key`).
+    pub rotate_stream_key: bool,
 }
 
 /// How a stack starts: [`Stack::builder`], then [`start`](Self::start).
@@ -176,7 +178,7 @@ impl Stack {
         local_command.extend(extra.iter().map(Into::into));
         let config = data.0.join("ivs-site.toml");
         let ttl = site.playback_token_ttl_secs.map(|t| format!("playback_token_ttl_secs = {t}\n")).unwrap_or_default();
-        let ttl = format!("{ttl}subscribers = {:?}\n", site.subscribers);
+        let ttl = format!("{ttl}subscribers = {:?}\nrotate_stream_key = {}\n", site.subscribers, site.rotate_stream_key);
         std::fs::write(
             &config,
             format!(

@@ -236,3 +236,47 @@ async fn a_broadcaster_that_falls_behind_starves_one_past_the_limits_is_reported
     let _ = std::fs::remove_file(clip);
     Ok(())
 }
+
+/// The stream key as the site's operators read it (`ivs-site stream-key`, the operator API).
+fn stream_key(stack: &Stack, rotate: bool) -> anyhow::Result<String> {
+    let mut command = std::process::Command::new(ivs_e2e::binary("ivs-site", "IVS_SITE_BIN"));
+    command.arg("--config").arg(&stack.config).arg("stream-key").env("IVS_SITE_OPERATOR_KEY", &stack.operator_key);
+    if rotate {
+        command.arg("--rotate");
+    }
+    let output = command.output()?;
+    anyhow::ensure!(output.status.success(), "ivs-site stream-key: {}", String::from_utf8_lossy(&output.stderr));
+    let answer: serde_json::Value = serde_json::from_slice(&output.stdout)?;
+    answer["value"].as_str().map(str::to_owned).ok_or_else(|| anyhow::anyhow!("no key in {answer}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn after_each_broadcast_the_stream_key_is_replaced_and_the_old_one_is_refused() -> anyhow::Result<()> {
+    let site = ivs_e2e::SiteOptions { rotate_stream_key: true, ..Default::default() };
+    let stack = Stack::builder().site(site).start()?;
+    stack.wait_until_live(Duration::from_secs(20))?;
+    let first = stream_key(&stack, false)?;
+    assert!(first.starts_with("sk_us-east-1_"), "{first}");
+    // The broadcast ends: a new key, once.
+    stack.set_live(false)?;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let second = loop {
+        let now = stream_key(&stack, false)?;
+        if now != first {
+            break now;
+        }
+        anyhow::ensure!(std::time::Instant::now() < deadline, "the key was not replaced after the broadcast");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    // The old key is refused by the ingest; the new one streams.
+    let (ok, said) = Broadcaster::start(&format!("{}{first}", stack.ingest), 320, 240, 3)?.finish(Duration::from_secs(15))?;
+    assert!(!ok && said.contains("stream key refused"), "{said}");
+    stack.set_live(true)?;
+    stack.wait_until_live(Duration::from_secs(20))?;
+    assert_eq!(stream_key(&stack, false)?, second, "going live again changed nothing");
+    // Rotated by hand: the command prints the new key.
+    let third = stream_key(&stack, true)?;
+    assert!(third != second && third.starts_with("sk_"), "{third}");
+    assert_eq!(stream_key(&stack, false)?, third);
+    Ok(())
+}

@@ -21,6 +21,7 @@ use crate::room::Room;
 use crate::stage::Stage;
 use crate::status::Status;
 use crate::store::{self, Store};
+use crate::stream_keys::StreamKeys;
 
 /// Everything the handlers share (cheap to clone).
 #[derive(Clone)]
@@ -35,6 +36,8 @@ pub struct App {
     pub stage: Option<Stage>,
     /// The channel's past broadcasts.
     pub recordings: Recordings,
+    /// The channel's stream key, for operators.
+    pub stream_keys: StreamKeys,
     /// The viewer's configuration, inlined into the page.
     pub viewer_config: Arc<serde_json::Value>,
     /// Signs playback tokens (a private channel).
@@ -91,6 +94,7 @@ impl App {
             viewer_config["recordingsUrl"] = "/api/recordings".into();
         }
         let recordings = Recordings::new(parts.store.clone(), config.channel.arn.clone(), config.recordings.base_url.clone());
+        let stream_keys = StreamKeys::new(parts.ivs.clone(), parts.store.clone(), config.channel.arn.clone(), config.channel.rotate_stream_key);
         let room = Room::new(parts.ivs.clone(), config.chat.room_arn.clone());
         let stage_arn = config.stage.as_ref().map(|s| s.arn.clone());
         let overlays = Overlays::new(parts.store.clone(), parts.ivs.clone(), config.channel.arn.clone(), stage_arn, room.clone());
@@ -114,6 +118,7 @@ impl App {
             status,
             stage,
             recordings,
+            stream_keys,
             viewer_config: Arc::new(viewer_config),
             signer: parts.signer,
             operator_keys: Arc::new(parts.operator_keys),

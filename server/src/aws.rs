@@ -13,7 +13,7 @@ use aws_sdk_ivschat::types::ChatTokenCapability;
 use crate::config::Config;
 use crate::ivs::{
     Call, ChannelFacts, ChatTokenRequest, IssuedChatToken, IssuedStageToken, Ivs, IvsError, LiveStream, RoomFacts, StageFacts, StageParticipant,
-    StageTokenRequest,
+    StageTokenRequest, StreamKey,
 };
 
 /// Both IVS clients.
@@ -82,6 +82,35 @@ fn timestamp(at: &aws_sdk_ivschat::primitives::DateTime) -> String {
 }
 
 impl Ivs for AwsIvs {
+    fn stream_keys<'a>(&'a self, channel_arn: &'a str) -> Call<'a, Vec<StreamKey>> {
+        Box::pin(async move {
+            let listed = self.ivs.list_stream_keys().channel_arn(channel_arn).send().await.map_err(|e| refused("ListStreamKeys", e))?;
+            let mut keys = Vec::new();
+            for summary in listed.stream_keys() {
+                let Some(arn) = summary.arn() else { continue };
+                let got = self.ivs.get_stream_key().arn(arn).send().await.map_err(|e| refused("GetStreamKey", e))?;
+                let value = got.stream_key().and_then(|k| k.value()).unwrap_or_default().to_owned();
+                keys.push(StreamKey { arn: arn.to_owned(), value });
+            }
+            Ok(keys)
+        })
+    }
+
+    fn delete_stream_key<'a>(&'a self, arn: &'a str) -> Call<'a, ()> {
+        Box::pin(async move {
+            self.ivs.delete_stream_key().arn(arn).send().await.map_err(|e| refused("DeleteStreamKey", e))?;
+            Ok(())
+        })
+    }
+
+    fn create_stream_key<'a>(&'a self, channel_arn: &'a str) -> Call<'a, StreamKey> {
+        Box::pin(async move {
+            let made = self.ivs.create_stream_key().channel_arn(channel_arn).send().await.map_err(|e| refused("CreateStreamKey", e))?;
+            let key = made.stream_key().ok_or_else(|| IvsError::Other("CreateStreamKey answered no key".into()))?;
+            Ok(StreamKey { arn: key.arn().unwrap_or_default().to_owned(), value: key.value().unwrap_or_default().to_owned() })
+        })
+    }
+
     fn get_channel<'a>(&'a self, arn: &'a str) -> Call<'a, ChannelFacts> {
         Box::pin(async move {
             let answer = self.ivs.get_channel().arn(arn).send().await.map_err(|e| refused(&format!("GetChannel {arn}"), e))?;

@@ -128,6 +128,10 @@ pub struct Channel {
     /// channel, whatever a link says.
     #[serde(default)]
     pub playback_overrides: Vec<String>,
+    /// Replace the stream key after every broadcast (on IVS's "Session Ended"), as IVS advises:
+    /// operators read the new one with `ivs-site stream-key` or `GET /api/stream-key`.
+    #[serde(default)]
+    pub rotate_stream_key: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -33,6 +33,13 @@ pub struct ChannelFacts {
     pub authorized: bool,
 }
 
+/// A channel's stream key (the secret a broadcaster streams with).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamKey {
+    pub arn: String,
+    pub value: String,
+}
+
 /// What the server uses of a chat room (`GetRoom`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoomFacts {
@@ -122,4 +129,8 @@ pub trait Ivs: Send + Sync + 'static {
     fn create_participant_token(&self, request: StageTokenRequest) -> Call<'_, IssuedStageToken>;
     /// The participants of session `session_id` of stage `stage_arn`.
     fn list_participants<'a>(&'a self, stage_arn: &'a str, session_id: &'a str) -> Call<'a, Vec<StageParticipant>>;
+    /// The channel's stream keys, with their values (`ListStreamKeys`, then `GetStreamKey`).
+    fn stream_keys<'a>(&'a self, channel_arn: &'a str) -> Call<'a, Vec<StreamKey>>;
+    fn delete_stream_key<'a>(&'a self, arn: &'a str) -> Call<'a, ()>;
+    fn create_stream_key<'a>(&'a self, channel_arn: &'a str) -> Call<'a, StreamKey>;
 }

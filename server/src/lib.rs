@@ -32,5 +32,6 @@ pub mod room;
 pub mod stage;
 pub mod status;
 pub mod store;
+pub mod stream_keys;
 
 pub use app::App;

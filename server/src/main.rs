@@ -44,6 +44,14 @@ enum Command {
         #[command(flatten)]
         to: Target,
     },
+    /// Print the channel's stream key (for the broadcaster's encoder), or replace it with --rotate.
+    StreamKey {
+        /// Replace the key (the old one stops working at once) and print the new one.
+        #[arg(long)]
+        rotate: bool,
+        #[command(flatten)]
+        to: Target,
+    },
     /// Print a one-time link that signs a browser in as `user` (a moderator, say).
     SignInLink {
         #[arg(long)]
@@ -93,6 +101,8 @@ async fn main() -> ExitCode {
         },
         Command::Overlay { kind, n, on, to } => publish(&cli.config, to, demo::sample(kind, n), on).await,
         Command::SignInLink { user, to } => operator_call(&cli.config, to, "/api/sign-in-links", &serde_json::json!({ "user": user })).await,
+        Command::StreamKey { rotate: true, to } => operator_call(&cli.config, to, "/api/stream-key/rotate", &serde_json::json!({})).await,
+        Command::StreamKey { rotate: false, to } => operator_get(&cli.config, to, "/api/stream-key").await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -130,6 +140,7 @@ async fn serve(path: &Path, run_demo: bool, patience: Duration) -> anyhow::Resul
             Err(e) => println!("  moderator        no sign-in link: {e}"),
         }
     }
+    println!("  stream key       ivs-site stream-key   (--rotate to replace it)");
     println!("  publish          ivs-site publish '{{\"type\":\"poll\",\"question\":\"…\",\"options\":[\"a\",\"b\"],\"duration\":30}}'");
     if run_demo {
         println!("  demo timeline    on: a notice, products, a poll, a quiz and chat every minute");
@@ -200,8 +211,17 @@ async fn publish(path: &Path, to: Target, overlay: serde_json::Value, on: Venue)
     operator_call(path, to, &endpoint, &overlay).await
 }
 
+/// A read of the server's operator API; prints the answer.
+async fn operator_get(path: &Path, to: Target, endpoint: &str) -> anyhow::Result<()> {
+    operator_request(path, to, "GET", endpoint, None).await
+}
+
 /// A call to the server's operator API; prints the answer.
 async fn operator_call(path: &Path, to: Target, endpoint: &str, body: &serde_json::Value) -> anyhow::Result<()> {
+    operator_request(path, to, "POST", endpoint, Some(body)).await
+}
+
+async fn operator_request(path: &Path, to: Target, method: &'static str, endpoint: &str, body: Option<&serde_json::Value>) -> anyhow::Result<()> {
     let config = load(path).ok();
     let server = to.server.or_else(|| config.as_ref().map(|c| format!("http://{}", c.listen))).context("name the server with --server")?;
     let key = to
@@ -209,7 +229,7 @@ async fn operator_call(path: &Path, to: Target, endpoint: &str, body: &serde_jso
         .or_else(|| config.as_ref().and_then(|c| c.operator.keys.first().cloned()))
         .or_else(|| config.as_ref().and_then(|c| std::fs::read_to_string(c.data_dir.join("operator.key")).ok()).map(|k| k.trim().to_owned()))
         .context("no operator key: pass --key or set IVS_SITE_OPERATOR_KEY")?;
-    let (status, body) = http_post(&server, endpoint, &key, &body.to_string()).await?;
+    let (status, body) = http_call(method, &server, endpoint, &key, body.map(|b| b.to_string())).await?;
     if status != 200 {
         let reason = serde_json::from_str::<ivs_proto::site::ErrorAnswer>(&body).map(|e| e.error).unwrap_or(body);
         bail!("the server refused ({status}): {reason}");
@@ -218,17 +238,21 @@ async fn operator_call(path: &Path, to: Target, endpoint: &str, body: &serde_jso
     Ok(())
 }
 
-async fn http_post(server: &str, path: &str, key: &str, body: &str) -> anyhow::Result<(u16, String)> {
+async fn http_call(method: &'static str, server: &str, path: &str, key: &str, body: Option<String>) -> anyhow::Result<(u16, String)> {
     let base = server.trim_end_matches('/');
     if !base.starts_with("http://") {
         bail!("--server must be an http:// URL");
     }
-    let (url, key, body, server) = (format!("{base}{path}"), key.to_owned(), body.to_owned(), server.to_owned());
+    let (url, key, server) = (format!("{base}{path}"), key.to_owned(), server.to_owned());
     tokio::task::spawn_blocking(move || {
         let agent: ureq::Agent =
             ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).timeout_global(Some(Duration::from_secs(30))).build().into();
-        let request = agent.post(&url).header("Authorization", &format!("Bearer {key}")).header("Content-Type", "application/json");
-        let mut response = request.send(body.as_str()).with_context(|| format!("cannot reach the server at {server}; is it running?"))?;
+        let auth = format!("Bearer {key}");
+        let sent = match (method, body) {
+            ("GET", _) | (_, None) => agent.get(&url).header("Authorization", &auth).call(),
+            (_, Some(body)) => agent.post(&url).header("Authorization", &auth).header("Content-Type", "application/json").send(body.as_str()),
+        };
+        let mut response = sent.with_context(|| format!("cannot reach the server at {server}; is it running?"))?;
         let status = response.status().as_u16();
         Ok((status, response.body_mut().read_to_string().unwrap_or_default()))
     })

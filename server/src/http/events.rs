@@ -31,6 +31,11 @@ pub async fn intake(State(app): State<App>, headers: HeaderMap, body: Bytes) -> 
     if let Err(e) = app.recordings.take(&body).await {
         return Err(AppError::new(StatusCode::SERVICE_UNAVAILABLE, format!("the event could not be stored: {e}")));
     }
+    // After a broadcast, its stream key may be replaced (not holding up EventBridge's answer).
+    {
+        let (keys, body) = (app.stream_keys.clone(), body.clone());
+        tokio::spawn(async move { keys.after_event(&body).await });
+    }
     let answer = match app.status.intake(&body).await {
         Ok(Intake::Taken) => serde_json::json!({ "taken": true }),
         Ok(Intake::Duplicate) => serde_json::json!({ "taken": false, "reason": "already taken" }),

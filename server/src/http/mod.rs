@@ -12,6 +12,7 @@
 //! | `GET /api/state` | a viewer who arrives late: the overlays on screen (`overlays.rs`) |
 //! | `POST /api/polls/{id}/vote`, `GET /api/polls/{id}` | the viewer: a vote; a past poll's result (`overlays.rs`) |
 //! | `POST /api/overlays` | producers, with an operator key (`overlays.rs`) |
+//! | `GET /api/stream-key`, `POST /api/stream-key/rotate` | operators: the channel's stream key, read or replaced (`stream_key.rs`) |
 //! | `POST /api/sign-in-links` | operators: a one-time link that signs a browser in (`signin.rs`) |
 //! | `POST /api/events` | EventBridge's API destination, with the events secret (`events.rs`) |
 //! | `GET/POST /sign-in`, `GET /sign-in/{code}` | signing a browser in (`signin.rs`) |
@@ -30,6 +31,7 @@ pub mod overlays;
 pub mod recordings;
 pub mod signin;
 pub mod stage;
+pub mod stream_key;
 pub mod tokens;
 
 #[cfg(test)]
@@ -68,6 +70,8 @@ pub fn router(app: App) -> Router {
         .route("/api/polls/{id}/vote", post(overlays::vote))
         .route("/api/overlays", post(overlays::publish))
         .route("/api/sign-in-links", post(signin::link))
+        .route("/api/stream-key", get(stream_key::read))
+        .route("/api/stream-key/rotate", post(stream_key::rotate))
         .route("/api/events", post(events::intake))
         .route("/sign-in", get(signin::form).post(signin::submit))
         .route("/sign-in/{code}", get(signin::follow))

@@ -20,7 +20,7 @@ use crate::config::Config;
 use crate::identity::Identity;
 use crate::ivs::{
     Call, ChannelFacts, ChatTokenRequest, IssuedChatToken, IssuedStageToken, Ivs, IvsError, LiveStream, RoomFacts, StageFacts, StageParticipant,
-    StageTokenRequest,
+    StageTokenRequest, StreamKey,
 };
 
 const ORIGIN: &str = "https://live.example.com";
@@ -34,6 +34,8 @@ struct FakeIvs {
     throttled: Mutex<bool>,
     /// The stage has no session.
     stage_idle: Mutex<bool>,
+    /// The channel's stream keys (ARN, value); none made yet: one.
+    keys: Mutex<Option<Vec<StreamKey>>>,
     calls: Mutex<Vec<String>>,
 }
 
@@ -44,6 +46,28 @@ impl FakeIvs {
 }
 
 impl Ivs for FakeIvs {
+    fn stream_keys<'a>(&'a self, _: &'a str) -> Call<'a, Vec<StreamKey>> {
+        Box::pin(async move {
+            let mut keys = self.keys.lock().unwrap();
+            Ok(keys.get_or_insert_with(|| vec![StreamKey { arn: "key-0".into(), value: "sk_first".into() }]).clone())
+        })
+    }
+    fn delete_stream_key<'a>(&'a self, arn: &'a str) -> Call<'a, ()> {
+        Box::pin(async move {
+            self.called(format!("DeleteStreamKey {arn}"));
+            self.keys.lock().unwrap().get_or_insert_with(Vec::new).retain(|k| k.arn != arn);
+            Ok(())
+        })
+    }
+    fn create_stream_key<'a>(&'a self, _: &'a str) -> Call<'a, StreamKey> {
+        Box::pin(async move {
+            let mut keys = self.keys.lock().unwrap();
+            let keys = keys.get_or_insert_with(Vec::new);
+            let key = StreamKey { arn: format!("key-{}", keys.len() + 1), value: format!("sk_new_{}", keys.len() + 1) };
+            keys.push(key.clone());
+            Ok(key)
+        })
+    }
     fn get_channel<'a>(&'a self, _: &'a str) -> Call<'a, ChannelFacts> {
         Box::pin(async { Ok(ChannelFacts { playback_url: Some("https://play.example/x.m3u8".into()), authorized: false }) })
     }
@@ -546,4 +570,19 @@ async fn recordings_are_listed_from_their_events_and_replayable_only_once_ended(
     let page = site.get("/", None).await;
     assert!(header_of(&page, header::CONTENT_SECURITY_POLICY).unwrap().contains("https://d111.cloudfront.net"));
     assert_eq!(json(site.get("/config.json", None).await).await["recordingsUrl"], "/api/recordings");
+}
+
+#[tokio::test]
+async fn operators_read_and_replace_the_stream_key_and_nobody_else_sees_it() {
+    let site = Site::new();
+    assert_eq!(site.get("/api/stream-key", Some(&site.viewer().await)).await.status(), StatusCode::UNAUTHORIZED);
+    let read = || Request::get("/api/stream-key").header("authorization", format!("Bearer {OPERATOR_KEY}")).body(Body::empty()).unwrap();
+    let first = site.send(read()).await;
+    assert_eq!(header_of(&first, header::CACHE_CONTROL), Some("no-store"));
+    assert_eq!(json(first).await["value"], "sk_first");
+    let rotated = json(site.operator("/api/stream-key/rotate", "").await).await;
+    assert_ne!(rotated["value"], "sk_first");
+    assert_eq!(json(site.send(read()).await).await["value"], rotated["value"], "one key, the new one");
+    assert!(site.ivs.calls.lock().unwrap().contains(&"DeleteStreamKey key-0".to_owned()));
+    assert_eq!(site.post("/api/stream-key/rotate", None, "").await.status(), StatusCode::UNAUTHORIZED);
 }
