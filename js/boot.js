@@ -139,8 +139,8 @@
     });
 
     var url = null;
-    // A replay (?recording=) plays a past broadcast, which the app looks up first.
-    var overridden = ["playbackUrl", "autoplay", "muted", "recording"].some(function (name) { return query.has(name); });
+    // A replay (?recording=) or a clip (?clip=) plays what the app looks up first.
+    var overridden = ["playbackUrl", "autoplay", "muted", "recording", "clip"].some(function (name) { return query.has(name); });
     // Only the plain case; anything else is left to the app, which checks it fully.
     // A private channel needs a playback token first; the app fetches it and loads.
     if (config && !overridden && !config.playbackTokenUrl && typeof config.playbackUrl === "string" && /^https?:\/\/\S+$/i.test(config.playbackUrl) && config.autoplay !== false) {

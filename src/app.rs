@@ -4,6 +4,7 @@ use ivs_proto::playback::{PlayerState, Status};
 use leptos::prelude::*;
 
 use crate::bindings::messages::in_frame;
+use crate::components::clip_button::{ClipSource, ClipSourceSignal};
 use crate::components::viewer::Viewer;
 use crate::config::{Loaded, Source};
 use crate::hooks::use_ivs_player::use_ivs_player;
@@ -57,6 +58,18 @@ fn ViewerPage() -> impl IntoView {
     let error = move || loaded.get().and_then(Result::err).map(|e| e.to_string());
     let chat = Memo::new(move |_| config.with(|c| c.as_ref().and_then(|c| c.chat.clone())));
     let embed = crate::config::is_embed();
+    // Clips are cut from the live broadcast or the replay, where the site makes them.
+    let clip_source = Signal::derive(move || {
+        config.with(|c| {
+            let c = c.as_ref()?;
+            if c.clip.is_some() {
+                return None;
+            }
+            Some(ClipSource { url: c.clips_url.clone()?, recording_id: c.replay.as_ref().map(|r| r.recording_id.clone()) })
+        })
+    });
+    provide_context(ClipSourceSignal(clip_source));
+    let playing_clip = Memo::new(move |_| config.with(|c| c.as_ref().is_some_and(|c| c.clip.is_some())));
     // A replay starts where its link says (`&t=`), once the recording plays.
     let replay = Memo::new(move |_| config.with(|c| c.as_ref().and_then(|c| c.replay.clone())));
     Effect::new(move |done: Option<bool>| {
@@ -81,9 +94,9 @@ fn ViewerPage() -> impl IntoView {
                 when=move || error().is_none()
                 fallback=move || view! { <p class="app-error" role="alert" data-testid="config-error">{error()}</p> }
             >
-                {move || replay.with(Option::is_some).then(|| view! {
+                {move || (replay.with(Option::is_some) || playing_clip.get()).then(|| view! {
                     <nav class="replay-bar" aria-label="Replay" data-testid="replay-bar">
-                        <span class="replay-label">"Replay of a past broadcast"</span>
+                        <span class="replay-label">{if playing_clip.get_untracked() { "A clip of a broadcast" } else { "Replay of a past broadcast" }}</span>
                         <a href="/">"Watch live"</a>
                         <a href="/past">"All past broadcasts"</a>
                     </nav>

@@ -7,6 +7,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use ivs_proto::clips::ClipAnswer;
 use ivs_proto::config::{ConfigError, Replay, ViewerConfig};
 use ivs_proto::recordings::Recording;
 
@@ -52,6 +53,11 @@ pub fn load() -> Source {
             Source::Fetching(Box::pin(async move { check(&request.await?) }))
         }
     };
+    match clip_request() {
+        Ok(Some(clip)) => return play_clip(source, clip),
+        Ok(None) => {}
+        Err(e) => return Source::Inline(Err(LoadError::Query(e))),
+    }
     let replay = match replay_request() {
         Ok(Some(replay)) => replay,
         Ok(None) => return source,
@@ -75,12 +81,48 @@ pub fn load() -> Source {
     }))
 }
 
+/// The configuration for playing clip `id`, once `source` has loaded.
+fn play_clip(source: Source, id: String) -> Source {
+    Source::Fetching(Box::pin(async move {
+        let config = match source {
+            Source::Inline(loaded) => loaded?,
+            Source::Fetching(loading) => loading.await?,
+        };
+        let Some(base) = config.clips_url.clone() else {
+            return Err(LoadError::Replay("This site has no clips.".into()));
+        };
+        let url = format!("{}/{}", base.trim_end_matches('/'), ivs_proto::url::encode_component(&id));
+        let clip: ClipAnswer = match fetch_text(&url).await {
+            Ok(text) => serde_json::from_str(&text).map_err(|_| LoadError::Replay("The clip could not be read.".into()))?,
+            Err(FetchError::Status { status: 404, .. }) => return Err(LoadError::Replay("There is no such clip.".into())),
+            Err(e) => return Err(LoadError::Unreachable(e)),
+        };
+        // The site's own path, made a full address for the player.
+        let href = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default();
+        let playlist = web_sys::Url::new_with_base(&clip.playback_url, &href)
+            .map(|u| u.href())
+            .map_err(|_| LoadError::Replay("The clip's address is not valid.".into()))?;
+        config.playing_clip(id, &playlist).map_err(LoadError::Replay)
+    }))
+}
+
+/// The page address's query parameters named `names`.
+fn query(names: &[&'static str]) -> Vec<(&'static str, String)> {
+    let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
+    let Ok(params) = web_sys::UrlSearchParams::new_with_str(&search) else { return Vec::new() };
+    names.iter().filter_map(|name| params.get(name).map(|value| (*name, value))).collect()
+}
+
 /// What the page address asks to replay, if anything.
 fn replay_request() -> Result<Option<Replay>, ConfigError> {
-    let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
-    let Ok(params) = web_sys::UrlSearchParams::new_with_str(&search) else { return Ok(None) };
-    let pairs: Vec<(&str, String)> = ["recording", "t"].into_iter().filter_map(|name| params.get(name).map(|value| (name, value))).collect();
+    let pairs = query(&["recording", "t"]);
     ivs_proto::config::replay_request(pairs.iter().map(|(n, v)| (*n, v.as_str())))
+}
+
+/// The clip the page address asks to play, if any.
+fn clip_request() -> Result<Option<String>, ConfigError> {
+    let pairs = query(&["clip"]);
+    ivs_proto::config::clip_request(pairs.iter().map(|(n, v)| (*n, v.as_str())))
 }
 
 fn check(text: &str) -> Loaded {

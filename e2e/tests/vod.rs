@@ -132,3 +132,51 @@ async fn a_broadcast_is_listed_once_it_ends_and_replays_from_a_link_to_a_moment(
     assert_eq!(listed(&stack)?["recordings"][0]["id"], id.as_str());
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_viewer_clips_the_live_broadcast_and_the_link_plays_the_clip() -> anyhow::Result<()> {
+    let site = ivs_e2e::SiteOptions { extra: "[limits]\nclips_per_hour = 2\n".into(), ..Default::default() };
+    let stack = Stack::builder().recording().site(site).start()?;
+    newest_in(&stack, "recording").await?;
+    tokio::time::sleep(Duration::from_secs(6)).await;
+
+    let chromium = Chromium::launch().await?;
+    let page = chromium.open(&format!("{}/?muted=1", stack.site)).await?;
+    wait_for(&page, PLAYING, Duration::from_secs(20)).await?;
+    wait_for(&page, "document.querySelector('[data-testid=ctl-clip]') !== null", Duration::from_secs(10)).await?;
+    eval::<bool>(&page, "document.querySelector('[data-testid=ctl-clip]').click(), true").await?;
+    wait_for(&page, "document.querySelector('[data-testid=clip-link]') !== null", Duration::from_secs(15)).await?;
+    let link: String = eval(&page, "document.querySelector('[data-testid=clip-link]').href").await?;
+    assert!(link.starts_with(&format!("{}/?clip=", stack.site)), "{link}");
+
+    // The link plays the clip: a short recording of its own, with a seek bar, no live readout.
+    let clip = chromium.open(&link).await?;
+    wait_for(&clip, PLAYING, Duration::from_secs(20)).await?;
+    wait_for(&clip, "document.querySelector('[data-testid=ctl-seek]') !== null", Duration::from_secs(10)).await?;
+    let said: String = eval(&clip, "document.querySelector('[data-testid=replay-bar]').textContent").await?;
+    assert!(said.contains("A clip"), "{said}");
+    let duration: f64 = eval(&clip, "document.querySelector('video').duration").await?;
+    assert!(duration > 3.0 && duration <= 34.0, "the clip lasts {duration} s");
+    assert_eq!(eval::<usize>(&clip, "document.querySelectorAll('[data-testid=ctl-clip]').length").await?, 0, "a clip is not clipped again");
+
+    // Its playlists name the recording's own segments: nothing transcoded, nothing copied.
+    let id = link.rsplit('=').next().unwrap_or_default().to_owned();
+    let (status, master) = http("GET", &format!("{}/api/clips/{id}/master.m3u8", stack.site), "")?;
+    assert_eq!(status, 200);
+    let (_, rendition) = http("GET", &format!("{}/api/clips/{id}/0.m3u8", stack.site), "")?;
+    assert!(master.contains("/api/clips/") && rendition.contains("#EXT-X-ENDLIST") && rendition.contains("/s3/site-recordings/"), "{rendition}");
+
+    // A viewer makes a few clips an hour, then is told to wait.
+    let cookie = ivs_e2e::new_identity(&stack.site)?;
+    let make = || ivs_e2e::http_with("POST", &format!("{}/api/clips", stack.site), &[("Cookie", &cookie), ("Origin", &stack.site)], "{}");
+    assert_eq!(make()?.0, 200);
+    assert_eq!(make()?.0, 200);
+    let (status, head, _) = make()?;
+    assert_eq!(status, 429);
+    assert!(head.to_ascii_lowercase().contains("retry-after"), "{head}");
+    // Another site's page cannot make one.
+    let (status, _, _) = ivs_e2e::http_with("POST", &format!("{}/api/clips", stack.site), &[("Cookie", &cookie), ("Origin", "https://evil.example")], "{}")?;
+    assert_eq!(status, 403);
+    chromium.close().await;
+    Ok(())
+}

@@ -41,6 +41,8 @@ struct RawConfig {
     #[serde(default)]
     recordings_url: Option<String>,
     #[serde(default)]
+    clips_url: Option<String>,
+    #[serde(default)]
     chat_endpoint: Option<String>,
     #[serde(default)]
     chat_token_url: Option<String>,
@@ -136,6 +138,10 @@ pub struct ViewerConfig {
     /// Replaying a past broadcast: its id, and where to start (seconds); set by
     /// [`ViewerConfig::replaying`].
     pub replay: Option<Replay>,
+    /// The site's clips (`POST` makes one, `{clipsUrl}/{id}` tells of one).
+    pub clips_url: Option<String>,
+    /// Playing clip `id` (`?clip=<id>`).
+    pub clip: Option<String>,
     /// Replaying: where a past poll's result is read (`GET {pollResultsUrl}/{pollId}`, a
     /// [`PollResult`](crate::site::PollResult)) — the votes URL it had live.
     pub poll_results_url: Option<String>,
@@ -171,6 +177,8 @@ impl ViewerConfig {
             recordings_url: optional_backend_url("recordingsUrl", raw.recordings_url)?,
             replay: None,
             poll_results_url: None,
+            clips_url: optional_backend_url("clipsUrl", raw.clips_url)?,
+            clip: None,
         })
     }
 
@@ -199,6 +207,19 @@ impl ViewerConfig {
         }
         Ok(self)
     }
+}
+
+/// The clip a page address asks to play: `?clip=<id>`.
+pub fn clip_request<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Option<String>, ConfigError> {
+    for (name, value) in pairs {
+        if name == "clip" {
+            if value.is_empty() || value.len() > 64 || !value.chars().all(|c| c.is_ascii_alphanumeric()) {
+                return Err(ConfigError::Query { name: name.to_owned(), reason: "is not a clip's id".to_owned() });
+            }
+            return Ok(Some(value.to_owned()));
+        }
+    }
+    Ok(None)
 }
 
 /// What a page address asks to replay: `?recording=<id>&t=<seconds>`.
@@ -239,6 +260,15 @@ impl ViewerConfig {
         self.playback_url = SafeUrl::parse(url).map_err(|e| format!("This recording's playlist cannot be played ({e})."))?;
         self.poll_results_url = self.votes_url.take();
         self.replay = Some(replay);
+        Ok(self)
+    }
+
+    /// The configuration for playing clip `id` from its master playlist `url` (the site's own,
+    /// made absolute): no voting, as in a replay.
+    pub fn playing_clip(mut self, id: String, url: &str) -> Result<Self, String> {
+        self.playback_url = SafeUrl::parse(url).map_err(|e| format!("This clip cannot be played ({e})."))?;
+        self.poll_results_url = self.votes_url.take();
+        self.clip = Some(id);
         Ok(self)
     }
 
@@ -330,6 +360,8 @@ mod tests {
         assert_eq!(replay_request([("muted", "1")]).unwrap(), None);
         assert!(replay_request([("recording", "../x")]).is_err());
         assert!(replay_request([("recording", "Rec1"), ("t", "-3")]).is_err());
+        assert_eq!(clip_request([("clip", "AbC123")]).unwrap().as_deref(), Some("AbC123"));
+        assert!(clip_request([("clip", "a/b")]).is_err());
 
         use crate::recordings::{Recording, RecordingState};
         let file = r#"{"playbackUrl":"https://a.example/live.m3u8","votesUrl":"/api/polls","recordingsUrl":"/api/recordings"}"#;
@@ -345,6 +377,7 @@ mod tests {
             reason: None,
             playback_url: Some("https://cdn.example/rec/media/hls/master.m3u8".into()),
             thumbnail_url: None,
+            rewind_url: None,
         };
         let replay = Replay { recording_id: "Rec1".into(), start_secs: Some(30.0) };
         let replaying = config.clone().replaying(replay.clone(), &recording).unwrap();

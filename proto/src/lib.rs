@@ -9,6 +9,7 @@
 //!   becomes a typed overlay (poll, product, clear), with validation reasons.
 //! - [`url`]: scheme-checked links; the only way network data becomes an `href` or `src`.
 //! - [`playback`]: the player's states and errors, and how they are put to the viewer in words.
+//! - [`clips`]: a stretch of a recording cut from its playlists alone.
 //! - [`recordings`]: past broadcasts: a recording folded from its events' facts, as the API answers it.
 //! - [`backoff`]: capped exponential backoff with jitter, used to retry an offline stream.
 //! - [`chat`]: the IVS Chat Messaging protocol's wire types and the reconnect schedule.
@@ -27,6 +28,7 @@
 pub mod backoff;
 pub mod chat;
 pub mod chat_session;
+pub mod clips;
 pub mod config;
 pub mod controls;
 pub mod embed;

@@ -70,6 +70,9 @@ pub struct Recording {
     /// A picture from it (IVS's latest thumbnail), once it is replayable.
     #[serde(default)]
     pub thumbnail_url: Option<String>,
+    /// While it records: its master playlist so far (growing), to rewind or clip the broadcast.
+    #[serde(default)]
+    pub rewind_url: Option<String>,
 }
 
 /// A page of recordings, newest first; `next` asks for the page after it.
@@ -120,6 +123,7 @@ impl Recording {
             reason: failure.as_ref().map(|f| f.reason.clone()).filter(|r| !r.is_empty()),
             playback_url: ready.then(|| under("media/hls/master.m3u8")),
             thumbnail_url: ready.then(|| under("media/latest_thumbnail/thumb.jpg")),
+            rewind_url: (state == RecordingState::Recording).then(|| under("media/hls/master.m3u8")),
         })
     }
 }
@@ -152,6 +156,7 @@ mod tests {
         let started = HashMap::from([(fact::START.to_owned(), fact(1_000, 0, ""))]);
         let r = Recording::from_facts("AbCd1234", &started, base).unwrap();
         assert_eq!((r.state, r.started_ms, r.playback_url), (RecordingState::Recording, 1_000, None), "not replayable before its end");
+        assert!(r.rewind_url.is_some_and(|u| u.ends_with("AbCd1234/media/hls/master.m3u8")), "but rewound and clipped as it grows");
 
         let ended_only = HashMap::from([(fact::END.to_owned(), fact(61_000, 59_500, ""))]);
         let r = Recording::from_facts("AbCd1234", &ended_only, base).unwrap();

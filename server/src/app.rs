@@ -10,6 +10,7 @@ use std::time::Duration;
 use anyhow::Context;
 
 use crate::aws::AwsIvs;
+use crate::clips::Clips;
 use crate::config::{Config, StoreKind};
 use crate::guard;
 use crate::identity::Identity;
@@ -38,6 +39,8 @@ pub struct App {
     pub recordings: Recordings,
     /// The channel's stream key, for operators.
     pub stream_keys: StreamKeys,
+    /// Clips of the recordings.
+    pub clips: Clips,
     /// The viewer's configuration, inlined into the page.
     pub viewer_config: Arc<serde_json::Value>,
     /// Signs playback tokens (a private channel).
@@ -94,6 +97,10 @@ impl App {
             viewer_config["recordingsUrl"] = "/api/recordings".into();
         }
         let recordings = Recordings::new(parts.store.clone(), config.channel.arn.clone(), config.recordings.base_url.clone());
+        let clips = Clips::new(parts.store.clone(), recordings.clone());
+        if config.recordings.base_url.is_some() {
+            viewer_config["clipsUrl"] = "/api/clips".into();
+        }
         let stream_keys = StreamKeys::new(parts.ivs.clone(), parts.store.clone(), config.channel.arn.clone(), config.channel.rotate_stream_key);
         let room = Room::new(parts.ivs.clone(), config.chat.room_arn.clone());
         let stage_arn = config.stage.as_ref().map(|s| s.arn.clone());
@@ -119,6 +126,7 @@ impl App {
             stage,
             recordings,
             stream_keys,
+            clips,
             viewer_config: Arc::new(viewer_config),
             signer: parts.signer,
             operator_keys: Arc::new(parts.operator_keys),

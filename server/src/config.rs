@@ -85,13 +85,15 @@ pub struct Limits {
     pub tokens_per_minute_per_address: u32,
     /// Publishing and sign-in links per operator key per second.
     pub operator_per_second: u32,
+    /// Clips one identity may make per hour.
+    pub clips_per_hour: u32,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         // Many phones share one address behind a carrier's NAT: the budget is generous by default;
         // a poll that must count people strictly asks for signed-in users.
-        Self { anonymous_per_address_per_hour: 200, tokens_per_minute: 60, tokens_per_minute_per_address: 600, operator_per_second: 10 }
+        Self { anonymous_per_address_per_hour: 200, tokens_per_minute: 60, tokens_per_minute_per_address: 600, operator_per_second: 10, clips_per_hour: 20 }
     }
 }
 

@@ -49,6 +49,8 @@ pub struct Limits {
     tokens_per_address: Arc<Mutex<Limiter<IpAddr>>>,
     /// Publishing and sign-in links per operator key.
     operator: Arc<Mutex<Limiter<String>>>,
+    /// Clips per identity.
+    clips_per_person: Arc<Mutex<Limiter<String>>>,
 }
 
 const KEYS_KEPT: usize = 100_000;
@@ -69,6 +71,7 @@ impl Limits {
             tokens_per_person: limiter(Rate::per(l.tokens_per_minute, 60)),
             tokens_per_address: limiter(Rate::per(l.tokens_per_minute_per_address, 60)),
             operator: limiter(Rate::per(l.operator_per_second, 1)),
+            clips_per_person: limiter(Rate::per(l.clips_per_hour, 3600)),
         }
     }
 
@@ -89,6 +92,11 @@ impl Limits {
     /// An operator's call, or the seconds to wait.
     pub fn operator(&self, key: &str) -> Result<(), u64> {
         take(&self.operator, &key.to_owned())
+    }
+
+    /// Whether `person` may make another clip; else in how many seconds.
+    pub fn clip(&self, person: &str) -> Result<(), u64> {
+        take(&self.clips_per_person, &person.to_owned())
     }
 }
 

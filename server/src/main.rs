@@ -240,8 +240,8 @@ async fn operator_request(path: &Path, to: Target, method: &'static str, endpoin
 
 async fn http_call(method: &'static str, server: &str, path: &str, key: &str, body: Option<String>) -> anyhow::Result<(u16, String)> {
     let base = server.trim_end_matches('/');
-    if !base.starts_with("http://") {
-        bail!("--server must be an http:// URL");
+    if !(base.starts_with("http://") || base.starts_with("https://")) {
+        bail!("--server must be an http:// or https:// URL");
     }
     let (url, key, server) = (format!("{base}{path}"), key.to_owned(), server.to_owned());
     tokio::task::spawn_blocking(move || {

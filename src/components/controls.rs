@@ -7,6 +7,7 @@ mod panels;
 mod quality;
 mod timeline;
 
+use super::clip_button::{ClipButton, ClipSourceSignal};
 use super::icons::FullScreenIcon;
 use ivs_proto::controls::{fullscreen_label, mute_label, shortcut, step_volume, unmutes, volume_shown, PlayAction, PlayButton, Shortcut};
 use leptos::html::Div;
@@ -117,6 +118,7 @@ pub fn Controls(
                 on:input=move |e| change_volume(event_target_value(&e).parse().unwrap_or(1.0)) />
             <TimelineView player tick />
             <span class="ctl-spacer"></span>
+            {move || use_context::<ClipSourceSignal>().and_then(|s| s.0.get()).map(|source| view! { <ClipButton source=source /> })}
             <button class="ctl ctl-text" data-testid="ctl-captions" aria-label="CC: captions (C)" aria-pressed=move || captions_on.get().to_string()
                 on:click=move |_| set_captions_on.update(|on| *on = !*on)>"CC"</button>
             <QualitySelect player tick />

@@ -3,6 +3,7 @@
 pub mod chat_composer;
 pub mod chat_line;
 pub mod chat_panel;
+pub mod clip_button;
 pub mod controls;
 pub mod embed_builder;
 pub mod icons;

@@ -71,6 +71,12 @@ impl Purpose for ToVote {
     const VERB: &'static str = "vote";
 }
 
+/// To make a clip.
+pub struct ToClip;
+impl Purpose for ToClip {
+    const VERB: &'static str = "make a clip";
+}
+
 /// The person in the request, who wants to do `P`; without one, `401` and what to do.
 pub struct KnownPerson<P>(pub Person, pub PhantomData<P>);
 

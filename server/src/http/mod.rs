@@ -9,6 +9,7 @@
 //! | `POST /api/playback-token` | the viewer of a private channel (`tokens.rs`) |
 //! | `POST /api/stage/token`, `GET /api/stage` | the viewer of a stage: a participant token, the line-up (`stage.rs`) |
 //! | `GET /api/recordings`, `GET /api/recordings/{id}` | the viewer: past broadcasts (`recordings.rs`) |
+//! | `POST /api/clips`, `GET /api/clips/{id}`, `GET /api/clips/{id}/{playlist}` | the viewer: a clip made, told of, played (`clips.rs`) |
 //! | `GET /api/state` | a viewer who arrives late: the overlays on screen (`overlays.rs`) |
 //! | `POST /api/polls/{id}/vote`, `GET /api/polls/{id}` | the viewer: a vote; a past poll's result (`overlays.rs`) |
 //! | `POST /api/overlays` | producers, with an operator key (`overlays.rs`) |
@@ -24,6 +25,7 @@
 //! (`error.rs`).
 
 pub mod assets;
+pub mod clips;
 pub mod error;
 pub mod events;
 pub mod extract;
@@ -66,6 +68,9 @@ pub fn router(app: App) -> Router {
         .route("/api/stage/token", post(stage::token))
         .route("/api/recordings", get(recordings::list))
         .route("/api/recordings/{id}", get(recordings::one))
+        .route("/api/clips", post(clips::make))
+        .route("/api/clips/{id}", get(clips::one))
+        .route("/api/clips/{id}/{file}", get(clips::playlist))
         .route("/api/polls/{id}", get(overlays::result))
         .route("/api/polls/{id}/vote", post(overlays::vote))
         .route("/api/overlays", post(overlays::publish))

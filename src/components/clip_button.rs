@@ -1,0 +1,91 @@
+//! "Clip": a viewer cuts the last 30 seconds — of the live broadcast, or before the moment a
+//! replay is at — and gets a link to share. The server makes the clip (from the recording's
+//! playlists, no transcoding) and refuses in words when it cannot.
+
+use ivs_proto::clips::{ClipAnswer, ClipRequest, DEFAULT_CLIP_SECS};
+use ivs_proto::site::ErrorAnswer;
+use leptos::prelude::*;
+
+use crate::bindings::fetch::post_json;
+use crate::hooks::use_ivs_player::UseIvsPlayerReturn;
+
+/// What clips are cut from, provided by the page when its site makes clips.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClipSource {
+    /// `POST` here.
+    pub url: String,
+    /// Replaying this recording; `None`: the live broadcast.
+    pub recording_id: Option<String>,
+}
+
+/// The page's clip source as context: `None` where clips cannot be made (no recordings, or a
+/// clip playing).
+#[derive(Clone, Copy)]
+pub struct ClipSourceSignal(pub Signal<Option<ClipSource>>);
+
+/// The button, and what it made (a link, or why not).
+#[component]
+pub fn ClipButton(source: ClipSource) -> impl IntoView {
+    let player = expect_context::<UseIvsPlayerReturn>();
+    let (made, set_made) = signal(None::<Result<String, String>>);
+    let (busy, set_busy) = signal(false);
+    let source = StoredValue::new(source);
+    let cut = move |_| {
+        if busy.get_untracked() {
+            return;
+        }
+        let source = source.get_value();
+        let request = match source.recording_id {
+            Some(id) => {
+                let to = player.position.get_untracked().max(1.0);
+                ClipRequest { recording_id: Some(id), from_secs: Some((to - DEFAULT_CLIP_SECS).max(0.0)), to_secs: Some(to) }
+            }
+            None => ClipRequest { recording_id: None, from_secs: None, to_secs: None },
+        };
+        let body = serde_json::to_string(&request).expect("plain data always encodes");
+        let sent = post_json(&source.url, &body);
+        set_busy.set(true);
+        leptos::task::spawn_local(async move {
+            let outcome = match sent.await {
+                Ok((200, text)) => serde_json::from_str::<ClipAnswer>(&text)
+                    .map(|clip| absolute(&clip.page_url))
+                    .map_err(|_| "The clip was made but its link could not be read.".to_owned()),
+                Ok((_, text)) => Err(serde_json::from_str::<ErrorAnswer>(&text)
+                    .map(|e| ivs_proto::capitalise(&e.error))
+                    .unwrap_or_else(|_| "The clip could not be made.".into())),
+                Err(_) => Err("The clip could not be made; check your connection and try again.".into()),
+            };
+            set_busy.try_set(false);
+            set_made.try_set(Some(outcome));
+        });
+    };
+    let copy = move |_| {
+        if let Some(Ok(link)) = made.get_untracked() {
+            if let Some(clipboard) = web_sys::window().map(|w| w.navigator().clipboard()) {
+                let _ = clipboard.write_text(&link);
+            }
+        }
+    };
+    view! {
+        <button class="ctl ctl-text" data-testid="ctl-clip" aria-label="Clip the last 30 seconds" disabled=busy on:click=cut>"Clip"</button>
+        {move || made.get().map(|outcome| view! {
+            <div class="clip-made" role="status" data-testid="clip-made">
+                {match outcome {
+                    Ok(link) => view! {
+                        <span>"Your clip: "</span>
+                        <a href=link.clone() data-testid="clip-link">{link.clone()}</a>
+                        <button type="button" class="clip-copy" on:click=copy>"Copy link"</button>
+                    }.into_any(),
+                    Err(why) => view! { <span class="clip-error">{why}</span> }.into_any(),
+                }}
+                <button type="button" class="clip-close" aria-label="Close" on:click=move |_| set_made.set(None)>"×"</button>
+            </div>
+        })}
+    }
+}
+
+/// A path on this site as a full link (to share).
+fn absolute(path: &str) -> String {
+    let href = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default();
+    web_sys::Url::new_with_base(path, &href).map(|u| u.href()).unwrap_or_else(|_| path.to_owned())
+}
