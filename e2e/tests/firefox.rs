@@ -123,3 +123,38 @@ async fn firefox_watches_a_stage() -> anyhow::Result<()> {
     assert_eq!(name, "local-host");
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn firefox_replays_a_past_broadcast_and_plays_a_clip_of_it() -> anyhow::Result<()> {
+    if !can_run() {
+        return Ok(());
+    }
+    let stack = Stack::builder().recording().start()?;
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    stack.set_live(false)?;
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let id = loop {
+        let (_, body) = ivs_e2e::http("GET", &format!("{}/api/recordings", stack.site), "")?;
+        let page: serde_json::Value = serde_json::from_str(&body)?;
+        if page["recordings"][0]["state"] == "ready" {
+            break page["recordings"][0]["id"].as_str().unwrap_or_default().to_owned();
+        }
+        anyhow::ensure!(std::time::Instant::now() < deadline, "the recording never ended: {page}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    let ff = Driven::firefox().await?;
+    // The list, then the replay from its link, from a moment.
+    ff.goto(&format!("{}/past", stack.site))?;
+    ff.wait_for("document.querySelectorAll('[data-testid=past-item][data-state=ready] a').length === 1", Duration::from_secs(20)).await?;
+    ff.goto(&format!("{}/?recording={id}&t=3", stack.site))?;
+    ff.wait_for(PLAYING, Duration::from_secs(30)).await?;
+    ff.wait_for("document.querySelector('video').currentTime >= 2.5 && document.querySelector('[data-testid=ctl-seek]') !== null", Duration::from_secs(15)).await?;
+    // A clip of the replay, made from its control bar, plays from its link.
+    ff.eval::<bool>("document.querySelector('[data-testid=ctl-clip]').click(), true")?;
+    ff.wait_for("document.querySelector('[data-testid=clip-link]') !== null", Duration::from_secs(15)).await?;
+    let link: String = ff.eval("document.querySelector('[data-testid=clip-link]').href")?;
+    ff.goto(&link)?;
+    ff.wait_for(PLAYING, Duration::from_secs(30)).await?;
+    ff.wait_for("document.querySelector('[data-testid=replay-bar]')?.textContent.includes('A clip')", Duration::from_secs(10)).await?;
+    Ok(())
+}
