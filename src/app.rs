@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use crate::bindings::messages::in_frame;
 use crate::components::clip_button::{ClipSource, ClipSourceSignal};
+use crate::components::rewind::RewindSource;
 use crate::components::viewer::Viewer;
 use crate::config::{Loaded, Source};
 use crate::hooks::use_ivs_player::use_ivs_player;
@@ -69,6 +70,10 @@ fn ViewerPage() -> impl IntoView {
         })
     });
     provide_context(ClipSourceSignal(clip_source));
+    // A live channel may be rewound into the broadcast so far, where the site keeps recordings.
+    provide_context(RewindSource(Signal::derive(move || {
+        config.with(|c| c.as_ref().filter(|c| c.replay.is_none() && c.clip.is_none()).and_then(|c| c.recordings_url.clone()))
+    })));
     let playing_clip = Memo::new(move |_| config.with(|c| c.as_ref().is_some_and(|c| c.clip.is_some())));
     // A replay starts where its link says (`&t=`), once the recording plays.
     let replay = Memo::new(move |_| config.with(|c| c.as_ref().and_then(|c| c.replay.clone())));

@@ -148,7 +148,8 @@ async fn firefox_replays_a_past_broadcast_and_plays_a_clip_of_it() -> anyhow::Re
     ff.wait_for("document.querySelectorAll('[data-testid=past-item][data-state=ready] a').length === 1", Duration::from_secs(20)).await?;
     ff.goto(&format!("{}/?recording={id}&t=3", stack.site))?;
     ff.wait_for(PLAYING, Duration::from_secs(30)).await?;
-    ff.wait_for("document.querySelector('video').currentTime >= 2.5 && document.querySelector('[data-testid=ctl-seek]') !== null", Duration::from_secs(15)).await?;
+    ff.wait_for("document.querySelector('video').currentTime >= 2.5 && document.querySelector('[data-testid=ctl-seek]') !== null", Duration::from_secs(15))
+        .await?;
     // A clip of the replay, made from its control bar, plays from its link.
     ff.eval::<bool>("document.querySelector('[data-testid=ctl-clip]').click(), true")?;
     ff.wait_for("document.querySelector('[data-testid=clip-link]') !== null", Duration::from_secs(15)).await?;

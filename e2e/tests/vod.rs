@@ -149,6 +149,25 @@ async fn a_viewer_clips_the_live_broadcast_and_the_link_plays_the_clip() -> anyh
     let link: String = eval(&page, "document.querySelector('[data-testid=clip-link]').href").await?;
     assert!(link.starts_with(&format!("{}/?clip=", stack.site)), "{link}");
 
+    // Rewinding while live: the broadcast so far, on one seek bar, then back to live.
+    eval::<bool>(&page, "document.querySelector('[data-testid=clip-made] .clip-close').click(), true").await?;
+    eval::<bool>(&page, "document.querySelector('[data-testid=ctl-rewind]').click(), true").await?;
+    wait_for(
+        &page,
+        "document.querySelector('[data-testid=ctl-seek]') !== null && document.querySelector('[data-testid=ctl-rewind-live]') !== null",
+        Duration::from_secs(15),
+    )
+    .await?;
+    wait_for(&page, "(() => { const v = document.querySelector('video'); return isFinite(v.duration) && v.duration > 5 && v.currentTime < v.duration - 3 && !v.paused; })()", Duration::from_secs(15)).await?;
+    eval::<bool>(&page, "document.querySelector('[data-testid=ctl-rewind-live]').click(), true").await?;
+    wait_for(
+        &page,
+        "document.querySelector('[data-testid=ctl-live]') !== null && document.querySelector('[data-testid=ctl-seek]') === null",
+        Duration::from_secs(15),
+    )
+    .await?;
+    wait_for(&page, PLAYING, Duration::from_secs(15)).await?;
+
     // The link plays the clip: a short recording of its own, with a seek bar, no live readout.
     let clip = chromium.open(&link).await?;
     wait_for(&clip, PLAYING, Duration::from_secs(20)).await?;

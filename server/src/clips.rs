@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use ivs_proto::clips::{self, ClipAnswer, ClipError, ClipRequest};
+use ivs_proto::clips::{self, ClipAnswer, ClipError, ClipRequest, Window};
 use ivs_proto::recordings::RecordingState;
 use serde::{Deserialize, Serialize};
 
@@ -108,6 +108,24 @@ impl Clips {
         }
         Ok(self.store.get(&key(id)).await?.and_then(|json| serde_json::from_str(&json).ok()))
     }
+}
+
+/// Rewinding a broadcast while it records: the recording so far as a finished playlist — its
+/// master naming `/api/recordings/{id}/rewind/{n}.m3u8`, or rendition `n` (every segment so far,
+/// then an end) — so the player shows one seek bar over the whole broadcast. `None`: the
+/// recording is not being recorded (an ended one is replayed instead).
+pub async fn rewind_playlist(recordings: &Recordings, id: &str, file: &str) -> Result<Option<String>, MakeError> {
+    let Some(recording) = recordings.get(id).await? else { return Ok(None) };
+    let Some(master_url) = recording.rewind_url else { return Ok(None) };
+    let master_text = fetch(&master_url).await?;
+    let renditions = clips::renditions(&master_text);
+    if file == "master.m3u8" {
+        return Ok(Some(clips::master(&renditions, |i| format!("/api/recordings/{id}/rewind/{i}.m3u8"))));
+    }
+    let Some((_, uri)) = file.strip_suffix(".m3u8").and_then(|n| n.parse::<usize>().ok()).and_then(|n| renditions.get(n)) else { return Ok(None) };
+    let url = clips::resolve(uri, &master_url);
+    let (playlist, _) = clips::cut(&fetch(&url).await?, &url, Window::Offset { from_secs: 0.0, to_secs: f64::INFINITY })?;
+    Ok(Some(playlist))
 }
 
 /// What a viewer is told of a clip.

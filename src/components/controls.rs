@@ -9,6 +9,7 @@ mod timeline;
 
 use super::clip_button::{ClipButton, ClipSourceSignal};
 use super::icons::FullScreenIcon;
+use super::rewind::{RewindControl, RewindSource};
 use ivs_proto::controls::{fullscreen_label, mute_label, shortcut, step_volume, unmutes, volume_shown, PlayAction, PlayButton, Shortcut};
 use leptos::html::Div;
 use leptos::prelude::*;
@@ -117,6 +118,7 @@ pub fn Controls(
                 prop:value=move || volume_shown(player.muted.get(), volume.get())
                 on:input=move |e| change_volume(event_target_value(&e).parse().unwrap_or(1.0)) />
             <TimelineView player tick />
+            {move || use_context::<RewindSource>().and_then(|s| s.0.get()).map(|url| view! { <RewindControl recordings_url=url /> })}
             <span class="ctl-spacer"></span>
             {move || use_context::<ClipSourceSignal>().and_then(|s| s.0.get()).map(|source| view! { <ClipButton source=source /> })}
             <button class="ctl ctl-text" data-testid="ctl-captions" aria-label="CC: captions (C)" aria-pressed=move || captions_on.get().to_string()

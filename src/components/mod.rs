@@ -15,6 +15,7 @@ pub mod poll_card;
 pub mod product_card;
 pub mod product_tray;
 pub mod quiz_card;
+pub mod rewind;
 pub mod slate;
 pub mod stage_view;
 pub mod status_badge;

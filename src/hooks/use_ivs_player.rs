@@ -154,6 +154,24 @@ impl PlayerHandle {
         });
     }
 
+    /// Plays `url` (the site's own, needing no playback token) instead of the channel, until
+    /// [`Self::back_to_live`]: rewinding into the broadcast so far.
+    pub fn play_other(&self, url: &str) {
+        self.catching_up.set_value(None);
+        self.with(|p| {
+            if let Err(e) = p.load(url) {
+                log::warn!("load failed: {e}");
+            }
+        });
+        self.play();
+    }
+
+    /// Back to the channel, at its live edge.
+    pub fn back_to_live(&self) {
+        self.reload();
+        self.play();
+    }
+
     /// Loads the stream again (an offline channel does not restart by itself).
     fn reload(&self) {
         let Some(url) = self.url.try_get_value().flatten() else { return };

@@ -8,7 +8,7 @@
 //! | `POST /api/chat/token` | the viewer: a chat token for the person in the cookie (`tokens.rs`) |
 //! | `POST /api/playback-token` | the viewer of a private channel (`tokens.rs`) |
 //! | `POST /api/stage/token`, `GET /api/stage` | the viewer of a stage: a participant token, the line-up (`stage.rs`) |
-//! | `GET /api/recordings`, `GET /api/recordings/{id}` | the viewer: past broadcasts (`recordings.rs`) |
+//! | `GET /api/recordings`, `GET /api/recordings/{id}`, `…/{id}/rewind/{playlist}` | the viewer: past broadcasts, and the one recording now to rewind into (`recordings.rs`) |
 //! | `POST /api/clips`, `GET /api/clips/{id}`, `GET /api/clips/{id}/{playlist}` | the viewer: a clip made, told of, played (`clips.rs`) |
 //! | `GET /api/state` | a viewer who arrives late: the overlays on screen (`overlays.rs`) |
 //! | `POST /api/polls/{id}/vote`, `GET /api/polls/{id}` | the viewer: a vote; a past poll's result (`overlays.rs`) |
@@ -68,6 +68,7 @@ pub fn router(app: App) -> Router {
         .route("/api/stage/token", post(stage::token))
         .route("/api/recordings", get(recordings::list))
         .route("/api/recordings/{id}", get(recordings::one))
+        .route("/api/recordings/{id}/rewind/{file}", get(recordings::rewind))
         .route("/api/clips", post(clips::make))
         .route("/api/clips/{id}", get(clips::one))
         .route("/api/clips/{id}/{file}", get(clips::playlist))

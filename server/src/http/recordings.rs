@@ -36,6 +36,21 @@ pub async fn list(State(app): State<App>, query: Result<Query<PageQuery>, axum::
     Ok(([(header::CACHE_CONTROL, CACHE)], Json(page)).into_response())
 }
 
+/// The recording so far of the broadcast recording now, as a finished playlist (`master.m3u8`,
+/// `{n}.m3u8`), to rewind into: short-lived, as it grows.
+pub async fn rewind(State(app): State<App>, Path((id, file)): Path<(String, String)>) -> Answer {
+    library(&app)?;
+    if id.is_empty() || id.len() > 64 {
+        return Err(AppError::new(StatusCode::NOT_FOUND, "no such recording"));
+    }
+    let text = crate::clips::rewind_playlist(&app.recordings, &id, &file).await.map_err(|e| {
+        tracing::warn!("rewind {id}: {e}");
+        AppError::new(StatusCode::BAD_GATEWAY, "the broadcast so far cannot be read right now")
+    })?;
+    let text = text.ok_or_else(|| AppError::new(StatusCode::NOT_FOUND, "this broadcast is not being recorded now"))?;
+    Ok(([(header::CONTENT_TYPE, "application/vnd.apple.mpegurl"), (header::CACHE_CONTROL, "public, max-age=2")], text).into_response())
+}
+
 /// One recording.
 pub async fn one(State(app): State<App>, Path(id): Path<String>) -> Answer {
     if id.is_empty() || id.len() > 64 {
