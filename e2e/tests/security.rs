@@ -188,3 +188,27 @@ async fn viewers_without_an_identity_do_not_share_one_token_budget() -> anyhow::
     }
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_instance_on_one_redis_lists_the_same_past_broadcasts() -> anyhow::Result<()> {
+    let redis = Redis::start()?;
+    let site = SiteOptions { redis_url: Some(redis.url()), ..Default::default() };
+    let stack = Stack::builder().recording().site(site).start()?;
+    let other = stack.start_site_instance(ivs_e2e::free_port(), |config| config)?;
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    stack.set_live(false)?;
+    // The local IVS delivers the recording's events to the first instance only.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, _, body) = http_with("GET", &format!("{}/api/recordings", other.url), &[], "")?;
+        let page: serde_json::Value = serde_json::from_str(&body)?;
+        if page["recordings"][0]["state"] == "ready" {
+            let (_, _, first) = http_with("GET", &format!("{}/api/recordings", stack.site), &[], "")?;
+            let first: serde_json::Value = serde_json::from_str(&first)?;
+            assert_eq!(first["recordings"], page["recordings"], "both instances list the same");
+            return Ok(());
+        }
+        anyhow::ensure!(std::time::Instant::now() < deadline, "the other instance never listed the ended broadcast: {page}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}

@@ -116,6 +116,10 @@ async fn a_broadcast_is_listed_once_it_ends_and_replays_from_a_link_to_a_moment(
     let moment = chromium.open(&format!("{}/?recording={id}&t=5", stack.site)).await?;
     wait_for(&moment, PLAYING, Duration::from_secs(20)).await?;
     wait_for(&moment, "document.querySelector('video').currentTime >= 4.5", Duration::from_secs(10)).await?;
+    // Embedded too.
+    let embedded = chromium.open(&format!("{}/embed?recording={id}&t=5&muted=1", stack.site)).await?;
+    wait_for(&embedded, PLAYING, Duration::from_secs(20)).await?;
+    wait_for(&embedded, "document.querySelector('video').currentTime >= 4.5", Duration::from_secs(10)).await?;
     // A link to no recording says so in words.
     let missing = chromium.open(&format!("{}/?recording=NoSuchOne", stack.site)).await?;
     wait_for(&missing, "document.querySelector('[data-testid=config-error]')?.textContent.includes('no such past broadcast')", Duration::from_secs(10)).await?;
