@@ -77,7 +77,7 @@ pub fn PastBroadcasts(url: String) -> impl IntoView {
 #[component]
 fn PastItem(recording: Recording) -> impl IntoView {
     let when = local_date(recording.started_ms);
-    let title = format!("Broadcast of {when}");
+    let iso = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(recording.started_ms as f64)).to_iso_string().as_string().unwrap_or_default();
     let duration = recording.duration_secs.map(duration_text);
     // Only a checked http(s) address becomes an image.
     let thumbnail = recording.thumbnail_url.as_deref().and_then(|u| SafeUrl::parse(u).ok()).map(|u| u.as_str().to_owned());
@@ -87,18 +87,17 @@ fn PastItem(recording: Recording) -> impl IntoView {
         RecordingState::Failed => "failed",
     };
     let body = {
-        let title = title.clone();
+        let (when, iso) = (when.clone(), iso.clone());
         move || {
             view! {
                 <span class="past-picture" aria-hidden="true">
                     {thumbnail.clone().map(|src| view! { <img src=src alt="" loading="lazy" /> })}
                     {duration.clone().map(|d| view! { <span class="past-duration">{d}</span> })}
                 </span>
-                <span class="past-title">{title.clone()}</span>
+                <span class="past-title">"Broadcast of "<time datetime=iso.clone()>{when.clone()}</time></span>
             }
         }
     };
-    let iso = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(recording.started_ms as f64)).to_iso_string().as_string().unwrap_or_default();
     view! {
         <li class="past-item" data-testid="past-item" data-state=state data-recording=recording.id.clone()>
             {match recording.state {
@@ -119,7 +118,6 @@ fn PastItem(recording: Recording) -> impl IntoView {
                 }
                 .into_any(),
             }}
-            <time class="past-when" datetime=iso>{when.clone()}</time>
         </li>
     }
 }

@@ -77,9 +77,50 @@ enum Command {
     DisconnectStage(String),
 }
 
+/// The most a subscriber downloads from a stage, all publishers together (IVS: 8.5 Mbps).
+pub const MAX_DOWNLOAD_BPS: f64 = 8_500_000.0;
+
+/// What the SFU measured last: each publisher's bitrate, and whom each subscriber receives.
+#[derive(Default)]
+struct Traffic {
+    /// Publisher participant → bits per second coming in.
+    rates: HashMap<String, f64>,
+    /// Subscriber participant → the publishers it receives.
+    receiving: HashMap<String, Vec<String>>,
+}
+
+/// Whether a subscriber already receiving `receiving` bits per second may add a publisher
+/// sending `adding` (IVS's 8.5 Mbps aggregate download per subscriber).
+pub fn download_fits(receiving: f64, adding: f64) -> bool {
+    receiving + adding <= MAX_DOWNLOAD_BPS
+}
+
+/// Bytes over the last two seconds, as bits per second.
+#[derive(Default)]
+struct Meter {
+    samples: std::collections::VecDeque<(Instant, usize)>,
+}
+
+impl Meter {
+    const WINDOW: Duration = Duration::from_secs(2);
+
+    fn add(&mut self, at: Instant, bytes: usize) {
+        self.samples.push_back((at, bytes));
+        while self.samples.front().is_some_and(|(t, _)| at.duration_since(*t) > Self::WINDOW) {
+            self.samples.pop_front();
+        }
+    }
+
+    fn bps(&self, now: Instant) -> f64 {
+        let bytes: usize = self.samples.iter().filter(|(t, _)| now.duration_since(*t) <= Self::WINDOW).map(|(_, b)| b).sum();
+        bytes as f64 * 8.0 / Self::WINDOW.as_secs_f64()
+    }
+}
+
 /// The SFU's handle; cheap to clone.
 #[derive(Clone)]
 pub struct Sfu {
+    traffic: Arc<std::sync::Mutex<Traffic>>,
     commands: mpsc::UnboundedSender<Command>,
     addr: SocketAddr,
     crypto: Arc<CryptoProvider>,
@@ -104,8 +145,18 @@ impl Sfu {
         let socket = UdpSocket::bind(SocketAddr::new(ip, 0)).await?;
         let addr = socket.local_addr()?;
         let (commands, rx) = mpsc::unbounded_channel();
-        tokio::spawn(run(socket, rx, stages));
-        Ok(Self { commands, addr, crypto: Arc::new(str0m::crypto::from_feature_flags()), next_id: Arc::new(AtomicU64::new(1)) })
+        let traffic = Arc::new(std::sync::Mutex::new(Traffic::default()));
+        tokio::spawn(run(socket, rx, stages, Arc::clone(&traffic)));
+        Ok(Self { traffic, commands, addr, crypto: Arc::new(str0m::crypto::from_feature_flags()), next_id: Arc::new(AtomicU64::new(1)) })
+    }
+
+    /// Whether participant `subscriber` may start receiving `publisher` within its download
+    /// quota, as last measured.
+    pub fn download_room(&self, subscriber: &str, publisher: &str) -> bool {
+        let traffic = self.traffic.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let rate = |p: &str| traffic.rates.get(p).copied().unwrap_or(0.0);
+        let receiving: f64 = traffic.receiving.get(subscriber).map(|ps| ps.iter().filter(|p| *p != publisher).map(|p| rate(p)).sum()).unwrap_or(0.0);
+        download_fits(receiving, rate(publisher))
     }
 
     /// Where media flows (the one ICE candidate answers name).
@@ -156,6 +207,8 @@ struct Conn {
     /// A subscriber's outgoing m-line for each kind.
     tracks_out: HashMap<MediaKind, Mid>,
     last_keyframe_request: Option<Instant>,
+    /// A publisher's incoming media.
+    meter: Meter,
 }
 
 /// What one connection's output asks of the others.
@@ -165,7 +218,8 @@ enum Propagate {
     Keyframe(String, KeyframeRequestKind),
 }
 
-async fn run(socket: UdpSocket, mut commands: mpsc::UnboundedReceiver<Command>, stages: Stages) {
+async fn run(socket: UdpSocket, mut commands: mpsc::UnboundedReceiver<Command>, stages: Stages, traffic: Arc<std::sync::Mutex<Traffic>>) {
+    let mut measured = Instant::now();
     let local = match socket.local_addr() {
         Ok(addr) => addr,
         Err(_) => return,
@@ -182,6 +236,10 @@ async fn run(socket: UdpSocket, mut commands: mpsc::UnboundedReceiver<Command>, 
             forward(&mut conns, item);
         }
         drop_dead(&mut conns, &stages);
+        if measured.elapsed() >= Duration::from_millis(500) {
+            measured = Instant::now();
+            measure(&conns, &traffic, measured);
+        }
 
         let wait = next.saturating_duration_since(Instant::now()).max(Duration::from_millis(1));
         tokio::select! {
@@ -208,6 +266,7 @@ async fn run(socket: UdpSocket, mut commands: mpsc::UnboundedReceiver<Command>, 
                         tracks_in: HashMap::new(),
                         tracks_out: HashMap::new(),
                         last_keyframe_request: None,
+                        meter: Meter::default(),
                     }),
                     Command::Close(id, participant, answer) => {
                         let closed = match conns.iter_mut().find(|c| c.id == id && c.rtc.is_alive()) {
@@ -304,6 +363,7 @@ fn on_event(conn: &mut Conn, event: Event, stages: &Stages, propagate: &mut Vec<
             if !data.contiguous && kind == MediaKind::Video {
                 request_keyframe(conn, KeyframeRequestKind::Fir);
             }
+            conn.meter.add(data.network_time, data.data.len());
             propagate.push(Propagate::Media(conn.id, kind, Box::new(data)));
         }
         Event::KeyframeRequest(request) => {
@@ -375,6 +435,20 @@ fn forward(conns: &mut [Conn], item: Propagate) {
     }
 }
 
+/// Writes down each publisher's bitrate and whom each subscriber receives.
+fn measure(conns: &[Conn], traffic: &std::sync::Mutex<Traffic>, now: Instant) {
+    let mut next = Traffic::default();
+    for conn in conns.iter().filter(|c| c.rtc.is_alive()) {
+        match &conn.peer.role {
+            Role::Publish => {
+                *next.rates.entry(conn.peer.participant_id.clone()).or_default() += conn.meter.bps(now);
+            }
+            Role::Subscribe(publisher) => next.receiving.entry(conn.peer.participant_id.clone()).or_default().push(publisher.clone()),
+        }
+    }
+    *traffic.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = next;
+}
+
 /// Forgets the connections that ended, telling the stages; a publisher's subscribers end with it.
 fn drop_dead(conns: &mut Vec<Conn>, stages: &Stages) {
     let ended: Vec<Peer> = conns.iter().filter(|c| !c.rtc.is_alive()).map(|c| c.peer.clone()).collect();
@@ -394,5 +468,24 @@ fn drop_dead(conns: &mut Vec<Conn>, stages: &Stages) {
             }
             Role::Subscribe(publisher) => stages.closed(&peer.stage_arn, &peer.participant_id, false, Some(publisher)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_subscriber_downloads_at_most_8_5_mbps_in_all() {
+        assert!(download_fits(6_000_000.0, 2_500_000.0));
+        assert!(!download_fits(6_000_000.0, 2_600_000.0));
+        let mut meter = Meter::default();
+        let start = Instant::now();
+        for i in 0..100 {
+            meter.add(start + Duration::from_millis(i * 20), 12_500);
+        }
+        let rate = meter.bps(start + Duration::from_millis(1990));
+        assert!((rate - 5_000_000.0).abs() < 100_000.0, "{rate}");
+        assert_eq!(meter.bps(start + Duration::from_secs(10)), 0.0, "silence reads as nothing");
     }
 }

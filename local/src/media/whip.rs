@@ -126,6 +126,10 @@ async fn subscribe(State(whip): State<Whip>, Path(publisher): Path<String>, head
         whip.stages.failed(&claims.resource, &claims.jti, "SUBSCRIBE_ERROR", "QUOTA_EXCEEDED", Some(&publisher));
         return Err(refuse(StatusCode::FORBIDDEN, &quota.to_string()));
     }
+    if !whip.sfu.download_room(&claims.jti, &publisher) {
+        whip.stages.failed(&claims.resource, &claims.jti, "SUBSCRIBE_ERROR", "QUOTA_EXCEEDED", Some(&publisher));
+        return Err(refuse(StatusCode::FORBIDDEN, "a subscriber downloads at most 8.5 Mbps from a stage, all publishers together"));
+    }
     let sdp = offer(&body)?;
     let peer = Peer { stage_arn: claims.resource.clone(), participant_id: claims.jti.clone(), role: Role::Subscribe(publisher) };
     answered(&whip, &claims, peer, sdp)
