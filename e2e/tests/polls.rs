@@ -23,9 +23,21 @@ async fn open_viewer(chromium: &Chromium, stack: &Stack) -> anyhow::Result<Page>
 
 async fn vote(page: &Page, option: usize) -> anyhow::Result<()> {
     wait_for(page, "document.querySelectorAll('[data-testid=poll-choice]').length === 3", Duration::from_secs(5)).await?;
-    let choices = page.find_elements("[data-testid=poll-choice]").await?;
-    choices[option].click().await?;
-    Ok(())
+    // A real click, at the button's place. A page in a background tab may not have laid the card
+    // out yet the instant it is asked where the button is: ask again, briefly.
+    let mut attempts = 0;
+    loop {
+        let choices = page.find_elements("[data-testid=poll-choice]").await?;
+        match choices[option].click().await {
+            Ok(_) => return Ok(()),
+            Err(e) if attempts < 10 => {
+                attempts += 1;
+                eprintln!("vote: the button could not be clicked yet ({e}); again");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
 }
 
 fn shows_percents(expected: &[&str]) -> String {
