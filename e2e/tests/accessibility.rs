@@ -1,5 +1,5 @@
-//! Accessibility: axe-core (npm, pinned) run in Chromium on the main view, the embed view and the
-//! offline slate. No serious or critical findings.
+//! Accessibility: axe-core (npm, pinned) run in Chromium on the main view, the embed view, the
+//! offline slate and the past broadcasts. No serious or critical findings.
 
 use std::time::Duration;
 
@@ -22,7 +22,7 @@ async fn serious_findings(page: &Page) -> anyhow::Result<Vec<String>> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_main_embed_and_offline_views_have_no_serious_findings() -> anyhow::Result<()> {
-    let stack = Stack::start()?;
+    let stack = Stack::builder().recording().start()?;
     let chromium = Chromium::launch().await?;
 
     let main = open_playing(&chromium, &stack).await?;
@@ -42,6 +42,12 @@ async fn the_main_embed_and_offline_views_have_no_serious_findings() -> anyhow::
     wait_for(&offline, "document.querySelector('[data-testid=status]')?.dataset.state === 'Offline'", Duration::from_secs(20)).await?;
     let findings = serious_findings(&offline).await?;
     assert!(findings.is_empty(), "offline view:\n{}", findings.join("\n"));
+
+    // The broadcast that just ended, among the past broadcasts.
+    let past = chromium.open(&format!("{}/past", stack.site)).await?;
+    wait_for(&past, "document.querySelectorAll('[data-testid=past-item][data-state=ready] a').length === 1", Duration::from_secs(30)).await?;
+    let findings = serious_findings(&past).await?;
+    assert!(findings.is_empty(), "past broadcasts:\n{}", findings.join("\n"));
     chromium.close().await;
     Ok(())
 }

@@ -86,6 +86,7 @@ fn PastItem(recording: Recording) -> impl IntoView {
         RecordingState::Recording => "recording",
         RecordingState::Failed => "failed",
     };
+    let spoken = recording.duration_secs.map(spoken_duration);
     let body = {
         let (when, iso) = (when.clone(), iso.clone());
         move || {
@@ -95,6 +96,7 @@ fn PastItem(recording: Recording) -> impl IntoView {
                     {duration.clone().map(|d| view! { <span class="past-duration">{d}</span> })}
                 </span>
                 <span class="past-title">"Broadcast of "<time datetime=iso.clone()>{when.clone()}</time></span>
+                {spoken.clone().map(|s| view! { <span class="sr-only">{format!(", {s}")}</span> })}
             }
         }
     };
@@ -102,12 +104,9 @@ fn PastItem(recording: Recording) -> impl IntoView {
         <li class="past-item" data-testid="past-item" data-state=state data-recording=recording.id.clone()>
             {match recording.state {
                 RecordingState::Ready => {
+                    // Its name is what it shows (the title), and how long it lasts, said.
                     let href = format!("/?recording={}", encode_component(&recording.id));
-                    let label = match &recording.duration_secs {
-                        Some(secs) => format!("Replay the broadcast of {when}, {}", spoken_duration(*secs)),
-                        None => format!("Replay the broadcast of {when}"),
-                    };
-                    view! { <a class="past-card" href=href aria-label=label>{body()}</a> }.into_any()
+                    view! { <a class="past-card" href=href>{body()}</a> }.into_any()
                 }
                 RecordingState::Recording => view! {
                     <div class="past-card">{body()}<span class="past-note">"Live now — replay it once it ends"</span></div>
