@@ -12,6 +12,7 @@ use ivs_proto::config::{ConfigError, Replay, ViewerConfig};
 use ivs_proto::recordings::Recording;
 
 use crate::bindings::fetch::{fetch_text, FetchError};
+use crate::bindings::messages::absolute;
 
 /// The id of the inline configuration element.
 pub const INLINE_ID: &str = "ivs-viewer-config";
@@ -64,19 +65,10 @@ pub fn load() -> Source {
         Err(e) => return Source::Inline(Err(LoadError::Query(e))),
     };
     Source::Fetching(Box::pin(async move {
-        let config = match source {
-            Source::Inline(loaded) => loaded?,
-            Source::Fetching(loading) => loading.await?,
-        };
-        let Some(base) = config.recordings_url.clone() else {
-            return Err(LoadError::Replay("This site keeps no past broadcasts to replay.".into()));
-        };
-        let url = format!("{}/{}", base.trim_end_matches('/'), ivs_proto::url::encode_component(&replay.recording_id));
-        let recording: Recording = match fetch_text(&url).await {
-            Ok(text) => serde_json::from_str(&text).map_err(|_| LoadError::Replay("The past broadcast could not be read.".into()))?,
-            Err(FetchError::Status { status: 404, .. }) => return Err(LoadError::Replay("There is no such past broadcast.".into())),
-            Err(e) => return Err(LoadError::Unreachable(e)),
-        };
+        let config = settled(source).await?;
+        let base = config.recordings_url.clone().ok_or_else(|| LoadError::Replay("This site keeps no past broadcasts to replay.".into()))?;
+        let recording: Recording =
+            fetch_named(&base, &replay.recording_id, "The past broadcast could not be read.", "There is no such past broadcast.").await?;
         config.replaying(replay, &recording).map_err(LoadError::Replay)
     }))
 }
@@ -84,26 +76,32 @@ pub fn load() -> Source {
 /// The configuration for playing clip `id`, once `source` has loaded.
 fn play_clip(source: Source, id: String) -> Source {
     Source::Fetching(Box::pin(async move {
-        let config = match source {
-            Source::Inline(loaded) => loaded?,
-            Source::Fetching(loading) => loading.await?,
-        };
-        let Some(base) = config.clips_url.clone() else {
-            return Err(LoadError::Replay("This site has no clips.".into()));
-        };
-        let url = format!("{}/{}", base.trim_end_matches('/'), ivs_proto::url::encode_component(&id));
-        let clip: ClipAnswer = match fetch_text(&url).await {
-            Ok(text) => serde_json::from_str(&text).map_err(|_| LoadError::Replay("The clip could not be read.".into()))?,
-            Err(FetchError::Status { status: 404, .. }) => return Err(LoadError::Replay("There is no such clip.".into())),
-            Err(e) => return Err(LoadError::Unreachable(e)),
-        };
+        let config = settled(source).await?;
+        let base = config.clips_url.clone().ok_or_else(|| LoadError::Replay("This site has no clips.".into()))?;
+        let clip: ClipAnswer = fetch_named(&base, &id, "The clip could not be read.", "There is no such clip.").await?;
         // The site's own path, made a full address for the player.
-        let href = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default();
-        let playlist = web_sys::Url::new_with_base(&clip.playback_url, &href)
-            .map(|u| u.href())
-            .map_err(|_| LoadError::Replay("The clip's address is not valid.".into()))?;
+        let playlist = absolute(&clip.playback_url).ok_or_else(|| LoadError::Replay("The clip's address is not valid.".into()))?;
         config.playing_clip(id, &playlist).map_err(LoadError::Replay)
     }))
+}
+
+/// The configuration `source` gives, once it has it.
+async fn settled(source: Source) -> Loaded {
+    match source {
+        Source::Inline(loaded) => loaded,
+        Source::Fetching(loading) => loading.await,
+    }
+}
+
+/// `{base}/{id}` from the site, read as JSON; the words to show when it does not read
+/// (`unreadable`) or is not there (`missing`).
+async fn fetch_named<T: serde::de::DeserializeOwned>(base: &str, id: &str, unreadable: &str, missing: &str) -> Result<T, LoadError> {
+    let url = format!("{}/{}", base.trim_end_matches('/'), ivs_proto::url::encode_component(id));
+    match fetch_text(&url).await {
+        Ok(text) => serde_json::from_str(&text).map_err(|_| LoadError::Replay(unreadable.into())),
+        Err(FetchError::Status { status: 404, .. }) => Err(LoadError::Replay(missing.into())),
+        Err(e) => Err(LoadError::Unreachable(e)),
+    }
 }
 
 /// The page address's query parameters named `names`.

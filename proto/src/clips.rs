@@ -101,8 +101,9 @@ fn segments(playlist: &str) -> Result<(u64, Vec<Segment>), ClipError> {
     Ok((target.max(1), out))
 }
 
-/// `uri` (as a playlist names it) against the playlist's own address `base`.
-fn absolute(uri: &str, base: &str) -> String {
+/// `uri` (as a playlist at `base` names it) as a full address: what a clip names, and what the
+/// server fetches.
+pub fn resolve(uri: &str, base: &str) -> String {
     if uri.starts_with("https://") || uri.starts_with("http://") {
         return uri.to_owned();
     }
@@ -138,7 +139,7 @@ pub fn cut(playlist: &str, base: &str, window: Window) -> Result<(String, f64), 
             m3u8.push_str(tag);
             m3u8.push('\n');
         }
-        m3u8.push_str(&absolute(&segment.uri, base));
+        m3u8.push_str(&resolve(&segment.uri, base));
         m3u8.push('\n');
         duration += segment.duration;
     }
@@ -172,11 +173,6 @@ pub fn master(renditions: &[(String, String)], uri: impl Fn(usize) -> String) ->
         m3u8.push('\n');
     }
     m3u8
-}
-
-/// The address of `uri` as a playlist at `base` names it (for the server to fetch).
-pub fn resolve(uri: &str, base: &str) -> String {
-    absolute(uri, base)
 }
 
 #[cfg(test)]

@@ -37,6 +37,12 @@ pub fn post_to_parent(json: &str, target_origin: &str) {
     let _: JsValue = message;
 }
 
+/// `path` (this site's, or any address) as a full address, against the page's own.
+pub fn absolute(path: &str) -> Option<String> {
+    let href = web_sys::window().and_then(|w| w.location().href().ok())?;
+    web_sys::Url::new_with_base(path, &href).ok().map(|u| u.href())
+}
+
 /// The page's path, e.g. `/embed`.
 pub fn path() -> String {
     web_sys::window().and_then(|w| w.location().pathname().ok()).unwrap_or_default()

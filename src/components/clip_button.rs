@@ -7,6 +7,7 @@ use ivs_proto::site::ErrorAnswer;
 use leptos::prelude::*;
 
 use crate::bindings::fetch::post_json;
+use crate::bindings::messages::absolute;
 use crate::hooks::use_ivs_player::UseIvsPlayerReturn;
 
 /// What clips are cut from, provided by the page when its site makes clips.
@@ -48,7 +49,7 @@ pub fn ClipButton(source: ClipSource) -> impl IntoView {
         leptos::task::spawn_local(async move {
             let outcome = match sent.await {
                 Ok((200, text)) => serde_json::from_str::<ClipAnswer>(&text)
-                    .map(|clip| absolute(&clip.page_url))
+                    .map(|clip| absolute(&clip.page_url).unwrap_or(clip.page_url))
                     .map_err(|_| "The clip was made but its link could not be read.".to_owned()),
                 Ok((_, text)) => Err(serde_json::from_str::<ErrorAnswer>(&text)
                     .map(|e| ivs_proto::capitalise(&e.error))
@@ -82,10 +83,4 @@ pub fn ClipButton(source: ClipSource) -> impl IntoView {
             </div>
         })}
     }
-}
-
-/// A path on this site as a full link (to share).
-fn absolute(path: &str) -> String {
-    let href = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default();
-    web_sys::Url::new_with_base(path, &href).map(|u| u.href()).unwrap_or_else(|_| path.to_owned())
 }

@@ -8,6 +8,7 @@ use ivs_proto::url::encode_component;
 use leptos::prelude::*;
 
 use crate::bindings::fetch::fetch_text;
+use crate::bindings::messages::absolute;
 use crate::hooks::use_ivs_player::UseIvsPlayerReturn;
 
 /// How far back "Rewind" starts, in seconds.
@@ -45,12 +46,11 @@ pub fn RewindControl(recordings_url: String) -> impl IntoView {
                 return;
             };
             let path = format!("{}/{}/rewind/master.m3u8", base.trim_end_matches('/'), encode_component(&live.id));
-            let href = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default();
-            let Ok(address) = web_sys::Url::new_with_base(&path, &href) else { return };
+            let Some(address) = absolute(&path) else { return };
             pending.try_set_value(Some(BACK_SECS));
             set_problem.try_set(None);
             set_rewound.try_set(true);
-            handle.play_other(&address.href());
+            handle.play_other(&address);
         });
     };
     let go_live = move || {
