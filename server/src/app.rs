@@ -147,7 +147,8 @@ impl App {
             StoreKind::Embedded => Arc::new(store::embedded::Embedded::open(&config.data_dir)?),
             StoreKind::Redis => {
                 let url = config.votes.redis_url.as_deref().context("votes.redis_url is not set")?;
-                Arc::new(store::redis::RedisStore::connect(url, &config.votes.redis_prefix, patience).await?)
+                let ca = config.votes.redis_ca_file.as_deref().map(|f| config.data_path(f));
+                Arc::new(store::redis::RedisStore::connect(url, ca.as_deref(), &config.votes.redis_prefix, patience).await?)
             }
         };
         let channel = retry(patience, || ivs.get_channel(&config.channel.arn)).await?;

@@ -218,7 +218,12 @@ pub enum StoreKind {
 pub struct Votes {
     #[serde(default)]
     pub store: StoreKind,
+    /// `redis://HOST:PORT`, or `rediss://HOST:PORT` for TLS (the server's certificate is checked
+    /// against the system's roots, or `redis_ca_file`); a password as `rediss://:PASSWORD@HOST`.
     pub redis_url: Option<String>,
+    /// The CA (PEM) that signed a `rediss://` server's certificate, when the system does not
+    /// trust it already (a private CA); relative paths are in `data_dir`.
+    pub redis_ca_file: Option<PathBuf>,
     /// Keys in Redis start with this (several sites on one Redis).
     #[serde(default)]
     pub redis_prefix: String,
@@ -294,6 +299,7 @@ pub const ENV_OVERRIDES: &[(&str, &str)] = &[
     ("IVS_SITE_JWT_HS256_SECRET", "identity.jwt.hs256_secret"),
     ("IVS_SITE_VOTE_STORE", "votes.store"),
     ("IVS_SITE_REDIS_URL", "votes.redis_url"),
+    ("IVS_SITE_REDIS_CA_FILE", "votes.redis_ca_file"),
     ("IVS_SITE_EVENTS_SECRET", "events.secret"),
     ("IVS_SITE_OPERATOR_KEY", "operator.keys"),
 ];
@@ -366,6 +372,9 @@ impl Config {
         }
         if matches!(self.votes.store, StoreKind::Redis) && self.votes.redis_url.is_none() {
             problems.push("votes.store is \"redis\" but votes.redis_url is not set".into());
+        }
+        if self.votes.redis_ca_file.is_some() && !self.votes.redis_url.as_deref().is_some_and(|u| u.starts_with("rediss://")) {
+            problems.push("votes.redis_ca_file is set but votes.redis_url is not a rediss:// (TLS) URL".into());
         }
         if self.events.secret.as_ref().is_some_and(|s| s.len() < 16) {
             problems.push("events.secret must be at least 16 characters".into());

@@ -187,7 +187,7 @@ async fn check(path: &Path) -> anyhow::Result<()> {
         }
     }
     if let (ivs_site::config::StoreKind::Redis, Some(url)) = (&config.votes.store, &config.votes.redis_url) {
-        match ivs_site::store::redis::RedisStore::connect(url, &config.votes.redis_prefix, Duration::from_secs(2)).await {
+        match ivs_site::store::redis::RedisStore::connect(url, config.votes.redis_ca_file.as_deref().map(|f| config.data_path(f)).as_deref(), &config.votes.redis_prefix, Duration::from_secs(2)).await {
             Ok(_) => println!("Redis {url}: reachable"),
             Err(e) => problems.push(format!("{e:#}")),
         }

@@ -8,8 +8,10 @@
 //! The connection is a [`ConnectionManager`]: when Redis goes away, calls fail at once (the vote
 //! is answered 503 and nothing is acknowledged) and it reconnects by itself when Redis is back.
 
+use std::path::Path;
 use std::time::Duration;
 
+use anyhow::Context;
 use futures::future::BoxFuture;
 use futures::FutureExt;
 use ivs_proto::tally::VoteError;
@@ -72,9 +74,18 @@ pub struct RedisStore {
 }
 
 impl RedisStore {
-    /// Connects to `url`, trying for up to `patience` (Redis may still be starting).
-    pub async fn connect(url: &str, prefix: &str, patience: Duration) -> anyhow::Result<Self> {
-        let client = redis::Client::open(url).map_err(|e| anyhow::anyhow!("votes.redis_url {url:?} is not a Redis URL: {e}"))?;
+    /// Connects to `url`, trying for up to `patience` (Redis may still be starting). A
+    /// `rediss://` URL speaks TLS and checks the server's certificate against the system's roots,
+    /// or against `ca_file` (PEM) alone when one is given.
+    pub async fn connect(url: &str, ca_file: Option<&Path>, prefix: &str, patience: Duration) -> anyhow::Result<Self> {
+        let not_a_url = |e: redis::RedisError| anyhow::anyhow!("votes.redis_url {url:?} is not a Redis URL: {e}");
+        let client = match ca_file {
+            None => redis::Client::open(url).map_err(not_a_url)?,
+            Some(path) => {
+                let root_cert = std::fs::read(path).with_context(|| format!("cannot read votes.redis_ca_file {}", path.display()))?;
+                redis::Client::build_with_tls(url, redis::TlsCertificates { client_tls: None, root_cert: Some(root_cert) }).map_err(not_a_url)?
+            }
+        };
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(Duration::from_secs(2)))
             .set_response_timeout(Some(Duration::from_secs(2)))
@@ -288,7 +299,7 @@ mod tests {
             return None;
         };
         let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-        Some(RedisStore::connect(&url, &format!("test-{name}-{nanos}:"), Duration::from_secs(5)).await.unwrap())
+        Some(RedisStore::connect(&url, None, &format!("test-{name}-{nanos}:"), Duration::from_secs(5)).await.unwrap())
     }
 
     #[tokio::test]
