@@ -16,14 +16,25 @@ status=0
 # A failing tier is recorded, not fatal: every tier runs and the summary is always printed.
 run() { "$@" 2>&1 | tee -a "$log" || status=1; }
 
-# A Redis for the Redis store's tests (append-only file on, as the site server wants it); the
-# end-to-end tests start their own.
+# A Redis for the Redis store's tests (append-only file on, as the site server wants it), on a
+# plain port and a TLS port whose certificate a test CA signed; the end-to-end tests start their own.
 redis_dir=$(mktemp -d)
-redis_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+redis_port=$(free_port)
+redis_tls_port=$(free_port)
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=test CA" \
+  -keyout "$redis_dir/ca.key" -out "$redis_dir/ca.pem" 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=localhost" \
+  -keyout "$redis_dir/redis.key" -out "$redis_dir/redis.csr" 2>/dev/null
+openssl x509 -req -in "$redis_dir/redis.csr" -CA "$redis_dir/ca.pem" -CAkey "$redis_dir/ca.key" -CAcreateserial -days 2 \
+  -extfile <(printf 'subjectAltName=DNS:localhost,IP:127.0.0.1') -out "$redis_dir/redis.pem" 2>/dev/null
 redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$redis_dir" --appendonly yes --appendfsync always --save "" \
+  --tls-port "$redis_tls_port" --tls-cert-file "$redis_dir/redis.pem" --tls-key-file "$redis_dir/redis.key" \
+  --tls-ca-cert-file "$redis_dir/ca.pem" --tls-auth-clients no \
   --daemonize yes --pidfile "$redis_dir/redis.pid" --logfile "$redis_dir/redis.log"
 trap 'rm -f "$log"; kill "$(cat "$redis_dir/redis.pid" 2>/dev/null)" 2>/dev/null || true; rm -rf "$redis_dir"' EXIT
 export IVS_TEST_REDIS_URL="redis://127.0.0.1:$redis_port"
+export IVS_TEST_REDISS_URL="rediss://localhost:$redis_tls_port" IVS_TEST_REDIS_CA="$redis_dir/ca.pem"
 
 step "1/3 host unit tests"
 run cargo test -p ivs-proto -p ivs-codecs -p ivs-local -p ivs-site --no-fail-fast

@@ -260,8 +260,10 @@ base_url = "http://127.0.0.1:{playback}/s3/{RECORDINGS_BUCKET}"
         let text = toml_edit(text);
         let path = self.config.with_file_name(format!("ivs-site-{port}.toml"));
         std::fs::write(&path, text)?;
+        let log = path.with_extension("log");
         let command: Vec<std::ffi::OsString> = vec![binary("ivs-site", "IVS_SITE_BIN").into(), "--config".into(), path.into(), "serve".into()];
-        let instance = SiteInstance { child: spawn(&command)?, url: format!("http://127.0.0.1:{port}") };
+        let child = spawn_logging(&command, &log)?;
+        let mut instance = SiteInstance { child, url: format!("http://127.0.0.1:{port}"), log };
         instance.wait_until_up(Duration::from_secs(30))?;
         Ok(instance)
     }
@@ -412,6 +414,25 @@ base_url = "http://127.0.0.1:{playback}/s3/{RECORDINGS_BUCKET}"
 }
 
 fn spawn(command: &[std::ffi::OsString]) -> anyhow::Result<Child> {
+    spawn_with(command, Stdio::inherit())
+}
+
+/// [`spawn`], with what it says on stderr kept in `log` as well as shown.
+fn spawn_logging(command: &[std::ffi::OsString], log: &Path) -> anyhow::Result<Child> {
+    let mut child = spawn_with(command, Stdio::piped())?;
+    let mut from = child.stderr.take().context("the child's stderr")?;
+    let mut to = std::fs::File::create(log)?;
+    std::thread::spawn(move || {
+        let mut buffer = [0u8; 4096];
+        while let Ok(n @ 1..) = std::io::Read::read(&mut from, &mut buffer) {
+            let _ = std::io::Write::write_all(&mut std::io::stderr(), &buffer[..n]);
+            let _ = std::io::Write::write_all(&mut to, &buffer[..n]);
+        }
+    });
+    Ok(child)
+}
+
+fn spawn_with(command: &[std::ffi::OsString], stderr: Stdio) -> anyhow::Result<Child> {
     // The site server finds AWS credentials by the SDK's standard chain; the local IVS accepts any.
     Command::new(&command[0])
         .args(&command[1..])
@@ -420,7 +441,7 @@ fn spawn(command: &[std::ffi::OsString]) -> anyhow::Result<Child> {
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env_remove("AWS_PROFILE")
         .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
+        .stderr(stderr)
         .spawn()
         .with_context(|| format!("cannot start {:?} (build it with cargo build -p ivs-local -p ivs-site)", command[0]))
 }
@@ -453,14 +474,22 @@ impl Stack {
 pub struct SiteInstance {
     pub child: Child,
     pub url: String,
+    /// What it said on stderr.
+    pub log: PathBuf,
 }
 
 impl SiteInstance {
-    fn wait_until_up(&self, timeout: Duration) -> anyhow::Result<()> {
+    /// Waits for `/healthz`; an instance that exits first is an error with its last words.
+    fn wait_until_up(&mut self, timeout: Duration) -> anyhow::Result<()> {
         let deadline = Instant::now() + timeout;
         while Instant::now() < deadline {
             if let Ok((200, _)) = http("GET", &format!("{}/healthz", self.url), "") {
                 return Ok(());
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                std::thread::sleep(Duration::from_millis(100));
+                let said = std::fs::read_to_string(&self.log).unwrap_or_default();
+                bail!("the site server at {} exited ({status}): {}", self.url, said.trim());
             }
             std::thread::sleep(Duration::from_millis(50));
         }

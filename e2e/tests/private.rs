@@ -98,3 +98,55 @@ async fn a_viewer_the_backend_gives_no_token_is_told_it_is_not_authorised() -> a
     chromium.close().await;
     Ok(())
 }
+
+/// An operator imports the key pair themselves (the official SDK's `ImportPlaybackKeyPair`) and
+/// gives the server the private half and the pair's ARN: the server then imports nothing (its AWS
+/// policy can leave both key-pair actions out), and its tokens open the channel. Given the ARN but
+/// no key file, it does not start, and says why.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_operator_imported_key_pair_signs_tokens_and_the_server_imports_nothing() -> anyhow::Result<()> {
+    use p384::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
+    let stack = Stack::builder().local_args(&["--private"]).start()?;
+    let ivs = ivs_e2e::ivs_client(&stack).await;
+    let key = p384::ecdsa::SigningKey::random(&mut p384::elliptic_curve::rand_core::OsRng);
+    let public = key.verifying_key().to_public_key_pem(LineEnding::LF)?;
+    let imported = ivs.import_playback_key_pair().public_key_material(public).name("imported-by-the-operator").send().await?;
+    let arn = imported.key_pair().and_then(|k| k.arn()).unwrap_or_default().to_owned();
+    assert!(arn.contains(":playback-key/"), "{arn}");
+    let pairs = || async { Ok::<_, anyhow::Error>(ivs.list_playback_key_pairs().send().await?.key_pairs().len()) };
+    let before = pairs().await?;
+
+    let dir = stack.config.parent().expect("the configuration's folder").join("operator");
+    std::fs::create_dir_all(&dir)?;
+    let key_file = dir.join("imported.pem");
+    std::fs::write(&key_file, key.to_pkcs8_pem(LineEnding::LF)?.as_bytes())?;
+    let port = ivs_e2e::free_port();
+    let with_key = |file: &std::path::Path| {
+        let line = format!("[channel]\nplayback_key = {:?}\nplayback_key_pair_arn = \"{arn}\"\n", file.display().to_string());
+        // Its own data directory (the embedded store is one instance's).
+        let data = format!("data_dir = {:?}", dir.join(format!("data-{}", file.display().to_string().len())).display().to_string());
+        move |text: String| {
+            let old = text.lines().find(|l| l.starts_with("data_dir = ")).unwrap_or_default().to_owned();
+            text.replace("[channel]\n", &line).replace(&old, &data)
+        }
+    };
+    let instance = stack.start_site_instance(port, with_key(&key_file))?;
+    assert_eq!(pairs().await?, before, "the server imported no key pair of its own");
+    let (status, body) = http("POST", &format!("{}/api/playback-token", instance.url), "")?;
+    assert_eq!(status, 200, "{body}");
+    let token: serde_json::Value = serde_json::from_str(&body)?;
+    let token = token["token"].as_str().unwrap_or_default();
+    let url = stack.playback_url();
+    let (status, _, playlist) = http_with("GET", &format!("{url}?token={token}"), &[("Origin", &instance.url)], "")?;
+    assert_eq!(status, 200, "IVS checks the token against the operator's key pair");
+    assert!(playlist.starts_with("#EXTM3U"));
+    drop(instance);
+
+    // The ARN without the key: refused at start, in words.
+    let missing = dir.join("not-there.pem");
+    let refused = stack.start_site_instance(ivs_e2e::free_port(), with_key(&missing));
+    let error = format!("{:#}", refused.err().expect("no key, no start"));
+    assert!(error.contains("cannot read the playback key") && error.contains("not-there.pem"), "{error}");
+    assert!(!missing.exists(), "the server made no key of its own");
+    Ok(())
+}

@@ -154,8 +154,15 @@ impl App {
         let channel = retry(patience, || ivs.get_channel(&config.channel.arn)).await?;
         let playback_url = config.channel.playback_url.clone().or(channel.playback_url).context("the channel has no playback URL")?;
         let signer = if channel.authorized {
-            let signer = PlaybackSigner::load_or_create(&config.data_path(&config.channel.playback_key))?;
-            signer.ensure_imported(ivs.as_ref()).await?;
+            let key = config.data_path(&config.channel.playback_key);
+            let signer = if config.channel.playback_key_pair_arn.is_some() {
+                // The operator imported the key pair: nothing to create, list or import.
+                PlaybackSigner::load(&key)?
+            } else {
+                let signer = PlaybackSigner::load_or_create(&key)?;
+                signer.ensure_imported(ivs.as_ref()).await?;
+                signer
+            };
             Some(signer)
         } else {
             None

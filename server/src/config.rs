@@ -113,10 +113,14 @@ pub struct Channel {
     /// The playback URL (default: the channel's, from `GetChannel`).
     pub playback_url: Option<String>,
     /// The private key (PEM, P-384) that signs playback tokens for a private channel; relative
-    /// paths are in `data_dir`. Created when missing; its public half is imported into IVS
-    /// (`ImportPlaybackKeyPair`) at start.
+    /// paths are in `data_dir`. Without `playback_key_pair_arn`: created when missing, and its
+    /// public half imported into IVS (`ImportPlaybackKeyPair`) at start.
     #[serde(default = "default_playback_key")]
     pub playback_key: PathBuf,
+    /// The ARN of a playback key pair an operator imported into IVS themselves, whose private half
+    /// is `playback_key`: the server then neither creates the key nor lists or imports key pairs
+    /// (its AWS policy needs neither action).
+    pub playback_key_pair_arn: Option<String>,
     #[serde(default = "default_token_ttl")]
     pub playback_token_ttl_secs: u64,
     /// Only these user ids get playback tokens (empty: every viewer).
@@ -290,6 +294,7 @@ pub const ENV_OVERRIDES: &[(&str, &str)] = &[
     ("IVS_SITE_CHANNEL_ARN", "channel.arn"),
     ("IVS_SITE_PLAYBACK_URL", "channel.playback_url"),
     ("IVS_SITE_PLAYBACK_KEY", "channel.playback_key"),
+    ("IVS_SITE_PLAYBACK_KEY_PAIR_ARN", "channel.playback_key_pair_arn"),
     ("IVS_SITE_ROOM_ARN", "chat.room_arn"),
     ("IVS_SITE_CHAT_ENDPOINT", "chat.endpoint"),
     ("IVS_SITE_STAGE_ARN", "stage.arn"),
@@ -388,6 +393,11 @@ impl Config {
         if let Some(base) = &self.recordings.base_url {
             if ivs_proto::url::SafeUrl::parse(base).is_err() || !(base.starts_with("https://") || base.starts_with("http://")) {
                 problems.push(format!("recordings.base_url {base:?} is not an http(s) URL"));
+            }
+        }
+        if let Some(arn) = &self.channel.playback_key_pair_arn {
+            if !arn.starts_with("arn:aws:ivs:") || !arn.contains(":playback-key/") {
+                problems.push(format!("channel.playback_key_pair_arn {arn:?} is not a playback key pair ARN (arn:aws:ivs:REGION:ACCOUNT:playback-key/ID)"));
             }
         }
         for entry in &self.channel.playback_overrides {

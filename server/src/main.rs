@@ -83,6 +83,10 @@ struct Target {
     /// the server made in its data directory).
     #[arg(long, env = "IVS_SITE_OPERATOR_KEY", hide_env_values = true)]
     key: Option<String>,
+    /// The CA (PEM) that signed an https:// server's certificate, when it is not one the public
+    /// trusts (a private CA, a test proxy's); default: the public roots.
+    #[arg(long, env = "IVS_SITE_CA_FILE")]
+    ca_file: Option<PathBuf>,
 }
 
 #[tokio::main]
@@ -229,7 +233,21 @@ async fn operator_request(path: &Path, to: Target, method: &'static str, endpoin
         .or_else(|| config.as_ref().and_then(|c| c.operator.keys.first().cloned()))
         .or_else(|| config.as_ref().and_then(|c| std::fs::read_to_string(c.data_dir.join("operator.key")).ok()).map(|k| k.trim().to_owned()))
         .context("no operator key: pass --key or set IVS_SITE_OPERATOR_KEY")?;
-    let (status, body) = http_call(method, &server, endpoint, &key, body.map(|b| b.to_string())).await?;
+    let roots = match &to.ca_file {
+        None => ureq::tls::RootCerts::WebPki,
+        Some(file) => {
+            let pem = std::fs::read(file).with_context(|| format!("cannot read --ca-file {}", file.display()))?;
+            let certs: Vec<_> = ureq::tls::parse_pem(&pem)
+                .filter_map(|item| match item {
+                    Ok(ureq::tls::PemItem::Certificate(cert)) => Some(cert),
+                    _ => None,
+                })
+                .collect();
+            anyhow::ensure!(!certs.is_empty(), "--ca-file {} holds no PEM certificate", file.display());
+            ureq::tls::RootCerts::new_with_certs(&certs)
+        }
+    };
+    let (status, body) = http_call(method, &server, endpoint, &key, body.map(|b| b.to_string()), roots).await?;
     if status != 200 {
         let reason = serde_json::from_str::<ivs_proto::site::ErrorAnswer>(&body).map(|e| e.error).unwrap_or(body);
         bail!("the server refused ({status}): {reason}");
@@ -238,15 +256,21 @@ async fn operator_request(path: &Path, to: Target, method: &'static str, endpoin
     Ok(())
 }
 
-async fn http_call(method: &'static str, server: &str, path: &str, key: &str, body: Option<String>) -> anyhow::Result<(u16, String)> {
+async fn http_call(method: &'static str, server: &str, path: &str, key: &str, body: Option<String>, roots: ureq::tls::RootCerts) -> anyhow::Result<(u16, String)> {
     let base = server.trim_end_matches('/');
     if !(base.starts_with("http://") || base.starts_with("https://")) {
         bail!("--server must be an http:// or https:// URL");
     }
     let (url, key, server) = (format!("{base}{path}"), key.to_owned(), server.to_owned());
     tokio::task::spawn_blocking(move || {
-        let agent: ureq::Agent =
-            ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).timeout_global(Some(Duration::from_secs(30))).build().into();
+        let tls = ureq::tls::TlsConfig::builder().root_certs(roots).build();
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .timeout_global(Some(Duration::from_secs(30)))
+            .tls_config(tls)
+            .build()
+            .into();
         let auth = format!("Bearer {key}");
         let sent = match (method, body) {
             ("GET", _) | (_, None) => agent.get(&url).header("Authorization", &auth).call(),

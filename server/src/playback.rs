@@ -20,11 +20,24 @@ pub struct PlaybackSigner {
 }
 
 impl PlaybackSigner {
+    /// The key in `path` (PKCS#8 PEM), which must be there: the private half of a key pair an
+    /// operator imported into IVS.
+    pub fn load(path: &Path) -> anyhow::Result<Self> {
+        let pem = std::fs::read_to_string(path).with_context(|| {
+            format!("cannot read the playback key {} (channel.playback_key_pair_arn is set: the key pair's private half, PKCS#8 PEM, must be there)", path.display())
+        })?;
+        Self::from_pem(&pem, path)
+    }
+
+    fn from_pem(pem: &str, path: &Path) -> anyhow::Result<Self> {
+        let key = SigningKey::from_pkcs8_pem(pem).with_context(|| format!("{} is not a P-384 private key (PKCS#8 PEM)", path.display()))?;
+        Ok(Self { key })
+    }
+
     /// The key in `path` (PKCS#8 PEM), created there when missing.
     pub fn load_or_create(path: &Path) -> anyhow::Result<Self> {
         if let Ok(pem) = std::fs::read_to_string(path) {
-            let key = SigningKey::from_pkcs8_pem(&pem).with_context(|| format!("{} is not a P-384 private key (PKCS#8 PEM)", path.display()))?;
-            return Ok(Self { key });
+            return Self::from_pem(&pem, path);
         }
         let key = loop {
             let bytes: [u8; 48] = rand::random();

@@ -78,6 +78,9 @@ impl RedisStore {
     /// `rediss://` URL speaks TLS and checks the server's certificate against the system's roots,
     /// or against `ca_file` (PEM) alone when one is given.
     pub async fn connect(url: &str, ca_file: Option<&Path>, prefix: &str, patience: Duration) -> anyhow::Result<Self> {
+        // Two TLS stacks share the process (the AWS SDK's and this one): rustls is told which
+        // crypto provider it uses (a second call finds one installed and changes nothing).
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         let not_a_url = |e: redis::RedisError| anyhow::anyhow!("votes.redis_url {url:?} is not a Redis URL: {e}");
         let client = match ca_file {
             None => redis::Client::open(url).map_err(not_a_url)?,
@@ -308,6 +311,29 @@ mod tests {
         contract::votes_count_once_each_and_only_while_open(&store).await;
         contract::values_events_leases_and_claims(&store).await;
         contract::recordings_keep_their_facts_newest_first(&store).await;
+    }
+
+    /// The same store over TLS (`rediss://`), the server's certificate checked against the CA
+    /// that signed it; a server another CA vouches for is refused.
+    #[tokio::test]
+    async fn keeps_the_contract_over_tls_with_the_certificate_checked() {
+        let (Ok(url), Ok(ca)) = (std::env::var("IVS_TEST_REDISS_URL"), std::env::var("IVS_TEST_REDIS_CA")) else {
+            assert!(std::env::var_os("CI").is_none(), "IVS_TEST_REDISS_URL is not set: scripts/test.sh starts a Redis with a TLS port");
+            eprintln!("IVS_TEST_REDISS_URL is not set: the Redis store's TLS test did not run");
+            return;
+        };
+        let store = RedisStore::connect(&url, Some(Path::new(&ca)), "test-tls:", Duration::from_secs(5)).await.unwrap();
+        contract::votes_count_once_each_and_only_while_open(&store).await;
+
+        let stranger = std::env::temp_dir().join(format!("stranger-ca-{}.pem", std::process::id()));
+        let other_ca = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+        std::fs::write(&stranger, other_ca.cert.pem()).unwrap();
+        let refused = RedisStore::connect(&url, Some(&stranger), "test-tls:", Duration::from_millis(500)).await;
+        std::fs::remove_file(&stranger).ok();
+        let error = format!("{:#}", refused.err().expect("a certificate no trusted CA signed is refused"));
+        assert!(error.contains("cannot reach Redis"), "{error}");
+        let missing = RedisStore::connect(&url, Some(Path::new("/nonexistent/ca.pem")), "x", Duration::ZERO).await;
+        assert!(format!("{:#}", missing.err().unwrap()).contains("cannot read votes.redis_ca_file /nonexistent/ca.pem"));
     }
 
     #[tokio::test]
