@@ -107,11 +107,14 @@ impl App {
         let overlays = Overlays::new(parts.store.clone(), parts.ivs.clone(), config.channel.arn.clone(), stage_arn, room.clone());
         let stage = config.stage.as_ref().map(|s| Stage::new(parts.ivs.clone(), s.arn.clone(), s.hosts.clone(), s.token_minutes, room.clone()));
         let status = Status::new(parts.store.clone(), parts.ivs.clone(), config.channel.arn.clone(), room);
-        let whip = parts.stage_whip_url.as_deref();
-        let recordings_base = config.recordings.base_url.as_deref();
-        let page_policy = guard::content_security_policy(&parts.playback_url, &parts.chat_endpoint, whip, recordings_base, "'none'");
-        let embed_policy =
-            guard::content_security_policy(&parts.playback_url, &parts.chat_endpoint, whip, recordings_base, &guard::embed_ancestors(&config.embed_origins));
+        let hosts = guard::Hosts {
+            playback: std::iter::once(parts.playback_url.as_str()).chain(config.channel.playback_overrides.iter().map(String::as_str)).collect(),
+            chat_endpoint: &parts.chat_endpoint,
+            whip_url: parts.stage_whip_url.as_deref(),
+            recordings: config.recordings.base_url.as_deref(),
+        };
+        let page_policy = guard::content_security_policy(&hosts, "'none'");
+        let embed_policy = guard::content_security_policy(&hosts, &guard::embed_ancestors(&config.embed_origins));
         Self {
             index: Arc::new(config.site_dir.join("index.html")),
             page_policy: Arc::new(page_policy),

@@ -100,28 +100,48 @@ impl Limits {
     }
 }
 
+/// What the site's pages connect to, besides the site itself.
+pub struct Hosts<'a> {
+    /// The channel's playback URL and the playback URLs links may choose
+    /// (`channel.playback_overrides`).
+    pub playback: Vec<&'a str>,
+    pub chat_endpoint: &'a str,
+    /// The stage's media endpoint.
+    pub whip_url: Option<&'a str>,
+    /// The recordings' host: their playlists, and their thumbnails as images.
+    pub recordings: Option<&'a str>,
+}
+
 /// The Content-Security-Policy of the site's pages: its own scripts and WebAssembly only (the page
 /// has no inline script; the inlined configuration is JSON, which no browser runs), the player's
-/// worker and media from `blob:`, connections to the site, the playback host, the chat endpoint
-/// and IVS's own hosts (`*.live-video.net`: the player fetches its configuration there, as the IVS
-/// documentation's minimal policy names), the stage's media endpoint and the recordings' host
-/// (`recordings`: their playlists, and their thumbnails as images), and who may frame the page —
-/// `frame_ancestors`.
-pub fn content_security_policy(playback_url: &str, chat_endpoint: &str, whip_url: Option<&str>, recordings: Option<&str>, frame_ancestors: &str) -> String {
+/// worker and media from `blob:`, connections to the site and `hosts`, and who may frame the page
+/// (`frame_ancestors`).
+///
+/// IVS's own hosts (`*.live-video.net`) are admitted only when a playback URL is one of them: an
+/// IVS playlist sends the player on to rendition and segment hosts under that domain which no
+/// configuration can name in advance (the IVS documentation's minimal policy names the wildcard
+/// for this reason). A channel played from elsewhere (the local IVS, a CDN) admits none.
+pub fn content_security_policy(hosts: &Hosts<'_>, frame_ancestors: &str) -> String {
     let origin = |url: &str| url.split('/').take(3).collect::<Vec<_>>().join("/");
-    let playback = origin(playback_url);
-    let mut connect = vec![playback, origin(chat_endpoint)];
-    // The stage's media endpoint (IVS's own are under *.live-video.net already).
-    connect.extend(whip_url.map(origin));
-    let recordings = recordings.map(origin);
+    let ivs_hosted = hosts.playback.iter().any(|url| {
+        let host = url.split('/').nth(2).unwrap_or_default().split(':').next().unwrap_or_default();
+        host.ends_with(".live-video.net")
+    });
+    let mut connect: Vec<String> = hosts.playback.iter().map(|url| origin(url)).collect();
+    connect.push(origin(hosts.chat_endpoint));
+    connect.extend(hosts.whip_url.map(origin));
+    let recordings = hosts.recordings.map(origin);
     connect.extend(recordings.clone());
+    if ivs_hosted {
+        connect.push("https://*.live-video.net".into());
+    }
     let mut seen = std::collections::HashSet::new();
     connect.retain(|o| seen.insert(o.clone()));
     let connect = connect.join(" ");
     let images = recordings.filter(|r| !r.starts_with("https://")).map(|r| format!(" {r}")).unwrap_or_default();
     format!(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:; media-src 'self' blob:; \
-         connect-src 'self' {connect} https://*.live-video.net; img-src 'self' https: data:{images}; style-src 'self'; style-src-attr 'unsafe-inline'; \
+         connect-src 'self' {connect}; img-src 'self' https: data:{images}; style-src 'self'; style-src-attr 'unsafe-inline'; \
          font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors {frame_ancestors}"
     )
 }
@@ -167,17 +187,33 @@ mod tests {
 
     #[test]
     fn the_policy_names_the_hosts_the_viewer_needs_and_nothing_inline() {
-        let csp = content_security_policy(
-            "https://a1.playback.live-video.net/api/video/v1/x.m3u8",
-            "wss://edge.ivschat.us-west-2.amazonaws.com",
-            None,
-            None,
-            "'none'",
-        );
+        let hosts = Hosts {
+            playback: vec!["https://a1.us-west-2.playback.live-video.net/api/video/v1/x.m3u8"],
+            chat_endpoint: "wss://edge.ivschat.us-west-2.amazonaws.com",
+            whip_url: None,
+            recordings: None,
+        };
+        let csp = content_security_policy(&hosts, "'none'");
         assert!(
-            csp.contains("connect-src 'self' https://a1.playback.live-video.net wss://edge.ivschat.us-west-2.amazonaws.com https://*.live-video.net;"),
+            csp.contains("connect-src 'self' https://a1.us-west-2.playback.live-video.net wss://edge.ivschat.us-west-2.amazonaws.com https://*.live-video.net;"),
             "{csp}"
         );
+        // Played from elsewhere (a CDN, the local IVS): no IVS host at all; overrides are named.
+        let elsewhere = Hosts {
+            playback: vec!["https://cdn.example.com/live/x.m3u8", "http://127.0.0.1:4001/"],
+            chat_endpoint: "wss://chat.example.com",
+            whip_url: Some("https://whip.example.com/v1"),
+            recordings: Some("https://rec.example.com/bucket"),
+        };
+        let policy = content_security_policy(&elsewhere, "'none'");
+        assert!(!policy.contains("live-video.net"), "{policy}");
+        assert!(
+            policy.contains("connect-src 'self' https://cdn.example.com http://127.0.0.1:4001 wss://chat.example.com https://whip.example.com https://rec.example.com;"),
+            "{policy}"
+        );
+        // A look-alike host is not IVS's.
+        let lookalike = Hosts { playback: vec!["https://evil-live-video.net/x.m3u8"], ..elsewhere };
+        assert!(!content_security_policy(&lookalike, "'none'").contains("*.live-video.net"));
         assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval';"), "{csp}");
         assert!(!csp.split(';').any(|d| d.trim().starts_with("script-src") && d.contains("unsafe-inline")), "no inline script: {csp}");
         assert!(csp.ends_with("frame-ancestors 'none'"));
