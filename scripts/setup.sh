@@ -20,6 +20,9 @@ command -v node >/dev/null || need_apt+=(nodejs)
 command -v npm >/dev/null || need_apt+=(npm)
 # Firefox ESR: the end-to-end tests run the core journeys in Gecko as well as Chromium.
 command -v firefox-esr >/dev/null || need_apt+=(firefox-esr)
+# The production-mode test: Caddy (the reverse proxy docs/deploy.md shows) and openssl (test CAs).
+command -v caddy >/dev/null || need_apt+=(caddy)
+command -v openssl >/dev/null || need_apt+=(openssl)
 # WebKitGTK (the engine Safari is built on) and a virtual display for it: one journey runs there.
 command -v WebKitWebDriver >/dev/null || need_apt+=(webkit2gtk-driver)
 command -v Xvfb >/dev/null || need_apt+=(xvfb)

@@ -46,6 +46,17 @@ impl Chromium {
     /// Launches with this `--autoplay-policy` (`document-user-activation-required` refuses
     /// autoplay with sound, as a first visit does).
     pub async fn launch_with_autoplay_policy(policy: &str) -> anyhow::Result<Self> {
+        Self::launch_with(policy, Vec::new()).await
+    }
+
+    /// Launches trusting the server certificate whose public key has this hash (base64 SHA-256
+    /// of its SubjectPublicKeyInfo, [`crate::tls::TestCa::spki_sha256`]) as a public CA's, and
+    /// no other the system does not.
+    pub async fn launch_trusting(spki_sha256: &str) -> anyhow::Result<Self> {
+        Self::launch_with("no-user-gesture-required", vec![format!("--ignore-certificate-errors-spki-list={spki_sha256}")]).await
+    }
+
+    async fn launch_with(policy: &str, extra: Vec<String>) -> anyhow::Result<Self> {
         let profile = TempDir::new("chromium-profile")?;
         let executable = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
         let config = BrowserConfig::builder()
@@ -68,6 +79,7 @@ impl Chromium {
                 "--allow-loopback-in-peer-connection",
             ])
             .arg(format!("--autoplay-policy={policy}"))
+            .args(extra)
             .build()
             .map_err(|e| anyhow::anyhow!("browser config: {e}"))?;
         let (browser, mut events) = Browser::launch(config).await.context("launching Chromium")?;

@@ -12,6 +12,8 @@
 //! | `broadcaster.rs` | an RTMP broadcaster (ffmpeg) |
 //! | `stage.rs` | a stage participant in a browser page (WHIP publish and subscribe) |
 //! | `temp.rs` | temporary directories |
+//! | `tls.rs` | a test certificate authority |
+//! | `proxy.rs` | Caddy, the reverse proxy in front of the site (TLS) |
 //!
 //! Scenarios shared by several tests live beside them (`tests/scenarios/`).
 
@@ -24,6 +26,8 @@ pub mod redis;
 pub mod stack;
 pub mod stage;
 pub mod temp;
+pub mod tls;
+pub mod proxy;
 pub mod webdriver;
 
 pub use aws::{ivs_client, ivschat_client, ivsrealtime_client};

@@ -420,6 +420,12 @@ fn spawn(command: &[std::ffi::OsString]) -> anyhow::Result<Child> {
 /// [`spawn`], with what it says on stderr kept in `log` as well as shown.
 fn spawn_logging(command: &[std::ffi::OsString], log: &Path) -> anyhow::Result<Child> {
     let mut child = spawn_with(command, Stdio::piped())?;
+    keep_stderr(&mut child, log)?;
+    Ok(child)
+}
+
+/// Shows what `child` says on stderr and keeps it in `log`.
+fn keep_stderr(child: &mut Child, log: &Path) -> anyhow::Result<()> {
     let mut from = child.stderr.take().context("the child's stderr")?;
     let mut to = std::fs::File::create(log)?;
     std::thread::spawn(move || {
@@ -429,7 +435,7 @@ fn spawn_logging(command: &[std::ffi::OsString], log: &Path) -> anyhow::Result<C
             let _ = std::io::Write::write_all(&mut to, &buffer[..n]);
         }
     });
-    Ok(child)
+    Ok(())
 }
 
 fn spawn_with(command: &[std::ffi::OsString], stderr: Stdio) -> anyhow::Result<Child> {
@@ -479,6 +485,26 @@ pub struct SiteInstance {
 }
 
 impl SiteInstance {
+    /// Runs a site server by `command` (program first) with `env` added, keeping its stderr in
+    /// `log`; waits until `url`'s `/healthz` answers.
+    pub fn start(command: &[std::ffi::OsString], env: &[(String, String)], url: &str, log: &Path) -> anyhow::Result<Self> {
+        let mut builder = Command::new(&command[0]);
+        builder
+            .args(&command[1..])
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .env("AWS_ACCESS_KEY_ID", "AKIDLOCAL")
+            .env("AWS_SECRET_ACCESS_KEY", "local-secret")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env_remove("AWS_PROFILE")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        let mut child = builder.spawn().with_context(|| format!("cannot start {:?}", command[0]))?;
+        keep_stderr(&mut child, log)?;
+        let mut instance = SiteInstance { child, url: url.to_owned(), log: log.to_owned() };
+        instance.wait_until_up(Duration::from_secs(30))?;
+        Ok(instance)
+    }
+
     /// Waits for `/healthz`; an instance that exits first is an error with its last words.
     fn wait_until_up(&mut self, timeout: Duration) -> anyhow::Result<()> {
         let deadline = Instant::now() + timeout;

@@ -100,6 +100,9 @@ impl Limits {
     }
 }
 
+/// Where the IVS Player SDK fetches its device configuration (`player-web-v1.json`).
+pub const PLAYER_CONFIG_HOST: &str = "https://prod.ivs-device-config.live-video.net";
+
 /// What the site's pages connect to, besides the site itself.
 pub struct Hosts<'a> {
     /// The channel's playback URL and the playback URLs links may choose
@@ -117,10 +120,12 @@ pub struct Hosts<'a> {
 /// worker and media from `blob:`, connections to the site and `hosts`, and who may frame the page
 /// (`frame_ancestors`).
 ///
-/// IVS's own hosts (`*.live-video.net`) are admitted only when a playback URL is one of them: an
-/// IVS playlist sends the player on to rendition and segment hosts under that domain which no
-/// configuration can name in advance (the IVS documentation's minimal policy names the wildcard
-/// for this reason). A channel played from elsewhere (the local IVS, a CDN) admits none.
+/// Of IVS's own hosts, the IVS Player SDK always fetches its device configuration from
+/// [`PLAYER_CONFIG_HOST`] (on secure pages); the rest of `*.live-video.net` is admitted only when
+/// a playback URL is one of them: an IVS playlist sends the player on to rendition and segment
+/// hosts under that domain which no configuration can name in advance (the IVS documentation's
+/// minimal policy names the wildcard for this reason). A channel played from elsewhere (the local
+/// IVS, a CDN) admits no other IVS host.
 pub fn content_security_policy(hosts: &Hosts<'_>, frame_ancestors: &str) -> String {
     let origin = |url: &str| url.split('/').take(3).collect::<Vec<_>>().join("/");
     let ivs_hosted = hosts.playback.iter().any(|url| {
@@ -132,9 +137,7 @@ pub fn content_security_policy(hosts: &Hosts<'_>, frame_ancestors: &str) -> Stri
     connect.extend(hosts.whip_url.map(origin));
     let recordings = hosts.recordings.map(origin);
     connect.extend(recordings.clone());
-    if ivs_hosted {
-        connect.push("https://*.live-video.net".into());
-    }
+    connect.push(if ivs_hosted { "https://*.live-video.net" } else { PLAYER_CONFIG_HOST }.into());
     let mut seen = std::collections::HashSet::new();
     connect.retain(|o| seen.insert(o.clone()));
     let connect = connect.join(" ");
@@ -206,9 +209,9 @@ mod tests {
             recordings: Some("https://rec.example.com/bucket"),
         };
         let policy = content_security_policy(&elsewhere, "'none'");
-        assert!(!policy.contains("live-video.net"), "{policy}");
+        assert!(!policy.contains("*.live-video.net"), "{policy}");
         assert!(
-            policy.contains("connect-src 'self' https://cdn.example.com http://127.0.0.1:4001 wss://chat.example.com https://whip.example.com https://rec.example.com;"),
+            policy.contains("connect-src 'self' https://cdn.example.com http://127.0.0.1:4001 wss://chat.example.com https://whip.example.com https://rec.example.com https://prod.ivs-device-config.live-video.net;"),
             "{policy}"
         );
         // A look-alike host is not IVS's.
