@@ -27,45 +27,45 @@ use crate::{api, CHANNEL_ARN, STAGE_ARN};
 #[derive(clap::Args)]
 pub struct ServeArgs {
     /// Where the AWS-compatible API listens.
-    #[arg(long, default_value = "127.0.0.1:4566")]
+    #[arg(long, default_value = "127.0.0.1:4566", value_name = "ADDR")]
     api: SocketAddr,
     /// Where the playback origin (HLS) listens.
-    #[arg(long, default_value = "127.0.0.1:8081")]
+    #[arg(long, default_value = "127.0.0.1:8081", value_name = "ADDR")]
     playback: SocketAddr,
     /// Where the chat WebSocket (IVS Chat Messaging) listens.
-    #[arg(long, default_value = "127.0.0.1:8082")]
+    #[arg(long, default_value = "127.0.0.1:8082", value_name = "ADDR")]
     chat: SocketAddr,
     /// Where RTMP ingest listens (`rtmp://<this>/app/<stream key>`).
-    #[arg(long, default_value = "127.0.0.1:1935")]
+    #[arg(long, default_value = "127.0.0.1:1935", value_name = "ADDR")]
     ingest: SocketAddr,
     /// Seconds without data after which a broadcast is ended (IVS: 30).
-    #[arg(long, default_value_t = 30.0)]
+    #[arg(long, default_value_t = 30.0, value_name = "SECS")]
     ingest_idle_secs: f64,
     /// The most channels live at once (the concurrent-broadcasts quota).
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, value_name = "N")]
     max_broadcasts: usize,
     /// Where state that outlives a restart is kept (channels, stream keys, playback key pairs,
     /// recording configurations) and the S3 buckets recordings are written to (`s3/<bucket>/`).
-    #[arg(long, default_value = ".ivs-local")]
+    #[arg(long, default_value = ".ivs-local", value_name = "DIR")]
     data_dir: PathBuf,
     /// Seconds in one of IVS Chat's minutes (token validity, session lengths); lower only to test expiry.
-    #[arg(long, default_value_t = 60.0)]
+    #[arg(long, default_value_t = 60.0, value_name = "SECS")]
     chat_minute_secs: f64,
     /// The default room's message rate per second (IVS allows 1 to 100; higher for load tests).
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, value_name = "N")]
     chat_rate: u32,
     /// Words the default room's message review rejects (406), case-insensitive (repeatable).
-    #[arg(long = "chat-blocked-word")]
+    #[arg(long = "chat-blocked-word", value_name = "WORD")]
     chat_blocked_words: Vec<String>,
     /// Loop this video file instead of the test pattern.
-    #[arg(long)]
+    #[arg(long, value_name = "FILE")]
     video: Option<PathBuf>,
     /// Size of the best rendition, WIDTHxHEIGHT (the ladder's second rendition is half of it).
-    #[arg(long, default_value = "640x360", value_parser = parse_size)]
+    #[arg(long, default_value = "640x360", value_name = "WxH", value_parser = parse_size)]
     size: (u32, u32),
     /// Seconds of stream listed in the live playlists (2 s, as IVS's low-latency playlists, at the
     /// least); more lets viewers fall behind live and seek back.
-    #[arg(long, default_value_t = 2.0)]
+    #[arg(long, default_value_t = 2.0, value_name = "SECS")]
     window_secs: f64,
     /// Put the built-in host on the built-in stage: a test pattern published by WHIP, as a
     /// participant (`dev` turns it on).
@@ -85,24 +85,24 @@ pub struct ServeArgs {
     private: bool,
     /// With a private channel: end each playback session this many seconds after its token
     /// opened it, as IVS revokes a session (default: sessions last while watched).
-    #[arg(long)]
+    #[arg(long, value_name = "SECS")]
     playback_session_secs: Option<u64>,
     /// Where to POST the channels' EventBridge events (stream state and health, recording state,
     /// limit breaches), as an API
     /// destination would (repeatable), e.g. http://127.0.0.1:8080/api/events.
-    #[arg(long = "event-target")]
+    #[arg(long = "event-target", value_name = "URL")]
     event_targets: Vec<String>,
     /// The address the stages' media socket binds and answers name as their ICE candidate
     /// (default: the API's). Firefox gathers no loopback candidates: for it, name one of this
     /// machine's own addresses (its LAN address, say).
-    #[arg(long)]
+    #[arg(long, value_name = "IP")]
     stage_media_ip: Option<std::net::IpAddr>,
     /// Seconds a stage's session lasts after its last participant left (IVS: a few minutes);
     /// lower to test session ends.
-    #[arg(long, default_value_t = 60.0)]
+    #[arg(long, default_value_t = 60.0, value_name = "SECS")]
     stage_session_idle_secs: f64,
     /// A header sent with every event, 'Name: value' (repeatable), e.g. the target's secret.
-    #[arg(long = "event-header", value_parser = events::parse_header)]
+    #[arg(long = "event-header", value_name = "HEADER", value_parser = events::parse_header)]
     event_headers: Vec<(String, String)>,
 }
 

@@ -27,7 +27,7 @@ pub enum ConfigError {
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct RawConfig {
     playback_url: String,
     #[serde(default = "yes")]
@@ -318,6 +318,8 @@ mod tests {
         assert!(matches!(c.clone().with_query([("playbackUrl", "javascript:alert(1)")]), Err(ConfigError::Query { .. })));
         assert!(matches!(c.with_query([("muted", "maybe")]), Err(ConfigError::Query { .. })));
         assert!(matches!(ViewerConfig::from_json("{}"), Err(ConfigError::Parse(_))));
+        let typo = ViewerConfig::from_json(r#"{"playbackUrl":"https://x.example/a.m3u8","autoPlay":false}"#).unwrap_err().to_string();
+        assert!(typo.contains("unknown field `autoPlay`") && typo.contains("`autoplay`"), "a misspelt key is named, with the right ones: {typo}");
         assert!(matches!(ViewerConfig::from_json(r#"{"playbackUrl":"file:///etc/passwd"}"#), Err(ConfigError::PlaybackUrl(UrlError::Scheme))));
     }
 

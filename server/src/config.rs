@@ -155,7 +155,7 @@ pub struct ChatConfig {
 #[serde(deny_unknown_fields)]
 pub struct IdentityConfig {
     /// User ids with moderator tools (besides the site's JWT claim).
-    #[serde(default)]
+    #[serde(default = "default_moderators")]
     pub moderators: Vec<String>,
     /// The anonymous viewers' cookie key, 64 hex digits; every instance needs the same (default:
     /// `identity.key` in `data_dir`, created once).
@@ -172,7 +172,7 @@ pub struct IdentityConfig {
 
 impl Default for IdentityConfig {
     fn default() -> Self {
-        Self { moderators: vec!["moderator".into()], cookie_secret: None, sign_in_key: None, jwt: None, trust_proxy: false }
+        Self { moderators: default_moderators(), cookie_secret: None, sign_in_key: None, jwt: None, trust_proxy: false }
     }
 }
 
@@ -201,6 +201,10 @@ pub struct Jwt {
     /// A claim that, when `true` (or a list containing "host"), lets the user publish on the stage.
     #[serde(default = "default_claim_host")]
     pub host_claim: String,
+}
+
+fn default_moderators() -> Vec<String> {
+    vec!["moderator".into()]
 }
 
 fn default_claim_host() -> String {
