@@ -23,6 +23,9 @@ command -v firefox-esr >/dev/null || need_apt+=(firefox-esr)
 # The production-mode test: Caddy (the reverse proxy docs/deploy.md shows) and openssl (test CAs).
 command -v caddy >/dev/null || need_apt+=(caddy)
 command -v openssl >/dev/null || need_apt+=(openssl)
+command -v curl >/dev/null || need_apt+=(curl)
+# The quick starts' Python examples run in a virtual environment of their own (.venv).
+python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
 # WebKitGTK (the engine Safari is built on) and a virtual display for it: one journey runs there.
 command -v WebKitWebDriver >/dev/null || need_apt+=(webkit2gtk-driver)
 command -v Xvfb >/dev/null || need_apt+=(xvfb)
@@ -66,5 +69,13 @@ fi
 if [ ! -d node_modules/amazon-ivs-player ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages"
   npm ci --no-audit --no-fund --loglevel=error
+fi
+# boto3 and the AWS CLI, pinned: docs/quickstart.md's Python and shell examples (tested).
+PY_PACKAGES=(boto3==1.44.8 awscli==1.46.3)
+if ! .venv/bin/python -c 'import boto3, awscli' 2>/dev/null \
+   || [ "$(.venv/bin/pip freeze 2>/dev/null | grep -cxE 'boto3==1.44.8|awscli==1.46.3')" != 2 ]; then
+  say "installing ${PY_PACKAGES[*]} into .venv"
+  python3 -m venv .venv
+  .venv/bin/pip install -q --disable-pip-version-check "${PY_PACKAGES[@]}"
 fi
 say "tools ready"
