@@ -167,3 +167,36 @@ fn every_relative_link_in_the_docs_leads_somewhere() {
     }
     assert!(broken.is_empty(), "links to nothing: {broken:?}");
 }
+
+/// docs/ARCHITECTURE.md names every file of the five rooms, the harness, the scripts and the
+/// deployment files (by name, or by its stem in words: `use_chat`).
+#[test]
+fn the_architecture_names_every_file() {
+    let map = std::fs::read_to_string(root().join("docs/ARCHITECTURE.md")).unwrap();
+    let words: std::collections::BTreeSet<&str> = map.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-' || c == '.')).collect();
+    let mut missing = Vec::new();
+    let mut visit = |dir: &Path| {
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(at) = stack.pop() {
+            for entry in std::fs::read_dir(&at).unwrap().filter_map(Result::ok) {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+                if ["lib.rs", "main.rs", "mod.rs"].contains(&name.as_str()) {
+                    continue;
+                }
+                if !words.contains(name.as_str()) && !words.contains(stem.as_str()) {
+                    missing.push(path.strip_prefix(root()).unwrap().display().to_string());
+                }
+            }
+        }
+    };
+    for dir in ["src", "server/src", "local/src", "proto/src", "codecs/src", "e2e/src", "scripts", "deploy"] {
+        visit(&root().join(dir));
+    }
+    assert!(missing.is_empty(), "docs/ARCHITECTURE.md does not name: {missing:?}");
+}
