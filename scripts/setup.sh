@@ -61,6 +61,12 @@ if ! command -v wasm-split-cli >/dev/null || ! cargo install --list | grep -qx "
   cargo install -q wasm_split_cli_support --version "$WASM_SPLIT_VERSION" --features build-binary --locked --force
 fi
 
+WASM_PACK_VERSION=0.13.1
+if [ "$(wasm-pack --version 2>/dev/null | awk '{print $2}')" != "$WASM_PACK_VERSION" ]; then
+  say "installing wasm-pack $WASM_PACK_VERSION (builds the npm package <ivs-viewer>; a few minutes)"
+  cargo install -q wasm-pack --version "$WASM_PACK_VERSION" --locked --force
+fi
+
 if [ "$(geckodriver --version 2>/dev/null | head -1 | awk '{print $2}')" != "$GECKODRIVER_VERSION" ]; then
   say "installing geckodriver $GECKODRIVER_VERSION (Firefox's WebDriver; a few minutes)"
   cargo install -q geckodriver --version "$GECKODRIVER_VERSION" --locked --force

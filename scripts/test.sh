@@ -3,7 +3,8 @@
 #   1. host unit tests (pure crates, local IVS, site server — its Redis store against a real Redis),
 #      and every fuzz target briefly
 #   2. components in headless Chromium (wasm-bindgen-test)
-#   3. end to end: built viewer + local IVS + site server + Chromium + the real IVS Player SDK
+#   3. end to end: built viewer (and the npm package, pkg/) + local IVS + site server + Chromium +
+#      the real IVS Player SDK
 # and closes with the total count of tests passed and failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -50,6 +51,7 @@ CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 
 step "3/3 end to end in Chromium"
 trunk build --release --offline
+bash scripts/package.sh
 cargo build -q -p ivs-local -p ivs-site
 run cargo test -p ivs-e2e --no-fail-fast -- --test-threads=1
 

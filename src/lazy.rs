@@ -14,6 +14,7 @@ use ivs_proto::config::{ChatConfig, ViewerConfig};
 use ivs_proto::embed::Allowlist;
 use leptos::html::Div;
 use leptos::prelude::*;
+#[cfg(feature = "split")]
 use leptos::wasm_split::{wasm_split, SplitLoaderError};
 use send_wrapper::SendWrapper;
 
@@ -23,92 +24,118 @@ use gloo_timers::future::sleep;
 #[derive(Debug, Clone, Copy)]
 pub struct NotLoaded;
 
+/// One part: with the `split` feature (the site's build), a `#[wasm_split]` entry into a file of
+/// its own, fetched on the first call; without it (the npm package's single module), the same
+/// function, ready at once.
+macro_rules! part {
+    ($split:ident, $(#[doc = $doc:literal])* pub fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $body:block) => {
+        $(#[doc = $doc])*
+        #[cfg(feature = "split")]
+        #[wasm_split($split, fallible, wasm_split_path = ::leptos::wasm_split)]
+        pub fn $name($($arg: $ty),*) -> Result<AnyView, NotLoaded> $body
+
+        $(#[doc = $doc])*
+        #[cfg(not(feature = "split"))]
+        pub async fn $name($($arg: $ty),*) -> Result<AnyView, NotLoaded> $body
+    };
+}
+
+#[cfg(feature = "split")]
 impl From<SplitLoaderError> for NotLoaded {
     fn from(_: SplitLoaderError) -> Self {
         NotLoaded
     }
 }
 
-/// The chat beside the video.
-#[wasm_split(chat, fallible, wasm_split_path = ::leptos::wasm_split)]
-pub fn chat_panel(config: ChatConfig) -> Result<AnyView, NotLoaded> {
-    use crate::components::chat_panel::ChatPanel;
-    Ok(view! { <ChatPanel config=config /> }.into_any())
-}
-
-/// What is drawn over the video: the notice from timed metadata (and the reading of cues), the
-/// control bar with the captions, and the keyboard shortcuts.
-#[wasm_split(stage, fallible, wasm_split_path = ::leptos::wasm_split)]
-pub fn over_the_video(stage: NodeRef<Div>, config: Signal<Option<ViewerConfig>>) -> Result<AnyView, NotLoaded> {
-    use crate::components::controls::Controls;
-    use crate::components::overlays::NoticeOverlay;
-    Ok(view! {
-        <NoticeOverlay config=config />
-        <Controls stage=stage />
+part! { chat,
+    /// The chat beside the video.
+    pub fn chat_panel(config: ChatConfig) {
+        use crate::components::chat_panel::ChatPanel;
+        Ok(view! { <ChatPanel config=config /> }.into_any())
     }
-    .into_any())
 }
 
-/// The poll, quiz and product cards: over the picture, or in a panel under it on small screens
-/// (in the same file).
-#[wasm_split(stage, fallible, wasm_split_path = ::leptos::wasm_split)]
-pub fn overlay_cards() -> Result<AnyView, NotLoaded> {
-    use crate::components::overlays::OverlayCards;
-    Ok(view! { <OverlayCards /> }.into_any())
-}
-
-/// The tray of recent products under the video (in the same file).
-#[wasm_split(stage, fallible, wasm_split_path = ::leptos::wasm_split)]
-pub fn product_tray() -> Result<AnyView, NotLoaded> {
-    use crate::components::overlays::Tray;
-    Ok(view! { <Tray /> }.into_any())
-}
-
-/// A real-time stage's overlays under its grid — the notice, the cards and the tray, from the
-/// room's `app:stage-overlay` events (in the same file as the channel's overlays).
-#[wasm_split(stage, fallible, wasm_split_path = ::leptos::wasm_split)]
-pub fn stage_board(config: Signal<Option<ViewerConfig>>) -> Result<AnyView, NotLoaded> {
-    use crate::components::overlays::{NoticeOverlay, OverlayCards, Tray};
-    Ok(view! {
-        <div class="stage-board" data-testid="stage-board">
+part! { stage,
+    /// What is drawn over the video: the notice from timed metadata (and the reading of cues), the
+    /// control bar with the captions, and the keyboard shortcuts.
+    pub fn over_the_video(stage: NodeRef<Div>, config: Signal<Option<ViewerConfig>>) {
+        use crate::components::controls::Controls;
+        use crate::components::overlays::NoticeOverlay;
+        Ok(view! {
             <NoticeOverlay config=config />
-            <OverlayCards />
-            <Tray />
-        </div>
+            <Controls stage=stage />
+        }
+        .into_any())
     }
-    .into_any())
 }
 
-/// The embed API, for a viewer in a host page's iframe (nothing to show).
-#[wasm_split(embed, fallible, wasm_split_path = ::leptos::wasm_split)]
-pub fn embed_api(allowlist: Allowlist) -> Result<AnyView, NotLoaded> {
-    use crate::hooks::use_embed_api::use_embed_api;
-    use crate::hooks::use_ivs_player::UseIvsPlayerReturn;
-    use crate::hooks::use_polls::PollsStore;
-    use_embed_api(allowlist, expect_context::<UseIvsPlayerReturn>(), use_context::<PollsStore>());
-    Ok(().into_any())
+part! { stage,
+    /// The poll, quiz and product cards: over the picture, or in a panel under it on small screens
+    /// (in the same file).
+    pub fn overlay_cards() {
+        use crate::components::overlays::OverlayCards;
+        Ok(view! { <OverlayCards /> }.into_any())
+    }
 }
 
-/// The real-time stage page's grid (`/stage`), in a file of its own: the channel's viewers never
-/// fetch it.
-#[wasm_split(realtime, fallible, wasm_split_path = ::leptos::wasm_split)]
-pub fn stage_view(token_url: String) -> Result<AnyView, NotLoaded> {
-    use crate::components::stage_view::StageView;
-    Ok(view! { <StageView token_url=token_url /> }.into_any())
+part! { stage,
+    /// The tray of recent products under the video (in the same file).
+    pub fn product_tray() {
+        use crate::components::overlays::Tray;
+        Ok(view! { <Tray /> }.into_any())
+    }
 }
 
-/// The past broadcasts page (`/past`), in a file of its own.
-#[wasm_split(recordings, fallible, wasm_split_path = ::leptos::wasm_split)]
-pub fn past_broadcasts(url: String) -> Result<AnyView, NotLoaded> {
-    use crate::components::past_broadcasts::PastBroadcasts;
-    Ok(view! { <PastBroadcasts url=url /> }.into_any())
+part! { stage,
+    /// A real-time stage's overlays under its grid — the notice, the cards and the tray, from the
+    /// room's `app:stage-overlay` events (in the same file as the channel's overlays).
+    pub fn stage_board(config: Signal<Option<ViewerConfig>>) {
+        use crate::components::overlays::{NoticeOverlay, OverlayCards, Tray};
+        Ok(view! {
+            <div class="stage-board" data-testid="stage-board">
+                <NoticeOverlay config=config />
+                <OverlayCards />
+                <Tray />
+            </div>
+        }
+        .into_any())
+    }
 }
 
-/// The embed code generator page (`/embed-code`).
-#[wasm_split(embed_code, fallible, wasm_split_path = ::leptos::wasm_split)]
-pub fn embed_builder() -> Result<AnyView, NotLoaded> {
-    use crate::components::embed_builder::EmbedBuilder;
-    Ok(view! { <EmbedBuilder /> }.into_any())
+part! { embed,
+    /// The embed API, for a viewer in a host page's iframe (nothing to show).
+    pub fn embed_api(allowlist: Allowlist) {
+        use crate::hooks::use_embed_api::use_embed_api;
+        use crate::hooks::use_ivs_player::UseIvsPlayerReturn;
+        use crate::hooks::use_polls::PollsStore;
+        use_embed_api(allowlist, expect_context::<UseIvsPlayerReturn>(), use_context::<PollsStore>());
+        Ok(().into_any())
+    }
+}
+
+part! { realtime,
+    /// The real-time stage page's grid (`/stage`), in a file of its own: the channel's viewers never
+    /// fetch it.
+    pub fn stage_view(token_url: String) {
+        use crate::components::stage_view::StageView;
+        Ok(view! { <StageView token_url=token_url /> }.into_any())
+    }
+}
+
+part! { recordings,
+    /// The past broadcasts page (`/past`), in a file of its own.
+    pub fn past_broadcasts(url: String) {
+        use crate::components::past_broadcasts::PastBroadcasts;
+        Ok(view! { <PastBroadcasts url=url /> }.into_any())
+    }
+}
+
+part! { embed_code,
+    /// The embed code generator page (`/embed-code`).
+    pub fn embed_builder() {
+        use crate::components::embed_builder::EmbedBuilder;
+        Ok(view! { <EmbedBuilder /> }.into_any())
+    }
 }
 
 /// Shows what `load` builds once its part has arrived — nothing before. While the part cannot be

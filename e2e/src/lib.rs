@@ -12,6 +12,7 @@
 //! | `broadcaster.rs` | an RTMP broadcaster (ffmpeg) |
 //! | `stage.rs` | a stage participant in a browser page (WHIP publish and subscribe) |
 //! | `temp.rs` | temporary directories |
+//! | `serve.rs` | static files as another site or a CDN serves them |
 //! | `tls.rs` | a test certificate authority |
 //! | `proxy.rs` | Caddy, the reverse proxy in front of the site (TLS) |
 //!
@@ -23,6 +24,7 @@ pub mod chromium;
 pub mod events;
 pub mod http;
 pub mod redis;
+pub mod serve;
 pub mod stack;
 pub mod stage;
 pub mod temp;
@@ -36,6 +38,7 @@ pub use chromium::{eval, open_playing, text, wait_for, Chromium, CSP_WATCH, PLAY
 pub use events::EventSink;
 pub use http::{http, http_with};
 pub use redis::Redis;
+pub use serve::serve_dir;
 pub use stack::*;
 pub use temp::{copy_dir, TempDir};
 pub use webdriver::{firefox_available, webkit_available, Driven};

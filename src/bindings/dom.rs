@@ -99,12 +99,26 @@ pub fn is_picture_in_picture() -> bool {
     document().and_then(|d| Reflect::get(&d, &"pictureInPictureElement".into()).ok()).is_some_and(|v| !v.is_null() && !v.is_undefined())
 }
 
-/// Listens to `keydown` on the window until dropped; the handler returns true when it used the
-/// key (its default action is then prevented).
-pub fn on_key(handler: impl Fn(Key) -> bool + 'static) -> Option<Listener> {
+/// Where a viewer's keyboard shortcuts apply: the whole page (no context: the site's own
+/// viewer), or only while focus is inside this element (`<ivs-viewer>`: one page may hold several,
+/// each taking the keys pressed within it).
+#[derive(Clone)]
+pub struct KeyScope(pub Element);
+
+/// Listens to `keydown` on the window until dropped — only for keys pressed inside `scope`, when
+/// given; the handler returns true when it used the key (its default action is then prevented).
+pub fn on_key(scope: Option<KeyScope>, handler: impl Fn(Key) -> bool + 'static) -> Option<Listener> {
     Listener::new(web_sys::window()?.into(), "keydown", false, move |event: web_sys::Event| {
+        // The element the key was pressed in, inside any shadow root (the event's target is
+        // retargeted to the shadow host by the time it reaches the window).
+        let path = event.composed_path();
+        if let Some(KeyScope(scope)) = &scope {
+            if !path.includes(scope, 0) {
+                return;
+            }
+        }
+        let target = path.get(0).dyn_into::<Element>().ok().or_else(|| event.target().and_then(|t| t.dyn_into::<Element>().ok()));
         let Ok(event) = event.dyn_into::<KeyboardEvent>() else { return };
-        let target = event.target().and_then(|t| t.dyn_into::<Element>().ok());
         let in_text = target.as_ref().is_some_and(|t| matches!(t.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT") || t.has_attribute("contenteditable"));
         // A focused button or link keeps Space and Enter for itself.
         let on_control = target.as_ref().is_some_and(|t| matches!(t.tag_name().as_str(), "BUTTON" | "A"));

@@ -130,6 +130,12 @@ pub struct SdkAssets {
 }
 
 impl SdkAssets {
+    /// The assets in `folder` (an absolute URL ending in `/`): where a package keeps its copy.
+    pub fn in_folder(folder: &str) -> Self {
+        let resolve = |file: &str| web_sys::Url::new_with_base(file, folder).map(|u| u.href()).unwrap_or_default();
+        Self { wasm_worker: resolve("amazon-ivs-wasmworker.min.js"), wasm_binary: resolve("amazon-ivs-wasmworker.min.wasm") }
+    }
+
     /// The assets beside the SDK's script (in the folder the build names by its content, under
     /// `ivs/`), or under `ivs/` when the page names no SDK script.
     pub fn beside_page() -> Self {

@@ -55,7 +55,7 @@ pub fn Controls(
         }
     };
 
-    let keys = on_key(move |key| {
+    let keys = on_key(use_context::<crate::bindings::dom::KeyScope>(), move |key| {
         let Some(action) = shortcut(&key.key, key.in_text, key.modifier) else { return false };
         match action {
             Shortcut::TogglePlay => toggle_play(),

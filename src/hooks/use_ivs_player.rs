@@ -290,8 +290,14 @@ impl UseIvsPlayerReturn {
     }
 }
 
-/// Creates an IVS player now; [`UseIvsPlayerReturn::start`] attaches and plays it.
+/// Creates an IVS player now, with the SDK's files beside its script in the page;
+/// [`UseIvsPlayerReturn::start`] attaches and plays it.
 pub fn use_ivs_player() -> UseIvsPlayerReturn {
+    use_ivs_player_with(SdkAssets::beside_page())
+}
+
+/// [`use_ivs_player`], with the SDK's worker files at `assets`.
+pub fn use_ivs_player_with(assets: SdkAssets) -> UseIvsPlayerReturn {
     let (status, set_status) = signal(Status::Loading);
     let board = RwSignal::new(Board::default());
     let pending_cues = RwSignal::new(Vec::new());
@@ -383,7 +389,7 @@ pub fn use_ivs_player() -> UseIvsPlayerReturn {
         }
     };
 
-    match Player::create(&SdkAssets::beside_page(), on_event) {
+    match Player::create(&assets, on_event) {
         Ok(Created { player, early_events }) => {
             log::info!("IVS player {} ready", player.version());
             // A stream the start-up script loaded is retried like any other, even before the

@@ -1,0 +1,197 @@
+//! End to end: `<ivs-viewer>`, the npm package (`pkg/`, built by scripts/package.sh), as a site
+//! uses it — served from a CDN origin, imported by a plain page on another origin under a strict
+//! Content-Security-Policy (no `'unsafe-inline'`), two elements on the page, each playing the
+//! local IVS's channel with its own state; the element's events, methods and styling hooks; and
+//! importing the package in Node (as server-side rendering does) defines nothing and throws nothing.
+
+use std::time::Duration;
+
+use chromiumoxide::Page;
+use ivs_e2e::{eval, root, serve_dir, wait_for, Chromium, Stack, TempDir};
+
+/// Collects the elements' events from the first script on (`window.__events`: [id, type, detail]).
+const EVENTS: &str = "window.__events = []; for (const type of ['statechange', 'cue', 'error']) \
+    document.addEventListener(type, e => window.__events.push([e.target.id, type, e.detail]), true);";
+
+fn package() -> std::path::PathBuf {
+    let pkg = root().join("pkg");
+    assert!(pkg.join("ivs-viewer.js").exists(), "pkg/: build the package first (bash scripts/package.sh)");
+    pkg
+}
+
+async fn state(page: &Page, id: &str) -> anyhow::Result<String> {
+    eval(page, &format!("document.getElementById('{id}').state")).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_page_on_another_origin_plays_two_elements_from_a_cdn_under_a_strict_policy() -> anyhow::Result<()> {
+    let stack = Stack::start()?;
+    let cdn = serve_dir(&package(), true).await?;
+    let shop = TempDir::new("shop")?;
+    let playback = stack.playback_url();
+    let policy = format!(
+        "default-src 'self'; script-src 'self' {cdn} 'wasm-unsafe-eval'; style-src 'self'; worker-src blob:; media-src blob:; \
+         connect-src 'self' {cdn} {} https://prod.ivs-device-config.live-video.net; img-src 'self' data:; object-src 'none'; base-uri 'none'",
+        stack.playback
+    );
+    std::fs::write(
+        shop.0.join("index.html"),
+        format!(
+            r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{policy}">
+<title>A shop</title>
+<link rel="stylesheet" href="shop.css">
+<script type="module" src="{cdn}/ivs-viewer.js"></script>
+</head><body>
+<h1>Today's show</h1>
+<ivs-viewer id="a" playback-url="{playback}" muted></ivs-viewer>
+<ivs-viewer id="b" playback-url="{playback}" muted controls="false"></ivs-viewer>
+</body></html>"#
+        ),
+    )?;
+    std::fs::write(
+        shop.0.join("shop.css"),
+        "ivs-viewer { display: block; width: 480px; }\n#a { --ivs-accent: rgb(4, 5, 6); }\nivs-viewer::part(viewer) { outline: 3px solid rgb(1, 2, 3); }\n",
+    )?;
+    let site = serve_dir(&shop.0, false).await?;
+
+    let chromium = Chromium::launch().await?;
+    let page = chromium.open("about:blank").await?;
+    page.evaluate_on_new_document(EVENTS).await?;
+    page.goto(format!("{site}/index.html")).await?;
+    for id in ["a", "b"] {
+        wait_for(&page, &format!("document.getElementById('{id}').state === 'Playing'"), Duration::from_secs(30)).await?;
+    }
+    let heard: Vec<(String, String, serde_json::Value)> = eval(&page, "window.__events").await?;
+    for id in ["a", "b"] {
+        assert!(
+            heard.iter().any(|(who, kind, detail)| who == id && kind == "statechange" && detail["state"] == "Playing"),
+            "{id} told its page it plays: {heard:?}"
+        );
+    }
+    // The SDK is loaded once for the page, beside the package, however many elements there are.
+    let sdk_scripts: usize = eval(&page, "document.querySelectorAll('script[src*=\"amazon-ivs-player\"]').length").await?;
+    assert_eq!(sdk_scripts, 1);
+
+    // Each element keeps its own state: pausing one leaves the other playing.
+    eval::<bool>(&page, "(document.getElementById('a').pause(), true)").await?;
+    wait_for(&page, "document.getElementById('a').state !== 'Playing'", Duration::from_secs(10)).await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(state(&page, "b").await?, "Playing");
+    eval::<bool>(&page, "(document.getElementById('a').play(), true)").await?;
+    wait_for(&page, "document.getElementById('a').state === 'Playing'", Duration::from_secs(10)).await?;
+
+    // Properties and methods.
+    let qualities: Vec<String> = eval(&page, "document.getElementById('a').qualities").await?;
+    assert!(!qualities.is_empty(), "renditions are named");
+    eval::<bool>(&page, "(document.getElementById('a').volume = 0.25, true)").await?;
+    let volume: f64 = eval(&page, "document.getElementById('a').volume").await?;
+    assert!((volume - 0.25).abs() < 0.01, "{volume}");
+    let muted: bool = eval(&page, "document.getElementById('a').muted").await?;
+    assert!(muted, "started muted as its attribute says");
+
+    // Timed metadata reaches every element as a `cue` event.
+    assert_eq!(stack.put_metadata(r#"{"type":"notice","text":"Doors open"}"#)?, 204);
+    wait_for(
+        &page,
+        "['a', 'b'].every(id => window.__events.some(([who, type, d]) => who === id && type === 'cue' && d.text.includes('Doors open')))",
+        Duration::from_secs(15),
+    )
+    .await?;
+
+    // Styling hooks: the page's custom property and ::part reach into the shadow root; the
+    // `controls="false"` element has no control bar to see.
+    let accent: String =
+        eval(&page, "getComputedStyle(document.getElementById('a').shadowRoot.querySelector('.app')).getPropertyValue('--ivs-accent').trim()").await?;
+    assert_eq!(accent, "rgb(4, 5, 6)");
+    let outline: String = eval(&page, "getComputedStyle(document.getElementById('b').shadowRoot.querySelector('[part=viewer]')).outlineColor").await?;
+    assert_eq!(outline, "rgb(1, 2, 3)");
+    wait_for(&page, "!!document.getElementById('a').shadowRoot.querySelector('.controls')", Duration::from_secs(10)).await?;
+    let hidden: bool = eval(
+        &page,
+        "(() => { const bar = document.getElementById('b').shadowRoot.querySelector('.controls'); return !bar || getComputedStyle(bar).display === 'none'; })()",
+    )
+    .await?;
+    assert!(hidden, "controls=false shows no control bar");
+    // The page's own text is not the element's: nothing leaked out of the shadow root.
+    let text: String = eval(&page, "document.body.innerText.trim()").await?;
+    assert_eq!(text, "Today's show");
+
+    // Taken out of the page, an element stops; put back, it plays again.
+    eval::<bool>(&page, "(window.__a = document.getElementById('a'), window.__a.remove(), true)").await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let emptied: usize = eval(&page, "window.__a.shadowRoot.childElementCount").await?;
+    assert_eq!(emptied, 0, "a removed element leaves nothing running");
+    eval::<bool>(&page, "(document.body.append(window.__a), true)").await?;
+    wait_for(&page, "window.__a.state === 'Playing'", Duration::from_secs(30)).await?;
+    // The strict policy was never broken (checked as the browser closes).
+    chromium.close().await;
+    Ok(())
+}
+
+/// A bad element says why in its place and in an `error` event, and leaves the page working.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_element_without_a_playback_url_says_so() -> anyhow::Result<()> {
+    let cdn = serve_dir(&package(), true).await?;
+    let shop = TempDir::new("shop")?;
+    std::fs::write(
+        shop.0.join("index.html"),
+        format!(r#"<!doctype html><meta charset="utf-8"><script type="module" src="{cdn}/ivs-viewer.js"></script><ivs-viewer id="x"></ivs-viewer><p id="after">still here</p>"#),
+    )?;
+    let site = serve_dir(&shop.0, false).await?;
+    let chromium = Chromium::launch().await?;
+    let page = chromium.open("about:blank").await?;
+    page.evaluate_on_new_document(EVENTS).await?;
+    page.goto(format!("{site}/index.html")).await?;
+    wait_for(&page, "window.__events.some(([who, type]) => who === 'x' && type === 'error')", Duration::from_secs(10)).await?;
+    let said: String = eval(&page, "document.getElementById('x').shadowRoot.querySelector('[part=error]').textContent").await?;
+    assert!(said.contains("playback-url"), "{said}");
+    let after: String = eval(&page, "document.getElementById('after').textContent").await?;
+    assert_eq!(after, "still here");
+    chromium.close().await;
+    Ok(())
+}
+
+/// Importing the package where there is no DOM (Node; server-side rendering) defines nothing and
+/// throws nothing.
+#[test]
+fn importing_the_package_in_node_does_nothing_and_throws_nothing() {
+    let entry = package().join("ivs-viewer.js");
+    let script = format!(
+        "import({:?}).then(m => {{ if (m.default !== null || m.IvsViewer !== null) throw new Error('defined without a DOM'); console.log('nothing defined'); }})",
+        format!("file://{}", entry.display())
+    );
+    let output = std::process::Command::new("node").args(["--input-type=module", "-e", &script]).output().expect("node");
+    let said = String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success() && said.contains("nothing defined"), "{said}");
+}
+
+/// `npm pack` makes the tarball a site installs, with the element, its types, its stylesheet,
+/// its WebAssembly and the SDK beside it, and a package.json whose entry points exist.
+#[test]
+fn npm_pack_gives_an_installable_tarball() {
+    let pkg = package();
+    let output = std::process::Command::new("npm").args(["pack", "--dry-run", "--json"]).current_dir(&pkg).output().expect("npm");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let packed: serde_json::Value = serde_json::from_slice(&output.stdout).expect("npm's JSON");
+    let files: Vec<&str> = packed[0]["files"].as_array().expect("files").iter().filter_map(|f| f["path"].as_str()).collect();
+    for needed in [
+        "package.json",
+        "README.md",
+        "ivs-viewer.js",
+        "ivs-viewer.d.ts",
+        "ivs-viewer.css",
+        "ivs_viewer_element.js",
+        "ivs_viewer_element_bg.wasm",
+        "ivs/amazon-ivs-player.min.js",
+        "ivs/amazon-ivs-wasmworker.min.wasm",
+    ] {
+        assert!(files.contains(&needed), "{needed} is not in the tarball: {files:?}");
+    }
+    let manifest: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(pkg.join("package.json")).unwrap()).unwrap();
+    assert_eq!(manifest["name"], "ivs-viewer");
+    for entry in [&manifest["exports"]["."]["default"], &manifest["exports"]["."]["types"], &manifest["types"]] {
+        assert!(pkg.join(entry.as_str().unwrap()).exists(), "{entry} is named but missing");
+    }
+}

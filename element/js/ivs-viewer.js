@@ -1,0 +1,204 @@
+// <ivs-viewer>: the IVS viewer as a custom element.
+//
+// Importing this module does nothing but define the element — and only in a browser: in Node or
+// during server-side rendering it defines nothing and throws nothing. The element renders nothing
+// until it is upgraded and connected; then it attaches a shadow root, adopts its stylesheet (a
+// constructable one: no 'unsafe-inline' needed), loads the IVS Player SDK once for the page (the
+// package's copy beside this file, or `IvsViewer.sdkUrl`, or one the page loaded already) and the
+// viewer's WebAssembly, and mounts the viewer.
+
+const here = new URL('./', import.meta.url);
+
+/** Where the IVS Player SDK's script is loaded from; a page that bundles its own sets this first. */
+export const settings = {
+  sdkUrl: null, // null: the package's copy, ./ivs/amazon-ivs-player.min.js
+  sdkFolder: null, // the folder with its worker files; null: the SDK script's own folder
+};
+
+let wasm;
+let sdk;
+let sheet;
+
+function loadWasm() {
+  wasm ??= import('./ivs_viewer_element.js').then(async (module) => {
+    await module.default({ module_or_path: new URL('ivs_viewer_element_bg.wasm', here) });
+    return module;
+  });
+  return wasm;
+}
+
+function sdkScript() {
+  return settings.sdkUrl ?? new URL('ivs/amazon-ivs-player.min.js', here).href;
+}
+
+function loadSdk() {
+  if (globalThis.IVSPlayer) return Promise.resolve();
+  sdk ??= new Promise((resolve, reject) => {
+    const script = document.createElement('script');
+    script.src = sdkScript();
+    script.onload = () => resolve();
+    script.onerror = () => {
+      sdk = null;
+      reject(new Error(`the IVS Player SDK could not be loaded from ${script.src}`));
+    };
+    document.head.append(script);
+  });
+  return sdk;
+}
+
+function loadSheet() {
+  sheet ??= fetch(new URL('ivs-viewer.css', here))
+    .then((answer) => (answer.ok ? answer.text() : Promise.reject(new Error(`ivs-viewer.css: ${answer.status}`))))
+    .then((css) => {
+      const made = new CSSStyleSheet();
+      made.replaceSync(css);
+      return made;
+    });
+  return sheet;
+}
+
+const flag = (element, name, fallback) => (element.hasAttribute(name) ? element.getAttribute(name) !== 'false' : fallback);
+
+function defineElement() {
+  class IvsViewerElement extends HTMLElement {
+    static observedAttributes = ['playback-url', 'muted', 'autoplay', 'controls'];
+
+    #mounted = null;
+    #root = null;
+    #starting = null;
+
+    connectedCallback() {
+      this.#starting ??= this.#start().catch((error) => this.#fail(error));
+    }
+
+    disconnectedCallback() {
+      // Moved within the page: connectedCallback follows at once; keep the viewer then.
+      queueMicrotask(() => {
+        if (!this.isConnected) this.#stop();
+      });
+    }
+
+    attributeChangedCallback(name, before, after) {
+      if (before === after || !this.#mounted) return;
+      if (name === 'muted') this.#mounted.setMuted(after !== null && after !== 'false');
+      else if (name === 'playback-url' || name === 'controls' || name === 'autoplay') this.#restart();
+    }
+
+    async #start() {
+      const url = this.getAttribute('playback-url');
+      const shadow = this.shadowRoot ?? this.attachShadow({ mode: 'open' });
+      if (!url) throw new Error('the playback-url attribute is missing');
+      const [module, styles] = await Promise.all([loadWasm(), loadSheet(), loadSdk()]);
+      shadow.adoptedStyleSheets = [styles];
+      if (!this.isConnected) return;
+      this.#root = document.createElement('div');
+      this.#root.className = 'ivs-root';
+      shadow.replaceChildren(this.#root);
+      const folder = settings.sdkFolder ?? new URL('./', new URL(sdkScript(), document.baseURI)).href;
+      const options = {
+        config: {
+          playbackUrl: new URL(url, document.baseURI).href,
+          autoplay: flag(this, 'autoplay', true),
+          muted: flag(this, 'muted', false),
+          allowQueryOverrides: false,
+        },
+        sdkFolder: folder,
+        controls: flag(this, 'controls', true),
+      };
+      this.#mounted = module.mount(this, this.#root, JSON.stringify(options));
+    }
+
+    #stop() {
+      this.#mounted?.unmount();
+      this.#mounted = null;
+      this.#starting = null;
+      this.shadowRoot?.replaceChildren();
+    }
+
+    #restart() {
+      this.#stop();
+      if (this.isConnected) this.connectedCallback();
+    }
+
+    #fail(error) {
+      this.#starting = null;
+      const message = error instanceof Error ? error.message : String(error);
+      const shadow = this.shadowRoot ?? this.attachShadow({ mode: 'open' });
+      const line = document.createElement('p');
+      line.setAttribute('part', 'error');
+      line.setAttribute('role', 'alert');
+      line.textContent = `The player could not start: ${message}.`;
+      shadow.replaceChildren(line);
+      this.dispatchEvent(new CustomEvent('error', { detail: { message }, bubbles: true, composed: true }));
+    }
+
+    /** Resolves once the viewer is mounted (or rejects with why it could not be). */
+    get ready() {
+      return this.#starting ?? Promise.resolve();
+    }
+
+    play() {
+      this.#mounted?.play();
+    }
+
+    pause() {
+      this.#mounted?.pause();
+    }
+
+    seek(seconds) {
+      this.#mounted?.seek(Number(seconds));
+    }
+
+    get state() {
+      return this.#mounted?.state() ?? 'Loading';
+    }
+
+    get muted() {
+      return this.#mounted?.muted() ?? flag(this, 'muted', false);
+    }
+
+    set muted(value) {
+      this.toggleAttribute('muted', Boolean(value));
+    }
+
+    get volume() {
+      return this.#mounted?.volume() ?? 1;
+    }
+
+    set volume(value) {
+      this.#mounted?.setVolume(Number(value));
+    }
+
+    get qualities() {
+      return this.#mounted?.qualities() ?? [];
+    }
+
+    get quality() {
+      return this.#mounted?.quality() ?? null;
+    }
+
+    set quality(name) {
+      if (this.#mounted && !this.#mounted.setQuality(String(name))) {
+        this.dispatchEvent(new CustomEvent('error', { detail: { message: `there is no quality named “${name}”` }, bubbles: true, composed: true }));
+      }
+    }
+
+    get playbackUrl() {
+      return this.getAttribute('playback-url');
+    }
+
+    set playbackUrl(url) {
+      this.setAttribute('playback-url', url);
+    }
+  }
+  customElements.define('ivs-viewer', IvsViewerElement);
+  return IvsViewerElement;
+}
+
+/** The element's class, or null where there is no DOM (Node, server-side rendering). */
+export const IvsViewer =
+  typeof customElements !== 'undefined' && typeof HTMLElement !== 'undefined'
+    ? customElements.get('ivs-viewer') ?? defineElement()
+    : null;
+
+export default IvsViewer;
