@@ -195,7 +195,7 @@ fn the_architecture_names_every_file() {
             }
         }
     };
-    for dir in ["src", "server/src", "local/src", "proto/src", "codecs/src", "e2e/src", "scripts", "deploy"] {
+    for dir in ["src", "server/src", "local/src", "proto/src", "codecs/src", "element/src", "element/js", "e2e/src", "scripts", "deploy"] {
         visit(&root().join(dir));
     }
     assert!(missing.is_empty(), "docs/ARCHITECTURE.md does not name: {missing:?}");
