@@ -56,30 +56,45 @@ impl Chromium {
         Self::launch_with("no-user-gesture-required", vec![format!("--ignore-certificate-errors-spki-list={spki_sha256}")]).await
     }
 
+    /// [`launch_trusting`](Self::launch_trusting), with every `*.test` name resolving to
+    /// loopback: several sites (`https://shop.test:…`, `https://live.test:…`) on one machine.
+    pub async fn launch_with_test_sites(spki_sha256: &str) -> anyhow::Result<Self> {
+        let flags = vec![format!("--ignore-certificate-errors-spki-list={spki_sha256}"), "--host-resolver-rules=MAP *.test 127.0.0.1".to_owned()];
+        Self::launch_with("no-user-gesture-required", flags).await
+    }
+
     async fn launch_with(policy: &str, extra: Vec<String>) -> anyhow::Result<Self> {
         let profile = TempDir::new("chromium-profile")?;
         let executable = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        let mut flags: Vec<String> = [
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--mute-audio",
+            // Stages: a fake camera and microphone, granted without a prompt, and WebRTC
+            // candidates on loopback (where the local IVS's media socket listens).
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            "--allow-loopback-in-peer-connection",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        flags.push(format!("--autoplay-policy={policy}"));
+        flags.extend(extra);
         let config = BrowserConfig::builder()
             .chrome_executable(executable)
             .no_sandbox()
             .user_data_dir(&profile.0)
             .window_size(1280, 800)
-            .args([
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--mute-audio",
-                // Stages: a fake camera and microphone, granted without a prompt, and WebRTC
-                // candidates on loopback (where the local IVS's media socket listens).
-                "--use-fake-device-for-media-stream",
-                "--use-fake-ui-for-media-stream",
-                "--allow-loopback-in-peer-connection",
-            ])
-            .arg(format!("--autoplay-policy={policy}"))
-            .args(extra)
+            // chromiumoxide writes the `--` itself: a flag given with its own would reach
+            // Chromium as `----flag`, which it ignores.
+            .args(flags.iter().map(|flag| flag.trim_start_matches('-').to_owned()))
+            // Certificates are checked as a browser checks them (chromiumoxide ignores their
+            // errors unless told): a test trusts its own CA's server by its key, no other.
+            .respect_https_errors()
             .build()
             .map_err(|e| anyhow::anyhow!("browser config: {e}"))?;
         let (browser, mut events) = Browser::launch(config).await.context("launching Chromium")?;

@@ -1,5 +1,5 @@
-//! A test certificate authority: the CA and one certificate it signed for `localhost` and
-//! `127.0.0.1`, as PEM files, for the TLS a production deployment speaks (the reverse proxy,
+//! A test certificate authority: the CA and one certificate it signed for `localhost`,
+//! `127.0.0.1` and the sites `live.test`, `shop.test` and `evil.test`, as PEM files, for the TLS a production deployment speaks (the reverse proxy,
 //! Redis). Clients are told to trust the CA (`redis_ca_file`, `--ca-file`, `SSL_CERT_FILE`);
 //! Chromium is told the certificate's key ([`TestCa::spki_sha256`]).
 
@@ -36,7 +36,10 @@ impl TestCa {
         let issuer = Issuer::new(ca_params, ca_key);
 
         let key = KeyPair::generate()?;
-        let mut params = CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])?;
+        // Loopback by name and address, and the `.test` names tests map to loopback in Chromium
+        // (`--host-resolver-rules`) to play several sites on one machine.
+        let names = ["localhost", "127.0.0.1", "live.test", "shop.test", "evil.test"];
+        let mut params = CertificateParams::new(names.map(str::to_owned).to_vec())?;
         params.distinguished_name.push(DnType::CommonName, "localhost");
         let cert = params.signed_by(&key, &issuer)?;
         let spki_sha256 = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(key.subject_public_key_info()));

@@ -195,3 +195,116 @@ fn npm_pack_gives_an_installable_tarball() {
         assert!(pkg.join(entry.as_str().unwrap()).exists(), "{entry} is named but missing");
     }
 }
+
+/// Types `text` where the focus is (inside a shadow root too) and presses Enter, as a person does.
+async fn type_and_enter(page: &Page, text: &str) -> anyhow::Result<()> {
+    use chromiumoxide::cdp::browser_protocol::input::{DispatchKeyEventParams, DispatchKeyEventType, InsertTextParams};
+    page.execute(InsertTextParams::new(text)).await?;
+    for kind in [DispatchKeyEventType::KeyDown, DispatchKeyEventType::KeyUp] {
+        let key = DispatchKeyEventParams::builder().r#type(kind).key("Enter").code("Enter").windows_virtual_key_code(13).text("\r").build().map_err(anyhow::Error::msg)?;
+        page.execute(key).await?;
+    }
+    Ok(())
+}
+
+/// `<ivs-viewer site="https://live.test">` on a shop's page at `https://shop.test` (another site,
+/// listed in the site server's `embed_origins`): the site's configuration, identity (a
+/// partitioned cookie), chat and polls work there — the visitor votes and chats. The same element
+/// on a page the site does not list (`https://evil.test`) gets nothing from it and says so, and
+/// that page cannot vote in the visitor's name.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_shop_on_another_site_votes_and_chats_through_the_site_server_and_a_stranger_cannot() -> anyhow::Result<()> {
+    use ivs_e2e::proxy::Caddy;
+    use ivs_e2e::tls::TestCa;
+    let stack = Stack::start()?;
+    let ca = TestCa::new()?;
+    let (live, shop_port, evil) = (ivs_e2e::free_port(), ivs_e2e::free_port(), ivs_e2e::free_port());
+    let (site, shop, stranger) = (format!("https://live.test:{live}"), format!("https://shop.test:{shop_port}"), format!("https://evil.test:{evil}"));
+    let work = stack.config.parent().expect("the configuration's folder").join("shop-sites");
+    std::fs::create_dir_all(&work)?;
+    let instance_port = ivs_e2e::free_port();
+    let instance = stack.start_site_instance(instance_port, |text| {
+        let data = text.lines().find(|l| l.starts_with("data_dir = ")).unwrap_or_default().to_owned();
+        text.replace(&format!("public_origin = \"http://127.0.0.1:{instance_port}\""), &format!("public_origin = \"{site}\""))
+            .replace("embed_origins = []", &format!("embed_origins = [\"{shop}\"]"))
+            .replace(&data, &format!("data_dir = {:?}", work.join("site-data").display().to_string()))
+            .replace("[identity]\n", "[identity]\ntrust_proxy = true\n")
+    })?;
+
+    // The shop's pages (and the stranger's copy of them), with the package beside them.
+    let pages = work.join("pages");
+    std::fs::create_dir_all(&pages)?;
+    std::os::unix::fs::symlink(package(), pages.join("pkg"))?;
+    std::fs::write(
+        pages.join("index.html"),
+        format!(
+            "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>Shop</title>\n<script type=\"module\" src=\"/pkg/ivs-viewer.js\"></script>\n\
+             <ivs-viewer id=\"v\" site=\"{site}\" muted></ivs-viewer>"
+        ),
+    )?;
+    let tls = format!("tls {} {}", ca.cert.display(), ca.key.display());
+    let caddyfile = work.join("Caddyfile");
+    std::fs::write(
+        &caddyfile,
+        format!(
+            "{{\n\tadmin off\n\tauto_https disable_redirects\n}}\n\
+             {site} {{\n\t{tls}\n\treverse_proxy 127.0.0.1:{instance_port}\n}}\n\
+             {shop}, {stranger} {{\n\t{tls}\n\troot * {}\n\tfile_server\n}}\n",
+            pages.display()
+        ),
+    )?;
+    let _caddy = Caddy::start(&caddyfile, &[], &[live, shop_port, evil])?;
+
+    let chromium = Chromium::launch_with_test_sites(&ca.spki_sha256).await?;
+    let page = chromium.open("about:blank").await?;
+    page.evaluate_on_new_document(EVENTS).await?;
+    page.goto(format!("{shop}/index.html")).await?;
+    let inside = |query: &str| format!("document.getElementById('v').shadowRoot.querySelector('{query}')");
+    wait_for(&page, "document.getElementById('v').state === 'Playing'", Duration::from_secs(30)).await?;
+    wait_for(&page, &format!("{}?.dataset.state === 'connected'", inside("[data-testid=chat-state]")), Duration::from_secs(20)).await?;
+
+    // The identity the site gave is the shop's partition of it: no other site's page shares it.
+    use chromiumoxide::cdp::browser_protocol::network::GetCookiesParams;
+    let cookies = page.execute(GetCookiesParams::builder().urls(vec![format!("{site}/")]).build()).await?;
+    let identity = cookies.result.cookies.iter().find(|c| c.name == "ivs_viewer").expect("an identity from the site");
+    assert!(identity.secure && identity.partition_key.is_some(), "{identity:?}");
+
+    // A poll the producer publishes: the visitor votes in the shop's page and sees it counted.
+    let auth = format!("Bearer {}", stack.operator_key);
+    let poll = r#"{"type":"poll","question":"Which colour?","options":["Red","Green","Blue"],"duration":120}"#;
+    let (status, _, answer) = ivs_e2e::http_with("POST", &format!("{}/api/overlays", instance.url), &[("Authorization", &auth)], poll)?;
+    assert_eq!(status, 200, "{answer}");
+    let poll_id = serde_json::from_str::<serde_json::Value>(&answer)?["id"].as_str().unwrap_or_default().to_owned();
+    let choices = format!("document.getElementById('v').shadowRoot.querySelectorAll('[data-testid=poll-choice]')");
+    wait_for(&page, &format!("{choices}.length === 3"), Duration::from_secs(15)).await?;
+    eval::<bool>(&page, &format!("({choices}[1].click(), true)")).await?;
+    wait_for(&page, &format!("{}?.textContent === '1 vote'", inside("[data-testid=poll-total]")), Duration::from_secs(10)).await?;
+
+    // And chats, as themselves.
+    eval::<bool>(&page, &format!("({}.focus(), true)", inside("[data-testid=chat-input]"))).await?;
+    type_and_enter(&page, "hello from the shop").await?;
+    wait_for(
+        &page,
+        "[...document.getElementById('v').shadowRoot.querySelectorAll('[data-testid=chat-message] .chat-text')].some(e => e.textContent === 'hello from the shop')",
+        Duration::from_secs(10),
+    )
+    .await?;
+
+    // A page the site does not list: the element says it may not use the site, and the page
+    // cannot vote with the visitor's identity.
+    let other = chromium.open(&format!("{stranger}/index.html")).await?;
+    wait_for(&other, "!!document.getElementById('v').shadowRoot?.querySelector('[part=error]')", Duration::from_secs(15)).await?;
+    let said: String = eval(&other, "document.getElementById('v').shadowRoot.querySelector('[part=error]').textContent").await?;
+    assert!(said.contains("does not let this page use it"), "{said}");
+    let vote = format!(
+        "fetch('{site}/api/polls/{poll_id}/vote', {{ method: 'POST', credentials: 'include', headers: {{ 'Content-Type': 'application/json' }}, body: '{{\"option\":0}}' }})\
+         .then(r => 'answered ' + r.status, e => 'blocked')"
+    );
+    let outcome: String = eval(&other, &vote).await?;
+    assert_eq!(outcome, "blocked", "the browser does not let another site's page call the site");
+    let (_, state) = ivs_e2e::http("GET", &format!("{}/api/state", instance.url), "")?;
+    let state: serde_json::Value = serde_json::from_str(&state)?;
+    assert_eq!(state["poll"]["counts"], serde_json::json!([0, 1, 0]), "only the visitor's vote counted: {state}");
+    chromium.close().await;
+    Ok(())
+}

@@ -57,11 +57,30 @@ function loadSheet() {
   return sheet;
 }
 
+// The site server's endpoints in its configuration, made absolute: they are on its origin.
+const SITE_URLS = ['chatTokenUrl', 'stateUrl', 'votesUrl', 'playbackTokenUrl', 'stageTokenUrl', 'recordingsUrl', 'clipsUrl'];
+
+/** The site server's viewer configuration (with the visitor's identity, which it may give). */
+async function siteConfig(site) {
+  let answer;
+  try {
+    answer = await fetch(new URL('config.json', site), { credentials: 'include' });
+  } catch {
+    throw new Error(`the site ${site.origin} could not be reached, or does not let this page use it (its embed_origins)`);
+  }
+  if (!answer.ok) throw new Error(`the site ${site.origin} answered ${answer.status}`);
+  const config = await answer.json();
+  for (const key of SITE_URLS) {
+    if (typeof config[key] === 'string') config[key] = new URL(config[key], site).href;
+  }
+  return config;
+}
+
 const flag = (element, name, fallback) => (element.hasAttribute(name) ? element.getAttribute(name) !== 'false' : fallback);
 
 function defineElement() {
   class IvsViewerElement extends HTMLElement {
-    static observedAttributes = ['playback-url', 'muted', 'autoplay', 'controls'];
+    static observedAttributes = ['playback-url', 'site', 'muted', 'autoplay', 'controls', 'chat'];
 
     #mounted = null;
     #root = null;
@@ -81,14 +100,19 @@ function defineElement() {
     attributeChangedCallback(name, before, after) {
       if (before === after || !this.#mounted) return;
       if (name === 'muted') this.#mounted.setMuted(after !== null && after !== 'false');
-      else if (name === 'playback-url' || name === 'controls' || name === 'autoplay') this.#restart();
+      else this.#restart();
     }
 
     async #start() {
-      const url = this.getAttribute('playback-url');
+      // A page's script may set `settings` right after importing the package.
+      await null;
       const shadow = this.shadowRoot ?? this.attachShadow({ mode: 'open' });
+      const loading = Promise.all([loadWasm(), loadSheet(), loadSdk()]);
+      const site = this.getAttribute('site');
+      const config = site ? await siteConfig(new URL(site, document.baseURI)) : {};
+      const url = this.getAttribute('playback-url') ?? config.playbackUrl;
       if (!url) throw new Error('the playback-url attribute is missing');
-      const [module, styles] = await Promise.all([loadWasm(), loadSheet(), loadSdk()]);
+      const [module, styles] = await loading;
       shadow.adoptedStyleSheets = [styles];
       if (!this.isConnected) return;
       this.#root = document.createElement('div');
@@ -97,6 +121,7 @@ function defineElement() {
       const folder = settings.sdkFolder ?? new URL('./', new URL(sdkScript(), document.baseURI)).href;
       const options = {
         config: {
+          ...config,
           playbackUrl: new URL(url, document.baseURI).href,
           autoplay: flag(this, 'autoplay', true),
           muted: flag(this, 'muted', false),
@@ -104,6 +129,7 @@ function defineElement() {
         },
         sdkFolder: folder,
         controls: flag(this, 'controls', true),
+        chat: flag(this, 'chat', true),
       };
       this.#mounted = module.mount(this, this.#root, JSON.stringify(options));
     }

@@ -20,6 +20,7 @@ use ivs_viewer::hooks::use_ivs_player::{use_ivs_player_with, UseIvsPlayerReturn}
 use ivs_viewer::hooks::use_overlay_board::OverlayBoard;
 use ivs_viewer::hooks::use_polls::provide_polls;
 use ivs_viewer::hooks::use_stream_status::provide_stream_status;
+use ivs_viewer::lazy::{chat_panel, lazy};
 use leptos::prelude::*;
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
@@ -35,6 +36,9 @@ struct Options {
     /// Show the control bar.
     #[serde(default = "yes")]
     controls: bool,
+    /// Show the chat, when the configuration has one (`site`).
+    #[serde(default = "yes")]
+    chat: bool,
 }
 
 fn yes() -> bool {
@@ -126,9 +130,9 @@ pub fn mount(host: web_sys::HtmlElement, root: web_sys::HtmlElement, options: &s
     let assets = SdkAssets::in_folder(&options.sdk_folder);
     let player = Rc::new(RefCell::new(None));
     let shared = player.clone();
-    let controls = options.controls;
+    let (controls, chat) = (options.controls, options.chat);
     let view = leptos::mount::mount_to(root, move || {
-        view! { <ElementViewer config=config assets=assets host=host shared=shared controls=controls /> }
+        view! { <ElementViewer config=config assets=assets host=host shared=shared controls=controls chat=chat /> }
     });
     Ok(Mounted { player, _view: Box::new(view) })
 }
@@ -141,6 +145,7 @@ fn ElementViewer(
     host: web_sys::HtmlElement,
     shared: Rc<RefCell<Option<UseIvsPlayerReturn>>>,
     controls: bool,
+    chat: bool,
 ) -> impl IntoView {
     provide_context(KeyScope(host.clone().into()));
     let player = use_ivs_player_with(assets);
@@ -167,10 +172,13 @@ fn ElementViewer(
             dispatch(&target, "cue", serde_json::json!({ "text": text }));
         }
     });
+    let chat = config.chat.clone().filter(|_| chat);
+    let with_chat = chat.is_some();
     let config = Signal::derive(move || Some(config.clone()));
     view! {
-        <div class="app ivs-element" class:no-controls=!controls part="viewer">
+        <div class="app ivs-element" class:no-controls=!controls class:with-chat=with_chat part="viewer">
             <Viewer config=config />
+            {chat.map(|chat| lazy(Some("chat"), move || chat_panel(chat.clone())))}
         </div>
     }
 }

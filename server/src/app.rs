@@ -51,6 +51,9 @@ pub struct App {
     pub page_policy: Arc<String>,
     pub embed_policy: Arc<String>,
     pub limits: guard::Limits,
+    /// Pages that may embed the viewer (`embed_origins`): frame it, command it, and call the
+    /// viewer's API across origins with the visitor's identity (`http/cors.rs`).
+    pub embed_origins: Arc<ivs_proto::embed::Allowlist>,
     /// The room's message length limit (as `GetRoom` said).
     pub max_message_length: usize,
     /// This instance's name in leases.
@@ -120,6 +123,8 @@ impl App {
             page_policy: Arc::new(page_policy),
             embed_policy: Arc::new(embed_policy),
             limits: guard::Limits::new(&config),
+            // Checked when the configuration was read (Config::problems).
+            embed_origins: Arc::new(ivs_proto::embed::Allowlist::parse(&config.embed_origins).unwrap_or_default()),
             config: Arc::new(config),
             ivs: parts.ivs,
             identity: parts.identity,

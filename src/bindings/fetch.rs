@@ -57,10 +57,12 @@ fn with_credentials(builder: RequestBuilder) -> RequestBuilder {
     builder.credentials(RequestCredentials::Include)
 }
 
-/// GETs `url` and returns its body as text. The request is sent when this is called, not when
-/// the future is first polled, so a caller can start it ahead of other work.
+/// GETs `url` (the site's API: with the viewer's cookies, which it needs across origins when the
+/// viewer is `<ivs-viewer site>` on another site's page) and returns its body as text. The
+/// request is sent when this is called, not when the future is first polled, so a caller can
+/// start it ahead of other work.
 pub fn fetch_text(url: &str) -> impl std::future::Future<Output = Result<String, FetchError>> + 'static {
-    send(url, Request::get(url).build()).text()
+    send(url, with_credentials(Request::get(url)).build()).text()
 }
 
 /// POSTs to `url` with the viewer's cookies and returns the body as text.

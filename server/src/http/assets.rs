@@ -11,8 +11,14 @@ use super::extract::ClientAddress;
 use crate::identity::Identity;
 use crate::App;
 
-pub async fn config(State(app): State<App>) -> Response {
-    Json(app.viewer_config.as_ref().clone()).into_response()
+pub async fn config(State(app): State<App>, ClientAddress(address): ClientAddress, headers: HeaderMap) -> Response {
+    let mut response = Json(app.viewer_config.as_ref().clone()).into_response();
+    // A viewer on another site's page (`<ivs-viewer site>`) has no page of this site to be given
+    // an identity with: it is given one with its configuration, on the same terms.
+    if super::cors::embed_origin(&app, &headers).is_some() {
+        give_identity(&app, address, &headers, &mut response);
+    }
+    response
 }
 
 /// The page, with the configuration inlined and the page's security policy. A newcomer is given
@@ -26,17 +32,23 @@ pub async fn index(State(app): State<App>, ClientAddress(address): ClientAddress
     if let Ok(policy) = HeaderValue::from_str(policy) {
         response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, policy);
     }
-    if app.identity.person(&headers).is_none() {
-        if app.limits.new_identity(address) {
-            let cookie = app.identity.cookie_for(&Identity::new_viewer());
-            if let Ok(cookie) = HeaderValue::from_str(&cookie) {
-                response.headers_mut().insert(header::SET_COOKIE, cookie);
-            }
-        } else {
-            tracing::info!(%address, "no new identity: this address had its budget");
-        }
-    }
+    give_identity(&app, address, &headers, &mut response);
     Ok(response)
+}
+
+/// An anonymous identity for a newcomer (no identity in `headers`), within its address's budget.
+fn give_identity(app: &App, address: std::net::IpAddr, headers: &HeaderMap, response: &mut Response) {
+    if app.identity.person(headers).is_some() {
+        return;
+    }
+    if app.limits.new_identity(address) {
+        let cookie = app.identity.cookie_for(&Identity::new_viewer());
+        if let Ok(cookie) = HeaderValue::from_str(&cookie) {
+            response.headers_mut().insert(header::SET_COOKIE, cookie);
+        }
+    } else {
+        tracing::info!(%address, "no new identity: this address had its budget");
+    }
 }
 
 /// Files named by their content (`main-<16 hex digits>.css`, `chunk_3-<…>.wasm`: Trunk and

@@ -18,14 +18,15 @@ use crate::guard::{client_address, constant_time_eq, same_site};
 use crate::identity::Person;
 use crate::App;
 
-/// The request comes from this site's own pages.
+/// The request comes from this site's own pages, or from a page in `embed_origins`.
 pub struct SameSite;
 
 impl FromRequestParts<App> for SameSite {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, AppError> {
-        if same_site(&parts.headers, &app.config.public_origin) {
+        // This site's pages, and the pages allowed to embed the viewer (`<ivs-viewer site>`).
+        if same_site(&parts.headers, &app.config.public_origin) || super::cors::embed_origin(app, &parts.headers).is_some() {
             Ok(Self)
         } else {
             Err(AppError::new(StatusCode::FORBIDDEN, "requests from other sites are refused"))

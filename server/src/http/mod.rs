@@ -4,7 +4,7 @@
 //! | route | who calls it |
 //! |---|---|
 //! | `GET /`, `/embed`, … | browsers: the viewer, configuration inlined (`assets.rs`) |
-//! | `GET /config.json` | a viewer served from elsewhere (`assets.rs`) |
+//! | `GET /config.json` | a viewer served from elsewhere, or `<ivs-viewer site>` on an embed origin (`assets.rs`; across origins: `cors.rs`) |
 //! | `POST /api/chat/token` | the viewer: a chat token for the person in the cookie (`tokens.rs`) |
 //! | `POST /api/playback-token` | the viewer of a private channel (`tokens.rs`) |
 //! | `POST /api/stage/token`, `GET /api/stage` | the viewer of a stage: a participant token, the line-up (`stage.rs`) |
@@ -26,6 +26,7 @@
 
 pub mod assets;
 pub mod clips;
+pub mod cors;
 pub mod error;
 pub mod events;
 pub mod extract;
@@ -54,6 +55,7 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 /// The site's routes; the built viewer is served from the configured `site_dir`.
 pub fn router(app: App) -> Router {
     let page: MethodRouter = get(assets::index).with_state(app.clone());
+    let app_for_cors = app.clone();
     // Compressed copies made at build time (scripts/precompress.mjs) are sent as they are.
     let files = ServeDir::new(&app.config.site_dir).precompressed_br().precompressed_gzip().append_index_html_on_directories(false).fallback(page);
     Router::new()
@@ -84,6 +86,7 @@ pub fn router(app: App) -> Router {
         .with_state(app)
         .fallback_service(files)
         .layer(axum::middleware::from_fn(assets::cache_policy))
+        .layer(axum::middleware::from_fn_with_state(app_for_cors, cors::embed_cors))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))

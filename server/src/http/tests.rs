@@ -24,6 +24,7 @@ use crate::ivs::{
 };
 
 const ORIGIN: &str = "https://live.example.com";
+const SHOP: &str = "https://shop.example";
 const OPERATOR_KEY: &str = "operator-key-for-the-tests";
 const EVENTS_SECRET: &str = "events-secret-for-the-tests";
 
@@ -158,6 +159,7 @@ impl Site {
         let toml = format!(
             r#"
             public_origin = "{ORIGIN}"
+            embed_origins = ["{SHOP}"]
             site_dir = "{dist}"
             data_dir = "{data}"
             [channel]
@@ -265,9 +267,9 @@ async fn the_page_inlines_the_configuration_with_its_policy_and_a_newcomers_iden
     assert!(cookie.contains("HttpOnly") && cookie.contains("Secure"), "{cookie}");
     let body = json(page).await;
     assert!(body.as_str().unwrap().contains(r#"id="ivs-viewer-config">{"#), "{body}");
-    // The embed route may be framed anywhere; a known viewer is given no second identity.
+    // The embed route may be framed by the embed origins; a known viewer is given no second identity.
     let embed = site.get("/embed", Some(&site.viewer().await)).await;
-    assert!(header_of(&embed, header::CONTENT_SECURITY_POLICY).unwrap().ends_with("frame-ancestors *"));
+    assert!(header_of(&embed, header::CONTENT_SECURITY_POLICY).unwrap().ends_with(&format!("frame-ancestors 'self' {SHOP}")));
     assert!(cookie_of(&embed).is_none());
     let config = json(site.get("/config.json", None).await).await;
     assert_eq!(config["chatTokenUrl"], "/api/chat/token");
@@ -301,6 +303,45 @@ async fn other_sites_pages_are_refused_before_anything_happens() {
         assert_eq!(json(refused).await["error"], "requests from other sites are refused");
     }
     assert!(site.ivs.calls.lock().unwrap().is_empty(), "IVS was never asked");
+}
+
+/// The `<ivs-viewer site>` element on an embed origin's page: its configuration comes with an
+/// identity and the CORS headers that let it read it; it may vote and get tokens with that
+/// identity; preflights are answered; an origin not listed gets neither headers nor service, and
+/// the operator's routes are never offered across origins.
+#[tokio::test]
+async fn an_embed_origin_uses_the_viewers_api_across_origins_and_no_other() {
+    let site = Site::new();
+    let from_shop = |path: &str| Request::get(path).header(header::ORIGIN, SHOP).body(Body::empty()).unwrap();
+    let config = site.send(from_shop("/config.json")).await;
+    assert_eq!(config.status(), StatusCode::OK);
+    assert_eq!(header_of(&config, header::ACCESS_CONTROL_ALLOW_ORIGIN), Some(SHOP));
+    assert_eq!(header_of(&config, header::ACCESS_CONTROL_ALLOW_CREDENTIALS), Some("true"));
+    assert!(header_of(&config, header::VARY).is_some_and(|v| v.contains("origin")));
+    let cookie = cookie_of(&config).expect("an identity with the configuration");
+    let set = header_of(&config, header::SET_COOKIE).unwrap();
+    assert!(set.contains("SameSite=None") && set.contains("Secure") && set.contains("Partitioned"), "{set}");
+
+    let preflight = site.send(Request::options("/api/polls/p/vote").header(header::ORIGIN, SHOP).header("access-control-request-method", "POST").body(Body::empty()).unwrap()).await;
+    assert_eq!(preflight.status(), StatusCode::NO_CONTENT);
+    assert_eq!(header_of(&preflight, header::ACCESS_CONTROL_ALLOW_ORIGIN), Some(SHOP));
+    assert!(header_of(&preflight, header::ACCESS_CONTROL_ALLOW_METHODS).is_some_and(|m| m.contains("POST")));
+
+    let token = site.post_with("/api/chat/token", &[("origin", SHOP)], Some(&cookie), "").await;
+    assert_eq!(token.status(), StatusCode::OK, "the shop's page gets a chat token for its visitor");
+    assert_eq!(header_of(&token, header::ACCESS_CONTROL_ALLOW_ORIGIN), Some(SHOP));
+
+    // Another origin: no CORS headers, no identity, no service.
+    let other = site.send(Request::get("/config.json").header(header::ORIGIN, "https://evil.example").body(Body::empty()).unwrap()).await;
+    assert_eq!(header_of(&other, header::ACCESS_CONTROL_ALLOW_ORIGIN), None);
+    assert_eq!(cookie_of(&other), None);
+    let refused = site.post_with("/api/chat/token", &[("origin", "https://evil.example")], Some(&cookie), "").await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert_eq!(header_of(&refused, header::ACCESS_CONTROL_ALLOW_ORIGIN), None);
+    // The operator's routes are not the viewer's: no CORS even for the shop.
+    let bearer = format!("Bearer {OPERATOR_KEY}");
+    let publish = site.post_with("/api/overlays", &[("origin", SHOP), ("authorization", &bearer)], None, r#"{"type":"clear"}"#).await;
+    assert_eq!(header_of(&publish, header::ACCESS_CONTROL_ALLOW_ORIGIN), None);
 }
 
 #[tokio::test]
