@@ -33,8 +33,9 @@ fn unit_command(paths: &[(&str, String)]) -> anyhow::Result<(Vec<OsString>, Vec<
 }
 
 async fn vote(page: &Page, option: usize) -> anyhow::Result<()> {
-    wait_for(page, "document.querySelectorAll('[data-testid=poll-choice]').length === 3", Duration::from_secs(10)).await?;
+    // In front first: a page in the background may be kept from drawing the card.
     page.bring_to_front().await?;
+    wait_for(page, "document.querySelectorAll('[data-testid=poll-choice]').length === 3", Duration::from_secs(20)).await?;
     let choices = page.find_elements("[data-testid=poll-choice]").await?;
     choices[option].click().await?;
     Ok(())
