@@ -159,3 +159,35 @@ async fn firefox_replays_a_past_broadcast_and_plays_a_clip_of_it() -> anyhow::Re
     ff.wait_for("document.querySelector('[data-testid=replay-bar]')?.textContent.includes('A clip')", Duration::from_secs(10)).await?;
     Ok(())
 }
+
+/// `<ivs-viewer>` from the npm package (pkg/), served from a CDN origin into a page on another
+/// origin: it plays in Gecko, tells the page through `statechange`, and pauses and plays on command.
+#[tokio::test(flavor = "multi_thread")]
+async fn firefox_plays_the_ivs_viewer_element_from_a_cdn() -> anyhow::Result<()> {
+    if !can_run() {
+        return Ok(());
+    }
+    let stack = Stack::start()?;
+    let cdn = ivs_e2e::serve_dir(&root().join("pkg"), true).await?;
+    let shop = ivs_e2e::TempDir::new("shop")?;
+    std::fs::write(
+        shop.0.join("index.html"),
+        format!(
+            r#"<!doctype html><meta charset="utf-8"><title>Shop</title>
+<script type="module" src="{cdn}/ivs-viewer.js"></script>
+<ivs-viewer id="v" playback-url="{}" muted></ivs-viewer>"#,
+            stack.playback_url()
+        ),
+    )?;
+    let site = ivs_e2e::serve_dir(&shop.0, false).await?;
+    let ff = Driven::firefox().await?;
+    ff.goto(&format!("{site}/index.html"))?;
+    ff.wait_for("document.getElementById('v').state === 'Playing'", Duration::from_secs(30)).await?;
+    let seen: bool = ff.eval("!!document.getElementById('v').shadowRoot.querySelector('video')")?;
+    assert!(seen, "the video is in the element's shadow root");
+    ff.eval::<bool>("(document.getElementById('v').pause(), true)")?;
+    ff.wait_for("document.getElementById('v').state !== 'Playing'", Duration::from_secs(10)).await?;
+    ff.eval::<bool>("(document.getElementById('v').play(), true)")?;
+    ff.wait_for("document.getElementById('v').state === 'Playing'", Duration::from_secs(10)).await?;
+    Ok(())
+}
