@@ -308,3 +308,45 @@ async fn a_shop_on_another_site_votes_and_chats_through_the_site_server_and_a_st
     chromium.close().await;
     Ok(())
 }
+
+/// A React 19 app (bundled from e2e/fixtures/react-app.jsx by esbuild, as a bundler user builds)
+/// renders the element with props, hears its `statechange` in a React state, calls its method,
+/// and brings its own copy of the IVS Player SDK, so the element loads none.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_react_app_renders_the_element_with_its_own_sdk() -> anyhow::Result<()> {
+    let stack = Stack::start()?;
+    let app = TempDir::new("react-app")?;
+    let built = std::process::Command::new(root().join("node_modules/.bin/esbuild"))
+        .arg(root().join("e2e/fixtures/react-app.jsx"))
+        .args(["--bundle", "--format=esm", "--jsx=automatic", "--minify", "--log-level=warning"])
+        .arg(format!("--alias:ivs-viewer={}", package().join("ivs-viewer.js").display()))
+        .arg(format!("--outfile={}", app.0.join("app.js").display()))
+        .current_dir(root())
+        .output()?;
+    assert!(built.status.success(), "esbuild: {}", String::from_utf8_lossy(&built.stderr));
+    // What a bundler copies for `new URL(…, import.meta.url)`: the element's files and the SDK's.
+    for file in ["ivs_viewer_element_bg.wasm", "ivs-viewer.css"] {
+        std::fs::copy(package().join(file), app.0.join(file))?;
+    }
+    std::fs::create_dir_all(app.0.join("assets"))?;
+    for file in ["amazon-ivs-wasmworker.min.js", "amazon-ivs-wasmworker.min.wasm"] {
+        std::fs::copy(root().join("node_modules/amazon-ivs-player/dist/assets").join(file), app.0.join("assets").join(file))?;
+    }
+    std::fs::write(
+        app.0.join("index.html"),
+        format!(
+            r#"<!doctype html><meta charset="utf-8"><title>React shop</title><body data-playback-url="{}"><div id="root"></div><script type="module" src="app.js"></script></body>"#,
+            stack.playback_url()
+        ),
+    )?;
+    let site = serve_dir(&app.0, false).await?;
+    let chromium = Chromium::launch().await?;
+    let page = chromium.open(&format!("{site}/index.html")).await?;
+    wait_for(&page, "document.getElementById('state')?.textContent === 'Playing'", Duration::from_secs(30)).await?;
+    let own_sdk: usize = eval(&page, "document.querySelectorAll('script[src*=\"amazon-ivs-player\"]').length").await?;
+    assert_eq!(own_sdk, 0, "the app's own SDK is used: no second copy is loaded");
+    page.find_element("#pause").await?.click().await?;
+    wait_for(&page, "!['Playing', 'waiting'].includes(document.getElementById('state').textContent)", Duration::from_secs(10)).await?;
+    chromium.close().await;
+    Ok(())
+}
