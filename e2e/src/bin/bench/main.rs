@@ -54,7 +54,8 @@ new MutationObserver((_, observer) => {
   if (document.querySelector('[data-testid=ctl-play]')) { window.__controls = performance.now(); observer.disconnect(); }
 }).observe(document, { childList: true, subtree: true });
 (function watch() {
-  const video = document.querySelector('video');
+  // The page's video, or the one in an <ivs-viewer>'s shadow root.
+  const video = document.querySelector('video') ?? document.querySelector('ivs-viewer')?.shadowRoot?.querySelector('video');
   if (video && video.requestVideoFrameCallback) {
     video.requestVideoFrameCallback(() => { window.__firstFrame = performance.now(); });
   } else {
@@ -229,6 +230,9 @@ async fn main() -> anyhow::Result<()> {
     }
     if wants("stage") {
         stage::stage().await?;
+    }
+    if wants("element") {
+        element().await?;
     }
     Ok(())
 }
@@ -467,6 +471,44 @@ async fn cue_latency() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `<ivs-viewer>` (pkg/, built by scripts/package.sh): its own files' weight, and its time to
+/// first frame beside the bare SDK page's, on one site.
+async fn element() -> anyhow::Result<()> {
+    let pkg = root().join("pkg");
+    let kb = |bytes: usize| bytes as f64 / 1024.0;
+    println!("<ivs-viewer> weight (pkg/, gzip, excluding the IVS SDK in pkg/ivs/):");
+    let mut total = 0;
+    for file in ["ivs-viewer.js", "ivs_viewer_element.js", "ivs_viewer_element_bg.wasm", "ivs-viewer.css"] {
+        let size = gzip_len(&pkg.join(file)).with_context(|| format!("pkg/{file}: build the package first (bash scripts/package.sh)"))?;
+        println!("    {file:<52} {:>7.1} KB", kb(size));
+        total += size;
+    }
+    println!("  total {:.1} KB, all a live viewer with chat loads (target ≤ 200 KB) {}", kb(total), if total <= 200 * 1024 { "✓" } else { "✗" });
+
+    let site = TempDir::new("bench-element")?;
+    copy_dir(&pkg, &site.0.join("pkg"))?;
+    let sdk = ivs_e2e::sdk_dir();
+    copy_dir(&root().join("dist/ivs"), &site.0.join("ivs"))?;
+    let bare = std::fs::read_to_string(root().join("e2e/fixtures/bare.html"))?.replace("\"ivs/", &format!("\"ivs/{sdk}/"));
+    std::fs::write(site.0.join("bare.html"), bare)?;
+    let stack = Stack::builder().serving(&site.0).start()?;
+    std::fs::write(
+        site.0.join("element.html"),
+        format!(
+            "<!doctype html><meta charset=\"utf-8\"><title>element</title><script type=\"module\" src=\"pkg/ivs-viewer.js\"></script>\n\
+             <ivs-viewer playback-url=\"{}\" muted style=\"width: 640px\"></ivs-viewer>",
+            stack.playback_url()
+        ),
+    )?;
+    let element_url = format!("{}/element.html", stack.site);
+    let bare_url = format!("{}/bare.html?playbackUrl={}", stack.site, stack.playback_url());
+    println!("(\"viewer\" below is the page with <ivs-viewer>)");
+    for network in NETWORKS {
+        startup_on(&element_url, &bare_url, network, 15).await?;
+    }
+    Ok(())
+}
+
 async fn startup_ratio(dist: &Path) -> anyhow::Result<()> {
     // One site serving both pages: the built viewer and the bare SDK page beside it.
     let site = TempDir::new("bench-site")?;
@@ -478,19 +520,19 @@ async fn startup_ratio(dist: &Path) -> anyhow::Result<()> {
     let viewer_url = format!("{}/", stack.site);
     let bare_url = format!("{}/bare.html?playbackUrl={}", stack.site, stack.playback_url());
     for network in NETWORKS {
-        startup_on(&viewer_url, &bare_url, network).await?;
+        startup_on(&viewer_url, &bare_url, network, RUNS).await?;
     }
     Ok(())
 }
 
-async fn startup_on(viewer_url: &str, bare_url: &str, network: Network) -> anyhow::Result<()> {
+async fn startup_on(viewer_url: &str, bare_url: &str, network: Network, runs: usize) -> anyhow::Result<()> {
     // One unmeasured run of each warms the stack and the OS file cache.
     startup(viewer_url, true, network).await?;
     startup(bare_url, false, network).await?;
 
     println!("Start-up on {}, ms from navigation start (player created / stream loaded / first frame [/ app started / controls]):", network.name);
     let (mut viewer, mut bare, mut app, mut controls, mut after) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for run in 0..RUNS {
+    for run in 0..runs {
         let (v, b) = if run % 2 == 0 {
             let v = startup(viewer_url, true, network).await?;
             (v, startup(bare_url, false, network).await?)
@@ -522,7 +564,7 @@ async fn startup_on(viewer_url: &str, bare_url: &str, network: Network) -> anyho
     // On loopback the target leaves room for the viewer's own page; on a mobile network its
     // weight must cost nothing (the page must not wait for it).
     let target = if network.throttle.is_some() { 1.00 } else { 1.05 };
-    println!("Time to first frame, median of {RUNS}: viewer {mv:.1} ms, bare SDK page {mb:.1} ms");
+    println!("Time to first frame, median of {runs}: viewer {mv:.1} ms, bare SDK page {mb:.1} ms");
     let verdict = if high <= target {
         "✓"
     } else if ratio <= target {
