@@ -70,6 +70,14 @@ async fn a_page_on_another_origin_plays_two_elements_from_a_cdn_under_a_strict_p
             "{id} told its page it plays: {heard:?}"
         );
     }
+    // Each plays the player it started before its WebAssembly arrived, adopted: one video, and
+    // the stand-in it waited in is gone.
+    let adopted: bool = eval(
+        &page,
+        "['a', 'b'].every(id => { const r = document.getElementById(id).shadowRoot; return r.querySelectorAll('video').length === 1 && !r.getElementById('ivs-boot'); })",
+    )
+    .await?;
+    assert!(adopted, "one player per element, adopted by the viewer");
     // The SDK is loaded once for the page, beside the package, however many elements there are.
     let sdk_scripts: usize = eval(&page, "document.querySelectorAll('script[src*=\"amazon-ivs-player\"]').length").await?;
     assert_eq!(sdk_scripts, 1);

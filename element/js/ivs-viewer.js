@@ -76,6 +76,50 @@ async function siteConfig(site) {
   return config;
 }
 
+/**
+ * The player, created and loading as soon as the SDK is there — before the viewer's WebAssembly
+ * has arrived, as the site's start-up script does — with its video in a stand-in of the viewer's
+ * layout and its events kept. The viewer adopts it as it mounts (`__ivsViewerPrewarm`).
+ */
+function prewarm(url, muted, folder) {
+  const IVS = globalThis.IVSPlayer;
+  if (!IVS?.isPlayerSupported) return null;
+  performance.mark('ivs:create');
+  const player = IVS.create({
+    wasmWorker: new URL('amazon-ivs-wasmworker.min.js', folder).href,
+    wasmBinary: new URL('amazon-ivs-wasmworker.min.wasm', folder).href,
+  });
+  const video = document.createElement('video');
+  video.className = 'video';
+  video.setAttribute('playsinline', '');
+  player.attachHTMLVideoElement(video);
+  const standIn = document.createElement('div');
+  standIn.id = 'ivs-boot';
+  standIn.className = 'app ivs-element';
+  let inner = standIn;
+  for (const className of ['viewer', 'stage', 'frame']) {
+    inner = inner.appendChild(Object.assign(document.createElement(className === 'viewer' ? 'section' : 'div'), { className }));
+  }
+  inner.append(video);
+  const kept = [];
+  const types = IVS.PlayerEventType;
+  const names = [...Object.values(IVS.PlayerState), types.ERROR, types.TEXT_METADATA_CUE, types.AUDIO_BLOCKED, types.PLAYBACK_BLOCKED, types.MUTED_CHANGED];
+  const listeners = names.map((name) => {
+    const keep = (payload) => kept.push([name, payload]);
+    player.addEventListener(name, keep);
+    return [name, keep];
+  });
+  player.setAutoplay(true);
+  if (muted) player.setMuted(true);
+  performance.mark('ivs:load');
+  player.load(url);
+  const handOver = () => {
+    listeners.forEach(([name, keep]) => player.removeEventListener(name, keep));
+    return kept.splice(0);
+  };
+  return { standIn, adopt: { player, video, url, handOver } };
+}
+
 const flag = (element, name, fallback) => (element.hasAttribute(name) ? element.getAttribute(name) !== 'false' : fallback);
 
 function defineElement() {
@@ -107,31 +151,45 @@ function defineElement() {
       // A page's script may set `settings` right after importing the package.
       await null;
       const shadow = this.shadowRoot ?? this.attachShadow({ mode: 'open' });
-      const loading = Promise.all([loadWasm(), loadSheet(), loadSdk()]);
+      // Everything starts at once; the player starts as soon as the SDK and the styles (small)
+      // are there, and the viewer (the WebAssembly, larger) adopts it when it has arrived.
+      const module = loadWasm();
+      const ready = Promise.all([loadSheet(), loadSdk()]);
       const site = this.getAttribute('site');
       const config = site ? await siteConfig(new URL(site, document.baseURI)) : {};
-      const url = this.getAttribute('playback-url') ?? config.playbackUrl;
-      if (!url) throw new Error('the playback-url attribute is missing');
-      const [module, styles] = await loading;
-      shadow.adoptedStyleSheets = [styles];
+      const given = this.getAttribute('playback-url') ?? config.playbackUrl;
+      if (!given) throw new Error('the playback-url attribute is missing');
+      const url = new URL(given, document.baseURI).href;
+      const [styles] = await ready;
       if (!this.isConnected) return;
+      shadow.adoptedStyleSheets = [styles];
+      const folder = settings.sdkFolder ?? new URL('./', new URL(sdkScript(), document.baseURI)).href;
+      const autoplay = flag(this, 'autoplay', true);
+      const muted = flag(this, 'muted', false);
+      // A private channel's stream needs a token first: the viewer fetches it, then loads.
+      const early = autoplay && !config.playbackTokenUrl ? prewarm(url, muted, folder) : null;
+      shadow.replaceChildren(...(early ? [early.standIn] : []));
+      const viewer = await module;
+      if (!this.isConnected) {
+        early?.adopt.player.delete();
+        return;
+      }
       this.#root = document.createElement('div');
       this.#root.className = 'ivs-root';
-      shadow.replaceChildren(this.#root);
-      const folder = settings.sdkFolder ?? new URL('./', new URL(sdkScript(), document.baseURI)).href;
+      shadow.append(this.#root);
       const options = {
-        config: {
-          ...config,
-          playbackUrl: new URL(url, document.baseURI).href,
-          autoplay: flag(this, 'autoplay', true),
-          muted: flag(this, 'muted', false),
-          allowQueryOverrides: false,
-        },
+        config: { ...config, playbackUrl: url, autoplay, muted, allowQueryOverrides: false },
         sdkFolder: folder,
         controls: flag(this, 'controls', true),
         chat: flag(this, 'chat', true),
       };
-      this.#mounted = module.mount(this, this.#root, JSON.stringify(options));
+      // Taken by the viewer as it mounts (synchronously: no other element can take it).
+      globalThis.__ivsViewerPrewarm = early?.adopt;
+      try {
+        this.#mounted = viewer.mount(this, this.#root, JSON.stringify(options));
+      } finally {
+        delete globalThis.__ivsViewerPrewarm;
+      }
     }
 
     #stop() {

@@ -99,6 +99,13 @@ pub fn is_picture_in_picture() -> bool {
     document().and_then(|d| Reflect::get(&d, &"pictureInPictureElement".into()).ok()).is_some_and(|v| !v.is_null() && !v.is_undefined())
 }
 
+/// The element with `id` in the same tree as `near`: its document, or the shadow root it is in.
+pub fn by_id_near(near: &web_sys::Node, id: &str) -> Option<Element> {
+    let root = near.get_root_node();
+    let find = Reflect::get(&root, &"getElementById".into()).ok()?.dyn_into::<Function>().ok()?;
+    find.call1(&root, &id.into()).ok()?.dyn_into::<Element>().ok()
+}
+
 /// Where a viewer's keyboard shortcuts apply: the whole page (no context: the site's own
 /// viewer), or only while focus is inside this element (`<ivs-viewer>`: one page may hold several,
 /// each taking the keys pressed within it).

@@ -261,8 +261,9 @@ impl UseIvsPlayerReturn {
                     let _ = video.set_attribute("data-testid", "video");
                     let _ = host.append_child(video);
                 });
-                // The start-up script's stand-in stage, now empty.
-                if let Some(stand_in) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("ivs-boot")) {
+                // The start-up script's stand-in stage, now empty: in the page, or in the shadow
+                // root of the `<ivs-viewer>` element the viewer is mounted in.
+                if let Some(stand_in) = crate::bindings::dom::by_id_near(&host, "ivs-boot") {
                     stand_in.remove();
                 }
             }
