@@ -120,6 +120,24 @@ function prewarm(url, muted, folder) {
   return { standIn, adopt: { player, video, url, handOver } };
 }
 
+/** Resolves at the player's first frame, its error or blocked start, or after 800 ms. */
+function firstFrameOrSoon({ player, video }) {
+  const types = globalThis.IVSPlayer.PlayerEventType;
+  return new Promise((resolve) => {
+    const done = () => {
+      player.removeEventListener(types.ERROR, done);
+      player.removeEventListener(types.PLAYBACK_BLOCKED, done);
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(done, 800);
+    player.addEventListener(types.ERROR, done);
+    player.addEventListener(types.PLAYBACK_BLOCKED, done);
+    if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(done);
+    else video.addEventListener('loadeddata', done, { once: true });
+  });
+}
+
 const flag = (element, name, fallback) => (element.hasAttribute(name) ? element.getAttribute(name) !== 'false' : fallback);
 
 function defineElement() {
@@ -151,9 +169,9 @@ function defineElement() {
       // A page's script may set `settings` right after importing the package.
       await null;
       const shadow = this.shadowRoot ?? this.attachShadow({ mode: 'open' });
-      // Everything starts at once; the player starts as soon as the SDK and the styles (small)
-      // are there, and the viewer (the WebAssembly, larger) adopts it when it has arrived.
-      const module = loadWasm();
+      // The player starts as soon as the SDK and the styles (small) are there; the viewer (the
+      // WebAssembly, larger) is fetched once the first frame is in — or after 800 ms, an error or
+      // a blocked start — so it never competes with the stream, and adopts the player.
       const ready = Promise.all([loadSheet(), loadSdk()]);
       const site = this.getAttribute('site');
       const config = site ? await siteConfig(new URL(site, document.baseURI)) : {};
@@ -169,7 +187,8 @@ function defineElement() {
       // A private channel's stream needs a token first: the viewer fetches it, then loads.
       const early = autoplay && !config.playbackTokenUrl ? prewarm(url, muted, folder) : null;
       shadow.replaceChildren(...(early ? [early.standIn] : []));
-      const viewer = await module;
+      if (early) await firstFrameOrSoon(early.adopt);
+      const viewer = await loadWasm();
       if (!this.isConnected) {
         early?.adopt.player.delete();
         return;
