@@ -10,7 +10,7 @@ use chromiumoxide::Page;
 use ivs_e2e::{eval, root, serve_dir, wait_for, Chromium, Stack, TempDir};
 
 /// Collects the elements' events from the first script on (`window.__events`: [id, type, detail]).
-const EVENTS: &str = "window.__events = []; for (const type of ['statechange', 'cue', 'error']) \
+const EVENTS: &str = "window.__events = []; for (const type of ['statechange', 'cue', 'vote', 'error']) \
     document.addEventListener(type, e => window.__events.push([e.target.id, type, e.detail]), true);";
 
 fn package() -> std::path::PathBuf {
@@ -107,6 +107,19 @@ async fn a_page_on_another_origin_plays_two_elements_from_a_cdn_under_a_strict_p
         Duration::from_secs(15),
     )
     .await?;
+
+    // A poll's card draws its bars under the strict policy too (widths set through the CSSOM,
+    // never a style attribute), in both elements.
+    let poll = r#"{"type":"poll","id":"p-strict","question":"Which?","options":["One","Two"],"duration":60}"#;
+    assert_eq!(stack.put_metadata(poll)?, 204);
+    wait_for(&page, "['a', 'b'].every(id => !!document.getElementById(id).shadowRoot.querySelector('[part=poll] .poll-timer-bar'))", Duration::from_secs(15)).await?;
+    let width: String = eval(&page, "document.getElementById('a').shadowRoot.querySelector('.poll-timer-bar').style.width").await?;
+    assert!(width.ends_with('%'), "{width}");
+
+    // theme="light" restyles by the attribute alone.
+    eval::<bool>(&page, "(document.getElementById('b').setAttribute('theme', 'light'), true)").await?;
+    let background: String = eval(&page, "getComputedStyle(document.getElementById('b').shadowRoot.querySelector('.app')).getPropertyValue('--ivs-bg').trim()").await?;
+    assert_eq!(background, "#ffffff");
 
     // Styling hooks: the page's custom property and ::part reach into the shadow root; the
     // `controls="false"` element has no control bar to see.
@@ -287,6 +300,9 @@ async fn a_shop_on_another_site_votes_and_chats_through_the_site_server_and_a_st
     wait_for(&page, &format!("{choices}.length === 3"), Duration::from_secs(15)).await?;
     eval::<bool>(&page, &format!("({choices}[1].click(), true)")).await?;
     wait_for(&page, &format!("{}?.textContent === '1 vote'", inside("[data-testid=poll-total]")), Duration::from_secs(10)).await?;
+    let voted: Vec<(String, String, serde_json::Value)> = eval(&page, "window.__events.filter(([, type]) => type === 'vote')").await?;
+    assert_eq!(voted.len(), 1, "{voted:?}");
+    assert_eq!(voted[0].2, serde_json::json!({ "poll": poll_id, "option": 1 }), "the page hears the counted vote");
 
     // And chats, as themselves.
     eval::<bool>(&page, &format!("({}.focus(), true)", inside("[data-testid=chat-input]"))).await?;

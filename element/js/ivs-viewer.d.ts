@@ -15,6 +15,13 @@ export interface IvsViewerCueDetail {
   text: string;
 }
 
+export interface IvsViewerVoteDetail {
+  /** The poll's id. */
+  poll: string;
+  /** The option voted for, from 0. */
+  option: number;
+}
+
 export interface IvsViewerErrorDetail {
   /** What went wrong, in words. */
   message: string;
@@ -23,12 +30,17 @@ export interface IvsViewerErrorDetail {
 export interface IvsViewerEventMap extends HTMLElementEventMap {
   statechange: CustomEvent<IvsViewerStateDetail>;
   cue: CustomEvent<IvsViewerCueDetail>;
+  /** The visitor's vote, once the site counted it (with `site`). */
+  vote: CustomEvent<IvsViewerVoteDetail>;
   error: CustomEvent<IvsViewerErrorDetail>;
 }
 
 /**
- * `<ivs-viewer playback-url="…">`. Attributes: `playback-url` (required), `autoplay` (default
- * on; `autoplay="false"` off), `muted`, `controls` (default on; `controls="false"` off).
+ * `<ivs-viewer playback-url="…">`. Attributes: `playback-url` (required without `site`), `site`
+ * (a site server's origin: its chat, polls, votes and playback tokens), `autoplay` (default on;
+ * `autoplay="false"` off), `muted`, `controls` and `chat` (default on; `="false"` off), `theme`
+ * (`"light"`). Parts: viewer, video, status, controls, captions, prompt, slate, notice, poll,
+ * quiz, product, product-tray, chat, error.
  */
 export declare class IvsViewerElement extends HTMLElement {
   static readonly observedAttributes: string[];

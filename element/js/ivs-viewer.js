@@ -142,7 +142,7 @@ const flag = (element, name, fallback) => (element.hasAttribute(name) ? element.
 
 function defineElement() {
   class IvsViewerElement extends HTMLElement {
-    static observedAttributes = ['playback-url', 'site', 'muted', 'autoplay', 'controls', 'chat'];
+    static observedAttributes = ['playback-url', 'site', 'muted', 'autoplay', 'controls', 'chat', 'theme'];
 
     #mounted = null;
     #root = null;
@@ -160,7 +160,8 @@ function defineElement() {
     }
 
     attributeChangedCallback(name, before, after) {
-      if (before === after || !this.#mounted) return;
+      // theme: the stylesheet follows the attribute by itself.
+      if (before === after || !this.#mounted || name === 'theme') return;
       if (name === 'muted') this.#mounted.setMuted(after !== null && after !== 'false');
       else this.#restart();
     }

@@ -168,6 +168,12 @@ fn ElementViewer(
     });
     let target = host.clone();
     Effect::new(move |_| {
+        if let Some((poll, option)) = polls.last_vote.get() {
+            dispatch(&target, "vote", serde_json::json!({ "poll": poll, "option": option }));
+        }
+    });
+    let target = host.clone();
+    Effect::new(move |_| {
         if let Some((_, text)) = player.last_cue.get() {
             dispatch(&target, "cue", serde_json::json!({ "text": text }));
         }

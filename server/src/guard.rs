@@ -144,7 +144,7 @@ pub fn content_security_policy(hosts: &Hosts<'_>, frame_ancestors: &str) -> Stri
     let images = recordings.filter(|r| !r.starts_with("https://")).map(|r| format!(" {r}")).unwrap_or_default();
     format!(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:; media-src 'self' blob:; \
-         connect-src 'self' {connect}; img-src 'self' https: data:{images}; style-src 'self'; style-src-attr 'unsafe-inline'; \
+         connect-src 'self' {connect}; img-src 'self' https: data:{images}; style-src 'self'; \
          font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors {frame_ancestors}"
     )
 }

@@ -51,7 +51,7 @@ pub fn render_line(
                 <li class="chat-line" data-testid="chat-message" data-id=id data-user=m.user_id.clone()>
                     <span class="chat-time">{m.time}</span>
                     " "
-                    <span class="chat-name" style=format!("--chat-hue: {}", m.hue)>{m.name}</span>
+                    <span class="chat-name" style=("--chat-hue", m.hue.to_string())>{m.name}</span>
                     {m.badge.map(|badge| view! { <span class="chat-badge">{badge}</span> })}
                     " "
                     <span class="chat-text">{text}</span>

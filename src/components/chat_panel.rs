@@ -65,7 +65,7 @@ pub fn ChatPanel(config: ChatConfig) -> impl IntoView {
     let lines = move || chat.log.with(|log| log.lines().map(|line| (line_key(line), line.clone())).collect::<Vec<_>>());
 
     view! {
-        <aside class="chat" data-testid="chat" aria-label="Chat">
+        <aside class="chat" part="chat" data-testid="chat" aria-label="Chat">
             <header class="chat-head">
                 <h2 class="chat-title">"Chat"</h2>
                 <span class="chat-state" data-testid="chat-state" data-state=state_name>{state_text}</span>

@@ -94,9 +94,9 @@ pub fn Controls(
 
     view! {
         <Show when=move || captions_on.get() && player.caption.with(Option::is_some)>
-            <p class="caption" data-testid="caption">{move || player.caption.get()}</p>
+            <p class="caption" part="captions" data-testid="caption">{move || player.caption.get()}</p>
         </Show>
-        <div class="controls" data-testid="controls" role="toolbar" aria-label="Player controls">
+        <div class="controls" part="controls" data-testid="controls" role="toolbar" aria-label="Player controls">
             <button class="ctl" data-testid="ctl-play" on:click=move |_| toggle_play() aria-label=move || play_button().label>
                 {move || if play_button().shows_pause {
                     view! { <svg class="ctl-icon" viewBox="0 0 24 24" aria-hidden="true"><path d="M6 4h4v16H6zM14 4h4v16h-4z" fill="currentColor" /></svg> }.into_any()

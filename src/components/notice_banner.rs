@@ -22,7 +22,7 @@ pub fn NoticeBanner(
     let text = notice.text;
     view! {
         <Show when=visible>
-            <div class="notice" data-testid="notice" role="status">
+            <div class="notice" part="notice" data-testid="notice" role="status">
                 <span>{text.clone()}</span>
                 <button class="card-close" aria-label="Dismiss notice" on:click=move |_| set_dismissed.set(true)>"×"</button>
             </div>

@@ -21,13 +21,13 @@ pub fn PlaybackPrompts(
     let player = expect_context::<PlayerHandle>();
     view! {
         <Show when=move || playback_blocked.get()>
-            <button class="prompt prompt-play" data-testid="click-to-play" on:click=move |_| player.play()>
+            <button class="prompt prompt-play" part="prompt" data-testid="click-to-play" on:click=move |_| player.play()>
                 <svg class="prompt-icon" viewBox="0 0 24 24" aria-hidden="true"><path d="M7 4l13 8-13 8z" fill="currentColor" /></svg>
                 "Play"
             </button>
         </Show>
         <Show when=move || audio_blocked.get() && muted.get() && !playback_blocked.get()>
-            <button class="prompt prompt-unmute" data-testid="unmute" on:click=move |_| player.unmute()>
+            <button class="prompt prompt-unmute" part="prompt" data-testid="unmute" on:click=move |_| player.unmute()>
                 <svg class="prompt-icon" viewBox="0 0 24 24" aria-hidden="true">
                     <path d="M3 9v6h4l5 5V4L7 9H3z" fill="currentColor" />
                     <path d="M16 9l6 6M22 9l-6 6" stroke="currentColor" stroke-width="2" stroke-linecap="round" />

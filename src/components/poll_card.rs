@@ -52,7 +52,7 @@ pub fn PollCard(
                     <Show
                         when=move || card.with(|c| c.can_vote)
                         fallback=move || view! {
-                            <span class="poll-bar" style=move || format!("width: {}%", card.with(|c| c.bar_percent(i)))></span>
+                            <span class="poll-bar" style:width=move || format!("{}%", card.with(|c| c.bar_percent(i)))></span>
                             <span class="poll-label">{label.clone()}</span>
                             <Show when=move || card.with(|c| c.show_results)>
                                 <span class="poll-pct" data-testid="poll-percent">{move || format!("{}%", card.with(|c| c.bar_percent(i)))}</span>
@@ -69,7 +69,7 @@ pub fn PollCard(
         .collect_view();
 
     view! {
-        <aside class="card poll-card" data-testid="poll" data-poll-id=poll.id aria-label="Live poll">
+        <aside class="card poll-card" part="poll" data-testid="poll" data-poll-id=poll.id aria-label="Live poll">
             <p class="card-kicker">{move || card.with(|c| c.kicker)}</p>
             <h2 class="poll-question" data-testid="poll-question">{poll.question}</h2>
             <ol class="poll-options" aria-live="polite">{options}</ol>
@@ -79,7 +79,7 @@ pub fn PollCard(
                 <span class="poll-notice" data-testid="poll-notice" role="status">{move || view_state.with(|v| v.notice.clone())}</span>
             </p>
             <div class="poll-timer" data-testid="poll-countdown">
-                <div class="poll-timer-bar" style=move || format!("width: {}%", card.with(|c| c.timer_percent))></div>
+                <div class="poll-timer-bar" style:width=move || format!("{}%", card.with(|c| c.timer_percent))></div>
                 <span>{move || card.with(|c| c.countdown_text.clone())}</span>
             </div>
         </aside>

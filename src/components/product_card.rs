@@ -15,7 +15,7 @@ pub fn ProductCard(
     let (image_failed, set_image_failed) = signal(false);
     let image = product.image_url.to_string();
     view! {
-        <aside class="card product-card" data-testid="product" aria-label="Featured product">
+        <aside class="card product-card" part="product" data-testid="product" aria-label="Featured product">
             <button class="card-close" aria-label="Dismiss product" on:click=move |_| on_dismiss.run(())>"×"</button>
             <Show when=move || !image_failed.get()>
                 <img

@@ -12,7 +12,7 @@ pub fn ProductTray(
 ) -> impl IntoView {
     view! {
         <Show when=move || products.with(|p| !p.is_empty())>
-            <nav class="product-tray" data-testid="product-tray" aria-label="Recent products">
+            <nav class="product-tray" part="product-tray" data-testid="product-tray" aria-label="Recent products">
                 <span class="tray-title">"Featured earlier"</span>
                 <ul>
                     {move || products.get().into_iter().map(|product| view! {

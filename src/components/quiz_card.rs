@@ -70,7 +70,7 @@ pub fn QuizCard(
         })
         .collect_view();
     view! {
-        <aside class="card quiz-card" data-testid="quiz" aria-label="Quiz">
+        <aside class="card quiz-card" part="quiz" data-testid="quiz" aria-label="Quiz">
             <p class="card-kicker">"Quiz"</p>
             <h2 class="poll-question" data-testid="quiz-question">{quiz.question}</h2>
             <ol class="quiz-answers">{answers}</ol>

@@ -40,7 +40,7 @@ pub fn Slate(
                 view! { <div class="slate slate-loading" data-testid="slate" data-kind=kind aria-hidden="true"><div class="spinner"></div></div> }.into_any()
             } else {
                 view! {
-                    <div class="slate" data-testid="slate" data-kind=kind role="alert">
+                    <div class="slate" part="slate" data-testid="slate" data-kind=kind role="alert">
                         <p class="slate-title">{if kind == "offline" { "Offline" } else { "Playback error" }}</p>
                         <p class="slate-text">{text}</p>
                     </div>

@@ -12,7 +12,7 @@ pub fn StatusBadge(
 ) -> impl IntoView {
     let label = move || status.get().label();
     view! {
-        <div class="status-badge" data-testid="status" data-state=label role="status" aria-live="polite">
+        <div class="status-badge" part="status" data-testid="status" data-state=label role="status" aria-live="polite">
             {label}
         </div>
     }

@@ -259,6 +259,7 @@ impl UseIvsPlayerReturn {
                     let video = player.video();
                     video.set_class_name("video");
                     let _ = video.set_attribute("data-testid", "video");
+                    let _ = video.set_attribute("part", "video");
                     let _ = host.append_child(video);
                 });
                 // The start-up script's stand-in stage, now empty: in the page, or in the shadow

@@ -24,6 +24,8 @@ pub struct PollsStore {
     results: StoredValue<(Option<String>, std::collections::HashSet<String>)>,
     /// The latest final result of a poll.
     pub last_result: RwSignal<Option<TallyUpdate>>,
+    /// The latest vote of this viewer's the server counted: the poll's id and the option.
+    pub last_vote: RwSignal<Option<(String, usize)>>,
     /// Where the state endpoint's word on the stream goes.
     stream: StreamStatusStore,
 }
@@ -35,6 +37,7 @@ pub fn provide_polls(stream: StreamStatusStore) -> PollsStore {
         votes_url: RwSignal::new(None),
         results: StoredValue::new((None, Default::default())),
         last_result: RwSignal::new(None),
+        last_vote: RwSignal::new(None),
         stream,
     };
     provide_context(store);
@@ -104,13 +107,17 @@ impl PollsStore {
         let url = format!("{}/{}/vote", base.trim_end_matches('/'), encode_component(&id));
         let body = serde_json::to_string(&VoteRequest { option }).expect("plain data always encodes");
         let request = post_json(&url, &body);
+        let last_vote = self.last_vote;
         leptos::task::spawn_local(async move {
             let answer = request.await;
             views.update(|v| {
-                let view = v.entry(id).or_default();
+                let view = v.entry(id.clone()).or_default();
                 match answer {
                     Ok((200, body)) => match serde_json::from_str::<VoteAnswer>(&body) {
-                        Ok(answer) => view.voted(option, &answer.counts),
+                        Ok(answer) => {
+                            view.voted(option, &answer.counts);
+                            last_vote.set(Some((id, option)));
+                        }
                         Err(_) => view.refused("Your vote may not have counted; try again.", None),
                     },
                     Ok((status, body)) => {
