@@ -33,15 +33,7 @@ fn code(cell: &str) -> &str {
 
 mod site_server {
     use super::*;
-    use ivs_site::config::{Config, ENV_OVERRIDES};
-
-    const MINIMAL: &str = r#"
-public_origin = "https://live.example.com"
-[channel]
-arn = "arn:aws:ivs:us-west-2:123456789012:channel/abcd"
-[chat]
-room_arn = "arn:aws:ivschat:us-west-2:123456789012:room/efgh"
-"#;
+    use ivs_site::config::{Config, ENV_OVERRIDES, MINIMAL};
 
     fn with(key: &str, value: toml::Value) -> toml::Table {
         let mut table: toml::Table = MINIMAL.parse().unwrap();

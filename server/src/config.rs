@@ -450,17 +450,19 @@ fn set(table: &mut toml::Table, key: &str, value: toml::Value) {
     }
 }
 
+/// The least a configuration names: the origin, the channel and the room (every other key has a
+/// default). The reference test (e2e/tests/reference.rs) sets each key over it.
+pub const MINIMAL: &str = r#"
+public_origin = "https://live.example.com"
+[channel]
+arn = "arn:aws:ivs:us-west-2:123456789012:channel/abcd"
+[chat]
+room_arn = "arn:aws:ivschat:us-west-2:123456789012:room/efgh"
+"#;
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const MINIMAL: &str = r#"
-        public_origin = "https://live.example.com"
-        [channel]
-        arn = "arn:aws:ivs:us-west-2:123456789012:channel/abcd"
-        [chat]
-        room_arn = "arn:aws:ivschat:us-west-2:123456789012:room/efgh"
-    "#;
 
     #[test]
     fn a_minimal_file_has_sensible_defaults() {
