@@ -228,6 +228,62 @@ async fn type_and_enter(page: &Page, text: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Three sites on one machine over TLS: the site server at `https://live.test` (an instance of
+/// `stack`'s, listing the shop in its `embed_origins`), a shop's page at `https://shop.test` and a
+/// stranger's copy of it at `https://evil.test`, each page holding `<ivs-viewer site=…>` with the
+/// package beside it.
+struct Sites {
+    site: String,
+    shop: String,
+    stranger: String,
+    instance: ivs_e2e::SiteInstance,
+    ca: ivs_e2e::tls::TestCa,
+    _caddy: ivs_e2e::proxy::Caddy,
+}
+
+impl Sites {
+    fn start(stack: &Stack) -> anyhow::Result<Self> {
+        use ivs_e2e::proxy::Caddy;
+        use ivs_e2e::tls::TestCa;
+        let ca = TestCa::new()?;
+        let (live, shop_port, evil) = (ivs_e2e::free_port(), ivs_e2e::free_port(), ivs_e2e::free_port());
+        let (site, shop, stranger) = (format!("https://live.test:{live}"), format!("https://shop.test:{shop_port}"), format!("https://evil.test:{evil}"));
+        let work = stack.config.parent().expect("the configuration's folder").join("shop-sites");
+        std::fs::create_dir_all(&work)?;
+        let instance_port = ivs_e2e::free_port();
+        let instance = stack.start_site_instance(instance_port, |text| {
+            let data = text.lines().find(|l| l.starts_with("data_dir = ")).unwrap_or_default().to_owned();
+            text.replace(&format!("public_origin = \"http://127.0.0.1:{instance_port}\""), &format!("public_origin = \"{site}\""))
+                .replace("embed_origins = []", &format!("embed_origins = [\"{shop}\"]"))
+                .replace(&data, &format!("data_dir = {:?}", work.join("site-data").display().to_string()))
+                .replace("[identity]\n", "[identity]\ntrust_proxy = true\n")
+        })?;
+        let pages = work.join("pages");
+        std::fs::create_dir_all(&pages)?;
+        std::os::unix::fs::symlink(package(), pages.join("pkg"))?;
+        std::fs::write(
+            pages.join("index.html"),
+            format!(
+                "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>Shop</title>\n<script type=\"module\" src=\"/pkg/ivs-viewer.js\"></script>\n\
+                 <ivs-viewer id=\"v\" site=\"{site}\" muted></ivs-viewer>"
+            ),
+        )?;
+        let tls = format!("tls {} {}", ca.cert.display(), ca.key.display());
+        let caddyfile = work.join("Caddyfile");
+        std::fs::write(
+            &caddyfile,
+            format!(
+                "{{\n\tadmin off\n\tauto_https disable_redirects\n}}\n\
+                 {site} {{\n\t{tls}\n\treverse_proxy 127.0.0.1:{instance_port}\n}}\n\
+                 {shop}, {stranger} {{\n\t{tls}\n\troot * {}\n\tfile_server\n}}\n",
+                pages.display()
+            ),
+        )?;
+        let caddy = Caddy::start(&caddyfile, &[], &[live, shop_port, evil])?;
+        Ok(Self { site, shop, stranger, instance, ca, _caddy: caddy })
+    }
+}
+
 /// `<ivs-viewer site="https://live.test">` on a shop's page at `https://shop.test` (another site,
 /// listed in the site server's `embed_origins`): the site's configuration, identity (a
 /// partitioned cookie), chat and polls work there — the visitor votes and chats. The same element
@@ -235,47 +291,8 @@ async fn type_and_enter(page: &Page, text: &str) -> anyhow::Result<()> {
 /// that page cannot vote in the visitor's name.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_shop_on_another_site_votes_and_chats_through_the_site_server_and_a_stranger_cannot() -> anyhow::Result<()> {
-    use ivs_e2e::proxy::Caddy;
-    use ivs_e2e::tls::TestCa;
     let stack = Stack::start()?;
-    let ca = TestCa::new()?;
-    let (live, shop_port, evil) = (ivs_e2e::free_port(), ivs_e2e::free_port(), ivs_e2e::free_port());
-    let (site, shop, stranger) = (format!("https://live.test:{live}"), format!("https://shop.test:{shop_port}"), format!("https://evil.test:{evil}"));
-    let work = stack.config.parent().expect("the configuration's folder").join("shop-sites");
-    std::fs::create_dir_all(&work)?;
-    let instance_port = ivs_e2e::free_port();
-    let instance = stack.start_site_instance(instance_port, |text| {
-        let data = text.lines().find(|l| l.starts_with("data_dir = ")).unwrap_or_default().to_owned();
-        text.replace(&format!("public_origin = \"http://127.0.0.1:{instance_port}\""), &format!("public_origin = \"{site}\""))
-            .replace("embed_origins = []", &format!("embed_origins = [\"{shop}\"]"))
-            .replace(&data, &format!("data_dir = {:?}", work.join("site-data").display().to_string()))
-            .replace("[identity]\n", "[identity]\ntrust_proxy = true\n")
-    })?;
-
-    // The shop's pages (and the stranger's copy of them), with the package beside them.
-    let pages = work.join("pages");
-    std::fs::create_dir_all(&pages)?;
-    std::os::unix::fs::symlink(package(), pages.join("pkg"))?;
-    std::fs::write(
-        pages.join("index.html"),
-        format!(
-            "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>Shop</title>\n<script type=\"module\" src=\"/pkg/ivs-viewer.js\"></script>\n\
-             <ivs-viewer id=\"v\" site=\"{site}\" muted></ivs-viewer>"
-        ),
-    )?;
-    let tls = format!("tls {} {}", ca.cert.display(), ca.key.display());
-    let caddyfile = work.join("Caddyfile");
-    std::fs::write(
-        &caddyfile,
-        format!(
-            "{{\n\tadmin off\n\tauto_https disable_redirects\n}}\n\
-             {site} {{\n\t{tls}\n\treverse_proxy 127.0.0.1:{instance_port}\n}}\n\
-             {shop}, {stranger} {{\n\t{tls}\n\troot * {}\n\tfile_server\n}}\n",
-            pages.display()
-        ),
-    )?;
-    let _caddy = Caddy::start(&caddyfile, &[], &[live, shop_port, evil])?;
-
+    let Sites { site, shop, stranger, instance, ca, _caddy } = Sites::start(&stack)?;
     let chromium = Chromium::launch_with_test_sites(&ca.spki_sha256).await?;
     let page = chromium.open("about:blank").await?;
     page.evaluate_on_new_document(EVENTS).await?;
@@ -371,6 +388,22 @@ async fn a_react_app_renders_the_element_with_its_own_sdk() -> anyhow::Result<()
     assert_eq!(own_sdk, 0, "the app's own SDK is used: no second copy is loaded");
     page.find_element("#pause").await?.click().await?;
     wait_for(&page, "!['Playing', 'waiting'].includes(document.getElementById('state').textContent)", Duration::from_secs(10)).await?;
+    chromium.close().await;
+    Ok(())
+}
+
+/// A private channel through `<ivs-viewer site>` on the shop's page: the site binds the playback
+/// token to the shop's origin (the one the player's requests carry, which IVS checks), so it plays
+/// there.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_private_channel_plays_in_the_element_on_an_embed_origin() -> anyhow::Result<()> {
+    let stack = Stack::builder().local_args(&["--private"]).start()?;
+    let sites = Sites::start(&stack)?;
+    let chromium = Chromium::launch_with_test_sites(&sites.ca.spki_sha256).await?;
+    let page = chromium.open(&format!("{}/index.html", sites.shop)).await?;
+    wait_for(&page, "document.getElementById('v').state === 'Playing'", Duration::from_secs(30)).await?;
+    let asked: usize = eval(&page, &format!("performance.getEntriesByType('resource').filter(e => e.name === '{}/api/playback-token').length", sites.site)).await?;
+    assert!(asked >= 1, "the token came from the site, across origins");
     chromium.close().await;
     Ok(())
 }

@@ -46,7 +46,8 @@ pub async fn chat(State(app): State<App>, _: SameSite, KnownPerson(person, _): K
     })))
 }
 
-/// A playback token for the private channel, bound to this site's origin.
+/// A playback token for the private channel, bound to the origin of the page that plays: this
+/// site's, or one of the embed origins'.
 pub async fn playback(State(app): State<App>, _: SameSite, ClientAddress(address): ClientAddress, headers: HeaderMap) -> Answer {
     let signer = app.signer.as_ref().ok_or_else(|| AppError::new(StatusCode::NOT_FOUND, "the channel is not private"))?;
     let person = app.identity.person(&headers);
@@ -58,6 +59,9 @@ pub async fn playback(State(app): State<App>, _: SameSite, ClientAddress(address
     // by address alone (not in one bucket shared by every such viewer).
     app.limits.token(person.as_ref().map(|p| p.user_id.as_str()), address).map_err(|wait| AppError::too_many(wait, "playback tokens"))?;
     let now = (now_ms() / 1000) as u64;
-    let (token, expires_at) = signer.issue(&app.config.channel.arn, &app.config.public_origin, now, app.config.channel.playback_token_ttl_secs);
+    // The page that plays: this site's, or an embedding page (`<ivs-viewer site>` on an embed
+    // origin), whose origin the player's requests carry and IVS checks the token against.
+    let origin = super::cors::embed_origin(&app, &headers).unwrap_or_else(|| app.config.public_origin.clone());
+    let (token, expires_at) = signer.issue(&app.config.channel.arn, &origin, now, app.config.channel.playback_token_ttl_secs);
     Ok(no_store(Json(PlaybackTokenAnswer { token, expires_at })))
 }
