@@ -152,6 +152,8 @@ async fn firefox_replays_a_past_broadcast_and_plays_a_clip_of_it() -> anyhow::Re
         .await?;
     // A clip of the replay, made from its control bar, plays from its link.
     ff.eval::<bool>("document.querySelector('[data-testid=ctl-clip]').click(), true")?;
+    ff.wait_for("document.querySelector('[data-testid=clip-15]') !== null", Duration::from_secs(5)).await?;
+    ff.eval::<bool>("document.querySelector('[data-testid=clip-15]').click(), true")?;
     ff.wait_for("document.querySelector('[data-testid=clip-link]') !== null", Duration::from_secs(15)).await?;
     let link: String = ff.eval("document.querySelector('[data-testid=clip-link]').href")?;
     ff.goto(&link)?;

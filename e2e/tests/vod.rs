@@ -150,6 +150,9 @@ async fn a_viewer_clips_the_live_broadcast_and_the_link_plays_the_clip() -> anyh
     wait_for(&page, PLAYING, Duration::from_secs(20)).await?;
     wait_for(&page, "document.querySelector('[data-testid=ctl-clip]') !== null", Duration::from_secs(10)).await?;
     eval::<bool>(&page, "document.querySelector('[data-testid=ctl-clip]').click(), true").await?;
+    // The viewer picks how long: a minute (the recording so far is shorter: all of it).
+    wait_for(&page, "document.querySelectorAll('[data-testid=clip-lengths] button').length === 3", Duration::from_secs(5)).await?;
+    eval::<bool>(&page, "document.querySelector('[data-testid=clip-60]').click(), true").await?;
     wait_for(&page, "document.querySelector('[data-testid=clip-link]') !== null", Duration::from_secs(15)).await?;
     let link: String = eval(&page, "document.querySelector('[data-testid=clip-link]').href").await?;
     assert!(link.starts_with(&format!("{}/?clip=", stack.site)), "{link}");

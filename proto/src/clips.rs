@@ -21,7 +21,13 @@ pub struct ClipRequest {
     pub from_secs: Option<f64>,
     #[serde(default)]
     pub to_secs: Option<f64>,
+    /// Without from and to: how many of the last seconds (1 to [`MAX_CLIP_SECS`]; none: [`DEFAULT_CLIP_SECS`]).
+    #[serde(default)]
+    pub last_secs: Option<f64>,
 }
+
+/// The lengths a viewer picks from, in seconds.
+pub const CLIP_LENGTHS: [f64; 3] = [15.0, 30.0, 60.0];
 
 /// The answer: where the clip is shared and played.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -59,7 +65,10 @@ impl ClipRequest {
     /// The window asked for, checked.
     pub fn window(&self) -> Result<Window, ClipError> {
         match (self.from_secs, self.to_secs) {
-            (None, None) => Ok(Window::Last { secs: DEFAULT_CLIP_SECS }),
+            (None, None) => match self.last_secs.unwrap_or(DEFAULT_CLIP_SECS) {
+                secs if secs.is_finite() && (1.0..=MAX_CLIP_SECS).contains(&secs) => Ok(Window::Last { secs }),
+                _ => Err(ClipError::Range),
+            },
             (Some(from), Some(to)) if from.is_finite() && to.is_finite() && from >= 0.0 && to > from && to - from <= MAX_CLIP_SECS => {
                 Ok(Window::Offset { from_secs: from, to_secs: to })
             }
@@ -204,7 +213,12 @@ mod tests {
 
     #[test]
     fn requests_are_checked() {
-        let request = |from, to| ClipRequest { recording_id: None, from_secs: from, to_secs: to }.window();
+        let request = |from, to| ClipRequest { recording_id: None, from_secs: from, to_secs: to, last_secs: None }.window();
+        let last = |secs| ClipRequest { recording_id: None, from_secs: None, to_secs: None, last_secs: Some(secs) }.window();
+        assert_eq!(last(60.0), Ok(Window::Last { secs: 60.0 }));
+        assert_eq!(last(61.0), Err(ClipError::Range));
+        assert_eq!(last(0.0), Err(ClipError::Range));
+        assert_eq!(last(f64::INFINITY), Err(ClipError::Range));
         assert_eq!(request(None, None), Ok(Window::Last { secs: DEFAULT_CLIP_SECS }));
         assert_eq!(request(Some(10.0), Some(70.0)), Ok(Window::Offset { from_secs: 10.0, to_secs: 70.0 }));
         assert_eq!(request(Some(10.0), Some(71.0)), Err(ClipError::Range), "over a minute");

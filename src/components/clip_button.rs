@@ -1,8 +1,8 @@
-//! "Clip": a viewer cuts the last 30 seconds — of the live broadcast, or before the moment a
-//! replay is at — and gets a link to share. The server makes the clip (from the recording's
-//! playlists, no transcoding) and refuses in words when it cannot.
+//! "Clip": a viewer cuts the last 15, 30 or 60 seconds — of the live broadcast, or before the
+//! moment a replay is at — and gets a link to share. The server makes the clip (from the
+//! recording's playlists, no transcoding) and refuses in words when it cannot.
 
-use ivs_proto::clips::{ClipAnswer, ClipRequest, DEFAULT_CLIP_SECS};
+use ivs_proto::clips::{ClipAnswer, ClipRequest, CLIP_LENGTHS};
 use ivs_proto::site::ErrorAnswer;
 use leptos::prelude::*;
 
@@ -30,8 +30,11 @@ pub fn ClipButton(source: ClipSource) -> impl IntoView {
     let player = expect_context::<UseIvsPlayerReturn>();
     let (made, set_made) = signal(None::<Result<String, String>>);
     let (busy, set_busy) = signal(false);
+    // The lengths offered, once "Clip" is pressed.
+    let (choosing, set_choosing) = signal(false);
     let source = StoredValue::new(source);
-    let cut = move |_| {
+    let cut = move |secs: f64| {
+        set_choosing.set(false);
         if busy.get_untracked() {
             return;
         }
@@ -39,9 +42,9 @@ pub fn ClipButton(source: ClipSource) -> impl IntoView {
         let request = match source.recording_id {
             Some(id) => {
                 let to = player.position.get_untracked().max(1.0);
-                ClipRequest { recording_id: Some(id), from_secs: Some((to - DEFAULT_CLIP_SECS).max(0.0)), to_secs: Some(to) }
+                ClipRequest { recording_id: Some(id), from_secs: Some((to - secs).max(0.0)), to_secs: Some(to), last_secs: None }
             }
-            None => ClipRequest { recording_id: None, from_secs: None, to_secs: None },
+            None => ClipRequest { recording_id: None, from_secs: None, to_secs: None, last_secs: Some(secs) },
         };
         let body = serde_json::to_string(&request).expect("plain data always encodes");
         let sent = post_json(&source.url, &body);
@@ -67,8 +70,23 @@ pub fn ClipButton(source: ClipSource) -> impl IntoView {
             }
         }
     };
+    let lengths = move || {
+        CLIP_LENGTHS.map(|secs| {
+            let label = format!("Last {secs:.0} s");
+            view! {
+                <button type="button" class="clip-length" data-testid=format!("clip-{secs:.0}") on:click=move |_| cut(secs)>{label}</button>
+            }
+        })
+    };
     view! {
-        <button class="ctl ctl-text" data-testid="ctl-clip" aria-label="Clip the last 30 seconds" disabled=busy on:click=cut>"Clip"</button>
+        <button class="ctl ctl-text" data-testid="ctl-clip" aria-expanded=move || choosing.get().to_string()
+            disabled=busy on:click=move |_| set_choosing.update(|open| *open = !*open)>"Clip"</button>
+        {move || choosing.get().then(|| view! {
+            <div class="clip-lengths" role="group" aria-label="Clip length" data-testid="clip-lengths"
+                on:keydown=move |e: leptos::ev::KeyboardEvent| if e.key() == "Escape" { set_choosing.set(false) }>
+                {lengths()}
+            </div>
+        })}
         {move || made.get().map(|outcome| view! {
             <div class="clip-made" role="status" data-testid="clip-made">
                 {match outcome {
