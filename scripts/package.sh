@@ -20,10 +20,8 @@ rm -rf "$out"
 say "wasm-pack build element"
 # --no-pack: this script writes the package's own package.json; wasm-opt runs below (wasm-pack's
 # would be downloaded).
-# Its own target directory and no relocations kept (.cargo/config.toml keeps them for the site's
-# split build; one module needs none), so neither build undoes the other's.
-CARGO_TARGET_DIR="$PWD/target/package" RUSTFLAGS="" \
-  wasm-pack --log-level warn build element --release --target web --no-typescript --no-pack \
+# The dependencies compiled for the site's build (trunk build) are reused as they are.
+wasm-pack --log-level warn build element --release --target web --no-typescript --no-pack \
   --out-dir "../$out" --out-name ivs_viewer_element
 rm -f "$out/.gitignore"
 
