@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use aws_sdk_ivschat::types::ChatTokenCapability;
 use ivs_e2e::{eval, ivschat_client, root, wait_for, Chromium, Stack, TempDir};
-use tower_http::services::ServeDir;
 
 const ROOM: &str = "arn:aws:ivschat:us-east-1:000000000000:room/local";
 
@@ -57,10 +56,7 @@ async fn the_official_chat_client_connects_sends_deletes_disconnects_and_hears_e
         .status()?;
     anyhow::ensure!(bundled.success(), "esbuild could not bundle amazon-ivs-chat-messaging (npm ci installs it)");
     std::fs::write(site.0.join("index.html"), format!("<!doctype html><meta charset=utf-8><script src=\"ivs-chat.js\"></script><script>{SCRIPT}</script>"))?;
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
-    let page_url = format!("http://127.0.0.1:{}/index.html", listener.local_addr()?.port());
-    let dir = site.0.clone();
-    tokio::spawn(async move { axum::serve(listener, axum::Router::new().fallback_service(ServeDir::new(dir))).await });
+    let page_url = format!("{}/index.html", ivs_e2e::serve_dir(&site.0, false).await?);
 
     let stack = Stack::builder().offline().start()?;
     let chat = ivschat_client(&stack).await;

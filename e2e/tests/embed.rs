@@ -6,15 +6,10 @@ use std::time::Duration;
 use chromiumoxide::Page;
 use ivs_e2e::{eval, root, wait_for, Chromium, Stack};
 use ivs_proto::url::encode_component;
-use tower_http::services::ServeDir;
 
 /// Serves `e2e/fixtures/` on a free port; returns its origin.
 async fn serve_fixtures() -> anyhow::Result<String> {
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
-    let port = listener.local_addr()?.port();
-    let app = axum::Router::new().fallback_service(ServeDir::new(root().join("e2e/fixtures")));
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    Ok(format!("http://127.0.0.1:{port}"))
+    ivs_e2e::serve_dir(&root().join("e2e/fixtures"), false).await
 }
 
 /// Whether the host page heard an event of `kind` (with `extra` conditions).

@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use ivs_e2e::{firefox_available, root, Driven, SiteOptions, Stack, PLAYING, STAGE_READY};
 use ivs_proto::url::encode_component;
-use tower_http::services::ServeDir;
 
 /// Whether the Firefox tests can run; on CI a missing Firefox is a failure, not a skip.
 fn can_run() -> bool {
@@ -86,10 +85,7 @@ async fn a_host_page_in_firefox_commands_the_embed_and_hears_it() -> anyhow::Res
     if !can_run() {
         return Ok(());
     }
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
-    let host = format!("http://127.0.0.1:{}", listener.local_addr()?.port());
-    let app = axum::Router::new().fallback_service(ServeDir::new(root().join("e2e/fixtures")));
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let host = ivs_e2e::serve_dir(&root().join("e2e/fixtures"), false).await?;
     let site = SiteOptions { embed_origins: vec![host.clone()], ..Default::default() };
     let stack = Stack::builder().site(site).start()?;
     let ff = Driven::firefox().await?;
