@@ -8,9 +8,9 @@ use crate::components::clip_button::{ClipSource, ClipSourceSignal};
 use crate::components::rewind::RewindSource;
 use crate::components::viewer::Viewer;
 use crate::config::{Loaded, Source};
-use crate::hooks::use_ivs_player::use_ivs_player;
+use crate::hooks::use_ivs_player::{use_ivs_player, UseIvsPlayerReturn};
 use crate::hooks::use_overlay_board::OverlayBoard;
-use crate::hooks::use_polls::provide_polls;
+use crate::hooks::use_polls::{provide_polls, PollsStore};
 use crate::hooks::use_stage::provide_stage;
 use crate::hooks::use_stream_status::provide_stream_status;
 use crate::lazy::{chat_panel, embed_api, embed_builder, lazy, past_broadcasts, stage_board, stage_view};
@@ -40,6 +40,15 @@ fn load_config() -> ReadSignal<Option<Loaded>> {
     loaded
 }
 
+/// What every view of a channel shares, as context: `player` (and its handle), the overlay board
+/// it feeds, the stream's status and the polls (returned). The page and `<ivs-viewer>` both start so.
+pub fn provide_channel(player: UseIvsPlayerReturn) -> PollsStore {
+    provide_context(player);
+    provide_context(player.handle);
+    OverlayBoard::provide_for_player(&player);
+    provide_polls(provide_stream_status())
+}
+
 /// The viewer page (and the embed route).
 #[component]
 fn ViewerPage() -> impl IntoView {
@@ -48,11 +57,7 @@ fn ViewerPage() -> impl IntoView {
     // loads the moment the configuration and the <video> are both there.
     let loaded = load_config();
     let player = use_ivs_player();
-    provide_context(player);
-    provide_context(player.handle);
-    OverlayBoard::provide_for_player(&player);
-    let stream_status = provide_stream_status();
-    let polls = provide_polls(stream_status);
+    let polls = provide_channel(player);
     let config = Signal::derive(move || loaded.get().and_then(Result::ok));
     Effect::new(move |_| polls.set_votes_url(config.with(|c| c.as_ref().and_then(|c| c.votes_url.clone()))));
     Effect::new(move |_| polls.set_results_url(config.with(|c| c.as_ref().and_then(|c| c.poll_results_url.clone()))));

@@ -13,13 +13,11 @@ use std::rc::Rc;
 
 use ivs_proto::config::ViewerConfig;
 use ivs_proto::playback::Status;
+use ivs_viewer::app::provide_channel;
 use ivs_viewer::bindings::dom::KeyScope;
 use ivs_viewer::bindings::ivs::SdkAssets;
 use ivs_viewer::components::viewer::Viewer;
 use ivs_viewer::hooks::use_ivs_player::{use_ivs_player_with, UseIvsPlayerReturn};
-use ivs_viewer::hooks::use_overlay_board::OverlayBoard;
-use ivs_viewer::hooks::use_polls::provide_polls;
-use ivs_viewer::hooks::use_stream_status::provide_stream_status;
 use ivs_viewer::lazy::{chat_panel, lazy};
 use leptos::prelude::*;
 use serde::Deserialize;
@@ -149,11 +147,7 @@ fn ElementViewer(
 ) -> impl IntoView {
     provide_context(KeyScope(host.clone().into()));
     let player = use_ivs_player_with(assets);
-    provide_context(player);
-    provide_context(player.handle);
-    OverlayBoard::provide_for_player(&player);
-    let stream_status = provide_stream_status();
-    let polls = provide_polls(stream_status);
+    let polls = provide_channel(player);
     polls.set_votes_url(config.votes_url.clone());
     *shared.borrow_mut() = Some(player);
 

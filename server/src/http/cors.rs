@@ -16,7 +16,8 @@ use crate::App;
 /// The viewer's routes an embedding page may call.
 pub fn viewer_route(path: &str) -> bool {
     const OPERATOR: [&str; 4] = ["/api/overlays", "/api/sign-in-links", "/api/stream-key", "/api/events"];
-    path == "/config.json" || (path.starts_with("/api/") && !OPERATOR.iter().any(|p| path == *p || path.starts_with(&format!("{p}/"))))
+    let under = |route: &str| path.strip_prefix(route).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
+    path == "/config.json" || (path.starts_with("/api/") && !OPERATOR.iter().any(|route| under(route)))
 }
 
 /// The request's `Origin` when it is one of the configured embed origins.
