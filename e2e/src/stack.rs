@@ -262,7 +262,7 @@ base_url = "http://127.0.0.1:{playback}/s3/{RECORDINGS_BUCKET}"
         std::fs::write(&path, text)?;
         let log = path.with_extension("log");
         let command: Vec<std::ffi::OsString> = vec![binary("ivs-site", "IVS_SITE_BIN").into(), "--config".into(), path.into(), "serve".into()];
-        let child = spawn_logging(&command, &log)?;
+        let child = spawn_logging(&command, &[], &log)?;
         let mut instance = SiteInstance { child, url: format!("http://127.0.0.1:{port}"), log };
         instance.wait_until_up(Duration::from_secs(30))?;
         Ok(instance)
@@ -414,14 +414,24 @@ base_url = "http://127.0.0.1:{playback}/s3/{RECORDINGS_BUCKET}"
 }
 
 fn spawn(command: &[std::ffi::OsString]) -> anyhow::Result<Child> {
-    spawn_with(command, Stdio::inherit())
+    spawn_with(command, &[], Stdio::inherit())
 }
 
-/// [`spawn`], with what it says on stderr kept in `log` as well as shown.
-fn spawn_logging(command: &[std::ffi::OsString], log: &Path) -> anyhow::Result<Child> {
-    let mut child = spawn_with(command, Stdio::piped())?;
+/// [`spawn`], with `env` added and what it says on stderr kept in `log` as well as shown.
+fn spawn_logging(command: &[std::ffi::OsString], env: &[(String, String)], log: &Path) -> anyhow::Result<Child> {
+    let mut child = spawn_with(command, env, Stdio::piped())?;
     keep_stderr(&mut child, log)?;
     Ok(child)
+}
+
+/// Gives `command` AWS credentials of its own (the site server finds them by the SDK's standard
+/// chain; the local IVS accepts any), never the caller's profile or an instance's metadata.
+pub fn with_local_credentials(command: &mut Command) -> &mut Command {
+    command
+        .env("AWS_ACCESS_KEY_ID", "AKIDLOCAL")
+        .env("AWS_SECRET_ACCESS_KEY", "local-secret")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_PROFILE")
 }
 
 /// Shows what `child` says on stderr and keeps it in `log`.
@@ -438,14 +448,8 @@ fn keep_stderr(child: &mut Child, log: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn spawn_with(command: &[std::ffi::OsString], stderr: Stdio) -> anyhow::Result<Child> {
-    // The site server finds AWS credentials by the SDK's standard chain; the local IVS accepts any.
-    Command::new(&command[0])
-        .args(&command[1..])
-        .env("AWS_ACCESS_KEY_ID", "AKIDLOCAL")
-        .env("AWS_SECRET_ACCESS_KEY", "local-secret")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env_remove("AWS_PROFILE")
+fn spawn_with(command: &[std::ffi::OsString], env: &[(String, String)], stderr: Stdio) -> anyhow::Result<Child> {
+    with_local_credentials(Command::new(&command[0]).args(&command[1..]).envs(env.iter().map(|(k, v)| (k, v))))
         .stdout(Stdio::null())
         .stderr(stderr)
         .spawn()
@@ -488,18 +492,7 @@ impl SiteInstance {
     /// Runs a site server by `command` (program first) with `env` added, keeping its stderr in
     /// `log`; waits until `url`'s `/healthz` answers.
     pub fn start(command: &[std::ffi::OsString], env: &[(String, String)], url: &str, log: &Path) -> anyhow::Result<Self> {
-        let mut builder = Command::new(&command[0]);
-        builder
-            .args(&command[1..])
-            .envs(env.iter().map(|(k, v)| (k, v)))
-            .env("AWS_ACCESS_KEY_ID", "AKIDLOCAL")
-            .env("AWS_SECRET_ACCESS_KEY", "local-secret")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env_remove("AWS_PROFILE")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        let mut child = builder.spawn().with_context(|| format!("cannot start {:?}", command[0]))?;
-        keep_stderr(&mut child, log)?;
+        let child = spawn_logging(command, env, log)?;
         let mut instance = SiteInstance { child, url: url.to_owned(), log: log.to_owned() };
         instance.wait_until_up(Duration::from_secs(30))?;
         Ok(instance)

@@ -109,15 +109,9 @@ async fn behind_a_tls_proxy_on_a_tls_redis_viewers_play_vote_and_chat() -> anyho
 
     // `check` over TLS: IVS's APIs and Redis answer, certificates checked.
     let (config_file, env) = &configs[0];
-    let checked = Command::new(binary("ivs-site", "IVS_SITE_BIN"))
-        .arg("--config")
-        .arg(config_file)
-        .arg("check")
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .env("AWS_ACCESS_KEY_ID", "AKIDLOCAL")
-        .env("AWS_SECRET_ACCESS_KEY", "local-secret")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .output()?;
+    let mut check = Command::new(binary("ivs-site", "IVS_SITE_BIN"));
+    check.arg("--config").arg(config_file).arg("check").envs(env.iter().map(|(k, v)| (k, v)));
+    let checked = ivs_e2e::with_local_credentials(&mut check).output()?;
     let said = String::from_utf8_lossy(&checked.stdout).into_owned() + &String::from_utf8_lossy(&checked.stderr);
     assert!(checked.status.success() && said.contains("all good") && said.contains("rediss://"), "{:?}: {said}", checked.status);
 
