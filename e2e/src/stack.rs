@@ -318,6 +318,16 @@ base_url = "http://127.0.0.1:{playback}/s3/{RECORDINGS_BUCKET}"
             .unwrap_or_else(|| format!("{}/sign-in/not-issued", self.site))
     }
 
+    /// A stage pass from the site server for `user`, signed in with a one-time link: the site's
+    /// answer (`token`, `participantId`, `capabilities`, …).
+    pub fn stage_token(&self, user: &str) -> anyhow::Result<serde_json::Value> {
+        let (_, head, _) = http_with("GET", &self.sign_in_url(user), &[], "")?;
+        let cookie = set_cookie(&head).context("no cookie from the sign-in link")?;
+        let (status, _, body) = http_with("POST", &format!("{}/api/stage/token", self.site), &[("Cookie", &cookie), ("Origin", &self.site)], "")?;
+        anyhow::ensure!(status == 200, "stage token: {status} {body}");
+        Ok(serde_json::from_str(&body)?)
+    }
+
     /// A new anonymous identity, as a page load gives one: its `Cookie` header value.
     pub fn new_identity(&self) -> anyhow::Result<String> {
         new_identity(&self.site)

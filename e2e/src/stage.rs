@@ -1,5 +1,5 @@
 //! A stage participant in a browser page, as a site's own page would be one: WHIP publish of a
-//! camera of its own (a canvas drawing the time, and a tone), WHIP subscribe to a participant into a `<video>`, both with plain
+//! camera of its own (a canvas drawing the time, and a tone) or of the browser's camera, WHIP subscribe to a participant into a `<video>`, both with plain
 //! `RTCPeerConnection` and `fetch`. The scripts keep their peer connections on `window` so a
 //! test can read what a person would see (the video's size and clock) and end them.
 
@@ -16,9 +16,8 @@ pub async fn publish(page: &Page, whip_url: &str, token: &str) -> anyhow::Result
 /// Publishes as [`publish`] does, a picture of `width`×`height` (kept at that size: the sender
 /// is told to keep its resolution rather than scale down while its bandwidth estimate grows).
 pub async fn publish_sized(page: &Page, whip_url: &str, token: &str, width: u32, height: u32) -> anyhow::Result<u16> {
-    let script = format!(
-        r#"(async () => {{
-            // A camera of its own: a canvas drawing the time, and a tone (no device needed).
+    let media = format!(
+        r#"// A camera of its own: a canvas drawing the time, and a tone (no device needed).
             const canvas = Object.assign(document.createElement('canvas'), {{ width: {width}, height: {height} }});
             const g = canvas.getContext('2d');
             const draw = () => {{ g.fillStyle = `hsl(${{(performance.now() / 10) % 360}}, 70%, 50%)`; g.fillRect(0, 0, {width}, {height});
@@ -27,7 +26,23 @@ pub async fn publish_sized(page: &Page, whip_url: &str, token: &str, width: u32,
             const audio = new AudioContext();
             const tone = audio.createOscillator(); const sink = audio.createMediaStreamDestination();
             tone.connect(sink); tone.start(); await audio.resume(); // a gesture's: see eval_as_gesture
-            const media = new MediaStream([...canvas.captureStream(30).getVideoTracks(), ...sink.stream.getAudioTracks()]);
+            const media = new MediaStream([...canvas.captureStream(30).getVideoTracks(), ...sink.stream.getAudioTracks()]);"#
+    );
+    publish_media(page, whip_url, token, &media).await
+}
+
+/// Publishes the browser's camera and microphone (`getUserMedia`, as a host's page does; the
+/// suite's Chromium has fake ones, granted without a prompt) at 640×360.
+pub async fn publish_camera(page: &Page, whip_url: &str, token: &str) -> anyhow::Result<u16> {
+    let media = "const media = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 360 }, audio: true });";
+    publish_media(page, whip_url, token, media).await
+}
+
+/// The WHIP publish of the `media` a script makes: one send-only transceiver per track.
+async fn publish_media(page: &Page, whip_url: &str, token: &str, media: &str) -> anyhow::Result<u16> {
+    let script = format!(
+        r#"(async () => {{
+            {media}
             const pc = new RTCPeerConnection();
             for (const track of media.getTracks()) pc.addTransceiver(track, {{ direction: 'sendonly' }});
             await pc.setLocalDescription(await pc.createOffer());
@@ -43,6 +58,17 @@ pub async fn publish_sized(page: &Page, whip_url: &str, token: &str, width: u32,
         }})()"#
     );
     eval_as_gesture(page, &script).await
+}
+
+/// Ends the page's publication as a host's page does when it leaves: closes the connection and
+/// sends the WHIP DELETE.
+pub async fn unpublish(page: &Page) -> anyhow::Result<()> {
+    eval::<bool>(
+        page,
+        "window.__pub.pc.close(), fetch(window.__pub.location, { method: 'DELETE', headers: { Authorization: 'Bearer ' + window.__pubToken } }), true",
+    )
+    .await
+    .map(drop)
 }
 
 /// Subscribes to participant `publisher` with `token`, showing it in a new `<video id=…>`;

@@ -7,7 +7,7 @@ mod scenarios;
 
 use std::time::Duration;
 
-use ivs_e2e::{firefox_available, root, Driven, SiteOptions, Stack, PLAYING, STAGE_READY};
+use ivs_e2e::{firefox_available, root, Chromium, Driven, SiteOptions, Stack, PLAYING, STAGE_READY};
 use ivs_proto::url::encode_component;
 
 /// Whether the Firefox tests can run; on CI a missing Firefox is a failure, not a skip.
@@ -102,6 +102,9 @@ async fn a_host_page_in_firefox_commands_the_embed_and_hears_it() -> anyhow::Res
     Ok(())
 }
 
+/// A stage in Gecko: the built-in host, then a host publishing a camera from Chromium by WHIP
+/// joins as a second tile without a reload, a poll on the stage is voted on, and the host's tile
+/// goes when it leaves.
 #[tokio::test(flavor = "multi_thread")]
 async fn firefox_watches_a_stage() -> anyhow::Result<()> {
     if !can_run() {
@@ -112,11 +115,39 @@ async fn firefox_watches_a_stage() -> anyhow::Result<()> {
     let stack = Stack::builder().offline().local_args(&["--stage-host", "--stage-media-ip", &ip]).start()?;
     let ff = Driven::firefox().await?;
     ff.goto(&format!("{}/stage", stack.site))?;
-    ff.wait_for("document.querySelectorAll('[data-testid=stage-tile]').length === 1", Duration::from_secs(30)).await?;
+    let tiles = "document.querySelectorAll('[data-testid=stage-tile]').length";
+    ff.wait_for(&format!("{tiles} === 1"), Duration::from_secs(30)).await?;
     let moving = "(() => { const v = document.querySelector('[data-testid=stage-tile] video'); return v.videoWidth > 0 && v.currentTime > 0.5; })()";
     ff.wait_for(moving, Duration::from_secs(30)).await?;
     let name: String = ff.eval("document.querySelector('.stage-name').textContent")?;
     assert_eq!(name, "local-host");
+
+    // A host's camera from another browser (the site's PUBLISH pass for a listed host).
+    let host = stack.stage_token("host")?;
+    let chromium = Chromium::launch().await?;
+    let host_page = chromium.open_isolated(&format!("{}/_local/health", stack.api)).await?;
+    let status = ivs_e2e::stage::publish_camera(&host_page, &format!("{}/whip", stack.api), host["token"].as_str().unwrap_or_default()).await?;
+    assert_eq!(status, 201);
+    ff.wait_for(&format!("{tiles} === 2"), Duration::from_secs(30)).await?;
+    let second = format!("document.querySelector('[data-participant={}]')", serde_json::json!(host["participantId"]));
+    ff.wait_for(
+        &format!("(() => {{ const v = {second}?.querySelector('video'); return !!v && v.videoWidth > 0 && v.currentTime > 0.5; }})()"),
+        Duration::from_secs(30),
+    )
+    .await?;
+
+    // A poll on the stage arrives through the room and is voted on.
+    ff.wait_for(CONNECTED, Duration::from_secs(15)).await?;
+    let (status, answer) = stack.publish_on_stage(r#"{"type":"poll","question":"Encore?","options":["Yes","No"],"duration":120}"#)?;
+    assert_eq!(status, 200, "{answer}");
+    ff.wait_for("document.querySelectorAll('[data-testid=stage-board] [data-testid=poll-choice]').length === 2", Duration::from_secs(15)).await?;
+    ff.click("[data-testid=poll-choice]", 0)?;
+    ff.wait_for("document.querySelectorAll('[data-testid=poll-percent]')[0]?.textContent === '100%'", Duration::from_secs(10)).await?;
+
+    // The host leaves: its tile goes, the built-in host's stays.
+    ivs_e2e::stage::unpublish(&host_page).await?;
+    ff.wait_for(&format!("{tiles} === 1 && {second} === null"), Duration::from_secs(30)).await?;
+    chromium.close().await;
     Ok(())
 }
 

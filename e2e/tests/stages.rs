@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use aws_sdk_ivsrealtime::types::{ParticipantState, ParticipantTokenCapability as Capability, ParticipantTokenConfiguration};
-use ivs_e2e::stage::{publish, publish_sized, subscribe, video_moving};
+use ivs_e2e::stage::{publish, publish_sized, subscribe, unpublish, video_moving};
 use ivs_e2e::{eval, http_with, ivsrealtime_client, wait_for, Chromium, EventSink, Stack, STAGE_ARN};
 
 fn code<E: aws_sdk_ivsrealtime::error::ProvideErrorMetadata + std::fmt::Debug>(error: &aws_sdk_ivsrealtime::error::SdkError<E>) -> String {
@@ -239,22 +239,13 @@ async fn wait_published(rt: &aws_sdk_ivsrealtime::Client, arn: &str, participant
     }
 }
 
-/// A stage token from the site server for `user`, signed in with a one-time link.
-fn site_stage_token(stack: &Stack, user: &str) -> anyhow::Result<serde_json::Value> {
-    let (_, head, _) = http_with("GET", &stack.sign_in_url(user), &[], "")?;
-    let cookie = ivs_e2e::set_cookie(&head).ok_or_else(|| anyhow::anyhow!("no cookie from the sign-in link"))?;
-    let (status, _, body) = http_with("POST", &format!("{}/api/stage/token", stack.site), &[("Cookie", &cookie), ("Origin", &stack.site)], "")?;
-    anyhow::ensure!(status == 200, "stage token: {status} {body}");
-    Ok(serde_json::from_str(&body)?)
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn the_viewer_shows_each_host_as_they_come_and_go() -> anyhow::Result<()> {
     let stack = Stack::builder().offline().local_args(&["--stage-host", "--stage-session-idle-secs", "1"]).start()?;
     // The site gives a viewer SUBSCRIBE only, its host PUBLISH too.
-    let viewer = site_stage_token(&stack, "viewer-1")?;
+    let viewer = stack.stage_token("viewer-1")?;
     assert_eq!(viewer["capabilities"], serde_json::json!(["SUBSCRIBE"]));
-    let host = site_stage_token(&stack, "host")?;
+    let host = stack.stage_token("host")?;
     assert_eq!(host["capabilities"], serde_json::json!(["PUBLISH", "SUBSCRIBE"]));
 
     let chromium = Chromium::launch().await?;
@@ -362,12 +353,7 @@ async fn the_viewer_shows_each_host_as_they_come_and_go() -> anyhow::Result<()> 
     wait_for(&page, &format!("{unmuted} === 1"), Duration::from_secs(5)).await?;
 
     // The host leaves: its tile goes.
-    eval::<bool>(
-        &host_page,
-        "window.__pub.pc.close(), fetch(window.__pub.location, { method: 'DELETE', headers: { Authorization: 'Bearer ' + window.__pubToken } }), true",
-    )
-    .await
-    .ok();
+    unpublish(&host_page).await.ok();
     wait_for(&page, &format!("{tiles} === 1"), Duration::from_secs(30)).await?;
     let status: String = eval(&page, "document.querySelector('[data-testid=stage-status]').textContent").await?;
     assert!(status.is_empty(), "{status}");
