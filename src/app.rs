@@ -113,6 +113,7 @@ fn ViewerPage() -> impl IntoView {
                 })}
                 <Viewer config=config />
                 {move || chat.get().map(|chat| lazy(Some("chat"), move || chat_panel(chat.clone())))}
+                {move || (!embed && replay.with(Option::is_none) && !playing_clip.get()).then(|| view! { <SiteLinks config=config on=Page::Channel /> })}
             </Show>
         </main>
     }
@@ -171,7 +172,47 @@ fn StagePage() -> impl IntoView {
                     {lazy(Some("polls and overlays"), move || stage_board(config))}
                 </div>
                 {move || chat.get().map(|chat| lazy(Some("chat"), move || chat_panel(chat.clone())))}
+                <SiteLinks config=config on=Page::Stage />
             </Show>
         </main>
+    }
+}
+
+/// Which of the site's pages [`SiteLinks`] is on.
+#[derive(Clone, Copy, PartialEq)]
+enum Page {
+    Channel,
+    Stage,
+}
+
+/// The site's other pages, under the page (never above the picture, which would move it): the
+/// channel, the stage and the past broadcasts, each only where the site has it.
+#[component]
+fn SiteLinks(config: Signal<Option<ivs_proto::config::ViewerConfig>>, on: Page) -> impl IntoView {
+    let links = move || {
+        config.with(|c| {
+            let Some(c) = c.as_ref() else { return Vec::new() };
+            let mut links = Vec::new();
+            if on != Page::Channel {
+                links.push(("/", "Watch the channel"));
+            }
+            if on != Page::Stage && c.stage_token_url.is_some() {
+                links.push(("/stage", "The live stage"));
+            }
+            if c.recordings_url.is_some() {
+                links.push(("/past", "Past broadcasts"));
+            }
+            links
+        })
+    };
+    move || {
+        let links = links();
+        (!links.is_empty()).then(|| {
+            view! {
+                <nav class="site-links" aria-label="This site" data-testid="site-links">
+                    {links.into_iter().map(|(href, label)| view! { <a href=href>{label}</a> }).collect_view()}
+                </nav>
+            }
+        })
     }
 }

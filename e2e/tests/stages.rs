@@ -249,7 +249,11 @@ async fn the_viewer_shows_each_host_as_they_come_and_go() -> anyhow::Result<()> 
     assert_eq!(host["capabilities"], serde_json::json!(["PUBLISH", "SUBSCRIBE"]));
 
     let chromium = Chromium::launch().await?;
-    let page = chromium.open(&format!("{}/stage", stack.site)).await?;
+    // The channel's page leads to the stage (the site names one), the stage back to the channel.
+    let page = chromium.open(&format!("{}/", stack.site)).await?;
+    let to_stage = "document.querySelector('[data-testid=site-links] a[href=\"/stage\"]')";
+    wait_for(&page, &format!("{to_stage} !== null"), Duration::from_secs(20)).await?;
+    eval::<bool>(&page, &format!("{to_stage}.click(), true")).await?;
     // The built-in host's picture, moving.
     let tiles = "document.querySelectorAll('[data-testid=stage-tile]').length";
     wait_for(&page, &format!("{tiles} === 1"), Duration::from_secs(30)).await?;
@@ -257,6 +261,8 @@ async fn the_viewer_shows_each_host_as_they_come_and_go() -> anyhow::Result<()> 
     wait_for(&page, first_moving, Duration::from_secs(20)).await?;
     let name: String = eval(&page, "document.querySelector('.stage-name').textContent").await?;
     assert_eq!(name, "local-host");
+    let back: String = eval(&page, "document.querySelector('[data-testid=site-links] a').textContent").await?;
+    assert_eq!(back, "Watch the channel");
     // The stage page starts no channel player: no start-up stand-in, no video but the tiles'.
     let channel_player: bool =
         eval(&page, "document.getElementById('ivs-boot') !== null || document.querySelectorAll('video:not([data-testid=stage-tile] video)').length > 0")
