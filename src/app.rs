@@ -111,7 +111,7 @@ fn ViewerPage() -> impl IntoView {
                         <a href="/past">"All past broadcasts"</a>
                     </nav>
                 })}
-                <Viewer config=config />
+                <Viewer config=config cards_under_when_room=!embed />
                 {move || chat.get().map(|chat| lazy(Some("chat"), move || chat_panel(chat.clone())))}
                 {move || (!embed && replay.with(Option::is_none) && !playing_clip.get()).then(|| view! { <SiteLinks config=config on=Page::Channel /> })}
             </Show>

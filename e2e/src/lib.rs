@@ -23,13 +23,13 @@ pub mod broadcaster;
 pub mod chromium;
 pub mod events;
 pub mod http;
+pub mod proxy;
 pub mod redis;
 pub mod serve;
 pub mod stack;
 pub mod stage;
 pub mod temp;
 pub mod tls;
-pub mod proxy;
 pub mod webdriver;
 
 pub use aws::{ivs_client, ivschat_client, ivsrealtime_client};

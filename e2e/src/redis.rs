@@ -40,11 +40,9 @@ impl Redis {
         let mut command = Command::new("redis-server");
         match &self.tls {
             None => command.args(["--port", &port]),
-            Some((cert, key)) => command
-                .args(["--port", "0", "--tls-port", &port, "--tls-auth-clients", "no", "--tls-cert-file"])
-                .arg(cert)
-                .arg("--tls-key-file")
-                .arg(key),
+            Some((cert, key)) => {
+                command.args(["--port", "0", "--tls-port", &port, "--tls-auth-clients", "no", "--tls-cert-file"]).arg(cert).arg("--tls-key-file").arg(key)
+            }
         };
         let child = command
             .args(["--bind", "127.0.0.1", "--appendonly", "yes", "--appendfsync", "always", "--save", ""])

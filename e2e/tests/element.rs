@@ -112,13 +112,15 @@ async fn a_page_on_another_origin_plays_two_elements_from_a_cdn_under_a_strict_p
     // never a style attribute), in both elements.
     let poll = r#"{"type":"poll","id":"p-strict","question":"Which?","options":["One","Two"],"duration":60}"#;
     assert_eq!(stack.put_metadata(poll)?, 204);
-    wait_for(&page, "['a', 'b'].every(id => !!document.getElementById(id).shadowRoot.querySelector('[part=poll] .poll-timer-bar'))", Duration::from_secs(15)).await?;
+    wait_for(&page, "['a', 'b'].every(id => !!document.getElementById(id).shadowRoot.querySelector('[part=poll] .poll-timer-bar'))", Duration::from_secs(15))
+        .await?;
     let width: String = eval(&page, "document.getElementById('a').shadowRoot.querySelector('.poll-timer-bar').style.width").await?;
     assert!(width.ends_with('%'), "{width}");
 
     // theme="light" restyles by the attribute alone.
     eval::<bool>(&page, "(document.getElementById('b').setAttribute('theme', 'light'), true)").await?;
-    let background: String = eval(&page, "getComputedStyle(document.getElementById('b').shadowRoot.querySelector('.app')).getPropertyValue('--ivs-bg').trim()").await?;
+    let background: String =
+        eval(&page, "getComputedStyle(document.getElementById('b').shadowRoot.querySelector('.app')).getPropertyValue('--ivs-bg').trim()").await?;
     assert_eq!(background, "#ffffff");
 
     // Styling hooks: the page's custom property and ::part reach into the shadow root; the
@@ -158,7 +160,9 @@ async fn an_element_without_a_playback_url_says_so() -> anyhow::Result<()> {
     let shop = TempDir::new("shop")?;
     std::fs::write(
         shop.0.join("index.html"),
-        format!(r#"<!doctype html><meta charset="utf-8"><script type="module" src="{cdn}/ivs-viewer.js"></script><ivs-viewer id="x"></ivs-viewer><p id="after">still here</p>"#),
+        format!(
+            r#"<!doctype html><meta charset="utf-8"><script type="module" src="{cdn}/ivs-viewer.js"></script><ivs-viewer id="x"></ivs-viewer><p id="after">still here</p>"#
+        ),
     )?;
     let site = serve_dir(&shop.0, false).await?;
     let chromium = Chromium::launch().await?;
@@ -222,7 +226,14 @@ async fn type_and_enter(page: &Page, text: &str) -> anyhow::Result<()> {
     use chromiumoxide::cdp::browser_protocol::input::{DispatchKeyEventParams, DispatchKeyEventType, InsertTextParams};
     page.execute(InsertTextParams::new(text)).await?;
     for kind in [DispatchKeyEventType::KeyDown, DispatchKeyEventType::KeyUp] {
-        let key = DispatchKeyEventParams::builder().r#type(kind).key("Enter").code("Enter").windows_virtual_key_code(13).text("\r").build().map_err(anyhow::Error::msg)?;
+        let key = DispatchKeyEventParams::builder()
+            .r#type(kind)
+            .key("Enter")
+            .code("Enter")
+            .windows_virtual_key_code(13)
+            .text("\r")
+            .build()
+            .map_err(anyhow::Error::msg)?;
         page.execute(key).await?;
     }
     Ok(())
@@ -402,7 +413,8 @@ async fn a_private_channel_plays_in_the_element_on_an_embed_origin() -> anyhow::
     let chromium = Chromium::launch_with_test_sites(&sites.ca.spki_sha256).await?;
     let page = chromium.open(&format!("{}/index.html", sites.shop)).await?;
     wait_for(&page, "document.getElementById('v').state === 'Playing'", Duration::from_secs(30)).await?;
-    let asked: usize = eval(&page, &format!("performance.getEntriesByType('resource').filter(e => e.name === '{}/api/playback-token').length", sites.site)).await?;
+    let asked: usize =
+        eval(&page, &format!("performance.getEntriesByType('resource').filter(e => e.name === '{}/api/playback-token').length", sites.site)).await?;
     assert!(asked >= 1, "the token came from the site, across origins");
     chromium.close().await;
     Ok(())

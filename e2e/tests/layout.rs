@@ -2,6 +2,8 @@
 //! captions showing, none of them covers another or the control bar, all are on screen, and every
 //! option is big enough to tap on a phone — in portrait and landscape and on a desktop. (On a phone
 //! in landscape the cards share a scrolling column over the picture: the poll is what must show.)
+//! On a desktop, where the screen has room under the picture, the cards go there: whole, covering
+//! none of it. The control bar's buttons never overlap or leave the bar.
 //! A screenshot of each size is kept in `target/e2e-artifacts/` for a person to look at.
 
 use std::time::Duration;
@@ -31,6 +33,19 @@ const BOXES: &str = r#"(() => {
   };
   return JSON.stringify({
     boxes: [box('notice', '[data-testid=notice]'), box('poll', '[data-testid=poll]'), box('product', '[data-testid=product]'), box('caption', '[data-testid=caption]'), box('controls', '[data-testid=controls]')].filter(Boolean),
+    picture: (r => [r.left, r.top, r.right, r.bottom])(document.querySelector('.frame').getBoundingClientRect()),
+    crowded: (() => {
+      const bar = document.querySelector('[data-testid=controls]').getBoundingClientRect();
+      const shown = [...document.querySelectorAll('[data-testid=controls] > *')].filter(e => e.offsetWidth > 0 && !e.classList.contains('ctl-spacer'))
+        .map(e => [e.dataset.testid || e.className, e.getBoundingClientRect()]);
+      const said = [];
+      shown.forEach(([name, r], i) => {
+        if (r.left < bar.left - 0.5 || r.right > bar.right + 0.5) said.push(`${name} leaves the control bar`);
+        for (const [other, o] of shown.slice(i + 1)) if (Math.min(r.right, o.right) - Math.max(r.left, o.left) > 0.5) said.push(`${name} and ${other} overlap`);
+      });
+      return said;
+    })(),
+    cards: [...document.querySelectorAll('.overlays > .card')].map(e => (r => [r.left, r.top, r.right, r.bottom])(e.getBoundingClientRect())),
     viewport: [innerWidth, innerHeight],
     smallestTarget: Math.min(...[...document.querySelectorAll('[data-testid=poll-choice]')].map(b => b.getBoundingClientRect().height)),
   });
@@ -52,11 +67,14 @@ async fn overlays_never_cover_each_other_the_controls_or_the_captions_at_any_siz
     let chromium = Chromium::launch().await?;
     let artifacts = root().join("target/e2e-artifacts");
     std::fs::create_dir_all(&artifacts)?;
-    let sizes: [(i64, i64, bool, &[&str]); 4] = [
-        (360, 740, true, &["notice", "poll", "product", "caption", "controls"]),
-        (390, 844, true, &["notice", "poll", "product", "caption", "controls"]),
+    let all: &[&str] = &["notice", "poll", "product", "caption", "controls"];
+    let sizes: [(i64, i64, bool, &[&str]); 6] = [
+        (360, 740, true, all),
+        (390, 844, true, all),
         (740, 360, true, &["notice", "poll", "caption", "controls"]),
-        (1280, 800, false, &["notice", "poll", "product", "caption", "controls"]),
+        (1280, 800, false, all),
+        (1920, 1080, false, all),
+        (1024, 768, false, all),
     ];
     let mut failures = Vec::new();
     for (width, height, mobile, expected) in sizes {
@@ -85,6 +103,23 @@ async fn overlays_never_cover_each_other_the_controls_or_the_captions_at_any_siz
                 let area = overlap(ra, rb);
                 if area > 1.0 {
                     failures.push(format!("{width}x{height}: {a} and {b} overlap ({area:.0} px²): {ra:?} {rb:?}"));
+                }
+            }
+        }
+        for said in layout["crowded"].as_array().into_iter().flatten() {
+            failures.push(format!("{width}x{height}: in the control bar, {}", said.as_str().unwrap_or_default()));
+        }
+        // A desktop has room under the picture: the cards go there, whole, and cover none of it.
+        if !mobile {
+            let picture: Vec<f64> = serde_json::from_value(layout["picture"].clone())?;
+            let cards: Vec<Vec<f64>> = serde_json::from_value(layout["cards"].clone())?;
+            for card in &cards {
+                let covered = overlap(card, &picture);
+                if covered > 1.0 {
+                    failures.push(format!("{width}x{height}: a card covers {covered:.0} px² of the picture {picture:?}: {card:?}"));
+                }
+                if card[3] > vh + 0.5 {
+                    failures.push(format!("{width}x{height}: a card is cut short at the screen's edge: {card:?}"));
                 }
             }
         }

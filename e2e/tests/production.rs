@@ -23,12 +23,7 @@ fn unit_command(paths: &[(&str, String)]) -> anyhow::Result<(Vec<OsString>, Vec<
     let place = |s: &str| paths.iter().fold(s.to_owned(), |s, (from, to)| s.replace(from, to));
     let exec = unit.lines().find_map(|l| l.strip_prefix("ExecStart=")).ok_or_else(|| anyhow::anyhow!("the unit has no ExecStart"))?;
     let command = place(exec).split_whitespace().map(OsString::from).collect();
-    let env = unit
-        .lines()
-        .filter_map(|l| l.strip_prefix("Environment="))
-        .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| (k.to_owned(), place(v)))
-        .collect();
+    let env = unit.lines().filter_map(|l| l.strip_prefix("Environment=")).filter_map(|l| l.split_once('=')).map(|(k, v)| (k.to_owned(), place(v))).collect();
     Ok((command, env))
 }
 
@@ -75,10 +70,7 @@ async fn behind_a_tls_proxy_on_a_tls_redis_viewers_play_vote_and_chat() -> anyho
             .replace(&line("endpoint_url = "), &format!("endpoint_url = \"https://localhost:{api}\""))
             .replace(&line("endpoint = "), &format!("endpoint = \"wss://localhost:{chat}\""))
             .replace(&line("playback_overrides = "), &format!("playback_url = \"https://localhost:{playback}{playback_path}\""))
-            .replace(
-                "[identity]\n",
-                &format!("[identity]\ntrust_proxy = true\ncookie_secret = \"{}\"\n", "ab".repeat(32)),
-            )
+            .replace("[identity]\n", &format!("[identity]\ntrust_proxy = true\ncookie_secret = \"{}\"\n", "ab".repeat(32)))
             + &format!("[votes]\nstore = \"redis\"\nredis_url = \"{}\"\nredis_ca_file = {:?}\n", redis.url(), ca.ca.display().to_string());
         let file = work.join(format!("ivs-site-{n}.toml"));
         std::fs::write(&file, &config)?;

@@ -18,11 +18,7 @@ fn table(doc: &str, heading: &str) -> (Vec<Vec<String>>, std::ops::Range<usize>)
     let at = doc.find(&format!("\n{heading}\n")).unwrap_or_else(|| panic!("docs/reference.md has no heading {heading:?}"));
     let start = at + doc[at..].find("\n|").expect("a table under the heading") + 1;
     let end = doc[start..].find("\n\n").map_or(doc.len(), |e| start + e + 1);
-    let rows = doc[start..end]
-        .lines()
-        .skip(2)
-        .map(|line| line.trim().trim_matches('|').split(" | ").map(|c| c.trim().to_owned()).collect())
-        .collect();
+    let rows = doc[start..end].lines().skip(2).map(|line| line.trim().trim_matches('|').split(" | ").map(|c| c.trim().to_owned()).collect()).collect();
     (rows, start..end)
 }
 

@@ -24,6 +24,7 @@
 //! - [`site`]: the site API's requests and answers (votes, playback tokens, publishing).
 //! - [`stage`]: real-time stages: the line-up, the stage token, a token's claims, the grid.
 //! - [`stream_events`]: IVS's EventBridge events and the stream state they add up to.
+//! - [`layout`]: where the overlay cards go on the page: under the picture, or over it.
 
 pub mod backoff;
 pub mod chat;
@@ -32,6 +33,7 @@ pub mod clips;
 pub mod config;
 pub mod controls;
 pub mod embed;
+pub mod layout;
 pub mod limits;
 pub mod overlay;
 pub mod playback;

@@ -198,7 +198,9 @@ mod tests {
         };
         let csp = content_security_policy(&hosts, "'none'");
         assert!(
-            csp.contains("connect-src 'self' https://a1.us-west-2.playback.live-video.net wss://edge.ivschat.us-west-2.amazonaws.com https://*.live-video.net;"),
+            csp.contains(
+                "connect-src 'self' https://a1.us-west-2.playback.live-video.net wss://edge.ivschat.us-west-2.amazonaws.com https://*.live-video.net;"
+            ),
             "{csp}"
         );
         // Played from elsewhere (a CDN, the local IVS): no IVS host at all; overrides are named.

@@ -191,7 +191,14 @@ async fn check(path: &Path) -> anyhow::Result<()> {
         }
     }
     if let (ivs_site::config::StoreKind::Redis, Some(url)) = (&config.votes.store, &config.votes.redis_url) {
-        match ivs_site::store::redis::RedisStore::connect(url, config.votes.redis_ca_file.as_deref().map(|f| config.data_path(f)).as_deref(), &config.votes.redis_prefix, Duration::from_secs(2)).await {
+        match ivs_site::store::redis::RedisStore::connect(
+            url,
+            config.votes.redis_ca_file.as_deref().map(|f| config.data_path(f)).as_deref(),
+            &config.votes.redis_prefix,
+            Duration::from_secs(2),
+        )
+        .await
+        {
             Ok(_) => println!("Redis {url}: reachable"),
             Err(e) => problems.push(format!("{e:#}")),
         }
@@ -256,7 +263,14 @@ async fn operator_request(path: &Path, to: Target, method: &'static str, endpoin
     Ok(())
 }
 
-async fn http_call(method: &'static str, server: &str, path: &str, key: &str, body: Option<String>, roots: ureq::tls::RootCerts) -> anyhow::Result<(u16, String)> {
+async fn http_call(
+    method: &'static str,
+    server: &str,
+    path: &str,
+    key: &str,
+    body: Option<String>,
+    roots: ureq::tls::RootCerts,
+) -> anyhow::Result<(u16, String)> {
     let base = server.trim_end_matches('/');
     if !(base.starts_with("http://") || base.starts_with("https://")) {
         bail!("--server must be an http:// or https:// URL");

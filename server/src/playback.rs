@@ -24,7 +24,10 @@ impl PlaybackSigner {
     /// operator imported into IVS.
     pub fn load(path: &Path) -> anyhow::Result<Self> {
         let pem = std::fs::read_to_string(path).with_context(|| {
-            format!("cannot read the playback key {} (channel.playback_key_pair_arn is set: the key pair's private half, PKCS#8 PEM, must be there)", path.display())
+            format!(
+                "cannot read the playback key {} (channel.playback_key_pair_arn is set: the key pair's private half, PKCS#8 PEM, must be there)",
+                path.display()
+            )
         })?;
         Self::from_pem(&pem, path)
     }

@@ -138,3 +138,42 @@ pub fn on_key(scope: Option<KeyScope>, handler: impl Fn(Key) -> bool + 'static) 
         }
     })
 }
+
+/// Watches where `element`'s bottom edge sits in the page and how tall the viewport is: calls
+/// `changed(bottom, viewport_height)` when the element's size or the window's changes, and on
+/// full screen; stops when dropped.
+#[must_use]
+pub struct BottomWatch {
+    observer: web_sys::ResizeObserver,
+    _callback: Closure<dyn FnMut()>,
+    _listeners: [Option<Listener>; 2],
+}
+
+impl BottomWatch {
+    pub fn new(element: Element, changed: impl Fn(f64, f64) + 'static) -> Option<Self> {
+        let window = web_sys::window()?;
+        let measure = {
+            let (element, window) = (element.clone(), window.clone());
+            move || {
+                let scrolled = window.scroll_y().unwrap_or(0.0);
+                let height = window.inner_height().ok().and_then(|h| h.as_f64()).unwrap_or(0.0);
+                changed(element.get_bounding_client_rect().bottom() + scrolled, height);
+            }
+        };
+        let measure = std::rc::Rc::new(measure);
+        let on_resize = measure.clone();
+        let callback = Closure::<dyn FnMut()>::new(move || on_resize());
+        let observer = web_sys::ResizeObserver::new(callback.as_ref().unchecked_ref()).ok()?;
+        observer.observe(&element);
+        let (on_window, on_fullscreen) = (measure.clone(), measure);
+        let listeners =
+            [Listener::new(window.into(), "resize", false, move |_| on_window()), Listener::on_document("fullscreenchange", move |_| on_fullscreen())];
+        Some(Self { observer, _callback: callback, _listeners: listeners })
+    }
+}
+
+impl Drop for BottomWatch {
+    fn drop(&mut self) {
+        self.observer.disconnect();
+    }
+}

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 
 use crate::bindings::fetch::post_json;
 use crate::bindings::messages::absolute;
+use crate::components::icons::ClipIcon;
 use crate::hooks::use_ivs_player::UseIvsPlayerReturn;
 
 /// What clips are cut from, provided by the page when its site makes clips.
@@ -79,8 +80,10 @@ pub fn ClipButton(source: ClipSource) -> impl IntoView {
         })
     };
     view! {
-        <button class="ctl ctl-text" data-testid="ctl-clip" aria-expanded=move || choosing.get().to_string()
-            disabled=busy on:click=move |_| set_choosing.update(|open| *open = !*open)>"Clip"</button>
+        <button class="ctl ctl-text" data-testid="ctl-clip" aria-label="Clip" aria-expanded=move || choosing.get().to_string()
+            disabled=busy on:click=move |_| set_choosing.update(|open| *open = !*open)>
+            <ClipIcon /><span class="ctl-label">"Clip"</span>
+        </button>
         {move || choosing.get().then(|| view! {
             <div class="clip-lengths" role="group" aria-label="Clip length" data-testid="clip-lengths"
                 on:keydown=move |e: leptos::ev::KeyboardEvent| if e.key() == "Escape" { set_choosing.set(false) }>

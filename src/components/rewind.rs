@@ -9,6 +9,7 @@ use leptos::prelude::*;
 
 use crate::bindings::fetch::fetch_text;
 use crate::bindings::messages::absolute;
+use crate::components::icons::RewindIcon;
 use crate::hooks::use_ivs_player::UseIvsPlayerReturn;
 
 /// How far back "Rewind" starts, in seconds.
@@ -82,7 +83,9 @@ pub fn RewindControl(recordings_url: String) -> impl IntoView {
         <Show
             when=move || rewound.get()
             fallback=move || view! {
-                <button class="ctl ctl-text" data-testid="ctl-rewind" aria-label="Rewind 30 seconds into the broadcast" on:click=rewind>"Rewind"</button>
+                <button class="ctl ctl-text" data-testid="ctl-rewind" aria-label="Rewind 30 seconds into the broadcast" on:click=rewind>
+                    <RewindIcon /><span class="ctl-label">"Rewind"</span>
+                </button>
             }
         >
             <button class="ctl ctl-text ctl-golive" data-testid="ctl-rewind-live" on:click=move |_| go_live()>"Go live"</button>

@@ -322,7 +322,9 @@ async fn an_embed_origin_uses_the_viewers_api_across_origins_and_no_other() {
     let set = header_of(&config, header::SET_COOKIE).unwrap();
     assert!(set.contains("SameSite=None") && set.contains("Secure") && set.contains("Partitioned"), "{set}");
 
-    let preflight = site.send(Request::options("/api/polls/p/vote").header(header::ORIGIN, SHOP).header("access-control-request-method", "POST").body(Body::empty()).unwrap()).await;
+    let preflight = site
+        .send(Request::options("/api/polls/p/vote").header(header::ORIGIN, SHOP).header("access-control-request-method", "POST").body(Body::empty()).unwrap())
+        .await;
     assert_eq!(preflight.status(), StatusCode::NO_CONTENT);
     assert_eq!(header_of(&preflight, header::ACCESS_CONTROL_ALLOW_ORIGIN), Some(SHOP));
     assert!(header_of(&preflight, header::ACCESS_CONTROL_ALLOW_METHODS).is_some_and(|m| m.contains("POST")));
