@@ -11,6 +11,9 @@
   "use strict";
   // Pages without the channel's player: the embed code generator and the real-time stage.
   var NO_PLAYER = /\/(embed-code|stage|past)\/?$/;
+  // The locales the viewer speaks (ivs_proto::words::LOCALES; a test keeps the two the same).
+  var LOCALES = ["en", "es", "pt-BR", "de", "fr", "ja", "ko", "ar"];
+  words();
   var video = prewarm();
   var started = false;
   // `why`: "first-frame", "stopped" (an error or a blocked start), "timeout", or "not-loading"
@@ -74,6 +77,30 @@
     setTimeout(startApp, 800, "timeout");
   } else {
     startApp("not-loading");
+  }
+
+  // The viewer's locale — the `lang` parameter, else the browser's languages, else English, by
+  // the rule of ivs_proto::words::choose — and its words' file, asked for now so that the app
+  // finds it in hand (src/i18n.rs); the page takes the locale's language and direction at once.
+  function words() {
+    var wanted = [new URLSearchParams(location.search).get("lang")].concat(navigator.languages || [navigator.language]);
+    var locale = "en";
+    search: for (var i = 0; i < wanted.length; i++) {
+      var tag = (wanted[i] || "").trim().toLowerCase();
+      if (!tag) continue;
+      for (var pass = 0; pass < 2; pass++) {
+        for (var j = 0; j < LOCALES.length; j++) {
+          var own = LOCALES[j].toLowerCase();
+          if (pass === 0 ? own === tag : own.split("-")[0] === tag.split(/[-_]/)[0]) { locale = LOCALES[j]; break search; }
+        }
+      }
+    }
+    var root = document.documentElement;
+    root.lang = locale;
+    root.dir = /^(ar|he|fa|ur|ps|yi|dv|ckb)$/.test(locale.split("-")[0]) ? "rtl" : "ltr";
+    var file = new URL("locales/" + locale + ".json", (document.currentScript && document.currentScript.src) || document.baseURI).href;
+    var text = locale === "en" ? Promise.resolve(null) : fetch(file).then(function (r) { return r.ok ? r.text() : null; }).catch(function () { return null; });
+    window.__ivsWords = { locale: locale, text: text };
   }
 
   // Returns the video when the stream is already loading, otherwise null.

@@ -13,13 +13,15 @@ use crate::hooks::use_overlay_board::OverlayBoard;
 use crate::hooks::use_polls::{provide_polls, PollsStore};
 use crate::hooks::use_stage::provide_stage;
 use crate::hooks::use_stream_status::provide_stream_status;
+use crate::i18n::t;
 use crate::lazy::{chat_panel, embed_api, embed_builder, lazy, past_broadcasts, stage_board, stage_view};
+use ivs_proto::site::ErrorCode;
 
 /// The whole app: the viewer, or on `/embed-code` the embed code generator.
 #[component]
 pub fn App() -> impl IntoView {
     if crate::config::is_embed_code() {
-        return view! { <main class="app">{lazy(Some("embed code generator"), embed_builder)}</main> }.into_any();
+        return view! { <main class="app">{lazy(Some("part.embed_builder"), embed_builder)}</main> }.into_any();
     }
     if crate::config::is_stage() {
         return StagePage().into_any();
@@ -61,7 +63,7 @@ fn ViewerPage() -> impl IntoView {
     let config = Signal::derive(move || loaded.get().and_then(Result::ok));
     Effect::new(move |_| polls.set_votes_url(config.with(|c| c.as_ref().and_then(|c| c.votes_url.clone()))));
     Effect::new(move |_| polls.set_results_url(config.with(|c| c.as_ref().and_then(|c| c.poll_results_url.clone()))));
-    let error = move || loaded.get().and_then(Result::err).map(|e| e.to_string());
+    let error = move || loaded.get().and_then(Result::err).map(|e| e.words());
     let chat = Memo::new(move |_| config.with(|c| c.as_ref().and_then(|c| c.chat.clone())));
     let embed = crate::config::is_embed();
     // Clips are cut from the live broadcast or the replay, where the site makes them.
@@ -105,14 +107,14 @@ fn ViewerPage() -> impl IntoView {
                 fallback=move || view! { <p class="app-error" role="alert" data-testid="config-error">{error()}</p> }
             >
                 {move || (replay.with(Option::is_some) || playing_clip.get()).then(|| view! {
-                    <nav class="replay-bar" aria-label="Replay" data-testid="replay-bar">
-                        <span class="replay-label">{if playing_clip.get_untracked() { "A clip of a broadcast" } else { "Replay of a past broadcast" }}</span>
-                        <a href="/">"Watch live"</a>
-                        <a href="/past">"All past broadcasts"</a>
+                    <nav class="replay-bar" aria-label=t("replay.bar") data-testid="replay-bar">
+                        <span class="replay-label">{t(if playing_clip.get_untracked() { "replay.clip" } else { "replay.label" })}</span>
+                        <a href="/">{t("replay.watch_live")}</a>
+                        <a href="/past">{t("replay.all")}</a>
                     </nav>
                 })}
                 <Viewer config=config cards_under_when_room=!embed />
-                {move || chat.get().map(|chat| lazy(Some("chat"), move || chat_panel(chat.clone())))}
+                {move || chat.get().map(|chat| lazy(Some("part.chat"), move || chat_panel(chat.clone())))}
                 {move || (!embed && replay.with(Option::is_none) && !playing_clip.get()).then(|| view! { <SiteLinks config=config on=Page::Channel /> })}
             </Show>
         </main>
@@ -125,8 +127,8 @@ fn PastPage() -> impl IntoView {
     let loaded = load_config();
     let config = Signal::derive(move || loaded.get().and_then(Result::ok));
     let error = move || match loaded.get() {
-        Some(Err(e)) => Some(e.to_string()),
-        Some(Ok(config)) if config.recordings_url.is_none() => Some("This site keeps no past broadcasts.".to_owned()),
+        Some(Err(e)) => Some(e.words()),
+        Some(Ok(config)) if config.recordings_url.is_none() => Some(t("replay.none")),
         _ => None,
     };
     let url = Memo::new(move |_| config.with(|c| c.as_ref().and_then(|c| c.recordings_url.clone())));
@@ -136,7 +138,7 @@ fn PastPage() -> impl IntoView {
                 when=move || error().is_none()
                 fallback=move || view! { <p class="app-error" role="alert" data-testid="config-error">{error()}</p> }
             >
-                {move || url.get().map(|url| lazy(Some("past broadcasts"), move || past_broadcasts(url.clone())))}
+                {move || url.get().map(|url| lazy(Some("part.past"), move || past_broadcasts(url.clone())))}
             </Show>
         </main>
     }
@@ -155,8 +157,8 @@ fn StagePage() -> impl IntoView {
     let config = Signal::derive(move || loaded.get().and_then(Result::ok));
     Effect::new(move |_| polls.set_votes_url(config.with(|c| c.as_ref().and_then(|c| c.votes_url.clone()))));
     let error = move || match loaded.get() {
-        Some(Err(e)) => Some(e.to_string()),
-        Some(Ok(config)) if config.stage_token_url.is_none() => Some("This site has no stage.".to_owned()),
+        Some(Err(e)) => Some(e.words()),
+        Some(Ok(config)) if config.stage_token_url.is_none() => Some(t(ErrorCode::NoStage.key())),
         _ => None,
     };
     let token_url = Memo::new(move |_| config.with(|c| c.as_ref().and_then(|c| c.stage_token_url.clone())));
@@ -168,10 +170,10 @@ fn StagePage() -> impl IntoView {
                 fallback=move || view! { <p class="app-error" role="alert" data-testid="config-error">{error()}</p> }
             >
                 <div class="stage-main">
-                    {move || token_url.get().map(|url| lazy(Some("stage"), move || stage_view(url.clone())))}
-                    {lazy(Some("polls and overlays"), move || stage_board(config))}
+                    {move || token_url.get().map(|url| lazy(Some("part.stage"), move || stage_view(url.clone())))}
+                    {lazy(Some("part.overlays"), move || stage_board(config))}
                 </div>
-                {move || chat.get().map(|chat| lazy(Some("chat"), move || chat_panel(chat.clone())))}
+                {move || chat.get().map(|chat| lazy(Some("part.chat"), move || chat_panel(chat.clone())))}
                 <SiteLinks config=config on=Page::Stage />
             </Show>
         </main>
@@ -194,13 +196,13 @@ fn SiteLinks(config: Signal<Option<ivs_proto::config::ViewerConfig>>, on: Page) 
             let Some(c) = c.as_ref() else { return Vec::new() };
             let mut links = Vec::new();
             if on != Page::Channel {
-                links.push(("/", "Watch the channel"));
+                links.push(("/", "links.channel"));
             }
             if on != Page::Stage && c.stage_token_url.is_some() {
-                links.push(("/stage", "The live stage"));
+                links.push(("/stage", "links.stage"));
             }
             if c.recordings_url.is_some() {
-                links.push(("/past", "Past broadcasts"));
+                links.push(("/past", "links.past"));
             }
             links
         })
@@ -209,8 +211,8 @@ fn SiteLinks(config: Signal<Option<ivs_proto::config::ViewerConfig>>, on: Page) 
         let links = links();
         (!links.is_empty()).then(|| {
             view! {
-                <nav class="site-links" aria-label="This site" data-testid="site-links">
-                    {links.into_iter().map(|(href, label)| view! { <a href=href>{label}</a> }).collect_view()}
+                <nav class="site-links" aria-label=t("links.label") data-testid="site-links">
+                    {links.into_iter().map(|(href, label)| view! { <a href=href>{t(label)}</a> }).collect_view()}
                 </nav>
             }
         })

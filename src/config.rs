@@ -13,24 +13,39 @@ use ivs_proto::recordings::Recording;
 
 use crate::bindings::fetch::{fetch_text, FetchError};
 use crate::bindings::messages::absolute;
+use crate::i18n::{t, tf};
 
 /// The id of the inline configuration element.
 pub const INLINE_ID: &str = "ivs-viewer-config";
 
-/// Why the viewer has no configuration; its `Display` is the sentence the viewer is shown.
+/// Why the viewer has no configuration ([`LoadError::words`] tells the viewer).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum LoadError {
-    #[error("The player's configuration could not be loaded: {0}.")]
+    #[error("the configuration could not be loaded: {0}")]
     Unreachable(#[from] FetchError),
-    #[error("The player is misconfigured: {0}.")]
+    #[error("the configuration is invalid: {0}")]
     Invalid(ConfigError),
-    #[error("The page address is malformed.")]
+    #[error("the page address is malformed")]
     Address,
-    #[error("The page address has a bad setting: {0}.")]
+    #[error("the page address has a bad setting: {0}")]
     Query(ConfigError),
-    /// The past broadcast the address names cannot be replayed: why, in words.
+    /// The past broadcast or clip the address names cannot be played: the key of why.
     #[error("{0}")]
-    Replay(String),
+    Replay(&'static str),
+}
+
+impl LoadError {
+    /// The sentence the viewer is shown, in the viewer's language (a configuration's fault is
+    /// named in the site's own terms, for whoever runs it).
+    pub fn words(&self) -> String {
+        match self {
+            Self::Unreachable(e) => tf("config.unreachable", &[("detail", &e.to_string())]),
+            Self::Invalid(e) => tf("config.invalid", &[("detail", &e.to_string())]),
+            Self::Address => t("config.address"),
+            Self::Query(e) => tf("config.query", &[("detail", &e.to_string())]),
+            Self::Replay(key) => t(key),
+        }
+    }
 }
 
 /// The configuration, or why there is none.
@@ -66,9 +81,8 @@ pub fn load() -> Source {
     };
     Source::Fetching(Box::pin(async move {
         let config = settled(source).await?;
-        let base = config.recordings_url.clone().ok_or_else(|| LoadError::Replay("This site keeps no past broadcasts to replay.".into()))?;
-        let recording: Recording =
-            fetch_named(&base, &replay.recording_id, "The past broadcast could not be read.", "There is no such past broadcast.").await?;
+        let base = config.recordings_url.clone().ok_or(LoadError::Replay("replay.none"))?;
+        let recording: Recording = fetch_named(&base, &replay.recording_id, "replay.unreadable", "replay.missing").await?;
         config.replaying(replay, &recording).map_err(LoadError::Replay)
     }))
 }
@@ -77,10 +91,10 @@ pub fn load() -> Source {
 fn play_clip(source: Source, id: String) -> Source {
     Source::Fetching(Box::pin(async move {
         let config = settled(source).await?;
-        let base = config.clips_url.clone().ok_or_else(|| LoadError::Replay("This site has no clips.".into()))?;
-        let clip: ClipAnswer = fetch_named(&base, &id, "The clip could not be read.", "There is no such clip.").await?;
+        let base = config.clips_url.clone().ok_or(LoadError::Replay("clip.none"))?;
+        let clip: ClipAnswer = fetch_named(&base, &id, "clip.unreadable_clip", "clip.missing").await?;
         // The site's own path, made a full address for the player.
-        let playlist = absolute(&clip.playback_url).ok_or_else(|| LoadError::Replay("The clip's address is not valid.".into()))?;
+        let playlist = absolute(&clip.playback_url).ok_or(LoadError::Replay("clip.unplayable"))?;
         config.playing_clip(id, &playlist).map_err(LoadError::Replay)
     }))
 }
@@ -93,13 +107,13 @@ async fn settled(source: Source) -> Loaded {
     }
 }
 
-/// `{base}/{id}` from the site, read as JSON; the words to show when it does not read
-/// (`unreadable`) or is not there (`missing`).
-async fn fetch_named<T: serde::de::DeserializeOwned>(base: &str, id: &str, unreadable: &str, missing: &str) -> Result<T, LoadError> {
+/// `{base}/{id}` from the site, read as JSON; the keys of the words to show when it does not
+/// read (`unreadable`) or is not there (`missing`).
+async fn fetch_named<T: serde::de::DeserializeOwned>(base: &str, id: &str, unreadable: &'static str, missing: &'static str) -> Result<T, LoadError> {
     let url = format!("{}/{}", base.trim_end_matches('/'), ivs_proto::url::encode_component(id));
     match fetch_text(&url).await {
-        Ok(text) => serde_json::from_str(&text).map_err(|_| LoadError::Replay(unreadable.into())),
-        Err(FetchError::Status { status: 404, .. }) => Err(LoadError::Replay(missing.into())),
+        Ok(text) => serde_json::from_str(&text).map_err(|_| LoadError::Replay(unreadable)),
+        Err(FetchError::Status { status: 404, .. }) => Err(LoadError::Replay(missing)),
         Err(e) => Err(LoadError::Unreachable(e)),
     }
 }
@@ -109,6 +123,11 @@ fn query(names: &[&'static str]) -> Vec<(&'static str, String)> {
     let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
     let Ok(params) = web_sys::UrlSearchParams::new_with_str(&search) else { return Vec::new() };
     names.iter().filter_map(|name| params.get(name).map(|value| (*name, value))).collect()
+}
+
+/// The language the page address asks for (`?lang=`), if any.
+pub fn lang_request() -> Option<String> {
+    query(&["lang"]).into_iter().map(|(_, value)| value).next()
 }
 
 /// What the page address asks to replay, if anything.

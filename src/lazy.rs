@@ -14,6 +14,8 @@ use ivs_proto::config::{ChatConfig, ViewerConfig};
 use ivs_proto::embed::Allowlist;
 use leptos::html::Div;
 use leptos::prelude::*;
+
+use crate::i18n::{t, tf};
 #[cfg(feature = "split")]
 use leptos::wasm_split::{wasm_split, SplitLoaderError};
 use send_wrapper::SendWrapper;
@@ -166,7 +168,7 @@ where
     view! {
         {move || failing.get().then(|| view! {
             <p class="lazy-error" role="status" data-testid="lazy-error">
-                {format!("The {} could not be loaded — trying again.", what.unwrap_or_default())}
+                {tf("part.failed", &[("part", &what.map(t).unwrap_or_default())])}
             </p>
         })}
         {view}

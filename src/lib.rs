@@ -4,6 +4,7 @@
 //! - [`bindings`]: the only code that sees `JsValue` — the SDK and `fetch`, owned and dropped cleanly.
 //! - [`hooks`]: reactive glue (`use_ivs_player`).
 //! - [`components`]: small views, one concern each; decisions come from the `ivs-proto` crate.
+//! - [`i18n`]: every word in the viewer's language (locale files, `Intl`).
 //! - [`lazy`]: the parts fetched when first needed (chat, controls, overlays, embed tools).
 //!
 //! See `docs/ARCHITECTURE.md` for how a cue and a frame travel through the codebase.
@@ -13,6 +14,7 @@ pub mod bindings;
 pub mod components;
 pub mod config;
 pub mod hooks;
+pub mod i18n;
 pub mod lazy;
 
 pub use app::App;

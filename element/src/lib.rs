@@ -18,6 +18,7 @@ use ivs_viewer::bindings::dom::KeyScope;
 use ivs_viewer::bindings::ivs::SdkAssets;
 use ivs_viewer::components::viewer::Viewer;
 use ivs_viewer::hooks::use_ivs_player::{use_ivs_player_with, UseIvsPlayerReturn};
+use ivs_viewer::i18n::t;
 use ivs_viewer::lazy::{chat_panel, lazy};
 use leptos::prelude::*;
 use serde::Deserialize;
@@ -156,9 +157,9 @@ fn ElementViewer(
     Effect::new(move |_| {
         let status = player.status.get();
         if let Status::Failed { kind, .. } = &status {
-            dispatch(&target, "error", serde_json::json!({ "message": kind.message() }));
+            dispatch(&target, "error", serde_json::json!({ "message": t(kind.key()) }));
         }
-        dispatch(&target, "statechange", serde_json::json!({ "state": status.label(), "status": status.words() }));
+        dispatch(&target, "statechange", serde_json::json!({ "state": status.label(), "status": t(status.words_key()) }));
     });
     let target = host.clone();
     Effect::new(move |_| {
@@ -178,7 +179,7 @@ fn ElementViewer(
     view! {
         <div class="app ivs-element" class:no-controls=!controls class:with-chat=with_chat part="viewer">
             <Viewer config=config />
-            {chat.map(|chat| lazy(Some("chat"), move || chat_panel(chat.clone())))}
+            {chat.map(|chat| lazy(Some("part.chat"), move || chat_panel(chat.clone())))}
         </div>
     }
 }

@@ -214,17 +214,17 @@ impl ErrorCode {
         }
     }
 
-    /// What the viewer is told.
-    pub fn message(self) -> &'static str {
+    /// The key of what the viewer is told (`locales/*.json`).
+    pub fn key(self) -> &'static str {
         match self {
-            Self::BadRequest => "That message could not be sent.",
-            Self::Unauthorized => "Your chat session has expired. Reconnecting…",
-            Self::Forbidden => "You are not allowed to do that in this chat.",
-            Self::NotFound => "This chat room no longer exists.",
-            Self::NotAcceptable => "That message was not accepted by the room's moderation.",
-            Self::PayloadTooLarge => "That message is too long.",
-            Self::TooManyRequests => "You're sending messages too fast. Wait a moment.",
-            Self::Internal | Self::Other(_) => "The chat had a problem. Try again.",
+            Self::BadRequest => "chat.error.bad_request",
+            Self::Unauthorized => "chat.error.unauthorized",
+            Self::Forbidden => "chat.error.forbidden",
+            Self::NotFound => "chat.error.not_found",
+            Self::NotAcceptable => "chat.error.not_acceptable",
+            Self::PayloadTooLarge => "chat.error.too_long",
+            Self::TooManyRequests => "chat.error.too_fast",
+            Self::Internal | Self::Other(_) => "chat.error.other",
         }
     }
 }
@@ -305,8 +305,8 @@ mod tests {
         for code in [400, 401, 403, 404, 406, 413, 429, 500, 418] {
             assert_eq!(ErrorCode::from_code(code).code(), code);
         }
-        assert!(ErrorCode::from_code(429).message().contains("too fast"));
-        assert!(ErrorCode::from_code(413).message().contains("too long"));
+        assert_eq!(ErrorCode::from_code(429).key(), "chat.error.too_fast");
+        assert_eq!(ErrorCode::from_code(413).key(), "chat.error.too_long");
     }
 
     #[test]

@@ -124,27 +124,19 @@ pub enum ChatState {
     Reconnecting {
         at_ms: i64,
     },
-    /// Will not reconnect by itself.
+    /// A moderator removed this viewer (with the moderator's reason, if given): it will not
+    /// reconnect by itself.
     Disconnected {
-        reason: String,
+        reason: Option<String>,
     },
 }
 
 impl ChatState {
-    /// The words the panel shows; `now_ms` counts down a pending reconnect.
-    pub fn describe(&self, now_ms: i64) -> String {
+    /// Whole seconds until a pending reconnect (the panel counts them down; 0: now).
+    pub fn reconnect_in_secs(&self, now_ms: i64) -> Option<i64> {
         match self {
-            Self::Connecting => "Connecting…".into(),
-            Self::Connected => "Connected".into(),
-            Self::Reconnecting { at_ms } => {
-                let secs = ((at_ms - now_ms).max(0) + 999) / 1000;
-                if secs == 0 {
-                    "Reconnecting…".into()
-                } else {
-                    format!("Reconnecting in {secs} s")
-                }
-            }
-            Self::Disconnected { reason } => format!("Disconnected: {reason}"),
+            Self::Reconnecting { at_ms } => Some(((at_ms - now_ms).max(0) + 999) / 1000),
+            _ => None,
         }
     }
 }
@@ -284,12 +276,7 @@ impl Session {
                 let me = self.token.as_ref().map(|t| t.user_id.as_str());
                 let RoomEvent::DisconnectUser { user_id, reason } = RoomEvent::parse(event_name, attributes) else { return (vec![], None) };
                 if Some(user_id.as_str()) == me {
-                    self.state = ChatState::Disconnected {
-                        reason: match reason {
-                            Some(reason) => format!("a moderator removed you from the chat ({reason})"),
-                            None => "a moderator removed you from the chat".into(),
-                        },
-                    };
+                    self.state = ChatState::Disconnected { reason };
                     return (vec![Effect::Close], None);
                 }
                 (vec![], None)
@@ -372,8 +359,8 @@ pub struct ChatMessage {
     pub name: String,
     pub hue: u16,
     pub badge: Option<String>,
-    /// `HH:MM`, UTC offset applied by the caller.
-    pub time: String,
+    /// When it was sent (ms since the epoch), if its time could be read.
+    pub sent_ms: Option<i64>,
     pub segments: Vec<Segment>,
     /// Deleted by a moderator: show a placeholder instead.
     pub deleted: bool,
@@ -413,15 +400,16 @@ impl ChatLog {
         }
     }
 
+    /// A line from the viewer itself (the key of its words, `locales/*.json`).
     pub fn notice(&mut self, text: impl Into<String>) {
         self.next_notice += 1;
         self.push(Line::Notice { key: self.next_notice, text: text.into() });
     }
 
     /// Applies a frame: a message is added (once, even if it arrives twice while a connection
-    /// is replaced), a deletion turns its message into a placeholder. `utc_offset_min` is the
-    /// viewer's time zone. Returns whether the log changed.
-    pub fn apply(&mut self, frame: &Subscribe, utc_offset_min: i32) -> bool {
+    /// is replaced), a deletion turns its message into a placeholder. Returns whether the log
+    /// changed.
+    pub fn apply(&mut self, frame: &Subscribe) -> bool {
         match frame {
             Subscribe::Message { id, content, send_time, sender, .. } => {
                 if self.lines.iter().rev().take(64).any(|l| matches!(l, Line::Message(m) if &m.id == id)) {
@@ -435,7 +423,7 @@ impl ChatLog {
                     name: name.chars().take(40).collect(),
                     hue: name_hue(&sender.user_id),
                     badge: sender.attributes.get("badge").filter(|b| !b.is_empty()).map(|b| b.chars().take(20).collect()),
-                    time: clock(send_time, utc_offset_min),
+                    sent_ms: parse_timestamp_ms(send_time),
                     segments: segments(content),
                     deleted: false,
                 }));
@@ -457,17 +445,6 @@ impl ChatLog {
             }
             _ => false,
         }
-    }
-}
-
-/// `HH:MM` of a timestamp in the viewer's zone; empty if the timestamp is unreadable.
-pub fn clock(timestamp: &str, utc_offset_min: i32) -> String {
-    match parse_timestamp_ms(timestamp) {
-        Some(ms) => {
-            let minutes = (ms.div_euclid(60_000) + i64::from(utc_offset_min)).rem_euclid(24 * 60);
-            format!("{:02}:{:02}", minutes / 60, minutes % 60)
-        }
-        None => String::new(),
     }
 }
 
@@ -516,7 +493,7 @@ impl Outbox {
 /// What a refusal from the room means for the composer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Refusal {
-    /// What the viewer is told.
+    /// The key of what the viewer is told (`locales/*.json`).
     pub feedback: &'static str,
     /// Sending pauses until then (ms since the epoch), after "too fast".
     pub cooldown_until: Option<f64>,
@@ -527,19 +504,17 @@ pub struct Refusal {
 impl Refusal {
     pub fn new(code: ErrorCode, request_id: Option<&str>, outbox: &mut Outbox, now_ms: f64) -> Self {
         Self {
-            feedback: code.message(),
+            feedback: code.key(),
             cooldown_until: (code == ErrorCode::TooManyRequests).then_some(now_ms + COOLDOWN_MS),
             returned: request_id.and_then(|id| outbox.refused(id)),
         }
     }
 }
 
-/// Why the composer will not send; its `Display` is what the viewer is told.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why the composer will not send (the viewer says so in the viewer's language).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ComposeError {
-    #[error("Type a message first.")]
     Empty,
-    #[error("That message is {length} characters; the limit is {max}.")]
     TooLong { length: usize, max: usize },
 }
 
@@ -601,8 +576,6 @@ mod tests {
         for bad in ["", "2026-11-24", "2026-13-01T00:00:00Z", "2026-11-24T12:00:00", "x026-11-24T12:00:00Z", "2026-11-24T12:00:00.Z"] {
             assert_eq!(parse_timestamp_ms(bad), None, "{bad}");
         }
-        assert_eq!(clock("2026-11-24T23:30:00Z", 60), "00:30");
-        assert_eq!(clock("nonsense", 0), "");
     }
 
     #[test]
@@ -636,7 +609,7 @@ mod tests {
         for _ in 0..8 {
             let effects = s.closed(now, 1.0);
             let Effect::SetTimer { at_ms } = effects[0] else { panic!("{effects:?}") };
-            assert_eq!(s.state().describe(now), format!("Reconnecting in {} s", ((at_ms - now) + 999) / 1000));
+            assert_eq!(s.state().reconnect_in_secs(now), Some((at_ms - now + 999) / 1000));
             delays.push(at_ms - now);
             assert_eq!(s.timer(at_ms - 1), [], "not before its time");
             assert_eq!(s.timer(at_ms), [Effect::FetchToken]);
@@ -660,7 +633,7 @@ mod tests {
         assert!(effects.is_empty(), "someone else was removed");
         let (effects, _) = s.frame(&event(EVENT_DISCONNECT_USER, &[("UserId", "u1"), ("Reason", "spam")]));
         assert_eq!(effects, [Effect::Close]);
-        assert_eq!(s.state().describe(0), "Disconnected: a moderator removed you from the chat (spam)");
+        assert_eq!(s.state(), &ChatState::Disconnected { reason: Some("spam".into()) });
         assert_eq!(s.closed(0, 0.5), [], "no reconnect");
         assert_eq!(s.timer(1_000_000), []);
         assert_eq!(s.token_ready(token("u1", "x")), []);
@@ -677,19 +650,20 @@ mod tests {
     #[test]
     fn the_log_is_bounded_deduplicated_and_shows_deletions() {
         let mut log = ChatLog::new(3);
-        assert!(log.apply(&message("m1", "ann", "hi"), 0));
-        assert!(!log.apply(&message("m1", "ann", "hi"), 0), "the same message twice is shown once");
-        log.apply(&message("m2", "bob", "yo"), 0);
-        log.notice("Reconnected");
-        log.apply(&message("m3", "ann", "again"), 0);
+        assert!(log.apply(&message("m1", "ann", "hi")));
+        assert!(!log.apply(&message("m1", "ann", "hi")), "the same message twice is shown once");
+        log.apply(&message("m2", "bob", "yo"));
+        log.notice("chat.reconnected");
+        log.apply(&message("m3", "ann", "again"));
         assert_eq!(log.len(), 3);
         assert_eq!(log.received, 3);
         assert_eq!(log.lines().next().unwrap().key(), "mm2", "the oldest fell off");
-        assert!(log.apply(&event(EVENT_DELETE_MESSAGE, &[("MessageId", "m3")]), 0));
+        assert!(log.apply(&event(EVENT_DELETE_MESSAGE, &[("MessageId", "m3")])));
         let Some(Line::Message(m)) = log.lines().last() else { panic!() };
         assert!(m.deleted && m.segments.is_empty(), "the text is gone, not hidden");
-        assert_eq!((m.name.as_str(), m.time.as_str()), ("ann!", "12:34"));
-        assert!(!log.apply(&event(EVENT_DELETE_MESSAGE, &[("MessageId", "nope")]), 0));
+        assert_eq!((m.name.as_str(), m.sent_ms), ("ann!", parse_timestamp_ms("2026-11-24T12:34:56Z")));
+        assert_eq!(m.sent_ms, Some(1_795_523_696_000));
+        assert!(!log.apply(&event(EVENT_DELETE_MESSAGE, &[("MessageId", "nope")])));
     }
 
     #[test]
@@ -728,7 +702,7 @@ mod tests {
         let refusal = Refusal::new(ErrorCode::TooManyRequests, Some(&second), &mut outbox, 1_000.0);
         assert_eq!(refusal.returned.as_deref(), Some("too fast"));
         assert_eq!(refusal.cooldown_until, Some(1_000.0 + COOLDOWN_MS));
-        assert_eq!(refusal.feedback, ErrorCode::TooManyRequests.message());
+        assert_eq!(refusal.feedback, ErrorCode::TooManyRequests.key());
         // Another viewer's request, or no id: words only.
         let other = Refusal::new(ErrorCode::NotAcceptable, Some("r99"), &mut outbox, 0.0);
         assert_eq!((other.returned, other.cooldown_until), (None, None));

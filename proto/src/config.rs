@@ -248,25 +248,26 @@ pub fn replay_request<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -
 impl ViewerConfig {
     /// The configuration for replaying `recording` (as the site's API answered it) from
     /// `replay`'s start: its playlist instead of the live channel's, and no voting — a past
-    /// poll's result is shown, not asked. `Err` with the words to show when it cannot be replayed.
-    pub fn replaying(mut self, replay: Replay, recording: &crate::recordings::Recording) -> Result<Self, String> {
+    /// poll's result is shown, not asked. `Err` with the key of the words to show
+    /// (`locales/*.json`) when it cannot be replayed.
+    pub fn replaying(mut self, replay: Replay, recording: &crate::recordings::Recording) -> Result<Self, &'static str> {
         use crate::recordings::RecordingState;
         match recording.state {
             RecordingState::Ready => {}
-            RecordingState::Recording => return Err("This broadcast is still being recorded; it can be replayed once it ends.".into()),
-            RecordingState::Failed => return Err("This broadcast could not be recorded.".into()),
+            RecordingState::Recording => return Err("replay.still_recording"),
+            RecordingState::Failed => return Err("replay.failed"),
         }
-        let url = recording.playback_url.as_deref().ok_or("This recording has no playlist.")?;
-        self.playback_url = SafeUrl::parse(url).map_err(|e| format!("This recording's playlist cannot be played ({e})."))?;
+        let url = recording.playback_url.as_deref().ok_or("replay.no_playlist")?;
+        self.playback_url = SafeUrl::parse(url).map_err(|_| "replay.no_playlist")?;
         self.poll_results_url = self.votes_url.take();
         self.replay = Some(replay);
         Ok(self)
     }
 
     /// The configuration for playing clip `id` from its master playlist `url` (the site's own,
-    /// made absolute): no voting, as in a replay.
-    pub fn playing_clip(mut self, id: String, url: &str) -> Result<Self, String> {
-        self.playback_url = SafeUrl::parse(url).map_err(|e| format!("This clip cannot be played ({e})."))?;
+    /// made absolute): no voting, as in a replay. `Err` with the key of the words to show.
+    pub fn playing_clip(mut self, id: String, url: &str) -> Result<Self, &'static str> {
+        self.playback_url = SafeUrl::parse(url).map_err(|_| "clip.unplayable")?;
         self.poll_results_url = self.votes_url.take();
         self.clip = Some(id);
         Ok(self)
@@ -387,7 +388,7 @@ mod tests {
         assert_eq!((replaying.votes_url, replaying.replay), (None, Some(replay.clone())), "a past poll is not voted in");
         assert_eq!(replaying.poll_results_url.as_deref(), Some("/api/polls"), "its result is read instead");
         recording.state = RecordingState::Recording;
-        assert!(config.clone().replaying(replay.clone(), &recording).unwrap_err().contains("still being recorded"));
+        assert!(config.clone().replaying(replay.clone(), &recording).unwrap_err(), "replay.still_recording");
         recording.state = RecordingState::Ready;
         recording.playback_url = Some("javascript:alert(1)".into());
         assert!(config.replaying(replay, &recording).is_err());

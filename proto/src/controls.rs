@@ -21,18 +21,19 @@ pub enum Shortcut {
     Dismiss,
 }
 
-/// The shortcuts, as the help overlay lists them.
+/// The shortcuts, as the help overlay lists them: the keys, and the key of what they do
+/// (`locales/*.json`).
 pub const SHORTCUTS: [(&str, &str); 10] = [
-    ("K or Space", "Play or pause"),
-    ("M", "Mute or unmute"),
-    ("F", "Full screen"),
-    ("↑ ↓", "Volume up or down"),
-    ("← →", "Back or forward 5 s (recordings)"),
-    ("C", "Captions on or off"),
-    ("I", "Stats for nerds"),
-    ("L", "Jump to live"),
-    ("?", "This help"),
-    ("Esc", "Close overlays and panels"),
+    ("K / Space", "help.play_pause"),
+    ("M", "help.mute"),
+    ("F", "help.fullscreen"),
+    ("↑ ↓", "help.volume"),
+    ("← →", "help.seek"),
+    ("C", "help.captions"),
+    ("I", "help.stats"),
+    ("L", "help.live"),
+    ("?", "help.help"),
+    ("Esc", "help.close_all"),
 ];
 
 /// The shortcut for `key` (a `KeyboardEvent.key`), unless the viewer is typing (`in_text`) or
@@ -137,6 +138,7 @@ pub struct PlayButton {
     pub action: PlayAction,
     /// The pause icon and name while playing, play otherwise.
     pub shows_pause: bool,
+    /// The key of its name (`locales/*.json`).
     pub label: &'static str,
 }
 
@@ -144,16 +146,16 @@ impl PlayButton {
     pub fn new(playing: bool, paused: bool) -> Self {
         // Paused but not yet told (the state follows the video a moment later): a click plays.
         let action = if paused || !playing { PlayAction::Play } else { PlayAction::Pause };
-        Self { action, shows_pause: playing, label: if playing { "Pause (K)" } else { "Play (K)" } }
+        Self { action, shows_pause: playing, label: if playing { "controls.pause" } else { "controls.play" } }
     }
 }
 
-/// The mute button's name.
+/// The key of the mute button's name.
 pub fn mute_label(muted: bool) -> &'static str {
     if muted {
-        "Unmute (M)"
+        "controls.unmute"
     } else {
-        "Mute (M)"
+        "controls.mute"
     }
 }
 
@@ -171,12 +173,12 @@ pub fn unmutes(volume: f64, muted: bool) -> bool {
     muted && volume > 0.0
 }
 
-/// The full-screen button's name.
+/// The key of the full-screen button's name.
 pub fn fullscreen_label(on: bool) -> &'static str {
     if on {
-        "Exit full screen (F)"
+        "controls.exit_fullscreen"
     } else {
-        "Full screen (F)"
+        "controls.fullscreen"
     }
 }
 
@@ -199,11 +201,11 @@ impl Timeline {
         Self::Live { behind: if live { behind_live(distance_from_live(latency, buffer_ahead)) } else { None } }
     }
 
-    /// The live readout: `LIVE`, or how far behind.
-    pub fn live_text(self) -> String {
+    /// How many whole seconds behind live the picture is, when noticeably so.
+    pub fn behind_secs(self) -> Option<u64> {
         match self {
-            Self::Live { behind: Some(secs) } => format!("−{secs} s"),
-            _ => "LIVE".to_owned(),
+            Self::Live { behind } => behind,
+            Self::Recording { .. } => None,
         }
     }
 
@@ -221,17 +223,12 @@ impl Timeline {
     }
 }
 
-/// A recording's elapsed and total time: `0:42 / 3:10`.
-pub fn time_text(position: f64, duration: f64) -> String {
-    format!("{} / {}", crate::overlay::format_countdown(position), crate::overlay::format_countdown(duration))
-}
-
 /// The quality menu: which entry is selected (`auto` or a rendition's name) and what the auto
-/// entry says (`Auto (360p30)` names what the player picked).
+/// entry names (`Auto (360p30)`: what the player picked).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QualityMenu {
     pub selected: String,
-    pub auto_label: String,
+    pub auto_playing: Option<String>,
 }
 
 impl QualityMenu {
@@ -242,11 +239,7 @@ impl QualityMenu {
             Some(name) if !auto => name.to_owned(),
             _ => "auto".to_owned(),
         };
-        let auto_label = match playing.filter(|_| auto) {
-            Some(name) => format!("Auto ({name})"),
-            None => "Auto".to_owned(),
-        };
-        Self { selected, auto_label }
+        Self { selected, auto_playing: playing.filter(|_| auto).map(str::to_owned) }
     }
 }
 
@@ -273,17 +266,17 @@ pub struct StatsInput {
     pub dropped_frames: Option<u64>,
 }
 
-/// The stats panel's rows, in words.
+/// The stats panel's rows: the key of each one's name (`locales/*.json`), and its figure.
 pub fn stats_rows(input: &StatsInput) -> [(&'static str, String); 6] {
     let dash = || "—".to_owned();
     [
-        ("Resolution", input.width.zip(input.height).map_or_else(dash, |(w, h)| format!("{w} × {h}"))),
-        ("Quality", if input.quality.is_empty() { dash() } else { input.quality.clone() }),
-        ("Bitrate", bitrate(input.bitrate)),
-        ("Buffer", seconds(input.buffer)),
+        ("stats.resolution", input.width.zip(input.height).map_or_else(dash, |(w, h)| format!("{w} × {h}"))),
+        ("stats.quality", if input.quality.is_empty() { dash() } else { input.quality.clone() }),
+        ("stats.bitrate", bitrate(input.bitrate)),
+        ("stats.buffer", seconds(input.buffer)),
         // The player measures latency on IVS streams; elsewhere it reports none.
-        ("Latency", Some(input.latency).filter(|l| input.live && *l > 0.0).map_or_else(dash, seconds)),
-        ("Dropped frames", input.dropped_frames.map_or_else(dash, |n| n.to_string())),
+        ("stats.latency", Some(input.latency).filter(|l| input.live && *l > 0.0).map_or_else(dash, seconds)),
+        ("stats.dropped_frames", input.dropped_frames.map_or_else(dash, |n| n.to_string())),
     ]
 }
 
@@ -293,35 +286,34 @@ mod tests {
 
     #[test]
     fn the_play_button_follows_the_player_and_the_video() {
-        assert_eq!(PlayButton::new(true, false), PlayButton { action: PlayAction::Pause, shows_pause: true, label: "Pause (K)" });
+        assert_eq!(PlayButton::new(true, false), PlayButton { action: PlayAction::Pause, shows_pause: true, label: "controls.pause" });
         assert_eq!(PlayButton::new(false, true).action, PlayAction::Play);
-        assert_eq!(PlayButton::new(false, false).label, "Play (K)", "buffering: a click asks to play");
+        assert_eq!(PlayButton::new(false, false).label, "controls.play", "buffering: a click asks to play");
         // The video paused a moment before the player says so: the click plays.
         assert_eq!(PlayButton::new(true, true).action, PlayAction::Play);
-        assert_eq!((mute_label(true), mute_label(false)), ("Unmute (M)", "Mute (M)"));
+        assert_eq!((mute_label(true), mute_label(false)), ("controls.unmute", "controls.mute"));
         assert_eq!((volume_shown(true, 0.7), volume_shown(false, 0.7)), (0.0, 0.7));
         assert!(unmutes(0.3, true) && !unmutes(0.0, true) && !unmutes(0.3, false));
-        assert_eq!(fullscreen_label(true), "Exit full screen (F)");
+        assert_eq!(fullscreen_label(true), "controls.exit_fullscreen");
     }
 
     #[test]
     fn the_timeline_is_live_or_a_recording() {
         assert_eq!(Timeline::new(f64::INFINITY, true, 2.0, 1.0), Timeline::Live { behind: None });
-        assert_eq!(Timeline::new(f64::NAN, true, 0.0, 1.0).live_text(), "LIVE");
+        assert_eq!(Timeline::new(f64::NAN, true, 0.0, 1.0).behind_secs(), None);
         let behind = Timeline::new(f64::INFINITY, true, 0.0, 12.4);
-        assert_eq!((behind.live_text(), behind.behind()), ("−12 s".to_owned(), true));
+        assert_eq!((behind.behind_secs(), behind.behind()), (Some(12), true));
         assert_eq!(Timeline::new(0.0, false, 0.0, 20.0), Timeline::Live { behind: None }, "not live: never behind");
         let vod = Timeline::new(190.0, false, 0.0, 3.0);
         assert_eq!((vod.duration(), vod.behind()), (Some(190.0), false));
-        assert_eq!(time_text(41.2, 190.0), "0:42 / 3:10");
     }
 
     #[test]
     fn the_quality_menu_names_what_auto_picked() {
-        assert_eq!(QualityMenu::new(true, Some("360p30")), QualityMenu { selected: "auto".into(), auto_label: "Auto (360p30)".into() });
-        assert_eq!(QualityMenu::new(false, Some("180p30")), QualityMenu { selected: "180p30".into(), auto_label: "Auto".into() });
+        assert_eq!(QualityMenu::new(true, Some("360p30")), QualityMenu { selected: "auto".into(), auto_playing: Some("360p30".into()) });
+        assert_eq!(QualityMenu::new(false, Some("180p30")), QualityMenu { selected: "180p30".into(), auto_playing: None });
         assert_eq!(QualityMenu::new(false, None).selected, "auto");
-        assert_eq!(QualityMenu::new(true, Some("")).auto_label, "Auto");
+        assert_eq!(QualityMenu::new(true, Some("")).auto_playing, None);
         let kept = vec!["360p30".to_owned(), "180p30".to_owned()];
         assert_eq!(listed_qualities(Some(&kept), Vec::new()), kept, "kept while the player lists none");
         assert_eq!(listed_qualities(Some(&kept), vec!["720p30".into()]), ["720p30"]);
@@ -343,7 +335,7 @@ mod tests {
         let values: Vec<&str> = rows.iter().map(|(_, v)| v.as_str()).collect();
         assert_eq!(values, ["640 × 360", "360p30", "1.2 Mbps", "1.4 s", "2.0 s", "3"]);
         let empty = stats_rows(&StatsInput { live: false, latency: 2.0, ..Default::default() });
-        assert!(empty.iter().filter(|(name, _)| *name != "Buffer").all(|(_, v)| v == "—"), "{empty:?}");
+        assert!(empty.iter().filter(|(name, _)| *name != "stats.buffer").all(|(_, v)| v == "—"), "{empty:?}");
     }
 
     #[test]

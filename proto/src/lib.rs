@@ -25,6 +25,7 @@
 //! - [`stage`]: real-time stages: the line-up, the stage token, a token's claims, the grid.
 //! - [`stream_events`]: IVS's EventBridge events and the stream state they add up to.
 //! - [`layout`]: where the overlay cards go on the page: under the picture, or over it.
+//! - [`words`]: the viewer's languages: which one a viewer gets, locale files, `{name}` places.
 
 pub mod backoff;
 pub mod chat;
@@ -45,6 +46,7 @@ pub mod stream_events;
 pub mod stream_status;
 pub mod tally;
 pub mod url;
+pub mod words;
 
 /// The most bytes IVS accepts in one `PutMetadata` payload.
 pub const MAX_METADATA_BYTES: usize = 1024;

@@ -88,14 +88,14 @@ impl ErrorKind {
         }
     }
 
-    /// The sentence shown to the viewer.
-    pub fn message(self) -> &'static str {
+    /// The key of the sentence the viewer is told (`locales/*.json`).
+    pub fn key(self) -> &'static str {
         match self {
-            Self::Unsupported => "This browser can't play this stream. Try a recent version of Chrome, Edge, Firefox or Safari.",
-            Self::Offline => "The stream is offline. It will start here as soon as it goes live.",
-            Self::Network => "The connection to the stream was lost. Retrying…",
-            Self::NotAuthorized => "You are not authorised to watch this stream.",
-            Self::Other => "Something went wrong while playing the stream.",
+            Self::Unsupported => "error.unsupported",
+            Self::Offline => "error.offline",
+            Self::Network => "error.network",
+            Self::NotAuthorized => "error.not_authorized",
+            Self::Other => "error.other",
         }
     }
 
@@ -119,7 +119,7 @@ pub enum Status {
 }
 
 impl Status {
-    /// A short label for the state badge.
+    /// The state's stable name (`Playing`): the badge's `data-state`, and the embed API's.
     pub fn label(self) -> &'static str {
         match self {
             Self::Loading => "Loading",
@@ -133,13 +133,27 @@ impl Status {
         }
     }
 
-    /// What the viewer is told: the label, or for an offline channel or a failure the sentence
-    /// that explains it (what an embedding page may show too).
-    pub fn words(self) -> &'static str {
+    /// The key of the state's name in the viewer's language (`locales/*.json`).
+    pub fn key(self) -> &'static str {
         match self {
-            Self::Offline => ErrorKind::Offline.message(),
-            Self::Failed { kind, .. } => kind.message(),
-            other => other.label(),
+            Self::Loading => "state.loading",
+            Self::Player(PlayerState::Idle) => "state.idle",
+            Self::Player(PlayerState::Ready) => "state.ready",
+            Self::Player(PlayerState::Buffering) => "state.buffering",
+            Self::Player(PlayerState::Playing) => "state.playing",
+            Self::Player(PlayerState::Ended) => "state.ended",
+            Self::Offline => "state.offline",
+            Self::Failed { .. } => "state.error",
+        }
+    }
+
+    /// The key of what the viewer is told: the state's name, or for an offline channel or a
+    /// failure the sentence that explains it (what an embedding page may show too).
+    pub fn words_key(self) -> &'static str {
+        match self {
+            Self::Offline => ErrorKind::Offline.key(),
+            Self::Failed { kind, .. } => kind.key(),
+            other => other.key(),
         }
     }
 }
@@ -269,9 +283,9 @@ mod tests {
 
     #[test]
     fn the_words_explain_an_offline_channel_and_a_failure() {
-        assert_eq!(Status::Player(PlayerState::Playing).words(), "Playing");
-        assert!(Status::Offline.words().contains("offline"));
-        assert!(Status::Failed { kind: ErrorKind::NotAuthorized, retrying: false }.words().contains("not authorised"));
+        assert_eq!(Status::Player(PlayerState::Playing).words_key(), "state.playing");
+        assert_eq!(Status::Offline.words_key(), "error.offline");
+        assert_eq!(Status::Failed { kind: ErrorKind::NotAuthorized, retrying: false }.words_key(), "error.not_authorized");
     }
 
     #[test]

@@ -61,19 +61,6 @@ impl StreamStatus {
         })
     }
 
-    /// "1 watching", "1.2K watching".
-    pub fn watching(self) -> String {
-        let n = self.viewer_count;
-        let count = if n >= 1_000_000 {
-            format!("{}.{}M", n / 1_000_000, n % 1_000_000 / 100_000)
-        } else if n >= 1000 {
-            format!("{}.{}K", n / 1000, n % 1000 / 100)
-        } else {
-            n.to_string()
-        };
-        format!("{count} watching")
-    }
-
     /// Whether to warn the viewer that the picture may stutter.
     pub fn starving(self) -> bool {
         self.live && self.health == Health::Starving
@@ -88,9 +75,7 @@ mod tests {
     fn round_trips_and_reads_well() {
         let status = StreamStatus { live: true, health: Health::Starving, viewer_count: 1234 };
         assert_eq!(StreamStatus::from_attributes(&status.to_attributes()), Some(status));
-        assert_eq!(status.watching(), "1.2K watching");
         assert!(status.starving());
-        assert_eq!(StreamStatus { viewer_count: 3, ..status }.watching(), "3 watching");
         let mut bad = status.to_attributes();
         bad.insert("health".into(), "GREAT".into());
         assert_eq!(StreamStatus::from_attributes(&bad), None);

@@ -228,9 +228,12 @@ pub struct PollCard {
     /// The options show their share of the votes.
     pub show_results: bool,
     pub percents: Vec<u32>,
+    /// The key of the card's kicker (`locales/*.json`).
     pub kicker: &'static str,
-    pub total_text: String,
-    pub countdown_text: String,
+    /// How many voted, when shown.
+    pub total: Option<u64>,
+    /// Seconds left, while open.
+    pub remaining_secs: Option<f64>,
     /// How much of the countdown bar is full, in percent (one decimal).
     pub timer_percent: f64,
 }
@@ -239,20 +242,16 @@ impl PollCard {
     pub fn new(view: &PollView, remaining_secs: f64, duration_secs: f64, closed_early: bool, votes_here: bool) -> Self {
         let closed = remaining_secs <= 0.0 || closed_early || view.closed;
         let show_results = view.my_vote.is_some() || (view.closed && !view.counts.is_empty()) || (closed && view.total() > 0);
-        let total_text = match view.total() {
-            0 if !show_results => String::new(),
-            1 => "1 vote".to_owned(),
-            n => format!("{n} votes"),
-        };
+        let total = Some(view.total()).filter(|n| *n > 0 || show_results);
         let timer_percent = if duration_secs > 0.0 { (remaining_secs.max(0.0) / duration_secs * 1000.0).round() / 10.0 } else { 0.0 };
         Self {
             closed,
             can_vote: votes_here && !closed && view.can_vote(),
             show_results,
             percents: percentages(&view.counts),
-            kicker: if closed { "Poll closed" } else { "Live poll" },
-            total_text,
-            countdown_text: if closed { "Closed".to_owned() } else { format!("{} left", crate::overlay::format_countdown(remaining_secs)) },
+            kicker: if closed { "poll.closed" } else { "poll.live" },
+            total,
+            remaining_secs: (!closed).then_some(remaining_secs),
             timer_percent,
         }
     }
@@ -331,22 +330,22 @@ mod tests {
         let open = PollView { counts: vec![0, 0, 0], ..Default::default() };
         let card = PollCard::new(&open, 30.0, 60.0, false, true);
         assert!(card.can_vote && !card.closed && !card.show_results);
-        assert_eq!((card.kicker, card.total_text.as_str(), card.countdown_text.as_str(), card.timer_percent), ("Live poll", "", "0:30 left", 50.0));
+        assert_eq!((card.kicker, card.total, card.remaining_secs, card.timer_percent), ("poll.live", None, Some(30.0), 50.0));
         assert!(!PollCard::new(&open, 30.0, 60.0, false, false).can_vote, "no backend on this page: no buttons");
 
         let mine = PollView { counts: vec![2, 1, 1], my_vote: Some(0), ..Default::default() };
         let card = PollCard::new(&mine, 20.0, 60.0, false, true);
         assert!(!card.can_vote && card.show_results);
-        assert_eq!((card.percents.clone(), card.total_text.as_str(), card.bar_percent(0)), (vec![50, 25, 25], "4 votes", 50));
+        assert_eq!((card.percents.clone(), card.total, card.bar_percent(0)), (vec![50, 25, 25], Some(4), 50));
 
         // Closed by the clock, by a cue or by the server: results if anyone voted.
         let voted = PollView { counts: vec![1, 0], ..Default::default() };
         for card in [PollCard::new(&voted, 0.0, 60.0, false, true), PollCard::new(&voted, 10.0, 60.0, true, true)] {
             assert!(card.closed && !card.can_vote && card.show_results);
-            assert_eq!((card.kicker, card.countdown_text.as_str(), card.total_text.as_str()), ("Poll closed", "Closed", "1 vote"));
+            assert_eq!((card.kicker, card.remaining_secs, card.total), ("poll.closed", None, Some(1)));
         }
         let nobody = PollCard::new(&PollView { counts: vec![0, 0], closed: true, ..Default::default() }, 10.0, 60.0, false, true);
-        assert_eq!((nobody.total_text.as_str(), nobody.bar_percent(1)), ("0 votes", 0));
+        assert_eq!((nobody.total, nobody.bar_percent(1)), (Some(0), 0));
         assert_eq!(PollCard::new(&open, 10.0, 0.0, false, true).timer_percent, 0.0, "no duration: an empty bar, not NaN");
     }
 }

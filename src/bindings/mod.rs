@@ -2,6 +2,7 @@
 
 pub mod dom;
 pub mod fetch;
+pub mod intl;
 pub mod ivs;
 pub mod messages;
 pub mod webrtc;

@@ -6,6 +6,7 @@ use ivs_proto::chat_session::ChatState;
 use leptos::prelude::*;
 
 use crate::hooks::use_chat::UseChatReturn;
+use crate::i18n::{number, t, tf};
 
 /// The message box, its live character count and what the room said about the last message.
 #[component]
@@ -38,16 +39,16 @@ pub fn Composer(
                 set_draft.set(String::new());
                 set_local_error.set(None);
             }
-            Err(why) => set_local_error.set(Some(why.to_string())),
+            Err(why) => set_local_error.set(Some(why.words())),
         }
     };
     let feedback = move || local_error.get().or_else(|| chat.feedback.get());
     let send_label = move || {
         if cooling() {
             let left = ((chat.cooldown_until.get() - chat.now.get()) / 1000.0).ceil().max(1.0) as u32;
-            format!("Wait {left} s")
+            tf("chat.wait", &[("secs", &number(f64::from(left)))])
         } else {
-            "Send".to_owned()
+            t("chat.send")
         }
     };
 
@@ -57,8 +58,8 @@ pub fn Composer(
             <input
                 class="chat-input"
                 data-testid="chat-input"
-                aria-label="Message"
-                placeholder=move || if connected() { "Say something…" } else { "Chat is not connected" }
+                aria-label=t("chat.message")
+                placeholder=move || t(if connected() { "chat.placeholder" } else { "chat.not_connected" })
                 autocomplete="off"
                 prop:value=draft
                 on:input=move |e| {
@@ -67,7 +68,7 @@ pub fn Composer(
                 }
             />
             <span class="chat-count" class:over=over data-testid="chat-count" aria-live="off">
-                {move || format!("{}/{}", length(), max())}
+                {move || format!("{}/{}", number(length() as f64), number(max() as f64))}
             </span>
             <button
                 type="submit"

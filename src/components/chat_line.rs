@@ -5,6 +5,12 @@ use ivs_proto::chat_session::{Line, Segment};
 use leptos::prelude::*;
 
 use crate::hooks::use_chat::UseChatReturn;
+use crate::i18n::{clock, t, tf};
+
+/// When a message was sent, as the viewer's clock reads it.
+fn sent_at(sent_ms: Option<i64>) -> String {
+    sent_ms.map(|ms| clock(ms as f64)).unwrap_or_default()
+}
 
 /// A key that changes when a line's look does (a message deleted).
 pub fn line_key(line: &Line) -> String {
@@ -22,12 +28,12 @@ pub fn render_line(
     my_id: impl Fn() -> Option<String> + Send + Sync + Copy + 'static,
 ) -> AnyView {
     match line {
-        Line::Notice { text, .. } => view! { <li class="chat-line chat-system">{text}</li> }.into_any(),
+        Line::Notice { text, .. } => view! { <li class="chat-line chat-system">{t(&text)}</li> }.into_any(),
         Line::Message(m) if m.deleted => view! {
             <li class="chat-line chat-deleted" data-testid="chat-deleted" data-id=m.id>
-                <span class="chat-time">{m.time}</span>
+                <span class="chat-time">{sent_at(m.sent_ms)}</span>
                 " "
-                <em>"Message removed by a moderator"</em>
+                <em>{t("chat.deleted")}</em>
             </li>
         }
         .into_any(),
@@ -49,7 +55,7 @@ pub fn render_line(
                 .collect_view();
             view! {
                 <li class="chat-line" data-testid="chat-message" data-id=id data-user=m.user_id.clone()>
-                    <span class="chat-time">{m.time}</span>
+                    <span class="chat-time">{sent_at(m.sent_ms)}</span>
                     " "
                     <span class="chat-name" style=("--chat-hue", m.hue.to_string())>{m.name}</span>
                     {m.badge.map(|badge| view! { <span class="chat-badge">{badge}</span> })}
@@ -60,16 +66,16 @@ pub fn render_line(
                             <button
                                 class="chat-action"
                                 data-testid="chat-delete"
-                                aria-label=move || format!("Delete this message from {}", name.get_value())
+                                aria-label=move || tf("chat.delete_label", &[("name", &name.get_value())])
                                 on:click=move |_| chat.delete(&delete_id.get_value())
-                            >"Delete"</button>
+                            >{t("chat.delete")}</button>
                             <Show when=move || can_kick() && !own.get()>
                                 <button
                                     class="chat-action"
                                     data-testid="chat-kick"
-                                    aria-label=move || format!("Remove {} from the chat", name.get_value())
+                                    aria-label=move || tf("chat.remove_label", &[("name", &name.get_value())])
                                     on:click=move |_| chat.kick(&kick_user.get_value())
-                                >"Remove"</button>
+                                >{t("chat.remove")}</button>
                             </Show>
                         </span>
                     </Show>

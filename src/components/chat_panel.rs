@@ -1,7 +1,6 @@
 //! The chat beside the video: the connection's state, the log of messages with a "jump to
 //! latest" button when the viewer scrolled up to read, and the composer.
 
-use ivs_proto::capitalise;
 use ivs_proto::chat_session::ChatState;
 use ivs_proto::config::ChatConfig;
 use leptos::html::Ol;
@@ -10,6 +9,7 @@ use leptos::prelude::*;
 use super::chat_composer::Composer;
 use super::chat_line::{line_key, render_line};
 use crate::hooks::use_chat::use_chat;
+use crate::i18n::{number, t, tf, tn};
 
 /// How close to the bottom (px) still counts as "at the bottom".
 const STICKY_PX: i32 = 24;
@@ -56,7 +56,17 @@ pub fn ChatPanel(config: ChatConfig) -> impl IntoView {
         ChatState::Reconnecting { .. } => "reconnecting",
         ChatState::Disconnected { .. } => "disconnected",
     };
-    let state_text = move || chat.state.with(|s| s.describe(chat.now.get() as i64));
+    let state_text = move || {
+        chat.state.with(|s| match s {
+            ChatState::Connecting => t("chat.connecting"),
+            ChatState::Connected => t("chat.connected"),
+            ChatState::Reconnecting { .. } => match s.reconnect_in_secs(chat.now.get() as i64) {
+                Some(secs) if secs > 0 => tf("chat.reconnecting_in", &[("secs", &number(secs as f64))]),
+                _ => t("chat.reconnecting"),
+            },
+            ChatState::Disconnected { .. } => t("chat.disconnected"),
+        })
+    };
     let removed = move || matches!(chat.state.get(), ChatState::Disconnected { .. });
     let moderator = move || chat.identity.with(|t| t.as_ref().is_some_and(|t| t.can("DELETE_MESSAGE")));
     let can_kick = move || chat.identity.with(|t| t.as_ref().is_some_and(|t| t.can("DISCONNECT_USER")));
@@ -65,15 +75,16 @@ pub fn ChatPanel(config: ChatConfig) -> impl IntoView {
     let lines = move || chat.log.with(|log| log.lines().map(|line| (line_key(line), line.clone())).collect::<Vec<_>>());
 
     view! {
-        <aside class="chat" part="chat" data-testid="chat" aria-label="Chat">
+        <aside class="chat" part="chat" data-testid="chat" aria-label=t("chat.title")>
             <header class="chat-head">
-                <h2 class="chat-title">"Chat"</h2>
+                <h2 class="chat-title">{t("chat.title")}</h2>
                 <span class="chat-state" data-testid="chat-state" data-state=state_name>{state_text}</span>
             </header>
             <Show when=removed>
                 <p class="chat-notice" data-testid="chat-notice" role="alert">
                     {move || chat.state.with(|s| match s {
-                        ChatState::Disconnected { reason } => capitalise(reason),
+                        ChatState::Disconnected { reason: Some(reason) } => tf("chat.removed_because", &[("reason", reason)]),
+                        ChatState::Disconnected { reason: None } => t("chat.removed"),
                         _ => String::new(),
                     })}
                 </p>
@@ -86,8 +97,8 @@ pub fn ChatPanel(config: ChatConfig) -> impl IntoView {
             <Show when=move || paused.get()>
                 <button class="chat-jump" data-testid="chat-jump" on:click=jump>
                     {move || match unseen.get() {
-                        0 => "Jump to latest".to_owned(),
-                        n => format!("Jump to latest ({n} new)"),
+                        0 => t("chat.jump"),
+                        n => tn("chat.jump_new", n as f64, &[]),
                     }}
                 </button>
             </Show>

@@ -3,13 +3,13 @@
 //! recording's playlists, no transcoding) and refuses in words when it cannot.
 
 use ivs_proto::clips::{ClipAnswer, ClipRequest, CLIP_LENGTHS};
-use ivs_proto::site::ErrorAnswer;
 use leptos::prelude::*;
 
 use crate::bindings::fetch::post_json;
 use crate::bindings::messages::absolute;
 use crate::components::icons::ClipIcon;
 use crate::hooks::use_ivs_player::UseIvsPlayerReturn;
+use crate::i18n::{number, t, tf};
 
 /// What clips are cut from, provided by the page when its site makes clips.
 #[derive(Clone, Debug, PartialEq)]
@@ -52,13 +52,11 @@ pub fn ClipButton(source: ClipSource) -> impl IntoView {
         set_busy.set(true);
         leptos::task::spawn_local(async move {
             let outcome = match sent.await {
-                Ok((200, text)) => serde_json::from_str::<ClipAnswer>(&text)
-                    .map(|clip| absolute(&clip.page_url).unwrap_or(clip.page_url))
-                    .map_err(|_| "The clip was made but its link could not be read.".to_owned()),
-                Ok((_, text)) => Err(serde_json::from_str::<ErrorAnswer>(&text)
-                    .map(|e| ivs_proto::capitalise(&e.error))
-                    .unwrap_or_else(|_| "The clip could not be made.".into())),
-                Err(_) => Err("The clip could not be made; check your connection and try again.".into()),
+                Ok((200, text)) => {
+                    serde_json::from_str::<ClipAnswer>(&text).map(|clip| absolute(&clip.page_url).unwrap_or(clip.page_url)).map_err(|_| t("clip.unreadable"))
+                }
+                Ok((_, text)) => Err(crate::i18n::server_words(&text, "clip.failed")),
+                Err(_) => Err(t("clip.offline")),
             };
             set_busy.try_set(false);
             set_made.try_set(Some(outcome));
@@ -73,19 +71,19 @@ pub fn ClipButton(source: ClipSource) -> impl IntoView {
     };
     let lengths = move || {
         CLIP_LENGTHS.map(|secs| {
-            let label = format!("Last {secs:.0} s");
+            let label = tf("clip.last", &[("secs", &number(secs))]);
             view! {
                 <button type="button" class="clip-length" data-testid=format!("clip-{secs:.0}") on:click=move |_| cut(secs)>{label}</button>
             }
         })
     };
     view! {
-        <button class="ctl ctl-text" data-testid="ctl-clip" aria-label="Clip" aria-expanded=move || choosing.get().to_string()
+        <button class="ctl ctl-text" data-testid="ctl-clip" aria-label=t("clip.button") aria-expanded=move || choosing.get().to_string()
             disabled=busy on:click=move |_| set_choosing.update(|open| *open = !*open)>
-            <ClipIcon /><span class="ctl-label">"Clip"</span>
+            <ClipIcon /><span class="ctl-label">{t("clip.button")}</span>
         </button>
         {move || choosing.get().then(|| view! {
-            <div class="clip-lengths" role="group" aria-label="Clip length" data-testid="clip-lengths"
+            <div class="clip-lengths" role="group" aria-label=t("clip.length") data-testid="clip-lengths"
                 on:keydown=move |e: leptos::ev::KeyboardEvent| if e.key() == "Escape" { set_choosing.set(false) }>
                 {lengths()}
             </div>
@@ -94,13 +92,13 @@ pub fn ClipButton(source: ClipSource) -> impl IntoView {
             <div class="clip-made" role="status" data-testid="clip-made">
                 {match outcome {
                     Ok(link) => view! {
-                        <span>"Your clip: "</span>
+                        <span>{t("clip.yours")}</span>
                         <a href=link.clone() data-testid="clip-link">{link.clone()}</a>
-                        <button type="button" class="clip-copy" on:click=copy>"Copy link"</button>
+                        <button type="button" class="clip-copy" on:click=copy>{t("clip.copy")}</button>
                     }.into_any(),
                     Err(why) => view! { <span class="clip-error">{why}</span> }.into_any(),
                 }}
-                <button type="button" class="clip-close" aria-label="Close" on:click=move |_| set_made.set(None)>"×"</button>
+                <button type="button" class="clip-close" aria-label=t("common.close") on:click=move |_| set_made.set(None)>"×"</button>
             </div>
         })}
     }

@@ -16,6 +16,7 @@ use leptos::prelude::*;
 
 use crate::bindings::dom::{has_picture_in_picture, is_fullscreen, is_picture_in_picture, on_key, toggle_fullscreen, toggle_picture_in_picture, Listener};
 use crate::hooks::use_ivs_player::UseIvsPlayerReturn;
+use crate::i18n::t;
 use panels::{HelpDialog, StatsPanel};
 use quality::QualitySelect;
 use timeline::TimelineView;
@@ -96,15 +97,15 @@ pub fn Controls(
         <Show when=move || captions_on.get() && player.caption.with(Option::is_some)>
             <p class="caption" part="captions" data-testid="caption">{move || player.caption.get()}</p>
         </Show>
-        <div class="controls" part="controls" data-testid="controls" role="toolbar" aria-label="Player controls">
-            <button class="ctl" data-testid="ctl-play" on:click=move |_| toggle_play() aria-label=move || play_button().label>
+        <div class="controls" part="controls" data-testid="controls" role="toolbar" aria-label=t("controls.toolbar")>
+            <button class="ctl" data-testid="ctl-play" on:click=move |_| toggle_play() aria-label=move || t(play_button().label)>
                 {move || if play_button().shows_pause {
                     view! { <svg class="ctl-icon" viewBox="0 0 24 24" aria-hidden="true"><path d="M6 4h4v16H6zM14 4h4v16h-4z" fill="currentColor" /></svg> }.into_any()
                 } else {
                     view! { <svg class="ctl-icon" viewBox="0 0 24 24" aria-hidden="true"><path d="M7 4l13 8-13 8z" fill="currentColor" /></svg> }.into_any()
                 }}
             </button>
-            <button class="ctl" data-testid="ctl-mute" on:click=move |_| toggle_mute() aria-label=move || mute_label(player.muted.get())>
+            <button class="ctl" data-testid="ctl-mute" on:click=move |_| toggle_mute() aria-label=move || t(mute_label(player.muted.get()))>
                 <svg class="ctl-icon" viewBox="0 0 24 24" aria-hidden="true">
                     <path d="M3 9v6h4l5 5V4L7 9H3z" fill="currentColor" />
                     {move || if player.muted.get() {
@@ -114,26 +115,26 @@ pub fn Controls(
                     }}
                 </svg>
             </button>
-            <input class="ctl-volume" type="range" min="0" max="1" step="0.05" data-testid="ctl-volume" aria-label="Volume"
+            <input class="ctl-volume" type="range" min="0" max="1" step="0.05" data-testid="ctl-volume" aria-label=t("controls.volume")
                 prop:value=move || volume_shown(player.muted.get(), volume.get())
                 on:input=move |e| change_volume(event_target_value(&e).parse().unwrap_or(1.0)) />
             <TimelineView player tick />
             {move || use_context::<RewindSource>().and_then(|s| s.0.get()).map(|url| view! { <RewindControl recordings_url=url /> })}
             <span class="ctl-spacer"></span>
             {move || use_context::<ClipSourceSignal>().and_then(|s| s.0.get()).map(|source| view! { <ClipButton source=source /> })}
-            <button class="ctl ctl-text" data-testid="ctl-captions" aria-label="CC: captions (C)" aria-pressed=move || captions_on.get().to_string()
+            <button class="ctl ctl-text" data-testid="ctl-captions" aria-label=t("controls.captions") aria-pressed=move || captions_on.get().to_string()
                 on:click=move |_| set_captions_on.update(|on| *on = !*on)>"CC"</button>
             <QualitySelect player tick />
-            <button class="ctl ctl-text" data-testid="ctl-stats" aria-label="Stats (I)" aria-pressed=move || stats_open.get().to_string()
+            <button class="ctl ctl-text" data-testid="ctl-stats" aria-label=t("controls.stats") aria-pressed=move || stats_open.get().to_string()
                 on:click=move |_| set_stats_open.update(|open| *open = !*open)>"i"</button>
             <Show when=has_picture_in_picture>
-                <button class="ctl ctl-text" data-testid="ctl-pip" aria-label="PiP: picture in picture" aria-pressed=move || pip_on.get().to_string()
+                <button class="ctl ctl-text" data-testid="ctl-pip" aria-label=t("controls.pip") aria-pressed=move || pip_on.get().to_string()
                     on:click=move |_| { if let Some(video) = handle.video() { toggle_picture_in_picture(&video) } }>"PiP"</button>
             </Show>
-            <button class="ctl" data-testid="ctl-fullscreen" on:click=move |_| fullscreen() aria-label=move || fullscreen_label(fullscreen_on.get())>
+            <button class="ctl" data-testid="ctl-fullscreen" on:click=move |_| fullscreen() aria-label=move || t(fullscreen_label(fullscreen_on.get()))>
                 <FullScreenIcon />
             </button>
-            <button class="ctl ctl-text" data-testid="ctl-help" aria-label="Keyboard shortcuts (?)" on:click=move |_| set_help_open.update(|o| *o = !*o)>"?"</button>
+            <button class="ctl ctl-text" data-testid="ctl-help" aria-label=t("controls.help") on:click=move |_| set_help_open.update(|o| *o = !*o)>"?"</button>
         </div>
         <StatsPanel player tick open=stats_open />
         <HelpDialog open=help_open set_open=set_help_open />

@@ -3,6 +3,8 @@
 use ivs_proto::overlay::Notice;
 use leptos::prelude::*;
 
+use crate::i18n::t;
+
 /// The notice banner; dismissible.
 #[component]
 pub fn NoticeBanner(
@@ -24,7 +26,7 @@ pub fn NoticeBanner(
         <Show when=visible>
             <div class="notice" part="notice" data-testid="notice" role="status">
                 <span>{text.clone()}</span>
-                <button class="card-close" aria-label="Dismiss notice" on:click=move |_| set_dismissed.set(true)>"×"</button>
+                <button class="card-close" aria-label=t("notice.dismiss") on:click=move |_| set_dismissed.set(true)>"×"</button>
             </div>
         </Show>
     }

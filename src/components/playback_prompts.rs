@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use crate::hooks::use_ivs_player::PlayerHandle;
+use crate::i18n::t;
 
 /// The unmute and click-to-play prompts.
 #[component]
@@ -23,7 +24,7 @@ pub fn PlaybackPrompts(
         <Show when=move || playback_blocked.get()>
             <button class="prompt prompt-play" part="prompt" data-testid="click-to-play" on:click=move |_| player.play()>
                 <svg class="prompt-icon" viewBox="0 0 24 24" aria-hidden="true"><path d="M7 4l13 8-13 8z" fill="currentColor" /></svg>
-                "Play"
+                {t("prompt.play")}
             </button>
         </Show>
         <Show when=move || audio_blocked.get() && muted.get() && !playback_blocked.get()>
@@ -32,7 +33,7 @@ pub fn PlaybackPrompts(
                     <path d="M3 9v6h4l5 5V4L7 9H3z" fill="currentColor" />
                     <path d="M16 9l6 6M22 9l-6 6" stroke="currentColor" stroke-width="2" stroke-linecap="round" />
                 </svg>
-                "Tap to unmute"
+                {t("prompt.unmute")}
             </button>
         </Show>
     }

@@ -6,6 +6,7 @@ use ivs_proto::tally::PollCard;
 use leptos::prelude::*;
 
 use crate::hooks::use_polls::PollsStore;
+use crate::i18n::{countdown, percent, t, tf, tn};
 
 /// The poll card. Votes go to the backend when the app has one ([`PollsStore`] in context).
 #[component]
@@ -55,7 +56,7 @@ pub fn PollCard(
                             <span class="poll-bar" style:width=move || format!("{}%", card.with(|c| c.bar_percent(i)))></span>
                             <span class="poll-label">{label.clone()}</span>
                             <Show when=move || card.with(|c| c.show_results)>
-                                <span class="poll-pct" data-testid="poll-percent">{move || format!("{}%", card.with(|c| c.bar_percent(i)))}</span>
+                                <span class="poll-pct" data-testid="poll-percent">{move || percent(card.with(|c| c.bar_percent(i)) as f64)}</span>
                             </Show>
                         }
                     >
@@ -69,18 +70,21 @@ pub fn PollCard(
         .collect_view();
 
     view! {
-        <aside class="card poll-card" part="poll" data-testid="poll" data-poll-id=poll.id aria-label="Live poll">
-            <p class="card-kicker">{move || card.with(|c| c.kicker)}</p>
+        <aside class="card poll-card" part="poll" data-testid="poll" data-poll-id=poll.id aria-label=t("poll.live")>
+            <p class="card-kicker">{move || t(card.with(|c| c.kicker))}</p>
             <h2 class="poll-question" data-testid="poll-question">{poll.question}</h2>
             <ol class="poll-options" aria-live="polite">{options}</ol>
             <p class="poll-meta">
-                <span data-testid="poll-total">{move || card.with(|c| c.total_text.clone())}</span>
+                <span data-testid="poll-total">{move || card.with(|c| c.total).map(|n| tn("poll.votes", n as f64, &[]))}</span>
                 " "
                 <span class="poll-notice" data-testid="poll-notice" role="status">{move || view_state.with(|v| v.notice.clone())}</span>
             </p>
             <div class="poll-timer" data-testid="poll-countdown">
                 <div class="poll-timer-bar" style:width=move || format!("{}%", card.with(|c| c.timer_percent))></div>
-                <span>{move || card.with(|c| c.countdown_text.clone())}</span>
+                <span>{move || match card.with(|c| c.remaining_secs) {
+                    Some(secs) => tf("card.left", &[("time", &countdown(secs))]),
+                    None => t("card.closed"),
+                }}</span>
             </div>
         </aside>
     }

@@ -3,6 +3,8 @@
 use ivs_proto::overlay::Product;
 use leptos::prelude::*;
 
+use crate::i18n::t;
+
 /// The product card, dismissible.
 #[component]
 pub fn ProductCard(
@@ -15,8 +17,8 @@ pub fn ProductCard(
     let (image_failed, set_image_failed) = signal(false);
     let image = product.image_url.to_string();
     view! {
-        <aside class="card product-card" part="product" data-testid="product" aria-label="Featured product">
-            <button class="card-close" aria-label="Dismiss product" on:click=move |_| on_dismiss.run(())>"×"</button>
+        <aside class="card product-card" part="product" data-testid="product" aria-label=t("product.label")>
+            <button class="card-close" aria-label=t("product.dismiss") on:click=move |_| on_dismiss.run(())>"×"</button>
             <Show when=move || !image_failed.get()>
                 <img
                     class="product-image"
@@ -29,7 +31,7 @@ pub fn ProductCard(
             <div class="product-body">
                 <h2 class="product-title" data-testid="product-title">{product.title}</h2>
                 <p class="product-price">{product.price}</p>
-                <a class="product-link" href=product.url.to_string() target="_blank" rel="noopener noreferrer">"View product"</a>
+                <a class="product-link" href=product.url.to_string() target="_blank" rel="noopener noreferrer">{t("product.view")}</a>
             </div>
         </aside>
     }

@@ -3,6 +3,8 @@
 use ivs_proto::overlay::Product;
 use leptos::prelude::*;
 
+use crate::i18n::t;
+
 /// The tray of recent products (newest first); hidden while empty.
 #[component]
 pub fn ProductTray(
@@ -12,8 +14,8 @@ pub fn ProductTray(
 ) -> impl IntoView {
     view! {
         <Show when=move || products.with(|p| !p.is_empty())>
-            <nav class="product-tray" part="product-tray" data-testid="product-tray" aria-label="Recent products">
-                <span class="tray-title">"Featured earlier"</span>
+            <nav class="product-tray" part="product-tray" data-testid="product-tray" aria-label=t("product.recent")>
+                <span class="tray-title">{t("product.earlier")}</span>
                 <ul>
                     {move || products.get().into_iter().map(|product| view! {
                         <li>

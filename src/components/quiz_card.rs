@@ -1,8 +1,10 @@
 //! A quiz over the video: pick an answer while it is open; when it closes, see whether it was
 //! right, and the running score.
 
-use ivs_proto::overlay::{format_countdown, Quiz, Score};
+use ivs_proto::overlay::{Quiz, Score};
 use leptos::prelude::*;
+
+use crate::i18n::{countdown, number, t, tf};
 
 /// The quiz card.
 #[component]
@@ -38,9 +40,9 @@ pub fn QuizCard(
     }
     let result = move || match (closed.get(), choice.get()) {
         (false, _) => String::new(),
-        (true, Some(c)) if c == correct => "Correct!".to_owned(),
-        (true, Some(_)) => "Not quite.".to_owned(),
-        (true, None) => "Time's up.".to_owned(),
+        (true, Some(c)) if c == correct => t("quiz.correct"),
+        (true, Some(_)) => t("quiz.wrong"),
+        (true, None) => t("quiz.times_up"),
     };
     let answers = quiz
         .answers
@@ -70,19 +72,19 @@ pub fn QuizCard(
         })
         .collect_view();
     view! {
-        <aside class="card quiz-card" part="quiz" data-testid="quiz" aria-label="Quiz">
-            <p class="card-kicker">"Quiz"</p>
+        <aside class="card quiz-card" part="quiz" data-testid="quiz" aria-label=t("quiz.title")>
+            <p class="card-kicker">{t("quiz.title")}</p>
             <h2 class="poll-question" data-testid="quiz-question">{quiz.question}</h2>
             <ol class="quiz-answers">{answers}</ol>
             <p class="poll-meta" aria-live="polite">
                 <span class="quiz-result" data-testid="quiz-result">{result}</span>
                 " "
                 <span data-testid="quiz-score">
-                    {move || score.with(|s| if s.answered == 0 { String::new() } else { format!("Score {}/{}", s.correct, s.answered) })}
+                    {move || score.with(|s| if s.answered == 0 { String::new() } else { tf("quiz.score", &[("correct", &number(s.correct as f64)), ("answered", &number(s.answered as f64))]) })}
                 </span>
             </p>
             <div class="poll-timer" data-testid="quiz-countdown">
-                <span>{move || if closed.get() { "Closed".to_owned() } else { format!("{} left", format_countdown(remaining.get())) }}</span>
+                <span>{move || if closed.get() { t("card.closed") } else { tf("card.left", &[("time", &countdown(remaining.get()))]) }}</span>
             </div>
         </aside>
     }

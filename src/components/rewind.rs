@@ -11,6 +11,7 @@ use crate::bindings::fetch::fetch_text;
 use crate::bindings::messages::absolute;
 use crate::components::icons::RewindIcon;
 use crate::hooks::use_ivs_player::UseIvsPlayerReturn;
+use crate::i18n::t;
 
 /// How far back "Rewind" starts, in seconds.
 const BACK_SECS: f64 = 30.0;
@@ -43,7 +44,7 @@ pub fn RewindControl(recordings_url: String) -> impl IntoView {
                 }
             };
             let Some(live) = live else {
-                set_problem.try_set(Some("This broadcast cannot be rewound: it is not being recorded.".into()));
+                set_problem.try_set(Some(t("rewind.not_recorded")));
                 return;
             };
             let path = format!("{}/{}/rewind/master.m3u8", base.trim_end_matches('/'), encode_component(&live.id));
@@ -83,17 +84,17 @@ pub fn RewindControl(recordings_url: String) -> impl IntoView {
         <Show
             when=move || rewound.get()
             fallback=move || view! {
-                <button class="ctl ctl-text" data-testid="ctl-rewind" aria-label="Rewind 30 seconds into the broadcast" on:click=rewind>
-                    <RewindIcon /><span class="ctl-label">"Rewind"</span>
+                <button class="ctl ctl-text" data-testid="ctl-rewind" aria-label=t("rewind.label") on:click=rewind>
+                    <RewindIcon /><span class="ctl-label">{t("rewind.button")}</span>
                 </button>
             }
         >
-            <button class="ctl ctl-text ctl-golive" data-testid="ctl-rewind-live" on:click=move |_| go_live()>"Go live"</button>
+            <button class="ctl ctl-text ctl-golive" data-testid="ctl-rewind-live" on:click=move |_| go_live()>{t("rewind.go_live")}</button>
         </Show>
         {move || problem.get().map(|why| view! {
             <div class="clip-made" role="status" data-testid="rewind-problem">
                 <span class="clip-error">{why}</span>
-                <button type="button" class="clip-close" aria-label="Close" on:click=move |_| set_problem.set(None)>"×"</button>
+                <button type="button" class="clip-close" aria-label=t("common.close") on:click=move |_| set_problem.set(None)>"×"</button>
             </div>
         })}
     }

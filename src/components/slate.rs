@@ -4,20 +4,21 @@ use ivs_proto::playback::{ErrorKind, PlayerState, Status};
 use leptos::prelude::*;
 
 use crate::bindings::ivs::PlayerError;
+use crate::i18n::t;
 
-/// The message over the video, if any.
+/// The message over the video, if any: its kind and the key of its words.
 fn message(status: Status, fatal: Option<&PlayerError>) -> Option<(&'static str, &'static str)> {
     if let Some(error) = fatal {
         let text = match error {
-            PlayerError::Unsupported => ErrorKind::Unsupported.message(),
-            PlayerError::SdkMissing => "The player could not be loaded. Check your connection and reload the page.",
-            PlayerError::Sdk(_) => ErrorKind::Other.message(),
+            PlayerError::Unsupported => ErrorKind::Unsupported.key(),
+            PlayerError::SdkMissing => "error.sdk_missing",
+            PlayerError::Sdk(_) => ErrorKind::Other.key(),
         };
         return Some(("error", text));
     }
     match status {
-        Status::Offline => Some(("offline", ErrorKind::Offline.message())),
-        Status::Failed { kind, .. } => Some(("error", kind.message())),
+        Status::Offline => Some(("offline", ErrorKind::Offline.key())),
+        Status::Failed { kind, .. } => Some(("error", kind.key())),
         Status::Loading | Status::Player(PlayerState::Buffering) => Some(("loading", "")),
         Status::Player(_) => None,
     }
@@ -41,8 +42,8 @@ pub fn Slate(
             } else {
                 view! {
                     <div class="slate" part="slate" data-testid="slate" data-kind=kind role="alert">
-                        <p class="slate-title">{if kind == "offline" { "Offline" } else { "Playback error" }}</p>
-                        <p class="slate-text">{text}</p>
+                        <p class="slate-title">{t(if kind == "offline" { "slate.offline" } else { "slate.error" })}</p>
+                        <p class="slate-text">{t(text)}</p>
                     </div>
                 }
                 .into_any()

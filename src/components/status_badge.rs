@@ -3,6 +3,8 @@
 use ivs_proto::playback::Status;
 use leptos::prelude::*;
 
+use crate::i18n::t;
+
 /// A small badge naming the player's state.
 #[component]
 pub fn StatusBadge(
@@ -13,7 +15,7 @@ pub fn StatusBadge(
     let label = move || status.get().label();
     view! {
         <div class="status-badge" part="status" data-testid="status" data-state=label role="status" aria-live="polite">
-            {label}
+            {move || t(status.get().key())}
         </div>
     }
 }

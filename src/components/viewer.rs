@@ -12,6 +12,7 @@ use super::status_badge::StatusBadge;
 use crate::bindings::dom::{is_fullscreen, BottomWatch};
 use crate::hooks::use_ivs_player::UseIvsPlayerReturn;
 use crate::hooks::use_stream_status::StreamStatusStore;
+use crate::i18n::{t, tn_compact};
 use crate::lazy::{lazy, over_the_video, overlay_cards, product_tray};
 
 /// The player with everything drawn over it.
@@ -50,14 +51,14 @@ pub fn Viewer(
                 <div node_ref=video_host class="video-host"></div>
                 <StatusBadge status=player.status />
                 {move || stream_status.and_then(|s| s.live()).map(|stream| view! {
-                    <span class="viewer-count" data-testid="viewer-count">{stream.watching()}</span>
+                    <span class="viewer-count" data-testid="viewer-count">{tn_compact("stream.watching", stream.viewer_count as f64)}</span>
                     {stream.starving().then(|| view! {
                         <p class="health-warning" data-testid="health-warning" role="status">
-                            "The broadcast's connection is unstable — the picture may stutter."
+                            {t("stream.unstable")}
                         </p>
                     })}
                 })}
-                {lazy(Some("player controls"), move || over_the_video(stage, config))}
+                {lazy(Some("part.controls"), move || over_the_video(stage, config))}
                 <Slate status=player.status fatal=player.fatal />
                 <PlaybackPrompts
                     audio_blocked=player.audio_blocked

@@ -25,6 +25,7 @@ use crate::hooks::use_overlay_board::{OverlayBoard, Venue};
 use crate::hooks::use_polls::PollsStore;
 use crate::hooks::use_stage::StageStore;
 use crate::hooks::use_stream_status::StreamStatusStore;
+use crate::i18n::{number, t, tf};
 
 /// How many lines the panel keeps.
 pub const DISPLAY_CAP: usize = 200;
@@ -88,10 +89,6 @@ fn now_ms() -> f64 {
     js_sys::Date::now()
 }
 
-fn utc_offset_min() -> i32 {
-    -(js_sys::Date::new_0().get_timezone_offset() as i32)
-}
-
 /// Starts the chat described by `config`; it stops when the calling component is dropped.
 pub fn use_chat(config: ChatConfig) -> UseChatReturn {
     let (state, set_state) = signal(ChatState::Connecting);
@@ -137,15 +134,24 @@ pub fn use_chat(config: ChatConfig) -> UseChatReturn {
     UseChatReturn { state, log, identity, feedback, cooldown_until, returned_draft, now, driver: stored }
 }
 
-/// Why a message was not sent; its `Display` is what the composer shows.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why a message was not sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NotSent {
-    #[error("{0}")]
     Draft(ComposeError),
-    #[error("{}", ErrorCode::TooManyRequests.message())]
     CoolingDown,
-    #[error("The chat is not connected; your message was not sent.")]
     NotConnected,
+}
+
+impl NotSent {
+    /// What the composer tells the viewer.
+    pub fn words(&self) -> String {
+        match self {
+            Self::Draft(ComposeError::Empty) => t("chat.empty"),
+            Self::Draft(ComposeError::TooLong { length, max }) => tf("chat.too_long", &[("length", &number(*length as f64)), ("max", &number(*max as f64))]),
+            Self::CoolingDown => t(ErrorCode::TooManyRequests.key()),
+            Self::NotConnected => t("chat.not_sent"),
+        }
+    }
 }
 
 /// Why there is no chat token to connect with.
@@ -184,14 +190,14 @@ impl UseChatReturn {
 
     /// Disconnects a user from the room (moderators).
     pub fn kick(&self, user_id: &str) {
-        self.publish(Publish::DisconnectUser { user_id: user_id.to_owned(), reason: Some("Removed by a moderator".into()), request_id: None });
+        self.publish(Publish::DisconnectUser { user_id: user_id.to_owned(), reason: Some(t("chat.removed_reason")), request_id: None });
     }
 
     fn publish(&self, request: Publish) {
         let driver = self.driver.get_value();
         let d = driver.borrow();
         if !d.socket.as_ref().is_some_and(|(_, s)| s.send(&request.encode())) {
-            d.signals.set_feedback.set(Some("The chat is not connected.".into()));
+            d.signals.set_feedback.set(Some(t("chat.not_connected")));
         }
     }
 }
@@ -281,7 +287,7 @@ fn on_socket(driver: &Rc<RefCell<Driver>>, generation: u64, event: SocketEvent) 
                 // The new connection replaces the old one, which closes as it drops.
                 d.socket = d.pending.take();
                 if d.was_connected && !matches!(d.session.state(), ChatState::Connected) {
-                    d.signals.set_log.update(|log| log.notice("Reconnected"));
+                    d.signals.set_log.update(|log| log.notice("chat.reconnected"));
                 }
                 d.was_connected = true;
                 d.session.opened(now_ms() as i64)
@@ -340,10 +346,10 @@ fn schedule_flush(driver: &Rc<RefCell<Driver>>) {
 }
 
 fn flush(driver: &Rc<RefCell<Driver>>) {
-    let (frames, offset) = {
+    let frames = {
         let mut d = driver.borrow_mut();
         d.flush_scheduled = false;
-        (std::mem::take(&mut d.queue), utc_offset_min())
+        std::mem::take(&mut d.queue)
     };
     let mut effects = Vec::new();
     let mut feedback = None;
@@ -367,11 +373,11 @@ fn flush(driver: &Rc<RefCell<Driver>>) {
                         if let Some(content) = refusal.returned {
                             d.signals.set_returned.set(Some(content));
                         }
-                        feedback = Some(refusal.feedback.to_owned());
+                        feedback = Some(t(refusal.feedback));
                     }
                     _ => {}
                 }
-                log.apply(frame, offset);
+                log.apply(frame);
             }
         });
         if let Some(message) = feedback {

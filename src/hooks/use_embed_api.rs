@@ -5,6 +5,8 @@ use ivs_proto::embed::{Allowlist, Command, EmbedError, Event};
 use ivs_proto::playback::Status;
 use leptos::prelude::*;
 
+use crate::i18n::t;
+
 use crate::bindings::messages::{in_frame, on_message, post_to_parent};
 use crate::hooks::use_ivs_player::UseIvsPlayerReturn;
 use crate::hooks::use_polls::PollsStore;
@@ -47,9 +49,9 @@ pub fn use_embed_api(allowlist: Allowlist, player: UseIvsPlayerReturn, polls: Op
     Effect::new(move |_| {
         let status = player.status.get();
         if let Status::Failed { kind, .. } = status {
-            post(Event::Error { message: kind.message().to_owned() });
+            post(Event::Error { message: t(kind.key()) });
         }
-        post(Event::State { state: status.label().to_owned(), status: status.words().to_owned() });
+        post(Event::State { state: status.label().to_owned(), status: t(status.words_key()) });
         if status.label() == "Playing" {
             let names = handle.qualities();
             if !names.is_empty() {

@@ -4,16 +4,16 @@
 
 use std::collections::HashMap;
 
-use ivs_proto::capitalise;
 use ivs_proto::overlay::{parse_cue, Board, Overlay};
 
-use ivs_proto::site::{PollResult, VoteAnswer, VoteRequest};
+use ivs_proto::site::{ErrorCode, PollResult, VoteAnswer, VoteRequest};
 use ivs_proto::tally::{OverlayState, PollView, TallyUpdate};
 use ivs_proto::url::encode_component;
 use leptos::prelude::*;
 
 use crate::bindings::fetch::{fetch_text, post_json};
 use crate::hooks::use_stream_status::StreamStatusStore;
+use crate::i18n::{refusal_words, t};
 
 /// A copyable handle, provided to the whole app by [`provide_polls`].
 #[derive(Clone, Copy)]
@@ -118,24 +118,24 @@ impl PollsStore {
                             view.voted(option, &answer.counts);
                             last_vote.set(Some((id, option)));
                         }
-                        Err(_) => view.refused("Your vote may not have counted; try again.", None),
+                        Err(_) => view.refused(&t("vote.unsure"), None),
                     },
                     Ok((status, body)) => {
                         let answer = serde_json::from_str::<VoteAnswer>(&body).ok();
                         let reason = match status {
-                            409 => "You already voted in this poll.".to_owned(),
-                            410 => "This poll is closed.".to_owned(),
-                            _ => answer
-                                .as_ref()
-                                .and_then(|a| a.error.clone())
-                                .map(|e| capitalise(&e))
-                                .unwrap_or_else(|| "Your vote was not counted; try again.".into()),
+                            409 => t(ErrorCode::AlreadyVoted.key()),
+                            410 => t(ErrorCode::PollClosed.key()),
+                            _ => refusal_words(
+                                answer.as_ref().and_then(|a| a.code.as_deref()),
+                                answer.as_ref().and_then(|a| a.error.as_deref()),
+                                "vote.not_counted",
+                            ),
                         };
                         view.refused(&reason, answer.and_then(|a| a.my_vote));
                     }
                     Err(e) => {
                         log::warn!("vote: {e}");
-                        view.refused("Your vote could not be sent; check your connection and try again.", None);
+                        view.refused(&t("vote.offline"), None);
                     }
                 }
             });

@@ -8,6 +8,7 @@ use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
 use ivs_proto::clips::ClipRequest;
+use ivs_proto::site::ErrorCode;
 
 use super::error::{no_store, Answer, AppError};
 use super::extract::{KnownPerson, SameSite, ToClip};
@@ -17,7 +18,7 @@ use crate::App;
 /// Makes a clip for the person asking.
 pub async fn make(State(app): State<App>, _: SameSite, KnownPerson(person, _): KnownPerson<ToClip>, body: Bytes) -> Answer {
     if !app.recordings.enabled() {
-        return Err(AppError::new(StatusCode::NOT_FOUND, "this site keeps no recordings to clip"));
+        return Err(AppError::new(StatusCode::NOT_FOUND, "this site keeps no recordings to clip").with_code(ErrorCode::NoRecordings));
     }
     let request: ClipRequest = serde_json::from_slice(&body)
         .map_err(|_| AppError::new(StatusCode::BAD_REQUEST, "send {\"recordingId\", \"fromSecs\", \"toSecs\"}, or {} for the last 30 seconds live"))?;

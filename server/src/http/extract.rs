@@ -6,6 +6,7 @@
 //! - [`KnownPerson`]: the request carries a person (the signed cookie, or the site's JWT);
 //! - [`ClientAddress`]: where it comes from (the peer, or a trusted proxy's hop).
 
+use ivs_proto::site::ErrorCode;
 use std::marker::PhantomData;
 use std::net::{IpAddr, SocketAddr};
 
@@ -29,7 +30,7 @@ impl FromRequestParts<App> for SameSite {
         if same_site(&parts.headers, &app.config.public_origin) || super::cors::embed_origin(app, &parts.headers).is_some() {
             Ok(Self)
         } else {
-            Err(AppError::new(StatusCode::FORBIDDEN, "requests from other sites are refused"))
+            Err(AppError::new(StatusCode::FORBIDDEN, "requests from other sites are refused").with_code(ErrorCode::OtherSite))
         }
     }
 }

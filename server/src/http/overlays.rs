@@ -6,6 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
+use ivs_proto::site::ErrorCode;
 use ivs_proto::site::{PollResult, VoteAnswer, VoteRequest};
 use ivs_proto::tally::VoteError;
 
@@ -36,7 +37,7 @@ pub async fn state(State(app): State<App>, headers: HeaderMap, query: Result<Que
         Venue::Channel => app.status.stream_id(),
         Venue::Stage => match &app.stage {
             Some(stage) => stage.lineup().await.ok().and_then(|l| l.session_id),
-            None => return Err(AppError::new(StatusCode::NOT_FOUND, "this site has no stage")),
+            None => return Err(AppError::new(StatusCode::NOT_FOUND, "this site has no stage").with_code(ErrorCode::NoStage)),
         },
     };
     let mut state = app.overlays.state(venue, broadcast.as_deref(), person.as_ref().map(|p| p.user_id.as_str())).await.map_err(|e| {
@@ -49,7 +50,7 @@ pub async fn state(State(app): State<App>, headers: HeaderMap, query: Result<Que
 
 /// A poll's counts and whether it closed (a replay shows a past poll's result).
 pub async fn result(State(app): State<App>, Path(poll): Path<String>) -> Answer {
-    let unknown = || AppError::new(StatusCode::NOT_FOUND, VoteError::NoSuchPoll.to_string());
+    let unknown = || AppError::new(StatusCode::NOT_FOUND, VoteError::NoSuchPoll.to_string()).with_code(ErrorCode::NoSuchPoll);
     if poll.is_empty() || poll.len() > 64 {
         return Err(unknown());
     }
@@ -68,14 +69,14 @@ pub async fn vote(State(app): State<App>, _: SameSite, KnownPerson(person, _): K
     let request =
         serde_json::from_slice::<VoteRequest>(&body).map_err(|_| AppError::new(StatusCode::BAD_REQUEST, "send {\"option\": n} with the option's number"))?;
     if poll.is_empty() || poll.len() > 64 {
-        return Err(AppError::new(StatusCode::NOT_FOUND, VoteError::NoSuchPoll.to_string()));
+        return Err(AppError::new(StatusCode::NOT_FOUND, VoteError::NoSuchPoll.to_string()).with_code(ErrorCode::NoSuchPoll));
     }
     let vote = app.overlays.vote(&poll, &person.user_id, person.signed_in, request.option).await.map_err(|e| {
         tracing::error!("a vote was not stored: {e}");
         AppError::new(StatusCode::SERVICE_UNAVAILABLE, "your vote could not be saved; try again")
     })?;
     let response = match vote {
-        Vote::Counted(counts) => Json(VoteAnswer { counts, my_vote: Some(request.option), error: None }).into_response(),
+        Vote::Counted(counts) => Json(VoteAnswer { counts, my_vote: Some(request.option), error: None, code: None }).into_response(),
         Vote::Refused(refusal) => {
             let (status, my_vote) = match refusal {
                 VoteError::AlreadyVoted { option } => (StatusCode::CONFLICT, Some(option)),
@@ -84,7 +85,8 @@ pub async fn vote(State(app): State<App>, _: SameSite, KnownPerson(person, _): K
                 VoteError::NoSuchOption => (StatusCode::BAD_REQUEST, None),
                 VoteError::SignInRequired => (StatusCode::FORBIDDEN, None),
             };
-            (status, Json(VoteAnswer { counts: Vec::new(), my_vote, error: Some(refusal.to_string()) })).into_response()
+            let code = Some(ErrorCode::for_vote(&refusal).as_str().to_owned());
+            (status, Json(VoteAnswer { counts: Vec::new(), my_vote, error: Some(refusal.to_string()), code })).into_response()
         }
     };
     Ok(no_store(response))

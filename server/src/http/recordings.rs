@@ -6,6 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
+use ivs_proto::site::ErrorCode;
 
 use super::error::{Answer, AppError};
 use crate::recordings::{Recordings, MAX_PAGE};
@@ -15,7 +16,9 @@ use crate::App;
 const CACHE: &str = "public, max-age=5";
 
 fn library(app: &App) -> Result<&Recordings, AppError> {
-    Some(&app.recordings).filter(|r| r.enabled()).ok_or_else(|| AppError::new(StatusCode::NOT_FOUND, "this site keeps no recordings"))
+    Some(&app.recordings)
+        .filter(|r| r.enabled())
+        .ok_or_else(|| AppError::new(StatusCode::NOT_FOUND, "this site keeps no recordings").with_code(ErrorCode::NoRecordings))
 }
 
 fn unavailable(e: impl std::fmt::Display) -> AppError {
@@ -47,7 +50,7 @@ pub async fn rewind(State(app): State<App>, Path((id, file)): Path<(String, Stri
         tracing::warn!("rewind {id}: {e}");
         AppError::new(StatusCode::BAD_GATEWAY, "the broadcast so far cannot be read right now")
     })?;
-    let text = text.ok_or_else(|| AppError::new(StatusCode::NOT_FOUND, "this broadcast is not being recorded now"))?;
+    let text = text.ok_or_else(|| AppError::new(StatusCode::NOT_FOUND, "this broadcast is not being recorded now").with_code(ErrorCode::NotRecorded))?;
     Ok(([(header::CONTENT_TYPE, "application/vnd.apple.mpegurl"), (header::CACHE_CONTROL, "public, max-age=2")], text).into_response())
 }
 

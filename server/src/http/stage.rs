@@ -5,6 +5,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
+use ivs_proto::site::ErrorCode;
 use ivs_proto::stage::StageToken;
 
 use super::error::{no_store, Answer, AppError};
@@ -13,7 +14,7 @@ use crate::stage::Stage;
 use crate::App;
 
 fn stage(app: &App) -> Result<&Stage, AppError> {
-    app.stage.as_ref().ok_or_else(|| AppError::new(StatusCode::NOT_FOUND, "this site has no stage"))
+    app.stage.as_ref().ok_or_else(|| AppError::new(StatusCode::NOT_FOUND, "this site has no stage").with_code(ErrorCode::NoStage))
 }
 
 fn unavailable(what: &str, e: impl std::fmt::Display) -> AppError {

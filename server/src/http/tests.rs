@@ -300,7 +300,9 @@ async fn other_sites_pages_are_refused_before_anything_happens() {
         let refused = site.post_with(path, &headers, Some(&cookie), r#"{"option":0}"#).await;
         assert_eq!(refused.status(), StatusCode::FORBIDDEN, "{path}");
         assert_eq!(header_of(&refused, header::CACHE_CONTROL), Some("no-store"));
-        assert_eq!(json(refused).await["error"], "requests from other sites are refused");
+        let answer = json(refused).await;
+        assert_eq!(answer["error"], "requests from other sites are refused");
+        assert_eq!(answer["code"], "other_site", "a stable code beside the words");
     }
     assert!(site.ivs.calls.lock().unwrap().is_empty(), "IVS was never asked");
 }
@@ -351,7 +353,8 @@ async fn a_chat_token_is_for_the_person_in_the_cookie_and_moderators_get_moderat
     let site = Site::new();
     let anonymous = site.post("/api/chat/token", None, "").await;
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(json(anonymous).await["error"], "reload the page to chat");
+    let answer = json(anonymous).await;
+    assert_eq!((answer["error"].as_str(), answer["code"].as_str()), (Some("reload the page to chat"), Some("sign_in")));
 
     let viewer = site.viewer().await;
     let token = site.post("/api/chat/token", Some(&viewer), "").await;

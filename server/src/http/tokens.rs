@@ -2,6 +2,7 @@
 //! a playback token for a private channel. The server decides who the person is and what they
 //! may do; the request carries nothing else.
 
+use ivs_proto::site::ErrorCode;
 use std::collections::HashMap;
 
 use axum::extract::State;
@@ -53,7 +54,7 @@ pub async fn playback(State(app): State<App>, _: SameSite, ClientAddress(address
     let person = app.identity.person(&headers);
     let subscribers = &app.config.channel.subscribers;
     if !subscribers.is_empty() && !person.as_ref().is_some_and(|p| subscribers.contains(&p.user_id)) {
-        return Err(AppError::new(StatusCode::FORBIDDEN, "this stream is for subscribers"));
+        return Err(AppError::new(StatusCode::FORBIDDEN, "this stream is for subscribers").with_code(ErrorCode::SubscribersOnly));
     }
     // Everyone may watch a channel without subscribers: someone with no identity yet is limited
     // by address alone (not in one bucket shared by every such viewer).

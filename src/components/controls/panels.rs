@@ -6,6 +6,7 @@ use leptos::prelude::*;
 
 use crate::bindings::dom::dropped_frames;
 use crate::hooks::use_ivs_player::UseIvsPlayerReturn;
+use crate::i18n::t;
 
 #[component]
 pub fn StatsPanel(player: UseIvsPlayerReturn, tick: ReadSignal<u64>, open: ReadSignal<bool>) -> impl IntoView {
@@ -28,7 +29,7 @@ pub fn StatsPanel(player: UseIvsPlayerReturn, tick: ReadSignal<u64>, open: ReadS
     view! {
         <Show when=move || open.get()>
             <dl class="stats-panel" data-testid="stats">
-                {move || rows().into_iter().map(|(name, value)| view! { <dt>{name}</dt><dd>{value}</dd> }).collect_view()}
+                {move || rows().into_iter().map(|(name, value)| view! { <dt>{t(name)}</dt><dd>{value}</dd> }).collect_view()}
             </dl>
         </Show>
     }
@@ -38,10 +39,10 @@ pub fn StatsPanel(player: UseIvsPlayerReturn, tick: ReadSignal<u64>, open: ReadS
 pub fn HelpDialog(open: ReadSignal<bool>, set_open: WriteSignal<bool>) -> impl IntoView {
     view! {
         <Show when=move || open.get()>
-            <div class="help" data-testid="help" role="dialog" aria-label="Keyboard shortcuts">
-                <h2>"Keyboard shortcuts"</h2>
-                <dl>{SHORTCUTS.iter().map(|(key, what)| view! { <dt><kbd>{*key}</kbd></dt><dd>{*what}</dd> }).collect_view()}</dl>
-                <button class="ctl ctl-text" data-testid="help-close" on:click=move |_| set_open.set(false)>"Close (Esc)"</button>
+            <div class="help" data-testid="help" role="dialog" aria-label=t("help.title")>
+                <h2>{t("help.title")}</h2>
+                <dl>{SHORTCUTS.iter().map(|(key, what)| view! { <dt><kbd dir="ltr">{*key}</kbd></dt><dd>{t(what)}</dd> }).collect_view()}</dl>
+                <button class="ctl ctl-text" data-testid="help-close" on:click=move |_| set_open.set(false)>{t("help.close")}</button>
             </div>
         </Show>
     }

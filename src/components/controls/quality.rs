@@ -5,6 +5,7 @@ use ivs_proto::controls::{listed_qualities, QualityMenu};
 use leptos::prelude::*;
 
 use crate::hooks::use_ivs_player::UseIvsPlayerReturn;
+use crate::i18n::{t, tf};
 
 #[component]
 pub fn QualitySelect(player: UseIvsPlayerReturn, tick: ReadSignal<u64>) -> impl IntoView {
@@ -21,10 +22,13 @@ pub fn QualitySelect(player: UseIvsPlayerReturn, tick: ReadSignal<u64>) -> impl 
         QualityMenu::new(handle.auto_quality(), handle.quality().map(|q| q.name).as_deref())
     });
     view! {
-        <select class="ctl-quality" data-testid="ctl-quality" aria-label="Quality"
+        <select class="ctl-quality" data-testid="ctl-quality" aria-label=t("controls.quality")
             prop:value=move || { qualities.track(); menu.with(|m| m.selected.clone()) }
             on:change=move |e| { handle.set_quality(&event_target_value(&e)); }>
-            <option value="auto">{move || menu.with(|m| m.auto_label.clone())}</option>
+            <option value="auto">{move || menu.with(|m| match &m.auto_playing {
+                Some(name) => tf("controls.quality_auto_playing", &[("quality", name)]),
+                None => t("controls.quality_auto"),
+            })}</option>
             {move || qualities.get().into_iter().map(|name| view! { <option value=name.clone()>{name.clone()}</option> }).collect_view()}
         </select>
     }
