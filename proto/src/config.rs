@@ -388,7 +388,7 @@ mod tests {
         assert_eq!((replaying.votes_url, replaying.replay), (None, Some(replay.clone())), "a past poll is not voted in");
         assert_eq!(replaying.poll_results_url.as_deref(), Some("/api/polls"), "its result is read instead");
         recording.state = RecordingState::Recording;
-        assert!(config.clone().replaying(replay.clone(), &recording).unwrap_err(), "replay.still_recording");
+        assert_eq!(config.clone().replaying(replay.clone(), &recording).unwrap_err(), "replay.still_recording");
         recording.state = RecordingState::Ready;
         recording.playback_url = Some("javascript:alert(1)".into());
         assert!(config.replaying(replay, &recording).is_err());
