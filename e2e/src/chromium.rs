@@ -142,6 +142,21 @@ impl Chromium {
         self.watch(page, url).await
     }
 
+    /// Opens `url` in a window of its own whose browser prefers `languages` (an
+    /// `Accept-Language` list such as `pt-PT,pt;q=0.9`): `navigator.languages` says them.
+    pub async fn open_with_languages(&self, url: &str, languages: &str) -> anyhow::Result<Page> {
+        use chromiumoxide::cdp::browser_protocol::emulation::SetUserAgentOverrideParams;
+        use chromiumoxide::cdp::browser_protocol::target::{CreateBrowserContextParams, CreateTargetParams};
+        let context = self.browser.create_browser_context(CreateBrowserContextParams::default()).await?;
+        let mut params = CreateTargetParams::new("about:blank");
+        params.browser_context_id = Some(context);
+        let page = self.browser.new_page(params).await?;
+        let mut override_params = SetUserAgentOverrideParams::new(self.browser.user_agent().await?);
+        override_params.accept_language = Some(languages.to_owned());
+        page.execute(override_params).await?;
+        self.watch(page, url).await
+    }
+
     /// Closes the browser and waits for it. Every test that closes its browser so also checks
     /// that no page of the site broke its security policy: the viewer needs nothing it forbids.
     pub async fn close(mut self) {

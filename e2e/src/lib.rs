@@ -15,6 +15,7 @@
 //! | `serve.rs` | static files as another site or a CDN serves them |
 //! | `tls.rs` | a test certificate authority |
 //! | `proxy.rs` | Caddy, the reverse proxy in front of the site (TLS) |
+//! | `locale.rs` | a locale's words, and what a page shows of them |
 //!
 //! Scenarios shared by several tests live beside them (`tests/scenarios/`).
 
@@ -23,6 +24,7 @@ pub mod broadcaster;
 pub mod chromium;
 pub mod events;
 pub mod http;
+pub mod locale;
 pub mod proxy;
 pub mod redis;
 pub mod serve;

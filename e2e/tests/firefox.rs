@@ -102,6 +102,45 @@ async fn a_host_page_in_firefox_commands_the_embed_and_hears_it() -> anyhow::Res
     Ok(())
 }
 
+/// Every language in Gecko: the live page with a poll and the chat says the locale's words in
+/// the locale's direction, with no key shown instead of words and no text overflowing its box.
+#[tokio::test(flavor = "multi_thread")]
+async fn firefox_speaks_every_language() -> anyhow::Result<()> {
+    if !can_run() {
+        return Ok(());
+    }
+    use ivs_e2e::locale::{page_report, word, words};
+    let keys: Vec<String> = words("en")?.keys().cloned().collect();
+    let stack = Stack::start()?;
+    let (status, answer) = stack.publish(r#"{"type":"poll","question":"Which song next?","options":["Ana","Ben"],"duration":600}"#)?;
+    anyhow::ensure!(status == 200, "publishing: {answer}");
+    let ff = Driven::firefox().await?;
+    let mut failures = Vec::new();
+    for locale in ivs_proto::words::LOCALES {
+        let table = words(locale)?;
+        ff.goto(&format!("{}/?lang={locale}", stack.site))?;
+        ff.wait_for(PLAYING, Duration::from_secs(30)).await?;
+        ff.wait_for(CONNECTED, Duration::from_secs(15)).await?;
+        ff.wait_for("document.querySelectorAll('[data-testid=poll-choice]').length === 2", Duration::from_secs(15)).await?;
+        let seen: serde_json::Value = serde_json::from_str(&ff.eval::<String>(&page_report(&keys))?)?;
+        for (name, key) in [("badge", "state.playing"), ("chat", "chat.title"), ("kicker", "poll.live")] {
+            if seen[name].as_str() != Some(word(&table, key).as_str()) {
+                failures.push(format!("{locale}: {name} says {}", seen[name]));
+            }
+        }
+        if seen["lang"] != locale || seen["dir"] != if locale == "ar" { "rtl" } else { "ltr" } {
+            failures.push(format!("{locale}: the document is lang={} dir={}", seen["lang"], seen["dir"]));
+        }
+        for list in ["leaked", "overflowing"] {
+            for item in seen[list].as_array().into_iter().flatten() {
+                failures.push(format!("{locale}: {list}: {item}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    Ok(())
+}
+
 /// A stage in Gecko: the built-in host, then a host publishing a camera from Chromium by WHIP
 /// joins as a second tile without a reload, a poll on the stage is voted on, and the host's tile
 /// goes when it leaves.

@@ -34,6 +34,7 @@ const BOXES: &str = r#"(() => {
   return JSON.stringify({
     boxes: [box('notice', '[data-testid=notice]'), box('poll', '[data-testid=poll]'), box('product', '[data-testid=product]'), box('caption', '[data-testid=caption]'), box('controls', '[data-testid=controls]')].filter(Boolean),
     picture: (r => [r.left, r.top, r.right, r.bottom])(document.querySelector('.frame').getBoundingClientRect()),
+    statusRight: document.querySelector('.status-row').getBoundingClientRect().right,
     crowded: (() => {
       const bar = document.querySelector('[data-testid=controls]').getBoundingClientRect();
       const shown = [...document.querySelectorAll('[data-testid=controls] > *')].filter(e => e.offsetWidth > 0 && !e.classList.contains('ctl-spacer'))
@@ -68,17 +69,22 @@ async fn overlays_never_cover_each_other_the_controls_or_the_captions_at_any_siz
     let artifacts = root().join("target/e2e-artifacts");
     std::fs::create_dir_all(&artifacts)?;
     let all: &[&str] = &["notice", "poll", "product", "caption", "controls"];
-    let sizes: [(i64, i64, bool, &[&str]); 6] = [
-        (360, 740, true, all),
-        (390, 844, true, all),
-        (740, 360, true, &["notice", "poll", "caption", "controls"]),
-        (1280, 800, false, all),
-        (1920, 1080, false, all),
-        (1024, 768, false, all),
+    // Right to left too (Arabic): the same rules, mirrored.
+    let sizes: [(i64, i64, bool, &[&str], &str); 9] = [
+        (360, 740, true, all, "en"),
+        (390, 844, true, all, "en"),
+        (740, 360, true, &["notice", "poll", "caption", "controls"], "en"),
+        (1280, 800, false, all, "en"),
+        (1920, 1080, false, all, "en"),
+        (1024, 768, false, all, "en"),
+        (360, 740, true, all, "ar"),
+        (740, 360, true, &["notice", "poll", "caption", "controls"], "ar"),
+        (1280, 800, false, all, "ar"),
     ];
     let mut failures = Vec::new();
-    for (width, height, mobile, expected) in sizes {
-        let page = chromium.open_as_device(&stack.site, width, height, mobile).await?;
+    for (width, height, mobile, expected, lang) in sizes {
+        let page = chromium.open_as_device(&format!("{}/?lang={lang}", stack.site), width, height, mobile).await?;
+        let size = if lang == "en" { format!("{width}x{height}") } else { format!("{width}x{height}-{lang}") };
         wait_for(&page, PLAYING, Duration::from_secs(20)).await?;
         wait_for(&page, STAGE_READY, Duration::from_secs(10)).await?;
         for overlay in [NOTICE, POLL, PRODUCT] {
@@ -90,24 +96,32 @@ async fn overlays_never_cover_each_other_the_controls_or_the_captions_at_any_siz
         // Let the cards and the caption settle (transitions, images).
         tokio::time::sleep(Duration::from_millis(600)).await;
         let screenshot = page.screenshot(ScreenshotParams::builder().build()).await?;
-        std::fs::write(artifacts.join(format!("layout-{width}x{height}.png")), screenshot)?;
+        std::fs::write(artifacts.join(format!("layout-{size}.png")), screenshot)?;
         let layout: serde_json::Value = serde_json::from_str(&eval::<String>(&page, BOXES).await?)?;
         let boxes: Vec<(String, Vec<f64>)> =
             layout["boxes"].as_array().unwrap().iter().map(|b| (b[0].as_str().unwrap().to_owned(), (1..5).map(|i| b[i].as_f64().unwrap()).collect())).collect();
         let (vw, vh) = (layout["viewport"][0].as_f64().unwrap(), layout["viewport"][1].as_f64().unwrap());
         for (i, (a, ra)) in boxes.iter().enumerate() {
             if expected.contains(&a.as_str()) && (ra[0] < -0.5 || ra[1] < -0.5 || ra[2] > vw + 0.5 || ra[3] > vh + 0.5) {
-                failures.push(format!("{width}x{height}: {a} is not wholly on screen: {ra:?} in {vw}x{vh}"));
+                failures.push(format!("{size}: {a} is not wholly on screen: {ra:?} in {vw}x{vh}"));
             }
             for (b, rb) in &boxes[i + 1..] {
                 let area = overlap(ra, rb);
                 if area > 1.0 {
-                    failures.push(format!("{width}x{height}: {a} and {b} overlap ({area:.0} px²): {ra:?} {rb:?}"));
+                    failures.push(format!("{size}: {a} and {b} overlap ({area:.0} px²): {ra:?} {rb:?}"));
                 }
             }
         }
+        // Right to left, the status row starts at the right and cards over the picture sit at
+        // its left.
+        if lang == "ar" {
+            let (status_right, picture_right): (f64, f64) = (layout["statusRight"].as_f64().unwrap_or(0.0), layout["picture"][2].as_f64().unwrap_or(0.0));
+            if picture_right - status_right > 24.0 {
+                failures.push(format!("{size}: the status row is not at the picture's right ({status_right} of {picture_right})"));
+            }
+        }
         for said in layout["crowded"].as_array().into_iter().flatten() {
-            failures.push(format!("{width}x{height}: in the control bar, {}", said.as_str().unwrap_or_default()));
+            failures.push(format!("{size}: in the control bar, {}", said.as_str().unwrap_or_default()));
         }
         // A desktop has room under the picture: the cards go there, whole, and cover none of it.
         if !mobile {
@@ -116,16 +130,16 @@ async fn overlays_never_cover_each_other_the_controls_or_the_captions_at_any_siz
             for card in &cards {
                 let covered = overlap(card, &picture);
                 if covered > 1.0 {
-                    failures.push(format!("{width}x{height}: a card covers {covered:.0} px² of the picture {picture:?}: {card:?}"));
+                    failures.push(format!("{size}: a card covers {covered:.0} px² of the picture {picture:?}: {card:?}"));
                 }
                 if card[3] > vh + 0.5 {
-                    failures.push(format!("{width}x{height}: a card is cut short at the screen's edge: {card:?}"));
+                    failures.push(format!("{size}: a card is cut short at the screen's edge: {card:?}"));
                 }
             }
         }
         let smallest = layout["smallestTarget"].as_f64().unwrap_or(0.0);
         if mobile && smallest < 44.0 {
-            failures.push(format!("{width}x{height}: a poll option is {smallest} px tall (at least 44 to tap)"));
+            failures.push(format!("{size}: a poll option is {smallest} px tall (at least 44 to tap)"));
         }
         // The next size starts clean.
         let (status, _) = stack.publish(r#"{"type":"clear"}"#)?;

@@ -57,10 +57,10 @@ pub fn render_line(
                 <li class="chat-line" data-testid="chat-message" data-id=id data-user=m.user_id.clone()>
                     <span class="chat-time">{sent_at(m.sent_ms)}</span>
                     " "
-                    <span class="chat-name" style=("--chat-hue", m.hue.to_string())>{m.name}</span>
+                    <span class="chat-name" dir="auto" style=("--chat-hue", m.hue.to_string())>{m.name}</span>
                     {m.badge.map(|badge| view! { <span class="chat-badge">{badge}</span> })}
                     " "
-                    <span class="chat-text">{text}</span>
+                    <span class="chat-text" dir="auto">{text}</span>
                     <Show when=moderator>
                         <span class="chat-actions">
                             <button

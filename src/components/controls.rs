@@ -95,7 +95,7 @@ pub fn Controls(
 
     view! {
         <Show when=move || captions_on.get() && player.caption.with(Option::is_some)>
-            <p class="caption" part="captions" data-testid="caption">{move || player.caption.get()}</p>
+            <p class="caption" part="captions" data-testid="caption"><bdi>{move || player.caption.get()}</bdi></p>
         </Show>
         <div class="controls" part="controls" data-testid="controls" role="toolbar" aria-label=t("controls.toolbar")>
             <button class="ctl" data-testid="ctl-play" on:click=move |_| toggle_play() aria-label=move || t(play_button().label)>

@@ -25,7 +25,7 @@ pub fn NoticeBanner(
     view! {
         <Show when=visible>
             <div class="notice" part="notice" data-testid="notice" role="status">
-                <span>{text.clone()}</span>
+                <span dir="auto">{text.clone()}</span>
                 <button class="card-close" aria-label=t("notice.dismiss") on:click=move |_| set_dismissed.set(true)>"×"</button>
             </div>
         </Show>

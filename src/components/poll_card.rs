@@ -54,14 +54,14 @@ pub fn PollCard(
                         when=move || card.with(|c| c.can_vote)
                         fallback=move || view! {
                             <span class="poll-bar" style:width=move || format!("{}%", card.with(|c| c.bar_percent(i)))></span>
-                            <span class="poll-label">{label.clone()}</span>
+                            <span class="poll-label" dir="auto">{label.clone()}</span>
                             <Show when=move || card.with(|c| c.show_results)>
                                 <span class="poll-pct" data-testid="poll-percent">{move || percent(card.with(|c| c.bar_percent(i)) as f64)}</span>
                             </Show>
                         }
                     >
                         <button class="poll-choice" data-testid="poll-choice" on:click=vote>
-                            <span class="poll-label">{label_for_button.clone()}</span>
+                            <span class="poll-label" dir="auto">{label_for_button.clone()}</span>
                         </button>
                     </Show>
                 </li>
@@ -72,7 +72,7 @@ pub fn PollCard(
     view! {
         <aside class="card poll-card" part="poll" data-testid="poll" data-poll-id=poll.id aria-label=t("poll.live")>
             <p class="card-kicker">{move || t(card.with(|c| c.kicker))}</p>
-            <h2 class="poll-question" data-testid="poll-question">{poll.question}</h2>
+            <h2 class="poll-question" data-testid="poll-question" dir="auto">{poll.question}</h2>
             <ol class="poll-options" aria-live="polite">{options}</ol>
             <p class="poll-meta">
                 <span data-testid="poll-total">{move || card.with(|c| c.total).map(|n| tn("poll.votes", n as f64, &[]))}</span>

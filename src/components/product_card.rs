@@ -29,8 +29,8 @@ pub fn ProductCard(
                 />
             </Show>
             <div class="product-body">
-                <h2 class="product-title" data-testid="product-title">{product.title}</h2>
-                <p class="product-price">{product.price}</p>
+                <h2 class="product-title" data-testid="product-title" dir="auto">{product.title}</h2>
+                <p class="product-price" dir="auto">{product.price}</p>
                 <a class="product-link" href=product.url.to_string() target="_blank" rel="noopener noreferrer">{t("product.view")}</a>
             </div>
         </aside>

@@ -20,9 +20,9 @@ pub fn ProductTray(
                     {move || products.get().into_iter().map(|product| view! {
                         <li>
                             <a href=product.url.to_string() target="_blank" rel="noopener noreferrer">
-                                <span class="tray-name">{product.title}</span>
+                                <span class="tray-name" dir="auto">{product.title}</span>
                                 " "
-                                <span class="tray-price">{product.price}</span>
+                                <span class="tray-price" dir="auto">{product.price}</span>
                             </a>
                         </li>
                     }).collect_view()}

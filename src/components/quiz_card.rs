@@ -60,6 +60,7 @@ pub fn QuizCard(
                     <button
                         class="quiz-answer"
                         data-testid="quiz-answer"
+                        dir="auto"
                         data-state=state
                         aria-pressed=move || (choice.get() == Some(i)).to_string()
                         disabled=move || closed.get() || choice.get().is_some()
@@ -74,7 +75,7 @@ pub fn QuizCard(
     view! {
         <aside class="card quiz-card" part="quiz" data-testid="quiz" aria-label=t("quiz.title")>
             <p class="card-kicker">{t("quiz.title")}</p>
-            <h2 class="poll-question" data-testid="quiz-question">{quiz.question}</h2>
+            <h2 class="poll-question" data-testid="quiz-question" dir="auto">{quiz.question}</h2>
             <ol class="quiz-answers">{answers}</ol>
             <p class="poll-meta" aria-live="polite">
                 <span class="quiz-result" data-testid="quiz-result">{result}</span>

@@ -256,7 +256,7 @@ fn StageTile(member: Member) -> impl IntoView {
              role="group" tabindex="0" aria-label=name.clone() on:keydown=on_key
              data-state=move || match state.get() { PeerState::Connecting => "connecting", PeerState::Connected => "connected", PeerState::Failed(_) | PeerState::Refused => "failed" }>
             <video node_ref=video autoplay=true playsinline=true muted=true aria-label=format!("{name}'s camera")></video>
-            <span class="stage-name">{name.clone()}</span>
+            <span class="stage-name"><bdi>{name.clone()}</bdi></span>
             {move || words().map(|w| view! { <p class="stage-tile-status" role="status">{w}</p> })}
             <div class="stage-tile-controls">
                 <button type="button" data-testid="tile-mute" aria-pressed=move || (!muted.get()).to_string()

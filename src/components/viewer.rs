@@ -49,9 +49,13 @@ pub fn Viewer(
             <div class="stage" class:cards-under=cards_under node_ref=stage>
               <div class="frame" node_ref=frame>
                 <div node_ref=video_host class="video-host"></div>
-                <StatusBadge status=player.status />
+                <div class="status-row">
+                    <StatusBadge status=player.status />
+                    {move || stream_status.and_then(|s| s.live()).map(|stream| view! {
+                        <span class="viewer-count" data-testid="viewer-count">{tn_compact("stream.watching", stream.viewer_count as f64)}</span>
+                    })}
+                </div>
                 {move || stream_status.and_then(|s| s.live()).map(|stream| view! {
-                    <span class="viewer-count" data-testid="viewer-count">{tn_compact("stream.watching", stream.viewer_count as f64)}</span>
                     {stream.starving().then(|| view! {
                         <p class="health-warning" data-testid="health-warning" role="status">
                             {t("stream.unstable")}
