@@ -3,7 +3,8 @@
 #   1. wasm-pack builds element/ (the viewer as one WebAssembly module and its bindings);
 #   2. the pinned binaryen (npm) shrinks the module and esbuild minifies the scripts;
 #   3. the viewer's stylesheet becomes the element's (its :root is the element's :host);
-#   4. the IVS Player SDK goes beside it (ivs/: bundled as for the site, by scripts/bundle-sdk.sh),
+#   4. the viewer's words (locales/: English is in the module, the others fetched as needed) and
+#      the IVS Player SDK go beside it (ivs/: bundled as for the site, by scripts/bundle-sdk.sh),
 #      fetched only when an element is used and only if the page has no SDK of its own;
 #   5. package.json (version from element/Cargo.toml), README and type declarations.
 # `npm pack pkg/` then makes the tarball a site installs. Prints each file's gzip size.
@@ -41,6 +42,7 @@ cp element/js/ivs-viewer.d.ts "$out/"
 
 mkdir -p "$out/ivs"
 cp "$sdk/amazon-ivs-player.min.js" "$sdk/amazon-ivs-wasmworker.min.js" "$sdk/amazon-ivs-wasmworker.min.wasm" "$out/ivs/"
+cp -r locales "$out/locales"
 cp element/README.md "$out/README.md"
 cp LICENSE* "$out/" 2>/dev/null || true
 
@@ -60,7 +62,7 @@ cat > "$out/package.json" <<JSON
     "./ivs-viewer.css": "./ivs-viewer.css",
     "./package.json": "./package.json"
   },
-  "files": ["ivs-viewer.js", "ivs-viewer.d.ts", "ivs-viewer.css", "ivs_viewer_element.js", "ivs_viewer_element_bg.wasm", "ivs/", "README.md"],
+  "files": ["ivs-viewer.js", "ivs-viewer.d.ts", "ivs-viewer.css", "ivs_viewer_element.js", "ivs_viewer_element_bg.wasm", "ivs/", "locales/", "README.md"],
   "sideEffects": ["./ivs-viewer.js"],
   "keywords": ["amazon-ivs", "ivs", "video", "player", "live", "web-component", "custom-element", "webassembly"]
 }

@@ -24,11 +24,18 @@ thread_local! {
     static WORDS: RefCell<Option<Words>> = const { RefCell::new(None) };
 }
 
-/// Chooses the viewer's locale and reads its file, then marks the document with its language
-/// and direction. `lang` is what the page or the embedding site asked for; `folder` is where
-/// the `locales/` folder is, for a file the start-up script did not already ask for.
-pub async fn start(lang: Option<String>, folder: &str) {
-    let (locale, text) = match intl::preloaded_words() {
+/// Chooses the viewer's locale and reads its file, then marks the document — or `within`, an
+/// element on another site's page — with its language and direction. `lang` is what the page or
+/// the embedding site asked for; `folder` is where the `locales/` folder is, for a file the
+/// start-up script did not already ask for.
+pub async fn start(lang: Option<String>, folder: &str, within: Option<web_sys::Element>) {
+    // One language a page: a second viewer on it (another `<ivs-viewer>`) speaks the first's.
+    if let Some(locale) = WORDS.with(|w| w.borrow().as_ref().map(|w| w.locale)) {
+        intl::set_language(within, locale, words::is_rtl(locale));
+        return;
+    }
+    let preloaded = if within.is_none() { intl::preloaded_words() } else { None };
+    let (locale, text) = match preloaded {
         Some((locale, text)) => {
             let locale = words::choose([locale.as_str()]);
             (locale, text.await.ok().and_then(|t| t.as_string()))
@@ -36,7 +43,7 @@ pub async fn start(lang: Option<String>, folder: &str) {
         None => {
             let browser = intl::browser_languages();
             let locale = words::choose(lang.iter().map(String::as_str).chain(browser.iter().map(String::as_str)));
-            let text = if locale == ENGLISH { None } else { crate::bindings::fetch::fetch_text(&format!("{folder}locales/{locale}.json")).await.ok() };
+            let text = if locale == ENGLISH { None } else { crate::bindings::fetch::fetch_file(&format!("{folder}locales/{locale}.json")).await.ok() };
             (locale, text)
         }
     };
@@ -53,7 +60,7 @@ pub async fn start(lang: Option<String>, folder: &str) {
         None => None,
     };
     let locale = if table.is_some() { locale } else { ENGLISH };
-    intl::set_document_language(locale, words::is_rtl(locale));
+    intl::set_language(within, locale, words::is_rtl(locale));
     WORDS.with(|w| *w.borrow_mut() = Some(Words { locale, table: table.unwrap_or_default(), formats: Formats::new(locale) }));
 }
 

@@ -9,7 +9,7 @@ fn main() {
     // js/boot.js starts this module once the first frame is in (see docs/ARCHITECTURE.md); the
     // app mounts with its words, whose file boot.js asked for at the start.
     wasm_bindgen_futures::spawn_local(async {
-        ivs_viewer::i18n::start(ivs_viewer::config::lang_request(), "/").await;
+        ivs_viewer::i18n::start(ivs_viewer::config::lang_request(), "/", None).await;
         leptos::mount::mount_to_body(ivs_viewer::App);
     });
 }

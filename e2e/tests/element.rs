@@ -154,6 +154,40 @@ async fn a_page_on_another_origin_plays_two_elements_from_a_cdn_under_a_strict_p
 }
 
 /// A bad element says why in its place and in an `error` event, and leaves the page working.
+/// The element speaks its page's language (`<html lang>`) or its own `lang`, mirrored for
+/// Arabic within its shadow root, and leaves the host page's own language and direction alone.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_element_speaks_the_page_language_or_its_own() -> anyhow::Result<()> {
+    let stack = Stack::start()?;
+    let cdn = serve_dir(&package(), true).await?;
+    let shop = TempDir::new("shop")?;
+    let playback = stack.playback_url();
+    for (name, html_lang, attribute) in [("ja.html", "ja", ""), ("ar.html", "en", r#" lang="ar""#)] {
+        std::fs::write(
+            shop.0.join(name),
+            format!(
+                r#"<!doctype html><html lang="{html_lang}"><meta charset="utf-8"><title>Shop</title>
+<script type="module" src="{cdn}/ivs-viewer.js"></script>
+<ivs-viewer id="v" playback-url="{playback}" muted{attribute}></ivs-viewer>"#
+            ),
+        )?;
+    }
+    let site = serve_dir(&shop.0, false).await?;
+    let chromium = Chromium::launch().await?;
+    let inside = |selector: &str| format!("document.getElementById('v').shadowRoot.querySelector('{selector}')");
+    for (name, locale, dir, playing) in [("ja.html", "ja", "ltr", "再生中"), ("ar.html", "ar", "rtl", "قيد التشغيل")] {
+        let page = chromium.open(&format!("{site}/{name}")).await?;
+        wait_for(&page, "document.getElementById('v').state === 'Playing'", Duration::from_secs(30)).await?;
+        wait_for(&page, &format!("{}?.textContent.trim() === {playing:?}", inside("[data-testid=status]")), Duration::from_secs(10)).await?;
+        let (lang, own_dir, page_dir): (String, String, String) =
+            eval(&page, &format!("[{0}.lang, {0}.dir, document.documentElement.dir]", inside(".ivs-root"))).await?;
+        assert_eq!((lang.as_str(), own_dir.as_str()), (locale, dir), "{name}");
+        assert_eq!(page_dir, "", "{name}: the host page's direction is its own");
+    }
+    chromium.close().await;
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn an_element_without_a_playback_url_says_so() -> anyhow::Result<()> {
     let cdn = serve_dir(&package(), true).await?;

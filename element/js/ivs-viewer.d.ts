@@ -38,7 +38,7 @@ export interface IvsViewerEventMap extends HTMLElementEventMap {
 /**
  * `<ivs-viewer playback-url="…">`. Attributes: `playback-url` (required without `site`), `site`
  * (a site server's origin: its chat, polls, votes and playback tokens), `autoplay` (default on;
- * `autoplay="false"` off), `muted`, `controls` and `chat` (default on; `="false"` off), `theme`
+ * `autoplay="false"` off), `muted`, `controls` and `chat` (default on; `="false"` off), `lang`, `theme`
  * (`"light"`). Parts: viewer, video, status, controls, captions, prompt, slate, notice, poll,
  * quiz, product, product-tray, chat, error.
  */

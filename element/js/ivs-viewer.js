@@ -142,7 +142,7 @@ const flag = (element, name, fallback) => (element.hasAttribute(name) ? element.
 
 function defineElement() {
   class IvsViewerElement extends HTMLElement {
-    static observedAttributes = ['playback-url', 'site', 'muted', 'autoplay', 'controls', 'chat', 'theme'];
+    static observedAttributes = ['playback-url', 'site', 'muted', 'autoplay', 'controls', 'chat', 'theme', 'lang'];
 
     #mounted = null;
     #root = null;
@@ -196,6 +196,12 @@ function defineElement() {
       }
       this.#root = document.createElement('div');
       this.#root.className = 'ivs-root';
+      // The viewer's language: the element's `lang`, else the page's, else the browser's.
+      await viewer.speak(this.#root, this.getAttribute('lang') || document.documentElement.lang || null, here.href);
+      if (!this.isConnected) {
+        early?.adopt.player.delete();
+        return;
+      }
       shadow.append(this.#root);
       const options = {
         config: { ...config, playbackUrl: url, autoplay, muted, allowQueryOverrides: false },

@@ -120,6 +120,14 @@ impl Mounted {
     pub fn unmount(self) {}
 }
 
+/// Chooses the viewers' language on this page — `lang` (the element's attribute, else the page's
+/// own language), else the browser's — reads its words from `folder`'s `locales/`, and marks
+/// `root` with it. Called before [`mount`]; one language serves every element of a page.
+#[wasm_bindgen]
+pub async fn speak(root: web_sys::HtmlElement, lang: Option<String>, folder: String) {
+    ivs_viewer::i18n::start(lang.filter(|l| !l.trim().is_empty()), &folder, Some(root.into())).await;
+}
+
 /// Mounts the viewer into `root` (a node in `host`'s shadow root) with `options` (JSON); its
 /// events are dispatched on `host`.
 #[wasm_bindgen]

@@ -171,16 +171,21 @@ pub struct SnippetOptions {
     pub width: Option<u32>,
     pub chat: bool,
     pub muted: bool,
+    /// The viewer's language (`None`: each viewer's browser's), one of [`crate::words::LOCALES`].
+    pub lang: Option<String>,
 }
 
 /// The `<iframe>` a site owner pastes into a page to embed the viewer served at `origin`.
 pub fn snippet(origin: &str, options: &SnippetOptions) -> String {
     let mut query = Vec::new();
     if options.chat {
-        query.push("chat=1");
+        query.push("chat=1".to_owned());
     }
     if options.muted {
-        query.push("muted=1");
+        query.push("muted=1".to_owned());
+    }
+    if let Some(lang) = options.lang.as_deref().filter(|l| crate::words::LOCALES.contains(l)) {
+        query.push(format!("lang={lang}"));
     }
     let query = if query.is_empty() { String::new() } else { format!("?{}", query.join("&")) };
     let src = format!("{}/embed{query}", origin.trim_end_matches('/'));
@@ -233,15 +238,20 @@ mod tests {
 
     #[test]
     fn snippets_are_ready_to_paste() {
-        let fixed = snippet("https://live.example/", &SnippetOptions { width: Some(640), chat: false, muted: true });
+        let fixed = snippet("https://live.example/", &SnippetOptions { width: Some(640), chat: false, muted: true, lang: None });
         assert_eq!(
             fixed,
             r#"<iframe src="https://live.example/embed?muted=1" width="640" height="360" style="border:0;max-width:100%" allow="autoplay; fullscreen; picture-in-picture" allowfullscreen title="Live stream"></iframe>"#
         );
-        let fluid = snippet("https://live.example", &SnippetOptions { width: None, chat: true, muted: false });
+        let fluid = snippet("https://live.example", &SnippetOptions { width: None, chat: true, muted: false, lang: None });
         assert!(fluid.contains(r#"src="https://live.example/embed?chat=1""#) && fluid.contains("width:100%"));
-        let hostile = snippet(r#"https://x.example/"><script>"#, &SnippetOptions { width: None, chat: true, muted: true });
+        let hostile = snippet(r#"https://x.example/"><script>"#, &SnippetOptions { width: None, chat: true, muted: true, lang: None });
         assert!(!hostile.contains("<script>") && hostile.contains("&amp;muted=1"));
+        // In a language of the viewer's; one it does not speak is left out.
+        let arabic = snippet("https://live.example", &SnippetOptions { width: None, chat: false, muted: true, lang: Some("ar".into()) });
+        assert!(arabic.contains(r#"src="https://live.example/embed?muted=1&amp;lang=ar""#), "{arabic}");
+        let unknown = snippet("https://live.example", &SnippetOptions { width: None, chat: false, muted: false, lang: Some("x\"y".into()) });
+        assert!(unknown.contains(r#"src="https://live.example/embed""#), "{unknown}");
     }
 
     #[test]

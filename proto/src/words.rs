@@ -13,6 +13,18 @@ use serde::Deserialize;
 /// The locales the viewer speaks, English first (the fallback for any missing word).
 pub const LOCALES: [&str; 8] = ["en", "es", "pt-BR", "de", "fr", "ja", "ko", "ar"];
 
+/// Each locale's name in its own language, as a language picker lists them.
+pub const LOCALE_NAMES: [(&str, &str); 8] = [
+    ("en", "English"),
+    ("es", "Español"),
+    ("pt-BR", "Português (Brasil)"),
+    ("de", "Deutsch"),
+    ("fr", "Français"),
+    ("ja", "日本語"),
+    ("ko", "한국어"),
+    ("ar", "العربية"),
+];
+
 /// The locale every other falls back to.
 pub const ENGLISH: &str = "en";
 
@@ -179,6 +191,11 @@ mod tests {
         assert_eq!(choose(["sv", "zh-CN"]), "en");
         assert_eq!(choose([]), "en");
         assert_eq!(choose(["", "  "]), "en");
+    }
+
+    #[test]
+    fn every_locale_has_its_own_name() {
+        assert_eq!(LOCALE_NAMES.map(|(l, _)| l), LOCALES);
     }
 
     #[test]

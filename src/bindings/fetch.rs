@@ -65,6 +65,11 @@ pub fn fetch_text(url: &str) -> impl std::future::Future<Output = Result<String,
     send(url, with_credentials(Request::get(url)).build()).text()
 }
 
+/// GETs a static file — the viewer's own, perhaps from a CDN — without cookies; its body as text.
+pub fn fetch_file(url: &str) -> impl std::future::Future<Output = Result<String, FetchError>> + 'static {
+    send(url, Request::get(url).credentials(RequestCredentials::Omit).build()).text()
+}
+
 /// POSTs to `url` with the viewer's cookies and returns the body as text.
 pub fn post_with_credentials(url: &str) -> impl std::future::Future<Output = Result<String, FetchError>> + 'static {
     send(url, with_credentials(Request::post(url)).build()).text()

@@ -82,9 +82,10 @@ pub fn browser_languages() -> Vec<String> {
     }
 }
 
-/// Marks the document as written in `locale`, right to left when `rtl` (the layout mirrors).
-pub fn set_document_language(locale: &str, rtl: bool) {
-    let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) else { return };
+/// Marks `within` (else the document) as written in `locale`, right to left when `rtl` (the
+/// layout mirrors).
+pub fn set_language(within: Option<web_sys::Element>, locale: &str, rtl: bool) {
+    let Some(root) = within.or_else(|| web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element())) else { return };
     let _ = root.set_attribute("lang", locale);
     let _ = root.set_attribute("dir", if rtl { "rtl" } else { "ltr" });
 }
