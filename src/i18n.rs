@@ -7,20 +7,20 @@
 
 use std::cell::RefCell;
 
-use ivs_proto::words::{self, Table, ENGLISH};
+use ivs_proto::words::{self, ENGLISH};
 
-use crate::bindings::intl::{self, Formats};
+use crate::bindings::intl::{self, Formats, WordTable};
 
 const ENGLISH_FILE: &str = include_str!("../locales/en.json");
 
 struct Words {
     locale: &'static str,
-    table: Table,
+    table: Option<WordTable>,
     formats: Formats,
 }
 
 thread_local! {
-    static ENGLISH_TABLE: Table = Table::parse(ENGLISH_FILE).unwrap_or_default();
+    static ENGLISH_TABLE: Option<WordTable> = WordTable::parse(ENGLISH_FILE);
     static WORDS: RefCell<Option<Words>> = const { RefCell::new(None) };
 }
 
@@ -47,10 +47,10 @@ pub async fn start(lang: Option<String>, folder: &str, within: Option<web_sys::E
             (locale, text)
         }
     };
-    let table = match text.as_deref().map(Table::parse) {
-        Some(Ok(table)) => Some(table),
-        Some(Err(e)) => {
-            log::warn!("the words for {locale} cannot be read ({e}): English instead");
+    let table = match text.as_deref().map(WordTable::parse) {
+        Some(Some(table)) => Some(table),
+        Some(None) => {
+            log::warn!("the words for {locale} cannot be read: English instead");
             None
         }
         None if locale != ENGLISH => {
@@ -61,7 +61,7 @@ pub async fn start(lang: Option<String>, folder: &str, within: Option<web_sys::E
     };
     let locale = if table.is_some() { locale } else { ENGLISH };
     intl::set_language(within, locale, words::is_rtl(locale));
-    WORDS.with(|w| *w.borrow_mut() = Some(Words { locale, table: table.unwrap_or_default(), formats: Formats::new(locale) }));
+    WORDS.with(|w| *w.borrow_mut() = Some(Words { locale, table, formats: Formats::new(locale) }));
 }
 
 /// The locale the viewer speaks (`en` until [`start`] has run).
@@ -83,10 +83,7 @@ fn with_formats<T>(f: impl FnOnce(&Formats) -> T) -> T {
 /// The text of `key` for plural `category` (`None`: not about a count), in the viewer's
 /// language, else English, else the key itself (so a gap shows, and a test finds it).
 fn lookup(key: &str, category: Option<&str>) -> String {
-    let pick = |table: &Table| match category {
-        Some(category) => table.plural(key, category).map(str::to_owned),
-        None => table.text(key).map(str::to_owned),
-    };
+    let pick = |table: &Option<WordTable>| table.as_ref().and_then(|t| t.get(key, category));
     WORDS.with(|w| w.borrow().as_ref().and_then(|w| pick(&w.table))).or_else(|| ENGLISH_TABLE.with(pick)).unwrap_or_else(|| key.to_owned())
 }
 

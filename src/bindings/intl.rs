@@ -71,6 +71,30 @@ fn call_to_string(format: &Function, value: &JsValue) -> String {
     format.call1(&JsValue::UNDEFINED, value).ok().and_then(|v| v.as_string()).unwrap_or_default()
 }
 
+/// A locale file as the browser reads it (`JSON.parse`: no parser of the viewer's own); its
+/// entries are a text, or texts by plural category.
+pub struct WordTable(Object);
+
+impl WordTable {
+    /// The table in `text`, if it is a JSON object.
+    pub fn parse(text: &str) -> Option<Self> {
+        js_sys::JSON::parse(text).ok().filter(|v| v.is_object() && !Array::is_array(v)).map(|v| Self(v.unchecked_into()))
+    }
+
+    /// The text of `key` — for plural `category`, its form (else `other`), or a plain text's.
+    pub fn get(&self, key: &str, category: Option<&str>) -> Option<String> {
+        let entry = Reflect::get(&self.0, &key.into()).ok()?;
+        if let Some(text) = entry.as_string() {
+            return Some(text);
+        }
+        if !entry.is_object() {
+            return None;
+        }
+        let form = |name: &str| Reflect::get(&entry, &name.into()).ok().and_then(|v| v.as_string());
+        category.and_then(form).or_else(|| form("other"))
+    }
+}
+
 /// The browser's languages, in the viewer's order of preference.
 pub fn browser_languages() -> Vec<String> {
     let Some(navigator) = web_sys::window().map(|w| w.navigator()) else { return Vec::new() };
