@@ -6,6 +6,24 @@ use js_sys::{Array, Function, Intl, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
+/// `n` of `unit` (`hour`, `minute`, `second`) in words, as `locale` says it (`5 minutes`).
+pub fn unit_words(locale: &str, n: f64, unit: &str) -> String {
+    let format =
+        Intl::NumberFormat::new(&Array::of1(&locale.into()), &options(&[("style", "unit".into()), ("unit", unit.into()), ("unitDisplay", "long".into())]));
+    call_to_string(&format.format(), &n.into())
+}
+
+/// `ms` since the epoch as a date and time, as `locale` writes it in the viewer's time zone.
+pub fn date_time(locale: &str, ms: f64) -> String {
+    let format = Intl::DateTimeFormat::new(&Array::of1(&locale.into()), &options(&[("dateStyle", "medium".into()), ("timeStyle", "short".into())]));
+    call_to_string(&format.format(), &js_sys::Date::new(&ms.into()).into())
+}
+
+/// The moment `ms` since the epoch as an ISO 8601 timestamp (a `<time datetime>`).
+pub fn iso_time(ms: f64) -> String {
+    js_sys::Date::new(&ms.into()).to_iso_string().into()
+}
+
 /// `Intl`'s formatters for one locale, made once.
 pub struct Formats {
     plural: Intl::PluralRules,

@@ -23,8 +23,8 @@ use web_sys::{
 pub enum PeerState {
     Connecting,
     Connected,
-    /// It failed or ended: why, in words.
-    Failed(String),
+    /// It failed or ended: the key of why (`locales/*.json`).
+    Failed(&'static str),
     /// The stage refused the pass (401 or 403): a new one is needed.
     Refused,
 }
@@ -61,8 +61,8 @@ impl Subscription {
             let (pc, report) = (pc.clone(), Rc::clone(&report));
             Closure::<dyn FnMut(Event)>::new(move |_: Event| match pc.connection_state() {
                 RtcPeerConnectionState::Connected => report(PeerState::Connected),
-                RtcPeerConnectionState::Failed => report(PeerState::Failed("the connection failed".into())),
-                RtcPeerConnectionState::Disconnected | RtcPeerConnectionState::Closed => report(PeerState::Failed("the connection ended".into())),
+                RtcPeerConnectionState::Failed => report(PeerState::Failed("stage.why.failed")),
+                RtcPeerConnectionState::Disconnected | RtcPeerConnectionState::Closed => report(PeerState::Failed("stage.why.ended")),
                 _ => {}
             })
         };
@@ -107,36 +107,39 @@ async fn negotiate(pc: &RtcPeerConnection, url: &str, token: &str, location: &Re
     })
 }
 
-/// One WHIP exchange; `Err(None)` when the pass was refused, else why it failed.
-async fn negotiate_once(pc: &RtcPeerConnection, url: &str, token: &str, location: &RefCell<Option<String>>) -> Result<(), Option<String>> {
-    let failed = |why: &str| Some(why.to_owned());
-    let offer = JsFuture::from(pc.create_offer()).await.map_err(|_| failed("the browser could not make an offer"))?;
+/// One WHIP exchange; `Err(None)` when the pass was refused, else the key of why it failed.
+async fn negotiate_once(pc: &RtcPeerConnection, url: &str, token: &str, location: &RefCell<Option<String>>) -> Result<(), Option<&'static str>> {
+    let failed = |why: &'static str| Some(why);
+    let offer = JsFuture::from(pc.create_offer()).await.map_err(|_| failed("stage.why.browser"))?;
     let offer: RtcSessionDescriptionInit = offer.unchecked_into();
-    JsFuture::from(pc.set_local_description(&offer)).await.map_err(|_| failed("the browser refused its own offer"))?;
+    JsFuture::from(pc.set_local_description(&offer)).await.map_err(|_| failed("stage.why.browser"))?;
     let sdp = pc.local_description().map(|d| d.sdp()).unwrap_or_default();
     let response = Request::post(url)
         .header("Authorization", &format!("Bearer {token}"))
         .header("Content-Type", "application/sdp")
         .body(sdp)
-        .map_err(|_| failed("the request could not be made"))?
+        .map_err(|_| failed("stage.why.browser"))?
         .send()
         .await
-        .map_err(|_| failed("the stage's media service cannot be reached"))?;
+        .map_err(|_| failed("stage.why.unreachable"))?;
     let status = response.status();
     if status != 201 {
         return Err(match status {
             401 | 403 => None,
-            404 => failed("this participant is not publishing"),
-            _ => Some(format!("the stage's media service answered {status}")),
+            404 => failed("stage.why.not_publishing"),
+            _ => {
+                log::warn!("stage: the media service answered {status}");
+                failed("stage.why.refused")
+            }
         });
     }
     if let Some(at) = response.headers().get("Location") {
         *location.borrow_mut() = web_sys::Url::new_with_base(&at, url).ok().map(|u| u.href());
     }
-    let answer = response.text().await.map_err(|_| failed("the answer could not be read"))?;
+    let answer = response.text().await.map_err(|_| failed("stage.why.unreadable"))?;
     let description = RtcSessionDescriptionInit::new(RtcSdpType::Answer);
     description.set_sdp(&answer);
-    JsFuture::from(pc.set_remote_description(&description)).await.map_err(|_| failed("the stage's answer was not understood"))?;
+    JsFuture::from(pc.set_remote_description(&description)).await.map_err(|_| failed("stage.why.unreadable"))?;
     Ok(())
 }
 

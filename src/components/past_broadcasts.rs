@@ -8,6 +8,8 @@ use ivs_proto::url::{encode_component, SafeUrl};
 use leptos::prelude::*;
 
 use crate::bindings::fetch::fetch_text;
+use crate::bindings::intl::{date_time, iso_time, unit_words};
+use crate::i18n::t;
 
 /// The list, from the site's recordings endpoint `url`.
 #[component]
@@ -39,7 +41,7 @@ pub fn PastBroadcasts(url: String) -> impl IntoView {
                 }
                 Err(why) => {
                     log::warn!("past broadcasts: {why}");
-                    set_problem.try_set(Some("The past broadcasts could not be loaded. Check your connection and try again.".into()));
+                    set_problem.try_set(Some(t("past.unavailable")));
                 }
             }
         });
@@ -49,11 +51,11 @@ pub fn PastBroadcasts(url: String) -> impl IntoView {
     view! {
         <section class="past" aria-labelledby="past-title" data-testid="past">
             <header class="past-head">
-                <h1 id="past-title">"Past broadcasts"</h1>
-                <a class="past-live" href="/">"Watch live"</a>
+                <h1 id="past-title">{t("links.past")}</h1>
+                <a class="past-live" href="/">{t("replay.watch_live")}</a>
             </header>
             <p class="past-status" role="status" data-testid="past-status">
-                {move || problem.get().or_else(|| empty().then(|| "No past broadcasts yet — they appear here once a broadcast ends.".to_owned()))}
+                {move || problem.get().or_else(|| empty().then(|| t("past.empty")))}
             </p>
             <ul class="past-list" data-testid="past-list">
                 <For each=move || items.get() key=|r| r.id.clone() children=|r| view! { <PastItem recording=r /> } />
@@ -62,12 +64,12 @@ pub fn PastBroadcasts(url: String) -> impl IntoView {
                 let more = next.get()?;
                 Some(view! {
                     <button type="button" class="past-more" data-testid="past-more" disabled=loading on:click=move |_| load(Some(more.clone()))>
-                        "Show older broadcasts"
+                        {t("past.more")}
                     </button>
                 })
             }}
             {move || problem.with(Option::is_some).then(|| view! {
-                <button type="button" class="past-more" on:click=move |_| load(next.get_untracked())>"Try again"</button>
+                <button type="button" class="past-more" on:click=move |_| load(next.get_untracked())>{t("past.retry")}</button>
             })}
         </section>
     }
@@ -76,8 +78,11 @@ pub fn PastBroadcasts(url: String) -> impl IntoView {
 /// One recording in the list.
 #[component]
 fn PastItem(recording: Recording) -> impl IntoView {
-    let when = local_date(recording.started_ms);
-    let iso = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(recording.started_ms as f64)).to_iso_string().as_string().unwrap_or_default();
+    let when = date_time(crate::i18n::locale(), recording.started_ms as f64);
+    let iso = iso_time(recording.started_ms as f64);
+    // "Broadcast of {when}", the date where the locale puts it.
+    let title = t("past.broadcast_of");
+    let (before, after) = title.split_once("{when}").map_or((title.clone(), String::new()), |(b, a)| (b.to_owned(), a.to_owned()));
     let duration = recording.duration_secs.map(duration_text);
     // Only a checked http(s) address becomes an image.
     let thumbnail = recording.thumbnail_url.as_deref().and_then(|u| SafeUrl::parse(u).ok()).map(|u| u.as_str().to_owned());
@@ -95,7 +100,7 @@ fn PastItem(recording: Recording) -> impl IntoView {
                     {thumbnail.clone().map(|src| view! { <img src=src alt="" loading="lazy" /> })}
                     {duration.clone().map(|d| view! { <span class="past-duration">{d}</span> })}
                 </span>
-                <span class="past-title">"Broadcast of "<time datetime=iso.clone()>{when.clone()}</time></span>
+                <span class="past-title">{before.clone()}<time datetime=iso.clone()>{when.clone()}</time>{after.clone()}</span>
                 {spoken.clone().map(|s| view! { <span class="sr-only">{format!(", {s}")}</span> })}
             }
         }
@@ -109,11 +114,11 @@ fn PastItem(recording: Recording) -> impl IntoView {
                     view! { <a class="past-card" href=href>{body()}</a> }.into_any()
                 }
                 RecordingState::Recording => view! {
-                    <div class="past-card">{body()}<span class="past-note">"Live now — replay it once it ends"</span></div>
+                    <div class="past-card">{body()}<span class="past-note">{t("past.live_now")}</span></div>
                 }
                 .into_any(),
                 RecordingState::Failed => view! {
-                    <div class="past-card">{body()}<span class="past-note">"This broadcast could not be recorded"</span></div>
+                    <div class="past-card">{body()}<span class="past-note">{t("replay.failed")}</span></div>
                 }
                 .into_any(),
             }}
@@ -121,20 +126,12 @@ fn PastItem(recording: Recording) -> impl IntoView {
     }
 }
 
-/// `ms` as a date and time in the viewer's own language and time zone.
-fn local_date(ms: i64) -> String {
-    let options = js_sys::Object::new();
-    for (key, value) in [("dateStyle", "medium"), ("timeStyle", "short")] {
-        let _ = js_sys::Reflect::set(&options, &key.into(), &value.into());
-    }
-    js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64)).to_locale_string("default", &options).as_string().unwrap_or_default()
-}
-
-/// A duration as a screen reader should say it.
+/// A duration as a screen reader should say it, in the viewer's language.
 fn spoken_duration(secs: f64) -> String {
     let total = secs.max(0.0).round() as u64;
     let (h, m, s) = (total / 3600, total / 60 % 60, total % 60);
-    let unit = |n: u64, one: &str| if n == 1 { format!("1 {one}") } else { format!("{n} {one}s") };
+    let locale = crate::i18n::locale();
+    let unit = |n: u64, unit: &str| unit_words(locale, n as f64, unit);
     match (h, m) {
         (0, 0) => unit(s, "second"),
         (0, m) => unit(m, "minute"),

@@ -19,6 +19,7 @@ use super::icons::FullScreenIcon;
 use crate::bindings::fetch::post_with_credentials;
 use crate::bindings::webrtc::{PeerState, Subscription};
 use crate::hooks::use_stage::StageStore;
+use crate::i18n::{t, tf};
 
 /// The viewer's pass to the stage (a participant token, with its claims), renewed before it
 /// expires and whenever the stage refuses it. Tiles read it each time they (re)connect.
@@ -44,9 +45,9 @@ impl Pass {
         leptos::task::spawn_local(async move {
             let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(30));
             loop {
-                let answer = post_with_credentials(&url).await.map_err(|e| e.to_string()).and_then(|text| {
-                    let token: StageToken = serde_json::from_str(&text).map_err(|_| "the stage's pass could not be read".to_owned())?;
-                    let claims = TokenClaims::read(&token.token).map_err(|e| e.to_string())?;
+                let answer = post_with_credentials(&url).await.map_err(|e| (e.to_string(), "stage.why.no_pass")).and_then(|text| {
+                    let token: StageToken = serde_json::from_str(&text).map_err(|_| ("unreadable pass".to_owned(), "stage.why.pass_unreadable"))?;
+                    let claims = TokenClaims::read(&token.token).map_err(|e| (e.to_string(), "stage.why.pass_unreadable"))?;
                     Ok((token, claims))
                 });
                 match answer {
@@ -64,9 +65,9 @@ impl Pass {
                         }
                         return;
                     }
-                    Err(why) => {
-                        log::warn!("stage: {why}");
-                        if self.problem.try_set(Some(format!("The stage cannot be joined yet ({why}) — trying again."))).is_some() {
+                    Err((detail, why)) => {
+                        log::warn!("stage: {detail}");
+                        if self.problem.try_set(Some(tf("stage.cannot_join", &[("why", &t(why))]))).is_some() {
                             return;
                         }
                         gloo_timers::future::sleep(backoff.next_delay(js_sys::Math::random())).await;
@@ -114,9 +115,9 @@ pub fn StageView(token_url: String) -> impl IntoView {
     let columns = move || grid_columns(members.with(Vec::len), 1200);
     let waiting = move || has_pass() && store.known() && members.with(Vec::is_empty);
     view! {
-        <section class="stage-view" data-testid="stage-view" aria-label="Live stage">
+        <section class="stage-view" data-testid="stage-view" aria-label=t("stage.label")>
             <p class="stage-status" role="status" data-testid="stage-status">
-                {move || problem.get().or_else(|| waiting().then(|| "Nobody is on stage right now — the hosts will appear here.".to_owned()))}
+                {move || problem.get().or_else(|| waiting().then(|| t("stage.empty")))}
             </p>
             <div class="stage-grid" style:--columns=move || columns().to_string() data-tiles=move || members.with(Vec::len)>
                 <For
@@ -151,7 +152,7 @@ fn StageTile(member: Member) -> impl IntoView {
     let (state, set_state) = signal(PeerState::Connecting);
     let (muted, set_muted) = signal(true);
     let (volume, set_volume) = signal(1.0f64);
-    let name = if member.user_id.is_empty() { "A host".to_owned() } else { member.user_id.clone() };
+    let name = if member.user_id.is_empty() { t("stage.a_host") } else { member.user_id.clone() };
     let participant = member.participant_id.clone();
     let held = StoredValue::new_local(None::<Subscription>);
     let attempt = RwSignal::new(0u32);
@@ -181,7 +182,7 @@ fn StageTile(member: Member) -> impl IntoView {
         };
         match Subscription::start(claims.subscribe_url(&participant), token.token, element, report) {
             Ok(subscription) => held.set_value(Some(subscription)),
-            Err(_) => set_state.set(PeerState::Failed("this browser cannot receive a stage".into())),
+            Err(_) => set_state.set(PeerState::Failed("stage.why.unsupported")),
         }
     });
     let levels = expect_context::<Levels>();
@@ -242,26 +243,26 @@ fn StageTile(member: Member) -> impl IntoView {
     };
     let label = name.clone();
     let words = move || match state.get() {
-        PeerState::Connecting => Some(format!("Connecting to {label}…")),
+        PeerState::Connecting => Some(tf("stage.connecting", &[("name", &label)])),
         PeerState::Connected => None,
-        PeerState::Failed(why) => Some(format!("Lost {label}: {why} — reconnecting.")),
-        PeerState::Refused => Some(format!("Lost {label}: the stage asked for a new pass — reconnecting.")),
+        PeerState::Failed(why) => Some(tf("stage.lost", &[("name", &label), ("why", &t(why))])),
+        PeerState::Refused => Some(tf("stage.lost", &[("name", &label), ("why", &t("stage.why.new_pass"))])),
     };
     let mute_label = {
         let name = name.clone();
-        move || if muted.get() { format!("Unmute {name}") } else { format!("Mute {name}") }
+        move || tf(if muted.get() { "stage.unmute" } else { "stage.mute" }, &[("name", &name)])
     };
     view! {
         <div class="stage-tile" class:spotlight=spotlit node_ref=tile data-testid="stage-tile" data-participant=member.participant_id.clone()
              role="group" tabindex="0" aria-label=name.clone() on:keydown=on_key
              data-state=move || match state.get() { PeerState::Connecting => "connecting", PeerState::Connected => "connected", PeerState::Failed(_) | PeerState::Refused => "failed" }>
-            <video node_ref=video autoplay=true playsinline=true muted=true aria-label=format!("{name}'s camera")></video>
+            <video node_ref=video autoplay=true playsinline=true muted=true aria-label=tf("stage.camera", &[("name", &name)])></video>
             <span class="stage-name"><bdi>{name.clone()}</bdi></span>
             {move || words().map(|w| view! { <p class="stage-tile-status" role="status">{w}</p> })}
             <div class="stage-tile-controls">
                 <button type="button" data-testid="tile-mute" aria-pressed=move || (!muted.get()).to_string()
                         on:click=move |_| set_muted.update(|m| *m = !*m)>{mute_label}</button>
-                <input type="range" min="0" max="1" step="0.05" aria-label=format!("{name}'s volume")
+                <input type="range" min="0" max="1" step="0.05" aria-label=tf("stage.volume", &[("name", &name)])
                        prop:value=move || volume.get().to_string()
                        on:input=move |e| {
                            if let Ok(v) = event_target_value(&e).parse::<f64>() {
@@ -269,7 +270,7 @@ fn StageTile(member: Member) -> impl IntoView {
                                set_muted.set(v == 0.0);
                            }
                        } />
-                <button type="button" aria-label=format!("Show {name} full screen") on:click=move |_| full_screen()><FullScreenIcon /></button>
+                <button type="button" aria-label=tf("stage.fullscreen", &[("name", &name)]) on:click=move |_| full_screen()><FullScreenIcon /></button>
             </div>
         </div>
     }
