@@ -84,7 +84,7 @@ async fn slate_and_badge_follow_the_status() {
     tick().await;
     let slate = by_test_id(&root, "slate").unwrap();
     assert_eq!(slate.get_attribute("data-kind").unwrap(), "offline");
-    assert!(slate.text_content().unwrap().contains(ErrorKind::Offline.message()));
+    assert!(slate.text_content().unwrap().contains(&ivs_viewer::i18n::t(ErrorKind::Offline.key())));
     assert_eq!(by_test_id(&root, "status").unwrap().text_content().unwrap(), "Offline");
 
     status.set(Status::Failed { kind: ErrorKind::NotAuthorized, retrying: false });
@@ -143,7 +143,7 @@ fn chat_lines_are_text_with_only_checked_links_and_deletions_leave_a_placeholder
         sender: Sender { user_id: "u1".into(), attributes: Attributes::from([("displayName".into(), "<b>Ann</b>".into())]) },
     };
     let mut log = ChatLog::new(10);
-    log.apply(&message, 0);
+    log.apply(&message);
     let line = log.lines().next().unwrap().clone();
     // A chat that never connects (nothing listens there): the line needs its handle only.
     let config = ChatConfig { endpoint: "ws://127.0.0.1:9".into(), token_url: "/no-token-here".into() };
@@ -169,7 +169,7 @@ fn chat_lines_are_text_with_only_checked_links_and_deletions_leave_a_placeholder
         attributes: Attributes::from([("MessageId".into(), "m1".into())]),
         send_time: "2026-11-24T12:00:01Z".into(),
     };
-    log.apply(&deletion, 0);
+    log.apply(&deletion);
     let deleted = log.lines().next().unwrap().clone();
     let config = ChatConfig { endpoint: "ws://127.0.0.1:9".into(), token_url: "/no-token-here".into() };
     let root = mount(move || {
