@@ -175,6 +175,15 @@ impl Chromium {
     }
 }
 
+/// Types `message` into the chat's composer and presses Enter, as a person would.
+pub async fn say(page: &Page, message: &str) -> anyhow::Result<()> {
+    let input = page.find_element("[data-testid=chat-input]").await?;
+    input.click().await?;
+    input.type_str(message).await?;
+    input.press_key("Enter").await?;
+    Ok(())
+}
+
 /// Keeps the page's Content-Security-Policy violations in `window.__cspViolations`.
 pub const CSP_WATCH: &str =
     "window.__cspViolations = []; document.addEventListener('securitypolicyviolation', e => window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));";

@@ -36,7 +36,7 @@ pub mod webdriver;
 
 pub use aws::{ivs_client, ivschat_client, ivsrealtime_client};
 pub use broadcaster::Broadcaster;
-pub use chromium::{eval, open_playing, text, wait_for, Chromium, CSP_WATCH, PLAYING, STAGE_READY};
+pub use chromium::{eval, open_playing, say, text, wait_for, Chromium, CSP_WATCH, PLAYING, STAGE_READY};
 pub use events::EventSink;
 pub use http::{http, http_with};
 pub use redis::Redis;

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use chromiumoxide::Page;
-use ivs_e2e::{eval, text, wait_for, Chromium, Stack, MODERATOR};
+use ivs_e2e::{eval, say, text, wait_for, Chromium, Stack, MODERATOR};
 
 const CONNECTED: &str = "document.querySelector('[data-testid=chat-state]')?.dataset.state === 'connected'";
 
@@ -14,15 +14,6 @@ async fn open_chat(chromium: &Chromium, url: &str) -> anyhow::Result<Page> {
     let page = chromium.open_isolated(url).await?;
     wait_for(&page, CONNECTED, Duration::from_secs(20)).await?;
     Ok(page)
-}
-
-/// Types `message` into the composer and presses Enter, as a person would.
-async fn say(page: &Page, message: &str) -> anyhow::Result<()> {
-    let input = page.find_element("[data-testid=chat-input]").await?;
-    input.click().await?;
-    input.type_str(message).await?;
-    input.press_key("Enter").await?;
-    Ok(())
 }
 
 /// The texts of the chat's messages, in order.

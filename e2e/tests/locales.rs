@@ -8,22 +8,13 @@ use std::time::Duration;
 
 use chromiumoxide::Page;
 use ivs_e2e::locale::{page_report, word, words};
-use ivs_e2e::{eval, wait_for, Chromium, Stack, PLAYING, STAGE_READY};
+use ivs_e2e::{eval, say, wait_for, Chromium, Stack, PLAYING, STAGE_READY};
 use ivs_proto::words::LOCALES;
 
 const CONNECTED: &str = "document.querySelector('[data-testid=chat-state]')?.dataset.state === 'connected'";
 
 async fn report(page: &Page, keys: &[String]) -> anyhow::Result<serde_json::Value> {
     Ok(serde_json::from_str(&eval::<String>(page, &page_report(keys)).await?)?)
-}
-
-/// Types `message` into the composer and sends it, as a person would.
-async fn say(page: &Page, message: &str) -> anyhow::Result<()> {
-    let input = page.find_element("[data-testid=chat-input]").await?;
-    input.click().await?;
-    input.type_str(message).await?;
-    input.press_key("Enter").await?;
-    Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread")]
