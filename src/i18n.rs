@@ -117,6 +117,20 @@ pub fn number(n: f64) -> String {
     with_formats(|f| f.number(n))
 }
 
+/// A stats figure as the viewer's locale writes it.
+pub fn figure(figure: &ivs_proto::controls::Figure) -> String {
+    use ivs_proto::controls::Figure;
+    match figure {
+        Figure::Unknown => "—".to_owned(),
+        Figure::Text(text) => text.clone(),
+        Figure::Size(w, h) => format!("{} × {}", number(f64::from(*w)), number(f64::from(*h))),
+        Figure::Bitrate(bps) if *bps >= 1_000_000.0 => intl::unit_short(locale(), bps / 1_000_000.0, "megabit-per-second", 1),
+        Figure::Bitrate(bps) => intl::unit_short(locale(), (bps / 1000.0).round(), "kilobit-per-second", 0),
+        Figure::Seconds(secs) => intl::unit_short(locale(), *secs, "second", 1),
+        Figure::Count(n) => number(*n as f64),
+    }
+}
+
 /// `n` percent as the viewer's locale writes it.
 pub fn percent(n: f64) -> String {
     with_formats(|f| f.percent(n / 100.0))

@@ -52,6 +52,8 @@ async fn the_keyboard_and_the_control_bar_drive_the_player() -> anyhow::Result<(
     for figure in ["Resolution", "Bitrate", "Buffer", "Latency", "Dropped frames"] {
         assert!(stats.contains(figure), "{stats}");
     }
+    // Figures in the locale's units (Intl): a bitrate per second, a buffer in seconds.
+    assert!(stats.contains("b/s") && stats.contains("sec"), "{stats}");
     // The player measures no latency on a stream without IVS's timing: none is claimed.
     assert!(stats.contains("Latency—"), "{stats}");
     press(&page, "?").await?;

@@ -103,26 +103,38 @@ pub fn live_edge_seek(position_secs: f64, buffer_ahead_secs: f64) -> Option<f64>
         .then_some(position_secs + buffer_ahead_secs - LIVE_EDGE_MARGIN_SECS)
 }
 
-/// A bitrate in words: `850 kbps`, `2.5 Mbps`.
-pub fn bitrate(bits_per_second: f64) -> String {
-    if !bits_per_second.is_finite() || bits_per_second <= 0.0 {
-        return "—".into();
-    }
-    if bits_per_second >= 1_000_000.0 {
-        let tenths = (bits_per_second / 100_000.0).round() as u64;
-        format!("{}.{} Mbps", tenths / 10, tenths % 10)
+/// A figure of the stats panel, for the viewer to write in its locale (`Intl`'s units).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Figure {
+    /// Nothing known: a dash.
+    Unknown,
+    /// As is (a rendition's name).
+    Text(String),
+    /// `width × height` pixels.
+    Size(u32, u32),
+    /// Bits per second: written in kbps under 1 Mbps, else in Mbps with one decimal.
+    Bitrate(f64),
+    /// Seconds, one decimal.
+    Seconds(f64),
+    Count(u64),
+}
+
+/// A bitrate as a figure, or unknown when the player reports none.
+pub fn bitrate(bits_per_second: f64) -> Figure {
+    if bits_per_second.is_finite() && bits_per_second > 0.0 {
+        Figure::Bitrate(bits_per_second)
     } else {
-        format!("{} kbps", (bits_per_second / 1000.0).round() as u64)
+        Figure::Unknown
     }
 }
 
-/// Seconds in words with one decimal: `1.4 s`.
-pub fn seconds(secs: f64) -> String {
-    if !secs.is_finite() || secs < 0.0 {
-        return "—".into();
+/// Seconds as a figure, or unknown when not a duration.
+pub fn seconds(secs: f64) -> Figure {
+    if secs.is_finite() && secs >= 0.0 {
+        Figure::Seconds(secs)
+    } else {
+        Figure::Unknown
     }
-    let tenths = (secs * 10.0).round() as u64;
-    format!("{}.{} s", tenths / 10, tenths % 10)
 }
 
 /// What a click on the play button does.
@@ -267,16 +279,15 @@ pub struct StatsInput {
 }
 
 /// The stats panel's rows: the key of each one's name (`locales/*.json`), and its figure.
-pub fn stats_rows(input: &StatsInput) -> [(&'static str, String); 6] {
-    let dash = || "—".to_owned();
+pub fn stats_rows(input: &StatsInput) -> [(&'static str, Figure); 6] {
     [
-        ("stats.resolution", input.width.zip(input.height).map_or_else(dash, |(w, h)| format!("{w} × {h}"))),
-        ("stats.quality", if input.quality.is_empty() { dash() } else { input.quality.clone() }),
+        ("stats.resolution", input.width.zip(input.height).filter(|(w, h)| *w > 0 && *h > 0).map_or(Figure::Unknown, |(w, h)| Figure::Size(w, h))),
+        ("stats.quality", if input.quality.is_empty() { Figure::Unknown } else { Figure::Text(input.quality.clone()) }),
         ("stats.bitrate", bitrate(input.bitrate)),
         ("stats.buffer", seconds(input.buffer)),
         // The player measures latency on IVS streams; elsewhere it reports none.
-        ("stats.latency", Some(input.latency).filter(|l| input.live && *l > 0.0).map_or_else(dash, seconds)),
-        ("stats.dropped_frames", input.dropped_frames.map_or_else(dash, |n| n.to_string())),
+        ("stats.latency", Some(input.latency).filter(|l| input.live && *l > 0.0).map_or(Figure::Unknown, seconds)),
+        ("stats.dropped_frames", input.dropped_frames.map_or(Figure::Unknown, Figure::Count)),
     ]
 }
 
@@ -332,10 +343,20 @@ mod tests {
             latency: 2.0,
             dropped_frames: Some(3),
         });
-        let values: Vec<&str> = rows.iter().map(|(_, v)| v.as_str()).collect();
-        assert_eq!(values, ["640 × 360", "360p30", "1.2 Mbps", "1.4 s", "2.0 s", "3"]);
+        let values: Vec<Figure> = rows.iter().map(|(_, v)| v.clone()).collect();
+        assert_eq!(
+            values,
+            [
+                Figure::Size(640, 360),
+                Figure::Text("360p30".into()),
+                Figure::Bitrate(1_200_000.0),
+                Figure::Seconds(1.44),
+                Figure::Seconds(2.0),
+                Figure::Count(3)
+            ]
+        );
         let empty = stats_rows(&StatsInput { live: false, latency: 2.0, ..Default::default() });
-        assert!(empty.iter().filter(|(name, _)| *name != "stats.buffer").all(|(_, v)| v == "—"), "{empty:?}");
+        assert!(empty.iter().filter(|(name, _)| *name != "stats.buffer").all(|(_, v)| *v == Figure::Unknown), "{empty:?}");
     }
 
     #[test]
@@ -375,10 +396,10 @@ mod tests {
 
     #[test]
     fn figures_in_words() {
-        assert_eq!(bitrate(2_480_000.0), "2.5 Mbps");
-        assert_eq!(bitrate(850_400.0), "850 kbps");
-        assert_eq!(bitrate(0.0), "—");
-        assert_eq!(seconds(1.44), "1.4 s");
-        assert_eq!(seconds(f64::INFINITY), "—");
+        assert_eq!(bitrate(2_480_000.0), Figure::Bitrate(2_480_000.0));
+        assert_eq!(bitrate(0.0), Figure::Unknown);
+        assert_eq!(bitrate(f64::NAN), Figure::Unknown);
+        assert_eq!(seconds(1.44), Figure::Seconds(1.44));
+        assert_eq!(seconds(f64::INFINITY), Figure::Unknown);
     }
 }

@@ -13,6 +13,22 @@ pub fn unit_words(locale: &str, n: f64, unit: &str) -> String {
     call_to_string(&format.format(), &n.into())
 }
 
+/// `n` of `unit` (`second`, `megabit-per-second`, …) shortly, with `fraction` decimals, as
+/// `locale` writes it (`1.4 s`, `1,4 s`, `2,5 Mbit/s`).
+pub fn unit_short(locale: &str, n: f64, unit: &str, fraction: u32) -> String {
+    let format = Intl::NumberFormat::new(
+        &Array::of1(&locale.into()),
+        &options(&[
+            ("style", "unit".into()),
+            ("unit", unit.into()),
+            ("unitDisplay", "short".into()),
+            ("minimumFractionDigits", fraction.into()),
+            ("maximumFractionDigits", fraction.into()),
+        ]),
+    );
+    call_to_string(&format.format(), &n.into())
+}
+
 /// `ms` since the epoch as a date and time, as `locale` writes it in the viewer's time zone.
 pub fn date_time(locale: &str, ms: f64) -> String {
     let format = Intl::DateTimeFormat::new(&Array::of1(&locale.into()), &options(&[("dateStyle", "medium".into()), ("timeStyle", "short".into())]));

@@ -1,4 +1,5 @@
-//! What the control bar opens: the stats panel ([`stats_rows`] puts the figures in words) and
+//! What the control bar opens: the stats panel ([`stats_rows`] decides its figures, written in
+//! the viewer's locale) and
 //! the keyboard shortcuts help.
 
 use ivs_proto::controls::{stats_rows, StatsInput, SHORTCUTS};
@@ -6,7 +7,7 @@ use leptos::prelude::*;
 
 use crate::bindings::dom::dropped_frames;
 use crate::hooks::use_ivs_player::UseIvsPlayerReturn;
-use crate::i18n::t;
+use crate::i18n::{figure, t};
 
 #[component]
 pub fn StatsPanel(player: UseIvsPlayerReturn, tick: ReadSignal<u64>, open: ReadSignal<bool>) -> impl IntoView {
@@ -29,7 +30,7 @@ pub fn StatsPanel(player: UseIvsPlayerReturn, tick: ReadSignal<u64>, open: ReadS
     view! {
         <Show when=move || open.get()>
             <dl class="stats-panel" data-testid="stats">
-                {move || rows().into_iter().map(|(name, value)| view! { <dt>{t(name)}</dt><dd>{value}</dd> }).collect_view()}
+                {move || rows().into_iter().map(|(name, value)| view! { <dt>{t(name)}</dt><dd>{figure(&value)}</dd> }).collect_view()}
             </dl>
         </Show>
     }
