@@ -166,7 +166,7 @@ async fn the_element_speaks_the_page_language_or_its_own() -> anyhow::Result<()>
         std::fs::write(
             shop.0.join(name),
             format!(
-                r#"<!doctype html><html lang="{html_lang}"><meta charset="utf-8"><title>Shop</title>
+                r#"<!doctype html><html lang="{html_lang}"><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Shop</title>
 <script type="module" src="{cdn}/ivs-viewer.js"></script>
 <ivs-viewer id="v" playback-url="{playback}" muted{attribute}></ivs-viewer>"#
             ),
@@ -184,6 +184,13 @@ async fn the_element_speaks_the_page_language_or_its_own() -> anyhow::Result<()>
         assert_eq!((lang.as_str(), own_dir.as_str()), (locale, dir), "{name}");
         assert_eq!(page_dir, "", "{name}: the host page's direction is its own");
     }
+    // On a phone, in Arabic: kept for a person to look at.
+    let phone = chromium.open_as_device(&format!("{site}/ar.html"), 360, 740, true).await?;
+    wait_for(&phone, "document.getElementById('v').state === 'Playing'", Duration::from_secs(30)).await?;
+    wait_for(&phone, &format!("{} !== null", inside("[data-testid=ctl-play]")), Duration::from_secs(10)).await?;
+    let artifacts = ivs_e2e::root().join("target/e2e-artifacts");
+    std::fs::create_dir_all(&artifacts)?;
+    std::fs::write(artifacts.join("element-360x740-ar.png"), phone.screenshot(chromiumoxide::page::ScreenshotParams::builder().build()).await?)?;
     chromium.close().await;
     Ok(())
 }
