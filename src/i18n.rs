@@ -21,6 +21,8 @@ struct Words {
 
 thread_local! {
     static ENGLISH_TABLE: Option<WordTable> = WordTable::parse(ENGLISH_FILE);
+    /// English's formats, until [`start`] has chosen (made once, not per word).
+    static ENGLISH_FORMATS: Formats = Formats::new(ENGLISH);
     static WORDS: RefCell<Option<Words>> = const { RefCell::new(None) };
 }
 
@@ -75,7 +77,7 @@ fn with_formats<T>(f: impl FnOnce(&Formats) -> T) -> T {
         let words = w.borrow();
         match words.as_ref() {
             Some(words) => f(&words.formats),
-            None => f(&Formats::new(ENGLISH)),
+            None => ENGLISH_FORMATS.with(f),
         }
     })
 }
@@ -141,10 +143,10 @@ pub fn clock(ms: f64) -> String {
     with_formats(|f| f.clock(ms))
 }
 
-/// A countdown or a length of time, `m:ss` in the locale's digits (whole seconds, rounded up).
+/// A countdown or a length of time, `m:ss` in the locale's digits (`countdown_parts` rounds).
 pub fn countdown(secs: f64) -> String {
-    let whole = if secs.is_finite() { secs.max(0.0).ceil() } else { 0.0 };
-    with_formats(|f| format!("{}:{}", f.number((whole / 60.0).floor()), f.two_digits(whole % 60.0)))
+    let (minutes, seconds) = ivs_proto::overlay::countdown_parts(secs);
+    with_formats(|f| format!("{}:{}", f.number(minutes as f64), f.two_digits(seconds as f64)))
 }
 
 /// What the site server's refusal `body` (`{"error", "code"}`) says, in the viewer's language

@@ -98,10 +98,11 @@ fn remaining(duration: f64, cue_start: f64, position: f64) -> f64 {
     (duration - (position - cue_start).max(0.0)).clamp(0.0, duration)
 }
 
-/// A countdown as the viewer reads it: whole seconds rounded up, `m:ss`.
-pub fn format_countdown(secs: f64) -> String {
+/// A countdown as the viewer reads it, `m:ss`: its minutes and seconds, whole seconds rounded
+/// up (the viewer writes them in the locale's digits).
+pub fn countdown_parts(secs: f64) -> (u64, u64) {
     let whole = if secs.is_finite() { secs.max(0.0).ceil() as u64 } else { 0 };
-    format!("{}:{:02}", whole / 60, whole % 60)
+    (whole / 60, whole % 60)
 }
 
 /// A product card.
@@ -493,12 +494,12 @@ mod tests {
 
     #[test]
     fn countdown_format() {
-        assert_eq!(format_countdown(0.0), "0:00");
-        assert_eq!(format_countdown(0.2), "0:01");
-        assert_eq!(format_countdown(59.5), "1:00");
-        assert_eq!(format_countdown(125.0), "2:05");
-        assert_eq!(format_countdown(-3.0), "0:00");
-        assert_eq!(format_countdown(f64::NAN), "0:00");
+        assert_eq!(countdown_parts(0.0), (0, 0));
+        assert_eq!(countdown_parts(0.2), (0, 1));
+        assert_eq!(countdown_parts(59.5), (1, 0));
+        assert_eq!(countdown_parts(125.0), (2, 5));
+        assert_eq!(countdown_parts(-3.0), (0, 0));
+        assert_eq!(countdown_parts(f64::NAN), (0, 0));
     }
 
     #[test]
