@@ -1,5 +1,6 @@
 //! The stack under test: the local IVS (`ivs-local`) and the site server (`ivs-site`) as child
-//! processes on free ports, with the calls the tests make to them.
+//! processes on free ports, with the calls the tests make to them. Kept whole (over 500 lines):
+//! one `Stack`, its builder and its calls, which every test reads as one vocabulary.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

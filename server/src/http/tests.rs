@@ -1,7 +1,8 @@
 //! Every route's answers, without a socket or IVS: the app is built with [`App::new`] from a test
 //! double of IVS and an embedded store in a temporary directory, and requests go through the
 //! router with `oneshot`. What a browser or a producer would be told is asserted: statuses, the
-//! sentences, the refusals of other sites' pages, body limits and cache headers.
+//! sentences and codes, the refusals of other sites' pages, body limits and cache headers. Kept
+//! whole (over 500 lines): one router, one test double, every route beside the others.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
