@@ -160,6 +160,19 @@ impl Driven {
         self.call("POST", "/actions", &actions).map(drop)
     }
 
+    /// Sizes the browser's window to `width`×`height` CSS pixels (its outer size: the page gets a
+    /// little less).
+    pub fn set_window_size(&self, width: u32, height: u32) -> anyhow::Result<()> {
+        self.call("POST", "/window/rect", &serde_json::json!({ "width": width, "height": height })).map(drop)
+    }
+
+    /// A PNG of what the page shows now.
+    pub fn screenshot(&self) -> anyhow::Result<Vec<u8>> {
+        use base64::Engine;
+        let png = self.call("GET", "/screenshot", &serde_json::json!({}))?;
+        Ok(base64::engine::general_purpose::STANDARD.decode(png.as_str().context("no screenshot")?)?)
+    }
+
     /// Types `text` into the element `selector` matches (then [`press`](Self::press) Enter to
     /// send a form: a trailing `\u{E007}` here does not submit in Gecko).
     pub fn type_into(&self, selector: &str, text: &str) -> anyhow::Result<()> {

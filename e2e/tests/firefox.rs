@@ -137,6 +137,16 @@ async fn firefox_speaks_every_language() -> anyhow::Result<()> {
             }
         }
     }
+    // Arabic at a phone's width and a desktop's, kept for a person to look at.
+    let artifacts = root().join("target/e2e-artifacts");
+    std::fs::create_dir_all(&artifacts)?;
+    for (width, height) in [(360, 740), (1280, 800)] {
+        ff.set_window_size(width, height)?;
+        ff.goto(&format!("{}/?lang=ar", stack.site))?;
+        ff.wait_for(PLAYING, Duration::from_secs(30)).await?;
+        ff.wait_for("document.querySelectorAll('[data-testid=poll-choice]').length === 2", Duration::from_secs(15)).await?;
+        std::fs::write(artifacts.join(format!("firefox-{width}x{height}-ar.png")), ff.screenshot()?)?;
+    }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     Ok(())
 }
