@@ -12,7 +12,6 @@
 //! one place.
 
 use serde::Deserialize;
-use serde_json::Value;
 use thiserror::Error;
 
 use crate::url::{SafeUrl, UrlError};
@@ -258,42 +257,76 @@ impl OverlayError {
     }
 }
 
-#[derive(Deserialize)]
-struct RawPollClose {
-    id: String,
-}
-
-#[derive(Deserialize)]
+/// Every field any overlay type has, read in one pass (one deserializer for the whole schema,
+/// not a generic JSON value read twice); each type then takes the fields it needs.
+#[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
-struct RawQuiz {
+struct RawCue {
+    v: Option<Scalar>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
     id: Option<String>,
-    question: String,
-    answers: Vec<String>,
-    correct_index: usize,
-    duration: f64,
-}
-
-#[derive(Deserialize)]
-struct RawNotice {
-    text: String,
+    question: Option<String>,
+    options: Option<Vec<String>>,
+    answers: Option<Vec<String>>,
+    correct_index: Option<usize>,
     duration: Option<f64>,
+    text: Option<String>,
+    title: Option<String>,
+    price: Option<Scalar>,
+    image_url: Option<String>,
+    url: Option<String>,
 }
 
-#[derive(Deserialize)]
-struct RawPoll {
-    id: Option<String>,
-    question: String,
-    options: Vec<String>,
-    duration: f64,
+/// A JSON string or number (a price, the schema version) as written, or another kind of value.
+enum Scalar {
+    Text(String),
+    Number(String, Option<u64>),
+    Other,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawProduct {
-    title: String,
-    price: Value,
-    image_url: String,
-    url: String,
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Scalar;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string or a number")
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Scalar, E> {
+                Ok(Scalar::Text(v.to_owned()))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Scalar, E> {
+                Ok(Scalar::Number(v.to_string(), Some(v)))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Scalar, E> {
+                Ok(Scalar::Number(v.to_string(), None))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Scalar, E> {
+                Ok(Scalar::Number(v.to_string(), None))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Scalar, E> {
+                Ok(Scalar::Other)
+            }
+            fn visit_unit<E>(self) -> Result<Scalar, E> {
+                Ok(Scalar::Other)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Scalar, A::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(Scalar::Other)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Scalar, A::Error> {
+                while map.next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?.is_some() {}
+                Ok(Scalar::Other)
+            }
+        }
+        deserializer.deserialize_any(Visit)
+    }
+}
+
+/// A field the overlay's type requires.
+fn required<T>(field: &'static str, value: Option<T>) -> Result<T, OverlayError> {
+    value.ok_or_else(|| OverlayError::field(field, "is missing"))
 }
 
 /// Parses and validates a cue's text.
@@ -309,30 +342,32 @@ pub fn parse_cue(text: &str) -> Result<Overlay, OverlayError> {
         expanded = expand(trimmed)?;
         &expanded
     };
-    let value: Value = serde_json::from_str(json).map_err(|e| OverlayError::NotJson(e.to_string()))?;
-    let object = value.as_object().ok_or(OverlayError::NotObject)?;
-    match object.get("v") {
-        None => {}
-        Some(v) if v.as_u64() == Some(SCHEMA_VERSION) => {}
-        Some(v) => return Err(OverlayError::Version(v.as_u64().unwrap_or(0))),
-    }
-    let kind = object.get("type").and_then(Value::as_str).ok_or(OverlayError::MissingType)?;
-    let shape = |e: serde_json::Error| OverlayError::field("payload", e.to_string());
-    match kind {
-        "poll" => poll(serde_json::from_value(value.clone()).map_err(shape)?).map(Overlay::Poll),
-        "product" => product(serde_json::from_value(value.clone()).map_err(shape)?).map(Overlay::Product),
-        "poll-close" => {
-            let raw: RawPollClose = serde_json::from_value(value.clone()).map_err(shape)?;
-            Ok(Overlay::PollClose { id: self::text("id", &raw.id, limits::ID)? })
+    let raw: RawCue = serde_json::from_str(json).map_err(|e| {
+        use serde_json::error::Category;
+        match e.classify() {
+            Category::Data if !json.trim_start().starts_with('{') => OverlayError::NotObject,
+            Category::Data => OverlayError::field("payload", e.to_string()),
+            _ => OverlayError::NotJson(e.to_string()),
         }
-        "quiz" => quiz(serde_json::from_value(value.clone()).map_err(shape)?).map(Overlay::Quiz),
+    })?;
+    match raw.v {
+        None => {}
+        Some(Scalar::Number(_, Some(SCHEMA_VERSION))) => {}
+        Some(Scalar::Number(_, v)) => return Err(OverlayError::Version(v.unwrap_or(0))),
+        Some(_) => return Err(OverlayError::Version(0)),
+    }
+    let kind = raw.kind.as_deref().ok_or(OverlayError::MissingType)?;
+    match kind {
+        "poll" => poll(raw).map(Overlay::Poll),
+        "product" => product(raw).map(Overlay::Product),
+        "poll-close" => Ok(Overlay::PollClose { id: self::text("id", &required("id", raw.id)?, limits::ID)? }),
+        "quiz" => quiz(raw).map(Overlay::Quiz),
         "notice" => {
-            let raw: RawNotice = serde_json::from_value(value.clone()).map_err(shape)?;
             let duration = raw.duration.unwrap_or(10.0);
             if !duration.is_finite() || !(limits::MIN_DURATION..=limits::MAX_NOTICE_DURATION).contains(&duration) {
                 return Err(OverlayError::field("duration", format!("must be {} to {} seconds", limits::MIN_DURATION, limits::MAX_NOTICE_DURATION)));
             }
-            Ok(Overlay::Notice(Notice { text: self::text("text", &raw.text, limits::NOTICE)?, duration_secs: duration }))
+            Ok(Overlay::Notice(Notice { text: self::text("text", &required("text", raw.text)?, limits::NOTICE)?, duration_secs: duration }))
         }
         "clear" => Ok(Overlay::Clear),
         other => Err(OverlayError::UnknownType(other.chars().take(40).collect())),
@@ -353,10 +388,10 @@ fn text(field: &'static str, value: &str, max: usize) -> Result<String, OverlayE
     Ok(value.to_owned())
 }
 
-fn poll(raw: RawPoll) -> Result<Poll, OverlayError> {
-    let question = text("question", &raw.question, limits::QUESTION)?;
-    let options = choices("options", &raw.options)?;
-    let duration_secs = duration(raw.duration)?;
+fn poll(raw: RawCue) -> Result<Poll, OverlayError> {
+    let question = text("question", &required("question", raw.question)?, limits::QUESTION)?;
+    let options = choices("options", &required("options", raw.options)?)?;
+    let duration_secs = duration(required("duration", raw.duration)?)?;
     let id = match raw.id {
         Some(id) => text("id", &id, limits::ID)?,
         None => content_id("poll", &question, &options),
@@ -395,27 +430,29 @@ fn duration(raw: f64) -> Result<f64, OverlayError> {
     Ok(raw)
 }
 
-fn quiz(raw: RawQuiz) -> Result<Quiz, OverlayError> {
-    let question = text("question", &raw.question, limits::QUESTION)?;
-    let answers = choices("answers", &raw.answers)?;
-    if raw.correct_index >= answers.len() {
+fn quiz(raw: RawCue) -> Result<Quiz, OverlayError> {
+    let question = text("question", &required("question", raw.question)?, limits::QUESTION)?;
+    let answers = choices("answers", &required("answers", raw.answers)?)?;
+    let correct_index = required("correctIndex", raw.correct_index)?;
+    if correct_index >= answers.len() {
         return Err(OverlayError::field("correctIndex", "is not one of the answers"));
     }
     let id = match raw.id {
         Some(id) => text("id", &id, limits::ID)?,
         None => content_id("quiz", &question, &answers),
     };
-    Ok(Quiz { id, question, answers, correct_index: raw.correct_index, duration_secs: duration(raw.duration)? })
+    Ok(Quiz { id, question, answers, correct_index, duration_secs: duration(required("duration", raw.duration)?)? })
 }
 
-fn product(raw: RawProduct) -> Result<Product, OverlayError> {
-    let price = match &raw.price {
-        Value::String(s) => text("price", s, limits::PRICE)?,
-        Value::Number(n) => text("price", &n.to_string(), limits::PRICE)?,
-        _ => return Err(OverlayError::field("price", "must be a string or a number")),
+fn product(raw: RawCue) -> Result<Product, OverlayError> {
+    let price = match required("price", raw.price)? {
+        Scalar::Text(s) | Scalar::Number(s, _) => text("price", &s, limits::PRICE)?,
+        Scalar::Other => return Err(OverlayError::field("price", "must be a string or a number")),
     };
-    let link = |field: &'static str, raw: &str| SafeUrl::parse(raw).map_err(|e: UrlError| OverlayError::field(field, e.to_string()));
-    Ok(Product { title: text("title", &raw.title, limits::TITLE)?, price, image_url: link("imageUrl", &raw.image_url)?, url: link("url", &raw.url)? })
+    let link = |field: &'static str, raw: Option<String>| {
+        SafeUrl::parse(&required(field, raw)?).map_err(|e: UrlError| OverlayError::field(field, e.to_string()))
+    };
+    Ok(Product { title: text("title", &required("title", raw.title)?, limits::TITLE)?, price, image_url: link("imageUrl", raw.image_url)?, url: link("url", raw.url)? })
 }
 
 /// A stable id for a poll or quiz without one: `kind-` and FNV-1a over its question and choices.
@@ -477,7 +514,8 @@ mod tests {
         assert_eq!(field_of(parse_cue(r#"{"type":"poll","question":"  ","options":["a","b"],"duration":5}"#)), "question");
         assert_eq!(field_of(parse_cue(r#"{"type":"poll","question":"Q","options":["a","b"],"duration":0}"#)), "duration");
         assert_eq!(field_of(parse_cue(r#"{"type":"poll","question":"Q","options":["a","b"],"duration":1e9}"#)), "duration");
-        assert_eq!(field_of(parse_cue(r#"{"type":"poll","question":"Q","options":["a","b"]}"#)), "payload");
+        assert_eq!(field_of(parse_cue(r#"{"type":"poll","question":"Q","options":["a","b"]}"#)), "duration");
+        assert_eq!(field_of(parse_cue(r#"{"type":"poll","question":"Q","options":"a, b","duration":5}"#)), "payload");
         let long = format!(r#"{{"type":"poll","question":"{}","options":["a","b"],"duration":5}}"#, "x".repeat(201));
         assert_eq!(field_of(parse_cue(&long)), "question");
     }
@@ -524,8 +562,13 @@ mod tests {
         assert_eq!(parse_cue("[1,2]"), Err(OverlayError::NotObject));
         assert!(matches!(parse_cue("<script>alert(1)</script>"), Err(OverlayError::NotJson(_))));
         assert_eq!(parse_cue(&"x".repeat(1025)), Err(OverlayError::TooLarge(1025)));
-        let deep = format!("{}{}", "[".repeat(500), "]".repeat(500));
-        assert!(matches!(parse_cue(&deep), Err(OverlayError::NotJson(_))));
+        // Deep nesting costs no stack: an unknown field's value is skipped without recursing, a
+        // known field's is refused at its first wrong bracket.
+        let deep = |field: &str| format!(r#"{{"type":"clear","{field}":{}{}}}"#, "[".repeat(400), "]".repeat(400));
+        assert_eq!(parse_cue(&deep("extra")), Ok(Overlay::Clear));
+        assert_eq!(field_of(parse_cue(&deep("options"))), "payload");
+        assert_eq!(parse_cue(&format!("{}{}", "[".repeat(500), "]".repeat(500))), Err(OverlayError::NotObject));
+        assert_eq!(parse_cue(r#"{"type":"clear","v":"1"}"#), Err(OverlayError::Version(0)));
     }
 
     #[test]
