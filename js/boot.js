@@ -134,7 +134,8 @@
       config = null;
     }
     var query = new URLSearchParams(location.search);
-    var standIn = element("main", "app", element("section", "viewer", element("div", "stage", element("div", "frame", video))));
+    var frame = element("div", "frame", video);
+    var standIn = element("main", "app", element("section", "viewer", element("div", "stage", frame)));
     standIn.id = "ivs-boot";
     whenBody(function () { document.body.appendChild(standIn); });
     // Keep the video where it will be once the chat is beside it (embedded: only with ?chat=1).
@@ -178,16 +179,120 @@
       player.load(url);
     }
 
+    var controls = standInControls(player, frame);
     window.__ivsViewerPrewarm = {
       player: player,
       video: video,
       url: url,
+      // The stand-in control bar: the app moves it beside the video with the video, and removes it
+      // (with its listeners) when its own control bar is on screen (src/bindings/ivs.rs).
+      controls: controls.bar,
+      releaseControls: controls.release,
       handOver: function () {
         listeners.forEach(function (l) { player.removeEventListener(l[0], l[1]); });
         return kept.splice(0);
       },
     };
     return url ? video : null;
+  }
+
+  // A control bar from the first frame, before the app has started: play/pause, mute and full
+  // screen (and their keys: K or space, M, F), with the app's classes, icons and words
+  // (locales/*.json; English below, as src/i18n.rs has it built in — a test keeps them the same).
+  // The app's own bar (src/components/controls.rs) replaces it; until then, or if that part
+  // cannot be fetched, this one works.
+  function standInControls(player, frame) {
+    var words = {
+      "controls.toolbar": "Player controls",
+      "controls.play": "Play (K)",
+      "controls.pause": "Pause (K)",
+      "controls.mute": "Mute (M)",
+      "controls.unmute": "Unmute (M)",
+      "controls.fullscreen": "Full screen (F)",
+      "controls.exit_fullscreen": "Exit full screen (F)",
+    };
+    var svg = function (paths) { return '<svg class="ctl-icon" viewBox="0 0 24 24" aria-hidden="true">' + paths + "</svg>"; };
+    var ICONS = {
+      play: svg('<path d="M7 4l13 8-13 8z" fill="currentColor"></path>'),
+      pause: svg('<path d="M6 4h4v16H6zM14 4h4v16h-4z" fill="currentColor"></path>'),
+      sound: svg('<path d="M3 9v6h4l5 5V4L7 9H3z" fill="currentColor"></path><path d="M16 8a5 5 0 010 8M19 5a9 9 0 010 14" stroke="currentColor" stroke-width="2" fill="none" stroke-linecap="round"></path>'),
+      muted: svg('<path d="M3 9v6h4l5 5V4L7 9H3z" fill="currentColor"></path><path d="M16 9l6 6M22 9l-6 6" stroke="currentColor" stroke-width="2" stroke-linecap="round"></path>'),
+      fullscreen: svg('<path d="M4 9V4h5M15 4h5v5M20 15v5h-5M9 20H4v-5" stroke="currentColor" stroke-width="2" fill="none"></path>'),
+    };
+    var bar = document.createElement("div");
+    bar.id = "ivs-boot-controls";
+    bar.className = "controls";
+    bar.setAttribute("role", "toolbar");
+    bar.setAttribute("data-testid", "boot-controls");
+    var button = function (name, action) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.className = "ctl";
+      b.setAttribute("data-testid", "boot-" + name);
+      b.addEventListener("click", action);
+      bar.appendChild(b);
+      return b;
+    };
+    var playing = function () { return player.getState() === IVSPlayer.PlayerState.PLAYING && !player.isPaused(); };
+    var togglePlay = function () { if (playing()) player.pause(); else player.play(); };
+    var toggleMute = function () { player.setMuted(!player.isMuted()); update(); };
+    var toggleFullscreen = function () {
+      if (document.fullscreenElement) document.exitFullscreen();
+      else if (frame.parentNode && frame.parentNode.requestFullscreen) frame.parentNode.requestFullscreen().catch(function () {});
+    };
+    var play = button("play", togglePlay);
+    var mute = button("mute", toggleMute);
+    var spacer = document.createElement("span");
+    spacer.className = "ctl-spacer";
+    bar.appendChild(spacer);
+    var full = button("fullscreen", toggleFullscreen);
+    full.innerHTML = ICONS.fullscreen;
+    function update() {
+      var on = playing();
+      play.innerHTML = on ? ICONS.pause : ICONS.play;
+      play.setAttribute("aria-label", words[on ? "controls.pause" : "controls.play"]);
+      var muted = player.isMuted();
+      mute.innerHTML = muted ? ICONS.muted : ICONS.sound;
+      mute.setAttribute("aria-label", words[muted ? "controls.unmute" : "controls.mute"]);
+      full.setAttribute("aria-label", words[document.fullscreenElement ? "controls.exit_fullscreen" : "controls.fullscreen"]);
+      bar.setAttribute("aria-label", words["controls.toolbar"]);
+    }
+    var keys = function (event) {
+      var target = event.target;
+      if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
+      if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) return;
+      var key = event.key.toLowerCase();
+      var act = key === "k" || key === " " ? togglePlay : key === "m" ? toggleMute : key === "f" ? toggleFullscreen : null;
+      if (!act) return;
+      // Space on a focused button clicks it already.
+      if (key === " " && target && target.tagName === "BUTTON") return;
+      event.preventDefault();
+      act();
+    };
+    var types = IVSPlayer.PlayerEventType;
+    var events = Object.keys(IVSPlayer.PlayerState).map(function (k) { return IVSPlayer.PlayerState[k]; }).concat([types.MUTED_CHANGED]);
+    events.forEach(function (name) { player.addEventListener(name, update); });
+    window.addEventListener("keydown", keys);
+    document.addEventListener("fullscreenchange", update);
+    update();
+    frame.appendChild(bar);
+    // The locale's words, once its file is in (the same file the app reads).
+    window.__ivsWords.text.then(function (text) {
+      var table = null;
+      try { table = text && JSON.parse(text); } catch (e) { table = null; }
+      if (!table || !bar.isConnected) return;
+      Object.keys(words).forEach(function (key) { if (typeof table[key] === "string") words[key] = table[key]; });
+      update();
+    });
+    return {
+      bar: bar,
+      release: function () {
+        events.forEach(function (name) { player.removeEventListener(name, update); });
+        window.removeEventListener("keydown", keys);
+        document.removeEventListener("fullscreenchange", update);
+        bar.remove();
+      },
+    };
   }
 
   // This script runs in the head, before the stylesheet (which would hold it back until it has

@@ -1,6 +1,7 @@
 //! The viewer's parts (src/lazy.rs): the page starts with the core and fetches only the parts it
 //! shows, after the app started; a part that cannot be fetched is announced, tried again, and
-//! arrives when it can — while the video goes on playing.
+//! arrives when it can — while the video goes on playing, and the start-up script's control bar
+//! (js/boot.js) stands in for the app's until the app's is there.
 
 use std::time::Duration;
 
@@ -32,6 +33,8 @@ async fn the_page_starts_with_its_core_and_fetches_only_the_parts_it_shows() -> 
     let chromium = Chromium::launch().await?;
     let page = open_playing(&chromium, &stack).await?;
     wait_for(&page, CONTROLS_AND_CHAT, Duration::from_secs(20)).await?;
+    // The app's control bar took over from the start-up script's stand-in.
+    wait_for(&page, "document.querySelector('[data-testid=boot-controls]') === null", Duration::from_secs(2)).await?;
     let files = fetched(&page).await?;
     assert!(has(&files, "split_stage-") && has(&files, "split_chat-"), "the stage and chat parts: {files:?}");
     assert!(
@@ -81,6 +84,24 @@ async fn a_part_that_cannot_be_fetched_is_announced_and_arrives_when_it_can() ->
     wait_for(&page, "document.querySelector('[data-testid=lazy-error]') !== null", Duration::from_secs(10)).await?;
     assert_eq!(text(&page, "lazy-error").await?.as_deref(), Some("The player controls could not be loaded — trying again."));
     assert!(!eval::<bool>(&page, "document.querySelector('[data-testid=ctl-play]') !== null").await?);
+    // The start-up script's control bar stands in, beside the app's video, and works: pause and
+    // play, mute and unmute, by click and by key — with the words a screen reader says.
+    let label = |id: &str| format!("document.querySelector('[data-testid=boot-{id}]')?.getAttribute('aria-label')");
+    let in_frame: bool = eval(&page, "document.querySelector('.frame [data-testid=boot-controls]') !== null && document.querySelector('#ivs-boot') === null").await?;
+    assert!(in_frame, "the stand-in bar moved with the video into the app's frame");
+    assert_eq!(eval::<Option<String>>(&page, &label("play")).await?.as_deref(), Some("Pause (K)"));
+    page.find_element("[data-testid=boot-play]").await?.click().await?;
+    wait_for(&page, "document.querySelector('video').paused", Duration::from_secs(5)).await?;
+    wait_for(&page, &format!("{} === 'Play (K)'", label("play")), Duration::from_secs(5)).await?;
+    page.find_element("[data-testid=boot-play]").await?.click().await?;
+    wait_for(&page, PLAYING, Duration::from_secs(10)).await?;
+    let muted_before: bool = eval(&page, "document.querySelector('video').muted").await?;
+    page.find_element("[data-testid=boot-mute]").await?.click().await?;
+    wait_for(&page, &format!("document.querySelector('video').muted === {}", !muted_before), Duration::from_secs(5)).await?;
+    let expected = if muted_before { "Mute (M)" } else { "Unmute (M)" };
+    assert_eq!(eval::<Option<String>>(&page, &label("mute")).await?.as_deref(), Some(expected));
+    eval::<bool>(&page, "document.body.dispatchEvent(new KeyboardEvent('keydown', { key: 'm', bubbles: true }))").await?;
+    wait_for(&page, &format!("document.querySelector('video').muted === {muted_before}"), Duration::from_secs(5)).await?;
     // The rest of the viewer goes on: the picture plays, the chat works.
     let before: f64 = eval(&page, "document.querySelector('video').currentTime").await?;
     wait_for(&page, &format!("document.querySelector('video').currentTime > {before} + 1"), Duration::from_secs(5)).await?;
@@ -93,6 +114,14 @@ async fn a_part_that_cannot_be_fetched_is_announced_and_arrives_when_it_can() ->
     wait_for(&page, "document.querySelector('[data-testid=ctl-play]') !== null", Duration::from_secs(40)).await?;
     wait_for(&page, "document.querySelector('[data-testid=lazy-error]') === null", Duration::from_secs(2)).await?;
     assert!(eval::<bool>(&page, PLAYING).await?);
+    // The app's bar replaced the stand-in, whose keys are gone with it: one bar, one press, one toggle.
+    wait_for(&page, "document.querySelector('[data-testid=boot-controls]') === null", Duration::from_secs(2)).await?;
+    assert_eq!(eval::<usize>(&page, "document.querySelectorAll('[role=toolbar]').length").await?, 1);
+    let muted: bool = eval(&page, "document.querySelector('video').muted").await?;
+    eval::<bool>(&page, "document.body.dispatchEvent(new KeyboardEvent('keydown', { key: 'm', bubbles: true }))").await?;
+    wait_for(&page, &format!("document.querySelector('video').muted === {}", !muted), Duration::from_secs(5)).await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(eval::<bool>(&page, "document.querySelector('video').muted").await?, !muted, "toggled once");
     chromium.close().await;
     Ok(())
 }

@@ -98,3 +98,22 @@ fn the_start_up_script_speaks_the_same_locales() {
         assert!(root().join("locales").join(format!("{locale}.json")).exists(), "locales/{locale}.json is missing");
     }
 }
+
+#[test]
+fn the_start_up_scripts_control_bar_says_the_english_words() {
+    // js/boot.js's stand-in control bar carries the English words of its keys (the app has
+    // English built in; other locales come from their files): each must be the file's.
+    let boot = std::fs::read_to_string(root().join("js/boot.js")).unwrap();
+    let english: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(root().join("locales/en.json")).unwrap()).unwrap();
+    let mut seen = 0;
+    for line in boot.lines() {
+        let Some((key, word)) = line.trim().strip_suffix(',').and_then(|entry| entry.split_once(": ")) else { continue };
+        let (Ok(key), Ok(word)) = (serde_json::from_str::<String>(key), serde_json::from_str::<String>(word)) else { continue };
+        if !key.starts_with("controls.") {
+            continue;
+        }
+        assert_eq!(english[&key].as_str(), Some(word.as_str()), "js/boot.js says {key:?} as {word:?}; locales/en.json differs");
+        seen += 1;
+    }
+    assert!(seen >= 7, "js/boot.js's control bar words were not found ({seen})");
+}

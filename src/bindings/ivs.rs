@@ -10,7 +10,7 @@ use js_sys::{Function, Object, Reflect};
 use thiserror::Error;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::HtmlVideoElement;
+use web_sys::{Element, HtmlVideoElement};
 
 #[wasm_bindgen]
 extern "C" {
@@ -221,6 +221,15 @@ pub struct Player {
     /// The URL the page's start-up script already loaded, if it did.
     preloaded: Option<String>,
     listeners: Vec<(&'static str, Listener)>,
+    /// The start-up script's control bar, working until the app's own replaces it.
+    stand_in: std::cell::RefCell<Option<StandInControls>>,
+}
+
+/// `js/boot.js`'s control bar and the function that removes it with its listeners.
+#[derive(Clone)]
+struct StandInControls {
+    bar: Element,
+    release: Function,
 }
 
 /// A new player, and the events it reported before the app was listening.
@@ -254,7 +263,8 @@ impl Player {
                 (inner, video, None)
             }
         };
-        let mut player = Self { inner, video, preloaded, listeners: Vec::new() };
+        let stand_in = prewarmed.as_ref().and_then(|p| p.controls.clone());
+        let mut player = Self { inner, video, preloaded, listeners: Vec::new(), stand_in: std::cell::RefCell::new(stand_in) };
         let on_event = std::rc::Rc::new(on_event);
         for name in event_names() {
             let f = on_event.clone();
@@ -274,6 +284,18 @@ impl Player {
     /// The `<video>` the player renders into; the SDK owns it, the app only places it.
     pub fn video(&self) -> &HtmlVideoElement {
         &self.video
+    }
+
+    /// The start-up script's control bar, to place beside the video until the app's own is there.
+    pub fn stand_in_controls(&self) -> Option<Element> {
+        self.stand_in.borrow().as_ref().map(|c| c.bar.clone())
+    }
+
+    /// Removes the start-up script's control bar and its listeners (the app's bar is on screen).
+    pub fn release_stand_in_controls(&self) {
+        if let Some(controls) = self.stand_in.borrow_mut().take() {
+            let _ = controls.release.call0(&JsValue::NULL);
+        }
     }
 
     /// The URL already loaded by the page's start-up script, if any.
@@ -387,6 +409,7 @@ impl Player {
 
 impl Drop for Player {
     fn drop(&mut self) {
+        self.release_stand_in_controls();
         for (name, closure) in self.listeners.drain(..) {
             self.inner.remove_event_listener(name, closure.as_ref().unchecked_ref());
         }
@@ -401,6 +424,7 @@ struct Prewarmed {
     video: HtmlVideoElement,
     url: Option<String>,
     hand_over: Function,
+    controls: Option<StandInControls>,
 }
 
 impl Prewarmed {
@@ -416,6 +440,10 @@ impl Prewarmed {
             video: field("video")?.dyn_into().ok()?,
             url: field("url").and_then(|u| u.as_string()),
             hand_over: field("handOver")?.dyn_into().ok()?,
+            controls: field("controls")
+                .and_then(|bar| bar.dyn_into().ok())
+                .zip(field("releaseControls").and_then(|f| f.dyn_into().ok()))
+                .map(|(bar, release)| StandInControls { bar, release }),
         })
     }
 

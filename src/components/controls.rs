@@ -90,6 +90,10 @@ pub fn Controls(
         Listener::on_document("enterpictureinpicture", move |_| set_pip_on.set(true)),
         Listener::on_document("leavepictureinpicture", move |_| set_pip_on.set(is_picture_in_picture())),
     ];
+    // This bar is on screen: the start-up script's stand-in (js/boot.js) goes.
+    Effect::new(move |_| {
+        handle.with(|p| p.release_stand_in_controls());
+    });
     let owned = StoredValue::new_local(Some((keys, listeners, ticker)));
     on_cleanup(move || drop(owned.try_update_value(Option::take)));
 

@@ -261,6 +261,11 @@ impl UseIvsPlayerReturn {
                     let _ = video.set_attribute("data-testid", "video");
                     let _ = video.set_attribute("part", "video");
                     let _ = host.append_child(video);
+                    // The start-up script's control bar goes with the video, into the frame, and
+                    // works there until the app's own bar is on screen.
+                    if let Some((bar, frame)) = player.stand_in_controls().zip(host.parent_element()) {
+                        let _ = frame.append_child(&bar);
+                    }
                 });
                 // The start-up script's stand-in stage, now empty: in the page, or in the shadow
                 // root of the `<ivs-viewer>` element the viewer is mounted in.

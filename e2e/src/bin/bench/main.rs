@@ -30,6 +30,7 @@
 //! One program, kept whole (over 500 lines): each part is one function, sharing the stack,
 //! the browser and the statistics.
 
+mod breakdown;
 mod stage;
 
 use std::io::Write as _;
@@ -50,7 +51,10 @@ const RUNS: usize = 41;
 const FIRST_FRAME_PROBE: &str = r#"
 window.__firstFrame = null;
 window.__controls = null;
+window.__standIn = null;
 new MutationObserver((_, observer) => {
+  // The start-up script's control bar (js/boot.js): wired to the player when it is made.
+  if (window.__standIn === null && document.querySelector('[data-testid=boot-play]')) window.__standIn = performance.now();
   if (document.querySelector('[data-testid=ctl-play]')) { window.__controls = performance.now(); observer.disconnect(); }
 }).observe(document, { childList: true, subtree: true });
 (function watch() {
@@ -121,7 +125,9 @@ async fn app_weight(dist: &Path) -> anyhow::Result<()> {
     println!("  parts total {:.1} KB; page total {:.1} KB", kb(parts_total), kb(core + parts_total));
     let all: usize = files.iter().map(|(_, size)| size).sum();
     println!("  every file (also the embed API and the embed code page) {:.1} KB", kb(all));
-    Ok(())
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), std::path::PathBuf::from);
+    breakdown::print(&target.join("wasm32-unknown-unknown/release/ivs-viewer.wasm"))
+        .context("the breakdown by crate (the module trunk build --release linked)")
 }
 
 /// Milliseconds from navigation start to the first frame, to the player's creation, to the
@@ -132,8 +138,10 @@ struct Startup {
     create: f64,
     load: f64,
     app: Option<f64>,
-    /// The viewer only: when its control bar was in the page.
+    /// The viewer only: when the app's control bar was in the page.
     controls: Option<f64>,
+    /// The viewer only: when the start-up script's stand-in control bar was in the page.
+    stand_in: Option<f64>,
 }
 
 /// A network the start-up is measured on: none (loopback as it is), or Chromium's network
@@ -172,16 +180,16 @@ async fn startup(url: &str, viewer: bool, network: Network) -> anyhow::Result<St
     let create: f64 = eval(&page, &mark("ivs:create")).await?;
     let load: f64 = eval(&page, &mark("ivs:load")).await?;
     let started = "performance.getEntriesByName('app:start').length > 0";
-    let (app, controls) = if viewer {
+    let (app, controls, stand_in) = if viewer {
         wait_for(&page, started, Duration::from_secs(5)).await.context("the viewer's app start")?;
         // The controls come with the stage part, fetched beside the core (src/lazy.rs).
         wait_for(&page, "window.__controls !== null", Duration::from_secs(10)).await.context("the viewer's controls")?;
-        (Some(eval(&page, &mark("app:start")).await?), Some(eval(&page, "window.__controls").await?))
+        (Some(eval(&page, &mark("app:start")).await?), Some(eval(&page, "window.__controls").await?), eval(&page, "window.__standIn").await?)
     } else {
-        (None, None)
+        (None, None, None)
     };
     chromium.close().await;
-    Ok(Startup { first_frame, create, load, app, controls })
+    Ok(Startup { first_frame, create, load, app, controls, stand_in })
 }
 
 /// The 95 % interval of the ratio of medians `viewer / bare`, by resampling each page's runs
@@ -541,6 +549,9 @@ async fn startup_on(viewer_url: &str, bare_url: &str, network: Network, runs: us
 
     println!("Start-up on {}, ms from navigation start (player created / stream loaded / first frame [/ app started / controls]):", network.name);
     let (mut viewer, mut bare, mut app_start, mut controls, mut after) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    // When a working control bar — the stand-in or the app's, whichever came first — was in the
+    // page, from the first frame (negative: before it).
+    let mut usable = Vec::new();
     for run in 0..runs {
         let (v, b) = if run % 2 == 0 {
             let v = startup(viewer_url, app, network).await?;
@@ -564,6 +575,11 @@ async fn startup_on(viewer_url: &str, bare_url: &str, network: Network, runs: us
         app_start.extend(v.app);
         controls.extend(v.controls);
         after.extend(v.controls.map(|c| c - v.first_frame));
+        let first_bar = match (v.stand_in, v.controls) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        usable.extend(first_bar.map(|at| at - v.first_frame));
         viewer.push(v.first_frame);
         bare.push(b.first_frame);
     }
@@ -572,7 +588,7 @@ async fn startup_on(viewer_url: &str, bare_url: &str, network: Network, runs: us
     let (low, high) = ratio_interval(&viewer, &bare);
     // On loopback the target leaves room for the viewer's own page; on a mobile network its
     // weight must cost nothing (the page must not wait for it).
-    let target = if network.throttle.is_some() { 1.00 } else { 1.05 };
+    let target = if network.throttle.is_some() { 1.00 } else { 1.02 };
     println!("Time to first frame, median of {runs}: viewer {mv:.1} ms, bare SDK page {mb:.1} ms");
     let verdict = if high <= target {
         "✓"
@@ -587,14 +603,20 @@ async fn startup_on(viewer_url: &str, bare_url: &str, network: Network, runs: us
     if !app_start.is_empty() {
         println!("  the viewer's app started at {:.1} ms (median of {}), after the first frame", median(&mut app_start), app_start.len());
     }
+    if !usable.is_empty() {
+        // A bar the viewer can use: within one frame of the picture on loopback, 100 ms on mobile.
+        let bar_target = if network.throttle.is_some() { 100.0 } else { 16.0 };
+        usable.sort_by(f64::total_cmp);
+        let (gap, worst) = (median(&mut usable), usable[usable.len() - 1]);
+        println!(
+            "  a working control bar was in the page {gap:.0} ms after the first frame (median of {}; latest {worst:.0} ms; negative: before it) (target ≤ {bar_target:.0}) {}",
+            usable.len(),
+            if gap <= bar_target { "✓" } else { "✗" }
+        );
+    }
     if !controls.is_empty() {
         let gap = median(&mut after);
-        println!(
-            "  its controls were shown at {:.1} ms (median of {}), {gap:.0} ms after the first frame (target ≤ 1000) {}",
-            median(&mut controls),
-            controls.len(),
-            if gap <= 1000.0 { "✓" } else { "✗" }
-        );
+        println!("  the app's full control bar replaced it at {:.1} ms (median of {}), {gap:.0} ms after the first frame", median(&mut controls), controls.len());
     }
     Ok(())
 }
