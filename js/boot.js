@@ -11,6 +11,9 @@
   "use strict";
   // Pages without the channel's player: the embed code generator and the real-time stage.
   var NO_PLAYER = /\/(embed-code|stage|past)\/?$/;
+  // The studio: the producer's page, a module of its own (studio/, beside the app's files) that
+  // shows the same player as a preview; the viewer's app is not started there.
+  var STUDIO = /\/studio\/?$/.test(location.pathname);
   // The locales the viewer speaks (ivs_proto::words::LOCALES; a test keeps the two the same).
   var LOCALES = ["en", "es", "pt-BR", "de", "fr", "ja", "ko", "ar"];
   words();
@@ -32,12 +35,24 @@
       console.error("ivs-viewer: the app's files are not named in the page");
       return;
     }
+    if (STUDIO) return mountStudio(new URL("studio/", new URL(js.content, document.baseURI)));
     var app = import(js.content);
     preload(js.content, wasm.content);
     app.then(function (app) {
       return app.default({ module_or_path: wasm.content });
     }).catch(function (e) {
       console.error("ivs-viewer: the app failed to start", e);
+    });
+  }
+  function mountStudio(base) {
+    var sheet = document.createElement("link");
+    sheet.rel = "stylesheet";
+    sheet.href = new URL("studio.css", base).href;
+    document.head.appendChild(sheet);
+    import(new URL("ivs_studio.js", base).href).then(function (studio) {
+      return studio.default({ module_or_path: new URL("ivs_studio_bg.wasm", base).href });
+    }).catch(function (e) {
+      console.error("ivs-viewer: the studio failed to start", e);
     });
   }
   // Fetches, beside the app's JS, what it would otherwise ask for one after the other: its wasm,

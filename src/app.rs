@@ -33,7 +33,7 @@ pub fn App() -> impl IntoView {
 }
 
 /// The configuration, once read or fetched (the request goes out now).
-fn load_config() -> ReadSignal<Option<Loaded>> {
+pub fn load_config() -> ReadSignal<Option<Loaded>> {
     let (loaded, set_loaded) = signal(None::<Loaded>);
     match crate::config::load() {
         Source::Inline(config) => set_loaded.set(Some(config)),

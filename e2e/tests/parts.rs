@@ -87,7 +87,8 @@ async fn a_part_that_cannot_be_fetched_is_announced_and_arrives_when_it_can() ->
     // The start-up script's control bar stands in, beside the app's video, and works: pause and
     // play, mute and unmute, by click and by key — with the words a screen reader says.
     let label = |id: &str| format!("document.querySelector('[data-testid=boot-{id}]')?.getAttribute('aria-label')");
-    let in_frame: bool = eval(&page, "document.querySelector('.frame [data-testid=boot-controls]') !== null && document.querySelector('#ivs-boot') === null").await?;
+    let in_frame: bool =
+        eval(&page, "document.querySelector('.frame [data-testid=boot-controls]') !== null && document.querySelector('#ivs-boot') === null").await?;
     assert!(in_frame, "the stand-in bar moved with the video into the app's frame");
     assert_eq!(eval::<Option<String>>(&page, &label("play")).await?.as_deref(), Some("Pause (K)"));
     page.find_element("[data-testid=boot-play]").await?.click().await?;

@@ -117,6 +117,7 @@ fn site_identity() -> ivs_site::identity::Identity {
             name_claim: "name".into(),
             moderator_claim: "moderator".into(),
             host_claim: "host".into(),
+            operator_claim: "operator".into(),
         }),
         ..Default::default()
     };

@@ -24,6 +24,7 @@
 //! - [`site`]: the site API's requests and answers (votes, playback tokens, publishing).
 //! - [`stage`]: real-time stages: the line-up, the stage token, a token's claims, the grid.
 //! - [`stream_events`]: IVS's EventBridge events and the stream state they add up to.
+//! - [`studio`]: the studio's live room: the broadcast's timeline, alerts, the viewer count.
 //! - [`layout`]: where the overlay cards go on the page: under the picture, or over it.
 //! - [`words`]: the viewer's languages: which one a viewer gets, locale files, `{name}` places.
 
@@ -44,6 +45,7 @@ pub mod site;
 pub mod stage;
 pub mod stream_events;
 pub mod stream_status;
+pub mod studio;
 pub mod tally;
 pub mod url;
 pub mod words;

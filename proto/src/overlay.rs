@@ -449,10 +449,14 @@ fn product(raw: RawCue) -> Result<Product, OverlayError> {
         Scalar::Text(s) | Scalar::Number(s, _) => text("price", &s, limits::PRICE)?,
         Scalar::Other => return Err(OverlayError::field("price", "must be a string or a number")),
     };
-    let link = |field: &'static str, raw: Option<String>| {
-        SafeUrl::parse(&required(field, raw)?).map_err(|e: UrlError| OverlayError::field(field, e.to_string()))
-    };
-    Ok(Product { title: text("title", &required("title", raw.title)?, limits::TITLE)?, price, image_url: link("imageUrl", raw.image_url)?, url: link("url", raw.url)? })
+    let link =
+        |field: &'static str, raw: Option<String>| SafeUrl::parse(&required(field, raw)?).map_err(|e: UrlError| OverlayError::field(field, e.to_string()));
+    Ok(Product {
+        title: text("title", &required("title", raw.title)?, limits::TITLE)?,
+        price,
+        image_url: link("imageUrl", raw.image_url)?,
+        url: link("url", raw.url)?,
+    })
 }
 
 /// A stable id for a poll or quiz without one: `kind-` and FNV-1a over its question and choices.

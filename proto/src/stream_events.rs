@@ -6,7 +6,7 @@
 //! [`fold`] over every event kept, which gives the same answer whatever the order and however
 //! often an event was delivered.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::stream_status::Health;
@@ -15,7 +15,8 @@ use crate::stream_status::Health;
 pub const MAX_EVENT_BYTES: usize = 16 * 1024;
 
 /// What one event says, by its `detail-type` and `event_name`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Kind {
     SessionCreated,
     StreamStart,
@@ -32,6 +33,24 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The kind as it travels (kebab-case: `stream-start`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::SessionCreated => "session-created",
+            Self::StreamStart => "stream-start",
+            Self::StreamEnd => "stream-end",
+            Self::SessionEnded => "session-ended",
+            Self::StreamFailure => "stream-failure",
+            Self::StreamTakeover => "stream-takeover",
+            Self::StarvationStart => "starvation-start",
+            Self::StarvationEnd => "starvation-end",
+            Self::RecordingStart => "recording-start",
+            Self::RecordingEnd => "recording-end",
+            Self::RecordingFailure => "recording-failure",
+            Self::LimitBreach => "limit-breach",
+        }
+    }
+
     /// Whether, for its session, this event means the broadcast is over.
     fn ends(self) -> bool {
         matches!(self, Self::StreamEnd | Self::SessionEnded | Self::StreamFailure)
@@ -52,6 +71,8 @@ pub struct StreamEvent {
     pub kind: Kind,
     /// For a recording's events: where it is and what it says.
     pub recording: Option<crate::recordings::RecordingFact>,
+    /// For a limit breach: which limit (`limit_name`).
+    pub limit: Option<String>,
 }
 
 /// Why an event was not taken.
@@ -101,6 +122,8 @@ struct Detail {
     recording_s3_key_prefix: Option<String>,
     #[serde(default)]
     recording_duration_ms: Option<i64>,
+    #[serde(default)]
+    limit_name: Option<String>,
 }
 
 impl StreamEvent {
@@ -154,7 +177,8 @@ impl StreamEvent {
             }
             _ => None,
         };
-        Ok(Self { id: envelope.id, time_ms, channel_arn, stream_id, kind, recording })
+        let limit = detail.limit_name.filter(|_| kind == Kind::LimitBreach).map(|name| name.chars().filter(|c| !c.is_control()).take(100).collect());
+        Ok(Self { id: envelope.id, time_ms, channel_arn, stream_id, kind, recording, limit })
     }
 }
 
@@ -218,6 +242,13 @@ mod tests {
     fn event(id: &str, second: u32, name: &str, stream: &str) -> StreamEvent {
         let detail_type = if name.starts_with("Starvation") { "IVS Stream Health Change" } else { "IVS Stream State Change" };
         StreamEvent::parse(envelope(id, &format!("2026-11-29T10:00:{second:02}Z"), detail_type, name, stream).as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn a_kinds_name_is_how_it_travels() {
+        for kind in [Kind::SessionCreated, Kind::StarvationStart, Kind::RecordingFailure, Kind::LimitBreach, Kind::StreamTakeover] {
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.name());
+        }
     }
 
     #[test]

@@ -115,7 +115,12 @@ impl Ivs for AwsIvs {
         Box::pin(async move {
             let answer = self.ivs.get_channel().arn(arn).send().await.map_err(|e| refused(&format!("GetChannel {arn}"), e))?;
             let channel = answer.channel().ok_or_else(|| IvsError::Other("GetChannel answered no channel".into()))?;
-            Ok(ChannelFacts { playback_url: channel.playback_url().map(str::to_owned), authorized: channel.authorized() })
+            Ok(ChannelFacts {
+                playback_url: channel.playback_url().map(str::to_owned),
+                authorized: channel.authorized(),
+                ingest_endpoint: channel.ingest_endpoint().filter(|e| !e.is_empty()).map(str::to_owned),
+                recording_configuration_arn: channel.recording_configuration_arn().filter(|a| !a.is_empty()).map(str::to_owned),
+            })
         })
     }
 

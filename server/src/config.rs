@@ -157,6 +157,10 @@ pub struct IdentityConfig {
     /// User ids with moderator tools (besides the site's JWT claim).
     #[serde(default = "default_moderators")]
     pub moderators: Vec<String>,
+    /// User ids who run the show from `/studio` (besides the site's JWT claim): sign one in with a
+    /// one-time link (`ivs-site sign-in-link producer`) or the sign-in form.
+    #[serde(default = "default_operators")]
+    pub operators: Vec<String>,
     /// The anonymous viewers' cookie key, 64 hex digits; every instance needs the same (default:
     /// `identity.key` in `data_dir`, created once).
     pub cookie_secret: Option<String>,
@@ -172,7 +176,7 @@ pub struct IdentityConfig {
 
 impl Default for IdentityConfig {
     fn default() -> Self {
-        Self { moderators: default_moderators(), cookie_secret: None, sign_in_key: None, jwt: None, trust_proxy: false }
+        Self { moderators: default_moderators(), operators: default_operators(), cookie_secret: None, sign_in_key: None, jwt: None, trust_proxy: false }
     }
 }
 
@@ -201,10 +205,21 @@ pub struct Jwt {
     /// A claim that, when `true` (or a list containing "host"), lets the user publish on the stage.
     #[serde(default = "default_claim_host")]
     pub host_claim: String,
+    /// A claim that, when `true` (or a list containing "operator"), opens the studio.
+    #[serde(default = "default_claim_operator")]
+    pub operator_claim: String,
 }
 
 fn default_moderators() -> Vec<String> {
     vec!["moderator".into()]
+}
+
+fn default_operators() -> Vec<String> {
+    vec!["producer".into()]
+}
+
+fn default_claim_operator() -> String {
+    "operator".into()
 }
 
 fn default_claim_host() -> String {

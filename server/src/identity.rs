@@ -27,6 +27,8 @@ pub struct Person {
     pub user_id: String,
     pub display_name: String,
     pub moderator: bool,
+    /// Runs the show from the studio (one of `identity.operators`, or the site's JWT says so).
+    pub operator: bool,
     /// May publish on the stage (the site's JWT says so).
     pub host: bool,
     /// Signed in on the site (a JWT), rather than an anonymous viewer.
@@ -38,6 +40,7 @@ pub struct Person {
 pub struct Identity {
     secret: [u8; 32],
     moderators: Vec<String>,
+    operators: Vec<String>,
     sign_in_key: String,
     jwt: Option<SiteJwt>,
     /// The cookie's attributes: `SameSite=None; Secure; Partitioned` on an HTTPS site, so the
@@ -69,15 +72,15 @@ impl Identity {
             None => load_or_create_secret(data_dir)?,
         };
         let jwt = config.jwt.as_ref().map(SiteJwt::new).transpose()?;
-        let mut identity = Self::new(secret, config.moderators.clone(), config.sign_in_key.clone(), jwt);
+        let mut identity = Self::new(secret, config.moderators.clone(), config.operators.clone(), config.sign_in_key.clone(), jwt);
         if https {
             identity.cookie_attributes = "SameSite=None; Secure; Partitioned";
         }
         Ok(identity)
     }
 
-    fn new(secret: [u8; 32], moderators: Vec<String>, sign_in_key: Option<String>, jwt: Option<SiteJwt>) -> Self {
-        let mut identity = Self { secret, moderators, sign_in_key: String::new(), jwt, cookie_attributes: "SameSite=Lax" };
+    fn new(secret: [u8; 32], moderators: Vec<String>, operators: Vec<String>, sign_in_key: Option<String>, jwt: Option<SiteJwt>) -> Self {
+        let mut identity = Self { secret, moderators, operators, sign_in_key: String::new(), jwt, cookie_attributes: "SameSite=Lax" };
         identity.sign_in_key = sign_in_key.unwrap_or_else(|| identity.mac("sign-in")[..32].to_owned());
         identity
     }
@@ -120,11 +123,16 @@ impl Identity {
         self.moderators.iter().any(|m| m == user_id)
     }
 
+    pub fn is_operator(&self, user_id: &str) -> bool {
+        self.operators.iter().any(|m| m == user_id)
+    }
+
     /// Who sent `headers`: a signed-in user, then an anonymous viewer; `None`: nobody known yet.
     pub fn person(&self, headers: &HeaderMap) -> Option<Person> {
         if let Some(person) = self.jwt.as_ref().and_then(|jwt| jwt.person(headers)) {
             let moderator = person.moderator || self.is_moderator(&person.user_id);
-            return Some(Person { moderator, ..person });
+            let operator = person.operator || self.is_operator(&person.user_id);
+            return Some(Person { moderator, operator, ..person });
         }
         let user_id = cookies(headers, COOKIE).find_map(|c| self.verify(c))?;
         Some(self.anonymous(user_id))
@@ -132,7 +140,14 @@ impl Identity {
 
     /// The person with an anonymous (or signed-in-by-key) viewer id.
     pub fn anonymous(&self, user_id: String) -> Person {
-        Person { display_name: self.display_name(&user_id), moderator: self.is_moderator(&user_id), host: false, signed_in: false, user_id }
+        Person {
+            display_name: self.display_name(&user_id),
+            moderator: self.is_moderator(&user_id),
+            operator: self.is_operator(&user_id),
+            host: false,
+            signed_in: false,
+            user_id,
+        }
     }
 
     /// A friendly, stable name for an anonymous viewer id.
@@ -208,19 +223,15 @@ impl SiteJwt {
             .map(|n| n.chars().filter(|c| !c.is_control()).take(64).collect::<String>())
             .filter(|n| !n.trim().is_empty())
             .unwrap_or_else(|| user_id.clone());
-        let moderator = match claims.get(&self.config.moderator_claim) {
+        let role = |claim: &str, name: &str| match claims.get(claim) {
             Some(serde_json::Value::Bool(b)) => *b,
-            Some(serde_json::Value::String(role)) => role == "moderator",
-            Some(serde_json::Value::Array(roles)) => roles.iter().any(|r| r == "moderator"),
+            Some(serde_json::Value::String(role)) => role == name,
+            Some(serde_json::Value::Array(roles)) => roles.iter().any(|r| r == name),
             _ => false,
         };
-        let host = match claims.get(&self.config.host_claim) {
-            Some(serde_json::Value::Bool(b)) => *b,
-            Some(serde_json::Value::String(role)) => role == "host",
-            Some(serde_json::Value::Array(roles)) => roles.iter().any(|r| r == "host"),
-            _ => false,
-        };
-        Some(Person { user_id, display_name, moderator, host, signed_in: true })
+        let (moderator, host, operator) =
+            (role(&self.config.moderator_claim, "moderator"), role(&self.config.host_claim, "host"), role(&self.config.operator_claim, "operator"));
+        Some(Person { user_id, display_name, moderator, operator, host, signed_in: true })
     }
 }
 
@@ -252,6 +263,7 @@ mod tests {
     fn with_jwt() -> Identity {
         let config = IdentityConfig {
             moderators: vec!["mod".into()],
+            operators: vec!["producer".into()],
             cookie_secret: Some(hex::encode([7u8; 32])),
             sign_in_key: None,
             trust_proxy: false,
@@ -265,6 +277,7 @@ mod tests {
                 name_claim: "name".into(),
                 moderator_claim: "moderator".into(),
                 host_claim: "host".into(),
+                operator_claim: "operator".into(),
             }),
         };
         Identity::load(&config, Path::new("/nonexistent"), false).unwrap()
@@ -312,7 +325,17 @@ mod tests {
         let jwt =
             token(serde_json::json!({ "sub": "ann-42", "name": "Ann Example", "moderator": true, "iss": "https://www.example.com", "exp": exp() }), SECRET);
         let person = identity.person(&headers(&format!("site_session={jwt}"))).unwrap();
-        assert_eq!(person, Person { user_id: "ann-42".into(), display_name: "Ann Example".into(), moderator: true, host: false, signed_in: true });
+        assert_eq!(
+            person,
+            Person { user_id: "ann-42".into(), display_name: "Ann Example".into(), moderator: true, operator: false, host: false, signed_in: true }
+        );
+        // The operator role from the claim (a list of roles), or by user id.
+        let jwt = token(serde_json::json!({ "sub": "cat", "operator": ["operator"], "iss": "https://www.example.com", "exp": exp() }), SECRET);
+        assert!(identity.person(&headers(&format!("site_session={jwt}"))).unwrap().operator);
+        let jwt = token(serde_json::json!({ "sub": "producer", "iss": "https://www.example.com", "exp": exp() }), SECRET);
+        assert!(identity.person(&headers(&format!("site_session={jwt}"))).unwrap().operator);
+        let producer = identity.sign("producer");
+        assert!(identity.person(&headers(&format!("{COOKIE}={producer}"))).unwrap().operator, "signed in by link or form");
         // The header works too, and an e-mail address as subject becomes a stable id.
         let jwt = token(serde_json::json!({ "sub": "bob@example.com", "iss": "https://www.example.com", "exp": exp() }), SECRET);
         let mut bearer = HeaderMap::new();

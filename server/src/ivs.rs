@@ -31,6 +31,10 @@ pub struct ChannelFacts {
     pub playback_url: Option<String>,
     /// Private: playback needs a token.
     pub authorized: bool,
+    /// Where broadcasters stream to (`ingestEndpoint`).
+    pub ingest_endpoint: Option<String>,
+    /// The recording configuration, when the channel records.
+    pub recording_configuration_arn: Option<String>,
 }
 
 /// A channel's stream key (the secret a broadcaster streams with).

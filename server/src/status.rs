@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 
 use ivs_proto::stream_events::{fold, EventError, Session, StreamEvent};
 use ivs_proto::stream_status::{Health, StreamStatus, EVENT_STREAM_STATUS};
+use ivs_proto::studio::{alerts, timeline, Overview, ViewerSeries};
+use ivs_proto::tally::OverlayState;
 use serde::{Deserialize, Serialize};
 
 use crate::ivs::{Ivs, IvsError};
@@ -30,6 +32,10 @@ struct Polled {
 #[derive(Default)]
 struct Snapshot {
     session: Option<Session>,
+    /// Every event kept, as the fold read them.
+    events: Vec<StreamEvent>,
+    /// The viewer count as this instance saw it, for the studio.
+    viewers: ViewerSeries,
     polled: Polled,
     pushed: Option<(StreamStatus, Instant)>,
 }
@@ -97,10 +103,34 @@ impl Status {
         let events: Vec<StreamEvent> = self.store.events().await?.iter().filter_map(|raw| StreamEvent::parse(raw.as_bytes()).ok()).collect();
         let session = fold(&events, &self.channel_arn);
         let polled = self.store.get(keys::VIEWERS).await?.and_then(|v| serde_json::from_str(&v).ok()).unwrap_or_default();
-        let mut snapshot = self.lock();
-        snapshot.session = session;
-        snapshot.polled = polled;
+        {
+            let mut snapshot = self.lock();
+            snapshot.session = session;
+            snapshot.events = events;
+            snapshot.polled = polled;
+        }
+        let count = self.current().viewer_count;
+        self.lock().viewers.record(crate::clock::now_ms(), count);
         Ok(())
+    }
+
+    /// The studio's live room at `now_ms`: the status, the broadcast's events and alerts, the
+    /// viewer count since it started (or over the last hour), and `on_screen`.
+    pub fn overview(&self, on_screen: OverlayState, now_ms: i64) -> Overview {
+        let status = self.current();
+        let snapshot = self.lock();
+        let moments = snapshot.session.as_ref().map(|session| timeline(&snapshot.events, &self.channel_arn, session)).unwrap_or_default();
+        let started_ms = snapshot.session.as_ref().map(|s| s.started_ms);
+        Overview {
+            status,
+            stream_id: snapshot.session.as_ref().map(|s| s.stream_id.clone()),
+            started_ms,
+            alerts: alerts(&moments, status.live, now_ms),
+            timeline: moments,
+            on_screen,
+            viewers: snapshot.viewers.since(now_ms - 3_600_000),
+            now_ms,
+        }
     }
 
     /// The status now.

@@ -15,7 +15,7 @@ use crate::App;
 
 /// The viewer's routes an embedding page may call.
 pub fn viewer_route(path: &str) -> bool {
-    const OPERATOR: [&str; 4] = ["/api/overlays", "/api/sign-in-links", "/api/stream-key", "/api/events"];
+    const OPERATOR: [&str; 5] = ["/api/overlays", "/api/sign-in-links", "/api/stream-key", "/api/studio", "/api/events"];
     let under = |route: &str| path.strip_prefix(route).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
     path == "/config.json" || (path.starts_with("/api/") && !OPERATOR.iter().any(|route| under(route)))
 }

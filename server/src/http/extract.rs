@@ -2,7 +2,8 @@
 //! requires, and a request that fails one is refused before the handler runs.
 //!
 //! - [`SameSite`]: the request comes from this site's own pages (or from no browser at all);
-//! - [`Operator`]: an operator key in `Authorization: Bearer`, within the operator rate;
+//! - [`Operator`]: an operator key in `Authorization: Bearer`, or a person with the operator role
+//!   on this site's page, within the operator rate;
 //! - [`KnownPerson`]: the request carries a person (the signed cookie, or the site's JWT);
 //! - [`ClientAddress`]: where it comes from (the peer, or a trusted proxy's hop).
 
@@ -35,22 +36,39 @@ impl FromRequestParts<App> for SameSite {
     }
 }
 
-/// An operator's call: the key in `Authorization: Bearer` (never in the address), from no other
-/// site's page, within the operator rate.
+/// An operator's call: the key in `Authorization: Bearer` (never in the address), or a person
+/// signed in with the operator role on this site's own page (the studio); within the operator
+/// rate. A key that is wrong is 401; anyone else is 403.
 pub struct Operator;
 
 impl FromRequestParts<App> for Operator {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, AppError> {
-        let key = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
-        let Some(key) = key.filter(|key| app.operator_keys.iter().any(|k| constant_time_eq(k, key))).map(str::to_owned) else {
-            return Err(AppError::new(StatusCode::UNAUTHORIZED, "this needs an operator key (Authorization: Bearer KEY)"));
+        let bearer = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+        let key = bearer.filter(|key| app.operator_keys.iter().any(|k| constant_time_eq(k, key)));
+        let who = match key {
+            Some(key) => {
+                let key = key.to_owned();
+                if parts.headers.contains_key(header::ORIGIN) {
+                    SameSite::from_request_parts(parts, app).await?;
+                }
+                key
+            }
+            None => match app.identity.person(&parts.headers).filter(|p| p.operator) {
+                // Only this site's pages: not an embedding page, whoever it is.
+                Some(person) if same_site(&parts.headers, &app.config.public_origin) => format!("person:{}", person.user_id),
+                Some(_) => return Err(AppError::new(StatusCode::FORBIDDEN, "requests from other sites are refused").with_code(ErrorCode::OtherSite)),
+                None if bearer.is_some() => return Err(AppError::new(StatusCode::UNAUTHORIZED, "this needs an operator key (Authorization: Bearer KEY)")),
+                None => {
+                    return Err(AppError::new(
+                        StatusCode::FORBIDDEN,
+                        "this is for the site's operators: sign in as one (a one-time link from `ivs-site sign-in-link`), or send an operator key",
+                    ))
+                }
+            },
         };
-        if parts.headers.contains_key(header::ORIGIN) {
-            SameSite::from_request_parts(parts, app).await?;
-        }
-        app.limits.operator(&key).map_err(|wait| AppError::too_many(wait, "operator calls"))?;
+        app.limits.operator(&who).map_err(|wait| AppError::too_many(wait, "operator calls"))?;
         Ok(Self)
     }
 }

@@ -12,8 +12,9 @@
 //! | `POST /api/clips`, `GET /api/clips/{id}`, `GET /api/clips/{id}/{playlist}` | the viewer: a clip made, told of, played (`clips.rs`) |
 //! | `GET /api/state` | a viewer who arrives late: the overlays on screen (`overlays.rs`) |
 //! | `POST /api/polls/{id}/vote`, `GET /api/polls/{id}` | the viewer: a vote; a past poll's result (`overlays.rs`) |
-//! | `POST /api/overlays` | producers, with an operator key (`overlays.rs`) |
+//! | `POST /api/overlays` | producers: an operator key, or the studio (`overlays.rs`) |
 //! | `GET /api/stream-key`, `POST /api/stream-key/rotate` | operators: the channel's stream key, read or replaced (`stream_key.rs`) |
+//! | `GET /api/studio`, `GET /api/studio/channel` | the studio (`/studio`): the live room, the channel for the encoder (`studio.rs`) |
 //! | `POST /api/sign-in-links` | operators: a one-time link that signs a browser in (`signin.rs`) |
 //! | `POST /api/events` | EventBridge's API destination, with the events secret (`events.rs`) |
 //! | `GET/POST /sign-in`, `GET /sign-in/{code}` | signing a browser in (`signin.rs`) |
@@ -35,6 +36,7 @@ pub mod recordings;
 pub mod signin;
 pub mod stage;
 pub mod stream_key;
+pub mod studio;
 pub mod tokens;
 
 #[cfg(test)]
@@ -80,6 +82,8 @@ pub fn router(app: App) -> Router {
         .route("/api/sign-in-links", post(signin::link))
         .route("/api/stream-key", get(stream_key::read))
         .route("/api/stream-key/rotate", post(stream_key::rotate))
+        .route("/api/studio", get(studio::overview))
+        .route("/api/studio/channel", get(studio::channel))
         .route("/api/events", post(events::intake))
         .route("/sign-in", get(signin::form).post(signin::submit))
         .route("/sign-in/{code}", get(signin::follow))

@@ -71,7 +71,14 @@ impl Ivs for FakeIvs {
         })
     }
     fn get_channel<'a>(&'a self, _: &'a str) -> Call<'a, ChannelFacts> {
-        Box::pin(async { Ok(ChannelFacts { playback_url: Some("https://play.example/x.m3u8".into()), authorized: false }) })
+        Box::pin(async {
+            Ok(ChannelFacts {
+                playback_url: Some("https://play.example/x.m3u8".into()),
+                authorized: false,
+                ingest_endpoint: Some("abc.global-contribute.live-video.net".into()),
+                recording_configuration_arn: None,
+            })
+        })
     }
     fn get_room<'a>(&'a self, _: &'a str) -> Call<'a, RoomFacts> {
         Box::pin(async { Ok(RoomFacts { maximum_message_length: Some(500) }) })
@@ -425,7 +432,7 @@ async fn bodies_over_the_limit_are_refused() {
 async fn publishing_needs_the_operator_key_and_a_live_channel() {
     let site = Site::new();
     let notice = r#"{"type":"notice","text":"Hello"}"#;
-    assert_eq!(site.post("/api/overlays", None, notice).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(site.post("/api/overlays", None, notice).await.status(), StatusCode::FORBIDDEN);
     let wrong = site.post_with("/api/overlays", &[("authorization", "Bearer nope")], None, notice).await;
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(site.operator("/api/overlays", "not json").await.status(), StatusCode::BAD_REQUEST);
@@ -622,7 +629,7 @@ async fn recordings_are_listed_from_their_events_and_replayable_only_once_ended(
 #[tokio::test]
 async fn operators_read_and_replace_the_stream_key_and_nobody_else_sees_it() {
     let site = Site::new();
-    assert_eq!(site.get("/api/stream-key", Some(&site.viewer().await)).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(site.get("/api/stream-key", Some(&site.viewer().await)).await.status(), StatusCode::FORBIDDEN);
     let read = || Request::get("/api/stream-key").header("authorization", format!("Bearer {OPERATOR_KEY}")).body(Body::empty()).unwrap();
     let first = site.send(read()).await;
     assert_eq!(header_of(&first, header::CACHE_CONTROL), Some("no-store"));
@@ -631,5 +638,74 @@ async fn operators_read_and_replace_the_stream_key_and_nobody_else_sees_it() {
     assert_ne!(rotated["value"], "sk_first");
     assert_eq!(json(site.send(read()).await).await["value"], rotated["value"], "one key, the new one");
     assert!(site.ivs.calls.lock().unwrap().contains(&"DeleteStreamKey key-0".to_owned()));
-    assert_eq!(site.post("/api/stream-key/rotate", None, "").await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(site.post("/api/stream-key/rotate", None, "").await.status(), StatusCode::FORBIDDEN);
+}
+
+/// An IVS event for the test channel, `seconds` into the broadcast `st-test` (the one GetStream tells of).
+fn ivs_event(id: &str, seconds: u32, detail_type: &str, name: &str) -> String {
+    serde_json::json!({
+        "id": id, "detail-type": detail_type, "source": "aws.ivs", "account": "000000000000",
+        "time": format!("2026-01-01T00:00:{seconds:02}Z"), "region": "us-east-1",
+        "resources": ["arn:aws:ivs:us-east-1:000000000000:channel/local"],
+        "detail": { "event_name": name, "channel_name": "local", "stream_id": "st-test" }
+    })
+    .to_string()
+}
+
+#[tokio::test]
+async fn the_studio_is_for_operators_on_this_site_only() {
+    let site = Site::new();
+    let producer = site.app.identity.cookie_for("producer").split(';').next().unwrap().to_owned();
+    let moderator = site.app.identity.cookie_for("moderator").split(';').next().unwrap().to_owned();
+    let viewer = site.viewer().await;
+    let poll = r#"{"type":"poll","question":"Which?","options":["A","B"],"duration":30}"#;
+    // Every studio API refuses anyone else with 403: nobody, a viewer, a moderator.
+    for cookie in [None, Some(viewer.as_str()), Some(moderator.as_str())] {
+        for path in ["/api/studio", "/api/studio/channel", "/api/stream-key"] {
+            let answer = site.get(path, cookie).await;
+            assert_eq!(answer.status(), StatusCode::FORBIDDEN, "{path} {cookie:?}");
+        }
+        for (path, body) in [("/api/overlays", poll), ("/api/stream-key/rotate", ""), ("/api/sign-in-links", r#"{"user":"producer"}"#)] {
+            assert_eq!(site.post(path, cookie, body).await.status(), StatusCode::FORBIDDEN, "{path} {cookie:?}");
+        }
+    }
+    // The operator, from this site's page; not from an embedding page or another site.
+    for origin in [SHOP, "https://evil.example"] {
+        let answer = site.post_with("/api/overlays", &[("origin", origin)], Some(&producer), poll).await;
+        assert_eq!(answer.status(), StatusCode::FORBIDDEN, "{origin}");
+        let answer = site.send(Request::get("/api/studio").header("origin", origin).header(header::COOKIE, &producer).body(Body::empty()).unwrap()).await;
+        assert_eq!(answer.status(), StatusCode::FORBIDDEN, "{origin}");
+        assert!(header_of(&answer, header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none(), "never offered across origins");
+    }
+    let published = site.post("/api/overlays", Some(&producer), poll).await;
+    assert_eq!(published.status(), StatusCode::OK);
+    let id = json(published).await["id"].as_str().unwrap().to_owned();
+    assert_eq!(json(site.get("/api/stream-key", Some(&producer)).await).await["value"], "sk_first");
+    let channel = site.get("/api/studio/channel", Some(&producer)).await;
+    assert_eq!(header_of(&channel, header::CACHE_CONTROL), Some("no-store"));
+    let channel = json(channel).await;
+    assert_eq!(channel["ingest"][0], "rtmps://abc.global-contribute.live-video.net:443/app/");
+    assert_eq!(channel["ingest"][1], "rtmp://abc.global-contribute.live-video.net:1935/app/");
+
+    // The live room: the poll on screen with its counts, the broadcast's events, a STARVING alert.
+    let secret = [(super::events::EVENTS_SECRET_HEADER, EVENTS_SECRET)];
+    for (n, (kind, name)) in [("IVS Stream State Change", "Stream Start"), ("IVS Stream Health Change", "Starvation Start")].into_iter().enumerate() {
+        let event = ivs_event(&format!("e-{n}"), n as u32, kind, name);
+        assert_eq!(site.post_with("/api/events", &secret, None, event).await.status(), StatusCode::OK);
+    }
+    let overview = site.get("/api/studio", Some(&producer)).await;
+    assert_eq!(header_of(&overview, header::CACHE_CONTROL), Some("no-store"));
+    let overview = json(overview).await;
+    assert_eq!(overview["status"]["health"], "STARVING", "{overview}");
+    assert_eq!(overview["alerts"][0]["kind"], "starving");
+    assert_eq!(overview["timeline"].as_array().unwrap().iter().map(|m| m["kind"].as_str().unwrap()).collect::<Vec<_>>(), ["stream-start", "starvation-start"]);
+    assert_eq!(overview["streamId"], "st-test");
+    assert_eq!(overview["onScreen"]["poll"]["id"], id.as_str());
+    assert_eq!(site.post(&format!("/api/polls/{id}/vote"), Some(&viewer), r#"{"option":1}"#).await.status(), StatusCode::OK);
+    assert_eq!(json(site.get("/api/studio", Some(&producer)).await).await["onScreen"]["poll"]["counts"], serde_json::json!([0, 1]));
+
+    // Closed early from the studio: the viewers' cue, and the poll's result says closed.
+    let close = format!(r#"{{"type":"poll-close","id":"{id}"}}"#);
+    assert_eq!(site.post("/api/overlays", Some(&producer), close).await.status(), StatusCode::OK);
+    assert_eq!(json(site.get(&format!("/api/polls/{id}"), None).await).await["closed"], true);
 }

@@ -48,7 +48,12 @@ pub fn print(linked: &Path) -> anyhow::Result<()> {
         println!("    {name:<28} {:>7.1} KB {:>5.1} %", *size as f64 / 1024.0, 100.0 * *size as f64 / total as f64);
     }
     let rest: usize = rows.iter().skip(shown).map(|(_, size)| size).sum();
-    println!("    {:<28} {:>7.1} KB {:>5.1} %", format!("{} others", rows.len().saturating_sub(shown)), rest as f64 / 1024.0, 100.0 * rest as f64 / total as f64);
+    println!(
+        "    {:<28} {:>7.1} KB {:>5.1} %",
+        format!("{} others", rows.len().saturating_sub(shown)),
+        rest as f64 / 1024.0,
+        100.0 * rest as f64 / total as f64
+    );
     Ok(())
 }
 

@@ -126,8 +126,7 @@ async fn app_weight(dist: &Path) -> anyhow::Result<()> {
     let all: usize = files.iter().map(|(_, size)| size).sum();
     println!("  every file (also the embed API and the embed code page) {:.1} KB", kb(all));
     let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), std::path::PathBuf::from);
-    breakdown::print(&target.join("wasm32-unknown-unknown/release/ivs-viewer.wasm"))
-        .context("the breakdown by crate (the module trunk build --release linked)")
+    breakdown::print(&target.join("wasm32-unknown-unknown/release/ivs-viewer.wasm")).context("the breakdown by crate (the module trunk build --release linked)")
 }
 
 /// Milliseconds from navigation start to the first frame, to the player's creation, to the
@@ -616,7 +615,11 @@ async fn startup_on(viewer_url: &str, bare_url: &str, network: Network, runs: us
     }
     if !controls.is_empty() {
         let gap = median(&mut after);
-        println!("  the app's full control bar replaced it at {:.1} ms (median of {}), {gap:.0} ms after the first frame", median(&mut controls), controls.len());
+        println!(
+            "  the app's full control bar replaced it at {:.1} ms (median of {}), {gap:.0} ms after the first frame",
+            median(&mut controls),
+            controls.len()
+        );
     }
     Ok(())
 }

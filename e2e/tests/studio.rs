@@ -1,0 +1,166 @@
+//! End to end: the studio (`/studio`), where a producer runs the show — signed in with a
+//! one-time link, publishing a poll from the form that viewers see and vote in, the bars moving,
+//! the poll closed early; a broadcaster falling behind raising a STARVING alert; the stream key
+//! read and replaced (the old key refused by the ingest). Nobody else gets in.
+
+use std::time::{Duration, Instant};
+
+use chromiumoxide::page::ScreenshotParams;
+use chromiumoxide::Page;
+use ivs_e2e::{eval, http_with, root, wait_for, Broadcaster, Chromium, Stack, PLAYING};
+
+/// Keeps a screenshot of `page` in `target/e2e-artifacts/` for a person to look at.
+async fn keep_screenshot(page: &Page, name: &str) -> anyhow::Result<()> {
+    let artifacts = root().join("target/e2e-artifacts");
+    std::fs::create_dir_all(&artifacts)?;
+    let png = page.screenshot(ScreenshotParams::builder().full_page(true).build()).await?;
+    std::fs::write(artifacts.join(format!("{name}.png")), png)?;
+    Ok(())
+}
+
+/// The studio, signed in as the site's operator (`producer`, the default operator user id)
+/// through a one-time link, at `width`×`height`.
+async fn open_studio(chromium: &Chromium, stack: &Stack, width: i64, height: i64, mobile: bool) -> anyhow::Result<Page> {
+    let page = chromium.open_as_device(&stack.sign_in_url("producer"), width, height, mobile).await?;
+    page.goto(format!("{}/studio", stack.site)).await?;
+    wait_for(&page, "document.querySelector('[data-testid=studio-live]')", Duration::from_secs(20)).await?;
+    Ok(page)
+}
+
+/// Types `text` into the input with this test id, as a person would.
+async fn type_into(page: &Page, test_id: &str, text: &str) -> anyhow::Result<()> {
+    let input = page.find_element(format!("[data-testid={test_id}]")).await?;
+    input.click().await?;
+    input.type_str(text).await?;
+    Ok(())
+}
+
+async fn click(page: &Page, test_id: &str) -> anyhow::Result<()> {
+    wait_for(page, &format!("document.querySelector('[data-testid={test_id}]:not([disabled])')"), Duration::from_secs(10)).await?;
+    page.find_element(format!("[data-testid={test_id}]")).await?.click().await?;
+    Ok(())
+}
+
+/// The studio's bar counts, as `data-count`s.
+const BARS: &str = "JSON.stringify([...document.querySelectorAll('[data-testid=studio-bar]')].map(b => b.dataset.count))";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_producer_runs_a_poll_from_the_studio_and_nobody_else_gets_in() -> anyhow::Result<()> {
+    let stack = Stack::start()?;
+    let chromium = Chromium::launch().await?;
+
+    // Anyone else: the page says how to sign in, and every studio API answers 403.
+    let stranger = chromium.open_isolated(&format!("{}/studio", stack.site)).await?;
+    wait_for(&stranger, "document.querySelector('[data-testid=studio-refused]')", Duration::from_secs(20)).await?;
+    let statuses: Vec<u16> = eval(
+        &stranger,
+        "Promise.all([['GET','/api/studio'],['GET','/api/studio/channel'],['GET','/api/stream-key'],['POST','/api/stream-key/rotate'],\
+         ['POST','/api/overlays'],['POST','/api/sign-in-links']].map(([method, path]) =>\
+         fetch(path, { method, body: method === 'POST' ? '{\"type\":\"clear\"}' : undefined }).then(r => r.status)))",
+    )
+    .await?;
+    assert_eq!(statuses, [403; 6], "every studio API refuses a viewer");
+    let moderator = stack.sign_in_url(ivs_e2e::MODERATOR);
+    let (_, head, _) = http_with("GET", &moderator, &[], "")?;
+    let cookie = ivs_e2e::set_cookie(&head).expect("a moderator's cookie");
+    assert_eq!(http_with("GET", &format!("{}/api/studio", stack.site), &[("Cookie", &cookie)], "")?.0, 403, "nor a moderator");
+
+    // The producer: the live room, a poll from the form.
+    let studio = open_studio(&chromium, &stack, 1280, 800, false).await?;
+    wait_for(&studio, "document.querySelector('[data-testid=studio-state]')?.dataset.state === 'live'", Duration::from_secs(20)).await?;
+    wait_for(&studio, "document.querySelector('[data-testid=studio-timeline] [data-kind=stream-start]')", Duration::from_secs(10)).await?;
+    // The preview is the viewer itself, playing.
+    wait_for(&studio, PLAYING, Duration::from_secs(20)).await?;
+    // A form the viewer would refuse is refused in the server's words, and nothing is published.
+    type_into(&studio, "studio-question", "Which feature next?").await?;
+    type_into(&studio, "studio-choice-0", "Dark mode").await?;
+    click(&studio, "studio-publish").await?;
+    wait_for(&studio, "(document.querySelector('[data-testid=studio-outcome]')?.textContent ?? '').includes('options')", Duration::from_secs(10)).await?;
+    type_into(&studio, "studio-choice-1", "Mobile app").await?;
+    click(&studio, "studio-publish").await?;
+    wait_for(&studio, "(document.querySelector('[data-testid=studio-outcome]')?.textContent ?? '') === 'Poll published.'", Duration::from_secs(10)).await?;
+    wait_for(&studio, "document.querySelectorAll('[data-testid=studio-bar]').length === 2", Duration::from_secs(5)).await?;
+
+    // A viewer sees it and votes; the studio's bars move.
+    let viewer = chromium.open_isolated(&stack.site).await?;
+    wait_for(&viewer, PLAYING, Duration::from_secs(20)).await?;
+    wait_for(&viewer, "document.querySelectorAll('[data-testid=poll-choice]').length === 2", Duration::from_secs(15)).await?;
+    viewer.find_elements("[data-testid=poll-choice]").await?[1].click().await?;
+    wait_for(&studio, &format!("{BARS} === '[\"0\",\"1\"]'"), Duration::from_secs(10)).await?;
+
+    // Closed early from the studio: the viewer's card closes, the studio says so.
+    click(&studio, "studio-close-poll").await?;
+    wait_for(&studio, "document.querySelector('[data-testid=studio-poll]')?.dataset.closed === 'true'", Duration::from_secs(10)).await?;
+    wait_for(&viewer, "(document.querySelector('[data-testid=poll-countdown]')?.textContent ?? '').includes('Closed')", Duration::from_secs(15)).await?;
+
+    // The channel: the ingest server, and the key only when asked for.
+    let ingest: String = eval(&studio, "document.querySelector('[data-testid=studio-ingest]')?.textContent ?? ''").await?;
+    assert_eq!(ingest, "rtmps://127.0.0.1:443/app/", "IVS's ingest address for the channel's ingestEndpoint");
+    assert!(!eval::<bool>(&studio, "Boolean(document.querySelector('[data-testid=studio-stream-key]'))").await?, "hidden until asked for");
+    click(&studio, "studio-reveal-key").await?;
+    wait_for(&studio, "(document.querySelector('[data-testid=studio-stream-key]')?.textContent ?? '').startsWith('sk_')", Duration::from_secs(10)).await?;
+    keep_screenshot(&studio, "studio-1280x800").await?;
+
+    // On a phone: the desk fits the screen, its buttons big enough for a finger.
+    let phone = open_studio(&chromium, &stack, 360, 740, true).await?;
+    wait_for(&phone, "document.querySelector('[data-testid=studio-publish]')", Duration::from_secs(10)).await?;
+    let layout: serde_json::Value = eval(
+        &phone,
+        "(() => { const buttons = [...document.querySelectorAll('.studio-button')].map(b => b.getBoundingClientRect());\
+           return { scroll: document.documentElement.scrollWidth, smallest: Math.min(...buttons.map(r => r.height)),\
+                    outside: buttons.filter(r => r.left < 0 || r.right > 360).length }; })()",
+    )
+    .await?;
+    assert_eq!(layout["scroll"], 360, "nothing wider than the phone: {layout}");
+    assert!(layout["smallest"].as_f64().unwrap_or(0.0) >= 44.0, "{layout}");
+    assert_eq!(layout["outside"], 0, "{layout}");
+    keep_screenshot(&phone, "studio-360x740").await?;
+    chromium.close().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_starving_broadcast_raises_an_alert_and_a_rotated_key_is_refused() -> anyhow::Result<()> {
+    let stack = Stack::builder().offline().start()?;
+    let chromium = Chromium::launch().await?;
+    let studio = open_studio(&chromium, &stack, 1280, 800, false).await?;
+    wait_for(&studio, "document.querySelector('[data-testid=studio-state]')?.dataset.state === 'offline'", Duration::from_secs(10)).await?;
+    click(&studio, "studio-reveal-key").await?;
+    wait_for(&studio, "(document.querySelector('[data-testid=studio-stream-key]')?.textContent ?? '').startsWith('sk_')", Duration::from_secs(10)).await?;
+    let old_key: String = eval(&studio, "document.querySelector('[data-testid=studio-stream-key]').textContent").await?;
+
+    // An encoder at half real time: IVS says STARVING, and the studio shows it within seconds
+    // of the site server knowing.
+    let slow = Broadcaster::start_at(&format!("{}{old_key}", stack.ingest), 320, 240, 120, 0.5)?;
+    let auth = format!("Bearer {}", stack.operator_key);
+    let deadline = Instant::now() + Duration::from_secs(40);
+    loop {
+        let (_, _, body) = http_with("GET", &format!("{}/api/studio", stack.site), &[("Authorization", &auth)], "")?;
+        if body.contains("\"kind\":\"starving\"") {
+            break;
+        }
+        anyhow::ensure!(Instant::now() < deadline, "the site server never heard of the starvation: {body}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let shown =
+        wait_for(&studio, "(document.querySelector('[data-testid=studio-alert]')?.textContent ?? '').includes('STARVING')", Duration::from_secs(5)).await?;
+    eprintln!("the STARVING alert was on screen {shown:?} after the site server had it");
+    wait_for(&studio, "document.querySelector('[data-testid=studio-state]')?.dataset.state === 'starving'", Duration::from_secs(5)).await?;
+    wait_for(&studio, "document.querySelector('[data-testid=studio-timeline] [data-kind=starvation-start]')", Duration::from_secs(5)).await?;
+    keep_screenshot(&studio, "studio-starving").await?;
+
+    // Rotate the key (asked twice: it cuts the encoder off): the old one is refused, the new streams.
+    click(&studio, "studio-rotate").await?;
+    click(&studio, "studio-rotate-confirm").await?;
+    let shows_new = format!("(document.querySelector('[data-testid=studio-stream-key]')?.textContent ?? '{old_key}') !== '{old_key}'");
+    wait_for(&studio, &shows_new, Duration::from_secs(10)).await?;
+    let new_key: String = eval(&studio, "document.querySelector('[data-testid=studio-stream-key]').textContent").await?;
+    drop(slow);
+    let (ok, said) = Broadcaster::start(&format!("{}{old_key}", stack.ingest), 320, 240, 3)?.finish(Duration::from_secs(15))?;
+    assert!(!ok && said.contains("stream key refused"), "{said}");
+    let _good = Broadcaster::start(&format!("{}{new_key}", stack.ingest), 320, 240, 120)?;
+    wait_for(&studio, "document.querySelector('[data-testid=studio-state]')?.dataset.state === 'live'", Duration::from_secs(30)).await?;
+    wait_for(&studio, "!document.querySelector('[data-testid=studio-alert]')", Duration::from_secs(5)).await?;
+    chromium.close().await;
+    Ok(())
+}
