@@ -168,7 +168,7 @@ fn every_relative_link_in_the_docs_leads_somewhere() {
     assert!(broken.is_empty(), "links to nothing: {broken:?}");
 }
 
-/// docs/ARCHITECTURE.md names every file of the five rooms, the harness, the scripts and the
+/// docs/ARCHITECTURE.md names every file of the rooms, the harness, the scripts and the
 /// deployment files (by name, or by its stem in words: `use_chat`).
 #[test]
 fn the_architecture_names_every_file() {
@@ -195,7 +195,7 @@ fn the_architecture_names_every_file() {
             }
         }
     };
-    for dir in ["src", "server/src", "local/src", "proto/src", "codecs/src", "element/src", "element/js", "e2e/src", "scripts", "deploy"] {
+    for dir in ["src", "server/src", "local/src", "proto/src", "codecs/src", "element/src", "element/js", "studio/src", "e2e/src", "scripts", "deploy"] {
         visit(&root().join(dir));
     }
     assert!(missing.is_empty(), "docs/ARCHITECTURE.md does not name: {missing:?}");

@@ -158,7 +158,7 @@ pub struct IdentityConfig {
     #[serde(default = "default_moderators")]
     pub moderators: Vec<String>,
     /// User ids who run the show from `/studio` (besides the site's JWT claim): sign one in with a
-    /// one-time link (`ivs-site sign-in-link producer`) or the sign-in form.
+    /// one-time link (`ivs-site sign-in-link --user producer`) or the sign-in form.
     #[serde(default = "default_operators")]
     pub operators: Vec<String>,
     /// The anonymous viewers' cookie key, 64 hex digits; every instance needs the same (default:
