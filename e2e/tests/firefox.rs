@@ -1,6 +1,6 @@
 //! The core journeys in Firefox ESR, driven over WebDriver (geckodriver): playback with its
 //! controls, an overlay from `PutMetadata`, voting, the offline slate and the way back, chat
-//! between two windows, and the embed API from a host page. The rest of the suite runs in
+//! between two windows, the embed API from a host page, and the studio's poll. The rest of the suite runs in
 //! Chromium; these prove the viewer and the IVS Player SDK work the same in Gecko.
 
 mod scenarios;
@@ -267,5 +267,35 @@ async fn firefox_plays_the_ivs_viewer_element_from_a_cdn() -> anyhow::Result<()>
     ff.wait_for("document.getElementById('v').state !== 'Playing'", Duration::from_secs(10)).await?;
     ff.eval::<bool>("(document.getElementById('v').play(), true)")?;
     ff.wait_for("document.getElementById('v').state === 'Playing'", Duration::from_secs(10)).await?;
+    Ok(())
+}
+
+/// The studio's main path in Gecko: the producer, signed in with a one-time link, publishes a
+/// poll from the form; a viewer in another Firefox votes; the bars move; the poll is closed early.
+#[tokio::test(flavor = "multi_thread")]
+async fn firefox_runs_a_poll_from_the_studio() -> anyhow::Result<()> {
+    if !can_run() {
+        return Ok(());
+    }
+    let stack = Stack::start()?;
+    let (producer, viewer) = (Driven::firefox().await?, Driven::firefox().await?);
+    producer.goto(&stack.sign_in_url("producer"))?;
+    producer.goto(&format!("{}/studio", stack.site))?;
+    producer.wait_for("document.querySelector('[data-testid=studio-state]')?.dataset.state === 'live'", Duration::from_secs(30)).await?;
+    producer.type_into("[data-testid=studio-question]", "Which browser?")?;
+    producer.type_into("[data-testid=studio-choice-0]", "Firefox")?;
+    producer.type_into("[data-testid=studio-choice-1]", "Chromium")?;
+    producer.click("[data-testid=studio-publish]", 0)?;
+    producer.wait_for("(document.querySelector('[data-testid=studio-outcome]')?.textContent ?? '') === 'Poll published.'", Duration::from_secs(10)).await?;
+
+    viewer.goto(&stack.site)?;
+    viewer.wait_for("document.querySelectorAll('[data-testid=poll-choice]').length === 2", Duration::from_secs(30)).await?;
+    viewer.click("[data-testid=poll-choice]", 0)?;
+    let bars = "JSON.stringify([...document.querySelectorAll('[data-testid=studio-bar]')].map(b => b.dataset.count))";
+    producer.wait_for(&format!("{bars} === '[\"1\",\"0\"]'"), Duration::from_secs(10)).await?;
+
+    producer.click("[data-testid=studio-close-poll]", 0)?;
+    producer.wait_for("document.querySelector('[data-testid=studio-poll]')?.dataset.closed === 'true'", Duration::from_secs(10)).await?;
+    viewer.wait_for("(document.querySelector('[data-testid=poll-countdown]')?.textContent ?? '').includes('Closed')", Duration::from_secs(15)).await?;
     Ok(())
 }

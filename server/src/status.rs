@@ -109,9 +109,14 @@ impl Status {
             snapshot.events = events;
             snapshot.polled = polled;
         }
+        self.note_viewers();
+        Ok(())
+    }
+
+    /// Adds the viewer count now to the studio's series (so its chart ends where the status is).
+    fn note_viewers(&self) {
         let count = self.current().viewer_count;
         self.lock().viewers.record(crate::clock::now_ms(), count);
-        Ok(())
     }
 
     /// The studio's live room at `now_ms`: the status, the broadcast's events and alerts, the
@@ -185,6 +190,7 @@ impl Status {
                 if let Some(polled) = self.get_stream().await {
                     let _ = self.store.put(keys::VIEWERS, serde_json::to_string(&polled).expect("plain data always encodes")).await;
                     self.lock().polled = polled;
+                    self.note_viewers();
                 }
             }
             let stale = self.lock().pushed.as_ref().is_none_or(|(_, at)| at.elapsed() >= Duration::from_secs(10));
