@@ -365,7 +365,7 @@ async fn a_shop_on_another_site_votes_and_chats_through_the_site_server_and_a_st
     let (status, _, answer) = ivs_e2e::http_with("POST", &format!("{}/api/overlays", instance.url), &[("Authorization", &auth)], poll)?;
     assert_eq!(status, 200, "{answer}");
     let poll_id = serde_json::from_str::<serde_json::Value>(&answer)?["id"].as_str().unwrap_or_default().to_owned();
-    let choices = format!("document.getElementById('v').shadowRoot.querySelectorAll('[data-testid=poll-choice]')");
+    let choices = "document.getElementById('v').shadowRoot.querySelectorAll('[data-testid=poll-choice]')";
     wait_for(&page, &format!("{choices}.length === 3"), Duration::from_secs(15)).await?;
     eval::<bool>(&page, &format!("({choices}[1].click(), true)")).await?;
     wait_for(&page, &format!("{}?.textContent === '1 vote'", inside("[data-testid=poll-total]")), Duration::from_secs(10)).await?;

@@ -17,8 +17,11 @@ use ivs_e2e::{binary, eval, free_port, root, text, wait_for, Chromium, Redis, Si
 
 const POLL: &str = r#"{"type":"poll","question":"Encore?","options":["Yes","No","Twice"],"duration":120}"#;
 
+/// A command line and its environment.
+type UnitCommand = (Vec<OsString>, Vec<(String, String)>);
+
 /// The unit's `ExecStart` and `Environment` lines, with its paths put where this run keeps them.
-fn unit_command(paths: &[(&str, String)]) -> anyhow::Result<(Vec<OsString>, Vec<(String, String)>)> {
+fn unit_command(paths: &[(&str, String)]) -> anyhow::Result<UnitCommand> {
     let unit = std::fs::read_to_string(root().join("deploy/ivs-site.service"))?;
     let place = |s: &str| paths.iter().fold(s.to_owned(), |s, (from, to)| s.replace(from, to));
     let exec = unit.lines().find_map(|l| l.strip_prefix("ExecStart=")).ok_or_else(|| anyhow::anyhow!("the unit has no ExecStart"))?;
