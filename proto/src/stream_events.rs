@@ -246,7 +246,22 @@ mod tests {
 
     #[test]
     fn a_kinds_name_is_how_it_travels() {
-        for kind in [Kind::SessionCreated, Kind::StarvationStart, Kind::RecordingFailure, Kind::LimitBreach, Kind::StreamTakeover] {
+        use Kind::*;
+        let every = [
+            SessionCreated,
+            StreamStart,
+            StreamEnd,
+            SessionEnded,
+            StreamFailure,
+            StreamTakeover,
+            StarvationStart,
+            StarvationEnd,
+            RecordingStart,
+            RecordingEnd,
+            RecordingFailure,
+            LimitBreach,
+        ];
+        for kind in every {
             assert_eq!(serde_json::to_value(kind).unwrap(), kind.name());
         }
     }

@@ -182,45 +182,6 @@ impl Draft {
     }
 }
 
-/// What the studio shows of an overlay on screen (a cue the server published, so already
-/// checked): its texts, read without the viewer's cue reader.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default)]
-pub struct OnScreenCue {
-    pub question: String,
-    pub options: Vec<String>,
-    pub title: String,
-    pub price: String,
-}
-
-impl OnScreenCue {
-    pub fn read(cue: &str) -> Option<Self> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Price {
-            Text(String),
-            Number(serde_json::Number),
-        }
-        #[derive(Deserialize, Default)]
-        #[serde(default)]
-        struct Raw {
-            question: String,
-            options: Vec<String>,
-            answers: Vec<String>,
-            title: String,
-            price: Option<Price>,
-        }
-        let raw: Raw = serde_json::from_str(cue).ok()?;
-        let price = match raw.price {
-            Some(Price::Text(text)) => text,
-            Some(Price::Number(n)) => n.to_string(),
-            None => String::new(),
-        };
-        let options = if raw.options.is_empty() { raw.answers } else { raw.options };
-        Some(Self { question: raw.question, options, title: raw.title, price })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -324,17 +285,6 @@ mod tests {
         assert!(matches!(check(script), Err(OverlayError::Field { field: "url", .. })));
         let quiz = Draft::Quiz { question: "2+2?".into(), answers: vec!["3".into(), "4".into()], correct_index: 1, duration_secs: 20.0 };
         assert!(matches!(check(quiz), Ok(Overlay::Quiz(q)) if q.correct_index == 1));
-    }
-
-    #[test]
-    fn the_studio_reads_what_is_on_screen() {
-        let poll = OnScreenCue::read(r#"{"type":"poll","id":"p","question":"Which?","options":["A","B"],"duration":30}"#).unwrap();
-        assert_eq!((poll.question.as_str(), poll.options.len()), ("Which?", 2));
-        let quiz = OnScreenCue::read(r#"{"type":"quiz","question":"2+2?","answers":["3","4"],"correctIndex":1}"#).unwrap();
-        assert_eq!(quiz.options, ["3", "4"]);
-        let product = OnScreenCue::read(r#"{"type":"product","title":"Mug","price":12.5}"#).unwrap();
-        assert_eq!((product.title.as_str(), product.price.as_str()), ("Mug", "12.5"));
-        assert_eq!(OnScreenCue::read("not json"), None);
     }
 
     #[test]

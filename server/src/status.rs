@@ -120,7 +120,7 @@ impl Status {
     }
 
     /// The studio's live room at `now_ms`: the status, the broadcast's events and alerts, the
-    /// viewer count since it started (or over the last hour), and `on_screen`.
+    /// viewer count over the last hour, and `on_screen`.
     pub fn overview(&self, on_screen: OverlayState, now_ms: i64) -> Overview {
         let status = self.current();
         let snapshot = self.lock();

@@ -5,8 +5,8 @@
 //!
 //! The check is the server's alone: the studio's wasm carries no second copy of the cue reader.
 
-use ivs_proto::overlay::limits;
-use ivs_proto::studio::{Draft, OnScreenCue};
+use ivs_proto::overlay::{limits, parse_cue, Overlay};
+use ivs_proto::studio::Draft;
 use ivs_proto::tally::percentages;
 use leptos::prelude::*;
 
@@ -207,7 +207,7 @@ pub fn OnScreen() -> impl IntoView {
     let poll = Memo::new(move |_| {
         desk.overview.with(|o| {
             let state = o.as_ref()?.on_screen.poll.as_ref()?;
-            let poll = OnScreenCue::read(&state.cue)?;
+            let Ok(Overlay::Poll(poll)) = parse_cue(&state.cue) else { return None };
             Some((state.id.clone(), poll.question, poll.options, state.counts.clone(), state.closed))
         })
     });
@@ -215,10 +215,11 @@ pub fn OnScreen() -> impl IntoView {
         desk.overview.with(|o| {
             let Some(o) = o.as_ref() else { return Vec::new() };
             let mut lines = Vec::new();
-            if let Some(product) = o.on_screen.product.as_ref().and_then(|c| OnScreenCue::read(&c.cue)) {
+            // The cues as the viewers read them (the server checked them with the same reader).
+            if let Some(Ok(Overlay::Product(product))) = o.on_screen.product.as_ref().map(|c| parse_cue(&c.cue)) {
                 lines.push(format!("Product: {} ({})", product.title, product.price));
             }
-            if let Some(quiz) = o.on_screen.quiz.as_ref().and_then(|c| OnScreenCue::read(&c.cue)) {
+            if let Some(Ok(Overlay::Quiz(quiz))) = o.on_screen.quiz.as_ref().map(|c| parse_cue(&c.cue)) {
                 lines.push(format!("Quiz: {}", quiz.question));
             }
             lines

@@ -68,7 +68,7 @@ pub fn LiveRoom() -> impl IntoView {
     }
 }
 
-/// The viewer count since the broadcast started (or over the last hour), drawn.
+/// The viewer count over the last hour, drawn.
 #[component]
 fn ViewerChart() -> impl IntoView {
     let overview = expect_context::<Desk>().overview;
