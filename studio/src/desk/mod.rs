@@ -105,7 +105,7 @@ pub fn Studio() -> impl IntoView {
                 Access::Refused => view! {
                     <p class="studio-refused" role="alert" data-testid="studio-refused">
                         "The studio is for the site's operators. Sign in with an operator's account, or open a one-time sign-in link ("
-                        <code>"ivs-site sign-in-link producer"</code>") in this browser. "
+                        <code>"ivs-site sign-in-link --user producer"</code>") in this browser. "
                         <a href="/sign-in">"Sign in"</a>
                     </p>
                 }
