@@ -31,12 +31,65 @@ command -v WebKitWebDriver >/dev/null || need_apt+=(webkit2gtk-driver)
 command -v Xvfb >/dev/null || need_apt+=(xvfb)
 # WebKitGTK decodes H.264 through GStreamer's libav plugin; without it the player never reaches Playing.
 dpkg-query -W -f='${Status}' gstreamer1.0-libav 2>/dev/null | grep -q 'ok installed' || need_apt+=(gstreamer1.0-libav)
+# Debian's packages download and unpack while cargo compiles the tools below (one waits on the
+# network and the disk, the other on the CPU); a failure is reported with apt's own words.
+apt_pid=""
+apt_log=$(mktemp)
 if ((${#need_apt[@]})); then
-  say "installing Debian packages: ${need_apt[*]}"
+  say "installing Debian packages in the background: ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+  ( $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" ) \
+    >"$apt_log" 2>&1 &
+  apt_pid=$!
 fi
+wait_apt() {
+  [ -n "$apt_pid" ] || return 0
+  if ! wait "$apt_pid"; then cat "$apt_log" >&2; say "apt-get failed"; exit 1; fi
+  apt_pid=""
+  say "Debian packages installed"
+}
+
+# npm's packages and the quick starts' Python packages also install beside the compiles, once what runs
+# them is there (on a machine without Node or python3-venv, after apt has put them in).
+side_jobs=()
+side_log=$(mktemp)
+side() {
+  local name=$1; shift
+  "$@" >"$side_log.$name" 2>&1 &
+  side_jobs+=("$name $!")
+}
+npm_packages() {
+  npm ci --no-audit --no-fund --loglevel=error
+}
+# boto3 and the AWS CLI, pinned: docs/quickstart.md's Python and shell examples (tested).
+PY_PACKAGES=(boto3==1.44.8 awscli==1.46.3)
+python_packages() {
+  python3 -m venv .venv
+  .venv/bin/pip install -q --disable-pip-version-check "${PY_PACKAGES[@]}"
+}
+npm_needed=false python_needed=false
+if [ ! -d node_modules/amazon-ivs-player ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm_needed=true
+fi
+if ! .venv/bin/python -c 'import boto3, awscli' 2>/dev/null \
+   || [ "$(.venv/bin/pip freeze 2>/dev/null | grep -cxE 'boto3==1.44.8|awscli==1.46.3')" != 2 ]; then
+  python_needed=true
+fi
+if $npm_needed && command -v npm >/dev/null; then
+  say "installing npm packages in the background"
+  side npm npm_packages
+  npm_needed=false
+fi
+if $python_needed && python3 -c 'import venv, ensurepip' 2>/dev/null; then
+  say "installing ${PY_PACKAGES[*]} into .venv in the background"
+  side python python_packages
+  python_needed=false
+fi
+
+# The tools are built for a quick install, not for speed of their own (they run for seconds per build):
+# no link-time optimisation and parallel code generation, whatever their manifests ask — trunk's fat LTO
+# alone takes minutes on two cores.
+export CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "adding Rust target wasm32-unknown-unknown"
@@ -72,16 +125,12 @@ if [ "$(geckodriver --version 2>/dev/null | head -1 | awk '{print $2}')" != "$GE
   cargo install -q geckodriver --version "$GECKODRIVER_VERSION" --locked --force
 fi
 
-if [ ! -d node_modules/amazon-ivs-player ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  say "installing npm packages"
-  npm ci --no-audit --no-fund --loglevel=error
-fi
-# boto3 and the AWS CLI, pinned: docs/quickstart.md's Python and shell examples (tested).
-PY_PACKAGES=(boto3==1.44.8 awscli==1.46.3)
-if ! .venv/bin/python -c 'import boto3, awscli' 2>/dev/null \
-   || [ "$(.venv/bin/pip freeze 2>/dev/null | grep -cxE 'boto3==1.44.8|awscli==1.46.3')" != 2 ]; then
-  say "installing ${PY_PACKAGES[*]} into .venv"
-  python3 -m venv .venv
-  .venv/bin/pip install -q --disable-pip-version-check "${PY_PACKAGES[@]}"
-fi
+wait_apt
+if $npm_needed; then say "installing npm packages"; npm_packages; fi
+if $python_needed; then say "installing ${PY_PACKAGES[*]} into .venv"; python_packages; fi
+for job in "${side_jobs[@]}"; do
+  name=${job%% *} pid=${job#* }
+  if ! wait "$pid"; then cat "$side_log.$name" >&2; say "$name failed"; exit 1; fi
+done
+rm -f "$apt_log" "$side_log".*
 say "tools ready"

@@ -49,11 +49,11 @@ CHROMEDRIVER=/usr/bin/chromedriver \
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
   run cargo test -p ivs-viewer --target wasm32-unknown-unknown
 
-step "3/3 end to end in Chromium"
+step "3/3 end to end in Chromium, Firefox and WebKitGTK (two test binaries side by side)"
 trunk build --release --offline
 bash scripts/package.sh
 cargo build -q -p ivs-local -p ivs-site
-run cargo test -p ivs-e2e --no-fail-fast -- --test-threads=1
+run bash scripts/e2e.sh
 
 passed=$(grep -Eo '^test result: .* ([0-9]+) passed' "$log" | grep -Eo '[0-9]+ passed' | awk '{s += $1} END {print s + 0}')
 failed=$(grep -Eo '^test result: .* ([0-9]+) failed' "$log" | grep -Eo '[0-9]+ failed' | awk '{s += $1} END {print s + 0}')

@@ -28,6 +28,7 @@
 //! - [`layout`]: where the overlay cards go on the page: under the picture, or over it.
 //! - [`words`]: the viewer's languages: which one a viewer gets, locale files, `{name}` places.
 
+pub mod analytics;
 pub mod backoff;
 pub mod chat;
 pub mod chat_session;

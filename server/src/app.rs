@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 
+use crate::analytics::Analytics;
 use crate::aws::AwsIvs;
 use crate::clips::Clips;
 use crate::config::{Config, StoreKind};
@@ -41,6 +42,8 @@ pub struct App {
     pub stream_keys: StreamKeys,
     /// Clips of the recordings.
     pub clips: Clips,
+    /// How playback goes for viewers, per broadcast per minute.
+    pub analytics: Analytics,
     /// The viewer's configuration, inlined into the page.
     pub viewer_config: Arc<serde_json::Value>,
     /// Signs playback tokens (a private channel).
@@ -104,6 +107,12 @@ impl App {
         if config.recordings.base_url.is_some() {
             viewer_config["clipsUrl"] = "/api/clips".into();
         }
+        if config.analytics.enabled {
+            viewer_config["analyticsUrl"] = "/api/analytics".into();
+            viewer_config["analyticsSample"] = config.analytics.sample_rate.into();
+            viewer_config["analyticsEveryMs"] = (config.analytics.report_secs * 1000).into();
+        }
+        let analytics = Analytics::new(parts.store.clone());
         let stream_keys = StreamKeys::new(parts.ivs.clone(), parts.store.clone(), config.channel.arn.clone(), config.channel.rotate_stream_key);
         let room = Room::new(parts.ivs.clone(), config.chat.room_arn.clone());
         let stage_arn = config.stage.as_ref().map(|s| s.arn.clone());
@@ -135,6 +144,7 @@ impl App {
             recordings,
             stream_keys,
             clips,
+            analytics,
             viewer_config: Arc::new(viewer_config),
             signer: parts.signer,
             operator_keys: Arc::new(parts.operator_keys),
@@ -206,6 +216,7 @@ impl App {
     /// Starts the jobs that run beside the handlers: tallies, stream status.
     pub fn spawn_jobs(&self) {
         tokio::spawn(self.overlays.clone().push_tallies(self.instance.clone()));
+        tokio::spawn(self.analytics.clone().run());
         tokio::spawn(self.status.clone().run(self.instance.clone(), Duration::from_secs(self.config.channel.viewer_count_secs.max(1))));
     }
 }

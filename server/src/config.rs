@@ -45,6 +45,27 @@ pub struct Config {
     /// The channel's past broadcasts, as IVS records them to S3.
     #[serde(default)]
     pub recordings: RecordingsConfig,
+    /// Viewer analytics: pages report how playback goes.
+    #[serde(default)]
+    pub analytics: AnalyticsConfig,
+}
+
+/// Viewer analytics (`POST /api/analytics`; the studio's charts).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AnalyticsConfig {
+    /// Pages report how playback goes; off: no page is asked to and no report is taken.
+    pub enabled: bool,
+    /// The share of viewers whose pages report (0 to 1); each report stands for 1/rate viewers.
+    pub sample_rate: f64,
+    /// How often a playing page reports, in seconds (10 to 600), besides once as it is hidden.
+    pub report_secs: u64,
+}
+
+impl Default for AnalyticsConfig {
+    fn default() -> Self {
+        Self { enabled: true, sample_rate: 1.0, report_secs: 60 }
+    }
 }
 
 /// Where the channel's recordings are served.
@@ -87,13 +108,16 @@ pub struct Limits {
     pub operator_per_second: u32,
     /// Clips one identity may make per hour.
     pub clips_per_hour: u32,
+    /// Analytics reports one identity may send per minute (a page sends one a minute, and one
+    /// as it is hidden).
+    pub analytics_per_minute: u32,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         // Many phones share one address behind a carrier's NAT: the budget is generous by default;
         // a poll that must count people strictly asks for signed-in users.
-        Self { anonymous_per_address_per_hour: 200, tokens_per_minute: 60, tokens_per_minute_per_address: 600, operator_per_second: 10, clips_per_hour: 20 }
+        Self { anonymous_per_address_per_hour: 200, tokens_per_minute: 60, tokens_per_minute_per_address: 600, operator_per_second: 10, clips_per_hour: 20, analytics_per_minute: 10 }
     }
 }
 
@@ -399,6 +423,12 @@ impl Config {
         }
         if self.votes.redis_ca_file.is_some() && !self.votes.redis_url.as_deref().is_some_and(|u| u.starts_with("rediss://")) {
             problems.push("votes.redis_ca_file is set but votes.redis_url is not a rediss:// (TLS) URL".into());
+        }
+        if !(self.analytics.sample_rate > 0.0 && self.analytics.sample_rate <= 1.0) {
+            problems.push("analytics.sample_rate must be above 0 and at most 1".into());
+        }
+        if !(10..=600).contains(&self.analytics.report_secs) {
+            problems.push("analytics.report_secs must be 10 to 600".into());
         }
         if self.events.secret.as_ref().is_some_and(|s| s.len() < 16) {
             problems.push("events.secret must be at least 16 characters".into());

@@ -51,6 +51,8 @@ pub struct Limits {
     operator: Arc<Mutex<Limiter<String>>>,
     /// Clips per identity.
     clips_per_person: Arc<Mutex<Limiter<String>>>,
+    /// Analytics reports per identity.
+    reports_per_person: Arc<Mutex<Limiter<String>>>,
 }
 
 const KEYS_KEPT: usize = 100_000;
@@ -72,6 +74,7 @@ impl Limits {
             tokens_per_address: limiter(Rate::per(l.tokens_per_minute_per_address, 60)),
             operator: limiter(Rate::per(l.operator_per_second, 1)),
             clips_per_person: limiter(Rate::per(l.clips_per_hour, 3600)),
+            reports_per_person: limiter(Rate::per(l.analytics_per_minute, 60)),
         }
     }
 
@@ -92,6 +95,11 @@ impl Limits {
     /// An operator's call, or the seconds to wait.
     pub fn operator(&self, key: &str) -> Result<(), u64> {
         take(&self.operator, &key.to_owned())
+    }
+
+    /// Whether `person` may send another analytics report; else in how many seconds.
+    pub fn report(&self, person: &str) -> Result<(), u64> {
+        take(&self.reports_per_person, &person.to_owned())
     }
 
     /// Whether `person` may make another clip; else in how many seconds.

@@ -6,7 +6,8 @@
 //! (`PutMetadata`) and counts the polls' votes ([`overlays`], [`store`]); it takes in IVS's
 //! EventBridge events and pushes the stream's status and the polls' tallies to viewers through
 //! the chat room (`SendEvent`, [`status`]); it keeps the channel's past broadcasts from their
-//! recording events ([`recordings`]).
+//! recording events ([`recordings`]); it adds up how playback goes for viewers, per broadcast
+//! per minute ([`analytics`]).
 //!
 //! It reaches IVS only through the AWS SDK for Rust ([`aws`], behind the small [`ivs::Ivs`] trait): in production the SDK's own
 //! endpoints, locally the local IVS by an endpoint override — the same calls either way. Several
@@ -16,6 +17,7 @@
 //! The app is made in [`app`] (connecting to IVS apart from building it); its HTTP face is
 //! [`http`], one room per kind of route.
 
+pub mod analytics;
 pub mod app;
 pub mod aws;
 pub mod clips;

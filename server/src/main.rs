@@ -151,6 +151,10 @@ async fn serve(path: &Path, run_demo: bool, patience: Duration) -> anyhow::Resul
     }
     let router = app.router().into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await.context("server failed")?;
+    // What this instance took in of viewer analytics and has not yet added to the store.
+    if let Err(e) = app.analytics.flush().await {
+        eprintln!("ivs-site: viewer analytics of the last seconds were not stored: {e}");
+    }
     Ok(())
 }
 

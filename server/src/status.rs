@@ -21,12 +21,15 @@ use crate::room::Room;
 use crate::store::{keys, Store, StoreError};
 
 /// What `GetStream` said last, shared through the store.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Polled {
     live: bool,
     healthy: bool,
     viewer_count: u64,
+    /// The live broadcast's id, as `GetStream` gave it.
+    #[serde(default)]
+    stream_id: Option<String>,
 }
 
 #[derive(Default)]
@@ -141,7 +144,7 @@ impl Status {
     /// The status now.
     pub fn current(&self) -> StreamStatus {
         let snapshot = self.lock();
-        let polled = snapshot.polled;
+        let polled = &snapshot.polled;
         match &snapshot.session {
             Some(session) => StreamStatus { live: session.live, health: session.health, viewer_count: if session.live { polled.viewer_count } else { 0 } },
             None if polled.live => {
@@ -154,6 +157,16 @@ impl Status {
     /// The broadcast the events tell of, if any.
     pub fn stream_id(&self) -> Option<String> {
         self.lock().session.as_ref().map(|s| s.stream_id.clone())
+    }
+
+    /// The broadcast live now, if one is: the events' session, else what `GetStream` said.
+    pub fn live_stream_id(&self) -> Option<String> {
+        let snapshot = self.lock();
+        match &snapshot.session {
+            Some(session) if session.live => Some(session.stream_id.clone()),
+            Some(_) => None,
+            None => snapshot.polled.stream_id.clone().filter(|_| snapshot.polled.live),
+        }
     }
 
     /// Sends the status to the room when it changed, or `always`.
@@ -200,7 +213,7 @@ impl Status {
 
     async fn get_stream(&self) -> Option<Polled> {
         match self.ivs.get_stream(&self.channel_arn).await {
-            Ok(stream) => Some(Polled { live: true, healthy: stream.healthy, viewer_count: stream.viewer_count }),
+            Ok(stream) => Some(Polled { live: true, healthy: stream.healthy, viewer_count: stream.viewer_count, stream_id: Some(stream.stream_id) }),
             Err(IvsError::NotBroadcasting) => Some(Polled::default()),
             Err(e) => {
                 tracing::warn!("{e}");

@@ -15,6 +15,8 @@
 //! | `POST /api/overlays` | producers: an operator key, or the studio (`overlays.rs`) |
 //! | `GET /api/stream-key`, `POST /api/stream-key/rotate` | operators: the channel's stream key, read or replaced (`stream_key.rs`) |
 //! | `GET /api/studio`, `GET /api/studio/channel` | the studio (`/studio`): the live room, the channel for the encoder (`studio.rs`) |
+//! | `POST /api/analytics` | the viewer: how playback goes, a report a minute (`analytics.rs`) |
+//! | `GET /api/studio/analytics[/{broadcast}[/csv]]` | the studio: the broadcasts, one's minutes, as CSV (`analytics.rs`) |
 //! | `POST /api/sign-in-links` | operators: a one-time link that signs a browser in (`signin.rs`) |
 //! | `POST /api/events` | EventBridge's API destination, with the events secret (`events.rs`) |
 //! | `GET/POST /sign-in`, `GET /sign-in/{code}` | signing a browser in (`signin.rs`) |
@@ -25,6 +27,7 @@
 //! Those checks are extractors (`extract.rs`); every handler answers `Result<_, AppError>`
 //! (`error.rs`).
 
+pub mod analytics;
 pub mod assets;
 pub mod clips;
 pub mod cors;
@@ -84,6 +87,10 @@ pub fn router(app: App) -> Router {
         .route("/api/stream-key/rotate", post(stream_key::rotate))
         .route("/api/studio", get(studio::overview))
         .route("/api/studio/channel", get(studio::channel))
+        .route("/api/analytics", post(analytics::report))
+        .route("/api/studio/analytics", get(analytics::broadcasts))
+        .route("/api/studio/analytics/{broadcast}", get(analytics::series))
+        .route("/api/studio/analytics/{broadcast}/csv", get(analytics::csv))
         .route("/api/events", post(events::intake))
         .route("/sign-in", get(signin::form).post(signin::submit))
         .route("/sign-in/{code}", get(signin::follow))

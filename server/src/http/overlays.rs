@@ -76,7 +76,10 @@ pub async fn vote(State(app): State<App>, _: SameSite, KnownPerson(person, _): K
         AppError::new(StatusCode::SERVICE_UNAVAILABLE, "your vote could not be saved; try again")
     })?;
     let response = match vote {
-        Vote::Counted(counts) => Json(VoteAnswer { counts, my_vote: Some(request.option), error: None, code: None }).into_response(),
+        Vote::Counted(counts) => {
+            app.analytics.vote(app.status.live_stream_id().as_deref(), crate::clock::now_ms());
+            Json(VoteAnswer { counts, my_vote: Some(request.option), error: None, code: None }).into_response()
+        }
         Vote::Refused(refusal) => {
             let (status, my_vote) = match refusal {
                 VoteError::AlreadyVoted { option } => (StatusCode::CONFLICT, Some(option)),

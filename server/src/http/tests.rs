@@ -661,7 +661,7 @@ async fn the_studio_is_for_operators_on_this_site_only() {
     let poll = r#"{"type":"poll","question":"Which?","options":["A","B"],"duration":30}"#;
     // Every studio API refuses anyone else with 403: nobody, a viewer, a moderator.
     for cookie in [None, Some(viewer.as_str()), Some(moderator.as_str())] {
-        for path in ["/api/studio", "/api/studio/channel", "/api/stream-key"] {
+        for path in ["/api/studio", "/api/studio/channel", "/api/stream-key", "/api/studio/analytics", "/api/studio/analytics/offline", "/api/studio/analytics/offline/csv"] {
             let answer = site.get(path, cookie).await;
             assert_eq!(answer.status(), StatusCode::FORBIDDEN, "{path} {cookie:?}");
         }
@@ -708,4 +708,53 @@ async fn the_studio_is_for_operators_on_this_site_only() {
     let close = format!(r#"{{"type":"poll-close","id":"{id}"}}"#);
     assert_eq!(site.post("/api/overlays", Some(&producer), close).await.status(), StatusCode::OK);
     assert_eq!(json(site.get(&format!("/api/polls/{id}"), None).await).await["closed"], true);
+}
+
+#[tokio::test]
+async fn viewers_report_playback_and_operators_read_it_by_broadcast() {
+    let site = Site::new();
+    let producer = site.app.identity.cookie_for("producer").split(';').next().unwrap().to_owned();
+    let viewer = site.viewer().await;
+    let report = r#"{"sample":1,"watchMs":30000,"firstFrameMs":800,"rebuffers":1,"rebufferMs":3000,"errors":{"ErrorNetwork":1},"renditions":{"720p60":30000}}"#;
+    // From this site's page with the person's cookie: taken (204). From elsewhere, or without a
+    // person, or not a report: refused, and nothing is counted.
+    assert_eq!(site.post_with("/api/analytics", &[("origin", "https://evil.example")], Some(&viewer), report).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(site.post("/api/analytics", None, report).await.status(), StatusCode::UNAUTHORIZED);
+    let bad = site.post("/api/analytics", Some(&viewer), r#"{"watchMs":"a lot"}"#).await;
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    assert!(json(bad).await["error"].as_str().unwrap().starts_with("not a report"));
+    // Live (the events say so): the report goes into this broadcast's minute; so does a vote.
+    let secret = [(super::events::EVENTS_SECRET_HEADER, EVENTS_SECRET)];
+    assert_eq!(site.post_with("/api/events", &secret, None, ivs_event("e-0", 0, "IVS Stream State Change", "Stream Start")).await.status(), StatusCode::OK);
+    assert_eq!(site.post("/api/analytics", Some(&viewer), report).await.status(), StatusCode::NO_CONTENT);
+    let published = site.post("/api/overlays", Some(&producer), r#"{"type":"poll","question":"Which?","options":["A","B"],"duration":30}"#).await;
+    let poll = json(published).await["id"].as_str().unwrap().to_owned();
+    assert_eq!(site.post(&format!("/api/polls/{poll}/vote"), Some(&viewer), r#"{"option":0}"#).await.status(), StatusCode::OK);
+
+    let overview = json(site.get("/api/studio/analytics", Some(&producer)).await).await;
+    assert_eq!(overview["live"], "st-test");
+    assert_eq!(overview["broadcasts"][0]["id"], "st-test", "{overview}");
+    let series = json(site.get("/api/studio/analytics/st-test", Some(&producer)).await).await;
+    let minute = &series["points"][0];
+    assert_eq!((minute["viewers"].as_f64(), minute["rebuffers"].as_i64(), minute["votes"].as_i64()), (Some(0.5), Some(1), Some(1)), "{series}");
+    assert_eq!(minute["errors"]["ErrorNetwork"], 1);
+    assert_eq!(minute["firstFrameP50Ms"], 1000);
+    let csv = site.get("/api/studio/analytics/st-test/csv", Some(&producer)).await;
+    assert_eq!(header_of(&csv, header::CONTENT_TYPE), Some("text/csv; charset=utf-8"));
+    assert_eq!(header_of(&csv, header::CONTENT_DISPOSITION), Some("attachment; filename=\"analytics-st-test.csv\""));
+    let body = axum::body::to_bytes(csv.into_body(), usize::MAX).await.unwrap();
+    let text = String::from_utf8(body.to_vec()).unwrap();
+    assert_eq!(text.lines().count(), 2, "{text}");
+    assert!(text.lines().next().unwrap().ends_with("errors_ErrorNetwork,rendition_ms_720p60"));
+    assert_eq!(site.get("/api/studio/analytics/..%2Fx", Some(&producer)).await.status(), StatusCode::NOT_FOUND);
+
+    // A page reports once a minute (and as it is hidden): more from one person is refused.
+    let refused = loop {
+        let answer = site.post("/api/analytics", Some(&viewer), report).await;
+        if answer.status() != StatusCode::NO_CONTENT {
+            break answer;
+        }
+    };
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(header_of(&refused, header::RETRY_AFTER).is_some());
 }

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use futures::future::BoxFuture;
 use futures::FutureExt;
+use ivs_proto::analytics::{Sums, KEPT_MS};
 use ivs_proto::tally::{Tally, VoteError};
 use redb::{Database, ReadableTable, TableDefinition};
 use tokio::sync::{mpsc, oneshot};
@@ -31,6 +32,8 @@ const CLAIMS: TableDefinition<&str, ()> = TableDefinition::new("claims");
 const RECORDING_FACTS: TableDefinition<(&str, &str), &str> = TableDefinition::new("recording_facts");
 /// Recording id → when it started (ms).
 const RECORDING_STARTS: TableDefinition<&str, i64> = TableDefinition::new("recording_starts");
+/// (broadcast, minute) → the minute's analytics sums (JSON: field → sum).
+const ANALYTICS: TableDefinition<(&str, i64), &str> = TableDefinition::new("analytics");
 
 enum Write {
     Poll(String, String),
@@ -41,6 +44,9 @@ enum Write {
     Claim(String),
     /// Recording id, fact, JSON, start.
     RecordingFact(String, String, String, i64),
+    /// Broadcast, minute, the minute's sums so far (JSON).
+    Analytics(String, i64, String),
+    ForgetAnalytics(String, i64),
 }
 
 type Ack = oneshot::Sender<std::result::Result<(), String>>;
@@ -58,6 +64,9 @@ struct Memory {
     recordings: HashMap<String, (i64, HashMap<String, String>)>,
     /// (start, id), for the library's order.
     recording_order: BTreeSet<(i64, String)>,
+    /// (broadcast, minute) → sums, and the same keys by minute (to forget the oldest).
+    analytics: BTreeMap<(String, i64), Sums>,
+    analytics_by_minute: BTreeSet<(i64, String)>,
 }
 
 /// The embedded store.
@@ -81,6 +90,7 @@ impl Embedded {
         tx.open_table(CLAIMS)?;
         tx.open_table(RECORDING_FACTS)?;
         tx.open_table(RECORDING_STARTS)?;
+        tx.open_table(ANALYTICS)?;
         tx.commit()?;
 
         let mut memory = Memory::default();
@@ -123,6 +133,13 @@ impl Embedded {
                 facts.insert(fact.to_owned(), json.value().to_owned());
             }
         }
+        for row in read.open_table(ANALYTICS)?.iter()? {
+            let (key, json) = row?;
+            let (broadcast, minute) = key.value();
+            let Ok(fields) = serde_json::from_str(json.value()) else { continue };
+            memory.analytics.insert((broadcast.to_owned(), minute), Sums(fields));
+            memory.analytics_by_minute.insert((minute, broadcast.to_owned()));
+        }
         drop(read);
         tracing::info!(polls = memory.polls.len(), events = memory.events.len(), "embedded store opened: {}", path.display());
 
@@ -135,10 +152,15 @@ impl Embedded {
         self.memory.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    async fn write(&self, write: Write) -> Result<()> {
+    /// Queues `write`; its acknowledgement comes once it is committed.
+    fn queue(&self, write: Write) -> Result<oneshot::Receiver<std::result::Result<(), String>>> {
         let (ack, acked) = oneshot::channel();
         self.writer.send((write, ack)).map_err(|_| StoreError::new("the store's writer stopped"))?;
-        acked.await.map_err(|_| StoreError::new("the store's writer stopped"))?.map_err(StoreError)
+        Ok(acked)
+    }
+
+    async fn write(&self, write: Write) -> Result<()> {
+        self.queue(write)?.await.map_err(|_| StoreError::new("the store's writer stopped"))?.map_err(StoreError)
     }
 }
 
@@ -283,6 +305,49 @@ impl Store for Embedded {
         async move { Ok(page) }.boxed()
     }
 
+    fn add_analytics(&self, broadcast: &str, minute_ms: i64, sums: Sums, now_ms: i64) -> BoxFuture<'_, Result<()>> {
+        // Added and queued for the writer under one lock, so the writer gets each minute's sums in
+        // the order they grew. Should the write fail, memory stays ahead until the next one.
+        let acks = {
+            let mut memory = self.lock();
+            let key = (broadcast.to_owned(), minute_ms);
+            let total = memory.analytics.entry(key.clone()).or_default();
+            total.merge(&sums);
+            let json = serde_json::to_string(&total.0).expect("plain data always encodes");
+            memory.analytics_by_minute.insert((minute_ms, key.0.clone()));
+            let mut acks = vec![self.queue(Write::Analytics(key.0, minute_ms, json))];
+            while let Some((minute, broadcast)) = memory.analytics_by_minute.first().cloned().filter(|(minute, _)| *minute < now_ms - KEPT_MS) {
+                memory.analytics_by_minute.pop_first();
+                memory.analytics.remove(&(broadcast.clone(), minute));
+                acks.push(self.queue(Write::ForgetAnalytics(broadcast, minute)));
+            }
+            acks
+        };
+        async move {
+            for ack in acks {
+                ack?.await.map_err(|_| StoreError::new("the store's writer stopped"))?.map_err(StoreError)?;
+            }
+            Ok(())
+        }
+        .boxed()
+    }
+
+    fn analytics(&self, broadcast: &str) -> BoxFuture<'_, Result<Vec<(i64, Sums)>>> {
+        let broadcast = broadcast.to_owned();
+        let minutes = self.lock().analytics.range((broadcast.clone(), i64::MIN)..=(broadcast, i64::MAX)).map(|((_, minute), sums)| (*minute, sums.clone())).collect();
+        async move { Ok(minutes) }.boxed()
+    }
+
+    fn analytics_broadcasts(&self) -> BoxFuture<'_, Result<Vec<(i64, String)>>> {
+        let mut latest: HashMap<String, i64> = HashMap::new();
+        for (minute, broadcast) in &self.lock().analytics_by_minute {
+            latest.insert(broadcast.clone(), *minute);
+        }
+        let mut broadcasts: Vec<(i64, String)> = latest.into_iter().map(|(broadcast, minute)| (minute, broadcast)).collect();
+        broadcasts.sort_unstable_by(|a, b| b.cmp(a));
+        async move { Ok(broadcasts) }.boxed()
+    }
+
     fn claim_once(&self, key: &str) -> BoxFuture<'_, Result<bool>> {
         let key = key.to_owned();
         async move {
@@ -348,6 +413,7 @@ fn commit(db: &Database, batch: &[(Write, Ack)]) -> anyhow::Result<()> {
         let mut claims = tx.open_table(CLAIMS)?;
         let mut recording_facts = tx.open_table(RECORDING_FACTS)?;
         let mut recording_starts = tx.open_table(RECORDING_STARTS)?;
+        let mut analytics = tx.open_table(ANALYTICS)?;
         for (write, _) in batch {
             match write {
                 Write::Poll(id, record) => {
@@ -372,6 +438,12 @@ fn commit(db: &Database, batch: &[(Write, Ack)]) -> anyhow::Result<()> {
                     recording_facts.insert((id.as_str(), fact.as_str()), json.as_str())?;
                     let earliest = recording_starts.get(id.as_str())?.map_or(*started, |known| known.value().min(*started));
                     recording_starts.insert(id.as_str(), earliest)?;
+                }
+                Write::Analytics(broadcast, minute, json) => {
+                    analytics.insert((broadcast.as_str(), *minute), json.as_str())?;
+                }
+                Write::ForgetAnalytics(broadcast, minute) => {
+                    analytics.remove((broadcast.as_str(), *minute))?;
                 }
             }
         }
@@ -410,6 +482,7 @@ mod tests {
         contract::votes_count_once_each_and_only_while_open(&store).await;
         contract::values_events_leases_and_claims(&store).await;
         contract::recordings_keep_their_facts_newest_first(&store).await;
+        contract::analytics_add_up_by_minute_and_are_forgotten_after_30_days(&store).await;
         let _ = std::fs::remove_dir_all(dir);
     }
 
@@ -424,6 +497,10 @@ mod tests {
             store.record_event("e1", 5, "raw".into()).await.unwrap();
             store.claim_once("final:p1").await.unwrap();
             store.put_recording_fact("r1", 7, "end", "{}".into()).await.unwrap();
+            let mut sums = Sums::default();
+            sums.add_vote();
+            store.add_analytics("st-1", 60_000, sums.clone(), 60_000).await.unwrap();
+            store.add_analytics("st-1", 60_000, sums, 60_000).await.unwrap();
         }
         let store = reopen(&dir).await;
         assert_eq!(store.counts("p1").await.unwrap(), [0, 1, 0]);
@@ -433,6 +510,7 @@ mod tests {
         assert!(!store.claim_once("final:p1").await.unwrap());
         assert_eq!(store.recording_ids(None, 5).await.unwrap(), vec![(7, "r1".to_owned())]);
         assert_eq!(store.recording_facts("r1").await.unwrap().get("end").map(String::as_str), Some("{}"));
+        assert_eq!(store.analytics("st-1").await.unwrap()[0].1.point(60_000).votes, 2);
         let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -18,6 +18,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
+use ivs_proto::analytics::Sums;
 use ivs_proto::tally::VoteError;
 use serde::{Deserialize, Serialize};
 
@@ -121,6 +122,14 @@ pub trait Store: Send + Sync + 'static {
     /// Recordings as (start, id), newest first, started before `before_ms` (all when `None`), at
     /// most `limit`.
     fn recording_ids(&self, before_ms: Option<i64>, limit: usize) -> BoxFuture<'_, Result<Vec<(i64, String)>>>;
+    /// Adds `sums` to what is kept of `broadcast`'s minute `minute_ms` (viewer analytics: sums
+    /// only, so that what instances add in any order adds up), and forgets every minute older than
+    /// `ivs_proto::analytics::KEPT_MS` before `now_ms`.
+    fn add_analytics(&self, broadcast: &str, minute_ms: i64, sums: Sums, now_ms: i64) -> BoxFuture<'_, Result<()>>;
+    /// `broadcast`'s minutes, oldest first.
+    fn analytics(&self, broadcast: &str) -> BoxFuture<'_, Result<Vec<(i64, Sums)>>>;
+    /// The broadcasts with analytics as (latest minute, broadcast), the latest first.
+    fn analytics_broadcasts(&self) -> BoxFuture<'_, Result<Vec<(i64, String)>>>;
 }
 
 #[cfg(test)]
@@ -180,6 +189,33 @@ pub(crate) mod contract {
         let first = store.recording_ids(None, 2).await.unwrap();
         assert_eq!(ids(first.clone()), ["r3", "r2"]);
         assert_eq!(store.recording_ids(Some(first[1].0), 2).await.unwrap(), vec![(NOW, "r1".to_owned())], "the next page, and the earliest start");
+    }
+
+    pub async fn analytics_add_up_by_minute_and_are_forgotten_after_30_days(store: &dyn Store) {
+        use ivs_proto::analytics::{Report, KEPT_MS, MINUTE_MS};
+        let sums = |watch_ms: u64, first_frame_ms: Option<u64>| {
+            let mut sums = Sums::default();
+            sums.add(&Report { sample: 1.0, watch_ms, first_frame_ms, rebuffers: 1, ..Report::default() });
+            sums
+        };
+        let minute = NOW - NOW % MINUTE_MS;
+        assert!(store.analytics("st-1").await.unwrap().is_empty());
+        // Two instances' sums for one minute, and the next minute; another broadcast later.
+        store.add_analytics("st-1", minute, sums(30_000, Some(900)), NOW).await.unwrap();
+        store.add_analytics("st-1", minute + MINUTE_MS, sums(60_000, None), NOW).await.unwrap();
+        store.add_analytics("st-1", minute, sums(45_000, Some(1_400)), NOW).await.unwrap();
+        store.add_analytics("st-2", minute + 2 * MINUTE_MS, sums(1_000, None), NOW).await.unwrap();
+        let minutes = store.analytics("st-1").await.unwrap();
+        assert_eq!(minutes.iter().map(|(m, _)| *m).collect::<Vec<_>>(), [minute, minute + MINUTE_MS]);
+        let first = minutes[0].1.point(minute);
+        assert_eq!((first.viewers, first.rebuffers, first.reports), (1.25, 2, 2), "75 s watched, two reports");
+        assert_eq!(first.first_frame_p95_ms, Some(1_475));
+        assert_eq!(store.analytics_broadcasts().await.unwrap(), [(minute + 2 * MINUTE_MS, "st-2".to_owned()), (minute + MINUTE_MS, "st-1".to_owned())]);
+        // 30 days on, a new minute: the old ones are forgotten.
+        let later = NOW + KEPT_MS + 3 * MINUTE_MS;
+        store.add_analytics("st-3", later - later % MINUTE_MS, sums(1, None), later).await.unwrap();
+        assert!(store.analytics("st-1").await.unwrap().is_empty(), "kept 30 days");
+        assert_eq!(store.analytics_broadcasts().await.unwrap(), [(later - later % MINUTE_MS, "st-3".to_owned())]);
     }
 
     pub async fn values_events_leases_and_claims(store: &dyn Store) {

@@ -14,6 +14,7 @@ use std::time::Duration;
 use anyhow::Context;
 use futures::future::BoxFuture;
 use futures::FutureExt;
+use ivs_proto::analytics::{Sums, KEPT_MS};
 use ivs_proto::tally::VoteError;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{AsyncCommands, Script};
@@ -63,6 +64,34 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1
 "#;
 
+/// KEYS: the minute's sums (hash), the broadcast's minutes (sorted set), the broadcasts (sorted
+/// set by latest minute). ARGV: broadcast, minute (ms), expiry (unix s), cutoff (ms), key prefix,
+/// then field, amount, field, amount… Adds the sums, notes the minute, and forgets broadcasts and
+/// minutes older than the cutoff (the keys also expire by themselves, should no one add again).
+/// It names keys it derives (a forgotten broadcast's): one Redis, not a cluster.
+const ADD_ANALYTICS: &str = r#"
+for i = 6, #ARGV, 2 do redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('EXPIREAT', KEYS[1], ARGV[3])
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[2])
+redis.call('EXPIREAT', KEYS[2], ARGV[3])
+redis.call('ZADD', KEYS[3], 'GT', ARGV[2], ARGV[1])
+local cutoff = '(' .. ARGV[4]
+local function forget(broadcast, minutes)
+  for _, minute in ipairs(redis.call('ZRANGEBYSCORE', minutes, '-inf', cutoff)) do
+    redis.call('DEL', ARGV[5] .. 'analytics:' .. broadcast .. ':' .. minute)
+  end
+  redis.call('ZREMRANGEBYSCORE', minutes, '-inf', cutoff)
+end
+for _, broadcast in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', cutoff)) do
+  local minutes = ARGV[5] .. 'analytics:' .. broadcast .. ':minutes'
+  forget(broadcast, minutes)
+  redis.call('DEL', minutes)
+  redis.call('ZREM', KEYS[3], broadcast)
+end
+forget(ARGV[1], KEYS[2])
+return 1
+"#;
+
 /// The Redis store.
 #[derive(Clone)]
 pub struct RedisStore {
@@ -71,6 +100,7 @@ pub struct RedisStore {
     vote: Script,
     record_event: Script,
     lease: Script,
+    add_analytics: Script,
 }
 
 impl RedisStore {
@@ -101,7 +131,7 @@ impl RedisStore {
                 Err(_) => tokio::time::sleep(Duration::from_millis(250)).await,
             }
         };
-        Ok(Self { connection, prefix: prefix.to_owned(), vote: Script::new(VOTE), record_event: Script::new(RECORD_EVENT), lease: Script::new(LEASE) })
+        Ok(Self { connection, prefix: prefix.to_owned(), vote: Script::new(VOTE), record_event: Script::new(RECORD_EVENT), lease: Script::new(LEASE), add_analytics: Script::new(ADD_ANALYTICS) })
     }
 
     fn key(&self, parts: &[&str]) -> String {
@@ -277,6 +307,51 @@ impl Store for RedisStore {
         .boxed()
     }
 
+    fn add_analytics(&self, broadcast: &str, minute_ms: i64, sums: Sums, now_ms: i64) -> BoxFuture<'_, Result<()>> {
+        let minute = minute_ms.to_string();
+        let keys = [self.key(&["analytics", broadcast, &minute]), self.key(&["analytics", broadcast, "minutes"]), self.key(&["analytics", "broadcasts"])];
+        let broadcast = broadcast.to_owned();
+        async move {
+            let mut call = self.add_analytics.prepare_invoke();
+            call.key(&keys[0]).key(&keys[1]).key(&keys[2]);
+            call.arg(&broadcast).arg(minute_ms).arg((minute_ms + KEPT_MS) / 1000).arg(now_ms - KEPT_MS).arg(&self.prefix);
+            for (field, amount) in &sums.0 {
+                call.arg(field).arg(*amount);
+            }
+            let _: i64 = call.invoke_async(&mut self.connection()).await.map_err(failed)?;
+            Ok(())
+        }
+        .boxed()
+    }
+
+    fn analytics(&self, broadcast: &str) -> BoxFuture<'_, Result<Vec<(i64, Sums)>>> {
+        let minutes_key = self.key(&["analytics", broadcast, "minutes"]);
+        let broadcast = broadcast.to_owned();
+        async move {
+            let mut connection = self.connection();
+            let minutes: Vec<i64> = connection.zrange(&minutes_key, 0, -1).await.map_err(failed)?;
+            if minutes.is_empty() {
+                return Ok(Vec::new());
+            }
+            let mut pipe = redis::pipe();
+            for minute in &minutes {
+                pipe.hgetall(self.key(&["analytics", &broadcast, &minute.to_string()]));
+            }
+            let all: Vec<std::collections::BTreeMap<String, i64>> = pipe.query_async(&mut connection).await.map_err(failed)?;
+            Ok(minutes.into_iter().zip(all).filter(|(_, fields)| !fields.is_empty()).map(|(minute, fields)| (minute, Sums(fields))).collect())
+        }
+        .boxed()
+    }
+
+    fn analytics_broadcasts(&self) -> BoxFuture<'_, Result<Vec<(i64, String)>>> {
+        let key = self.key(&["analytics", "broadcasts"]);
+        async move {
+            let all: Vec<(String, f64)> = redis::cmd("ZREVRANGE").arg(key).arg(0).arg(-1).arg("WITHSCORES").query_async(&mut self.connection()).await.map_err(failed)?;
+            Ok(all.into_iter().map(|(id, minute)| (minute as i64, id)).collect())
+        }
+        .boxed()
+    }
+
     fn claim_once(&self, key: &str) -> BoxFuture<'_, Result<bool>> {
         let key = self.key(&["claim", key]);
         async move {
@@ -311,6 +386,7 @@ mod tests {
         contract::votes_count_once_each_and_only_while_open(&store).await;
         contract::values_events_leases_and_claims(&store).await;
         contract::recordings_keep_their_facts_newest_first(&store).await;
+        contract::analytics_add_up_by_minute_and_are_forgotten_after_30_days(&store).await;
     }
 
     /// The same store over TLS (`rediss://`), the server's certificate checked against the CA
