@@ -83,7 +83,11 @@
   if (video && video.readyState < 2) {
     // Start the app once the first frame is on screen, not while it is being presented: the
     // app's start-up would hold the main thread the frame needs.
-    var afterFirstFrame = function () { setTimeout(startApp, 0, "first-frame"); };
+    var afterFirstFrame = function () {
+      // The viewer's time to first frame, for the site's analytics (src/hooks/use_analytics.rs).
+      performance.mark("boot:first-frame");
+      setTimeout(startApp, 0, "first-frame");
+    };
     if (video.requestVideoFrameCallback) {
       video.requestVideoFrameCallback(afterFirstFrame);
     } else {

@@ -36,7 +36,7 @@ pub fn App() -> impl IntoView {
 pub fn load_config() -> ReadSignal<Option<Loaded>> {
     let (loaded, set_loaded) = signal(None::<Loaded>);
     match crate::config::load() {
-        Source::Inline(config) => set_loaded.set(Some(config)),
+        Source::Inline(config) => set_loaded.set(Some(*config)),
         Source::Fetching(request) => leptos::task::spawn_local(async move { set_loaded.set(Some(request.await)) }),
     }
     loaded
@@ -47,6 +47,7 @@ pub fn load_config() -> ReadSignal<Option<Loaded>> {
 pub fn provide_channel(player: UseIvsPlayerReturn) -> PollsStore {
     provide_context(player);
     provide_context(player.handle);
+    provide_context(player.analytics);
     OverlayBoard::provide_for_player(&player);
     provide_polls(provide_stream_status())
 }

@@ -54,7 +54,7 @@ pub type Loaded = Result<ViewerConfig, LoadError>;
 /// Where the configuration comes from.
 pub enum Source {
     /// Read from the page itself.
-    Inline(Loaded),
+    Inline(Box<Loaded>),
     /// Being fetched (the request was sent when this was made).
     Fetching(Pin<Box<dyn Future<Output = Loaded>>>),
 }
@@ -63,7 +63,7 @@ pub enum Source {
 pub fn load() -> Source {
     let inline = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(INLINE_ID)).and_then(|e| e.text_content());
     let source = match inline {
-        Some(text) => Source::Inline(check(&text)),
+        Some(text) => Source::Inline(Box::new(check(&text))),
         None => {
             let request = fetch_text("config.json");
             Source::Fetching(Box::pin(async move { check(&request.await?) }))
@@ -72,12 +72,12 @@ pub fn load() -> Source {
     match clip_request() {
         Ok(Some(clip)) => return play_clip(source, clip),
         Ok(None) => {}
-        Err(e) => return Source::Inline(Err(LoadError::Query(e))),
+        Err(e) => return Source::Inline(Box::new(Err(LoadError::Query(e)))),
     }
     let replay = match replay_request() {
         Ok(Some(replay)) => replay,
         Ok(None) => return source,
-        Err(e) => return Source::Inline(Err(LoadError::Query(e))),
+        Err(e) => return Source::Inline(Box::new(Err(LoadError::Query(e)))),
     };
     Source::Fetching(Box::pin(async move {
         let config = settled(source).await?;
@@ -102,7 +102,7 @@ fn play_clip(source: Source, id: String) -> Source {
 /// The configuration `source` gives, once it has it.
 async fn settled(source: Source) -> Loaded {
     match source {
-        Source::Inline(loaded) => loaded,
+        Source::Inline(loaded) => *loaded,
         Source::Fetching(loading) => loading.await,
     }
 }

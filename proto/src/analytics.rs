@@ -305,9 +305,30 @@ pub struct Series {
     pub broadcast: String,
     /// Oldest first, a point per minute with reports (minutes without are not there).
     pub points: Vec<Point>,
+    /// Every minute's sums together: the broadcast as a whole (its first minute's time).
+    pub total: Point,
 }
 
 impl Series {
+    /// `broadcast`'s series from its minutes' sums, oldest first.
+    pub fn from_minutes(broadcast: &str, minutes: &[(i64, Sums)]) -> Self {
+        let mut all = Sums::default();
+        minutes.iter().for_each(|(_, sums)| all.merge(sums));
+        Self {
+            broadcast: broadcast.to_owned(),
+            points: minutes.iter().map(|(minute, sums)| sums.point(*minute)).collect(),
+            total: all.point(minutes.first().map_or(0, |(minute, _)| *minute)),
+        }
+    }
+
+    /// The renditions' shares of the time played in the whole broadcast, the largest first.
+    pub fn rendition_shares(&self) -> Vec<(String, f64)> {
+        let all: i64 = self.total.renditions_ms.values().sum();
+        let mut shares: Vec<(String, f64)> = self.total.renditions_ms.iter().map(|(name, ms)| (name.clone(), *ms as f64 / all.max(1) as f64)).collect();
+        shares.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        shares
+    }
+
     /// The series as CSV, a row per minute: time (ISO 8601, UTC) and every figure; the error
     /// types and renditions that occur get a column each.
     pub fn to_csv(&self) -> String {
@@ -353,6 +374,24 @@ impl Series {
         }
         csv
     }
+}
+
+/// `values` as (time, value) drawn in a `width` × `height` box (y down, 0 at the top): time
+/// across from the first to the last, the value up to `top` (at least the highest value); an SVG
+/// polyline's `points`. One value is drawn at the right edge.
+pub fn polyline(values: &[(i64, f64)], width: f64, height: f64, top: f64) -> String {
+    let (Some(first), Some(last)) = (values.first(), values.last()) else { return String::new() };
+    let span = (last.0 - first.0).max(1) as f64;
+    let top = values.iter().map(|v| v.1).fold(top, f64::max).max(f64::MIN_POSITIVE);
+    values
+        .iter()
+        .map(|(time, value)| {
+            let x = if values.len() == 1 { width } else { (time - first.0) as f64 / span * width };
+            let y = height - value.max(0.0) / top * height;
+            format!("{x:.1},{y:.1}")
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// `2026-12-04T15:07Z` for a minute's start.
@@ -573,7 +612,9 @@ mod tests {
     fn csv_has_a_row_per_minute_and_a_column_per_name() {
         let mut sums = Sums::default();
         sums.add(&Report { errors: [("ErrorNetwork".to_owned(), 2)].into(), renditions: [("480p".to_owned(), 1_000)].into(), ..report(60_000, Some(800)) });
-        let series = Series { broadcast: "st-1".into(), points: vec![Sums::default().point(0), sums.point(1_764_860_820_000)] };
+        let series = Series::from_minutes("st-1", &[(0, Sums::default()), (1_764_860_820_000, sums)]);
+        assert_eq!(series.total.viewers, 1.0);
+        assert_eq!(series.rendition_shares(), [("480p".to_owned(), 1.0)]);
         let csv = series.to_csv();
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(lines.len(), 3);
@@ -581,6 +622,8 @@ mod tests {
         assert_eq!(lines[1], "1970-01-01T00:00Z,0.00,0,,,0,0.0000,0,0,0,0,0,0");
         assert_eq!(lines[2], "2025-12-04T15:07Z,1.00,1,1000,1000,0,0.0000,0,0,0,0,2,1000");
         assert_eq!(iso_minute(951_782_400_000), "2000-02-29T00:00Z");
+        assert_eq!(polyline(&[(0, 0.0), (60_000, 2.0), (120_000, 1.0)], 100.0, 50.0, 0.0), "0.0,50.0 50.0,0.0 100.0,25.0");
+        assert_eq!(polyline(&[(0, 0.5)], 100.0, 50.0, 1.0), "100.0,25.0", "one value at the right edge, against the top asked for");
         assert_eq!(minute_of(125_000), 120_000);
     }
 }

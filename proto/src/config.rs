@@ -56,6 +56,12 @@ struct RawConfig {
     playback_token_url: Option<String>,
     #[serde(default)]
     stage_token_url: Option<String>,
+    #[serde(default)]
+    analytics_url: Option<String>,
+    #[serde(default)]
+    analytics_sample: Option<f64>,
+    #[serde(default)]
+    analytics_every_ms: Option<u64>,
 }
 
 /// A URL of the site's backend: a path on this site, or an http(s) URL.
@@ -145,6 +151,19 @@ pub struct ViewerConfig {
     /// Replaying: where a past poll's result is read (`GET {pollResultsUrl}/{pollId}`, a
     /// [`PollResult`](crate::site::PollResult)) — the votes URL it had live.
     pub poll_results_url: Option<String>,
+    /// Where the page reports how playback goes, and how.
+    pub analytics: Option<AnalyticsConfig>,
+}
+
+/// The site's viewer analytics, as a page takes part.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnalyticsConfig {
+    /// `POST`ed a report (`crate::analytics::Report`) with `navigator.sendBeacon`.
+    pub url: String,
+    /// The share of pages that report (0 to 1].
+    pub sample: f64,
+    /// How often a playing page reports.
+    pub every_ms: u64,
 }
 
 /// A past broadcast being replayed.
@@ -179,6 +198,14 @@ impl ViewerConfig {
             poll_results_url: None,
             clips_url: optional_backend_url("clipsUrl", raw.clips_url)?,
             clip: None,
+            analytics: match optional_backend_url("analyticsUrl", raw.analytics_url)? {
+                Some(url) => Some(AnalyticsConfig {
+                    url,
+                    sample: raw.analytics_sample.filter(|s| *s > 0.0 && *s <= 1.0).unwrap_or(1.0),
+                    every_ms: raw.analytics_every_ms.unwrap_or(crate::analytics::REPORT_EVERY_MS).clamp(10_000, 600_000),
+                }),
+                None => None,
+            },
         })
     }
 
@@ -322,6 +349,19 @@ mod tests {
         let typo = ViewerConfig::from_json(r#"{"playbackUrl":"https://x.example/a.m3u8","autoPlay":false}"#).unwrap_err().to_string();
         assert!(typo.contains("unknown field `autoPlay`") && typo.contains("`autoplay`"), "a misspelt key is named, with the right ones: {typo}");
         assert!(matches!(ViewerConfig::from_json(r#"{"playbackUrl":"file:///etc/passwd"}"#), Err(ConfigError::PlaybackUrl(UrlError::Scheme))));
+    }
+
+    #[test]
+    fn analytics_are_taken_part_in_as_the_site_says_within_bounds() {
+        assert_eq!(ViewerConfig::from_json(FILE).unwrap().analytics, None, "no URL, no reports");
+        let file = r#"{"playbackUrl":"https://a.example/x.m3u8","analyticsUrl":"/api/analytics","analyticsSample":0.25,"analyticsEveryMs":1}"#;
+        let analytics = ViewerConfig::from_json(file).unwrap().analytics.unwrap();
+        assert_eq!((analytics.url.as_str(), analytics.sample, analytics.every_ms), ("/api/analytics", 0.25, 10_000));
+        let odd = r#"{"playbackUrl":"https://a.example/x.m3u8","analyticsUrl":"/a","analyticsSample":3}"#;
+        let analytics = ViewerConfig::from_json(odd).unwrap().analytics.unwrap();
+        assert_eq!((analytics.sample, analytics.every_ms), (1.0, 60_000));
+        let elsewhere = r#"{"playbackUrl":"https://a.example/x.m3u8","analyticsUrl":"javascript:alert(1)"}"#;
+        assert!(matches!(ViewerConfig::from_json(elsewhere), Err(ConfigError::Backend(_))));
     }
 
     #[test]

@@ -139,18 +139,8 @@ impl ViewerSeries {
 /// `points` drawn in a `width` × `height` box (y down, 0 at the top), the time across and the
 /// count up, the highest count (at least 1) at the top: an SVG polyline's `points`.
 pub fn chart_line(points: &[ViewerPoint], width: f64, height: f64) -> String {
-    let (Some(first), Some(last)) = (points.first(), points.last()) else { return String::new() };
-    let span = (last.time_ms - first.time_ms).max(1) as f64;
-    let top = points.iter().map(|p| p.count).max().unwrap_or(0).max(1) as f64;
-    points
-        .iter()
-        .map(|p| {
-            let x = if points.len() == 1 { width } else { (p.time_ms - first.time_ms) as f64 / span * width };
-            let y = height - p.count as f64 / top * height;
-            format!("{x:.1},{y:.1}")
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+    let values: Vec<(i64, f64)> = points.iter().map(|p| (p.time_ms, p.count as f64)).collect();
+    crate::analytics::polyline(&values, width, height, 1.0)
 }
 
 /// An overlay as the studio's composer has it, before it is published: the form's fields.

@@ -89,8 +89,7 @@ impl Analytics {
     /// `broadcast`'s minutes, with what this instance has not yet added.
     pub async fn series(&self, broadcast: &str) -> Result<Series, StoreError> {
         self.flush().await?;
-        let points = self.store.analytics(broadcast).await?.into_iter().map(|(minute, sums)| sums.point(minute)).collect();
-        Ok(Series { broadcast: broadcast.to_owned(), points })
+        Ok(Series::from_minutes(broadcast, &self.store.analytics(broadcast).await?))
     }
 }
 

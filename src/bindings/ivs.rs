@@ -98,6 +98,8 @@ pub enum SdkEvent {
     State(PlayerState),
     Error {
         kind: ErrorKind,
+        /// The SDK's own `ErrorType` (`ErrorNetwork`…).
+        sdk_type: String,
         code: i64,
         message: String,
     },
@@ -191,7 +193,8 @@ fn convert(name: &str, payload: &JsValue) -> Option<SdkEvent> {
     Some(match name {
         event::ERROR => {
             let code = number("code").unwrap_or(0.0) as i64;
-            SdkEvent::Error { kind: ErrorKind::from_sdk(&string_field(payload, "type"), code), code, message: string_field(payload, "message") }
+            let sdk_type = string_field(payload, "type");
+            SdkEvent::Error { kind: ErrorKind::from_sdk(&sdk_type, code), sdk_type, code, message: string_field(payload, "message") }
         }
         event::TEXT_METADATA_CUE => {
             {

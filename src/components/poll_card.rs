@@ -23,6 +23,9 @@ pub fn PollCard(
     closed_early: Signal<bool>,
 ) -> impl IntoView {
     let store = use_context::<PollsStore>();
+    if let Some(analytics) = store.and_then(|s| s.analytics) {
+        analytics.poll_seen(&poll.id);
+    }
     let duration = poll.duration_secs;
     let remaining = {
         let poll = poll.clone();

@@ -1,5 +1,6 @@
 //! Hooks: reactive glue between the bindings and the components.
 
+pub mod use_analytics;
 pub mod use_chat;
 pub mod use_embed_api;
 pub mod use_ivs_player;

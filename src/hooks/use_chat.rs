@@ -45,6 +45,8 @@ pub struct UseChatReturn {
     pub returned_draft: ReadSignal<Option<String>>,
     /// The clock, ticking each second, for countdowns.
     pub now: ReadSignal<f64>,
+    /// Messages sent count in the site's analytics.
+    analytics: Option<crate::hooks::use_analytics::Analytics>,
     driver: StoredValue<Rc<RefCell<Driver>>, LocalStorage>,
 }
 
@@ -131,7 +133,8 @@ pub fn use_chat(config: ChatConfig) -> UseChatReturn {
             d.timer = None;
         }
     });
-    UseChatReturn { state, log, identity, feedback, cooldown_until, returned_draft, now, driver: stored }
+    let analytics = use_context();
+    UseChatReturn { state, log, identity, feedback, cooldown_until, returned_draft, now, analytics, driver: stored }
 }
 
 /// Why a message was not sent.
@@ -180,6 +183,9 @@ impl UseChatReturn {
             return Err(NotSent::NotConnected);
         }
         d.signals.set_feedback.set(None);
+        if let Some(analytics) = self.analytics {
+            analytics.chat_sent();
+        }
         Ok(())
     }
 

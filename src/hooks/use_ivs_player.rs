@@ -15,6 +15,7 @@ use leptos::prelude::*;
 
 use crate::bindings::fetch::post_with_credentials;
 use crate::bindings::ivs::{Created, Player, PlayerError, SdkAssets, SdkEvent};
+use crate::hooks::use_analytics::Analytics;
 
 /// A copyable handle on the player, for controls.
 #[derive(Clone, Copy)]
@@ -239,6 +240,8 @@ pub struct UseIvsPlayerReturn {
     /// The caption on screen (from `TEXT_CUE`), cleared after a few seconds.
     pub caption: ReadSignal<Option<String>>,
     pub handle: PlayerHandle,
+    /// How playback goes, for the site's analytics.
+    pub analytics: Analytics,
     set_muted: WriteSignal<bool>,
 }
 
@@ -248,6 +251,7 @@ impl UseIvsPlayerReturn {
     /// loaded that very stream).
     pub fn start(&self, host: NodeRef<Div>, config: Signal<Option<ViewerConfig>>) {
         let handle = self.handle;
+        let analytics = self.analytics;
         let set_muted = self.set_muted;
         let placed = StoredValue::new(false);
         let loaded = StoredValue::new(false);
@@ -278,6 +282,7 @@ impl UseIvsPlayerReturn {
                 return;
             }
             loaded.set_value(true);
+            analytics.start(config.analytics.as_ref(), move || handle.quality().map(|q| q.name));
             let url = config.playback_url.as_str().to_owned();
             handle.url.set_value(Some(url.clone()));
             handle.token_url.set_value(config.playback_token_url.clone());
@@ -325,19 +330,22 @@ pub fn use_ivs_player_with(assets: SdkAssets) -> UseIvsPlayerReturn {
         catching_up: StoredValue::new_local(None),
     };
     let session = handle.session;
+    let analytics = Analytics::new();
     let retry = StoredValue::new_local(None::<Timeout>);
 
     let on_event = move |event: SdkEvent| {
         let folded = match event {
             SdkEvent::State(state) => {
+                analytics.state(state);
                 if state == PlayerState::Playing {
                     set_playback_blocked.set(false);
                     handle.auth_retried.set_value(false);
                 }
                 Some(Event::State(state))
             }
-            SdkEvent::Error { kind, code, message } => {
+            SdkEvent::Error { kind, sdk_type, code, message } => {
                 log::warn!("player error {kind:?} ({code}): {message}");
+                analytics.error(&sdk_type);
                 // A private channel's token expired or was refused: fetch a new one, once.
                 if kind == ErrorKind::NotAuthorized && handle.token_url.get_value().is_some() && !handle.auth_retried.get_value() {
                     handle.auth_retried.set_value(true);
@@ -418,7 +426,7 @@ pub fn use_ivs_player_with(assets: SdkAssets) -> UseIvsPlayerReturn {
         handle.player.try_update_value(|p| p.take());
     });
 
-    UseIvsPlayerReturn { status, board, pending_cues, position, muted, audio_blocked, playback_blocked, fatal, last_cue, caption, handle, set_muted }
+    UseIvsPlayerReturn { status, board, pending_cues, position, muted, audio_blocked, playback_blocked, fatal, last_cue, caption, handle, analytics, set_muted }
 }
 
 /// Runs `f` after `delay`, in place of what `slot` had scheduled (replacing it cancels it).

@@ -28,6 +28,8 @@ pub struct PollsStore {
     pub last_vote: RwSignal<Option<(String, usize)>>,
     /// Where the state endpoint's word on the stream goes.
     stream: StreamStatusStore,
+    /// Polls seen and voted in count in the site's analytics.
+    pub analytics: Option<crate::hooks::use_analytics::Analytics>,
 }
 
 /// Creates the store and provides it as context.
@@ -39,6 +41,7 @@ pub fn provide_polls(stream: StreamStatusStore) -> PollsStore {
         last_result: RwSignal::new(None),
         last_vote: RwSignal::new(None),
         stream,
+        analytics: use_context(),
     };
     provide_context(store);
     store
@@ -108,6 +111,7 @@ impl PollsStore {
         let body = serde_json::to_string(&VoteRequest { option }).expect("plain data always encodes");
         let request = post_json(&url, &body);
         let last_vote = self.last_vote;
+        let analytics = self.analytics;
         leptos::task::spawn_local(async move {
             let answer = request.await;
             views.update(|v| {
@@ -117,6 +121,9 @@ impl PollsStore {
                         Ok(answer) => {
                             view.voted(option, &answer.counts);
                             last_vote.set(Some((id, option)));
+                            if let Some(analytics) = analytics {
+                                analytics.voted();
+                            }
                         }
                         Err(_) => view.refused(&t("vote.unsure"), None),
                     },

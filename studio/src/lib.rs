@@ -17,7 +17,8 @@ pub fn StudioPage() -> impl IntoView {
     let loaded = load_config();
     let player = use_ivs_player();
     let polls = provide_channel(player);
-    let config = Signal::derive(move || loaded.get().and_then(Result::ok));
+    // The producer's preview is not a viewer: it reports nothing to the site's analytics.
+    let config = Signal::derive(move || loaded.get().and_then(Result::ok).map(|c| ivs_proto::config::ViewerConfig { analytics: None, ..c }));
     Effect::new(move |_| polls.set_votes_url(config.with(|c| c.as_ref().and_then(|c| c.votes_url.clone()))));
     let error = move || loaded.get().and_then(Result::err).map(|e| e.words());
     view! {

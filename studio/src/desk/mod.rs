@@ -1,10 +1,11 @@
 //! The producer's desk beside the preview: the live room (state, health alerts, the broadcast's
-//! events, the viewer count), the overlay composer with what is on screen and its tallies, and
-//! the channel for the encoder. The server decides who may use it (the operator role, this site's
+//! events, the viewer count), the overlay composer with what is on screen and its tallies, the
+//! channel for the encoder, and how playback goes for viewers (analytics). The server decides who may use it (the operator role, this site's
 //! pages); anyone else is told how to sign in.
 //!
 //! The studio is in English: its words are the producer's tools, not the viewer's page.
 
+pub mod analytics_desk;
 pub mod channel_desk;
 pub mod composer;
 pub mod live_room;
@@ -16,6 +17,7 @@ use leptos::prelude::*;
 
 use ivs_viewer::bindings::fetch::{fetch_text, post_json, FetchError};
 
+use self::analytics_desk::AnalyticsDesk;
 use self::channel_desk::ChannelDesk;
 use self::composer::{Composer, OnScreen};
 use self::live_room::LiveRoom;
@@ -118,6 +120,7 @@ pub fn Studio() -> impl IntoView {
                     <OnScreen />
                     <Composer />
                     <ChannelDesk />
+                    <AnalyticsDesk />
                 }
                 .into_any(),
             }}
