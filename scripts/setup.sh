@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs whatever the viewer, the site server and the local IVS need, skipping what is already present.
-# Safe to run repeatedly; a fresh machine takes about ten minutes.
+# Safe to run repeatedly; a fresh machine takes about fifteen minutes (two cores).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -86,10 +86,10 @@ if $python_needed && python3 -c 'import venv, ensurepip' 2>/dev/null; then
   python_needed=false
 fi
 
-# The tools are built for a quick install, not for speed of their own (they run for seconds per build):
-# no link-time optimisation and parallel code generation, whatever their manifests ask — trunk's fat LTO
-# alone takes minutes on two cores.
-export CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
+# The tools are built for a quick install, not for speed of their own (each runs for seconds per
+# build): light optimisation, no link-time optimisation, parallel code generation, whatever their
+# manifests ask (trunk's asks for fat LTO and one code unit: 417 s to install on two cores, 335 s so).
+export CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "adding Rust target wasm32-unknown-unknown"

@@ -63,6 +63,12 @@ impl Chromium {
         Self::launch_with("no-user-gesture-required", flags).await
     }
 
+    /// Launches with every request through `proxy` (an HTTP proxy's address), loopback's too: a
+    /// browser on the network a [`Throttle`](crate::Throttle) makes.
+    pub async fn launch_through(proxy: &str) -> anyhow::Result<Self> {
+        Self::launch_with("no-user-gesture-required", vec![format!("--proxy-server={proxy}"), "--proxy-bypass-list=<-loopback>".to_owned()]).await
+    }
+
     async fn launch_with(policy: &str, extra: Vec<String>) -> anyhow::Result<Self> {
         let profile = TempDir::new("chromium-profile")?;
         let executable = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());

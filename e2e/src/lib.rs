@@ -31,6 +31,7 @@ pub mod serve;
 pub mod stack;
 pub mod stage;
 pub mod temp;
+pub mod throttle;
 pub mod tls;
 pub mod webdriver;
 
@@ -43,4 +44,5 @@ pub use redis::Redis;
 pub use serve::serve_dir;
 pub use stack::*;
 pub use temp::{copy_dir, TempDir};
+pub use throttle::Throttle;
 pub use webdriver::{firefox_available, webkit_available, Driven};

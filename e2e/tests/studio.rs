@@ -164,3 +164,85 @@ async fn a_starving_broadcast_raises_an_alert_and_a_rotated_key_is_refused() -> 
     chromium.close().await;
     Ok(())
 }
+
+/// The figure a chart of the analytics desk shows, from its words (`data-*` of the words).
+async fn figure(page: &Page, test_id: &str) -> anyhow::Result<String> {
+    Ok(ivs_e2e::text(page, &format!("{test_id}-words")).await?.unwrap_or_default())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn three_viewers_report_and_the_one_whose_network_fails_shows_in_the_rebuffering_chart() -> anyhow::Result<()> {
+    // Pages report every ten seconds here (a minute by default), and as they are hidden.
+    let site = ivs_e2e::SiteOptions { extra: "[analytics]\nreport_secs = 10\n".into(), ..Default::default() };
+    let stack = Stack::builder().site(site).start()?;
+    let chromium = Chromium::launch().await?;
+    let studio = open_studio(&chromium, &stack, 1280, 800, false).await?;
+    wait_for(&studio, "document.querySelector('[data-testid=studio-analytics]')", Duration::from_secs(10)).await?;
+
+    // Three viewers, each a person of their own; the third on a network of its own, which then
+    // slows to 2 KB/s — far below the stream's bitrate — for a while.
+    let mut viewers = Vec::new();
+    for _ in 0..2 {
+        let viewer = chromium.open_isolated(&stack.site).await?;
+        wait_for(&viewer, PLAYING, Duration::from_secs(20)).await?;
+        viewers.push(viewer);
+    }
+    let network = ivs_e2e::Throttle::start().await?;
+    let slow_browser = Chromium::launch_through(&network.address()).await?;
+    let throttled = slow_browser.open(&stack.site).await?;
+    wait_for(&throttled, PLAYING, Duration::from_secs(20)).await?;
+    network.set_rate(2_000);
+    wait_for(&throttled, "document.querySelector('[data-testid=status]')?.dataset.state === 'Buffering'", Duration::from_secs(30)).await?;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    network.set_rate(0);
+    wait_for(&throttled, PLAYING, Duration::from_secs(30)).await?;
+
+    // Within a report and a read: the stall in the rebuffering chart, the three viewers, their
+    // first frames, the renditions they played.
+    let stalled = "/ [1-9][0-9]* stalls?\\./.test(document.querySelector('[data-testid=analytics-rebuffering-words]')?.textContent ?? '')";
+    wait_for(&studio, stalled, Duration::from_secs(40)).await?;
+    let rebuffering = figure(&studio, "analytics-rebuffering").await?;
+    assert!(!rebuffering.starts_with("Rebuffering: 0%"), "{rebuffering}");
+    let viewers_words = figure(&studio, "analytics-viewers").await?;
+    let peak: f64 = viewers_words.rsplit_once(", ").and_then(|(_, peak)| peak.split(' ').next()).and_then(|n| n.parse().ok()).unwrap_or(0.0);
+    assert_eq!(peak, 3.0, "three watch: {viewers_words}");
+    let first_frame = figure(&studio, "analytics-first-frame").await?;
+    assert!(first_frame.contains("p50 ") && !first_frame.contains("p50 —"), "{first_frame}");
+    let renditions = figure(&studio, "analytics-renditions").await?;
+    assert!(renditions.starts_with("Renditions by time played: ") && renditions.contains('%'), "{renditions}");
+    keep_screenshot(&studio, "studio-analytics").await?;
+
+    // The minutes as CSV, from the studio's own link (the operator's cookie, this site).
+    let csv: String = eval(&studio, "fetch(document.querySelector('[data-testid=analytics-csv]').href).then(r => r.text())").await?;
+    let mut rows = csv.lines();
+    assert!(rows.next().is_some_and(|header| header.starts_with("minute,viewers,watch_ms,reports,first_frame_p50_ms")), "{csv}");
+    assert!(rows.any(|row| row.split(',').nth(6).is_some_and(|stalls| stalls != "0")), "a minute with the stall: {csv}");
+
+    // A viewer who leaves sends what the last seconds held as the page goes (sendBeacon on
+    // pagehide): just after its periodic report, with the others gone, the count goes up at once
+    // — not ten seconds later.
+    let reports = || async {
+        let auth = format!("Bearer {}", stack.operator_key);
+        let (_, _, body) = http_with("GET", &format!("{}/api/studio/analytics", stack.site), &[("Authorization", &auth)], "")?;
+        let live = serde_json::from_str::<serde_json::Value>(&body)?["live"].as_str().unwrap_or_default().to_owned();
+        let (_, _, body) = http_with("GET", &format!("{}/api/studio/analytics/{live}", stack.site), &[("Authorization", &auth)], "")?;
+        anyhow::Ok(serde_json::from_str::<serde_json::Value>(&body)?["total"]["reports"].as_i64().unwrap_or(0))
+    };
+    for viewer in viewers.drain(1..) {
+        viewer.close().await?;
+    }
+    slow_browser.close().await;
+    let last_sent = "performance.getEntriesByName('analytics:sent')[0]?.startTime ?? 0";
+    let sent: f64 = eval(&viewers[0], last_sent).await?;
+    wait_for(&viewers[0], &format!("({last_sent}) > {sent}"), Duration::from_secs(15)).await?;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let before = reports().await?;
+    viewers[0].goto("about:blank").await?;
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while reports().await? <= before {
+        anyhow::ensure!(Instant::now() < deadline, "the leaving page's report never came");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    chromium.close().await;
+    Ok(())
+}

@@ -8,11 +8,13 @@
 //! keeps only sums.
 //!
 //! Every figure the server keeps is a sum ([`Sums`]), so what several instances took in for one
-//! minute adds up in the store, in any order, with no reading back. Concurrent viewers are watch
-//! time per minute (60 s of watching is one viewer for that minute); the first frame's p50 and
-//! p95 come from a histogram of fixed buckets.
+//! minute adds up in the store, in any order, with no reading back. Viewers per minute are counted
+//! by the pages themselves: a report names the minutes in which its picture played or stalled that
+//! it has not named before, so each page counts once in each minute it watched — concurrent viewers
+//! with no set of who watched kept anywhere. The first frame's p50 and p95 come from a histogram of
+//! fixed buckets.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -30,6 +32,8 @@ pub const MAX_SPAN_MS: u64 = 15 * 60_000;
 pub const MAX_FIRST_FRAME_MS: u64 = 120_000;
 /// The most error types and renditions one report names.
 pub const MAX_NAMES: usize = 8;
+/// How far back a report may name minutes it was watched in.
+pub const MAX_MINUTES_BACK: i32 = 15;
 /// The upper bounds (ms) of the first-frame histogram's buckets; the last is open.
 pub const FIRST_FRAME_BUCKETS: [u64; 15] = [250, 500, 750, 1000, 1250, 1500, 2000, 2500, 3000, 4000, 5000, 7500, 10_000, 15_000, 30_000];
 
@@ -58,6 +62,10 @@ pub struct Report {
     pub sample: f64,
     /// Milliseconds the picture played.
     pub watch_ms: u64,
+    /// The minutes in which the picture played or stalled, not named before: 0 is the minute the
+    /// report is sent in, -1 the one before, and so on.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub present_minutes: Vec<i32>,
     /// From the page's start to the first frame; in the first report after it only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_frame_ms: Option<u64>,
@@ -102,6 +110,9 @@ impl Report {
             self.sample = 1.0;
         }
         self.watch_ms = self.watch_ms.min(MAX_SPAN_MS);
+        self.present_minutes.retain(|m| (-MAX_MINUTES_BACK..=0).contains(m));
+        self.present_minutes.sort_unstable();
+        self.present_minutes.dedup();
         self.rebuffer_ms = self.rebuffer_ms.min(MAX_SPAN_MS);
         self.rebuffers = self.rebuffers.min(1000);
         self.first_frame_ms = self.first_frame_ms.filter(|ms| *ms <= MAX_FIRST_FRAME_MS);
@@ -120,6 +131,12 @@ impl Report {
             .take(MAX_NAMES)
             .map(|(name, ms)| (name, ms.min(MAX_SPAN_MS)))
             .collect();
+    }
+
+    /// The minutes (their starts) the page watched in, for a report the server takes at `now_ms`.
+    pub fn present_in(&self, now_ms: i64) -> impl Iterator<Item = i64> + '_ {
+        let this = minute_of(now_ms);
+        self.present_minutes.iter().map(move |back| this + i64::from(*back) * MINUTE_MS)
     }
 
     /// How many viewers this report stands for.
@@ -152,6 +169,8 @@ pub struct Sums(pub BTreeMap<String, i64>);
 mod field {
     pub const REPORTS: &str = "reports";
     pub const WATCH_MS: &str = "watch_ms";
+    /// Pages that watched in the minute.
+    pub const VIEWERS: &str = "viewers";
     pub const FIRST_FRAMES: &str = "ff_n";
     pub const FIRST_FRAME_MS: &str = "ff_ms";
     pub const FIRST_FRAME_BUCKET: &str = "ff_b";
@@ -201,6 +220,11 @@ impl Sums {
         self.bump(field::POLLS_VOTED, w * i64::from(report.polls_voted));
     }
 
+    /// A page (standing for `weight` viewers) watched in this minute.
+    pub fn add_viewer(&mut self, weight: i64) {
+        self.bump(field::VIEWERS, weight);
+    }
+
     /// A vote the server counted.
     pub fn add_vote(&mut self) {
         self.bump(field::VOTES, 1);
@@ -248,7 +272,8 @@ impl Sums {
         };
         Point {
             minute_ms,
-            viewers: watch as f64 / MINUTE_MS as f64,
+            viewers: self.get(field::VIEWERS),
+            watch_ms: watch,
             reports: self.get(field::REPORTS),
             first_frame_p50_ms: self.first_frame_percentile(50.0),
             first_frame_p95_ms: self.first_frame_percentile(95.0),
@@ -269,8 +294,10 @@ impl Sums {
 #[serde(rename_all = "camelCase")]
 pub struct Point {
     pub minute_ms: i64,
-    /// Concurrent viewers (average over the minute: its watch time over its length).
-    pub viewers: f64,
+    /// Viewers who watched in the minute (in the whole broadcast's: at the most in a minute).
+    pub viewers: i64,
+    /// Time played, by all of them.
+    pub watch_ms: i64,
     pub reports: i64,
     pub first_frame_p50_ms: Option<u64>,
     pub first_frame_p95_ms: Option<u64>,
@@ -314,11 +341,10 @@ impl Series {
     pub fn from_minutes(broadcast: &str, minutes: &[(i64, Sums)]) -> Self {
         let mut all = Sums::default();
         minutes.iter().for_each(|(_, sums)| all.merge(sums));
-        Self {
-            broadcast: broadcast.to_owned(),
-            points: minutes.iter().map(|(minute, sums)| sums.point(*minute)).collect(),
-            total: all.point(minutes.first().map_or(0, |(minute, _)| *minute)),
-        }
+        let points: Vec<Point> = minutes.iter().map(|(minute, sums)| sums.point(*minute)).collect();
+        let mut total = all.point(minutes.first().map_or(0, |(minute, _)| *minute));
+        total.viewers = points.iter().map(|p| p.viewers).max().unwrap_or(0);
+        Self { broadcast: broadcast.to_owned(), points, total }
     }
 
     /// The renditions' shares of the time played in the whole broadcast, the largest first.
@@ -339,7 +365,7 @@ impl Series {
         renditions.sort_unstable();
         renditions.dedup();
         let mut csv = String::from(
-            "minute,concurrent_viewers,reports,first_frame_p50_ms,first_frame_p95_ms,rebuffers,rebuffer_ratio,chat_messages,votes,polls_seen,polls_voted",
+            "minute,viewers,watch_ms,reports,first_frame_p50_ms,first_frame_p95_ms,rebuffers,rebuffer_ratio,chat_messages,votes,polls_seen,polls_voted",
         );
         for kind in &error_kinds {
             csv.push_str(&format!(",errors_{kind}"));
@@ -351,9 +377,10 @@ impl Series {
         let optional = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_default();
         for p in &self.points {
             csv.push_str(&format!(
-                "{},{:.2},{},{},{},{},{:.4},{},{},{},{}",
+                "{},{},{},{},{},{},{},{:.4},{},{},{},{}",
                 iso_minute(p.minute_ms),
                 p.viewers,
+                p.watch_ms,
                 p.reports,
                 optional(p.first_frame_p50_ms),
                 optional(p.first_frame_p95_ms),
@@ -422,12 +449,35 @@ pub struct Collector {
     /// Since when it stalls.
     stalled_since: Option<f64>,
     first_frame_told: bool,
+    /// The wall clock (ms since the epoch) when the page's clock was 0.
+    origin_ms: f64,
+    /// Minutes (wall clock) watched in, not yet named in a report; and those already named.
+    present: BTreeSet<i64>,
+    named: BTreeSet<i64>,
 }
 
 impl Collector {
-    /// A collector for a page kept at `sample`.
-    pub fn new(sample: f64) -> Self {
-        Self { report: Report { sample, ..Report::default() }, ..Self::default() }
+    /// A collector for a page kept at `sample`, whose clock (`performance.now()`) started at
+    /// `origin_ms` on the wall clock (`performance.timeOrigin`).
+    pub fn new(sample: f64, origin_ms: f64) -> Self {
+        Self { report: Report { sample, ..Report::default() }, origin_ms, ..Self::default() }
+    }
+
+    fn minute(&self, at: f64) -> i64 {
+        minute_of((self.origin_ms + at) as i64)
+    }
+
+    /// The minutes from `since` to `now` were watched in.
+    fn watched(&mut self, since: f64, now: f64) {
+        let (first, last) = (self.minute(since), self.minute(now));
+        let first = first.max(last - i64::from(MAX_MINUTES_BACK) * MINUTE_MS);
+        self.present.extend((first..=last).step_by(MINUTE_MS as usize).filter(|m| !self.named.contains(m)));
+    }
+
+    /// From now on, reports stand for `1 / sample` viewers (the page learnt the site's sample
+    /// after it began collecting).
+    pub fn set_sample(&mut self, sample: f64) {
+        self.report.sample = sample;
     }
 
     /// The first frame, `ms` after the page started (told once).
@@ -446,6 +496,9 @@ impl Collector {
         }
         self.playing_since = playing.then_some(now);
         self.stalled_since = (buffering && self.first_frame_told).then_some(now);
+        if self.playing_since.is_some() || self.stalled_since.is_some() {
+            self.watched(now, now);
+        }
     }
 
     /// The rendition playing from `now` on.
@@ -478,6 +531,9 @@ impl Collector {
 
     /// Adds the time since the open spans began to the report, and starts them again at `now`.
     fn close_spans(&mut self, now: f64) {
+        if let Some(since) = self.playing_since.or(self.stalled_since) {
+            self.watched(since, now);
+        }
         if let Some(since) = self.playing_since {
             self.playing_since = Some(now);
             let ms = (now - since).max(0.0).round() as u64;
@@ -497,7 +553,12 @@ impl Collector {
     pub fn take(&mut self, now: f64) -> Option<Report> {
         self.close_spans(now);
         let sample = self.report.sample;
-        let report = std::mem::replace(&mut self.report, Report { sample, ..Report::default() });
+        let mut report = std::mem::replace(&mut self.report, Report { sample, ..Report::default() });
+        let this = self.minute(now);
+        report.present_minutes = self.present.iter().map(|m| ((m - this) / MINUTE_MS) as i32).filter(|back| *back >= -MAX_MINUTES_BACK).collect();
+        self.named.append(&mut self.present);
+        // Only minutes a later report could still name are remembered.
+        self.named.retain(|m| *m >= this - i64::from(MAX_MINUTES_BACK) * MINUTE_MS);
         (!report.is_empty()).then_some(report)
     }
 }
@@ -549,7 +610,12 @@ mod tests {
         assert_eq!(stored, one);
 
         let point = one.point(120_000);
-        assert_eq!(point.viewers, 3.9, "54 s + 60 s + 2 × 60 s of watching in a minute");
+        assert_eq!(point.watch_ms, 234_000, "54 s + 60 s + 2 × 60 s of watching");
+        assert_eq!(point.viewers, 0, "viewers are counted by the minutes pages name");
+        one.add_viewer(2);
+        stored.add_viewer(1);
+        stored.add_viewer(1);
+        assert_eq!((one.point(0).viewers, stored), (2, one.clone()));
         assert_eq!(point.reports, 4);
         assert_eq!(point.rebuffers, 1);
         assert!((point.rebuffer_ratio - 6_000.0 / 240_000.0).abs() < 1e-9, "6 s stalled in 234 s watched");
@@ -580,7 +646,7 @@ mod tests {
 
     #[test]
     fn the_collector_adds_up_what_the_player_did() {
-        let mut c = Collector::new(1.0);
+        let mut c = Collector::new(1.0, 0.0);
         assert_eq!(c.take(0.0), None, "nothing yet");
         c.state(100.0, false, true); // loading: not a stall
         c.first_frame(1_200.0);
@@ -606,21 +672,49 @@ mod tests {
         assert_eq!((next.watch_ms, next.first_frame_ms, next.renditions.get("480p")), (10_000, None, Some(&10_000)));
         c.state(43_200.0, false, false);
         assert_eq!(c.take(50_000.0), None, "paused: nothing to tell");
+        c.state(50_000.0, true, false);
+        c.set_sample(0.5);
+        assert_eq!(c.take(60_000.0).map(|r| (r.watch_ms, r.weight())), Some((10_000, 2)), "a new sample keeps what plays");
+    }
+
+    #[test]
+    fn each_page_counts_once_in_each_minute_it_watched() {
+        // The page's clock started 50 s into a minute of the wall clock.
+        let minute = 1_000_000 * MINUTE_MS;
+        let mut c = Collector::new(1.0, (minute + 50_000) as f64);
+        c.state(0.0, true, false);
+        let first = c.take(20_000.0).unwrap();
+        assert_eq!(first.present_minutes, [-1, 0], "played from :50 to 1:10: both minutes");
+        let second = c.take(40_000.0).unwrap();
+        assert!(second.present_minutes.is_empty() && second.watch_ms == 20_000, "the same minute is not named twice");
+        c.state(40_000.0, false, false);
+        assert_eq!(c.take(100_000.0), None, "paused: not watching, nothing named");
+        c.state(100_000.0, true, false);
+        assert_eq!(c.take(101_000.0).unwrap().present_minutes, [0], "playing again in a new minute");
+        // Taken by a server whose clock is in the minute after: the minutes as the server counts them.
+        let at_server = minute + 75_000;
+        assert_eq!(first.present_in(at_server).collect::<Vec<_>>(), [minute, minute + MINUTE_MS]);
+        // A report cannot name minutes beyond what it could have watched.
+        let odd = Report::parse(br#"{"presentMinutes":[1,0,0,-3,-99]}"#).unwrap();
+        assert_eq!(odd.present_minutes, [-3, 0]);
     }
 
     #[test]
     fn csv_has_a_row_per_minute_and_a_column_per_name() {
         let mut sums = Sums::default();
         sums.add(&Report { errors: [("ErrorNetwork".to_owned(), 2)].into(), renditions: [("480p".to_owned(), 1_000)].into(), ..report(60_000, Some(800)) });
-        let series = Series::from_minutes("st-1", &[(0, Sums::default()), (1_764_860_820_000, sums)]);
-        assert_eq!(series.total.viewers, 1.0);
+        sums.add_viewer(3);
+        let mut quiet = Sums::default();
+        quiet.add_viewer(1);
+        let series = Series::from_minutes("st-1", &[(0, quiet), (1_764_860_820_000, sums.clone())]);
+        assert_eq!(series.total.viewers, 3, "the broadcast's viewers: the most in a minute");
         assert_eq!(series.rendition_shares(), [("480p".to_owned(), 1.0)]);
         let csv = series.to_csv();
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(lines.len(), 3);
         assert!(lines[0].ends_with(",errors_ErrorNetwork,rendition_ms_480p"), "{}", lines[0]);
-        assert_eq!(lines[1], "1970-01-01T00:00Z,0.00,0,,,0,0.0000,0,0,0,0,0,0");
-        assert_eq!(lines[2], "2025-12-04T15:07Z,1.00,1,1000,1000,0,0.0000,0,0,0,0,2,1000");
+        assert_eq!(lines[1], "1970-01-01T00:00Z,1,0,0,,,0,0.0000,0,0,0,0,0,0");
+        assert_eq!(lines[2], "2025-12-04T15:07Z,3,60000,1,1000,1000,0,0.0000,0,0,0,0,2,1000");
         assert_eq!(iso_minute(951_782_400_000), "2000-02-29T00:00Z");
         assert_eq!(polyline(&[(0, 0.0), (60_000, 2.0), (120_000, 1.0)], 100.0, 50.0, 0.0), "0.0,50.0 50.0,0.0 100.0,25.0");
         assert_eq!(polyline(&[(0, 0.5)], 100.0, 50.0, 1.0), "100.0,25.0", "one value at the right edge, against the top asked for");

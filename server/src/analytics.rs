@@ -39,8 +39,13 @@ impl Analytics {
 
     /// Takes in `report` for `broadcast` (the live one's id; `None` while nothing is live).
     pub fn take(&self, report: &Report, broadcast: Option<&str>, now_ms: i64) {
-        let key = (broadcast.unwrap_or(OFFLINE).to_owned(), minute_of(now_ms));
-        self.lock().entry(key).or_default().add(report);
+        let broadcast = broadcast.unwrap_or(OFFLINE);
+        let mut pending = self.lock();
+        pending.entry((broadcast.to_owned(), minute_of(now_ms))).or_default().add(report);
+        // The page counts once in each minute it names (it names each once).
+        for minute in report.present_in(now_ms) {
+            pending.entry((broadcast.to_owned(), minute)).or_default().add_viewer(report.weight());
+        }
     }
 
     /// A vote counted in `broadcast`.
@@ -103,7 +108,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("ivs-site-analytics-{}-{}", std::process::id(), now_ms()));
         let analytics = Analytics::new(Arc::new(Embedded::open(&dir).unwrap()));
         let now = now_ms();
-        let report = Report { sample: 0.5, watch_ms: 30_000, first_frame_ms: Some(700), ..Report::default() };
+        let report = Report { sample: 0.5, watch_ms: 30_000, first_frame_ms: Some(700), present_minutes: vec![0], ..Report::default() };
         analytics.take(&report, Some("st-1"), now);
         analytics.take(&report, Some("st-1"), now);
         analytics.vote(Some("st-1"), now);
@@ -111,7 +116,8 @@ mod tests {
         let series = analytics.series("st-1").await.unwrap();
         assert_eq!(series.points.len(), 1);
         let point = &series.points[0];
-        assert_eq!((point.minute_ms, point.viewers, point.reports, point.votes), (minute_of(now), 2.0, 4, 1), "each report stands for two viewers");
+        assert_eq!((point.minute_ms, point.reports, point.votes), (minute_of(now), 4, 1), "each report stands for two viewers");
+        assert_eq!(point.viewers, 4, "two pages watching, each standing for two viewers");
         let broadcasts = analytics.broadcasts().await.unwrap();
         assert_eq!(broadcasts.iter().map(|b| b.id.as_str()).collect::<Vec<_>>().len(), 2);
         assert!(broadcasts.iter().any(|b| b.id == OFFLINE));

@@ -50,7 +50,8 @@ fn now() -> f64 {
 impl Analytics {
     /// Collecting from now on; nothing is sent before [`Analytics::start`].
     pub fn new() -> Self {
-        Self(StoredValue::new_local(State { collector: Some(Collector::new(1.0)), reporting: None, polls_seen: HashSet::new() }))
+        let origin = web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.time_origin());
+        Self(StoredValue::new_local(State { collector: Some(Collector::new(1.0, origin)), reporting: None, polls_seen: HashSet::new() }))
     }
 
     fn with(&self, f: impl FnOnce(&mut Collector)) {
@@ -107,10 +108,8 @@ impl Analytics {
         self.0.update_value(|state| {
             if let Some(collector) = state.collector.as_mut() {
                 // What was collected stands for as many viewers as the sample says.
-                let taken = collector.take(now());
-                *collector = Collector::new(config.sample);
-                if let Some(mut early) = taken {
-                    early.sample = config.sample;
+                collector.set_sample(config.sample);
+                if let Some(early) = collector.take(now()) {
                     send(&config.url, &early);
                 }
             }
@@ -166,7 +165,12 @@ fn first_frame_mark() -> Option<f64> {
 /// the browser sends it across origins without asking first (`<ivs-viewer site>`).
 fn send(url: &str, report: &ivs_proto::analytics::Report) {
     let Ok(body) = serde_json::to_string(report) else { return };
-    if let Some(window) = web_sys::window() {
-        let _ = window.navigator().send_beacon_with_opt_str(url, Some(&body));
+    let Some(window) = web_sys::window() else { return };
+    if window.navigator().send_beacon_with_opt_str(url, Some(&body)).unwrap_or(false) {
+        // When the page last reported (one mark kept), for whoever looks at its timeline.
+        if let Some(performance) = window.performance() {
+            performance.clear_marks_with_mark_name("analytics:sent");
+            let _ = performance.mark("analytics:sent");
+        }
     }
 }

@@ -715,7 +715,7 @@ async fn viewers_report_playback_and_operators_read_it_by_broadcast() {
     let site = Site::new();
     let producer = site.app.identity.cookie_for("producer").split(';').next().unwrap().to_owned();
     let viewer = site.viewer().await;
-    let report = r#"{"sample":1,"watchMs":30000,"firstFrameMs":800,"rebuffers":1,"rebufferMs":3000,"errors":{"ErrorNetwork":1},"renditions":{"720p60":30000}}"#;
+    let report = r#"{"sample":1,"watchMs":30000,"presentMinutes":[0],"firstFrameMs":800,"rebuffers":1,"rebufferMs":3000,"errors":{"ErrorNetwork":1},"renditions":{"720p60":30000}}"#;
     // From this site's page with the person's cookie: taken (204). From elsewhere, or without a
     // person, or not a report: refused, and nothing is counted.
     assert_eq!(site.post_with("/api/analytics", &[("origin", "https://evil.example")], Some(&viewer), report).await.status(), StatusCode::FORBIDDEN);
@@ -736,7 +736,7 @@ async fn viewers_report_playback_and_operators_read_it_by_broadcast() {
     assert_eq!(overview["broadcasts"][0]["id"], "st-test", "{overview}");
     let series = json(site.get("/api/studio/analytics/st-test", Some(&producer)).await).await;
     let minute = &series["points"][0];
-    assert_eq!((minute["viewers"].as_f64(), minute["rebuffers"].as_i64(), minute["votes"].as_i64()), (Some(0.5), Some(1), Some(1)), "{series}");
+    assert_eq!((minute["viewers"].as_i64(), minute["rebuffers"].as_i64(), minute["votes"].as_i64()), (Some(1), Some(1), Some(1)), "{series}");
     assert_eq!(minute["errors"]["ErrorNetwork"], 1);
     assert_eq!(minute["firstFrameP50Ms"], 1000);
     let csv = site.get("/api/studio/analytics/st-test/csv", Some(&producer)).await;

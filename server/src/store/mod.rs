@@ -196,6 +196,7 @@ pub(crate) mod contract {
         let sums = |watch_ms: u64, first_frame_ms: Option<u64>| {
             let mut sums = Sums::default();
             sums.add(&Report { sample: 1.0, watch_ms, first_frame_ms, rebuffers: 1, ..Report::default() });
+            sums.add_viewer(1);
             sums
         };
         let minute = NOW - NOW % MINUTE_MS;
@@ -208,7 +209,7 @@ pub(crate) mod contract {
         let minutes = store.analytics("st-1").await.unwrap();
         assert_eq!(minutes.iter().map(|(m, _)| *m).collect::<Vec<_>>(), [minute, minute + MINUTE_MS]);
         let first = minutes[0].1.point(minute);
-        assert_eq!((first.viewers, first.rebuffers, first.reports), (1.25, 2, 2), "75 s watched, two reports");
+        assert_eq!((first.viewers, first.watch_ms, first.rebuffers, first.reports), (2, 75_000, 2, 2), "two pages' sums, added");
         assert_eq!(first.first_frame_p95_ms, Some(1_475));
         assert_eq!(store.analytics_broadcasts().await.unwrap(), [(minute + 2 * MINUTE_MS, "st-2".to_owned()), (minute + MINUTE_MS, "st-1".to_owned())]);
         // 30 days on, a new minute: the old ones are forgotten.

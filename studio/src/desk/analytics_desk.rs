@@ -1,4 +1,4 @@
-//! How playback went for viewers, per broadcast, from their pages' reports: concurrent viewers,
+//! How playback went for viewers, per broadcast, from their pages' reports: viewers per minute,
 //! time to first frame (p50, p95), the rebuffering ratio, errors, the rendition mix, chat messages
 //! and votes per minute — each a drawn chart with its figures in words beside it (a screen
 //! reader's, and a phone's when the chart is small). The live broadcast is shown while there is
@@ -148,16 +148,20 @@ fn Charts(series: Series) -> impl IntoView {
     }
     let total = series.total.clone();
     let span = format!("{} to {}", clock(points[0].minute_ms as f64), clock(points[points.len() - 1].minute_ms as f64 + 60_000.0));
-    let peak_viewers = points.iter().map(|p| p.viewers).fold(0.0, f64::max);
-    let viewers_now = points.last().map_or(0.0, |p| p.viewers);
-    let viewers = format!("Concurrent viewers, {span}: {} in the last minute, {} at the most.", number(viewers_now.round()), number(peak_viewers.round()));
+    let viewers_now = points.last().map_or(0, |p| p.viewers);
+    let viewers = format!(
+        "Viewers, {span}: {} in the last minute, {} at the most.",
+        number(viewers_now as f64),
+        number(total.viewers as f64)
+    );
     let first_frame = format!("Time to first frame: p50 {}, p95 {} over the broadcast.", ms(total.first_frame_p50_ms), ms(total.first_frame_p95_ms));
     let worst = points.iter().map(|p| p.rebuffer_ratio).fold(0.0, f64::max);
     let rebuffering = format!(
-        "Rebuffering: {} of viewing time stalled over the broadcast, {} in the worst minute; {} stalls.",
+        "Rebuffering: {} of viewing time stalled over the broadcast, {} in the worst minute; {} {}.",
         percent(total.rebuffer_ratio * 100.0),
         percent(worst * 100.0),
-        number(total.rebuffers as f64)
+        number(total.rebuffers as f64),
+        if total.rebuffers == 1 { "stall" } else { "stalls" }
     );
     let error_total: i64 = total.errors.values().sum();
     let errors = if error_total == 0 {
@@ -193,7 +197,7 @@ fn Charts(series: Series) -> impl IntoView {
         .collect();
     view! {
         <div class="studio-charts">
-            <Chart testid="analytics-viewers" title="Concurrent viewers" lines=vec![("studio-line", line(&points, |p| Some(p.viewers)))] top=1.0 words=viewers />
+            <Chart testid="analytics-viewers" title="Viewers per minute" lines=vec![("studio-line", line(&points, |p| Some(p.viewers as f64)))] top=1.0 words=viewers />
             <Chart
                 testid="analytics-first-frame"
                 title="Time to first frame"
@@ -206,7 +210,7 @@ fn Charts(series: Series) -> impl IntoView {
             />
             <Chart testid="analytics-rebuffering" title="Rebuffering" lines=vec![("studio-line", line(&points, |p| Some(p.rebuffer_ratio * 100.0)))] top=1.0 words=rebuffering />
             <Chart testid="analytics-errors" title="Errors per minute" lines=vec![("studio-line", line(&points, |p| Some(p.errors.values().sum::<i64>() as f64)))] top=1.0 words=errors />
-            <figure class="studio-chart" data-testid="analytics-renditions">
+            <figure class="studio-chart studio-mix" data-testid="analytics-renditions">
                 <h3>"Rendition mix"</h3>
                 <svg viewBox=format!("0 0 {WIDTH} 24") preserveAspectRatio="none" role="img" aria-label=mix.clone()>{bars}</svg>
                 <figcaption data-testid="analytics-renditions-words">{mix}</figcaption>
