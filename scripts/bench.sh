@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prints the viewer's figures (app weight; time to first frame against a bare SDK page; chat flood).
-# Name parts to run only those: bench.sh [weight|startup|chat|tally|votes|cues|stage]…
+# Name parts to run only those: bench.sh [weight|startup|chat|tally|votes|beacons|cues|stage|element]…
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh

@@ -25,7 +25,7 @@
 //! - Stage (`stage.rs`): glass-to-glass latency through the SFU, a new subscriber's first frame,
 //!   the SFU's CPU per forwarded Mbps.
 //!
-//! `bench [weight|startup|chat|tally|votes|cues|stage]…` runs the named parts; all of them by default.
+//! `bench [weight|startup|chat|tally|votes|beacons|cues|stage]…` runs the named parts; all of them by default.
 //!
 //! One program, kept whole (over 500 lines): each part is one function, sharing the stack,
 //! the browser and the statistics.
@@ -232,6 +232,9 @@ async fn main() -> anyhow::Result<()> {
     if wants("votes") {
         votes(&dist).await?;
     }
+    if wants("beacons") {
+        beacons(&dist).await?;
+    }
     if wants("cues") {
         cue_latency().await?;
     }
@@ -421,6 +424,112 @@ async fn voters(label: &str, stack: &Stack, sites: &[String]) -> anyhow::Result<
         if rate >= 20_000.0 && p99 < 250.0 && exact { "✓" } else { "✗ (target ≥ 20 000/s, p99 < 250 ms)" }
     );
     Ok(())
+}
+
+/// Reporters in the beacons bench (each a person with a connection kept open, as a browser keeps
+/// one to the site), and how long they send.
+const REPORTERS: usize = 256;
+const BEACON_SECS: u64 = 10;
+/// A report as a page sends it a minute into watching (about 330 bytes).
+const REPORT: &str = r#"{"sample":1,"watchMs":58210,"presentMinutes":[-1,0],"firstFrameMs":912,"rebuffers":1,"rebufferMs":1430,"errors":{"ErrorNetwork":1},"renditions":{"720p60":41000,"480p30":17210},"chatSent":2,"pollsSeen":1,"pollsVoted":1}"#;
+
+/// Viewer analytics' intake: reports/s one instance takes in (each answered once added to the
+/// minute's sums), p50/p99 to the answer, beside the same connections asking a bare endpoint;
+/// and what a report costs the aggregation itself, on one core.
+async fn beacons(dist: &Path) -> anyhow::Result<()> {
+    use ivs_proto::analytics::{Report, Sums};
+    println!("Beacons: {REPORTERS} viewers' pages, each on a kept-open connection, sending analytics reports back to back for {BEACON_SECS} s");
+    let extra = format!("[limits]\nanonymous_per_address_per_hour = {}\nanalytics_per_minute = 100000000\n", REPORTERS * 10);
+    // Offline, so every report goes into one broadcast's sums (the offline one) to be counted after.
+    let stack = Stack::builder().serving(dist).offline().site(ivs_e2e::SiteOptions { extra, ..Default::default() }).start()?;
+    let authority = stack.site.trim_start_matches("http://").to_owned();
+    let mut cookies = Vec::with_capacity(REPORTERS);
+    for _ in 0..REPORTERS {
+        cookies.push(stack.new_identity()?);
+    }
+    let reports = format!("POST /api/analytics HTTP/1.1\r\nHost: {authority}\r\nContent-Type: text/plain;charset=UTF-8\r\nContent-Length: {}\r\n", REPORT.len());
+    let (rate, p50, p99, refused) = keep_alive_load(&authority, &cookies, move |cookie| format!("{reports}Cookie: {cookie}\r\n\r\n{REPORT}"), b"HTTP/1.1 204").await?;
+    let bare_request = format!("GET /healthz HTTP/1.1\r\nHost: {authority}\r\n\r\n");
+    let (bare, ..) = keep_alive_load(&authority, &cookies, move |_| bare_request.clone(), b"HTTP/1.1 200").await?;
+    // Everything taken in reached the store: the minutes' reports add up to the answers counted.
+    let auth = format!("Bearer {}", stack.operator_key);
+    let (_, _, body) = ivs_e2e::http_with("GET", &format!("{}/api/studio/analytics/offline", stack.site), &[("Authorization", &auth)], "")?;
+    let stored = serde_json::from_str::<serde_json::Value>(&body)?["total"]["reports"].as_i64().unwrap_or(0);
+    let answered = (rate * BEACON_SECS as f64).round() as i64;
+    println!(
+        "  one instance: {rate:.0} reports/s, p50 {p50:.1} ms, p99 {p99:.1} ms ({refused} refused; {stored} in the store for ≈{answered} answered) {}",
+        if rate >= 20_000.0 && p99 < 50.0 && refused == 0 { "✓" } else { "✗ (target ≥ 20 000/s, p99 < 50 ms)" }
+    );
+    println!("    the same connections asking GET /healthz, this run: {bare:.0} req/s — reports at {:.2} of the bare rate", rate / bare);
+    // The aggregation alone, on one core: a report read, bounded and added to a minute's sums.
+    let count = 200_000;
+    let started = std::time::Instant::now();
+    let mut sums = Sums::default();
+    for _ in 0..count {
+        sums.add(&Report::parse(REPORT.as_bytes()).expect("the bench's report is a report"));
+    }
+    let per_report = started.elapsed().as_secs_f64() / count as f64 * 1e9;
+    // (In this program's own build, which `bench.sh` runs unoptimised: an upper bound of the
+    // release server's cost.)
+    println!("  aggregation, one core: {per_report:.0} ns per report (read, bounded, added; unoptimised build: an upper bound) — {:.0} reports/s", 1e9 / per_report);
+    Ok(())
+}
+
+/// Sends `request(cookie)` back to back on one kept-open connection per cookie for
+/// [`BEACON_SECS`]: answers/s that start with `ok`, p50 and p99 (ms), and answers that did not.
+async fn keep_alive_load(authority: &str, cookies: &[String], request: impl Fn(&str) -> String, ok: &'static [u8]) -> anyhow::Result<(f64, f64, f64, u64)> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut connections = Vec::with_capacity(cookies.len());
+    for cookie in cookies {
+        connections.push((tokio::net::TcpStream::connect(authority).await?, request(cookie)));
+    }
+    let started = std::time::Instant::now();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(BEACON_SECS);
+    let tasks: Vec<_> = connections
+        .into_iter()
+        .map(|(mut stream, request)| {
+            tokio::spawn(async move {
+                let (mut latencies, mut refused) = (Vec::new(), 0u64);
+                let mut buffer = vec![0u8; 4096];
+                while tokio::time::Instant::now() < deadline {
+                    let sent = std::time::Instant::now();
+                    if stream.write_all(request.as_bytes()).await.is_err() {
+                        break;
+                    }
+                    // One answer: its head (these answers have no body, or a short one read with it).
+                    let mut read = 0;
+                    let complete = loop {
+                        match stream.read(&mut buffer[read..]).await {
+                            Ok(0) | Err(_) => break false,
+                            Ok(n) => read += n,
+                        }
+                        if buffer[..read].windows(4).any(|w| w == b"\r\n\r\n") {
+                            break true;
+                        }
+                    };
+                    if !complete {
+                        break;
+                    }
+                    if buffer.starts_with(ok) {
+                        latencies.push(sent.elapsed().as_secs_f64() * 1000.0);
+                    } else {
+                        refused += 1;
+                    }
+                }
+                (latencies, refused)
+            })
+        })
+        .collect();
+    let (mut latencies, mut refused) = (Vec::new(), 0);
+    for task in tasks {
+        let (l, r) = task.await?;
+        latencies.extend(l);
+        refused += r;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    latencies.sort_by(f64::total_cmp);
+    anyhow::ensure!(!latencies.is_empty(), "no answer came back");
+    Ok((latencies.len() as f64 / elapsed, percentile(&latencies, 50.0), percentile(&latencies, 99.0), refused))
 }
 
 /// Records, for the next overlay that appears, when the DOM changed and the frame after it.
