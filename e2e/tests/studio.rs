@@ -246,3 +246,70 @@ async fn three_viewers_report_and_the_one_whose_network_fails_shows_in_the_rebuf
     chromium.close().await;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_of_show_outlives_a_restart_and_goes_out_at_a_key_and_at_its_time() -> anyhow::Result<()> {
+    let mut stack = Stack::start()?;
+    let chromium = Chromium::launch().await?;
+    let studio = open_studio(&chromium, &stack, 1280, 800, false).await?;
+    wait_for(&studio, "document.querySelector('[data-testid=studio-state]')?.dataset.state === 'live'", Duration::from_secs(20)).await?;
+
+    // From the form: a notice for key 2, into the run of show.
+    click(&studio, "studio-kind-notice").await?;
+    type_into(&studio, "studio-text", "Starting soon").await?;
+    // A person picks from the two lists.
+    let choose = |list: &str, value: &str| {
+        format!("(() => {{ const s = document.querySelector('[data-testid={list}]'); s.value = '{value}'; return s.dispatchEvent(new Event('change', {{ bubbles: true }})); }})()")
+    };
+    eval::<bool>(&studio, &choose("studio-when", "key")).await?;
+    wait_for(&studio, "document.querySelector('[data-testid=studio-key]')", Duration::from_secs(5)).await?;
+    eval::<bool>(&studio, &choose("studio-key", "2")).await?;
+    click(&studio, "studio-publish").await?;
+    wait_for(
+        &studio,
+        "(document.querySelector('[data-testid=studio-show-outcome]')?.textContent ?? '').includes('added to the run of show')",
+        Duration::from_secs(10),
+    )
+    .await?;
+    let listed = "[...document.querySelectorAll('[data-testid=studio-show-item]')].map(i => i.textContent).join(' | ')";
+    let shown: String = eval(&studio, listed).await?;
+    assert!(shown.contains("Notice: Starting soon") && shown.contains("Key 2"), "{shown}");
+
+    // An operator tool adds one timed a few seconds ahead, through the same route.
+    let auth = format!("Bearer {}", stack.operator_key);
+    let (_, _, body) = http_with("GET", &format!("{}/api/studio/show", stack.site), &[("Authorization", &auth)], "")?;
+    let mut show: serde_json::Value = serde_json::from_str(&body)?;
+    let at = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis() as i64 + 12_000;
+    show["items"].as_array_mut().expect("a list").push(serde_json::json!({
+        "id": "hello", "overlay": {"type": "notice", "text": "Timed hello", "duration": 20}, "trigger": {"kind": "at", "atMs": at}
+    }));
+    let (status, _, said) =
+        http_with("PUT", &format!("{}/api/studio/show", stack.site), &[("Authorization", &auth), ("Content-Type", "application/json")], &show.to_string())?;
+    assert_eq!(status, 200, "{said}");
+
+    // The site server restarts (a deploy): the run of show is still there, in the studio too.
+    stack.restart_site()?;
+    studio.reload().await?;
+    wait_for(&studio, "document.querySelectorAll('[data-testid=studio-show-item]').length === 2", Duration::from_secs(20)).await?;
+
+    // A viewer; the producer presses 2: the notice is on the viewer's screen, the item marked sent.
+    let viewer = chromium.open_isolated(&stack.site).await?;
+    wait_for(&viewer, PLAYING, Duration::from_secs(20)).await?;
+    studio.find_element("h1").await?.click().await?;
+    studio
+        .execute(
+            chromiumoxide::cdp::browser_protocol::input::DispatchKeyEventParams::builder()
+                .r#type(chromiumoxide::cdp::browser_protocol::input::DispatchKeyEventType::KeyDown)
+                .key("2")
+                .text("2")
+                .build()
+                .map_err(anyhow::Error::msg)?,
+        )
+        .await?;
+    wait_for(&viewer, "(document.querySelector('[data-testid=notice]')?.textContent ?? '').includes('Starting soon')", Duration::from_secs(15)).await?;
+    wait_for(&studio, "document.querySelector('[data-testid=studio-show-item][data-id=notice-1]')?.dataset.sent === 'true'", Duration::from_secs(10)).await?;
+    // The timed one goes out at its time, sent by the server.
+    wait_for(&viewer, "(document.querySelector('[data-testid=notice]')?.textContent ?? '').includes('Timed hello')", Duration::from_secs(30)).await?;
+    chromium.close().await;
+    Ok(())
+}

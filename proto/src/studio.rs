@@ -172,6 +172,113 @@ impl Draft {
     }
 }
 
+/// The most overlays a run of show holds.
+pub const SHOW_ITEMS: usize = 50;
+
+/// When an overlay of the run of show goes out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Trigger {
+    /// At this moment (ms since the epoch), by the server, whoever has the studio open.
+    #[serde(rename_all = "camelCase")]
+    At { at_ms: i64 },
+    /// When the producer presses this key (`1` to `9`) in the studio.
+    Key { key: String },
+    /// Only when the producer sends it.
+    Manual,
+}
+
+/// One overlay of the run of show.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShowItem {
+    /// The studio's name for it (letters, digits, `-`, at most 32).
+    pub id: String,
+    /// The overlay as publishing takes it.
+    pub overlay: serde_json::Value,
+    pub trigger: Trigger,
+    /// When it went out, if it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_ms: Option<i64>,
+}
+
+/// The run of show: overlays prepared before the broadcast, each sent at its time, at a key
+/// press, or by hand (`GET`/`PUT /api/studio/show`), kept by the server across restarts.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Show {
+    pub items: Vec<ShowItem>,
+}
+
+/// Why a run of show is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ShowError {
+    #[error("a run of show holds at most {SHOW_ITEMS} overlays")]
+    TooMany,
+    #[error("an overlay's name is letters, digits and -, at most 32: {0:?}")]
+    BadId(String),
+    #[error("two overlays are named {0:?}")]
+    SameId(String),
+    #[error("a key is one of 1 to 9: {0:?}")]
+    BadKey(String),
+    #[error("key {0} is given to two overlays not yet sent")]
+    SameKey(String),
+    #[error("{id}: {why}")]
+    Overlay { id: String, why: String },
+}
+
+impl Show {
+    /// Checks the list; `overlay` checks one overlay as publishing would (the server's words).
+    pub fn check(&self, overlay: impl Fn(&serde_json::Value) -> Result<(), String>) -> Result<(), ShowError> {
+        if self.items.len() > SHOW_ITEMS {
+            return Err(ShowError::TooMany);
+        }
+        let mut ids = std::collections::HashSet::new();
+        let mut keys = std::collections::HashSet::new();
+        for item in &self.items {
+            let plain = !item.id.is_empty() && item.id.len() <= 32 && item.id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+            if !plain {
+                return Err(ShowError::BadId(item.id.clone()));
+            }
+            if !ids.insert(item.id.as_str()) {
+                return Err(ShowError::SameId(item.id.clone()));
+            }
+            if let Trigger::Key { key } = &item.trigger {
+                if !matches!(key.as_bytes(), [b'1'..=b'9']) {
+                    return Err(ShowError::BadKey(key.clone()));
+                }
+                if item.sent_ms.is_none() && !keys.insert(key.as_str()) {
+                    return Err(ShowError::SameKey(key.clone()));
+                }
+            }
+            overlay(&item.overlay).map_err(|why| ShowError::Overlay { id: item.id.clone(), why })?;
+        }
+        Ok(())
+    }
+
+    /// The overlays whose time has come at `now_ms` and that have not gone out, earliest first.
+    pub fn due(&self, now_ms: i64) -> Vec<&ShowItem> {
+        let mut due: Vec<&ShowItem> =
+            self.items.iter().filter(|item| item.sent_ms.is_none() && matches!(item.trigger, Trigger::At { at_ms } if at_ms <= now_ms)).collect();
+        due.sort_by_key(|item| match item.trigger {
+            Trigger::At { at_ms } => at_ms,
+            _ => i64::MAX,
+        });
+        due
+    }
+
+    /// The overlay key `key` sends: the one not yet sent that has it.
+    pub fn for_key(&self, key: &str) -> Option<&ShowItem> {
+        self.items.iter().find(|item| item.sent_ms.is_none() && matches!(&item.trigger, Trigger::Key { key: k } if k == key))
+    }
+
+    /// Notes that `id` went out at `now_ms`.
+    pub fn mark_sent(&mut self, id: &str, now_ms: i64) {
+        if let Some(item) = self.items.iter_mut().find(|item| item.id == id) {
+            item.sent_ms = Some(now_ms);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -293,5 +400,49 @@ mod tests {
         assert_eq!(json["alerts"][0], serde_json::json!({ "kind": "starving", "sinceMs": 1 }));
         assert_eq!(json["timeline"][0]["kind"], "starvation-start");
         assert_eq!(serde_json::from_value::<Overview>(json).unwrap(), overview);
+    }
+}
+
+#[cfg(test)]
+mod show_tests {
+    use super::*;
+
+    fn item(id: &str, trigger: Trigger) -> ShowItem {
+        ShowItem { id: id.into(), overlay: serde_json::json!({"type": "notice", "text": id}), trigger, sent_ms: None }
+    }
+
+    #[test]
+    fn a_run_of_show_is_checked_and_says_what_is_due() {
+        let ok = |_: &serde_json::Value| Ok(());
+        let show = Show {
+            items: vec![
+                item("intro", Trigger::At { at_ms: 2_000 }),
+                item("poll-1", Trigger::Key { key: "1".into() }),
+                item("early", Trigger::At { at_ms: 1_000 }),
+                item("spare", Trigger::Manual),
+            ],
+        };
+        assert_eq!(show.check(ok), Ok(()));
+        assert_eq!(show.due(1_500).iter().map(|i| i.id.as_str()).collect::<Vec<_>>(), ["early"]);
+        assert_eq!(show.due(5_000).iter().map(|i| i.id.as_str()).collect::<Vec<_>>(), ["early", "intro"]);
+        assert_eq!(show.for_key("1").map(|i| i.id.as_str()), Some("poll-1"));
+        let mut sent = show.clone();
+        sent.mark_sent("early", 1_000);
+        sent.mark_sent("poll-1", 1_200);
+        assert_eq!(sent.due(5_000).iter().map(|i| i.id.as_str()).collect::<Vec<_>>(), ["intro"], "each goes out once");
+        assert_eq!(sent.for_key("1"), None);
+        // What is refused, and why.
+        let with = |extra: ShowItem| Show { items: [show.items.clone(), vec![extra]].concat() };
+        assert_eq!(with(item("intro", Trigger::Manual)).check(ok), Err(ShowError::SameId("intro".into())));
+        assert_eq!(with(item("other", Trigger::Key { key: "1".into() })).check(ok), Err(ShowError::SameKey("1".into())));
+        assert_eq!(with(item("zero", Trigger::Key { key: "0".into() })).check(ok), Err(ShowError::BadKey("0".into())));
+        assert_eq!(with(item("a b", Trigger::Manual)).check(ok), Err(ShowError::BadId("a b".into())));
+        let refuse = |_: &serde_json::Value| Err("the notice has no text".to_owned());
+        assert_eq!(show.check(refuse).unwrap_err().to_string(), "intro: the notice has no text");
+        let many = Show { items: (0..=SHOW_ITEMS).map(|n| item(&format!("n{n}"), Trigger::Manual)).collect() };
+        assert_eq!(many.check(ok), Err(ShowError::TooMany));
+        // As the studio and the server write it.
+        let json = serde_json::to_value(&show.items[0]).unwrap();
+        assert_eq!(json["trigger"], serde_json::json!({"kind": "at", "atMs": 2000}));
     }
 }

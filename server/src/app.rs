@@ -20,6 +20,7 @@ use crate::overlays::Overlays;
 use crate::playback::PlaybackSigner;
 use crate::recordings::Recordings;
 use crate::room::Room;
+use crate::show::RunOfShow;
 use crate::stage::Stage;
 use crate::status::Status;
 use crate::store::{self, Store};
@@ -44,6 +45,8 @@ pub struct App {
     pub clips: Clips,
     /// How playback goes for viewers, per broadcast per minute.
     pub analytics: Analytics,
+    /// The studio's run of show.
+    pub show: RunOfShow,
     /// The viewer's configuration, inlined into the page.
     pub viewer_config: Arc<serde_json::Value>,
     /// Signs playback tokens (a private channel).
@@ -117,6 +120,7 @@ impl App {
         let room = Room::new(parts.ivs.clone(), config.chat.room_arn.clone());
         let stage_arn = config.stage.as_ref().map(|s| s.arn.clone());
         let overlays = Overlays::new(parts.store.clone(), parts.ivs.clone(), config.channel.arn.clone(), stage_arn, room.clone());
+        let show = RunOfShow::new(parts.store.clone(), overlays.clone());
         let stage = config.stage.as_ref().map(|s| Stage::new(parts.ivs.clone(), s.arn.clone(), s.hosts.clone(), s.token_minutes, room.clone()));
         let status = Status::new(parts.store.clone(), parts.ivs.clone(), config.channel.arn.clone(), room);
         let hosts = guard::Hosts {
@@ -145,6 +149,7 @@ impl App {
             stream_keys,
             clips,
             analytics,
+            show,
             viewer_config: Arc::new(viewer_config),
             signer: parts.signer,
             operator_keys: Arc::new(parts.operator_keys),
@@ -217,6 +222,7 @@ impl App {
     pub fn spawn_jobs(&self) {
         tokio::spawn(self.overlays.clone().push_tallies(self.instance.clone()));
         tokio::spawn(self.analytics.clone().run());
+        tokio::spawn(self.show.clone().run(self.instance.clone()));
         tokio::spawn(self.status.clone().run(self.instance.clone(), Duration::from_secs(self.config.channel.viewer_count_secs.max(1))));
     }
 }

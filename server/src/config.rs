@@ -117,7 +117,14 @@ impl Default for Limits {
     fn default() -> Self {
         // Many phones share one address behind a carrier's NAT: the budget is generous by default;
         // a poll that must count people strictly asks for signed-in users.
-        Self { anonymous_per_address_per_hour: 200, tokens_per_minute: 60, tokens_per_minute_per_address: 600, operator_per_second: 10, clips_per_hour: 20, analytics_per_minute: 10 }
+        Self {
+            anonymous_per_address_per_hour: 200,
+            tokens_per_minute: 60,
+            tokens_per_minute_per_address: 600,
+            operator_per_second: 10,
+            clips_per_hour: 20,
+            analytics_per_minute: 10,
+        }
     }
 }
 

@@ -32,6 +32,7 @@ pub mod overlays;
 pub mod playback;
 pub mod recordings;
 pub mod room;
+pub mod show;
 pub mod stage;
 pub mod status;
 pub mod store;

@@ -67,6 +67,29 @@ impl Venue {
     }
 }
 
+/// The overlay as it enters the stream (a poll given an id), read as viewers read it, and whether
+/// only signed-in users may vote (the server's own policy, not part of what the stream carries).
+fn prepare(mut overlay: serde_json::Value, now: i64) -> Result<(String, Overlay, bool), PublishError> {
+    let object = overlay.as_object_mut().ok_or_else(|| PublishError::Invalid("send a JSON object with a \"type\"".into()))?;
+    let is_poll = object.get("type").and_then(|t| t.as_str()) == Some("poll");
+    let signed_in_only = match object.remove("signedInOnly") {
+        None => false,
+        Some(serde_json::Value::Bool(b)) => b && is_poll,
+        Some(_) => return Err(PublishError::Invalid("\"signedInOnly\" must be true or false".into())),
+    };
+    if is_poll {
+        object.insert("id".into(), new_poll_id(now).into());
+    }
+    let metadata = overlay.to_string();
+    let parsed = parse_cue(&metadata).map_err(|e| PublishError::Invalid(e.to_string()))?;
+    Ok((metadata, parsed, signed_in_only))
+}
+
+/// Checks `overlay` as publishing would, without publishing it (the run of show's overlays).
+pub fn check(overlay: &serde_json::Value) -> Result<(), PublishError> {
+    prepare(overlay.clone(), now_ms()).map(|_| ())
+}
+
 /// Why an overlay was not published.
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
@@ -132,21 +155,9 @@ impl Overlays {
 
     /// Publishes `overlay` (a JSON object, as `docs/metadata.md` describes) into the stream, or
     /// onto the stage.
-    pub async fn publish(&self, mut overlay: serde_json::Value, venue: Venue) -> Result<PublishAnswer, PublishError> {
+    pub async fn publish(&self, overlay: serde_json::Value, venue: Venue) -> Result<PublishAnswer, PublishError> {
         let now = now_ms();
-        let object = overlay.as_object_mut().ok_or_else(|| PublishError::Invalid("send a JSON object with a \"type\"".into()))?;
-        let is_poll = object.get("type").and_then(|t| t.as_str()) == Some("poll");
-        // The server's own policy, not part of what the stream carries.
-        let signed_in_only = match object.remove("signedInOnly") {
-            None => false,
-            Some(serde_json::Value::Bool(b)) => b && is_poll,
-            Some(_) => return Err(PublishError::Invalid("\"signedInOnly\" must be true or false".into())),
-        };
-        if is_poll {
-            object.insert("id".into(), new_poll_id(now).into());
-        }
-        let metadata = overlay.to_string();
-        let parsed = parse_cue(&metadata).map_err(|e| PublishError::Invalid(e.to_string()))?;
+        let (metadata, parsed, signed_in_only) = prepare(overlay, now)?;
         let stream_id = self.live_broadcast(venue).await?;
         let id = match &parsed {
             Overlay::Poll(poll) => {

@@ -78,7 +78,16 @@ pub fn post_with_credentials(url: &str) -> impl std::future::Future<Output = Res
 /// POSTs `json` to `url` with the viewer's cookies; returns the status and body whatever the
 /// status (the caller tells a refusal from a failure).
 pub fn post_json(url: &str, json: &str) -> impl std::future::Future<Output = Result<(u16, String), FetchError>> + 'static {
-    let sent = send(url, with_credentials(Request::post(url)).header("Content-Type", "application/json").body(json.to_owned()));
+    send_json(url, Request::post(url), json)
+}
+
+/// PUTs `json` to `url`, as [`post_json`] (the studio's run of show).
+pub fn put_json(url: &str, json: &str) -> impl std::future::Future<Output = Result<(u16, String), FetchError>> + 'static {
+    send_json(url, Request::put(url), json)
+}
+
+fn send_json(url: &str, request: RequestBuilder, json: &str) -> impl std::future::Future<Output = Result<(u16, String), FetchError>> + 'static {
+    let sent = send(url, with_credentials(request).header("Content-Type", "application/json").body(json.to_owned()));
     async move {
         let (url, response) = sent.response().await?;
         let status = response.status();

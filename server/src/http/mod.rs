@@ -15,6 +15,7 @@
 //! | `POST /api/overlays` | producers: an operator key, or the studio (`overlays.rs`) |
 //! | `GET /api/stream-key`, `POST /api/stream-key/rotate` | operators: the channel's stream key, read or replaced (`stream_key.rs`) |
 //! | `GET /api/studio`, `GET /api/studio/channel` | the studio (`/studio`): the live room, the channel for the encoder (`studio.rs`) |
+//! | `GET/PUT /api/studio/show`, `POST /api/studio/show/{id}/send`, `…/show/keys/{key}` | the studio's run of show: kept, sent by hand or key (`studio.rs`) |
 //! | `POST /api/analytics` | the viewer: how playback goes, a report a minute (`analytics.rs`) |
 //! | `GET /api/studio/analytics[/{broadcast}[/csv]]` | the studio: the broadcasts, one's minutes, as CSV (`analytics.rs`) |
 //! | `POST /api/sign-in-links` | operators: a one-time link that signs a browser in (`signin.rs`) |
@@ -87,6 +88,9 @@ pub fn router(app: App) -> Router {
         .route("/api/stream-key/rotate", post(stream_key::rotate))
         .route("/api/studio", get(studio::overview))
         .route("/api/studio/channel", get(studio::channel))
+        .route("/api/studio/show", get(studio::show).put(studio::replace_show))
+        .route("/api/studio/show/{id}/send", post(studio::send))
+        .route("/api/studio/show/keys/{key}", post(studio::press))
         .route("/api/analytics", post(analytics::report))
         .route("/api/studio/analytics", get(analytics::broadcasts))
         .route("/api/studio/analytics/{broadcast}", get(analytics::series))

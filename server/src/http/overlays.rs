@@ -100,17 +100,20 @@ pub async fn publish(State(app): State<App>, _: Operator, query: Result<Query<On
     let venue = venue(query)?;
     let overlay =
         serde_json::from_slice::<serde_json::Value>(&body).map_err(|_| AppError::new(StatusCode::BAD_REQUEST, "send the overlay as a JSON object"))?;
-    let answer = app.overlays.publish(overlay, venue).await.map_err(|e| {
-        let status = match e {
-            PublishError::Invalid(_) | PublishError::TooLongForStage => StatusCode::BAD_REQUEST,
-            PublishError::NoStage => StatusCode::NOT_FOUND,
-            PublishError::Offline | PublishError::StageIdle => StatusCode::CONFLICT,
-            PublishError::Throttled => StatusCode::TOO_MANY_REQUESTS,
-            PublishError::Aws(_) => StatusCode::BAD_GATEWAY,
-            PublishError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
-        };
-        tracing::warn!("publish: {e}");
-        AppError::new(status, e.to_string())
-    })?;
+    let answer = app.overlays.publish(overlay, venue).await.map_err(refused)?;
     Ok(no_store(Json(answer)))
+}
+
+/// Why an overlay was not published, as an answer.
+pub fn refused(e: PublishError) -> AppError {
+    let status = match e {
+        PublishError::Invalid(_) | PublishError::TooLongForStage => StatusCode::BAD_REQUEST,
+        PublishError::NoStage => StatusCode::NOT_FOUND,
+        PublishError::Offline | PublishError::StageIdle => StatusCode::CONFLICT,
+        PublishError::Throttled => StatusCode::TOO_MANY_REQUESTS,
+        PublishError::Aws(_) => StatusCode::BAD_GATEWAY,
+        PublishError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
+    };
+    tracing::warn!("publish: {e}");
+    AppError::new(status, e.to_string())
 }

@@ -3,7 +3,8 @@
 //! and the channel as a broadcaster needs it. Publishing, closing a poll and the stream key go
 //! through the operator routes every operator tool uses (`overlays.rs`, `stream_key.rs`).
 
-use axum::extract::State;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Serialize;
@@ -12,6 +13,7 @@ use super::error::{no_store, Answer, AppError};
 use super::extract::Operator;
 use crate::clock::now_ms;
 use crate::overlays::Venue;
+use crate::show::ShowFailure;
 use crate::App;
 
 /// `GET /api/studio`: the live room.
@@ -50,4 +52,41 @@ pub async fn channel(State(app): State<App>, _: Operator) -> Answer {
         recording_configuration_arn: facts.recording_configuration_arn,
         rotates_key: app.config.channel.rotate_stream_key,
     })))
+}
+
+fn show_refused(e: ShowFailure) -> AppError {
+    match e {
+        ShowFailure::Invalid(e) => AppError::new(StatusCode::BAD_REQUEST, e.to_string()),
+        ShowFailure::NoSuchItem(_) | ShowFailure::NoSuchKey(_) => AppError::new(StatusCode::NOT_FOUND, e.to_string()),
+        ShowFailure::Publish(e) => super::overlays::refused(e),
+        ShowFailure::Store(e) => {
+            tracing::error!("run of show: {e}");
+            AppError::new(StatusCode::SERVICE_UNAVAILABLE, "the run of show cannot be read or kept right now")
+        }
+    }
+}
+
+/// `GET /api/studio/show`: the run of show.
+pub async fn show(State(app): State<App>, _: Operator) -> Answer {
+    let show = app.show.get().await.map_err(|e| show_refused(e.into()))?;
+    Ok(no_store(Json(show)))
+}
+
+/// `PUT /api/studio/show`: the run of show replaced, every overlay checked as publishing checks it.
+pub async fn replace_show(State(app): State<App>, _: Operator, body: Bytes) -> Answer {
+    let show = serde_json::from_slice(&body).map_err(|e| AppError::new(StatusCode::BAD_REQUEST, format!("not a run of show: {e}")))?;
+    let show = app.show.replace(show).await.map_err(show_refused)?;
+    Ok(no_store(Json(show)))
+}
+
+/// `POST /api/studio/show/{id}/send`: one overlay of the run of show, now.
+pub async fn send(State(app): State<App>, _: Operator, Path(id): Path<String>) -> Answer {
+    let answer = app.show.send(&id).await.map_err(show_refused)?;
+    Ok(no_store(Json(answer)))
+}
+
+/// `POST /api/studio/show/keys/{key}`: the overlay waiting for the key the producer pressed.
+pub async fn press(State(app): State<App>, _: Operator, Path(key): Path<String>) -> Answer {
+    let answer = app.show.press(&key).await.map_err(show_refused)?;
+    Ok(no_store(Json(answer)))
 }

@@ -661,11 +661,25 @@ async fn the_studio_is_for_operators_on_this_site_only() {
     let poll = r#"{"type":"poll","question":"Which?","options":["A","B"],"duration":30}"#;
     // Every studio API refuses anyone else with 403: nobody, a viewer, a moderator.
     for cookie in [None, Some(viewer.as_str()), Some(moderator.as_str())] {
-        for path in ["/api/studio", "/api/studio/channel", "/api/stream-key", "/api/studio/analytics", "/api/studio/analytics/offline", "/api/studio/analytics/offline/csv"] {
+        for path in [
+            "/api/studio",
+            "/api/studio/channel",
+            "/api/stream-key",
+            "/api/studio/analytics",
+            "/api/studio/analytics/offline",
+            "/api/studio/analytics/offline/csv",
+            "/api/studio/show",
+        ] {
             let answer = site.get(path, cookie).await;
             assert_eq!(answer.status(), StatusCode::FORBIDDEN, "{path} {cookie:?}");
         }
-        for (path, body) in [("/api/overlays", poll), ("/api/stream-key/rotate", ""), ("/api/sign-in-links", r#"{"user":"producer"}"#)] {
+        for (path, body) in [
+            ("/api/overlays", poll),
+            ("/api/stream-key/rotate", ""),
+            ("/api/sign-in-links", r#"{"user":"producer"}"#),
+            ("/api/studio/show/intro/send", ""),
+            ("/api/studio/show/keys/1", ""),
+        ] {
             assert_eq!(site.post(path, cookie, body).await.status(), StatusCode::FORBIDDEN, "{path} {cookie:?}");
         }
     }
@@ -757,4 +771,53 @@ async fn viewers_report_playback_and_operators_read_it_by_broadcast() {
     };
     assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(header_of(&refused, header::RETRY_AFTER).is_some());
+}
+
+#[tokio::test]
+async fn the_run_of_show_is_kept_checked_and_sent_by_hand_key_or_time() {
+    let site = Site::new();
+    let producer = site.app.identity.cookie_for("producer").split(';').next().unwrap().to_owned();
+    let viewer = site.viewer().await;
+    let put = |cookie: &str, body: String| {
+        let request = Request::put("/api/studio/show").header(header::ORIGIN, ORIGIN).header(header::COOKIE, cookie).body(Body::from(body)).unwrap();
+        site.send(request)
+    };
+    let soon = crate::clock::now_ms() + 300;
+    let show = serde_json::json!({"items": [
+        {"id": "intro", "overlay": {"type": "notice", "text": "Welcome", "duration": 10}, "trigger": {"kind": "manual"}},
+        {"id": "poll-1", "overlay": {"type": "poll", "question": "Which?", "options": ["A", "B"], "duration": 30}, "trigger": {"kind": "key", "key": "1"}},
+        {"id": "later", "overlay": {"type": "notice", "text": "Soon", "duration": 5}, "trigger": {"kind": "at", "atMs": soon}},
+    ]});
+    assert_eq!(put(&viewer, show.to_string()).await.status(), StatusCode::FORBIDDEN, "a viewer cannot");
+    // An overlay the viewer would refuse: the list is refused in publishing's words, naming it.
+    let mut bad = show.clone();
+    bad["items"][1]["overlay"]["options"] = serde_json::json!(["A"]);
+    let refused = put(&producer, bad.to_string()).await;
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    let words = json(refused).await["error"].as_str().unwrap().to_owned();
+    assert!(words.starts_with("poll-1: the overlay is not valid"), "{words}");
+    assert_eq!(json(site.get("/api/studio/show", Some(&producer)).await).await["items"], serde_json::json!([]), "nothing kept of a refused list");
+
+    assert_eq!(put(&producer, show.to_string()).await.status(), StatusCode::OK);
+    let kept = json(site.get("/api/studio/show", Some(&producer)).await).await;
+    assert_eq!(kept["items"].as_array().unwrap().len(), 3);
+    // By hand, by key (once), by time (the server's job).
+    assert_eq!(site.post("/api/studio/show/intro/send", Some(&producer), "").await.status(), StatusCode::OK);
+    let pressed = site.post("/api/studio/show/keys/1", Some(&producer), "").await;
+    assert_eq!(pressed.status(), StatusCode::OK);
+    let poll = json(pressed).await["id"].as_str().unwrap().to_owned();
+    assert_eq!(json(site.get("/api/state", Some(&viewer)).await).await["poll"]["id"], poll.as_str(), "the key's poll is on screen");
+    assert_eq!(site.post("/api/studio/show/keys/1", Some(&producer), "").await.status(), StatusCode::NOT_FOUND, "sent once");
+    assert_eq!(site.post("/api/studio/show/nothing/send", Some(&producer), "").await.status(), StatusCode::NOT_FOUND);
+    tokio::spawn(site.app.show.clone().run("test".into()));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let kept = json(site.get("/api/studio/show", Some(&producer)).await).await;
+        let sent: Vec<bool> = kept["items"].as_array().unwrap().iter().map(|i| i["sentMs"].is_i64()).collect();
+        if sent == [true, true, true] {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the timed overlay never went out: {kept}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }

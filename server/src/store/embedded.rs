@@ -334,7 +334,8 @@ impl Store for Embedded {
 
     fn analytics(&self, broadcast: &str) -> BoxFuture<'_, Result<Vec<(i64, Sums)>>> {
         let broadcast = broadcast.to_owned();
-        let minutes = self.lock().analytics.range((broadcast.clone(), i64::MIN)..=(broadcast, i64::MAX)).map(|((_, minute), sums)| (*minute, sums.clone())).collect();
+        let minutes =
+            self.lock().analytics.range((broadcast.clone(), i64::MIN)..=(broadcast, i64::MAX)).map(|((_, minute), sums)| (*minute, sums.clone())).collect();
         async move { Ok(minutes) }.boxed()
     }
 

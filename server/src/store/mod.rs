@@ -85,6 +85,8 @@ pub mod keys {
     /// The overlays on the stage's screen.
     pub const CURRENT_STAGE: &str = "current-stage";
     pub const VIEWERS: &str = "viewers";
+    /// The studio's run of show.
+    pub const SHOW: &str = "show";
 }
 
 /// The most IVS events kept; older ones no longer matter to the stream's state.

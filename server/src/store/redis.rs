@@ -131,7 +131,14 @@ impl RedisStore {
                 Err(_) => tokio::time::sleep(Duration::from_millis(250)).await,
             }
         };
-        Ok(Self { connection, prefix: prefix.to_owned(), vote: Script::new(VOTE), record_event: Script::new(RECORD_EVENT), lease: Script::new(LEASE), add_analytics: Script::new(ADD_ANALYTICS) })
+        Ok(Self {
+            connection,
+            prefix: prefix.to_owned(),
+            vote: Script::new(VOTE),
+            record_event: Script::new(RECORD_EVENT),
+            lease: Script::new(LEASE),
+            add_analytics: Script::new(ADD_ANALYTICS),
+        })
     }
 
     fn key(&self, parts: &[&str]) -> String {
@@ -346,7 +353,8 @@ impl Store for RedisStore {
     fn analytics_broadcasts(&self) -> BoxFuture<'_, Result<Vec<(i64, String)>>> {
         let key = self.key(&["analytics", "broadcasts"]);
         async move {
-            let all: Vec<(String, f64)> = redis::cmd("ZREVRANGE").arg(key).arg(0).arg(-1).arg("WITHSCORES").query_async(&mut self.connection()).await.map_err(failed)?;
+            let all: Vec<(String, f64)> =
+                redis::cmd("ZREVRANGE").arg(key).arg(0).arg(-1).arg("WITHSCORES").query_async(&mut self.connection()).await.map_err(failed)?;
             Ok(all.into_iter().map(|(id, minute)| (minute as i64, id)).collect())
         }
         .boxed()

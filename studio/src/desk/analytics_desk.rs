@@ -32,9 +32,7 @@ pub fn AnalyticsDesk() -> impl IntoView {
     // The broadcast the producer chose; `None`: the live one, else the latest.
     let chosen = RwSignal::new(None::<String>);
     let (series, set_series) = signal(None::<Result<Series, String>>);
-    let shown = Memo::new(move |_| {
-        chosen.get().or_else(|| overview.with(|o| o.live.clone().or_else(|| o.broadcasts.first().map(|b| b.id.clone()))))
-    });
+    let shown = Memo::new(move |_| chosen.get().or_else(|| overview.with(|o| o.live.clone().or_else(|| o.broadcasts.first().map(|b| b.id.clone())))));
     let read = move || {
         let request = fetch_text("/api/studio/analytics");
         leptos::task::spawn_local(async move {
@@ -149,11 +147,7 @@ fn Charts(series: Series) -> impl IntoView {
     let total = series.total.clone();
     let span = format!("{} to {}", clock(points[0].minute_ms as f64), clock(points[points.len() - 1].minute_ms as f64 + 60_000.0));
     let viewers_now = points.last().map_or(0, |p| p.viewers);
-    let viewers = format!(
-        "Viewers, {span}: {} in the last minute, {} at the most.",
-        number(viewers_now as f64),
-        number(total.viewers as f64)
-    );
+    let viewers = format!("Viewers, {span}: {} in the last minute, {} at the most.", number(viewers_now as f64), number(total.viewers as f64));
     let first_frame = format!("Time to first frame: p50 {}, p95 {} over the broadcast.", ms(total.first_frame_p50_ms), ms(total.first_frame_p95_ms));
     let worst = points.iter().map(|p| p.rebuffer_ratio).fold(0.0, f64::max);
     let rebuffering = format!(

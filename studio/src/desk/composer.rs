@@ -6,10 +6,11 @@
 //! The check is the server's alone: the studio's wasm carries no second copy of the cue reader.
 
 use ivs_proto::overlay::{limits, parse_cue, Overlay};
-use ivs_proto::studio::Draft;
+use ivs_proto::studio::{Draft, ShowItem, Trigger};
 use ivs_proto::tally::percentages;
 use leptos::prelude::*;
 
+use super::show_desk::RunOfShow;
 use super::{publish, Desk};
 use ivs_viewer::i18n::number;
 
@@ -100,6 +101,11 @@ pub fn Composer() -> impl IntoView {
     let text = RwSignal::new(String::new());
     let (outcome, set_outcome) = signal(None::<Result<String, String>>);
     let (busy, set_busy) = signal(false);
+    // Now, or into the run of show: at a key, at a time, or by hand later.
+    let when = RwSignal::new("now".to_owned());
+    let key = RwSignal::new("1".to_owned());
+    let at = RwSignal::new(String::new());
+    let run = expect_context::<RunOfShow>();
 
     let draft = move || -> Result<Draft, String> {
         let secs = || duration.get_untracked().trim().parse::<f64>().map_err(|_| "The duration is a number of seconds.".to_owned());
@@ -125,9 +131,34 @@ pub fn Composer() -> impl IntoView {
                 return;
             }
         };
+        let what = kind.get_untracked().label();
+        if when.get_untracked() != "now" {
+            let trigger = match when.get_untracked().as_str() {
+                "key" => Trigger::Key { key: key.get_untracked() },
+                "at" => match at_today(&at.get_untracked()) {
+                    Ok(at_ms) => Trigger::At { at_ms },
+                    Err(why) => {
+                        set_outcome.set(Some(Err(why)));
+                        return;
+                    }
+                },
+                _ => Trigger::Manual,
+            };
+            let mut show = run.show.get_untracked().unwrap_or_default();
+            let id = (1..).map(|n| format!("{}-{n}", what.to_lowercase())).find(|id| show.items.iter().all(|item| &item.id != id)).expect("a free name");
+            let overlay = serde_json::from_str(&draft.to_json()).expect("a draft is JSON");
+            show.items.push(ShowItem { id: id.clone(), overlay, trigger, sent_ms: None });
+            set_busy.set(true);
+            set_outcome.set(None);
+            leptos::task::spawn_local(async move {
+                let result = run.keep(show, format!("{what} added to the run of show as {id}.")).await;
+                set_busy.try_set(false);
+                set_outcome.try_set(Some(result));
+            });
+            return;
+        }
         set_busy.set(true);
         set_outcome.set(None);
-        let what = kind.get_untracked().label();
         leptos::task::spawn_local(async move {
             let result = publish(&draft.to_json()).await.map(|_| format!("{what} published."));
             set_busy.try_set(false);
@@ -174,8 +205,30 @@ pub fn Composer() -> impl IntoView {
                 <Show when=timed>
                     <Field label="Seconds on screen" value=duration kind="number" testid="studio-duration" />
                 </Show>
+                <label class="studio-field">
+                    <span>"When"</span>
+                    <select class="studio-select" data-testid="studio-when" on:change=move |ev| when.set(event_target_value(&ev))>
+                        <option value="now" selected=true>"Now"</option>
+                        <option value="key">"At a key press (run of show)"</option>
+                        <option value="at">"At a time (run of show)"</option>
+                        <option value="manual">"Later, by hand (run of show)"</option>
+                    </select>
+                </label>
+                <Show when=move || when.get() == "key">
+                    <label class="studio-field">
+                        <span>"Key"</span>
+                        <select class="studio-select" data-testid="studio-key" on:change=move |ev| key.set(event_target_value(&ev))>
+                            {(1..=9).map(|n| view! { <option value=n.to_string() selected=n == 1>{n}</option> }).collect_view()}
+                        </select>
+                    </label>
+                </Show>
+                <Show when=move || when.get() == "at">
+                    <Field label="Time (today, this browser's clock)" value=at kind="time" testid="studio-at" />
+                </Show>
                 <div class="studio-row">
-                    <button type="submit" class="studio-button studio-primary" data-testid="studio-publish" disabled=busy>"Publish now"</button>
+                    <button type="submit" class="studio-button studio-primary" data-testid="studio-publish" disabled=busy>
+                        {move || if when.get() == "now" { "Publish now" } else { "Add to the run of show" }}
+                    </button>
                 </div>
                 <p class="studio-outcome" role="status" aria-live="polite" data-testid="studio-outcome"
                     class:studio-error=move || outcome.with(|o| matches!(o, Some(Err(_))))>
@@ -271,4 +324,24 @@ pub fn OnScreen() -> impl IntoView {
             <p class="studio-outcome" role="status" data-testid="studio-on-screen-outcome">{outcome}</p>
         </section>
     }
+}
+
+/// `HH:MM` today on this browser's clock, in ms since the epoch; not a time already past.
+fn at_today(hh_mm: &str) -> Result<i64, String> {
+    let bad = || "The time is hours and minutes, as 20:30.".to_owned();
+    let (h, m) = hh_mm.trim().split_once(':').ok_or_else(bad)?;
+    let (h, m): (u32, u32) = (h.parse().map_err(|_| bad())?, m.get(..2).unwrap_or(m).parse().map_err(|_| bad())?);
+    if h > 23 || m > 59 {
+        return Err(bad());
+    }
+    let date = js_sys::Date::new_0();
+    date.set_hours(h);
+    date.set_minutes(m);
+    date.set_seconds(0);
+    date.set_milliseconds(0);
+    let at = date.get_time();
+    if at < js_sys::Date::now() {
+        return Err("That time has passed today.".to_owned());
+    }
+    Ok(at as i64)
 }

@@ -1,6 +1,7 @@
 //! The producer's desk beside the preview: the live room (state, health alerts, the broadcast's
 //! events, the viewer count), the overlay composer with what is on screen and its tallies, the
-//! channel for the encoder, and how playback goes for viewers (analytics). The server decides who may use it (the operator role, this site's
+//! run of show (overlays prepared to go out at a time or a key), the channel for the encoder, and
+//! how playback goes for viewers (analytics). The server decides who may use it (the operator role, this site's
 //! pages); anyone else is told how to sign in.
 //!
 //! The studio is in English: its words are the producer's tools, not the viewer's page.
@@ -9,6 +10,7 @@ pub mod analytics_desk;
 pub mod channel_desk;
 pub mod composer;
 pub mod live_room;
+pub mod show_desk;
 
 use std::time::Duration;
 
@@ -21,6 +23,7 @@ use self::analytics_desk::AnalyticsDesk;
 use self::channel_desk::ChannelDesk;
 use self::composer::{Composer, OnScreen};
 use self::live_room::LiveRoom;
+use self::show_desk::{RunOfShow, ShowDesk};
 
 /// How often the live room is read again.
 const EVERY: Duration = Duration::from_secs(2);
@@ -56,6 +59,7 @@ pub fn Studio() -> impl IntoView {
     let (refresh, set_refresh) = signal(0u32);
     let desk = Desk { overview, refresh: set_refresh };
     provide_context(desk);
+    RunOfShow::provide(desk);
     // One read at a time: every EVERY, and at once when asked; stops when the view is gone.
     let read = move || {
         let request = fetch_text("/api/studio");
@@ -119,6 +123,7 @@ pub fn Studio() -> impl IntoView {
                     <LiveRoom />
                     <OnScreen />
                     <Composer />
+                    <ShowDesk />
                     <ChannelDesk />
                     <AnalyticsDesk />
                 }

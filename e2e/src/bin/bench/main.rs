@@ -447,8 +447,10 @@ async fn beacons(dist: &Path) -> anyhow::Result<()> {
     for _ in 0..REPORTERS {
         cookies.push(stack.new_identity()?);
     }
-    let reports = format!("POST /api/analytics HTTP/1.1\r\nHost: {authority}\r\nContent-Type: text/plain;charset=UTF-8\r\nContent-Length: {}\r\n", REPORT.len());
-    let (rate, p50, p99, refused) = keep_alive_load(&authority, &cookies, move |cookie| format!("{reports}Cookie: {cookie}\r\n\r\n{REPORT}"), b"HTTP/1.1 204").await?;
+    let reports =
+        format!("POST /api/analytics HTTP/1.1\r\nHost: {authority}\r\nContent-Type: text/plain;charset=UTF-8\r\nContent-Length: {}\r\n", REPORT.len());
+    let (rate, p50, p99, refused) =
+        keep_alive_load(&authority, &cookies, move |cookie| format!("{reports}Cookie: {cookie}\r\n\r\n{REPORT}"), b"HTTP/1.1 204").await?;
     let bare_request = format!("GET /healthz HTTP/1.1\r\nHost: {authority}\r\n\r\n");
     let (bare, ..) = keep_alive_load(&authority, &cookies, move |_| bare_request.clone(), b"HTTP/1.1 200").await?;
     // Everything taken in reached the store: the minutes' reports add up to the answers counted.
@@ -471,7 +473,10 @@ async fn beacons(dist: &Path) -> anyhow::Result<()> {
     let per_report = started.elapsed().as_secs_f64() / count as f64 * 1e9;
     // (In this program's own build, which `bench.sh` runs unoptimised: an upper bound of the
     // release server's cost.)
-    println!("  aggregation, one core: {per_report:.0} ns per report (read, bounded, added; unoptimised build: an upper bound) — {:.0} reports/s", 1e9 / per_report);
+    println!(
+        "  aggregation, one core: {per_report:.0} ns per report (read, bounded, added; unoptimised build: an upper bound) — {:.0} reports/s",
+        1e9 / per_report
+    );
     Ok(())
 }
 
