@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# Runs the end-to-end test binaries side by side (E2E_JOBS at a time, 2 by default): every test takes
-# free ports and temporary directories of its own, so binaries do not meet. Each binary's tests run one
-# after another (a browser per test is what a 2-core machine holds), its output is printed whole when it
-# ends, the slowest start first. Arguments after the options go to every binary (a name filter, say).
-#   bash scripts/e2e.sh                 # all of them
-#   E2E_JOBS=1 bash scripts/e2e.sh      # one at a time
+# Runs the end-to-end test binaries, E2E_JOBS at a time (1 by default), the slowest first, each
+# binary's output printed whole with how long it took. Every test takes free ports and temporary
+# directories of its own, so binaries may run side by side on a machine with the cores for it — not
+# on two: there two binaries' browsers starve each other (their timings fail; the whole is no faster).
+# Arguments go to every binary (a name filter, say).
+#   bash scripts/e2e.sh                 # all of them, one binary at a time
+#   E2E_JOBS=3 bash scripts/e2e.sh      # three at a time (a machine with 8 cores or more)
 #   bash scripts/e2e.sh studio          # only tests whose name holds "studio"
 set -euo pipefail
 cd "$(dirname "$0")/.."
-jobs=${E2E_JOBS:-2}
+jobs=${E2E_JOBS:-1}
 export E2E_ARGS="$*"
 
 # The test binaries, as cargo built them.

@@ -49,7 +49,7 @@ CHROMEDRIVER=/usr/bin/chromedriver \
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
   run cargo test -p ivs-viewer --target wasm32-unknown-unknown
 
-step "3/3 end to end in Chromium, Firefox and WebKitGTK (two test binaries side by side)"
+step "3/3 end to end in Chromium, Firefox and WebKitGTK"
 trunk build --release --offline
 bash scripts/package.sh
 cargo build -q -p ivs-local -p ivs-site

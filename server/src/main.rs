@@ -144,6 +144,12 @@ async fn serve(path: &Path, run_demo: bool, patience: Duration) -> anyhow::Resul
             Err(e) => println!("  moderator        no sign-in link: {e}"),
         }
     }
+    if let Some(operator) = app.config.identity.operators.first() {
+        match ivs_site::http::signin::create_link(&app, operator).await {
+            Ok(url) => println!("  studio           {url}   (the producer's studio, signed in as {operator}; one use, ten minutes)"),
+            Err(e) => println!("  studio           no sign-in link: {e}"),
+        }
+    }
     println!("  stream key       ivs-site stream-key   (--rotate to replace it)");
     println!("  publish          ivs-site publish '{{\"type\":\"poll\",\"question\":\"…\",\"options\":[\"a\",\"b\"],\"duration\":30}}'");
     if run_demo {

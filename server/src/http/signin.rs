@@ -57,7 +57,9 @@ pub struct SignInForm {
 }
 
 fn signed_in(app: &App, user: &str) -> Response {
-    ([(header::SET_COOKIE, app.identity.cookie_for(user)), (header::CACHE_CONTROL, "no-store".to_owned())], Redirect::to("/")).into_response()
+    // An operator goes on to the studio, anyone else to the viewer.
+    let to = if app.config.identity.operators.iter().any(|op| op == user) { "/studio" } else { "/" };
+    ([(header::SET_COOKIE, app.identity.cookie_for(user)), (header::CACHE_CONTROL, "no-store".to_owned())], Redirect::to(to)).into_response()
 }
 
 /// Signs the browser in as `user` when `key` is this server's sign-in key.

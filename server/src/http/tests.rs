@@ -469,7 +469,11 @@ async fn a_one_time_link_signs_in_once() {
     let followed = site.get(&path, None).await;
     assert_eq!(followed.status(), StatusCode::SEE_OTHER);
     assert!(cookie_of(&followed).is_some());
+    assert_eq!(header_of(&followed, header::LOCATION), Some("/"), "a moderator goes on to the viewer");
     assert_eq!(site.get(&path, None).await.status(), StatusCode::GONE);
+    let producer = json(site.operator("/api/sign-in-links", r#"{"user":"producer"}"#).await).await;
+    let followed = site.get(producer["url"].as_str().unwrap().strip_prefix(ORIGIN).unwrap(), None).await;
+    assert_eq!(header_of(&followed, header::LOCATION), Some("/studio"), "an operator goes on to the studio");
     assert_eq!(site.operator("/api/sign-in-links", r#"{"user":"has space"}"#).await.status(), StatusCode::BAD_REQUEST);
     assert_eq!(site.get("/sign-in?key=the-sign-in-key", None).await.status(), StatusCode::BAD_REQUEST, "a key in the address is refused");
 }
