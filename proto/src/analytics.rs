@@ -14,7 +14,8 @@
 //! with no set of who watched kept anywhere. The first frame's p50 and p95 come from a histogram of
 //! fixed buckets.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
@@ -137,6 +138,32 @@ impl Report {
     pub fn present_in(&self, now_ms: i64) -> impl Iterator<Item = i64> + '_ {
         let this = minute_of(now_ms);
         self.present_minutes.iter().map(move |back| this + i64::from(*back) * MINUTE_MS)
+    }
+
+    /// The report as a page sends it: the JSON serde would write, written by hand so that a page
+    /// carries no serializer for it (its names are IVS's error types and rendition names, which
+    /// need no escaping; any other is left out).
+    pub fn to_json(&self) -> String {
+        let mut json = String::with_capacity(256);
+        let _ = write!(json, "{{\"sample\":{:?},\"watchMs\":{}", self.sample, self.watch_ms);
+        if !self.present_minutes.is_empty() {
+            let minutes: Vec<String> = self.present_minutes.iter().map(i32::to_string).collect();
+            let _ = write!(json, ",\"presentMinutes\":[{}]", minutes.join(","));
+        }
+        if let Some(ms) = self.first_frame_ms {
+            let _ = write!(json, ",\"firstFrameMs\":{ms}");
+        }
+        let _ = write!(json, ",\"rebuffers\":{},\"rebufferMs\":{}", self.rebuffers, self.rebuffer_ms);
+        let map = |json: &mut String, name: &str, entries: Vec<(&String, u64)>| {
+            let entries: Vec<String> = entries.into_iter().filter(|(k, _)| is_rendition_name(k)).map(|(k, v)| format!("\"{k}\":{v}")).collect();
+            if !entries.is_empty() {
+                let _ = write!(json, ",\"{name}\":{{{}}}", entries.join(","));
+            }
+        };
+        map(&mut json, "errors", self.errors.iter().map(|(k, v)| (k, u64::from(*v))).collect());
+        map(&mut json, "renditions", self.renditions.iter().map(|(k, v)| (k, *v)).collect());
+        let _ = write!(json, ",\"chatSent\":{},\"pollsSeen\":{},\"pollsVoted\":{}}}", self.chat_sent, self.polls_seen, self.polls_voted);
+        json
     }
 
     /// How many viewers this report stands for.
@@ -451,9 +478,10 @@ pub struct Collector {
     first_frame_told: bool,
     /// The wall clock (ms since the epoch) when the page's clock was 0.
     origin_ms: f64,
-    /// Minutes (wall clock) watched in, not yet named in a report; and those already named.
-    present: BTreeSet<i64>,
-    named: BTreeSet<i64>,
+    /// Minutes (wall clock) watched in, not yet named in a report; and those already named (a
+    /// few each: plain lists).
+    present: Vec<i64>,
+    named: Vec<i64>,
 }
 
 impl Collector {
@@ -471,7 +499,11 @@ impl Collector {
     fn watched(&mut self, since: f64, now: f64) {
         let (first, last) = (self.minute(since), self.minute(now));
         let first = first.max(last - i64::from(MAX_MINUTES_BACK) * MINUTE_MS);
-        self.present.extend((first..=last).step_by(MINUTE_MS as usize).filter(|m| !self.named.contains(m)));
+        for minute in (first..=last).step_by(MINUTE_MS as usize) {
+            if !self.named.contains(&minute) && !self.present.contains(&minute) {
+                self.present.push(minute);
+            }
+        }
     }
 
     /// From now on, reports stand for `1 / sample` viewers (the page learnt the site's sample
@@ -510,8 +542,9 @@ impl Collector {
         self.rendition = is_rendition_name(name).then(|| name.to_owned());
     }
 
-    /// An error of IVS's type `kind`.
+    /// An error of IVS's type `kind` (another name is counted as `Other`, as the server would).
     pub fn error(&mut self, kind: &str) {
+        let kind = ERROR_TYPES.iter().find(|known| **known == kind).map_or("Other", |known| known);
         if self.report.errors.len() < MAX_NAMES || self.report.errors.contains_key(kind) {
             *self.report.errors.entry(kind.to_owned()).or_insert(0) += 1;
         }
@@ -555,6 +588,7 @@ impl Collector {
         let sample = self.report.sample;
         let mut report = std::mem::replace(&mut self.report, Report { sample, ..Report::default() });
         let this = self.minute(now);
+        self.present.sort_unstable();
         report.present_minutes = self.present.iter().map(|m| ((m - this) / MINUTE_MS) as i32).filter(|back| *back >= -MAX_MINUTES_BACK).collect();
         self.named.append(&mut self.present);
         // Only minutes a later report could still name are remembered.
@@ -666,6 +700,14 @@ mod tests {
         assert_eq!(report.renditions, BTreeMap::from([("720p60".to_owned(), 20_000), ("480p".to_owned(), 10_000)]));
         assert_eq!(report.errors, BTreeMap::from([("ErrorNetwork".to_owned(), 1)]));
         assert_eq!((report.chat_sent, report.polls_seen, report.polls_voted), (1, 1, 1));
+        // Written by hand as serde writes it.
+        assert_eq!(report.to_json(), serde_json::to_string(&report).unwrap());
+        let mut odd = Collector::new(0.5, 0.0);
+        odd.error("<script>");
+        assert_eq!(
+            odd.take(0.0).unwrap().to_json(),
+            r#"{"sample":0.5,"watchMs":0,"rebuffers":0,"rebufferMs":0,"errors":{"Other":1},"chatSent":0,"pollsSeen":0,"pollsVoted":0}"#
+        );
         // The next report goes on from where this one ended; the first frame is told once.
         c.first_frame(5.0);
         let next = c.take(43_200.0).unwrap();

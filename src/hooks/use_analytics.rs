@@ -164,7 +164,7 @@ fn first_frame_mark() -> Option<f64> {
 /// Sends `report` to `url` with the page's cookies, surviving the page going away; a text body, so
 /// the browser sends it across origins without asking first (`<ivs-viewer site>`).
 fn send(url: &str, report: &ivs_proto::analytics::Report) {
-    let Ok(body) = serde_json::to_string(report) else { return };
+    let body = report.to_json();
     let Some(window) = web_sys::window() else { return };
     if window.navigator().send_beacon_with_opt_str(url, Some(&body)).unwrap_or(false) {
         // When the page last reported (one mark kept), for whoever looks at its timeline.
