@@ -10,7 +10,7 @@ use ivs_proto::analytics::{Report, OFFLINE};
 use serde::Serialize;
 
 use super::error::{no_store, Answer, AppError};
-use super::extract::{Operator, SameSite};
+use super::extract::{KnownPerson, Operator, SameSite, ToReport};
 use crate::clock::now_ms;
 use crate::store::StoreError;
 use crate::App;
@@ -18,13 +18,10 @@ use crate::App;
 /// `POST /api/analytics`: one report from a viewer's page, from this site's pages (or an embed
 /// origin's), with the person's cookie — that is all the server knows of who sent it, and it
 /// keeps none of it: the report goes into the minute's sums. `204` once added.
-pub async fn report(State(app): State<App>, _: SameSite, headers: axum::http::HeaderMap, body: Bytes) -> Answer {
+pub async fn report(State(app): State<App>, _: SameSite, KnownPerson(person, _): KnownPerson<ToReport>, body: Bytes) -> Answer {
     if !app.config.analytics.enabled {
         return Err(AppError::new(StatusCode::NOT_FOUND, "viewer analytics are off on this site"));
     }
-    let Some(person) = app.identity.person(&headers) else {
-        return Err(AppError::new(StatusCode::UNAUTHORIZED, "reports come from the site's pages (reload the page)"));
-    };
     app.limits.report(&person.user_id).map_err(|wait| AppError::too_many(wait, "reports"))?;
     let report = Report::parse(&body).map_err(|e| AppError::new(StatusCode::BAD_REQUEST, e.to_string()))?;
     app.analytics.take(&report, app.status.live_stream_id().as_deref(), now_ms());

@@ -97,6 +97,12 @@ impl Purpose for ToClip {
     const VERB: &'static str = "make a clip";
 }
 
+/// To report how playback goes (viewer analytics).
+pub struct ToReport;
+impl Purpose for ToReport {
+    const VERB: &'static str = "send playback reports";
+}
+
 /// The person in the request, who wants to do `P`; without one, `401` and what to do.
 pub struct KnownPerson<P>(pub Person, pub PhantomData<P>);
 
