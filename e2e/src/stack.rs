@@ -308,6 +308,16 @@ base_url = "http://127.0.0.1:{playback}/s3/{RECORDINGS_BUCKET}"
         Ok(http("POST", &format!("{}/PutMetadata", self.api), &body.to_string())?.0)
     }
 
+    /// The live broadcast's viewer analytics as a whole (`total` of
+    /// `GET /api/studio/analytics/{live}`), from the operator API.
+    pub fn live_analytics(&self) -> anyhow::Result<serde_json::Value> {
+        let auth = format!("Bearer {}", self.operator_key);
+        let (_, _, body) = http_with("GET", &format!("{}/api/studio/analytics", self.site), &[("Authorization", &auth)], "")?;
+        let live = serde_json::from_str::<serde_json::Value>(&body)?["live"].as_str().unwrap_or_default().to_owned();
+        let (_, _, body) = http_with("GET", &format!("{}/api/studio/analytics/{live}", self.site), &[("Authorization", &auth)], "")?;
+        Ok(serde_json::from_str::<serde_json::Value>(&body)?["total"].clone())
+    }
+
     /// A one-time link that signs a browser in as `user`, from the operator API.
     pub fn sign_in_url(&self, user: &str) -> String {
         let auth = format!("Bearer {}", self.operator_key);

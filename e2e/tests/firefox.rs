@@ -301,13 +301,9 @@ async fn firefox_runs_a_poll_from_the_studio() -> anyhow::Result<()> {
     // The Firefox viewer leaves: its page's last report (sendBeacon on pagehide) reaches the
     // studio's analytics — it watched, saw the poll and voted.
     viewer.goto("about:blank")?;
-    let auth = format!("Bearer {}", stack.operator_key);
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     loop {
-        let (_, _, body) = ivs_e2e::http_with("GET", &format!("{}/api/studio/analytics", stack.site), &[("Authorization", &auth)], "")?;
-        let live = serde_json::from_str::<serde_json::Value>(&body)?["live"].as_str().unwrap_or_default().to_owned();
-        let (_, _, body) = ivs_e2e::http_with("GET", &format!("{}/api/studio/analytics/{live}", stack.site), &[("Authorization", &auth)], "")?;
-        let total = serde_json::from_str::<serde_json::Value>(&body)?["total"].clone();
+        let total = stack.live_analytics()?;
         let seen = (total["viewers"].as_i64(), total["pollsSeen"].as_i64(), total["pollsVoted"].as_i64(), total["votes"].as_i64());
         if seen == (Some(1), Some(1), Some(1), Some(1)) && total["watchMs"].as_i64().unwrap_or(0) > 0 {
             break;

@@ -221,13 +221,7 @@ async fn three_viewers_report_and_the_one_whose_network_fails_shows_in_the_rebuf
     // A viewer who leaves sends what the last seconds held as the page goes (sendBeacon on
     // pagehide): just after its periodic report, with the others gone, the count goes up at once
     // — not ten seconds later.
-    let reports = || async {
-        let auth = format!("Bearer {}", stack.operator_key);
-        let (_, _, body) = http_with("GET", &format!("{}/api/studio/analytics", stack.site), &[("Authorization", &auth)], "")?;
-        let live = serde_json::from_str::<serde_json::Value>(&body)?["live"].as_str().unwrap_or_default().to_owned();
-        let (_, _, body) = http_with("GET", &format!("{}/api/studio/analytics/{live}", stack.site), &[("Authorization", &auth)], "")?;
-        anyhow::Ok(serde_json::from_str::<serde_json::Value>(&body)?["total"]["reports"].as_i64().unwrap_or(0))
-    };
+    let reports = || async { anyhow::Ok(stack.live_analytics()?["reports"].as_i64().unwrap_or(0)) };
     for viewer in viewers.drain(1..) {
         viewer.close().await?;
     }
