@@ -38,6 +38,10 @@ pub struct ChatToken {
     /// The room's message length limit, if the backend says.
     #[serde(default)]
     pub maximum_message_length: Option<usize>,
+    /// Slow mode's seconds when the token was issued (0 or absent: off); the room's
+    /// `app:chat-rules` events tell of changes.
+    #[serde(default)]
+    pub slow_mode_secs: u32,
 }
 
 /// Why a chat token response cannot be used.

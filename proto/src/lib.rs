@@ -18,6 +18,7 @@
 //! - [`tally`]: poll tallies (one vote per voter) and the tally updates pushed to viewers.
 //! - [`embed`]: the embed API: host-page commands, viewer events, the origin allowlist.
 //! - [`limits`]: rate limits as token buckets.
+//! - [`moderation`]: the chat's house rules (word list, slow mode) and IVS's message review exchange.
 //! - [`controls`]: keyboard shortcuts, behind-live distance, the stats panel in words.
 //! - [`stream_status`]: the stream's status (live, health, viewers) the server pushes.
 //! - [`config`]: the viewer's configuration file and its URL-query overrides.
@@ -38,6 +39,7 @@ pub mod controls;
 pub mod embed;
 pub mod layout;
 pub mod limits;
+pub mod moderation;
 pub mod overlay;
 pub mod playback;
 pub mod recordings;

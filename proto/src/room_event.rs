@@ -3,6 +3,7 @@
 //! on [`RoomEvent`], so a new kind cannot be forgotten where it matters.
 
 use crate::chat::{Attributes, EVENT_DELETE_MESSAGE, EVENT_DISCONNECT_USER};
+use crate::moderation::{ChatRules, EVENT_CHAT_RULES};
 use crate::stage::{Lineup, EVENT_STAGE_LINEUP, EVENT_STAGE_OVERLAY};
 use crate::stream_status::{StreamStatus, EVENT_STREAM_STATUS};
 use crate::tally::{TallyUpdate, EVENT_POLL_TALLY};
@@ -23,6 +24,8 @@ pub enum RoomEvent {
     /// An overlay shown on the stage (the site server): the cue's text, not yet parsed (the board
     /// reads it as it reads a channel's timed metadata).
     StageOverlay(String),
+    /// The chat's rules changed (the site server): slow mode's seconds (0: off).
+    ChatRules { slow_mode_secs: u32 },
     /// A known event whose attributes do not read: its name.
     Malformed(String),
     /// An event this viewer does not act on (a site's own `app:…`, say): its name.
@@ -47,6 +50,7 @@ impl RoomEvent {
             EVENT_STREAM_STATUS => StreamStatus::from_attributes(attributes).map_or_else(malformed, Self::StreamStatus),
             EVENT_STAGE_LINEUP => Lineup::from_attributes(attributes).map_or_else(malformed, Self::StageLineup),
             EVENT_STAGE_OVERLAY => attributes.get("cue").map_or_else(malformed, |cue| Self::StageOverlay(cue.clone())),
+            EVENT_CHAT_RULES => ChatRules::slow_mode_from(attributes).map_or_else(malformed, |slow_mode_secs| Self::ChatRules { slow_mode_secs }),
             other => Self::Other(other.to_owned()),
         }
     }
@@ -74,6 +78,9 @@ mod tests {
         );
         let status = StreamStatus { live: true, health: Health::Healthy, viewer_count: 2 };
         assert_eq!(RoomEvent::parse(EVENT_STREAM_STATUS, &status.to_attributes()), RoomEvent::StreamStatus(status));
+        let rules = ChatRules { words: vec!["x".into()], slow_mode_secs: 30 };
+        assert_eq!(RoomEvent::parse(EVENT_CHAT_RULES, &rules.to_attributes()), RoomEvent::ChatRules { slow_mode_secs: 30 });
+        assert_eq!(RoomEvent::parse(EVENT_CHAT_RULES, &attributes(&[])), RoomEvent::Malformed(EVENT_CHAT_RULES.into()));
         let tally = TallyUpdate { poll_id: "p".into(), counts: vec![1, 2], closed: false };
         assert_eq!(RoomEvent::parse(EVENT_POLL_TALLY, &tally.to_attributes()), RoomEvent::PollTally(tally));
         assert_eq!(RoomEvent::parse(EVENT_POLL_TALLY, &attributes(&[("pollId", "p")])), RoomEvent::Malformed(EVENT_POLL_TALLY.into()));

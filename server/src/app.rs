@@ -16,6 +16,7 @@ use crate::config::{Config, StoreKind};
 use crate::guard;
 use crate::identity::Identity;
 use crate::ivs::Ivs;
+use crate::moderation::Moderation;
 use crate::overlays::Overlays;
 use crate::playback::PlaybackSigner;
 use crate::recordings::Recordings;
@@ -47,6 +48,8 @@ pub struct App {
     pub analytics: Analytics,
     /// The studio's run of show.
     pub show: RunOfShow,
+    /// The chat's word list and slow mode.
+    pub moderation: Moderation,
     /// The viewer's configuration, inlined into the page.
     pub viewer_config: Arc<serde_json::Value>,
     /// Signs playback tokens (a private channel).
@@ -118,6 +121,7 @@ impl App {
         let analytics = Analytics::new(parts.store.clone());
         let stream_keys = StreamKeys::new(parts.ivs.clone(), parts.store.clone(), config.channel.arn.clone(), config.channel.rotate_stream_key);
         let room = Room::new(parts.ivs.clone(), config.chat.room_arn.clone());
+        let moderation = Moderation::new(parts.store.clone(), room.clone(), config.chat.review_secret.is_some());
         let stage_arn = config.stage.as_ref().map(|s| s.arn.clone());
         let overlays = Overlays::new(parts.store.clone(), parts.ivs.clone(), config.channel.arn.clone(), stage_arn, room.clone());
         let show = RunOfShow::new(parts.store.clone(), overlays.clone());
@@ -150,6 +154,7 @@ impl App {
             clips,
             analytics,
             show,
+            moderation,
             viewer_config: Arc::new(viewer_config),
             signer: parts.signer,
             operator_keys: Arc::new(parts.operator_keys),

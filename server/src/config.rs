@@ -180,6 +180,10 @@ pub struct ChatConfig {
     /// How long a chat session lasts, 1 to 180 minutes.
     #[serde(default = "default_session_minutes")]
     pub session_minutes: i32,
+    /// The secret the room's message review handler sends in the `x-ivs-review-secret` header
+    /// when it asks `POST /api/chat/review` about a message. No secret: the word list and slow
+    /// mode are kept but nothing applies them.
+    pub review_secret: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -356,6 +360,7 @@ pub const ENV_OVERRIDES: &[(&str, &str)] = &[
     ("IVS_SITE_REDIS_URL", "votes.redis_url"),
     ("IVS_SITE_REDIS_CA_FILE", "votes.redis_ca_file"),
     ("IVS_SITE_EVENTS_SECRET", "events.secret"),
+    ("IVS_SITE_REVIEW_SECRET", "chat.review_secret"),
     ("IVS_SITE_OPERATOR_KEY", "operator.keys"),
 ];
 
@@ -436,6 +441,9 @@ impl Config {
         }
         if !(10..=600).contains(&self.analytics.report_secs) {
             problems.push("analytics.report_secs must be 10 to 600".into());
+        }
+        if self.chat.review_secret.as_ref().is_some_and(|s| s.len() < 16) {
+            problems.push("chat.review_secret must be at least 16 characters".into());
         }
         if self.events.secret.as_ref().is_some_and(|s| s.len() < 16) {
             problems.push("events.secret must be at least 16 characters".into());

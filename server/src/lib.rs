@@ -7,7 +7,8 @@
 //! EventBridge events and pushes the stream's status and the polls' tallies to viewers through
 //! the chat room (`SendEvent`, [`status`]); it keeps the channel's past broadcasts from their
 //! recording events ([`recordings`]); it adds up how playback goes for viewers, per broadcast
-//! per minute ([`analytics`]).
+//! per minute ([`analytics`]); it keeps the chat's word list and slow mode and answers the room's
+//! message review handler with them ([`moderation`]).
 //!
 //! It reaches IVS only through the AWS SDK for Rust ([`aws`], behind the small [`ivs::Ivs`] trait): in production the SDK's own
 //! endpoints, locally the local IVS by an endpoint override — the same calls either way. Several
@@ -28,6 +29,7 @@ pub mod guard;
 pub mod http;
 pub mod identity;
 pub mod ivs;
+pub mod moderation;
 pub mod overlays;
 pub mod playback;
 pub mod recordings;

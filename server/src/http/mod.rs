@@ -35,6 +35,7 @@ pub mod cors;
 pub mod error;
 pub mod events;
 pub mod extract;
+pub mod moderation;
 pub mod overlays;
 pub mod recordings;
 pub mod signin;
@@ -88,6 +89,8 @@ pub fn router(app: App) -> Router {
         .route("/api/stream-key/rotate", post(stream_key::rotate))
         .route("/api/studio", get(studio::overview))
         .route("/api/studio/channel", get(studio::channel))
+        .route("/api/studio/chat", get(moderation::desk).put(moderation::set_rules))
+        .route("/api/chat/review", post(moderation::review))
         .route("/api/studio/show", get(studio::show).put(studio::replace_show))
         .route("/api/studio/show/{id}/send", post(studio::send))
         .route("/api/studio/show/keys/{key}", post(studio::press))

@@ -28,6 +28,7 @@ const ORIGIN: &str = "https://live.example.com";
 const SHOP: &str = "https://shop.example";
 const OPERATOR_KEY: &str = "operator-key-for-the-tests";
 const EVENTS_SECRET: &str = "events-secret-for-the-tests";
+const REVIEW_SECRET: &str = "the-review-secret-0123";
 
 /// IVS as the tests want it: live or not, throttling or not; it remembers what it was asked.
 #[derive(Default)]
@@ -174,6 +175,7 @@ impl Site {
             arn = "arn:aws:ivs:us-east-1:000000000000:channel/local"
             [chat]
             room_arn = "arn:aws:ivschat:us-east-1:000000000000:room/local"
+            review_secret = "{REVIEW_SECRET}"
             [identity]
             moderators = ["moderator"]
             sign_in_key = "the-sign-in-key"
@@ -673,6 +675,7 @@ async fn the_studio_is_for_operators_on_this_site_only() {
             "/api/studio/analytics/offline",
             "/api/studio/analytics/offline/csv",
             "/api/studio/show",
+            "/api/studio/chat",
         ] {
             let answer = site.get(path, cookie).await;
             assert_eq!(answer.status(), StatusCode::FORBIDDEN, "{path} {cookie:?}");
@@ -824,4 +827,72 @@ async fn the_run_of_show_is_kept_checked_and_sent_by_hand_key_or_time() {
         assert!(std::time::Instant::now() < deadline, "the timed overlay never went out: {kept}");
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
+}
+
+/// The room's review handler asking about `content` from `user`, with IVS's event.
+async fn ask(site: &Site, user: &str, badge: &str, content: &str, secret: &str) -> Response {
+    let event = serde_json::json!({
+        "Content": content, "MessageId": format!("m-{content}"), "RoomArn": "arn:aws:ivschat:us-east-1:000000000000:room/local",
+        "Attributes": {}, "Sender": {"UserId": user, "Attributes": {"displayName": "Ann", "badge": badge}, "Ip": "192.0.2.9"}
+    });
+    site.post_with("/api/chat/review", &[("x-ivs-review-secret", secret)], None, event.to_string()).await
+}
+
+#[tokio::test]
+async fn the_chat_desk_sets_rules_the_review_handler_applies_and_lists_what_they_held_back() {
+    let site = Site::new();
+    let producer = site.app.identity.cookie_for("producer").split(';').next().unwrap().to_owned();
+    let viewer = site.viewer().await;
+    let put = |cookie: &str, body: &str| {
+        let request = Request::put("/api/studio/chat").header(header::ORIGIN, ORIGIN).header(header::COOKIE, cookie).body(Body::from(body.to_owned())).unwrap();
+        site.send(request)
+    };
+    assert_eq!(put(&viewer, r#"{"words":["spoiler"]}"#).await.status(), StatusCode::FORBIDDEN, "a viewer cannot");
+    let refused = put(&producer, r#"{"words":["!!!"],"slowModeSecs":5}"#).await;
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    assert!(json(refused).await["error"].as_str().unwrap().contains("no letters or digits"));
+    let desk = json(put(&producer, r#"{"words":[" spoiler ","Spoiler","free money"],"slowModeSecs":1}"#).await).await;
+    assert_eq!(desk["rules"], serde_json::json!({"words": ["spoiler", "free money"], "slowModeSecs": 1}), "kept tidy");
+    assert_eq!(desk["reviewing"], true);
+    assert!(site.ivs.calls.lock().unwrap().iter().any(|c| c == "SendEvent app:chat-rules"), "the room is told");
+    // A new chat token carries slow mode.
+    let token = json(site.post("/api/chat/token", Some(&viewer), "").await).await;
+    assert_eq!(token["slowModeSecs"], 1);
+
+    // The room's review handler asks, with IVS's event and the review secret.
+    assert_eq!(ask(&site, "ann", "", "hi", "wrong-secret-000000").await.status(), StatusCode::UNAUTHORIZED);
+    let verdict = |answer: Value| answer["ReviewResult"].as_str().unwrap().to_owned();
+    assert_eq!(verdict(json(ask(&site, "ann", "", "a SPOILER!", REVIEW_SECRET).await).await), "DENY");
+    assert_eq!(verdict(json(ask(&site, "ann", "", "hello", REVIEW_SECRET).await).await), "ALLOW", "a word list hit does not start slow mode's clock");
+    assert_eq!(verdict(json(ask(&site, "ann", "", "again", REVIEW_SECRET).await).await), "DENY", "slow mode: one message a second");
+    assert_eq!(verdict(json(ask(&site, "bob", "", "hello", REVIEW_SECRET).await).await), "ALLOW", "each sender has a clock");
+    assert_eq!(verdict(json(ask(&site, "mod", "moderator", "one", REVIEW_SECRET).await).await), "ALLOW");
+    assert_eq!(verdict(json(ask(&site, "mod", "moderator", "two", REVIEW_SECRET).await).await), "ALLOW", "moderators are not slowed");
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(verdict(json(ask(&site, "ann", "", "again", REVIEW_SECRET).await).await), "ALLOW", "after slow mode's second");
+    assert_eq!(site.post_with("/api/chat/review", &[("x-ivs-review-secret", REVIEW_SECRET)], None, "{}").await.status(), StatusCode::BAD_REQUEST);
+
+    // The desk lists what was held back, newest first, with why.
+    let desk = json(site.get("/api/studio/chat", Some(&producer)).await).await;
+    let held = desk["held"].as_array().unwrap();
+    assert_eq!(held.len(), 2);
+    assert_eq!((held[0]["content"].as_str(), held[0]["word"].as_str()), (Some("again"), None));
+    assert_eq!((held[1]["content"].as_str(), held[1]["word"].as_str(), held[1]["name"].as_str()), (Some("a SPOILER!"), Some("spoiler"), Some("Ann")));
+
+    // Kept: a new app on the same store reads the same rules.
+    let again = App::new(
+        site.app.config.as_ref().clone(),
+        Parts {
+            ivs: site.ivs.clone(),
+            store: site.app.store.clone(),
+            identity: site.app.identity.clone(),
+            signer: None,
+            operator_keys: Vec::new(),
+            playback_url: String::new(),
+            chat_endpoint: String::new(),
+            max_message_length: 500,
+            stage_whip_url: None,
+        },
+    );
+    assert_eq!(again.moderation.rules().await.unwrap().words, ["spoiler", "free money"]);
 }

@@ -33,6 +33,8 @@ pub async fn chat(State(app): State<App>, _: SameSite, KnownPerson(person, _): K
         capabilities: capabilities.clone(),
         session_minutes: app.config.chat.session_minutes,
     };
+    // A token without slow mode's seconds is still a token: the room's events tell of it later.
+    let slow_mode_secs = app.moderation.rules().await.map_or(0, |rules| rules.slow_mode_secs);
     let issued = app.ivs.create_chat_token(request).await.map_err(|e| {
         tracing::error!("CreateChatToken: {e}");
         AppError::new(StatusCode::SERVICE_UNAVAILABLE, "chat is unavailable right now; try again in a moment")
@@ -44,6 +46,7 @@ pub async fn chat(State(app): State<App>, _: SameSite, KnownPerson(person, _): K
         display_name: person.display_name,
         capabilities,
         maximum_message_length: Some(app.max_message_length),
+        slow_mode_secs,
     })))
 }
 

@@ -34,6 +34,8 @@ const RECORDING_FACTS: TableDefinition<(&str, &str), &str> = TableDefinition::ne
 const RECORDING_STARTS: TableDefinition<&str, i64> = TableDefinition::new("recording_starts");
 /// (broadcast, minute) → the minute's analytics sums (JSON: field → sum).
 const ANALYTICS: TableDefinition<(&str, i64), &str> = TableDefinition::new("analytics");
+/// How many leases are kept before the run-out ones are forgotten.
+const LEASES_KEPT: usize = 10_000;
 
 enum Write {
     Poll(String, String),
@@ -281,6 +283,10 @@ impl Store for Embedded {
     fn lease(&self, name: &str, holder: &str, ttl: Duration) -> BoxFuture<'_, Result<bool>> {
         let mut memory = self.lock();
         let now = Instant::now();
+        // Slow mode takes a lease per sender: the ones run out are forgotten now and then.
+        if memory.leases.len() > LEASES_KEPT {
+            memory.leases.retain(|_, (_, until)| *until > now);
+        }
         let held = match memory.leases.get(name) {
             Some((other, until)) if other != holder && *until > now => false,
             _ => {

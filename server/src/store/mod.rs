@@ -87,6 +87,8 @@ pub mod keys {
     pub const VIEWERS: &str = "viewers";
     /// The studio's run of show.
     pub const SHOW: &str = "show";
+    /// The chat's word list and slow mode.
+    pub const CHAT_RULES: &str = "chat-rules";
 }
 
 /// The most IVS events kept; older ones no longer matter to the stream's state.
