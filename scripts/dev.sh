@@ -18,10 +18,12 @@ cargo build -q --release -p ivs-local -p ivs-site
 export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_EC2_METADATA_DISABLED=true
 unset AWS_PROFILE
 IVS_SITE_EVENTS_SECRET=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
-export IVS_SITE_EVENTS_SECRET
+IVS_SITE_REVIEW_SECRET=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+export IVS_SITE_EVENTS_SECRET IVS_SITE_REVIEW_SECRET
 
 target/release/ivs-local serve --stage-host --record-builtin local-recordings \
-  --event-target http://127.0.0.1:8080/api/events --event-header "x-ivs-events-secret: $IVS_SITE_EVENTS_SECRET" "$@" &
+  --event-target http://127.0.0.1:8080/api/events --event-header "x-ivs-events-secret: $IVS_SITE_EVENTS_SECRET" \
+  --chat-review-url http://127.0.0.1:8080/api/chat/review --chat-review-header "x-ivs-review-secret: $IVS_SITE_REVIEW_SECRET" "$@" &
 local_ivs=$!
 trap 'kill "$local_ivs" 2>/dev/null || true; wait "$local_ivs" 2>/dev/null || true' EXIT
 trap 'exit 130' INT TERM

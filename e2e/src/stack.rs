@@ -93,6 +93,8 @@ pub struct SiteOptions {
     pub extra: String,
     /// Replace the stream key after every broadcast (`channel.rotate_stream_key`).
     pub rotate_stream_key: bool,
+    /// The default room's message review handler asks the site server (`chat.review_secret`).
+    pub reviewing: bool,
 }
 
 /// How a stack starts: [`Stack::builder`], then [`start`](Self::start).
@@ -173,6 +175,11 @@ impl Stack {
         local_command.extend(["--data-dir".into(), data.0.join("local").into()]);
         local_command.extend(["--event-target".into(), format!("http://127.0.0.1:{site_port}/api/events").into()]);
         local_command.extend(["--event-header".into(), format!("x-ivs-events-secret: {events_secret}").into()]);
+        let review_secret = format!("review-secret-{}-{}", free_port(), std::process::id());
+        if site.reviewing {
+            local_command.extend(["--chat-review-url".into(), format!("http://127.0.0.1:{site_port}/api/chat/review").into()]);
+            local_command.extend(["--chat-review-header".into(), format!("x-ivs-review-secret: {review_secret}").into()]);
+        }
         if !live {
             local_command.push("--offline".into());
         }
@@ -199,6 +206,7 @@ playback_overrides = ["http://127.0.0.1:{playback}/", "http://127.0.0.1:{api}/"]
 {ttl}[chat]
 room_arn = "arn:aws:ivschat:us-east-1:000000000000:room/local"
 endpoint = "ws://127.0.0.1:{chat}"
+{review}
 [identity]
 moderators = ["{MODERATOR}"]
 sign_in_key = "{sign_in_key}"
@@ -220,6 +228,7 @@ base_url = "http://127.0.0.1:{playback}/s3/{RECORDINGS_BUCKET}"
                 origins = site.embed_origins,
                 identity = site.identity,
                 extra = site.extra,
+                review = if site.reviewing { format!("review_secret = \"{review_secret}\"") } else { String::new() },
                 votes = site.redis_url.as_ref().map(|url| format!("[votes]\nstore = \"redis\"\nredis_url = \"{url}\"\n")).unwrap_or_default(),
             ),
         )?;

@@ -371,3 +371,79 @@ async fn the_site_backend_decides_who_a_viewer_is_and_what_it_may_do() {
     assert_eq!(frame["Sender"]["UserId"], MODERATOR);
     assert_eq!(frame["Sender"]["Attributes"]["badge"], "moderator");
 }
+
+/// A message review handler's Lambda, stood in for by an HTTP endpoint (as `--chat-review-url`
+/// reaches it): denies "nope", rewrites "rewrite me", answers "slow" too late; keeps what it
+/// was asked and with which header.
+async fn review_endpoint() -> (String, std::sync::Arc<std::sync::Mutex<Vec<(Value, String)>>>) {
+    use axum::http::HeaderMap;
+    let asked = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let kept = asked.clone();
+    let app = axum::Router::new().route(
+        "/review",
+        axum::routing::post(move |headers: HeaderMap, axum::Json(event): axum::Json<Value>| {
+            let kept = kept.clone();
+            async move {
+                let secret = headers.get("x-review-secret").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+                kept.lock().unwrap().push((event.clone(), secret));
+                let answer = match event["Content"].as_str().unwrap_or_default() {
+                    "nope" => json!({"ReviewResult": "DENY"}),
+                    "rewrite me" => json!({"ReviewResult": "ALLOW", "Content": "rewritten", "Attributes": {"reviewed": "yes"}}),
+                    "slow" => {
+                        tokio::time::sleep(Duration::from_millis(500)).await;
+                        json!({"ReviewResult": "ALLOW"})
+                    }
+                    _ => json!({"ReviewResult": "ALLOW"}),
+                };
+                axum::Json(answer)
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/review", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, asked)
+}
+
+#[tokio::test]
+async fn the_review_handler_is_asked_about_each_message_as_ivs_asks_its_lambda() {
+    let (url, asked) = review_endpoint().await;
+    let stack = Stack::builder().offline().local_args(&["--chat-review-url", &url, "--chat-review-header", "x-review-secret: s3cret"]).start().unwrap();
+    let mut ann = Client::connect(&stack, &token(&stack, DEFAULT_ROOM, "ann", &[ChatTokenCapability::SendMessage]).await).await;
+
+    // Allowed as sent, with IVS's event: the message's id, the room, the sender and its address.
+    ann.send(json!({"Action": "SEND_MESSAGE", "RequestId": "r1", "Content": "hello", "Attributes": {"color": "teal"}})).await;
+    let message = ann.next().await;
+    assert_eq!((message["Type"].as_str(), message["Content"].as_str()), (Some("MESSAGE"), Some("hello")));
+    let (event, secret) = asked.lock().unwrap()[0].clone();
+    assert_eq!(secret, "s3cret");
+    assert_eq!(event["MessageId"], message["Id"], "the handler is told the id the message gets");
+    assert_eq!((event["RoomArn"].as_str(), event["Sender"]["UserId"].as_str()), (Some(DEFAULT_ROOM), Some("ann")));
+    assert_eq!((event["Attributes"]["color"].as_str(), event["Sender"]["Attributes"]["displayName"].as_str()), (Some("teal"), Some("ann (display)")));
+    assert_eq!(event["Sender"]["Ip"], "127.0.0.1");
+
+    // Denied: 406 to the sender alone.
+    ann.send(json!({"Action": "SEND_MESSAGE", "RequestId": "r2", "Content": "nope"})).await;
+    let error = ann.next().await;
+    assert_eq!((error["ErrorCode"].as_u64(), error["RequestId"].as_str()), (Some(406), Some("r2")));
+    // Rewritten: the room carries the handler's content and attributes.
+    ann.send(json!({"Action": "SEND_MESSAGE", "RequestId": "r3", "Content": "rewrite me"})).await;
+    let message = ann.next().await;
+    assert_eq!((message["Content"].as_str(), message["Attributes"]["reviewed"].as_str()), (Some("rewritten"), Some("yes")));
+    // Too late (over 200 ms): the room's fallbackResult, ALLOW by default.
+    ann.send(json!({"Action": "SEND_MESSAGE", "RequestId": "r4", "Content": "slow"})).await;
+    assert_eq!(ann.next().await["Content"], "slow");
+
+    // A room made with fallbackResult DENY refuses what is not answered in time.
+    let client = ivschat_client(&stack).await;
+    let handler = aws_sdk_ivschat::types::MessageReviewHandler::builder()
+        .uri("arn:aws:lambda:us-east-1:000000000000:function:review")
+        .fallback_result(aws_sdk_ivschat::types::FallbackResult::Deny)
+        .build();
+    let room = client.create_room().message_review_handler(handler).send().await.unwrap().arn().unwrap().to_owned();
+    let mut bob = Client::connect(&stack, &token(&stack, &room, "bob", &[ChatTokenCapability::SendMessage]).await).await;
+    bob.send(json!({"Action": "SEND_MESSAGE", "RequestId": "b1", "Content": "slow"})).await;
+    assert_eq!(bob.next().await["ErrorCode"], 406);
+    bob.send(json!({"Action": "SEND_MESSAGE", "RequestId": "b2", "Content": "fine"})).await;
+    assert_eq!(bob.next().await["Content"], "fine");
+}

@@ -57,6 +57,16 @@ pub struct ServeArgs {
     /// Words the default room's message review rejects (406), case-insensitive (repeatable).
     #[arg(long = "chat-blocked-word", value_name = "WORD")]
     chat_blocked_words: Vec<String>,
+    /// The default room's message review handler, stood in for by this URL: each message is
+    /// POSTed to it as IVS gives the handler's Lambda its event, and the answer read as the
+    /// Lambda's (ALLOW, DENY, new content), within 200 ms (else ALLOW). The site server's is
+    /// `/api/chat/review`.
+    #[arg(long, value_name = "URL")]
+    chat_review_url: Option<String>,
+    /// A header sent with every review request, 'Name: value' (repeatable), e.g. the site's
+    /// review secret.
+    #[arg(long = "chat-review-header", value_name = "HEADER", value_parser = events::parse_header)]
+    chat_review_headers: Vec<(String, String)>,
     /// Loop this video file instead of the test pattern.
     #[arg(long, value_name = "FILE")]
     video: Option<PathBuf>,
@@ -156,6 +166,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         minute: std::time::Duration::from_secs_f64(args.chat_minute_secs),
         blocked_words: args.chat_blocked_words.clone(),
         default_room_rate: args.chat_rate,
+        review: args.chat_review_url.clone().map(|url| chat::ReviewEndpoint { url, headers: args.chat_review_headers.clone() }),
     });
     let chat_url = format!("ws://{}", args.chat);
 
@@ -246,7 +257,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         tokio::try_join!(
             axum::serve(api_listener, api),
             axum::serve(playback_listener, playback.into_make_service_with_connect_info::<SocketAddr>()),
-            axum::serve(chat_listener, chat_room),
+            axum::serve(chat_listener, chat_room.into_make_service_with_connect_info::<SocketAddr>()),
         )
     };
     tokio::select! {

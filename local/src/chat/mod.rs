@@ -67,15 +67,40 @@ pub struct ChatOptions {
     /// than 60 s only for tests of expiry.
     pub minute: Duration,
     /// Messages containing one of these words (case-insensitive) are rejected, with 406, in
-    /// rooms that have a message review handler. Stands in for the handler's Lambda.
+    /// rooms that have a message review handler, before the review endpoint is asked.
     pub blocked_words: Vec<String>,
     /// The default room's message rate (IVS allows at most 100; higher only for load tests).
     pub default_room_rate: u32,
+    /// The message review handler's Lambda, stood in for by an HTTP endpoint: each message is
+    /// POSTed to it as the Lambda's event, and its answer read as the Lambda's.
+    pub review: Option<ReviewEndpoint>,
 }
+
+/// Where the local review handler's Lambda is reached.
+#[derive(Debug, Clone)]
+pub struct ReviewEndpoint {
+    pub url: String,
+    /// Sent with each request, 'Name: value' (the site's review secret, say).
+    pub headers: Vec<(String, String)>,
+}
+
+/// What the review handler decided about a message.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reviewed {
+    /// Sent, with the content and attributes the handler gave (or the sender's).
+    Allow {
+        content: String,
+        attributes: Attributes,
+    },
+    Deny,
+}
+
+/// How long IVS waits for a review handler.
+const REVIEW_TIMEOUT: Duration = Duration::from_millis(200);
 
 impl Default for ChatOptions {
     fn default() -> Self {
-        Self { minute: Duration::from_secs(60), blocked_words: Vec::new(), default_room_rate: 10 }
+        Self { minute: Duration::from_secs(60), blocked_words: Vec::new(), default_room_rate: 10, review: None }
     }
 }
 
@@ -166,7 +191,7 @@ impl Chat {
         let settings = RoomSettings {
             name: "local".into(),
             maximum_message_rate_per_second: chat.options.default_room_rate,
-            message_review_handler: (!chat.options.blocked_words.is_empty())
+            message_review_handler: (!chat.options.blocked_words.is_empty() || chat.options.review.is_some())
                 .then(|| serde_json::json!({ "uri": "arn:aws:lambda:us-east-1:000000000000:function:local-review", "fallbackResult": "ALLOW" })),
             ..RoomSettings::default()
         };
@@ -328,13 +353,44 @@ impl Chat {
         Ok(())
     }
 
-    /// Whether the room's review handler rejects `content`.
-    fn rejected_by_review(&self, settings: &RoomSettings, content: &str) -> bool {
-        if settings.message_review_handler.is_none() {
-            return false;
+    /// What the room's review handler decides about a message: refused for a blocked word, else
+    /// the review endpoint's answer (within 200 ms, else the room's `fallbackResult`), else allowed.
+    pub async fn review(&self, settings: &RoomSettings, request: ivs_proto::moderation::ReviewRequest) -> Reviewed {
+        use ivs_proto::moderation::{ReviewAnswer, ReviewResult};
+        let Some(handler) = &settings.message_review_handler else {
+            return Reviewed::Allow { content: request.content, attributes: request.attributes.into_iter().collect() };
+        };
+        let fallback = match handler.get("fallbackResult").and_then(|f| f.as_str()) {
+            Some("DENY") => ReviewResult::Deny,
+            _ => ReviewResult::Allow,
+        };
+        let lower = request.content.to_lowercase();
+        let blocked = self.options.blocked_words.iter().any(|w| lower.contains(&w.to_lowercase()));
+        let answer = match &self.options.review {
+            _ if blocked => ReviewAnswer::deny(),
+            Some(endpoint) => {
+                let body = serde_json::to_string(&request).expect("plain data always encodes");
+                match tokio::time::timeout(REVIEW_TIMEOUT, ask_review(endpoint.clone(), body)).await {
+                    Ok(Ok(answer)) => answer,
+                    Ok(Err(why)) => {
+                        tracing::warn!("the message review handler failed ({why}): {fallback:?}");
+                        ReviewAnswer { review_result: fallback, content: None, attributes: None }
+                    }
+                    Err(_) => {
+                        tracing::warn!("the message review handler took longer than 200 ms: {fallback:?}");
+                        ReviewAnswer { review_result: fallback, content: None, attributes: None }
+                    }
+                }
+            }
+            None => ReviewAnswer::allow(),
+        };
+        match answer.review_result {
+            ReviewResult::Deny => Reviewed::Deny,
+            ReviewResult::Allow => Reviewed::Allow {
+                content: answer.content.unwrap_or(request.content),
+                attributes: answer.attributes.unwrap_or(request.attributes).into_iter().collect(),
+            },
         }
-        let lower = content.to_lowercase();
-        self.options.blocked_words.iter().any(|w| lower.contains(&w.to_lowercase()))
     }
 
     /// How many connections the room has.
@@ -420,4 +476,21 @@ mod tests {
         assert_eq!(joined.closed.try_recv().unwrap(), CloseReason::RoomDeleted);
         assert!(chat.get_room(&room.arn).is_err());
     }
+}
+
+/// Asks the review endpoint about one message.
+async fn ask_review(endpoint: ReviewEndpoint, body: String) -> Result<ivs_proto::moderation::ReviewAnswer, String> {
+    let exchange = tokio::task::spawn_blocking(move || {
+        let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).timeout_global(Some(REVIEW_TIMEOUT)).build().into();
+        let request =
+            endpoint.headers.iter().fold(agent.post(&endpoint.url).header("Content-Type", "application/json"), |r, (name, value)| r.header(name, value));
+        let mut response = request.send(body.as_str()).map_err(|e| e.to_string())?;
+        let status = response.status().as_u16();
+        let text = response.body_mut().read_to_string().map_err(|e| e.to_string())?;
+        if status != 200 {
+            return Err(format!("HTTP {status}"));
+        }
+        serde_json::from_str(&text).map_err(|e| format!("an answer that does not read: {e}"))
+    });
+    exchange.await.map_err(|e| e.to_string())?
 }

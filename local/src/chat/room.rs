@@ -6,11 +6,15 @@
 //! a request that works is answered by nothing but its effect (the message or event, sent to
 //! everyone in the room), and one that fails by an `ERROR` frame to its sender alone.
 
+use std::net::{IpAddr, SocketAddr};
 use std::time::SystemTime;
+
+use axum::extract::ConnectInfo;
+use ivs_proto::moderation::{ReviewRequest, ReviewSender};
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, Extensions, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -18,7 +22,7 @@ use futures::{SinkExt, StreamExt};
 use ivs_proto::chat::{message_length, ErrorCode, Publish, Sender, Subscribe};
 use tokio::sync::broadcast::error::RecvError;
 
-use super::{random_id, timestamp, Capability, Chat, ChatError, CloseReason, Grant, Joined, RoomSettings};
+use super::{random_id, timestamp, Capability, Chat, ChatError, CloseReason, Grant, Joined, Reviewed, RoomSettings};
 
 /// The most bytes a request frame may have.
 const MAX_FRAME_BYTES: usize = 16 * 1024;
@@ -30,7 +34,9 @@ pub fn router(chat: Chat) -> Router {
     Router::new().route("/", get(connect)).with_state(chat)
 }
 
-async fn connect(State(chat): State<Chat>, headers: HeaderMap, ws: WebSocketUpgrade) -> Response {
+async fn connect(State(chat): State<Chat>, extensions: Extensions, headers: HeaderMap, ws: WebSocketUpgrade) -> Response {
+    // The sender's address, for the review handler (when served with the peers' addresses).
+    let ip = extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(peer)| peer.ip());
     let token = headers
         .get(header::SEC_WEBSOCKET_PROTOCOL)
         .and_then(|v| v.to_str().ok())
@@ -47,7 +53,7 @@ async fn connect(State(chat): State<Chat>, headers: HeaderMap, ws: WebSocketUpgr
         let joined = chat.join(&grant.room_arn, &grant.user_id)?;
         Ok((grant, joined))
     });
-    ws.protocols([token]).max_message_size(MAX_FRAME_BYTES).on_upgrade(move |socket| session(chat, socket, joined))
+    ws.protocols([token]).max_message_size(MAX_FRAME_BYTES).on_upgrade(move |socket| session(chat, socket, joined, ip))
 }
 
 fn error_frame(code: ErrorCode, message: &str, request_id: Option<String>) -> Subscribe {
@@ -62,7 +68,7 @@ fn close(reason: &str) -> Message {
     Message::Close(Some(CloseFrame { code: 1000, reason: Utf8Bytes::from(reason) }))
 }
 
-async fn session(chat: Chat, socket: WebSocket, joined: Result<(Grant, Joined), ChatError>) {
+async fn session(chat: Chat, socket: WebSocket, joined: Result<(Grant, Joined), ChatError>, ip: Option<IpAddr>) {
     let (mut outgoing, mut incoming) = socket.split();
     let (grant, mut joined) = match joined {
         Ok(joined) => joined,
@@ -115,7 +121,7 @@ async fn session(chat: Chat, socket: WebSocket, joined: Result<(Grant, Joined), 
             },
             request = incoming.next() => match request {
                 Some(Ok(Message::Text(request))) => {
-                    if let Some(error) = handle(&chat, &grant, &joined.settings, request.as_str()) {
+                    if let Some(error) = handle(&chat, &grant, &joined.settings, request.as_str(), ip).await {
                         if outgoing.send(text(&error)).await.is_err() {
                             break;
                         }
@@ -131,8 +137,9 @@ async fn session(chat: Chat, socket: WebSocket, joined: Result<(Grant, Joined), 
     }
 }
 
-/// Carries out one request; returns the error to send back, if any.
-fn handle(chat: &Chat, grant: &Grant, settings: &RoomSettings, request: &str) -> Option<Subscribe> {
+/// Carries out one request; returns the error to send back, if any. A message waits for the
+/// room's review handler, if it has one (as in IVS, within 200 ms).
+async fn handle(chat: &Chat, grant: &Grant, settings: &RoomSettings, request: &str, ip: Option<IpAddr>) -> Option<Subscribe> {
     let raw: serde_json::Value = match serde_json::from_str(request) {
         Ok(raw) => raw,
         Err(_) => return Some(error_frame(ErrorCode::BadRequest, "The request is not valid JSON", None)),
@@ -168,11 +175,24 @@ fn handle(chat: &Chat, grant: &Grant, settings: &RoomSettings, request: &str) ->
                 Ok(false) => return fail(ErrorCode::TooManyRequests, "The room's message rate limit is exceeded"),
                 Err(_) => return fail(ErrorCode::NotFound, "The room does not exist"),
             }
-            if chat.rejected_by_review(settings, &content) {
-                return fail(ErrorCode::NotAcceptable, "The message was rejected by the room's message review handler");
-            }
+            let id = random_id(12);
+            let review = ReviewRequest {
+                content,
+                message_id: id.clone(),
+                room_arn: room.to_owned(),
+                attributes: attributes.into_iter().collect(),
+                sender: ReviewSender {
+                    user_id: grant.user_id.clone(),
+                    attributes: grant.attributes.clone().into_iter().collect(),
+                    ip: ip.map(|ip| ip.to_string()).unwrap_or_default(),
+                },
+            };
+            let (content, attributes) = match chat.review(settings, review).await {
+                Reviewed::Allow { content, attributes } => (content, attributes),
+                Reviewed::Deny => return fail(ErrorCode::NotAcceptable, "The message was rejected by the room's message review handler"),
+            };
             let frame = Subscribe::Message {
-                id: random_id(12),
+                id,
                 request_id: request_id.clone(),
                 content,
                 attributes,
