@@ -52,7 +52,11 @@ pub fn Composer(
         }
     };
 
+    let slow = move || chat.slow_mode.get();
     view! {
+        <Show when=move || { slow() > 0 }>
+            <p class="chat-slow" data-testid="chat-slow">{move || tf("chat.slow_mode", &[("secs", &number(f64::from(slow())))])}</p>
+        </Show>
         <p class="chat-feedback" data-testid="chat-feedback" role="status">{feedback}</p>
         <form class="chat-composer" on:submit=submit>
             <input

@@ -45,8 +45,13 @@ pub struct UseChatReturn {
     pub returned_draft: ReadSignal<Option<String>>,
     /// The clock, ticking each second, for countdowns.
     pub now: ReadSignal<f64>,
+    /// Slow mode: a viewer sends one message per this many seconds (0: off; moderators are not
+    /// slowed). The room's review handler holds it; the composer waits it out.
+    pub slow_mode: ReadSignal<u32>,
     /// Messages sent count in the site's analytics.
     analytics: Option<crate::hooks::use_analytics::Analytics>,
+    /// The reason a moderator gives, where a desk asks for one.
+    reason: Option<ModerationReason>,
     driver: StoredValue<Rc<RefCell<Driver>>, LocalStorage>,
 }
 
@@ -57,6 +62,7 @@ struct Signals {
     set_feedback: WriteSignal<Option<String>>,
     set_cooldown: WriteSignal<f64>,
     set_returned: WriteSignal<Option<String>>,
+    set_slow: WriteSignal<u32>,
 }
 
 struct Driver {
@@ -74,6 +80,8 @@ struct Driver {
     /// Messages sent and not yet seen back.
     outbox: Outbox,
     was_connected: bool,
+    /// Slow mode's seconds, as the token and the room's events said.
+    slow_mode: u32,
     signals: Signals,
     stores: Stores,
 }
@@ -100,6 +108,7 @@ pub fn use_chat(config: ChatConfig) -> UseChatReturn {
     let (cooldown_until, set_cooldown) = signal(0.0);
     let (returned_draft, set_returned) = signal(None::<String>);
     let (now, set_now) = signal(now_ms());
+    let (slow_mode, set_slow) = signal(0u32);
     let driver = Rc::new(RefCell::new(Driver {
         config,
         session: Session::new(),
@@ -111,7 +120,8 @@ pub fn use_chat(config: ChatConfig) -> UseChatReturn {
         flush_scheduled: false,
         outbox: Outbox::default(),
         was_connected: false,
-        signals: Signals { set_state, set_log, set_identity, set_feedback, set_cooldown, set_returned },
+        slow_mode: 0,
+        signals: Signals { set_state, set_log, set_identity, set_feedback, set_cooldown, set_returned, set_slow },
         stores: Stores {
             polls: use_context::<PollsStore>(),
             stream: use_context::<StreamStatusStore>(),
@@ -133,9 +143,14 @@ pub fn use_chat(config: ChatConfig) -> UseChatReturn {
             d.timer = None;
         }
     });
-    let analytics = use_context();
-    UseChatReturn { state, log, identity, feedback, cooldown_until, returned_draft, now, analytics, driver: stored }
+    let (analytics, reason) = (use_context(), use_context());
+    UseChatReturn { state, log, identity, feedback, cooldown_until, returned_draft, now, slow_mode, analytics, reason, driver: stored }
 }
+
+/// The reason moderators give with a deletion or a removal, as a desk around the chat sets it
+/// (provided as a context; without it, none for a deletion and a standard one for a removal).
+#[derive(Clone, Copy)]
+pub struct ModerationReason(pub RwSignal<String>);
 
 /// Why a message was not sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -183,20 +198,27 @@ impl UseChatReturn {
             return Err(NotSent::NotConnected);
         }
         d.signals.set_feedback.set(None);
+        slow_down(&d);
         if let Some(analytics) = self.analytics {
             analytics.chat_sent();
         }
         Ok(())
     }
 
+    /// The reason the desk gives, if any.
+    fn reason(&self) -> Option<String> {
+        self.reason.map(|r| r.0.get_untracked().trim().to_owned()).filter(|r| !r.is_empty())
+    }
+
     /// Deletes a message (moderators).
     pub fn delete(&self, message_id: &str) {
-        self.publish(Publish::DeleteMessage { id: message_id.to_owned(), reason: None, request_id: None });
+        self.publish(Publish::DeleteMessage { id: message_id.to_owned(), reason: self.reason(), request_id: None });
     }
 
     /// Disconnects a user from the room (moderators).
     pub fn kick(&self, user_id: &str) {
-        self.publish(Publish::DisconnectUser { user_id: user_id.to_owned(), reason: Some(t("chat.removed_reason")), request_id: None });
+        let reason = self.reason().unwrap_or_else(|| t("chat.removed_reason"));
+        self.publish(Publish::DisconnectUser { user_id: user_id.to_owned(), reason: Some(reason), request_id: None });
     }
 
     fn publish(&self, request: Publish) {
@@ -205,6 +227,16 @@ impl UseChatReturn {
         if !d.socket.as_ref().is_some_and(|(_, s)| s.send(&request.encode())) {
             d.signals.set_feedback.set(Some(t("chat.not_connected")));
         }
+    }
+}
+
+/// Under slow mode, sending waits its seconds (from now; again from the echo, which comes after
+/// the room's review handler started its clock). Moderators are not slowed.
+fn slow_down(d: &Driver) {
+    let secs = d.session.identity().filter(|t| !t.can("DELETE_MESSAGE")).map_or(0, |_| d.slow_mode);
+    if secs > 0 {
+        let until = now_ms() + f64::from(secs) * 1000.0;
+        d.signals.set_cooldown.update(|c| *c = c.max(until));
     }
 }
 
@@ -251,6 +283,8 @@ fn fetch_token(driver: &Rc<RefCell<Driver>>) {
         with_driver(&weak, |driver| {
             let effects = match token {
                 Ok(token) => {
+                    driver.borrow_mut().slow_mode = token.slow_mode_secs;
+                    driver.borrow().signals.set_slow.set(token.slow_mode_secs);
                     driver.borrow().signals.set_identity.set(Some(token.clone()));
                     driver.borrow_mut().session.token_ready(token)
                 }
@@ -362,14 +396,31 @@ fn flush(driver: &Rc<RefCell<Driver>>) {
     {
         let mut d = driver.borrow_mut();
         let d = &mut *d;
-        d.signals.set_log.update(|log| {
+        let set_log = d.signals.set_log;
+        set_log.update(|log| {
             for frame in &frames {
                 let (more, error) = d.session.frame(frame);
                 effects.extend(more);
                 match frame {
-                    Subscribe::Message { request_id: Some(id), .. } => d.outbox.confirmed(id),
+                    Subscribe::Message { request_id, sender, .. } => {
+                        if let Some(id) = request_id {
+                            d.outbox.confirmed(id);
+                        }
+                        if d.session.identity().is_some_and(|t| t.user_id == sender.user_id) {
+                            slow_down(d);
+                        }
+                    }
                     // The session itself acts on moderators' deletions and removals.
-                    Subscribe::Event { event_name, attributes, .. } => route(d.stores, RoomEvent::parse(event_name, attributes)),
+                    Subscribe::Event { event_name, attributes, .. } => match RoomEvent::parse(event_name, attributes) {
+                        RoomEvent::ChatRules { slow_mode_secs } => {
+                            d.slow_mode = slow_mode_secs;
+                            d.signals.set_slow.set(slow_mode_secs);
+                            if slow_mode_secs == 0 {
+                                d.signals.set_cooldown.set(0.0);
+                            }
+                        }
+                        event => route(d.stores, event),
+                    },
                     Subscribe::Error { request_id, error_message, .. } => {
                         log::info!("chat: the room refused a request: {error_message}");
                         let refusal = Refusal::new(error.unwrap_or(ErrorCode::Internal), request_id.as_deref(), &mut d.outbox, now_ms());
@@ -381,7 +432,6 @@ fn flush(driver: &Rc<RefCell<Driver>>) {
                         }
                         feedback = Some(t(refusal.feedback));
                     }
-                    _ => {}
                 }
                 log.apply(frame);
             }
@@ -418,6 +468,6 @@ fn route(stores: Stores, event: RoomEvent) {
             }
         }
         RoomEvent::Malformed(name) => log::warn!("chat: ignored a malformed {name} event"),
-        RoomEvent::DeleteMessage { .. } | RoomEvent::DisconnectUser { .. } | RoomEvent::Other(_) => {}
+        RoomEvent::DeleteMessage { .. } | RoomEvent::DisconnectUser { .. } | RoomEvent::ChatRules { .. } | RoomEvent::Other(_) => {}
     }
 }

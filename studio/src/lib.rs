@@ -30,7 +30,7 @@ pub fn StudioPage() -> impl IntoView {
                 <div class="studio-preview" data-testid="studio-preview">
                     <Viewer config=config cards_under_when_room=true />
                 </div>
-                <desk::Studio />
+                <desk::Studio chat=Signal::derive(move || config.with(|c| c.as_ref().and_then(|c| c.chat.clone()))) />
             </Show>
         </main>
     }

@@ -17,12 +17,14 @@ use crate::clock::now_ms;
 use crate::ivs::ChatTokenRequest;
 use crate::App;
 
-/// A chat token for the person in the cookie: `SEND_MESSAGE`, and moderation for moderators.
+/// A chat token for the person in the cookie: `SEND_MESSAGE`, and moderation for moderators and
+/// operators.
 pub async fn chat(State(app): State<App>, _: SameSite, KnownPerson(person, _): KnownPerson<ToChat>, ClientAddress(address): ClientAddress) -> Answer {
     app.limits.token(Some(&person.user_id), address).map_err(|wait| AppError::too_many(wait, "chat tokens"))?;
     let mut capabilities = vec!["SEND_MESSAGE".to_owned()];
     let mut attributes = HashMap::from([("displayName".to_owned(), person.display_name.clone())]);
-    if person.moderator {
+    // The site's operators run the show: they moderate its chat too.
+    if person.moderator || person.operator {
         capabilities.extend(["DELETE_MESSAGE".to_owned(), "DISCONNECT_USER".to_owned()]);
         attributes.insert("badge".into(), "moderator".into());
     }

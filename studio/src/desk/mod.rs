@@ -1,6 +1,7 @@
 //! The producer's desk beside the preview: the live room (state, health alerts, the broadcast's
 //! events, the viewer count), the overlay composer with what is on screen and its tallies, the
-//! run of show (overlays prepared to go out at a time or a key), the channel for the encoder, and
+//! run of show (overlays prepared to go out at a time or a key), the chat as moderators see it with
+//! its word list and slow mode, the channel for the encoder, and
 //! how playback goes for viewers (analytics). The server decides who may use it (the operator role, this site's
 //! pages); anyone else is told how to sign in.
 //!
@@ -8,12 +9,14 @@
 
 pub mod analytics_desk;
 pub mod channel_desk;
+pub mod chat_desk;
 pub mod composer;
 pub mod live_room;
 pub mod show_desk;
 
 use std::time::Duration;
 
+use ivs_proto::config::ChatConfig;
 use ivs_proto::studio::Overview;
 use leptos::prelude::*;
 
@@ -21,6 +24,7 @@ use ivs_viewer::bindings::fetch::{fetch_text, post_json, FetchError};
 
 use self::analytics_desk::AnalyticsDesk;
 use self::channel_desk::ChannelDesk;
+use self::chat_desk::ChatDesk;
 use self::composer::{Composer, OnScreen};
 use self::live_room::LiveRoom;
 use self::show_desk::{RunOfShow, ShowDesk};
@@ -50,9 +54,10 @@ impl Desk {
     }
 }
 
-/// The desk: refused in words, or the live room, the composer and the channel.
+/// The desk: refused in words, or the live room, the composer, the run of show, the chat, the
+/// channel and the analytics. `chat`: the room, as the viewer's configuration names it.
 #[component]
-pub fn Studio() -> impl IntoView {
+pub fn Studio(chat: Signal<Option<ChatConfig>>) -> impl IntoView {
     let (overview, set_overview) = signal(None::<Overview>);
     let (access, set_access) = signal(Access::Checking);
     let (unreachable, set_unreachable) = signal(false);
@@ -124,6 +129,7 @@ pub fn Studio() -> impl IntoView {
                     <OnScreen />
                     <Composer />
                     <ShowDesk />
+                    <ChatDesk chat=chat />
                     <ChannelDesk />
                     <AnalyticsDesk />
                 }
