@@ -307,3 +307,97 @@ async fn a_run_of_show_outlives_a_restart_and_goes_out_at_a_key_and_at_its_time(
     chromium.close().await;
     Ok(())
 }
+
+/// The studio's chat panel (inside its chat desk).
+const DESK_CHAT: &str = "[data-testid=studio-chat] [data-testid=chat]";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_chat_desk_holds_back_listed_words_slows_the_room_and_deletes_and_removes_with_a_reason() -> anyhow::Result<()> {
+    let site = ivs_e2e::SiteOptions { reviewing: true, ..Default::default() };
+    let mut stack = Stack::builder().offline().site(site).start()?;
+    let chromium = Chromium::launch().await?;
+    let studio = open_studio(&chromium, &stack, 1280, 800, false).await?;
+    let connected = |scope: &str| format!("document.querySelector('{scope} [data-testid=chat-state]')?.dataset.state === 'connected'");
+    wait_for(&studio, &connected(DESK_CHAT), Duration::from_secs(20)).await?;
+    wait_for(&studio, "document.querySelector('[data-testid=chat-held-none]')", Duration::from_secs(10)).await?;
+    let viewer = chromium.open_isolated(&stack.site).await?;
+    wait_for(&viewer, &connected(""), Duration::from_secs(20)).await?;
+    assert!(eval::<bool>(&viewer, "!document.querySelector('[data-testid=chat-slow]')").await?, "no slow mode yet");
+
+    // The rules, from the desk: the viewer already in the room learns of slow mode at once.
+    // Lines typed into the box (a newline is no key to type here).
+    let words = "(() => { const t = document.querySelector('[data-testid=chat-words]'); t.value = 'Spoiler\\n  free money \\nspoiler'; return t.dispatchEvent(new Event('input', { bubbles: true })); })()";
+    assert!(eval::<bool>(&studio, words).await?);
+    let slow = "(() => { const s = document.querySelector('[data-testid=chat-slow-mode]'); s.value = '10'; return s.dispatchEvent(new Event('change', { bubbles: true })); })()";
+    assert!(eval::<bool>(&studio, slow).await?);
+    click(&studio, "chat-rules-save").await?;
+    wait_for(&studio, "(document.querySelector('[data-testid=chat-rules-said]')?.textContent ?? '').includes('2 entries')", Duration::from_secs(10)).await?;
+    assert_eq!(eval::<String>(&studio, "document.querySelector('[data-testid=chat-words]').value").await?, "Spoiler\nfree money", "kept tidy");
+    wait_for(&viewer, "(document.querySelector('[data-testid=chat-slow]')?.textContent ?? '').includes('10')", Duration::from_secs(10)).await?;
+
+    // A listed word: refused before the room sees it, the words handed back, the desk lists it.
+    type_into(&viewer, "chat-input", "big SPOILER ahead").await?;
+    click(&viewer, "chat-send").await?;
+    wait_for(&viewer, "(document.querySelector('[data-testid=chat-feedback]')?.textContent ?? '').includes('moderation')", Duration::from_secs(10)).await?;
+    assert_eq!(eval::<String>(&viewer, "document.querySelector('[data-testid=chat-input]').value").await?, "big SPOILER ahead", "nothing typed is lost");
+    wait_for(&studio, "(document.querySelector('[data-testid=chat-held]')?.textContent ?? '').includes('big SPOILER ahead')", Duration::from_secs(10)).await?;
+    let why: String = eval(&studio, "document.querySelector('[data-testid=chat-held-line]').textContent").await?;
+    assert!(why.contains("word list") && why.contains("Spoiler"), "{why}");
+
+    // A fine message goes out; slow mode then holds the viewer's send button for 10 s.
+    let clear = "(() => { const i = document.querySelector('[data-testid=chat-input]'); i.value = ''; i.dispatchEvent(new Event('input', {bubbles: true})); return true; })()";
+    assert!(eval::<bool>(&viewer, clear).await?);
+    type_into(&viewer, "chat-input", "hello everyone").await?;
+    click(&viewer, "chat-send").await?;
+    wait_for(
+        &studio,
+        &format!("[...document.querySelectorAll('{DESK_CHAT} [data-testid=chat-message]')].some(m => m.textContent.includes('hello everyone'))"),
+        Duration::from_secs(10),
+    )
+    .await?;
+    type_into(&viewer, "chat-input", "and again").await?;
+    let send: (bool, String) =
+        eval(&viewer, "(() => { const b = document.querySelector('[data-testid=chat-send]'); return [b.disabled, b.textContent]; })()").await?;
+    assert!(send.0 && send.1.starts_with("Wait"), "slow mode holds the button: {send:?}");
+    assert!(!eval::<String>(&studio, &format!("document.querySelector('{DESK_CHAT} [data-testid=chat-log]').textContent")).await?.contains("SPOILER"));
+
+    // Delete with a reason, then remove the viewer with another.
+    type_into(&studio, "chat-reason", "Off-topic").await?;
+    studio.find_element(format!("{DESK_CHAT} [data-testid=chat-delete]")).await?.click().await?;
+    wait_for(&viewer, "document.querySelector('[data-testid=chat-deleted]')", Duration::from_secs(10)).await?;
+    let reason = "(() => { const i = document.querySelector('[data-testid=chat-reason]'); i.value = ''; i.dispatchEvent(new Event('input', {bubbles: true})); return true; })()";
+    assert!(eval::<bool>(&studio, reason).await?);
+    type_into(&studio, "chat-reason", "Spam").await?;
+    // The removal is offered on the viewer's messages: a new one, after slow mode.
+    wait_for(&viewer, "!document.querySelector('[data-testid=chat-send]').disabled", Duration::from_secs(15)).await?;
+    click(&viewer, "chat-send").await?;
+    let kick = format!("document.querySelector('{DESK_CHAT} [data-testid=chat-message] [data-testid=chat-kick]')");
+    wait_for(&studio, &kick, Duration::from_secs(10)).await?;
+    eval::<bool>(&studio, &format!("({kick}.click(), true)")).await?;
+    wait_for(&viewer, "(document.querySelector('[data-testid=chat-notice]')?.textContent ?? '').includes('Spam')", Duration::from_secs(10)).await?;
+    keep_screenshot(&studio, "studio-chat-1280x800").await?;
+
+    // On a phone, with held-back lines in it (a room has no history to show), the desk fits the screen.
+    let phone = open_studio(&chromium, &stack, 360, 740, true).await?;
+    wait_for(&phone, "document.querySelector('[data-testid=chat-held-line]')", Duration::from_secs(10)).await?;
+    let layout: serde_json::Value = eval(
+        &phone,
+        "(() => { const desk = document.querySelector('[data-testid=studio-chat]').getBoundingClientRect();\
+           const controls = [...document.querySelectorAll('[data-testid=studio-chat] :is(input, textarea, select, button)')].map(e => e.getBoundingClientRect());\
+           return { scroll: document.documentElement.scrollWidth, right: desk.right, outside: controls.filter(r => r.left < 0 || r.right > 360).length }; })()",
+    )
+    .await?;
+    assert_eq!(layout["scroll"], 360, "nothing wider than the phone: {layout}");
+    assert_eq!(layout["outside"], 0, "{layout}");
+    phone.find_element("[data-testid=studio-chat]").await?.scroll_into_view().await?;
+    keep_screenshot(&phone, "studio-chat-360x740").await?;
+
+    // The rules outlive a restart of the site server, in the desk and for viewers' tokens.
+    stack.restart_site()?;
+    studio.reload().await?;
+    wait_for(&studio, "document.querySelector('[data-testid=chat-words]')?.value === 'Spoiler\\nfree money'", Duration::from_secs(20)).await?;
+    assert_eq!(eval::<String>(&studio, "document.querySelector('[data-testid=chat-slow-mode]').value").await?, "10");
+    let newcomer = chromium.open_isolated(&stack.site).await?;
+    wait_for(&newcomer, "(document.querySelector('[data-testid=chat-slow]')?.textContent ?? '').includes('10')", Duration::from_secs(20)).await?;
+    Ok(())
+}
