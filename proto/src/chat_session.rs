@@ -547,6 +547,7 @@ mod tests {
             display_name: user.into(),
             capabilities: vec!["SEND_MESSAGE".into()],
             maximum_message_length: None,
+            slow_mode_secs: 0,
         }
     }
 
