@@ -438,6 +438,23 @@ impl RoomView {
     }
 }
 
+/// Asks the review endpoint about one message.
+async fn ask_review(endpoint: ReviewEndpoint, body: String) -> Result<ivs_proto::moderation::ReviewAnswer, String> {
+    let exchange = tokio::task::spawn_blocking(move || {
+        let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).timeout_global(Some(REVIEW_TIMEOUT)).build().into();
+        let request =
+            endpoint.headers.iter().fold(agent.post(&endpoint.url).header("Content-Type", "application/json"), |r, (name, value)| r.header(name, value));
+        let mut response = request.send(body.as_str()).map_err(|e| e.to_string())?;
+        let status = response.status().as_u16();
+        let text = response.body_mut().read_to_string().map_err(|e| e.to_string())?;
+        if status != 200 {
+            return Err(format!("HTTP {status}"));
+        }
+        serde_json::from_str(&text).map_err(|e| format!("an answer that does not read: {e}"))
+    });
+    exchange.await.map_err(|e| e.to_string())?
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -476,21 +493,4 @@ mod tests {
         assert_eq!(joined.closed.try_recv().unwrap(), CloseReason::RoomDeleted);
         assert!(chat.get_room(&room.arn).is_err());
     }
-}
-
-/// Asks the review endpoint about one message.
-async fn ask_review(endpoint: ReviewEndpoint, body: String) -> Result<ivs_proto::moderation::ReviewAnswer, String> {
-    let exchange = tokio::task::spawn_blocking(move || {
-        let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).timeout_global(Some(REVIEW_TIMEOUT)).build().into();
-        let request =
-            endpoint.headers.iter().fold(agent.post(&endpoint.url).header("Content-Type", "application/json"), |r, (name, value)| r.header(name, value));
-        let mut response = request.send(body.as_str()).map_err(|e| e.to_string())?;
-        let status = response.status().as_u16();
-        let text = response.body_mut().read_to_string().map_err(|e| e.to_string())?;
-        if status != 200 {
-            return Err(format!("HTTP {status}"));
-        }
-        serde_json::from_str(&text).map_err(|e| format!("an answer that does not read: {e}"))
-    });
-    exchange.await.map_err(|e| e.to_string())?
 }
