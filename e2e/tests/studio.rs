@@ -76,7 +76,21 @@ async fn a_producer_runs_a_poll_from_the_studio_and_nobody_else_gets_in() -> any
     type_into(&studio, "studio-choice-0", "Dark mode").await?;
     click(&studio, "studio-publish").await?;
     wait_for(&studio, "(document.querySelector('[data-testid=studio-outcome]')?.textContent ?? '').includes('options')", Duration::from_secs(10)).await?;
+    // The preview says why viewers would not take it yet, in the viewer's reader's words…
+    wait_for(&studio, "(document.querySelector('[data-testid=studio-card-preview-problem]')?.textContent ?? '').includes('options')", Duration::from_secs(5))
+        .await?;
     type_into(&studio, "studio-choice-1", "Mobile app").await?;
+    // …and, once it would, draws it with the viewer's own poll card (not votable here).
+    let preview = "[data-testid=studio-card-preview]";
+    wait_for(
+        &studio,
+        &format!("document.querySelector('{preview} [data-testid=poll-question]')?.textContent === 'Which feature next?'"),
+        Duration::from_secs(5),
+    )
+    .await?;
+    let drawn: (usize, bool) =
+        eval(&studio, &format!("[document.querySelectorAll('{preview} [data-testid=poll-option]').length, document.querySelector('{preview}').inert]")).await?;
+    assert_eq!(drawn, (2, true), "two options, and a preview nobody can vote in");
     click(&studio, "studio-publish").await?;
     wait_for(&studio, "(document.querySelector('[data-testid=studio-outcome]')?.textContent ?? '') === 'Poll published.'", Duration::from_secs(10)).await?;
     wait_for(&studio, "document.querySelectorAll('[data-testid=studio-bar]').length === 2", Duration::from_secs(5)).await?;

@@ -1,9 +1,12 @@
-//! The overlay composer: a form for a poll, a quiz, a product card or a notice, published now —
+//! The overlay composer: a form for a poll, a quiz, a product card or a notice, published now (or
+//! added to the run of show) —
 //! the site server checks it with the viewer's own rules (`proto::overlay::parse_cue`) and says
 //! which field is wrong; and what viewers have on screen — the poll's live tallies as bars,
 //! closed early with one press, everything cleared with another.
 //!
-//! The check is the server's alone: the studio's wasm carries no second copy of the cue reader.
+//! As it is typed, the draft is read by the viewer's own cue reader and drawn by the viewer's own
+//! card components (the preview), or the reader's reason is shown; publishing is checked again by
+//! the server, which has the last word.
 
 use ivs_proto::overlay::{limits, parse_cue, Overlay};
 use ivs_proto::studio::{Draft, ShowItem, Trigger};
@@ -119,6 +122,21 @@ pub fn Composer() -> impl IntoView {
             Kind::Notice => Draft::Notice { text: text.get_untracked(), duration_secs: secs()? },
         })
     };
+    // The overlay as viewers would take it, read by the viewer's own cue reader as it is typed.
+    let preview = Memo::new(move |_| {
+        kind.track();
+        question.track();
+        count.track();
+        correct.track();
+        duration.track();
+        title.track();
+        price.track();
+        image_url.track();
+        url.track();
+        text.track();
+        choices.iter().for_each(|c| c.track());
+        draft().and_then(|draft| parse_cue(&draft.to_json()).map_err(|e| ivs_proto::capitalise(&e.to_string())))
+    });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if busy.get_untracked() {
@@ -235,6 +253,7 @@ pub fn Composer() -> impl IntoView {
                     {move || outcome.get().map(|o| o.unwrap_or_else(|e| e))}
                 </p>
             </form>
+            <CardPreview preview=preview />
         </section>
     }
 }
@@ -344,4 +363,31 @@ fn at_today(hh_mm: &str) -> Result<i64, String> {
         return Err("That time has passed today.".to_owned());
     }
     Ok(at as i64)
+}
+
+/// The overlay drawn by the viewer's own card components, as viewers will see it when it opens
+/// (not interactive here: `inert`); or why viewers would not take it yet.
+#[component]
+fn CardPreview(preview: Memo<Result<Overlay, String>>) -> impl IntoView {
+    use ivs_viewer::components::{notice_banner::NoticeBanner, poll_card::PollCard, product_card::ProductCard, quiz_card::QuizCard};
+    let opened = Signal::derive(|| 0.0);
+    view! {
+        <h3>"How viewers will see it"</h3>
+        {move || match preview.get() {
+            Ok(overlay) => {
+                let card = match overlay {
+                    Overlay::Poll(poll) => view! { <PollCard poll=poll cue_start=0.0 position=opened /> }.into_any(),
+                    Overlay::Quiz(quiz) => view! {
+                        <QuizCard quiz=quiz cue_start=0.0 position=opened choice=Signal::derive(|| None) on_choose=Callback::new(|_| {}) score=RwSignal::new(Default::default()) />
+                    }
+                    .into_any(),
+                    Overlay::Product(product) => view! { <ProductCard product=product on_dismiss=Callback::new(|()| {}) /> }.into_any(),
+                    Overlay::Notice(notice) => view! { <NoticeBanner notice=notice cue_start=0.0 position=opened /> }.into_any(),
+                    Overlay::PollClose { .. } | Overlay::Clear => ().into_any(),
+                };
+                view! { <div class="studio-card-preview" data-testid="studio-card-preview" inert=true>{card}</div> }.into_any()
+            }
+            Err(why) => view! { <p class="studio-note" data-testid="studio-card-preview-problem">"Not yet as viewers would take it: " {why}</p> }.into_any(),
+        }}
+    }
 }
