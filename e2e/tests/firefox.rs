@@ -271,13 +271,14 @@ async fn firefox_plays_the_ivs_viewer_element_from_a_cdn() -> anyhow::Result<()>
 }
 
 /// The studio's main path in Gecko: the producer, signed in with a one-time link, publishes a
-/// poll from the form; a viewer in another Firefox votes; the bars move; the poll is closed early.
+/// poll from the form; a viewer in another Firefox votes; the bars move; the poll is closed early;
+/// the chat desk holds back a listed word and deletes a message.
 #[tokio::test(flavor = "multi_thread")]
 async fn firefox_runs_a_poll_from_the_studio() -> anyhow::Result<()> {
     if !can_run() {
         return Ok(());
     }
-    let stack = Stack::start()?;
+    let stack = Stack::builder().site(ivs_e2e::SiteOptions { reviewing: true, ..Default::default() }).start()?;
     let (producer, viewer) = (Driven::firefox().await?, Driven::firefox().await?);
     producer.goto(&stack.sign_in_url("producer"))?;
     producer.goto(&format!("{}/studio", stack.site))?;
@@ -297,6 +298,28 @@ async fn firefox_runs_a_poll_from_the_studio() -> anyhow::Result<()> {
     producer.click("[data-testid=studio-close-poll]", 0)?;
     producer.wait_for("document.querySelector('[data-testid=studio-poll]')?.dataset.closed === 'true'", Duration::from_secs(10)).await?;
     viewer.wait_for("(document.querySelector('[data-testid=poll-countdown]')?.textContent ?? '').includes('Closed')", Duration::from_secs(15)).await?;
+
+    // The chat desk in Gecko: a listed word held back from the room and listed; a message deleted
+    // from the desk with its reason.
+    let desk_chat = "[data-testid=studio-chat] [data-testid=chat]";
+    producer
+        .wait_for(&format!("document.querySelector('{desk_chat} [data-testid=chat-state]')?.dataset.state === 'connected'"), Duration::from_secs(20))
+        .await?;
+    producer.type_into("[data-testid=chat-words]", "spoiler")?;
+    producer.click("[data-testid=chat-rules-save]", 0)?;
+    producer.wait_for("(document.querySelector('[data-testid=chat-rules-said]')?.textContent ?? '').includes('1 entry')", Duration::from_secs(10)).await?;
+    viewer.wait_for("document.querySelector('[data-testid=chat-state]')?.dataset.state === 'connected'", Duration::from_secs(20)).await?;
+    viewer.type_into("[data-testid=chat-input]", "a spoiler")?;
+    viewer.click("[data-testid=chat-send]", 0)?;
+    viewer.wait_for("(document.querySelector('[data-testid=chat-feedback]')?.textContent ?? '').includes('moderation')", Duration::from_secs(10)).await?;
+    producer.wait_for("(document.querySelector('[data-testid=chat-held]')?.textContent ?? '').includes('a spoiler')", Duration::from_secs(10)).await?;
+    viewer.eval::<bool>("(() => { const i = document.querySelector('[data-testid=chat-input]'); i.value = ''; i.dispatchEvent(new Event('input', {bubbles: true})); return true; })()")?;
+    viewer.type_into("[data-testid=chat-input]", "hello from Firefox")?;
+    viewer.click("[data-testid=chat-send]", 0)?;
+    producer.wait_for(&format!("document.querySelector('{desk_chat} [data-testid=chat-delete]')"), Duration::from_secs(10)).await?;
+    producer.type_into("[data-testid=chat-reason]", "Off-topic")?;
+    producer.click(&format!("{desk_chat} [data-testid=chat-delete]"), 0)?;
+    viewer.wait_for("document.querySelector('[data-testid=chat-deleted]')", Duration::from_secs(10)).await?;
 
     // The Firefox viewer leaves: its page's last report (sendBeacon on pagehide) reaches the
     // studio's analytics — it watched, saw the poll and voted.
