@@ -85,10 +85,21 @@ impl Driven {
 
     /// Firefox ESR, headless, autoplaying media as a viewer who allowed it.
     pub async fn firefox() -> anyhow::Result<Self> {
+        Self::firefox_with(serde_json::json!({}), false).await
+    }
+
+    /// Firefox, with `live.test`, `shop.test` and `evil.test` on this machine (as
+    /// `Chromium::launch_with_test_sites`), their test certificates accepted.
+    pub async fn firefox_for_test_sites() -> anyhow::Result<Self> {
+        Self::firefox_with(serde_json::json!({ "network.dns.localDomains": "live.test,shop.test,evil.test" }), true).await
+    }
+
+    async fn firefox_with(more_prefs: serde_json::Value, accept_insecure_certs: bool) -> anyhow::Result<Self> {
         let port = free_port();
         let driven = Self::start("geckodriver", &["--port".into(), port.to_string(), "--log".into(), "error".into()], port, None).await?;
-        driven.session(serde_json::json!({
+        let mut capabilities = serde_json::json!({
             "browserName": "firefox",
+            "acceptInsecureCerts": accept_insecure_certs,
             "moz:firefoxOptions": {
                 "binary": "/usr/bin/firefox-esr",
                 "args": ["-headless"],
@@ -106,7 +117,11 @@ impl Driven {
                     "media.peerconnection.ice.obfuscate_host_addresses": false,
                 },
             },
-        }))
+        });
+        if let (Some(prefs), Some(more)) = (capabilities["moz:firefoxOptions"]["prefs"].as_object_mut(), more_prefs.as_object()) {
+            prefs.extend(more.clone());
+        }
+        driven.session(capabilities)
     }
 
     /// One WebDriver command; its `value`, or the WebDriver error in words.

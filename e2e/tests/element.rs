@@ -460,3 +460,49 @@ async fn a_private_channel_plays_in_the_element_on_an_embed_origin() -> anyhow::
     chromium.close().await;
     Ok(())
 }
+
+/// The shop's journey in Gecko: `<ivs-viewer site="https://live.test">` on `https://shop.test`
+/// plays, connects its chat with the identity the site gives (Firefox partitions it by the
+/// shop), shows the producer's poll, counts the visitor's vote and carries their message.
+#[tokio::test(flavor = "multi_thread")]
+async fn firefox_votes_and_chats_through_the_element_on_another_site() -> anyhow::Result<()> {
+    use ivs_e2e::{firefox_available, Driven};
+    if !firefox_available() {
+        assert!(std::env::var_os("CI").is_none(), "Firefox ESR or geckodriver is missing: scripts/setup.sh installs them");
+        return Ok(());
+    }
+    let stack = Stack::start()?;
+    let Sites { shop, instance, _caddy, .. } = Sites::start(&stack)?;
+    let ff = Driven::firefox_for_test_sites().await?;
+    ff.goto(&format!("{shop}/index.html"))?;
+    let inside = |query: &str| format!("document.getElementById('v').shadowRoot?.querySelector('{query}')");
+    ff.wait_for("document.getElementById('v').state === 'Playing'", Duration::from_secs(30)).await?;
+    ff.wait_for(&format!("{}?.dataset.state === 'connected'", inside("[data-testid=chat-state]")), Duration::from_secs(20)).await?;
+
+    let auth = format!("Bearer {}", stack.operator_key);
+    let poll = r#"{"type":"poll","question":"Which colour?","options":["Red","Green","Blue"],"duration":120}"#;
+    let (status, _, answer) = ivs_e2e::http_with("POST", &format!("{}/api/overlays", instance.url), &[("Authorization", &auth)], poll)?;
+    assert_eq!(status, 200, "{answer}");
+    let choices = "document.getElementById('v').shadowRoot.querySelectorAll('[data-testid=poll-choice]')";
+    ff.wait_for(&format!("{choices}.length === 3"), Duration::from_secs(15)).await?;
+    ff.eval::<bool>(&format!("({choices}[2].click(), true)"))?;
+    ff.wait_for(&format!("{}?.textContent === '1 vote'", inside("[data-testid=poll-total]")), Duration::from_secs(10)).await?;
+
+    // Typed into the composer inside the shadow root, then sent.
+    let typed = format!(
+        "(() => {{ const i = {}; i.value = 'hello from Firefox'; return i.dispatchEvent(new Event('input', {{ bubbles: true }})); }})()",
+        inside("[data-testid=chat-input]")
+    );
+    ff.eval::<bool>(&typed)?;
+    ff.wait_for(&format!("{}?.disabled === false", inside("[data-testid=chat-send]")), Duration::from_secs(5)).await?;
+    ff.eval::<bool>(&format!("({}.click(), true)", inside("[data-testid=chat-send]")))?;
+    ff.wait_for(
+        "[...document.getElementById('v').shadowRoot.querySelectorAll('[data-testid=chat-message] .chat-text')].some(e => e.textContent === 'hello from Firefox')",
+        Duration::from_secs(10),
+    )
+    .await?;
+    let (_, state) = ivs_e2e::http("GET", &format!("{}/api/state", instance.url), "")?;
+    let state: serde_json::Value = serde_json::from_str(&state)?;
+    assert_eq!(state["poll"]["counts"], serde_json::json!([0, 0, 1]), "the Firefox visitor's vote counted: {state}");
+    Ok(())
+}

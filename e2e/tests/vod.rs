@@ -117,6 +117,24 @@ async fn a_broadcast_is_listed_once_it_ends_and_replays_from_a_link_to_a_moment(
     let moment = chromium.open(&format!("{}/?recording={id}&t=5", stack.site)).await?;
     wait_for(&moment, PLAYING, Duration::from_secs(20)).await?;
     wait_for(&moment, "document.querySelector('video').currentTime >= 4.5", Duration::from_secs(10)).await?;
+    // A chosen range: the start marked here, the clip cut a few seconds on, from the mark to there.
+    let whole = recording["durationSecs"].as_f64().unwrap_or(0.0);
+    eval::<bool>(&moment, "document.querySelector('[data-testid=ctl-clip]').click(), true").await?;
+    wait_for(&moment, "document.querySelector('[data-testid=clip-mark]') !== null", Duration::from_secs(5)).await?;
+    eval::<bool>(&moment, "document.querySelector('[data-testid=clip-mark]').click(), true").await?;
+    wait_for(&moment, "document.querySelector('video').currentTime >= 8.5", Duration::from_secs(10)).await?;
+    eval::<bool>(&moment, "document.querySelector('[data-testid=ctl-clip]').click(), true").await?;
+    // It names the marked moment (about 0:05).
+    wait_for(&moment, "/0:0[4-6]/.test(document.querySelector('[data-testid=clip-from-mark]')?.textContent ?? '')", Duration::from_secs(5)).await?;
+    eval::<bool>(&moment, "document.querySelector('[data-testid=clip-from-mark]').click(), true").await?;
+    wait_for(&moment, "document.querySelector('[data-testid=clip-link]') !== null", Duration::from_secs(15)).await?;
+    let link: String = eval(&moment, "document.querySelector('[data-testid=clip-link]').href").await?;
+    let clip_id = link.rsplit('=').next().unwrap_or_default();
+    let (status, made) = http("GET", &format!("{}/api/clips/{clip_id}", stack.site), "")?;
+    assert_eq!(status, 200, "{made}");
+    let length = serde_json::from_str::<serde_json::Value>(&made)?["durationSecs"].as_f64().unwrap_or(0.0);
+    let (_, cut) = http("GET", &format!("{}/api/clips/{clip_id}/0.m3u8", stack.site), "")?;
+    assert!(length >= 2.0 && length <= 8.0 && length < whole, "the clip from the mark lasts {length} s of {whole}: {made} {cut}");
     // Embedded too.
     let embedded = chromium.open(&format!("{}/embed?recording={id}&t=5&muted=1", stack.site)).await?;
     wait_for(&embedded, PLAYING, Duration::from_secs(20)).await?;

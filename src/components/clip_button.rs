@@ -1,6 +1,7 @@
 //! "Clip": a viewer cuts the last 15, 30 or 60 seconds — of the live broadcast, or before the
-//! moment a replay is at — and gets a link to share. The server makes the clip (from the
-//! recording's playlists, no transcoding) and refuses in words when it cannot.
+//! moment a replay is at — or, replaying, marks where the clip starts and cuts it where the replay
+//! is later (a chosen range, up to a minute), and gets a link to share. The server makes the clip
+//! (from the recording's playlists, no transcoding) and refuses in words when it cannot.
 
 use ivs_proto::clips::{ClipAnswer, ClipRequest, CLIP_LENGTHS};
 use leptos::prelude::*;
@@ -9,7 +10,7 @@ use crate::bindings::fetch::post_json;
 use crate::bindings::messages::absolute;
 use crate::components::icons::ClipIcon;
 use crate::hooks::use_ivs_player::UseIvsPlayerReturn;
-use crate::i18n::{number, t, tf};
+use crate::i18n::{countdown, number, t, tf};
 
 /// What clips are cut from, provided by the page when its site makes clips.
 #[derive(Clone, Debug, PartialEq)]
@@ -33,19 +34,26 @@ pub fn ClipButton(source: ClipSource) -> impl IntoView {
     let (busy, set_busy) = signal(false);
     // The lengths offered, once "Clip" is pressed.
     let (choosing, set_choosing) = signal(false);
+    // Replaying: where the viewer marked the clip's start.
+    let (mark, set_mark) = signal(None::<f64>);
+    let replaying = source.recording_id.is_some();
+    let here = move || player.handle.position_now().unwrap_or_else(|| player.position.get_untracked());
     let source = StoredValue::new(source);
-    let cut = move |secs: f64| {
+    // `Ok(secs)`: the last `secs` before here; `Err(from)`: from the mark to here.
+    let cut = move |what: Result<f64, f64>| {
         set_choosing.set(false);
         if busy.get_untracked() {
             return;
         }
         let source = source.get_value();
-        let request = match source.recording_id {
-            Some(id) => {
-                let to = player.position.get_untracked().max(1.0);
-                ClipRequest { recording_id: Some(id), from_secs: Some((to - secs).max(0.0)), to_secs: Some(to), last_secs: None }
+        let request = match (source.recording_id, what) {
+            (Some(id), what) => {
+                let to = here().max(1.0);
+                let from = what.map_or_else(|from| from, |secs| (to - secs).max(0.0));
+                set_mark.set(None);
+                ClipRequest { recording_id: Some(id), from_secs: Some(from), to_secs: Some(to), last_secs: None }
             }
-            None => ClipRequest { recording_id: None, from_secs: None, to_secs: None, last_secs: Some(secs) },
+            (None, what) => ClipRequest { recording_id: None, from_secs: None, to_secs: None, last_secs: what.ok() },
         };
         let body = serde_json::to_string(&request).expect("plain data always encodes");
         let sent = post_json(&source.url, &body);
@@ -73,8 +81,27 @@ pub fn ClipButton(source: ClipSource) -> impl IntoView {
         CLIP_LENGTHS.map(|secs| {
             let label = tf("clip.last", &[("secs", &number(secs))]);
             view! {
-                <button type="button" class="clip-length" data-testid=format!("clip-{secs:.0}") on:click=move |_| cut(secs)>{label}</button>
+                <button type="button" class="clip-length" data-testid=format!("clip-{secs:.0}") on:click=move |_| cut(Ok(secs))>{label}</button>
             }
+        })
+    };
+    // Replaying: mark the start here (then play or seek on to the end), or cut from the mark.
+    let range = move || {
+        replaying.then(|| match mark.get() {
+            None => view! {
+                <button type="button" class="clip-length" data-testid="clip-mark"
+                    on:click=move |_| {
+                        set_mark.set(Some(here().max(0.0)));
+                        set_choosing.set(false);
+                    }>{t("clip.mark")}</button>
+            }
+            .into_any(),
+            Some(from) => view! {
+                <button type="button" class="clip-length" data-testid="clip-from-mark" on:click=move |_| cut(Err(from))>
+                    {tf("clip.from_mark", &[("from", &countdown(from))])}
+                </button>
+            }
+            .into_any(),
         })
     };
     view! {
@@ -86,6 +113,7 @@ pub fn ClipButton(source: ClipSource) -> impl IntoView {
             <div class="clip-lengths" role="group" aria-label=t("clip.length") data-testid="clip-lengths"
                 on:keydown=move |e: leptos::ev::KeyboardEvent| if e.key() == "Escape" { set_choosing.set(false) }>
                 {lengths()}
+                {range}
             </div>
         })}
         {move || made.get().map(|outcome| view! {

@@ -108,6 +108,12 @@ impl PlayerHandle {
         self.with(|p| p.seek_to(time));
     }
 
+    /// Where playback is now, read from the player (the `position` signal follows its time
+    /// updates, which come a while apart).
+    pub fn position_now(&self) -> Option<f64> {
+        self.with(Player::position)
+    }
+
     pub fn seek_by(&self, delta: f64) {
         if let Some(position) = self.with(Player::position) {
             self.seek_to(position + delta);
