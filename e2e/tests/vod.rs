@@ -134,7 +134,7 @@ async fn a_broadcast_is_listed_once_it_ends_and_replays_from_a_link_to_a_moment(
     assert_eq!(status, 200, "{made}");
     let length = serde_json::from_str::<serde_json::Value>(&made)?["durationSecs"].as_f64().unwrap_or(0.0);
     let (_, cut) = http("GET", &format!("{}/api/clips/{clip_id}/0.m3u8", stack.site), "")?;
-    assert!(length >= 2.0 && length <= 8.0 && length < whole, "the clip from the mark lasts {length} s of {whole}: {made} {cut}");
+    assert!((2.0..=8.0).contains(&length) && length < whole, "the clip from the mark lasts {length} s of {whole}: {made} {cut}");
     // Embedded too.
     let embedded = chromium.open(&format!("{}/embed?recording={id}&t=5&muted=1", stack.site)).await?;
     wait_for(&embedded, PLAYING, Duration::from_secs(20)).await?;
