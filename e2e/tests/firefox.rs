@@ -320,6 +320,14 @@ async fn firefox_runs_a_poll_from_the_studio() -> anyhow::Result<()> {
     producer.type_into("[data-testid=chat-reason]", "Off-topic")?;
     producer.click(&format!("{desk_chat} [data-testid=chat-delete]"), 0)?;
     viewer.wait_for("document.querySelector('[data-testid=chat-deleted]')", Duration::from_secs(10)).await?;
+    // Kept for a person to look at: the studio as Gecko draws it, on screen and at its chat desk.
+    let artifacts = root().join("target/e2e-artifacts");
+    std::fs::create_dir_all(&artifacts)?;
+    producer.set_window_size(1280, 800)?;
+    producer.eval::<bool>("(scrollTo(0, 0), true)")?;
+    std::fs::write(artifacts.join("firefox-studio-1280x800.png"), producer.screenshot()?)?;
+    producer.eval::<bool>("(document.querySelector('[data-testid=studio-chat]').scrollIntoView(), true)")?;
+    std::fs::write(artifacts.join("firefox-studio-chat-1280x800.png"), producer.screenshot()?)?;
 
     // The Firefox viewer leaves: its page's last report (sendBeacon on pagehide) reaches the
     // studio's analytics — it watched, saw the poll and voted.
