@@ -110,8 +110,10 @@ pub fn alerts(timeline: &[Moment], live: bool, now_ms: i64) -> Vec<Alert> {
     alerts
 }
 
-/// The viewer count over the last hour, one point per [`VIEWER_POINT_MS`].
-#[derive(Debug, Clone, Default)]
+/// The viewer count over the last hour, one point per [`VIEWER_POINT_MS`] (kept by the site
+/// server as a list of points).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct ViewerSeries {
     points: VecDeque<ViewerPoint>,
 }

@@ -106,11 +106,16 @@ impl Status {
         let events: Vec<StreamEvent> = self.store.events().await?.iter().filter_map(|raw| StreamEvent::parse(raw.as_bytes()).ok()).collect();
         let session = fold(&events, &self.channel_arn);
         let polled = self.store.get(keys::VIEWERS).await?.and_then(|v| serde_json::from_str(&v).ok()).unwrap_or_default();
+        // The series the count's poller keeps: the same chart on every instance and after a restart.
+        let series: Option<ViewerSeries> = self.store.get(keys::VIEWER_SERIES).await?.and_then(|v| serde_json::from_str(&v).ok());
         {
             let mut snapshot = self.lock();
             snapshot.session = session;
             snapshot.events = events;
             snapshot.polled = polled;
+            if let Some(series) = series {
+                snapshot.viewers = series;
+            }
         }
         self.note_viewers();
         Ok(())
@@ -204,6 +209,8 @@ impl Status {
                     let _ = self.store.put(keys::VIEWERS, serde_json::to_string(&polled).expect("plain data always encodes")).await;
                     self.lock().polled = polled;
                     self.note_viewers();
+                    let series = serde_json::to_string(&self.lock().viewers).expect("plain data always encodes");
+                    let _ = self.store.put(keys::VIEWER_SERIES, series).await;
                 }
             }
             let stale = self.lock().pushed.as_ref().is_none_or(|(_, at)| at.elapsed() >= Duration::from_secs(10));

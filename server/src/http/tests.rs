@@ -896,3 +896,25 @@ async fn the_chat_desk_sets_rules_the_review_handler_applies_and_lists_what_they
     );
     assert_eq!(again.moderation.rules().await.unwrap().words, ["spoiler", "free money"]);
 }
+
+#[tokio::test]
+async fn the_viewer_count_chart_is_the_pollers_on_every_instance_and_after_a_restart() {
+    use crate::store::keys;
+    let site = Site::new();
+    let producer = site.app.identity.cookie_for("producer").split(';').next().unwrap().to_owned();
+    // The instance holding the `status` lease polls GetStream (3 viewers here) and keeps the series.
+    let poller = tokio::spawn(site.app.status.clone().run("instance-1".into(), std::time::Duration::from_millis(100)));
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    poller.abort();
+    let kept: Value = serde_json::from_str(&site.app.store.get(keys::VIEWER_SERIES).await.unwrap().expect("the series is kept")).unwrap();
+    assert_eq!(kept.as_array().and_then(|points| points.last()).map(|p| p["count"].clone()), Some(Value::from(3)), "{kept}");
+
+    // Another instance (or this one restarted) draws the kept series, not one of its own.
+    let now = crate::clock::now_ms();
+    let earlier = serde_json::json!([{"timeMs": now - 120_000, "count": 4}, {"timeMs": now - 60_000, "count": 7}]);
+    site.app.store.put(keys::VIEWER_SERIES, earlier.to_string()).await.unwrap();
+    site.app.status.refresh().await.unwrap();
+    let overview = json(site.get("/api/studio", Some(&producer)).await).await;
+    let counts: Vec<i64> = overview["viewers"].as_array().unwrap().iter().filter_map(|p| p["count"].as_i64()).collect();
+    assert_eq!(counts[..2], [4, 7], "{overview}");
+}

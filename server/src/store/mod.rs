@@ -85,6 +85,8 @@ pub mod keys {
     /// The overlays on the stage's screen.
     pub const CURRENT_STAGE: &str = "current-stage";
     pub const VIEWERS: &str = "viewers";
+    /// The studio's viewer count over the last hour.
+    pub const VIEWER_SERIES: &str = "viewer-series";
     /// The studio's run of show.
     pub const SHOW: &str = "show";
     /// The chat's word list and slow mode.
