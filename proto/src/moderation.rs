@@ -44,14 +44,15 @@ pub enum RulesError {
     SlowModeTooLong,
 }
 
-/// Why a message is held back.
+/// What the rules say of a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
     Allow,
-    /// It contains this entry of the word list.
+    /// Held back: it contains this entry of the word list.
     Word(String),
-    /// Its sender sent one less than slow mode's seconds ago.
-    TooSoon,
+    /// Allowed if its sender sent nothing within these seconds (slow mode; the caller keeps the
+    /// clock, shared by instances), else held back.
+    Paced(u32),
 }
 
 /// One word list entry, as matched: its words, and whether the last one is a prefix.
@@ -115,15 +116,13 @@ impl ChatRules {
         self.patterns().find(|p| matches(&said, p)).map(|p| p.entry)
     }
 
-    /// What to do with a message: the word list first, then slow mode. `sent_too_soon` is asked
-    /// only when slow mode is on: whether the sender (not a moderator) sent within its seconds —
-    /// the caller keeps that clock, shared by instances.
-    pub fn review(&self, content: &str, sent_too_soon: impl FnOnce() -> bool) -> Verdict {
+    /// What to do with a message: the word list first, then slow mode (moderators are not slowed).
+    pub fn review(&self, content: &str, moderator: bool) -> Verdict {
         if let Some(entry) = self.blocked_by(content) {
             return Verdict::Word(entry);
         }
-        if self.slow_mode_secs > 0 && sent_too_soon() {
-            return Verdict::TooSoon;
+        if self.slow_mode_secs > 0 && !moderator {
+            return Verdict::Paced(self.slow_mode_secs);
         }
         Verdict::Allow
     }
@@ -276,10 +275,10 @@ mod tests {
     #[test]
     fn the_word_list_comes_before_slow_mode_and_slow_mode_asks_the_clock_only_when_on() {
         let rules = rules_of(&["spoiler"], 30);
-        assert_eq!(rules.review("a spoiler", || panic!("not asked")), Verdict::Word("spoiler".into()));
-        assert_eq!(rules.review("hello", || true), Verdict::TooSoon);
-        assert_eq!(rules.review("hello", || false), Verdict::Allow);
-        assert_eq!(rules_of(&[], 0).review("hello", || panic!("slow mode is off")), Verdict::Allow);
+        assert_eq!(rules.review("a spoiler", false), Verdict::Word("spoiler".into()), "not paced");
+        assert_eq!(rules.review("hello", false), Verdict::Paced(30));
+        assert_eq!(rules.review("hello", true), Verdict::Allow, "moderators are not slowed");
+        assert_eq!(rules_of(&[], 0).review("hello", false), Verdict::Allow, "slow mode is off");
     }
 
     #[test]

@@ -76,19 +76,17 @@ impl Moderation {
     pub async fn review(&self, request: &ReviewRequest, now_ms: i64) -> Result<ReviewAnswer, StoreError> {
         let rules = self.rules().await?;
         let moderator = request.sender.attributes.get("badge").is_some_and(|b| b == "moderator");
-        // Slow mode's clock: a lease on the sender's name, taken by this message.
-        let paced = if rules.slow_mode_secs > 0 && !moderator && rules.blocked_by(&request.content).is_none() {
-            let holder = if request.message_id.is_empty() { format!("{now_ms}-{}", rand::random::<u64>()) } else { request.message_id.clone() };
-            let lease = format!("slow:{}", request.sender.user_id);
-            Some(self.store.lease(&lease, &holder, Duration::from_secs(rules.slow_mode_secs.into())).await?)
-        } else {
-            None
-        };
-        let verdict = rules.review(&request.content, || paced == Some(false));
-        let word = match verdict {
+        let word = match rules.review(&request.content, moderator) {
             Verdict::Allow => return Ok(ReviewAnswer::allow()),
             Verdict::Word(word) => Some(word),
-            Verdict::TooSoon => None,
+            // Slow mode's clock: a lease on the sender's name, taken by this message.
+            Verdict::Paced(secs) => {
+                let holder = if request.message_id.is_empty() { format!("{now_ms}-{}", rand::random::<u64>()) } else { request.message_id.clone() };
+                if self.store.lease(&format!("slow:{}", request.sender.user_id), &holder, Duration::from_secs(secs.into())).await? {
+                    return Ok(ReviewAnswer::allow());
+                }
+                None
+            }
         };
         let name = request.sender.attributes.get("displayName").cloned().unwrap_or_default();
         let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
