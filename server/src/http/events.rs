@@ -6,7 +6,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 
 use super::error::{no_store, Answer, AppError};
-use crate::guard::constant_time_eq;
+use super::extract::shared_secret;
 use crate::status::{Intake, IntakeError};
 use crate::App;
 
@@ -14,11 +14,7 @@ use crate::App;
 pub const EVENTS_SECRET_HEADER: &str = "x-ivs-events-secret";
 
 pub async fn intake(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Answer {
-    let secret = app.config.events.secret.as_ref().ok_or_else(|| AppError::new(StatusCode::NOT_FOUND, "event intake is off (no events.secret configured)"))?;
-    let given = headers.get(EVENTS_SECRET_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    if !constant_time_eq(secret, given) {
-        return Err(AppError::new(StatusCode::UNAUTHORIZED, format!("the {EVENTS_SECRET_HEADER} header is missing or wrong")));
-    }
+    shared_secret(app.config.events.secret.as_deref(), &headers, EVENTS_SECRET_HEADER, "event intake is off (no events.secret configured)")?;
     if let Some(resources) = stage_update(&body) {
         let taken = match &app.stage {
             Some(stage) => stage.intake(&resources).await,

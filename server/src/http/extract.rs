@@ -5,7 +5,8 @@
 //! - [`Operator`]: an operator key in `Authorization: Bearer`, or a person with the operator role
 //!   on this site's page, within the operator rate;
 //! - [`KnownPerson`]: the request carries a person (the signed cookie, or the site's JWT);
-//! - [`ClientAddress`]: where it comes from (the peer, or a trusted proxy's hop).
+//! - [`ClientAddress`]: where it comes from (the peer, or a trusted proxy's hop);
+//! - [`shared_secret`]: a machine caller's secret header (a plain check: the routes read their body).
 
 use ivs_proto::site::ErrorCode;
 use std::marker::PhantomData;
@@ -131,4 +132,15 @@ impl FromRequestParts<App> for ClientAddress {
         };
         Ok(Self(client_address(&parts.headers, peer, app.config.identity.trust_proxy)))
     }
+}
+
+/// A machine caller's shared secret (EventBridge's, the review handler's) in `header`: `off`
+/// (404) when none is configured — the route is off — and 401 when it is missing or wrong.
+pub fn shared_secret(expected: Option<&str>, headers: &axum::http::HeaderMap, header: &str, off: &'static str) -> Result<(), AppError> {
+    let expected = expected.ok_or_else(|| AppError::new(StatusCode::NOT_FOUND, off))?;
+    let given = headers.get(header).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    if !constant_time_eq(expected, given) {
+        return Err(AppError::new(StatusCode::UNAUTHORIZED, format!("the {header} header is missing or wrong")));
+    }
+    Ok(())
 }

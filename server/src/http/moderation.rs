@@ -9,9 +9,8 @@ use axum::Json;
 use ivs_proto::moderation::{ChatRules, ReviewRequest};
 
 use super::error::{no_store, Answer, AppError};
-use super::extract::Operator;
+use super::extract::{shared_secret, Operator};
 use crate::clock::now_ms;
-use crate::guard::constant_time_eq;
 use crate::moderation::RulesFailure;
 use crate::App;
 
@@ -21,16 +20,7 @@ pub const REVIEW_SECRET_HEADER: &str = "x-ivs-review-secret";
 /// `POST /api/chat/review`: ALLOW or DENY one message. A failure answers 503, so the handler
 /// falls back to the room's `fallbackResult`.
 pub async fn review(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Answer {
-    let secret = app
-        .config
-        .chat
-        .review_secret
-        .as_ref()
-        .ok_or_else(|| AppError::new(StatusCode::NOT_FOUND, "message review is off (no chat.review_secret configured)"))?;
-    let given = headers.get(REVIEW_SECRET_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    if !constant_time_eq(secret, given) {
-        return Err(AppError::new(StatusCode::UNAUTHORIZED, format!("the {REVIEW_SECRET_HEADER} header is missing or wrong")));
-    }
+    shared_secret(app.config.chat.review_secret.as_deref(), &headers, REVIEW_SECRET_HEADER, "message review is off (no chat.review_secret configured)")?;
     let request: ReviewRequest =
         serde_json::from_slice(&body).map_err(|e| AppError::new(StatusCode::BAD_REQUEST, format!("not a message review request: {e}")))?;
     let answer = app.moderation.review(&request, now_ms()).await.map_err(|e| {
