@@ -370,14 +370,11 @@ impl Chat {
             _ if blocked => ReviewAnswer::deny(),
             Some(endpoint) => {
                 let body = serde_json::to_string(&request).expect("plain data always encodes");
-                match tokio::time::timeout(REVIEW_TIMEOUT, ask_review(endpoint.clone(), body)).await {
-                    Ok(Ok(answer)) => answer,
-                    Ok(Err(why)) => {
+                let asked = tokio::time::timeout(REVIEW_TIMEOUT, ask_review(endpoint.clone(), body)).await;
+                match asked.unwrap_or_else(|_| Err("it took longer than 200 ms".to_owned())) {
+                    Ok(answer) => answer,
+                    Err(why) => {
                         tracing::warn!("the message review handler failed ({why}): {fallback:?}");
-                        ReviewAnswer { review_result: fallback, content: None, attributes: None }
-                    }
-                    Err(_) => {
-                        tracing::warn!("the message review handler took longer than 200 ms: {fallback:?}");
                         ReviewAnswer { review_result: fallback, content: None, attributes: None }
                     }
                 }
