@@ -52,8 +52,7 @@ pub fn Composer(
         }
     };
 
-    // Moderators are not slowed.
-    let slow = move || if chat.identity.with(|t| t.as_ref().is_some_and(|t| t.can("DELETE_MESSAGE"))) { 0 } else { chat.slow_mode.get() };
+    let slow = move || chat.slow_mode.get();
     view! {
         <Show when=move || { slow() > 0 }>
             <p class="chat-slow" data-testid="chat-slow">{move || tf("chat.slow_mode", &[("secs", &number(f64::from(slow())))])}</p>

@@ -45,8 +45,8 @@ pub struct UseChatReturn {
     pub returned_draft: ReadSignal<Option<String>>,
     /// The clock, ticking each second, for countdowns.
     pub now: ReadSignal<f64>,
-    /// Slow mode: a viewer sends one message per this many seconds (0: off; moderators are not
-    /// slowed). The room's review handler holds it; the composer waits it out.
+    /// Slow mode for this viewer: one message per this many seconds (0: off, and always 0 for a
+    /// moderator, who is not slowed). The room's review handler holds it; the composer waits it out.
     pub slow_mode: ReadSignal<u32>,
     /// Messages sent count in the site's analytics.
     analytics: Option<crate::hooks::use_analytics::Analytics>,
@@ -80,7 +80,8 @@ struct Driver {
     /// Messages sent and not yet seen back.
     outbox: Outbox,
     was_connected: bool,
-    /// Slow mode's seconds, as the token and the room's events said.
+    /// Slow mode's seconds for this viewer, as the token and the room's events said (0 for a
+    /// moderator).
     slow_mode: u32,
     signals: Signals,
     stores: Stores,
@@ -230,12 +231,19 @@ impl UseChatReturn {
     }
 }
 
+impl Driver {
+    /// Slow mode as announced (`secs`), for this viewer: moderators are not slowed.
+    fn set_slow_mode(&mut self, secs: u32, moderator: bool) {
+        self.slow_mode = if moderator { 0 } else { secs };
+        self.signals.set_slow.set(self.slow_mode);
+    }
+}
+
 /// Under slow mode, sending waits its seconds (from now; again from the echo, which comes after
-/// the room's review handler started its clock). Moderators are not slowed.
+/// the room's review handler started its clock).
 fn slow_down(d: &Driver) {
-    let secs = d.session.identity().filter(|t| !t.can("DELETE_MESSAGE")).map_or(0, |_| d.slow_mode);
-    if secs > 0 {
-        let until = now_ms() + f64::from(secs) * 1000.0;
+    if d.slow_mode > 0 {
+        let until = now_ms() + f64::from(d.slow_mode) * 1000.0;
         d.signals.set_cooldown.update(|c| *c = c.max(until));
     }
 }
@@ -283,8 +291,7 @@ fn fetch_token(driver: &Rc<RefCell<Driver>>) {
         with_driver(&weak, |driver| {
             let effects = match token {
                 Ok(token) => {
-                    driver.borrow_mut().slow_mode = token.slow_mode_secs;
-                    driver.borrow().signals.set_slow.set(token.slow_mode_secs);
+                    driver.borrow_mut().set_slow_mode(token.slow_mode_secs, token.can("DELETE_MESSAGE"));
                     driver.borrow().signals.set_identity.set(Some(token.clone()));
                     driver.borrow_mut().session.token_ready(token)
                 }
@@ -413,8 +420,8 @@ fn flush(driver: &Rc<RefCell<Driver>>) {
                     // The session itself acts on moderators' deletions and removals.
                     Subscribe::Event { event_name, attributes, .. } => match RoomEvent::parse(event_name, attributes) {
                         RoomEvent::ChatRules { slow_mode_secs } => {
-                            d.slow_mode = slow_mode_secs;
-                            d.signals.set_slow.set(slow_mode_secs);
+                            let moderator = d.session.identity().is_some_and(|t| t.can("DELETE_MESSAGE"));
+                            d.set_slow_mode(slow_mode_secs, moderator);
                             if slow_mode_secs == 0 {
                                 d.signals.set_cooldown.set(0.0);
                             }
