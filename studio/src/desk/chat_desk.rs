@@ -37,8 +37,7 @@ pub fn ChatDesk(chat: Signal<Option<ChatConfig>>) -> impl IntoView {
     let read = move || {
         let request = fetch_text("/api/studio/chat");
         leptos::task::spawn_local(async move {
-            let Ok(read) = request.await.map(|text| serde_json::from_str::<Desk>(&text)) else { return };
-            let Ok(read) = read else { return };
+            let Ok(Ok(read)) = request.await.map(|text| serde_json::from_str::<Desk>(&text)) else { return };
             if form_filled.try_get_untracked() == Some(false) {
                 set_words.try_set(read.rules.words.join("\n"));
                 set_slow.try_set(read.rules.slow_mode_secs);
