@@ -168,12 +168,34 @@ async fn a_viewer_clips_the_live_broadcast_and_the_link_plays_the_clip() -> anyh
     wait_for(&page, PLAYING, Duration::from_secs(20)).await?;
     wait_for(&page, "document.querySelector('[data-testid=ctl-clip]') !== null", Duration::from_secs(10)).await?;
     eval::<bool>(&page, "document.querySelector('[data-testid=ctl-clip]').click(), true").await?;
-    // The viewer picks how long: a minute (the recording so far is shorter: all of it).
-    wait_for(&page, "document.querySelectorAll('[data-testid=clip-lengths] button').length === 3", Duration::from_secs(5)).await?;
+    // The viewer picks how long — a minute (the recording so far is shorter: all of it) — or marks a start.
+    wait_for(&page, "document.querySelectorAll('[data-testid=clip-lengths] button').length === 4", Duration::from_secs(5)).await?;
     eval::<bool>(&page, "document.querySelector('[data-testid=clip-60]').click(), true").await?;
     wait_for(&page, "document.querySelector('[data-testid=clip-link]') !== null", Duration::from_secs(15)).await?;
     let link: String = eval(&page, "document.querySelector('[data-testid=clip-link]').href").await?;
     assert!(link.starts_with(&format!("{}/?clip=", stack.site)), "{link}");
+
+    // A chosen range while live: mark the start, watch on, cut the seconds since the mark.
+    eval::<bool>(&page, "document.querySelector('[data-testid=clip-made] .clip-close').click(), true").await?;
+    eval::<bool>(&page, "document.querySelector('[data-testid=ctl-clip]').click(), true").await?;
+    wait_for(&page, "document.querySelector('[data-testid=clip-mark]') !== null", Duration::from_secs(5)).await?;
+    eval::<bool>(&page, "document.querySelector('[data-testid=clip-mark]').click(), true").await?;
+    eval::<bool>(&page, "document.querySelector('[data-testid=ctl-clip]').click(), true").await?;
+    let since = "parseInt(document.querySelector('[data-testid=clip-from-mark]')?.textContent.match(/\\d+/)?.[0] ?? '0')";
+    wait_for(&page, &format!("{since} >= 2"), Duration::from_secs(10)).await?;
+    let said: String = eval(&page, "document.querySelector('[data-testid=clip-from-mark]').textContent").await?;
+    assert!(said.starts_with("Since the mark: "), "{said}");
+    // The label counts on as the broadcast plays.
+    wait_for(&page, &format!("{since} >= 5"), Duration::from_secs(10)).await?;
+    eval::<bool>(&page, "document.querySelector('[data-testid=clip-from-mark]').click(), true").await?;
+    wait_for(&page, "document.querySelector('[data-testid=clip-link]') !== null", Duration::from_secs(15)).await?;
+    let ranged: String = eval(&page, "document.querySelector('[data-testid=clip-link]').href").await?;
+    assert_ne!(ranged, link, "a second clip has a link of its own");
+    let ranged_id = ranged.rsplit('=').next().unwrap_or_default().to_owned();
+    let (_, rendition) = http("GET", &format!("{}/api/clips/{ranged_id}/0.m3u8", stack.site), "")?;
+    let length: f64 = rendition.lines().filter_map(|l| l.strip_prefix("#EXTINF:")).filter_map(|d| d.trim_end_matches(',').parse::<f64>().ok()).sum();
+    // About the 5–6 s watched since the mark, to whole segments (at most 3 s each) either side.
+    assert!((3.0..=12.0).contains(&length), "the clip since the mark lasts {length} s:\n{rendition}");
 
     // Rewinding while live: the broadcast so far, on one seek bar, then back to live.
     eval::<bool>(&page, "document.querySelector('[data-testid=clip-made] .clip-close').click(), true").await?;
@@ -210,6 +232,25 @@ async fn a_viewer_clips_the_live_broadcast_and_the_link_plays_the_clip() -> anyh
     assert_eq!(status, 200);
     let (_, rendition) = http("GET", &format!("{}/api/clips/{id}/0.m3u8", stack.site), "")?;
     assert!(master.contains("/api/clips/") && rendition.contains("#EXT-X-ENDLIST") && rendition.contains("/s3/site-recordings/"), "{rendition}");
+
+    // On a phone the choices, the mark's among them, fit the screen.
+    let phone = chromium.open_as_device(&format!("{}/?muted=1", stack.site), 360, 740, true).await?;
+    wait_for(&phone, PLAYING, Duration::from_secs(20)).await?;
+    wait_for(&phone, "document.querySelector('[data-testid=ctl-clip]') !== null", Duration::from_secs(10)).await?;
+    eval::<bool>(&phone, "document.querySelector('[data-testid=ctl-clip]').click(), true").await?;
+    eval::<bool>(&phone, "document.querySelector('[data-testid=clip-mark]').click(), true").await?;
+    eval::<bool>(&phone, "document.querySelector('[data-testid=ctl-clip]').click(), true").await?;
+    wait_for(&phone, "document.querySelector('[data-testid=clip-from-mark]') !== null", Duration::from_secs(5)).await?;
+    let fits: bool = eval(
+        &phone,
+        "[...document.querySelectorAll('[data-testid=clip-lengths] button')].every(b => { const r = b.getBoundingClientRect(); \
+         return r.left >= 0 && r.right <= innerWidth && r.width > 0; }) && document.documentElement.scrollWidth <= innerWidth",
+    )
+    .await?;
+    let artifacts = ivs_e2e::root().join("target/e2e-artifacts");
+    std::fs::create_dir_all(&artifacts)?;
+    std::fs::write(artifacts.join("clip-live-360x740.png"), phone.screenshot(chromiumoxide::page::ScreenshotParams::builder().build()).await?)?;
+    assert!(fits, "the clip choices overflow a 360px screen");
 
     // A viewer makes a few clips an hour, then is told to wait.
     let cookie = ivs_e2e::new_identity(&stack.site)?;

@@ -1,9 +1,10 @@
 //! "Clip": a viewer cuts the last 15, 30 or 60 seconds — of the live broadcast, or before the
-//! moment a replay is at — or, replaying, marks where the clip starts and cuts it where the replay
-//! is later (a chosen range, up to a minute), and gets a link to share. The server makes the clip
-//! (from the recording's playlists, no transcoding) and refuses in words when it cannot.
+//! moment a replay is at — or marks where the clip starts and cuts it later where playback is (a
+//! chosen range, up to a minute: replaying, from the mark to here; live, the seconds watched since
+//! the mark), and gets a link to share. The server makes the clip (from the recording's playlists,
+//! no transcoding) and refuses in words when it cannot.
 
-use ivs_proto::clips::{ClipAnswer, ClipRequest, CLIP_LENGTHS};
+use ivs_proto::clips::{ClipAnswer, ClipRequest, CLIP_LENGTHS, MAX_CLIP_SECS};
 use leptos::prelude::*;
 
 use crate::bindings::fetch::post_json;
@@ -34,10 +35,12 @@ pub fn ClipButton(source: ClipSource) -> impl IntoView {
     let (busy, set_busy) = signal(false);
     // The lengths offered, once "Clip" is pressed.
     let (choosing, set_choosing) = signal(false);
-    // Replaying: where the viewer marked the clip's start.
+    // Where the viewer marked the clip's start (the player's position then).
     let (mark, set_mark) = signal(None::<f64>);
     let replaying = source.recording_id.is_some();
     let here = move || player.handle.position_now().unwrap_or_else(|| player.position.get_untracked());
+    // Live: the seconds played since the mark, as long as a clip may be.
+    let since = move |from: f64| (here() - from).clamp(1.0, MAX_CLIP_SECS).round();
     let source = StoredValue::new(source);
     // `Ok(secs)`: the last `secs` before here; `Err(from)`: from the mark to here.
     let cut = move |what: Result<f64, f64>| {
@@ -53,7 +56,12 @@ pub fn ClipButton(source: ClipSource) -> impl IntoView {
                 set_mark.set(None);
                 ClipRequest { recording_id: Some(id), from_secs: Some(from), to_secs: Some(to), last_secs: None }
             }
-            (None, what) => ClipRequest { recording_id: None, from_secs: None, to_secs: None, last_secs: what.ok() },
+            (None, what) => {
+                // Live, the server cuts back from the live edge: the mark is how long ago it was.
+                let secs = what.unwrap_or_else(since);
+                set_mark.set(None);
+                ClipRequest { recording_id: None, from_secs: None, to_secs: None, last_secs: Some(secs) }
+            }
         };
         let body = serde_json::to_string(&request).expect("plain data always encodes");
         let sent = post_json(&source.url, &body);
@@ -85,9 +93,9 @@ pub fn ClipButton(source: ClipSource) -> impl IntoView {
             }
         })
     };
-    // Replaying: mark the start here (then play or seek on to the end), or cut from the mark.
+    // Mark the start here (then play, or seek on while replaying, to the end), or cut from the mark.
     let range = move || {
-        replaying.then(|| match mark.get() {
+        match mark.get() {
             None => view! {
                 <button type="button" class="clip-length" data-testid="clip-mark"
                     on:click=move |_| {
@@ -96,13 +104,21 @@ pub fn ClipButton(source: ClipSource) -> impl IntoView {
                     }>{t("clip.mark")}</button>
             }
             .into_any(),
-            Some(from) => view! {
-                <button type="button" class="clip-length" data-testid="clip-from-mark" on:click=move |_| cut(Err(from))>
-                    {tf("clip.from_mark", &[("from", &countdown(from))])}
-                </button>
+            Some(from) => {
+                let label = move || {
+                    if replaying {
+                        tf("clip.from_mark", &[("from", &countdown(from))])
+                    } else {
+                        player.position.track();
+                        tf("clip.since_mark", &[("secs", &number(since(from)))])
+                    }
+                };
+                view! {
+                    <button type="button" class="clip-length" data-testid="clip-from-mark" on:click=move |_| cut(Err(from))>{label}</button>
+                }
+                .into_any()
             }
-            .into_any(),
-        })
+        }
     };
     view! {
         <button class="ctl ctl-text" data-testid="ctl-clip" aria-label=t("clip.button") aria-expanded=move || choosing.get().to_string()
