@@ -94,30 +94,28 @@ pub fn ClipButton(source: ClipSource) -> impl IntoView {
         })
     };
     // Mark the start here (then play, or seek on while replaying, to the end), or cut from the mark.
-    let range = move || {
-        match mark.get() {
-            None => view! {
-                <button type="button" class="clip-length" data-testid="clip-mark"
-                    on:click=move |_| {
-                        set_mark.set(Some(here().max(0.0)));
-                        set_choosing.set(false);
-                    }>{t("clip.mark")}</button>
-            }
-            .into_any(),
-            Some(from) => {
-                let label = move || {
-                    if replaying {
-                        tf("clip.from_mark", &[("from", &countdown(from))])
-                    } else {
-                        player.position.track();
-                        tf("clip.since_mark", &[("secs", &number(since(from)))])
-                    }
-                };
-                view! {
-                    <button type="button" class="clip-length" data-testid="clip-from-mark" on:click=move |_| cut(Err(from))>{label}</button>
+    let range = move || match mark.get() {
+        None => view! {
+            <button type="button" class="clip-length" data-testid="clip-mark"
+                on:click=move |_| {
+                    set_mark.set(Some(here().max(0.0)));
+                    set_choosing.set(false);
+                }>{t("clip.mark")}</button>
+        }
+        .into_any(),
+        Some(from) => {
+            let label = move || {
+                if replaying {
+                    tf("clip.from_mark", &[("from", &countdown(from))])
+                } else {
+                    player.position.track();
+                    tf("clip.since_mark", &[("secs", &number(since(from)))])
                 }
-                .into_any()
+            };
+            view! {
+                <button type="button" class="clip-length" data-testid="clip-from-mark" on:click=move |_| cut(Err(from))>{label}</button>
             }
+            .into_any()
         }
     };
     view! {
