@@ -24,12 +24,16 @@ async fn open_viewer(chromium: &Chromium, stack: &Stack) -> anyhow::Result<Page>
 async fn vote(page: &Page, option: usize) -> anyhow::Result<()> {
     wait_for(page, "document.querySelectorAll('[data-testid=poll-choice]').length === 3", Duration::from_secs(5)).await?;
     // A real click, at the button's place. A page in a background tab may not have laid the card
-    // out yet the instant it is asked where the button is: ask again, briefly.
+    // out yet the instant it is asked where the button is, and a card drawn again (a tally pushed
+    // meanwhile) replaces the nodes just found: find them and ask again, briefly.
     let mut attempts = 0;
     loop {
-        let choices = page.find_elements("[data-testid=poll-choice]").await?;
-        match choices[option].click().await {
-            Ok(_) => return Ok(()),
+        let clicked = match page.find_elements("[data-testid=poll-choice]").await {
+            Ok(choices) => choices[option].click().await.map(drop),
+            Err(e) => Err(e),
+        };
+        match clicked {
+            Ok(()) => return Ok(()),
             Err(e) if attempts < 10 => {
                 attempts += 1;
                 eprintln!("vote: the button could not be clicked yet ({e}); again");
