@@ -46,6 +46,21 @@ function loadSdk() {
   return sdk;
 }
 
+const workersAsked = new Set();
+
+/**
+ * Asks for the SDK's worker script beside the SDK rather than a round trip after it (the worker
+ * the SDK starts imports it then): as the site's page does, once a folder, at low priority.
+ */
+function preloadWorker(folder) {
+  const href = new URL('amazon-ivs-wasmworker.min.js', folder).href;
+  if (globalThis.IVSPlayer || workersAsked.has(href)) return;
+  workersAsked.add(href);
+  const link = Object.assign(document.createElement('link'), { rel: 'preload', as: 'fetch', crossOrigin: 'anonymous', href });
+  link.setAttribute('fetchpriority', 'low');
+  document.head.append(link);
+}
+
 function loadSheet() {
   sheet ??= fetch(new URL('ivs-viewer.css', here))
     .then((answer) => (answer.ok ? answer.text() : Promise.reject(new Error(`ivs-viewer.css: ${answer.status}`))))
@@ -170,23 +185,36 @@ function defineElement() {
       // A page's script may set `settings` right after importing the package.
       await null;
       const shadow = this.shadowRoot ?? this.attachShadow({ mode: 'open' });
-      // The player starts as soon as the SDK and the styles (small) are there; the viewer (the
-      // WebAssembly, larger) is fetched once the first frame is in — or after 800 ms, an error or
-      // a blocked start — so it never competes with the stream, and adopts the player.
-      const ready = Promise.all([loadSheet(), loadSdk()]);
+      // The player starts as soon as the SDK is there, and its video shows once the styles (small,
+      // fetched beside it) are in; the viewer (the WebAssembly, larger) is fetched once the first
+      // frame is in — or after 800 ms, an error or a blocked start — so it never competes with
+      // the stream, and adopts the player.
+      const folder = settings.sdkFolder ?? new URL('./', new URL(sdkScript(), document.baseURI)).href;
+      const sheet = loadSheet();
+      sheet.catch(() => {}); // Met where it is awaited, below.
+      const sdkReady = loadSdk();
+      preloadWorker(folder);
       const site = this.getAttribute('site');
       const config = site ? await siteConfig(new URL(site, document.baseURI)) : {};
       const given = this.getAttribute('playback-url') ?? config.playbackUrl;
       if (!given) throw new Error('the playback-url attribute is missing');
       const url = new URL(given, document.baseURI).href;
-      const [styles] = await ready;
+      await sdkReady;
       if (!this.isConnected) return;
-      shadow.adoptedStyleSheets = [styles];
-      const folder = settings.sdkFolder ?? new URL('./', new URL(sdkScript(), document.baseURI)).href;
       const autoplay = flag(this, 'autoplay', true);
       const muted = flag(this, 'muted', false);
       // A private channel's stream needs a token first: the viewer fetches it, then loads.
       const early = autoplay && !config.playbackTokenUrl ? prewarm(url, muted, folder) : null;
+      try {
+        shadow.adoptedStyleSheets = [await sheet];
+      } catch (error) {
+        early?.adopt.player.delete();
+        throw error;
+      }
+      if (!this.isConnected) {
+        early?.adopt.player.delete();
+        return;
+      }
       shadow.replaceChildren(...(early ? [early.standIn] : []));
       if (early) await firstFrameOrSoon(early.adopt);
       const viewer = await loadWasm();
