@@ -6,6 +6,10 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 trunk build --release --offline
 cargo build -q --release -p ivs-local -p ivs-site
+# The weight is printed beside the smallest Leptos app's, built the same way.
+if [ $# -eq 0 ] || printf '%s\n' "$@" | grep -qx weight; then
+  bash scripts/build-floor.sh
+fi
 # The figures are of the release builds (the vote throughput above all).
 export IVS_LOCAL_BIN=target/release/ivs-local IVS_SITE_BIN=target/release/ivs-site
 cargo run -q -p ivs-e2e --bin bench -- "$@"

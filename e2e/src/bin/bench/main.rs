@@ -134,10 +134,26 @@ async fn app_weight(dist: &Path) -> anyhow::Result<()> {
     for (name, size) in &parts {
         println!("    {name:<52} {:>7.1} KB", kb(*size));
     }
-    println!("  parts total {:.1} KB; page total {:.1} KB", kb(parts_total), kb(core + parts_total));
+    let page_total = core + parts_total;
+    println!(
+        "  parts total {:.1} KB; page total {:.1} KB (target ≤ 200 KB) {}",
+        kb(parts_total),
+        kb(page_total),
+        if page_total <= 200 * 1024 { "✓" } else { "✗" }
+    );
     let all: usize = files.iter().map(|(_, size)| size).sum();
     println!("  every file (also the embed API and the embed code page) {:.1} KB", kb(all));
     let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), std::path::PathBuf::from);
+    // The floor: what a Leptos page built the same way weighs before any feature of its own.
+    let floor = ["floor_bg.wasm", "floor.js"].iter().map(|file| gzip_len(&target.join("floor").join(file))).sum::<anyhow::Result<usize>>();
+    match floor {
+        Ok(floor) => println!(
+            "  the smallest Leptos app built the same way (e2e/floor) {:.1} KB: the viewer's features weigh {:.1} KB above it",
+            kb(floor),
+            kb(page_total.saturating_sub(floor))
+        ),
+        Err(_) => println!("  (the smallest Leptos app's weight beside it: bash scripts/build-floor.sh first)"),
+    }
     breakdown::print(&target.join("wasm32-unknown-unknown/release/ivs-viewer.wasm")).context("the breakdown by crate (the module trunk build --release linked)")
 }
 
