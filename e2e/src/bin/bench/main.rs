@@ -661,7 +661,7 @@ async fn element() -> anyhow::Result<()> {
     let bare_url = format!("{}/bare.html?playbackUrl={}", stack.site, stack.playback_url());
     println!("(\"viewer\" below is the page with <ivs-viewer>)");
     for network in NETWORKS {
-        startup_on(&element_url, &bare_url, network, 15, false).await?;
+        startup_on(&element_url, &bare_url, network, RUNS, false).await?;
     }
     Ok(())
 }
