@@ -53,16 +53,16 @@ pub fn ClipButton(source: ClipSource) -> impl IntoView {
             (Some(id), what) => {
                 let to = here().max(1.0);
                 let from = what.map_or_else(|from| from, |secs| (to - secs).max(0.0));
-                set_mark.set(None);
                 ClipRequest { recording_id: Some(id), from_secs: Some(from), to_secs: Some(to), last_secs: None }
             }
             (None, what) => {
                 // Live, the server cuts back from the live edge: the mark is how long ago it was.
                 let secs = what.unwrap_or_else(since);
-                set_mark.set(None);
                 ClipRequest { recording_id: None, from_secs: None, to_secs: None, last_secs: Some(secs) }
             }
         };
+        // The mark is spent once read.
+        set_mark.set(None);
         let body = serde_json::to_string(&request).expect("plain data always encodes");
         let sent = post_json(&source.url, &body);
         set_busy.set(true);
