@@ -7,6 +7,5 @@ target=${CARGO_TARGET_DIR:-target}
 cargo build -q --release --target wasm32-unknown-unknown -p leptos-floor
 wasm-bindgen "$target/wasm32-unknown-unknown/release/leptos-floor.wasm" --out-dir "$target/floor" --out-name floor \
   --target web --no-typescript
-node_modules/.bin/wasm-opt -Oz --enable-reference-types --enable-bulk-memory --enable-nontrapping-float-to-int \
-  --enable-sign-ext --enable-mutable-globals --enable-multivalue "$target/floor/floor_bg.wasm" -o "$target/floor/floor_bg.wasm"
+bash scripts/shrink-wasm.sh "$target/floor/floor_bg.wasm"
 node_modules/.bin/esbuild "$target/floor/floor.js" --minify --format=esm --log-level=warning --outfile="$target/floor/floor.js" --allow-overwrite

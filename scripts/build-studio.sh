@@ -19,8 +19,7 @@ wasm-bindgen "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/$profile/ivs_st
   --target web --no-typescript
 cp studio/studio.css "$out/studio.css"
 if [ "$profile" = release ]; then
-  node_modules/.bin/wasm-opt -Oz --enable-reference-types --enable-bulk-memory --enable-nontrapping-float-to-int \
-    --enable-sign-ext --enable-mutable-globals --enable-multivalue "$out/ivs_studio_bg.wasm" -o "$out/ivs_studio_bg.wasm"
+  bash scripts/shrink-wasm.sh "$out/ivs_studio_bg.wasm"
   node_modules/.bin/esbuild "$out/ivs_studio.js" --minify --format=esm --log-level=warning --outfile="$out/ivs_studio.js" --allow-overwrite
   node scripts/precompress.mjs "$out"
 fi

@@ -4,7 +4,7 @@
 #     controls, embed tools) out of the module cargo linked (wasm-split-cli, pinned in
 #     scripts/setup.sh), so the page starts with the core and fetches the rest when first needed.
 #  2. Generates the JS bindings of the split core (wasm-bindgen, as Trunk did for the whole).
-#  3. Shrinks every module with binaryen's wasm-opt from npm (pinned in package-lock.json; Debian's
+#  3. Shrinks every module with binaryen's wasm-opt (scripts/shrink-wasm.sh; from npm, pinned; Debian's
 #     is too old for the features rustc now emits) and minifies the JS with esbuild (same lock).
 #  4. Names each lazy file by its content, so a cached copy is never mixed with a newer core.
 # Trunk's own output (the unsplit module and its bindings) is replaced under the names Trunk gave.
@@ -27,9 +27,7 @@ wasm-bindgen "$work/split/$name.wasm" --out-dir "$work/bindgen" --out-name "$nam
 
 opt() {
   [ "$profile" = release ] || return 0
-  node_modules/.bin/wasm-opt -Oz --enable-reference-types --enable-bulk-memory --enable-nontrapping-float-to-int \
-    --enable-sign-ext --enable-mutable-globals --enable-multivalue "$1" -o "$1.opt"
-  mv "$1.opt" "$1"
+  bash scripts/shrink-wasm.sh "$1"
 }
 hash_of() { sha256sum "$1" | cut -c1-16; }
 

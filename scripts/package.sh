@@ -26,9 +26,7 @@ wasm-pack --log-level warn build element --release --target web --no-typescript 
   --out-dir "../$out" --out-name ivs_viewer_element
 rm -f "$out/.gitignore"
 
-node_modules/.bin/wasm-opt -Oz --enable-reference-types --enable-bulk-memory --enable-nontrapping-float-to-int \
-  --enable-sign-ext --enable-mutable-globals --enable-multivalue \
-  "$out/ivs_viewer_element_bg.wasm" -o "$out/ivs_viewer_element_bg.wasm"
+bash scripts/shrink-wasm.sh "$out/ivs_viewer_element_bg.wasm"
 node_modules/.bin/esbuild "$out/ivs_viewer_element.js" --minify --format=esm --log-level=warning \
   --outfile="$out/ivs_viewer_element.js" --allow-overwrite
 node_modules/.bin/esbuild element/js/ivs-viewer.js --minify --format=esm --log-level=warning --outfile="$out/ivs-viewer.js"
