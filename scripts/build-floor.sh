@@ -9,3 +9,5 @@ wasm-bindgen "$target/wasm32-unknown-unknown/release/leptos-floor.wasm" --out-di
   --target web --no-typescript
 bash scripts/shrink-wasm.sh "$target/floor/floor_bg.wasm"
 node_modules/.bin/esbuild "$target/floor/floor.js" --minify --format=esm --log-level=warning --outfile="$target/floor/floor.js" --allow-overwrite
+# Compressed as the site server's files are (Zopfli's gzip), so the two are weighed alike.
+node scripts/precompress.mjs "$target/floor"

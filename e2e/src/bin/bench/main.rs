@@ -145,7 +145,7 @@ async fn app_weight(dist: &Path) -> anyhow::Result<()> {
     println!("  every file (also the embed API and the embed code page) {:.1} KB", kb(all));
     let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), std::path::PathBuf::from);
     // The floor: what a Leptos page built the same way weighs before any feature of its own.
-    let floor = ["floor_bg.wasm", "floor.js"].iter().map(|file| gzip_len(&target.join("floor").join(file))).sum::<anyhow::Result<usize>>();
+    let floor = ["floor_bg.wasm", "floor.js"].iter().map(|file| served_gzip_len(&target.join("floor").join(file))).sum::<anyhow::Result<usize>>();
     match floor {
         Ok(floor) => println!(
             "  the smallest Leptos app built the same way (e2e/floor) {:.1} KB: the viewer's features weigh {:.1} KB above it",
