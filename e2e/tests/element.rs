@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use anyhow::Context as _;
 use chromiumoxide::Page;
 use ivs_e2e::{eval, root, serve_dir, wait_for, Chromium, Stack, TempDir};
 
@@ -215,6 +216,52 @@ async fn an_element_without_a_playback_url_says_so() -> anyhow::Result<()> {
     assert!(said.contains("playback-url"), "{said}");
     let after: String = eval(&page, "document.getElementById('after').textContent").await?;
     assert_eq!(after, "still here");
+    chromium.close().await;
+    Ok(())
+}
+
+/// The element starts its player before the viewer's WebAssembly arrives; when that file cannot
+/// be had, the element says so and ends the player it started (its worker and its downloads),
+/// rather than leaving it running behind the message.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_element_whose_viewer_cannot_load_says_so_and_ends_its_player() -> anyhow::Result<()> {
+    let stack = Stack::start()?;
+    let broken = TempDir::new("cdn-without-wasm")?;
+    ivs_e2e::copy_dir(&package(), &broken.0)?;
+    for file in ["ivs_viewer_element_bg.wasm", "ivs_viewer_element_bg.wasm.gz", "ivs_viewer_element_bg.wasm.br"] {
+        let _ = std::fs::remove_file(broken.0.join(file));
+    }
+    let cdn = serve_dir(&broken.0, true).await?;
+    let shop = TempDir::new("shop")?;
+    std::fs::write(
+        shop.0.join("index.html"),
+        format!(
+            r#"<!doctype html><meta charset="utf-8"><script type="module" src="{cdn}/ivs-viewer.js"></script><ivs-viewer id="x" playback-url="{}" muted></ivs-viewer>"#,
+            stack.playback_url()
+        ),
+    )?;
+    let site = serve_dir(&shop.0, false).await?;
+    let chromium = Chromium::launch().await?;
+    let page = chromium.open("about:blank").await?;
+    page.evaluate_on_new_document(EVENTS).await?;
+    // Notes each player the SDK creates, and whether it was deleted (the SDK's exports are
+    // read-only: seen through a proxy).
+    page.evaluate_on_new_document(
+        "window.__players = []; let sdk; Object.defineProperty(window, 'IVSPlayer', { configurable: true, get: () => sdk, set(value) { \
+           const create = (...args) => { const player = value.create(...args); const noted = { deleted: false }; \
+             const remove = player.delete.bind(player); player.delete = () => { noted.deleted = true; remove(); }; \
+             window.__players.push(noted); return player; }; \
+           sdk = new Proxy(value, { get: (target, key) => (key === 'create' ? create : Reflect.get(target, key)) }); } });",
+    )
+    .await?;
+    page.goto(format!("{site}/index.html")).await?;
+    wait_for(&page, "window.__events.some(([who, type]) => who === 'x' && type === 'error')", Duration::from_secs(20)).await?;
+    let players: usize = eval(&page, "window.__players.length").await?;
+    let events: String = eval(&page, "JSON.stringify(window.__events)").await?;
+    assert_eq!(players, 1, "the element started its player before the viewer's file was asked for: {events}");
+    wait_for(&page, "window.__players[0].deleted", Duration::from_secs(5)).await.context("the player the element started is ended")?;
+    let said: String = eval(&page, "document.getElementById('x').shadowRoot.querySelector('[part=error]').textContent").await?;
+    assert!(said.starts_with("The player could not start"), "{said}");
     chromium.close().await;
     Ok(())
 }

@@ -205,44 +205,38 @@ function defineElement() {
       const muted = flag(this, 'muted', false);
       // A private channel's stream needs a token first: the viewer fetches it, then loads.
       const early = autoplay && !config.playbackTokenUrl ? prewarm(url, muted, folder) : null;
+      // A player started here is the viewer's once handed over; until then, ended here if the
+      // element leaves the page or a file it waits for cannot be had.
+      let handedOver = false;
       try {
         shadow.adoptedStyleSheets = [await sheet];
-      } catch (error) {
-        early?.adopt.player.delete();
-        throw error;
-      }
-      if (!this.isConnected) {
-        early?.adopt.player.delete();
-        return;
-      }
-      shadow.replaceChildren(...(early ? [early.standIn] : []));
-      if (early) await firstFrameOrSoon(early.adopt);
-      const viewer = await loadWasm();
-      if (!this.isConnected) {
-        early?.adopt.player.delete();
-        return;
-      }
-      this.#root = document.createElement('div');
-      this.#root.className = 'ivs-root';
-      // The viewer's language: the element's `lang`, else the page's, else the browser's.
-      await viewer.speak(this.#root, this.getAttribute('lang') || document.documentElement.lang || null, here.href);
-      if (!this.isConnected) {
-        early?.adopt.player.delete();
-        return;
-      }
-      shadow.append(this.#root);
-      const options = {
-        config: { ...config, playbackUrl: url, autoplay, muted, allowQueryOverrides: false },
-        sdkFolder: folder,
-        controls: flag(this, 'controls', true),
-        chat: flag(this, 'chat', true),
-      };
-      // Taken by the viewer as it mounts (synchronously: no other element can take it).
-      globalThis.__ivsViewerPrewarm = early?.adopt;
-      try {
-        this.#mounted = viewer.mount(this, this.#root, JSON.stringify(options));
+        if (!this.isConnected) return;
+        shadow.replaceChildren(...(early ? [early.standIn] : []));
+        if (early) await firstFrameOrSoon(early.adopt);
+        const viewer = await loadWasm();
+        if (!this.isConnected) return;
+        this.#root = document.createElement('div');
+        this.#root.className = 'ivs-root';
+        // The viewer's language: the element's `lang`, else the page's, else the browser's.
+        await viewer.speak(this.#root, this.getAttribute('lang') || document.documentElement.lang || null, here.href);
+        if (!this.isConnected) return;
+        shadow.append(this.#root);
+        const options = {
+          config: { ...config, playbackUrl: url, autoplay, muted, allowQueryOverrides: false },
+          sdkFolder: folder,
+          controls: flag(this, 'controls', true),
+          chat: flag(this, 'chat', true),
+        };
+        // Taken by the viewer as it mounts (synchronously: no other element can take it).
+        globalThis.__ivsViewerPrewarm = early?.adopt;
+        handedOver = true;
+        try {
+          this.#mounted = viewer.mount(this, this.#root, JSON.stringify(options));
+        } finally {
+          delete globalThis.__ivsViewerPrewarm;
+        }
       } finally {
-        delete globalThis.__ivsViewerPrewarm;
+        if (!handedOver) early?.adopt.player.delete();
       }
     }
 
